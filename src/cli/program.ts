@@ -1,0 +1,65 @@
+/**
+ * Builds the commander program and runs it against a CliIO. Commands live one per file in
+ * cli/commands/ and only parse flags, call modules and map results to exit codes.
+ */
+import { Command, CommanderError } from 'commander';
+import { AcnsError } from '../errors.js';
+import type { CliIO } from './io.js';
+import { TOOL_VERSION } from './version.js';
+import { registerValidate } from './commands/validate.js';
+
+export type CommandRunner = (io: CliIO) => Promise<number>;
+
+/** Each command registers itself and stores the runner it wants executed. */
+export interface Registry {
+  program: Command;
+  io: CliIO;
+  setRunner(r: CommandRunner): void;
+}
+
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  let runner: CommandRunner | undefined;
+  const program = new Command();
+  program
+    .name('acns')
+    .description('Plan and apply Cloudflare account custom nameservers as code, with a DNS glue check before any zone switches.')
+    .version(TOOL_VERSION, '-V, --version', 'print the acns version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+  const reg: Registry = { program, io, setRunner: (r) => (runner = r) };
+  registerValidate(reg);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with exitCode 0; usage errors with 1.
+      return e.exitCode === 0 ? 0 : 1;
+    }
+    return reportError(e, io);
+  }
+  if (!runner) return 0;
+  try {
+    return await runner(io);
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+/** The last line of defence: a clear message and an exit code, never a stack trace. */
+export function reportError(e: unknown, io: CliIO): number {
+  if (e instanceof AcnsError) {
+    io.stderr.write(`error: ${e.message}\n`);
+    if (e.hint) io.stderr.write(`hint: ${e.hint}\n`);
+    return e.exitCode;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  io.stderr.write(`error: unexpected failure: ${msg}\n`);
+  io.stderr.write('hint: this is a bug in acns; please report it with the command you ran (set ACNS_DEBUG=1 for details).\n');
+  if (io.env.ACNS_DEBUG && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
+  return 1;
+}

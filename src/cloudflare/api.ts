@@ -1,0 +1,34 @@
+/**
+ * The account API the rest of acns talks to: typed, normalised operations over the Cloudflare
+ * endpoints, independent of which endpoint flavour (dns_settings or legacy) carries them.
+ * Implemented in cloudflare/account.ts on top of the HTTP client; state/ and apply/ use only this.
+ */
+import type { EndpointFlavour } from '../config/types.js';
+import type { LiveNameserver, ZoneNameservers } from '../state/types.js';
+
+export interface ZoneRef {
+  id: string;
+  name: string; // normalised
+}
+
+export interface ResolvedZones {
+  found: ZoneRef[]; // sorted by name
+  missing: string[]; // names asked for that the account does not have
+  /** All zone names of the account when resolution listed the whole account (did-you-mean). */
+  allNames?: string[];
+}
+
+export interface AccountApi {
+  readonly accountId: string;
+  readonly endpoints: EndpointFlavour;
+  listNameservers(): Promise<LiveNameserver[]>;
+  /** Creates a name; after a lost response or a duplicate error it reads back and returns the live object. */
+  createNameserver(name: string, set: number): Promise<LiveNameserver>;
+  deleteNameserver(name: string): Promise<void>;
+  resolveZones(names: string[]): Promise<ResolvedZones>;
+  listAllZones(): Promise<ZoneRef[]>;
+  getZoneNameservers(zoneId: string): Promise<ZoneNameservers>;
+  setZoneNameservers(zoneId: string, ns: ZoneNameservers): Promise<void>;
+  getAccountDefault(): Promise<string>;
+  setAccountDefault(value: string): Promise<void>;
+}

@@ -1,0 +1,70 @@
+/**
+ * The desired state: what the YAML file asks for, validated and normalised. Plain data only.
+ * Every set, name and zone keeps the position it came from so plans can cite `file:line`.
+ */
+export interface SourcePos {
+  file: string;
+  line: number; // 1-based
+  col: number; // 1-based
+}
+
+export type Registrar = 'external' | 'cloudflare';
+export type GluePolicy = 'enforce' | 'warn' | 'off';
+export type EndpointFlavour = 'dns_settings' | 'legacy';
+export type AccountDefault = 'cloudflare.standard' | 'cloudflare.standard.random' | 'custom.account';
+
+export interface DesiredName {
+  name: string; // A-label, lower case, no trailing dot
+  set: number;
+  pos: SourcePos;
+}
+
+export interface DesiredSet {
+  set: number; // 1..5
+  names: DesiredName[]; // in file order
+  registrar: Registrar;
+  /** Zone that holds the names (their registrable domain unless overridden by `host_zone`). */
+  hostZone?: string;
+  pos: SourcePos;
+}
+
+/** What a zone should use: a custom set, Cloudflare's standard nameservers, or left on advanced. */
+export type ZoneTarget = { type: 'custom'; set: number } | { type: 'standard' } | { type: 'advanced' };
+
+export interface DesiredZone {
+  name: string; // A-label, lower case, no trailing dot
+  target: ZoneTarget;
+  pos: SourcePos;
+}
+
+export interface DesiredState {
+  file: string; // path as given by the user
+  digest: string; // 'sha256:<hex>' of the file bytes
+  version: 1;
+  accountId?: string; // from the file or CLOUDFLARE_ACCOUNT_ID
+  sets: DesiredSet[]; // sorted by set number
+  zones: DesiredZone[]; // sorted by name
+  accountDefault?: { value: AccountDefault; pos: SourcePos };
+  policy: { prune: boolean; glueCheck: GluePolicy; maxZoneChanges: number };
+  cloudflare: {
+    endpoints: EndpointFlavour;
+    requestsPerWindow: number;
+    windowSeconds: number;
+    concurrency: number;
+  };
+  dns: { rootServers: string[]; parentServers: string[]; port: number };
+}
+
+/** One problem found in a desired-state file. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  col: number;
+  message: string; // "what is wrong — how to fix it"
+}
+
+export type LoadResult = { ok: true; state: DesiredState; warnings: Diagnostic[] } | { ok: false; errors: Diagnostic[] };
+
+export function formatPos(p: SourcePos): string {
+  return `${p.file}:${p.line}`;
+}

@@ -1,0 +1,89 @@
+/**
+ * The plan: a graph of steps with depends_on edges, plus guards. Plain data only; built by the pure
+ * planner in plan/, rendered by render/, carried out by apply/. The saved-plan JSON document
+ * (render/json.ts, schemas/plan.schema.json) is a versioned contract derived from this model.
+ */
+import type { AccountDefault, EndpointFlavour, GluePolicy, Registrar } from '../config/types.js';
+import type { LiveNameserver, ZoneNameservers } from '../state/types.js';
+
+export type StepKind = 'create_nameserver' | 'glue_check' | 'assign_zone' | 'set_account_default' | 'delete_nameserver';
+
+/**
+ * Observed (`before`) and wanted (`after`) values, by kind:
+ * - create_nameserver: before null, after { set }
+ * - delete_nameserver: before { set }, after null
+ * - assign_zone: before/after ZoneNameservers ({ type: 'custom.account', set } | { type: 'cloudflare.standard' } …)
+ * - set_account_default: before/after { value } (before.value may be 'unknown')
+ * - glue_check: before null, after { set, names }
+ */
+export type StepValue =
+  | null
+  | { set: number }
+  | ZoneNameservers
+  | { value: string }
+  | { set: number; names: string[] };
+
+export interface Step {
+  id: string; // stable: 'create_nameserver:ns1.example.com', 'glue_check:1', 'assign_zone:example.org', 'set_account_default', 'delete_nameserver:ns3.example.com'
+  kind: StepKind;
+  target: string; // nameserver name, 'set 1', zone name, or 'account default'
+  zoneId?: string; // assign_zone only
+  before: StepValue;
+  after: StepValue;
+  reason: string; // human: "zone example.org uses set 1 in acns.yaml:14 but set 2 live"
+  source?: string; // 'acns.yaml:14' — the line that asks for it (absent for prune deletions)
+  class: 'config' | 'drift';
+  dependsOn: string[]; // step ids
+}
+
+export type GuardKind =
+  | 'mass_change' // more zone changes than policy.max_zone_changes
+  | 'set_in_use' // deleting a name whose set is still used by a zone the run knows
+  | 'zone_not_found' // a zone in the file that the account does not have
+  | 'set_too_small' // a set used by a zone would have fewer than 2 names
+  | 'hierarchy' // subdomain / reverse-zone rule broken against live zones
+  | 'delegation'; // a zone goes back to standard while its parent still delegates to the custom names
+
+export interface Guard {
+  id: string; // stable, e.g. 'mass_change', 'zone_not_found:exmaple.org'
+  kind: GuardKind;
+  message: string; // what is unsafe and what to do
+  override?: '--allow-mass-change'; // the flag that lets apply proceed anyway, where one exists
+  steps: string[]; // step ids concerned
+  source?: string; // 'acns.yaml:14'
+}
+
+/** Per-set glue expectation, carried in the plan so apply and renderers can show records to register. */
+export interface GlueExpectation {
+  set: number;
+  registrar: Registrar;
+  hostZone?: string;
+  names: { name: string; ipv4?: string; ipv6?: string }[]; // addresses known only for names that exist live
+}
+
+export interface Plan {
+  accountId: string;
+  configFile: string;
+  configDigest: string;
+  endpoints: EndpointFlavour;
+  gluePolicy: GluePolicy;
+  steps: Step[]; // execution (topological) order; renderers never re-sort
+  guards: Guard[];
+  safe: boolean; // guards.length === 0
+  summary: { create: number; change: number; delete: number; checks: number };
+  glue: GlueExpectation[]; // one per glue_check step
+  /** Informational: what the file does not manage. */
+  unmanaged: { nameservers: LiveNameserver[]; zones: { name: string; nameservers: ZoneNameservers }[] };
+  notes: string[];
+  /** Restricted with --zone: the zone names asked for. */
+  zoneFilter?: string[];
+}
+
+export interface PlanOptions {
+  /** --zone NAME…: restrict to those zones and what they depend on. */
+  zoneFilter?: string[];
+  /** Values apply recorded last time (object key → JSON value) to tell drift from config changes. */
+  baseline?: Record<string, unknown>;
+}
+
+export type { AccountDefault };

@@ -1,0 +1,37 @@
+/**
+ * The live state: what the Cloudflare account holds, normalised (lower case, no trailing dots,
+ * sorted) so that comparisons are exact. Plain data only; produced by state/read.ts.
+ */
+export interface LiveNameserver {
+  name: string;
+  set: number;
+  ipv4?: string; // dns_records A (the glue to publish)
+  ipv6?: string; // dns_records AAAA
+}
+
+/**
+ * A zone's nameserver setting as the endpoint adapter reports it. `custom.account` carries the set;
+ * other types (`cloudflare.standard`, `cloudflare.advanced`, `custom.tenant`, `custom.zone`, …) do not.
+ */
+export interface ZoneNameservers {
+  type: string;
+  set?: number;
+}
+
+export interface LiveZone {
+  name: string;
+  id: string;
+  nameservers: ZoneNameservers;
+}
+
+export interface LiveState {
+  accountId: string;
+  nameservers: LiveNameserver[]; // sorted by set, then name
+  zones: LiveZone[]; // zones the file manages that exist in the account, sorted by name
+  missingZones: string[]; // zones the file names that the account does not have, sorted
+  /** Other zone names of the account when the run listed them (did-you-mean, hierarchy check). */
+  accountZoneNames?: string[];
+  /** Zones the file does not manage whose settings the run read anyway (hierarchy rule). */
+  otherZones?: LiveZone[];
+  accountDefault?: string; // only when the file manages it
+}
