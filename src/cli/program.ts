@@ -6,6 +6,12 @@ import { Command, CommanderError } from 'commander';
 import { AcnsError } from '../errors.js';
 import type { CliIO } from './io.js';
 import { TOOL_VERSION } from './version.js';
+import { registerApply } from './commands/apply.js';
+import { registerDrift } from './commands/drift.js';
+import { registerEmulator } from './commands/emulator.js';
+import { registerGlue } from './commands/glue.js';
+import { registerPlan } from './commands/plan.js';
+import { registerShow } from './commands/show.js';
 import { registerValidate } from './commands/validate.js';
 
 export type CommandRunner = (io: CliIO) => Promise<number>;
@@ -32,6 +38,12 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     });
   const reg: Registry = { program, io, setRunner: (r) => (runner = r) };
   registerValidate(reg);
+  registerPlan(reg);
+  registerApply(reg);
+  registerShow(reg);
+  registerGlue(reg);
+  registerDrift(reg);
+  registerEmulator(reg);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

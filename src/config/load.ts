@@ -1,4 +1,14 @@
-import type { LoadResult } from './types.js';
+/**
+ * Loading a desired-state file: read → parse → schema → semantic rules → environment overrides.
+ * Never throws and never hangs: every problem, of any stage, comes back as a positioned diagnostic,
+ * all at once and sorted by position.
+ */
+import { createHash } from 'node:crypto';
+import { applyEnv } from './env.js';
+import { decodeText, parseYaml, readConfigBytes } from './parse.js';
+import { validateSchema } from './schema.js';
+import { buildDesiredState } from './semantic.js';
+import type { Diagnostic, LoadResult } from './types.js';
 
 export interface LoadOptions {
   cwd: string;
@@ -7,7 +17,52 @@ export interface LoadOptions {
   requireAccountId?: boolean;
 }
 
-/** Placeholder until the loader lands: to be replaced by the config module. */
-export async function loadDesiredState(_file: string, _opts: LoadOptions): Promise<LoadResult> {
-  throw new Error('not implemented');
+/** Reads and validates `file` (relative to opts.cwd). */
+export async function loadDesiredState(file: string, opts: LoadOptions): Promise<LoadResult> {
+  try {
+    const read = await readConfigBytes(file, opts.cwd);
+    if (!read.ok) return { ok: false, errors: [read.error] };
+    return loadFromBytes(read.bytes, file, opts);
+  } catch (e) {
+    return internalError(file, e);
+  }
+}
+
+/** Validates YAML text as if it were the content of `file` (tests, benchmarks, editors). */
+export function loadDesiredStateFromString(source: string, file: string, opts: LoadOptions): LoadResult {
+  try {
+    return loadFromBytes(Buffer.from(source, 'utf8'), file, opts);
+  } catch (e) {
+    return internalError(file, e);
+  }
+}
+
+/** Sorts diagnostics by line, then column, dropping exact duplicates. */
+export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds
+    .filter((d) => {
+      const k = `${d.file}\u0000${d.line}\u0000${d.col}\u0000${d.message}`;
+      return seen.has(k) ? false : (seen.add(k), true);
+    })
+    .sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+function loadFromBytes(bytes: Buffer, file: string, opts: LoadOptions): LoadResult {
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const text = decodeText(bytes, file);
+  if (!text.ok) return { ok: false, errors: [text.error] };
+  const parsed = parseYaml(text.text, file);
+  if (parsed.data === undefined || parsed.fatal) return { ok: false, errors: sortDiagnostics(parsed.errors) };
+  const schemaErrors = validateSchema(parsed.data, parsed.positions, file);
+  const sem = buildDesiredState(parsed.data, parsed.positions, file, digest);
+  const envErrors = applyEnv(sem.state, opts.env, opts);
+  const errors = sortDiagnostics([...parsed.errors, ...schemaErrors, ...sem.errors, ...envErrors]);
+  if (errors.length) return { ok: false, errors };
+  return { ok: true, state: sem.state, warnings: sortDiagnostics([...parsed.warnings, ...sem.warnings]) };
+}
+
+function internalError(file: string, e: unknown): LoadResult {
+  const what = e instanceof RangeError ? 'the file is too deeply nested or too large to process' : `internal error (${e instanceof Error ? e.message : String(e)})`;
+  return { ok: false, errors: [{ file, line: 1, col: 1, message: `${what} — simplify the file; if it looks valid, report this as an acns bug` }] };
 }

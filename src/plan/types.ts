@@ -3,7 +3,7 @@
  * planner in plan/, rendered by render/, carried out by apply/. The saved-plan JSON document
  * (render/json.ts, schemas/plan.schema.json) is a versioned contract derived from this model.
  */
-import type { AccountDefault, EndpointFlavour, GluePolicy, Registrar } from '../config/types.js';
+import type { AccountDefault, DesiredState, EndpointFlavour, GluePolicy, Registrar } from '../config/types.js';
 import type { LiveNameserver, ZoneNameservers } from '../state/types.js';
 
 export type StepKind = 'create_nameserver' | 'glue_check' | 'assign_zone' | 'set_account_default' | 'delete_nameserver';
@@ -75,8 +75,15 @@ export interface Plan {
   /** Informational: what the file does not manage. */
   unmanaged: { nameservers: LiveNameserver[]; zones: { name: string; nameservers: ZoneNameservers }[] };
   notes: string[];
+  /** The file's API and DNS settings, so `apply plan.json` runs with what was reviewed (set by the CLI). */
+  settings?: PlanSettings;
   /** Restricted with --zone: the zone names asked for. */
   zoneFilter?: string[];
+}
+
+export interface PlanSettings {
+  cloudflare: DesiredState['cloudflare'];
+  dns: DesiredState['dns'];
 }
 
 export interface PlanOptions {

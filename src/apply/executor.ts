@@ -1,0 +1,280 @@
+/**
+ * The executor: walks the plan's step graph. Independent steps run concurrently (bounded); a step
+ * starts only after every dependency succeeded. A failure skips what depends on it and lets
+ * independent steps go on — unless it is account-wide (auth, entitlement, API unreachable, 429
+ * retries exhausted), which, like an abort signal, stops starting steps and lets running ones finish.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+import type { AccountApi } from '../cloudflare/api.js';
+import { AcnsError } from '../errors.js';
+import type { GlueExpectation, Plan, Step } from '../plan/types.js';
+import type { LiveNameserver, ZoneNameservers } from '../state/types.js';
+import type { ApplyResult, GlueChecker, StepError, StepOutcome, StepResult, StoppedBy } from './types.js';
+
+export interface ExecuteOptions {
+  /** Steps in flight at once. Default 4. */
+  concurrency?: number;
+  /** Aborted (SIGINT): stop starting steps, let running ones finish, exit 130. */
+  signal?: AbortSignal;
+  /** Runs glue_check steps; without it a glue_check fails in `enforce` and passes with a note in `warn`. */
+  checkGlue?: GlueChecker;
+  onStepStart?(step: Step): void;
+  /** Called once per step when its outcome is known (including skipped / not attempted). */
+  onStepDone?(r: StepResult): void;
+  /** Step ids checkStaleness found already done. */
+  alreadyDone?: string[];
+}
+
+export const GLUE_CHECK_FAILED = 'glue_check_failed';
+
+/** The id of the step whose work is running in the current async context (for the journal). */
+export function currentStepId(): string | undefined {
+  return stepContext.getStore();
+}
+
+/** True for errors the Cloudflare client marks as account-wide (no import of cloudflare/ needed). */
+export function isAccountWide(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { accountWide?: boolean }).accountWide === true;
+}
+
+export async function executePlan(plan: Plan, api: AccountApi, opts: ExecuteOptions = {}): Promise<ApplyResult> {
+  validateGraph(plan);
+  const run = new Run(plan, api, opts);
+  await run.execute();
+  return run.result();
+}
+
+const stepContext = new AsyncLocalStorage<string>();
+
+function validateGraph(plan: Plan): void {
+  const index = new Map(plan.steps.map((s, i) => [s.id, i]));
+  if (index.size !== plan.steps.length) {
+    throw new AcnsError('plan_invalid', 'the plan has two steps with the same id', {
+      hint: 'the plan file was edited or is damaged: run `acns plan -o <planfile>` again',
+    });
+  }
+  for (const s of plan.steps) {
+    for (const d of s.dependsOn) {
+      const at = index.get(d);
+      if (at === undefined || at >= (index.get(s.id) as number)) {
+        throw new AcnsError('plan_invalid', `the plan's step ${s.id} depends on ${d}, which is not an earlier step`, {
+          hint: 'the plan file was edited or is damaged: run `acns plan -o <planfile>` again',
+        });
+      }
+    }
+  }
+}
+
+class Run {
+  private readonly results = new Map<string, StepResult>();
+  private readonly pending: Step[];
+  private readonly created = new Map<string, LiveNameserver>();
+  private readonly concurrency: number;
+  private running = 0;
+  private stoppedBy?: StoppedBy;
+  private interrupted = false;
+  private wake: () => void = () => {};
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly api: AccountApi,
+    private readonly opts: ExecuteOptions,
+  ) {
+    this.concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
+    this.pending = [...plan.steps];
+  }
+
+  async execute(): Promise<void> {
+    const signal = this.opts.signal;
+    const onAbort = (): void => this.stop('interrupted');
+    if (signal?.aborted) this.stop('interrupted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      this.markAlreadyDone();
+      for (;;) {
+        this.schedule();
+        if (this.running === 0) break;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+      for (const s of [...this.pending]) this.finish(s, { outcome: 'not_attempted' });
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  result(): ApplyResult {
+    const results = this.plan.steps.map((s) => this.results.get(s.id) as StepResult);
+    const counts: Record<StepOutcome, number> = { done: 0, already_done: 0, failed: 0, skipped: 0, not_attempted: 0 };
+    for (const r of results) counts[r.outcome]++;
+    const failed = results.filter((r) => r.outcome === 'failed');
+    let exitCode: ApplyResult['exitCode'] = 0;
+    if (this.interrupted) exitCode = 130; // Ctrl-C wins, even after an account-wide stop
+    else if (failed.some((r) => r.error?.code !== GLUE_CHECK_FAILED)) exitCode = 1;
+    else if (failed.length > 0) exitCode = 3;
+    return { results, stoppedBy: this.stoppedBy, exitCode, counts };
+  }
+
+  private stop(reason: StoppedBy): void {
+    if (reason === 'interrupted') this.interrupted = true;
+    this.stoppedBy ??= reason;
+    this.wake();
+  }
+
+  /** Steps checkStaleness recognised, and glue checks whose dependents are all already done. */
+  private markAlreadyDone(): void {
+    const done = new Set(this.opts.alreadyDone ?? []);
+    for (const s of this.plan.steps) {
+      if (s.kind !== 'glue_check') continue;
+      const dependents = this.plan.steps.filter((d) => d.dependsOn.includes(s.id));
+      if (dependents.length > 0 && dependents.every((d) => done.has(d.id))) done.add(s.id);
+    }
+    for (const s of [...this.pending]) {
+      if (done.has(s.id)) this.finish(s, { outcome: 'already_done' });
+    }
+  }
+
+  /** Skips what can no longer run, then starts ready steps up to the bound (unless stopped). */
+  private schedule(): void {
+    for (const s of [...this.pending]) {
+      const blockedBy = this.rootFailures(s);
+      if (blockedBy.length > 0) this.finish(s, { outcome: 'skipped', blockedBy });
+    }
+    if (this.stoppedBy) return;
+    for (const s of [...this.pending]) {
+      if (this.running >= this.concurrency) break;
+      if (s.dependsOn.every((d) => isSuccess(this.results.get(d)?.outcome))) this.start(s);
+    }
+  }
+
+  /** The failed steps at the root of a step's failed or skipped dependencies. */
+  private rootFailures(s: Step): string[] {
+    const roots = new Set<string>();
+    for (const d of s.dependsOn) {
+      const r = this.results.get(d);
+      if (r?.outcome === 'failed') roots.add(d);
+      else if (r?.outcome === 'skipped') for (const b of r.blockedBy ?? [d]) roots.add(b);
+    }
+    return [...roots];
+  }
+
+  private start(step: Step): void {
+    this.pending.splice(this.pending.indexOf(step), 1);
+    this.running++;
+    notify(() => this.opts.onStepStart?.(step));
+    const t0 = performance.now();
+    void stepContext
+      .run(step.id, () => this.runStep(step))
+      .then(
+        (extra) => this.finish(step, { outcome: 'done', durationMs: elapsed(t0), ...extra }),
+        (e: unknown) => {
+          if (isAccountWide(e)) this.stop('account_wide');
+          const glue = (e as { glueReport?: unknown } | null)?.glueReport;
+          this.finish(step, { outcome: 'failed', durationMs: elapsed(t0), error: toStepError(e), ...(glue ? { glue } : {}) });
+        },
+      )
+      .finally(() => {
+        this.running--;
+        this.wake();
+      });
+  }
+
+  private finish(step: Step, r: Omit<StepResult, 'id' | 'kind' | 'target'>): void {
+    const i = this.pending.indexOf(step);
+    if (i >= 0) this.pending.splice(i, 1);
+    const result: StepResult = { id: step.id, kind: step.kind, target: step.target, ...r };
+    this.results.set(step.id, result);
+    notify(() => this.opts.onStepDone?.(result));
+  }
+
+  private async runStep(step: Step): Promise<Partial<StepResult>> {
+    switch (step.kind) {
+      case 'create_nameserver': {
+        const live = await this.api.createNameserver(step.target, (step.after as { set: number }).set);
+        this.created.set(live.name, live);
+        return {};
+      }
+      case 'delete_nameserver':
+        await this.api.deleteNameserver(step.target);
+        return {};
+      case 'assign_zone':
+        if (!step.zoneId) throw new AcnsError('plan_invalid', `the plan's step ${step.id} has no zone id; run \`acns plan\` again`);
+        await this.api.setZoneNameservers(step.zoneId, step.after as ZoneNameservers);
+        return {};
+      case 'set_account_default':
+        await this.api.setAccountDefault((step.after as { value: string }).value);
+        return {};
+      case 'glue_check':
+        return this.runGlueCheck(step);
+    }
+  }
+
+  private async runGlueCheck(step: Step): Promise<Partial<StepResult>> {
+    const set = (step.after as { set: number }).set;
+    const enforce = this.plan.gluePolicy === 'enforce';
+    if (this.plan.gluePolicy === 'off') return {};
+    const planned = this.plan.glue.find((g) => g.set === set);
+    if (!planned) throw new AcnsError('plan_invalid', `the plan has no glue expectation for set ${set}; run \`acns plan\` again`);
+    if (!this.opts.checkGlue) {
+      if (!enforce) return {};
+      throw new AcnsError(GLUE_CHECK_FAILED, `the glue check for set ${set} could not run (no DNS checker was configured)`, { exitCode: 3 });
+    }
+    const exp = await this.fillAddresses(planned);
+    const report = await this.opts.checkGlue(exp);
+    if (report.blocking && enforce) {
+      const err = new AcnsError(
+        GLUE_CHECK_FAILED,
+        `glue not ready (verdict: ${report.verdict}): the zones and the account default that depend on set ${set} were not switched`,
+        { exitCode: 3 },
+      );
+      throw Object.assign(err, { glueReport: report });
+    }
+    return { glue: report };
+  }
+
+  /** Fills addresses unknown at plan time from names created in this run, else one fresh list. */
+  private async fillAddresses(exp: GlueExpectation): Promise<GlueExpectation> {
+    const fromCreated = exp.names.map((n) => withAddresses(n, this.created.get(n.name)));
+    if (fromCreated.every((n) => n.ipv4 && n.ipv6)) return { ...exp, names: fromCreated };
+    const live = new Map((await this.api.listNameservers()).map((n) => [n.name, n]));
+    return { ...exp, names: fromCreated.map((n) => withAddresses(n, live.get(n.name))) };
+  }
+}
+
+function withAddresses(n: GlueExpectation['names'][number], live?: LiveNameserver): GlueExpectation['names'][number] {
+  const out = { ...n };
+  if (!out.ipv4 && live?.ipv4) out.ipv4 = live.ipv4;
+  if (!out.ipv6 && live?.ipv6) out.ipv6 = live.ipv6;
+  return out;
+}
+
+/** Progress callbacks only observe: one that throws (a closed stdout…) must not abort a half-done apply. */
+function notify(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // ignored on purpose: the ApplyResult still carries every outcome
+  }
+}
+
+function isSuccess(o: StepOutcome | undefined): boolean {
+  return o === 'done' || o === 'already_done';
+}
+
+function elapsed(t0: number): number {
+  return Math.round(performance.now() - t0);
+}
+
+function toStepError(e: unknown): StepError {
+  const x = (typeof e === 'object' && e !== null ? e : {}) as { code?: unknown; cfCodes?: unknown; errors?: unknown; status?: unknown; hint?: unknown };
+  const err: StepError = {
+    code: typeof x.code === 'string' ? x.code : 'unexpected',
+    message: e instanceof Error ? e.message : String(e),
+  };
+  // CloudflareError carries Cloudflare's envelope errors ({ code, message }[]); accept a plain cfCodes too.
+  const codes = Array.isArray(x.cfCodes) ? x.cfCodes : Array.isArray(x.errors) ? x.errors.map((m) => (m as { code?: unknown })?.code) : [];
+  if (codes.length > 0 && codes.every((c) => typeof c === 'number')) err.cfCodes = codes as number[];
+  if (typeof x.status === 'number') err.status = x.status;
+  if (typeof x.hint === 'string') err.hint = x.hint;
+  return err;
+}

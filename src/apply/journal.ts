@@ -1,0 +1,123 @@
+/**
+ * The audit journal: an append-only JSON-lines file with one line per HTTP request, per step
+ * outcome and per run event. Each line has `time` (ISO 8601) and `step` (the step id whose work
+ * made the request, from the executor's async context). Only whitelisted fields are written:
+ * never a header, a token or a key.
+ */
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { AcnsError } from '../errors.js';
+import { currentStepId } from './executor.js';
+import type { StepResult } from './types.js';
+
+export interface JournalRequest {
+  method: string;
+  path: string; // URL path (and query) only, never the origin's credentials or headers
+  status: number; // 0 when no response arrived
+  rayId?: string; // Cloudflare's cf-ray header
+  durationMs: number;
+}
+
+export interface Journal {
+  readonly path: string;
+  request(e: JournalRequest): void;
+  step(r: StepResult): void;
+  event(name: string, data?: Record<string, unknown>): void;
+  close(): void;
+  /** The first write failure, if any: writing never throws into the run; the CLI reports it at the end. */
+  readonly failure?: AcnsError;
+}
+
+/** Documented default: `.acns/journal.jsonl` under the working directory. */
+export const DEFAULT_JOURNAL_PATH = '.acns/journal.jsonl';
+
+export function defaultJournalPath(cwd: string): string {
+  return resolve(cwd, DEFAULT_JOURNAL_PATH);
+}
+
+/** Opens (creating parent directories) a journal for appending. Throws AcnsError when it cannot. */
+export function openJournal(path: string): Journal {
+  let fd: number | undefined;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    fd = openSync(path, 'a', 0o600);
+  } catch (e) {
+    throw new AcnsError('journal_unwritable', `cannot open the journal ${path}: ${(e as Error).message}`, {
+      hint: 'pass --journal FILE with a writable location',
+      cause: e,
+    });
+  }
+  let failure: AcnsError | undefined;
+  const write = (line: Record<string, unknown>): void => {
+    if (fd === undefined) return;
+    try {
+      writeSync(fd, `${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
+    } catch (e) {
+      failure ??= new AcnsError('journal_unwritable', `writing the journal ${path} failed: ${(e as Error).message}`, {
+        hint: 'free space or pass --journal FILE with a writable location',
+      });
+    }
+  };
+  return {
+    path,
+    get failure() {
+      return failure;
+    },
+    request(e) {
+      write({
+        type: 'request',
+        step: currentStepId() ?? null,
+        method: e.method,
+        path: stripQuerySecrets(e.path),
+        status: e.status,
+        ...(e.rayId ? { ray_id: e.rayId } : {}),
+        duration_ms: Math.round(e.durationMs),
+      });
+    },
+    step(r) {
+      write({
+        type: 'step',
+        step: r.id,
+        kind: r.kind,
+        target: r.target,
+        outcome: r.outcome,
+        ...(r.durationMs !== undefined ? { duration_ms: r.durationMs } : {}),
+        ...(r.error ? { error: r.error } : {}),
+        ...(r.blockedBy ? { blocked_by: r.blockedBy } : {}),
+        ...(r.glue !== undefined ? { glue_verdict: (r.glue as { verdict?: unknown }).verdict ?? null } : {}),
+      });
+    },
+    event(name, data = {}) {
+      write({ type: 'event', event: name, step: currentStepId() ?? null, ...(redact(data) as object) });
+    },
+    close() {
+      if (fd === undefined) return;
+      try {
+        closeSync(fd);
+      } finally {
+        fd = undefined;
+      }
+    },
+  };
+}
+
+const SECRET_KEY = /token|secret|password|authori[sz]ation|api[-_]?key|auth[-_]?(key|email)|cookie|^x-auth/i;
+
+/** Drops any key that looks like a credential, at any depth. */
+function redact(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(redact);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (!SECRET_KEY.test(k)) out[k] = redact(x);
+  return out;
+}
+
+/** Cloudflare paths carry no secrets, but a query parameter named like one is dropped anyway. */
+function stripQuerySecrets(path: string): string {
+  const q = path.indexOf('?');
+  if (q < 0) return path;
+  const params = new URLSearchParams(path.slice(q + 1));
+  for (const k of [...params.keys()]) if (SECRET_KEY.test(k)) params.delete(k);
+  const rest = params.toString();
+  return rest ? `${path.slice(0, q)}?${rest}` : path.slice(0, q);
+}

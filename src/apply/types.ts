@@ -1,0 +1,68 @@
+/**
+ * What carrying out a plan produced: one StepResult per plan step (in plan order), why the run
+ * stopped early if it did, and the exit code the CLI should use. Plain data only; rendered by
+ * render/apply.ts, written to the journal by apply/journal.ts.
+ */
+import type { GlueExpectation, StepKind, StepValue } from '../plan/types.js';
+
+/**
+ * - done: carried out by this run
+ * - already_done: the live object already had the planned value (resume), or a glue check whose
+ *   dependents were all already done
+ * - failed: the call (or the glue check in `enforce`) failed
+ * - skipped: a dependency failed or was skipped
+ * - not_attempted: the run stopped early (account-wide failure or interrupt)
+ */
+export type StepOutcome = 'done' | 'already_done' | 'failed' | 'skipped' | 'not_attempted';
+
+export interface StepError {
+  code: string; // AcnsError code ('glue_check_failed', 'cloudflare_api', …)
+  message: string;
+  cfCodes?: number[]; // Cloudflare's error codes, when the API sent some
+  status?: number; // HTTP status, when there was a response
+  hint?: string; // what to do (the AcnsError's hint)
+}
+
+export interface StepResult {
+  id: string;
+  kind: StepKind;
+  target: string;
+  outcome: StepOutcome;
+  durationMs?: number;
+  error?: StepError;
+  /** The glue report of a glue_check step (whatever the injected checker returned). */
+  glue?: unknown;
+  /** skipped only: the failed step ids at the root of the skip. */
+  blockedBy?: string[];
+}
+
+export type StoppedBy = 'account_wide' | 'interrupted';
+
+export interface ApplyResult {
+  results: StepResult[]; // plan order
+  stoppedBy?: StoppedBy;
+  exitCode: 0 | 1 | 3 | 130;
+  counts: Record<StepOutcome, number>;
+}
+
+/** The minimum the executor needs from a glue report (src/dns/glue.ts's GlueReport fits). */
+export interface GlueVerdict {
+  blocking: boolean;
+  verdict: string; // 'ok' | 'failed' | 'not_visible' | 'could_not_verify'
+}
+
+/** Injected so apply never imports dns/: the CLI passes `(exp) => checkSetGlue(exp, opts)`. */
+export type GlueChecker = (exp: GlueExpectation) => Promise<GlueVerdict>;
+
+/** An object whose live value is neither the plan's `before` nor its `after`. */
+export interface StaleObject {
+  stepId: string;
+  target: string;
+  planned: StepValue; // the step's `before`
+  current: StepValue; // what the account holds now (null: absent)
+}
+
+export interface StalenessReport {
+  stale: StaleObject[];
+  alreadyDone: string[]; // step ids whose target already equals `after`
+}

@@ -1,0 +1,70 @@
+import { writeFile, rename } from 'node:fs/promises';
+import { dirname, resolve, basename } from 'node:path';
+import { renderPlanJson } from '../../render/json.js';
+import { renderPlanMarkdown } from '../../render/markdown.js';
+import { renderPlanText } from '../../render/text.js';
+import { isEmptyPlan } from '../../plan/summary.js';
+import type { Plan } from '../../plan/types.js';
+import { AcnsError } from '../../errors.js';
+import { collect, formatOption, type Format } from '../formats.js';
+import { useColour, type CliIO } from '../io.js';
+import { loadAndPlan } from '../planning.js';
+import type { Registry } from '../program.js';
+import { TOOL_VERSION } from '../version.js';
+
+interface PlanFlags {
+  config: string;
+  out?: string;
+  format: Format;
+  detailedExitcode?: boolean;
+  zone?: string[];
+}
+
+export function registerPlan(reg: Registry): void {
+  reg.program
+    .command('plan')
+    .description('read the live account and print the ordered, explained changes; optionally save them for apply')
+    .option('-c, --config <file>', 'desired-state file', 'acns.yaml')
+    .option('-o, --out <planfile>', 'save the plan (JSON) for `acns apply <planfile>`')
+    .addOption(formatOption())
+    .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
+    .option('--zone <name>', 'plan only this zone and what it depends on (repeatable)', collect)
+    .action((flags: PlanFlags) => {
+      reg.setRunner(async (io) => {
+        const { plan, conn } = await loadAndPlan(flags.config, io, { zoneFilter: flags.zone });
+        await conn.close();
+        const createdAt = new Date().toISOString();
+        if (flags.out) await savePlan(plan, flags.out, io, createdAt);
+        io.stdout.write(renderPlan(plan, flags.format, io, createdAt));
+        if (flags.out && flags.format === 'text') {
+          io.stdout.write(`\nSaved the plan to ${flags.out}. To carry out exactly this plan, run:\n  acns apply ${flags.out}\n`);
+        }
+        return flags.detailedExitcode && !isEmptyPlan(plan) ? 2 : 0;
+      });
+    });
+}
+
+export function renderPlan(plan: Plan, format: Format, io: CliIO, createdAt = new Date().toISOString()): string {
+  switch (format) {
+    case 'json':
+      return renderPlanJson(plan, { toolVersion: TOOL_VERSION, createdAt });
+    case 'markdown':
+      return renderPlanMarkdown(plan);
+    default:
+      return renderPlanText(plan, { colour: useColour(io.stdout, io.env) });
+  }
+}
+
+/** Writes the plan document atomically (temp file + rename), so a crash never leaves half a plan. */
+export async function savePlan(plan: Plan, file: string, io: CliIO, createdAt: string): Promise<void> {
+  const path = resolve(io.cwd, file);
+  const tmp = resolve(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    await writeFile(tmp, renderPlanJson(plan, { toolVersion: TOOL_VERSION, createdAt }), { mode: 0o644 });
+    await rename(tmp, path);
+  } catch (e) {
+    throw new AcnsError('plan_write_failed', `could not write the plan to ${file}: ${(e as Error).message}`, {
+      hint: 'check that the directory exists and is writable',
+    });
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The read → plan pipeline shared by `plan`, `drift` and `apply` without a plan file: load the
+ * file, read the live account (and, for switched zones, their delegation in DNS), build the plan.
+ */
+import type { DesiredState } from '../config/types.js';
+import { buildPlan } from '../plan/build.js';
+import { addDelegationFindings } from '../plan/delegation.js';
+import type { Plan } from '../plan/types.js';
+import { readDelegations } from '../state/delegation.js';
+import { readLiveState } from '../state/read.js';
+import type { LiveState } from '../state/types.js';
+import { planSettings } from './settings.js';
+import { accountIdOf, connect, dnsOptions, loadConfig, type Connection } from './context.js';
+import type { CliIO } from './io.js';
+
+export interface Planned {
+  desired: DesiredState;
+  live: LiveState;
+  plan: Plan;
+  conn: Connection;
+}
+
+export interface PlanningOptions {
+  zoneFilter?: string[];
+  readDefault?: boolean;
+  onRequest?: Parameters<typeof connect>[1]['onRequest'];
+}
+
+/** Loads, reads and plans. The caller owns `conn` and must close it. */
+export async function loadAndPlan(file: string, io: CliIO, opts: PlanningOptions = {}): Promise<Planned> {
+  const desired = await loadConfig(file, io, { requireAccountId: true });
+  const accountId = accountIdOf(desired);
+  const conn = connect(io, { accountId, cloudflare: desired.cloudflare, onRequest: opts.onRequest });
+  try {
+    const live = await readLiveState(desired, conn.api, {
+      readDefault: opts.readDefault,
+      onProgress: (p) => conn.progress.update(phaseLabel(p.phase), p.done, p.total),
+    });
+    let plan: Plan = { ...buildPlan(desired, live, opts.zoneFilter?.length ? { zoneFilter: opts.zoneFilter } : {}), settings: planSettings(desired) };
+    if (desired.policy.glueCheck !== 'off') {
+      const setNames = new Map(desired.sets.map((s) => [s.set, s.names.map((n) => n.name)]));
+      const findings = await readDelegations(plan, live, setNames, dnsOptions(desired, io.signal));
+      plan = addDelegationFindings(plan, findings);
+    }
+    return { desired, live, plan, conn };
+  } catch (e) {
+    await conn.close();
+    throw e;
+  }
+}
+
+function phaseLabel(phase: string): string {
+  switch (phase) {
+    case 'settings':
+      return 'reading zone settings';
+    case 'related':
+      return 'reading related zones';
+    default:
+      return `reading ${phase}`;
+  }
+}

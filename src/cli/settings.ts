@@ -1,0 +1,30 @@
+/**
+ * The API and DNS settings a run uses. A plan carries the file's settings so `apply plan.json`
+ * runs as reviewed; the environment (ACNS_DNS_*) still overrides them, as it overrides the file.
+ */
+import { applyEnv } from '../config/env.js';
+import type { DesiredState } from '../config/types.js';
+import { UsageError } from '../errors.js';
+import type { Plan, PlanSettings } from '../plan/types.js';
+
+export const DEFAULT_SETTINGS: PlanSettings = {
+  cloudflare: { endpoints: 'dns_settings', requestsPerWindow: 1000, windowSeconds: 300, concurrency: 8 },
+  dns: { rootServers: [], parentServers: [], port: 53 },
+};
+
+export function planSettings(desired: Pick<DesiredState, 'cloudflare' | 'dns'>): PlanSettings {
+  return { cloudflare: { ...desired.cloudflare }, dns: { ...desired.dns } };
+}
+
+export function settingsForSavedPlan(plan: Plan, env: Record<string, string | undefined>): PlanSettings {
+  const base = plan.settings ?? { ...DEFAULT_SETTINGS, cloudflare: { ...DEFAULT_SETTINGS.cloudflare, endpoints: plan.endpoints } };
+  const shell = {
+    file: '(environment)',
+    accountId: plan.accountId,
+    cloudflare: { ...base.cloudflare },
+    dns: { ...base.dns, rootServers: [...base.dns.rootServers], parentServers: [...base.dns.parentServers] },
+  } as unknown as DesiredState;
+  const problems = applyEnv(shell, { ...env, CLOUDFLARE_ACCOUNT_ID: undefined }, {});
+  if (problems.length) throw new UsageError(problems.map((p) => p.message).join('\n'));
+  return { cloudflare: shell.cloudflare, dns: shell.dns };
+}

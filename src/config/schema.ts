@@ -1,0 +1,198 @@
+/**
+ * The JSON Schema of the desired-state file (schemas/acns.schema.json), compiled once with ajv in
+ * strict mode, and the translation of ajv's errors into positioned, human diagnostics with
+ * "did you mean" suggestions.
+ */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { closest, distance } from 'fastest-levenshtein';
+import { checkName } from './names.js';
+import type { PositionIndex } from './parse.js';
+import type { Diagnostic } from './types.js';
+
+/** Where the schema file lives, relative to this module (src/config or dist/config). */
+export const SCHEMA_URL = new URL('../../schemas/acns.schema.json', import.meta.url);
+
+/** Validates data against the schema; returns positioned diagnostics (empty when valid). */
+export function validateSchema(data: unknown, positions: PositionIndex, file: string): Diagnostic[] {
+  const validate = compiled();
+  if (validate(data)) return [];
+  const errs = validate.errors ?? [];
+  const out: Diagnostic[] = [];
+  const anyOfPaths = new Set(errs.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const typePaths = new Set(errs.filter((e) => e.keyword === 'type' && !e.schemaPath.includes('/anyOf/')).map((e) => e.instancePath));
+  for (const e of errs) {
+    if (e.keyword !== 'type' && typePaths.has(e.instancePath)) continue; // the wrong type says it all
+    if (e.keyword === 'propertyNames') continue; // its format error carries the detail
+    if (e.schemaPath.includes('/anyOf/') && anyOfPaths.has(e.instancePath)) continue; // summarised by the anyOf error
+    const d = describe(e, data, positions);
+    out.push({ file, line: d.pos.line, col: d.pos.col, message: d.message });
+  }
+  return out;
+}
+
+/** True when `s` is IPv4, IPv4:port, IPv6 or [IPv6]:port with a port in 1..65535. */
+export function isServerAddress(s: string): boolean {
+  return parseServerAddress(s) !== undefined;
+}
+
+/** Splits IP[:port] / [IPv6]:port; undefined when malformed. */
+export function parseServerAddress(s: string): { host: string; port?: number } | undefined {
+  if (typeof s !== 'string') return undefined;
+  const v6 = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s);
+  if (v6) return isIP(v6[1]) === 6 && portOk(v6[2]) ? { host: v6[1], port: v6[2] ? Number(v6[2]) : undefined } : undefined;
+  if (isIP(s) === 6) return { host: s };
+  const v4 = /^([0-9.]+)(?::(\d{1,5}))?$/.exec(s);
+  if (v4 && isIP(v4[1]) === 4 && portOk(v4[2])) return { host: v4[1], port: v4[2] ? Number(v4[2]) : undefined };
+  return undefined;
+}
+
+/** Suggests the closest of `candidates` to `word` when it is plausibly a typo. */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  if (!candidates.length || !word) return undefined;
+  const best = closest(word.toLowerCase(), candidates as string[]);
+  const d = distance(word.toLowerCase(), best);
+  return d <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+let cache: ValidateFunction | undefined;
+
+function compiled(): ValidateFunction {
+  if (cache) return cache;
+  const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
+  const ajv = new Ajv({ strict: true, allErrors: true, verbose: true });
+  ajv.addFormat('fqdn', { type: 'string', validate: (s: string) => checkName(s).ok });
+  ajv.addFormat('server-address', { type: 'string', validate: isServerAddress });
+  cache = ajv.compile(schema);
+  return cache;
+}
+
+function portOk(p: string | undefined): boolean {
+  return p === undefined || (Number(p) >= 1 && Number(p) <= 65535);
+}
+
+function segments(pointer: string): string[] {
+  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** `zones › example.org`, `nameserver_sets › 1 › names[0]`, `policy.prune`… as users wrote it. */
+function where(pointer: string): string {
+  const seg = segments(pointer);
+  if (!seg.length) return 'the top level';
+  if (seg[0] === 'zones' && seg.length >= 2) return `zone ${seg[1]}`;
+  if (seg[0] === 'nameserver_sets' && seg.length >= 2) {
+    const rest = seg.slice(2).map((s, i) => (/^\d+$/.test(s) && i > 0 ? `[${s}]` : `.${s}`)).join('');
+    return `nameserver_sets.${seg[1]}${rest}`;
+  }
+  return seg.map((s, i) => (/^\d+$/.test(s) && i > 0 ? `[${s}]` : i ? `.${s}` : s)).join('');
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+  let v: unknown = data;
+  for (const s of segments(pointer)) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[s];
+  }
+  return v;
+}
+
+function show(v: unknown): string {
+  if (v === null) return 'an empty value';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `"${v.length > 60 ? `${v.slice(0, 60)}…` : v}"`;
+  return `${typeof v === 'number' ? 'the number' : 'the value'} ${String(v)}`;
+}
+
+const TYPE_WORD: Record<string, string> = {
+  object: 'a mapping (key: value lines)',
+  array: 'a list',
+  string: 'a text value',
+  integer: 'a whole number',
+  boolean: 'true or false',
+  number: 'a number',
+};
+
+function describe(e: ErrorObject, data: unknown, positions: PositionIndex): { pos: { line: number; col: number }; message: string } {
+  const at = e.instancePath;
+  const value = valueAt(data, at);
+  const w = where(at);
+  const pos = positions.value(at);
+  const parentSchema = e.parentSchema as { properties?: Record<string, unknown> } | undefined;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String((e.params as { additionalProperty: string }).additionalProperty);
+      const keyPos = positions.key(`${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      if (at === '/nameserver_sets') {
+        return { pos: keyPos, message: `set "${key}" is not a set number — sets are numbered 1 to 5; rename it to a free number from 1 to 5` };
+      }
+      const allowed = Object.keys(parentSchema?.properties ?? {});
+      if (key === '<<') return { pos: keyPos, message: `merge keys (<<) are not supported in ${w} — write the keys out in full` };
+      const guess = didYouMean(key, allowed);
+      const hint = guess ? `did you mean "${guess}"?` : `allowed keys: ${allowed.join(', ')}`;
+      return { pos: keyPos, message: `unknown key "${key}" in ${w} — ${hint}` };
+    }
+    case 'required': {
+      const missing = (e.params as { missingProperty: string }).missingProperty;
+      const fix = missing === 'version' ? 'add "version: 1" at the top' : missing === 'names' ? 'add "names: [ns1.example.com, ns2.example.com]"' : `add "${missing}:"`;
+      return { pos, message: `${w === 'the top level' ? 'the file' : w} is missing the required key "${missing}" — ${fix}` };
+    }
+    case 'type': {
+      const want = String((e.params as { type: string }).type);
+      let fix = at === '' ? 'start from examples/minimal.yaml' : `write ${TYPE_WORD[want] ?? want}`;
+      if (at === '/account_id') fix = 'quote it ("...") so YAML keeps it as text';
+      else if (want === 'integer' && typeof value === 'string' && /^\d+$/.test(value)) fix = 'remove the quotes';
+      else if (want === 'boolean' && typeof value === 'string') fix = 'write true or false without quotes';
+      return { pos, message: `${w} must be ${TYPE_WORD[want] ?? want}, not ${show(value)} — ${fix}` };
+    }
+    case 'const':
+      if (at === '/version') return { pos, message: `unsupported version ${typeof value === 'number' ? value : show(value)} — this acns reads version 1 files; write "version: 1"` };
+      return { pos, message: `${w} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)} — change it` };
+    case 'enum': {
+      const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
+      const guess = typeof value === 'string' ? didYouMean(value, allowed) : undefined;
+      return {
+        pos,
+        message: `${w} is ${show(value)}, which is not allowed — ${guess ? `did you mean "${guess}"? ` : ''}use one of: ${allowed.join(', ')}`,
+      };
+    }
+    case 'anyOf': {
+      const guess = typeof value === 'string' ? didYouMean(value, ['standard', 'advanced']) : undefined;
+      return {
+        pos,
+        message:
+          `${w} is set to ${show(value)} — use a set number from 1 to 5, "standard" or "advanced"` + (guess ? ` (did you mean "${guess}"?)` : ''),
+      };
+    }
+    case 'format': {
+      const fmt = (e.params as { format: string }).format;
+      const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+      if (fmt === 'fqdn') {
+        const raw = propertyName ?? String(value);
+        const reason = checkName(raw);
+        const why = reason.ok ? 'is not valid' : reason.reason;
+        if (propertyName !== undefined) {
+          const keyPos = positions.key(`${at}/${propertyName.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+          return { pos: keyPos, message: `zone name "${raw}" ${why} — zones are domain names such as example.org or 113.0.203.in-addr.arpa` };
+        }
+        return { pos, message: `${w}: "${raw}" ${why} — use a fully qualified host name such as ns1.example.com` };
+      }
+      return { pos, message: `${w}: ${show(value)} is not an IP address with an optional port — write e.g. 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:5353` };
+    }
+    case 'pattern':
+      if (at === '/account_id') {
+        return { pos, message: `account_id ${show(value)} is not a Cloudflare account id — use the 32 hexadecimal characters shown in the dashboard URL, or set CLOUDFLARE_ACCOUNT_ID` };
+      }
+      return { pos, message: `${w} ${e.message ?? 'is invalid'} — fix the value` };
+    case 'maxItems':
+      return { pos, message: `${w} lists ${Array.isArray(value) ? value.length : 'too many'} names; a set holds at most 5 — move the extra names to another set` };
+    case 'minimum':
+    case 'maximum': {
+      const p = e.params as { comparison: string; limit: number };
+      return { pos, message: `${w} is ${show(value)}, it must be ${p.comparison} ${p.limit} — change it` };
+    }
+    default:
+      return { pos, message: `${w} ${e.message ?? 'is invalid'} — see docs/configuration.md` };
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * buildPlan: desired + live → Plan. Pure, no I/O, deterministic: diff → glue checks → edges →
+ * optional --zone restriction → one topological sort → guards → summary. Renderers never re-sort.
+ */
+import type { DesiredState } from '../config/types.js';
+import type { LiveState, ZoneNameservers } from '../state/types.js';
+import { diffStates, type PlanFacts } from './diff.js';
+import { addGlueChecks } from './glue.js';
+import { addEdges, orderSteps } from './graph.js';
+import { findGuards } from './guards.js';
+import { summarize } from './summary.js';
+import type { Plan, PlanOptions, Step } from './types.js';
+
+export function buildPlan(desired: DesiredState, live: LiveState, options: PlanOptions = {}): Plan {
+  const facts = diffStates(desired, live, options);
+  const { glue: allGlue, notes } = addGlueChecks(facts);
+  addEdges(facts);
+
+  const zoneFilter = options.zoneFilter && options.zoneFilter.length > 0 ? new Set(options.zoneFilter.map(normaliseZone)) : undefined;
+  const kept = zoneFilter ? restrictToZones(facts, zoneFilter, notes) : [...facts.steps.values()];
+  const { steps, cycle } = orderSteps(kept);
+  classifyChecks(steps);
+  const guards = findGuards({ facts, steps, cycle, ...(zoneFilter ? { zoneFilter } : {}) });
+
+  const checked = new Set(steps.filter((s) => s.kind === 'glue_check').map((s) => s.target));
+  const glue = allGlue.filter((g) => checked.has(`set ${g.set}`));
+  const plan: Plan = {
+    accountId: live.accountId || desired.accountId || '',
+    configFile: desired.file,
+    configDigest: desired.digest,
+    endpoints: desired.cloudflare.endpoints,
+    gluePolicy: desired.policy.glueCheck,
+    steps,
+    guards,
+    safe: guards.length === 0,
+    summary: summarize(steps),
+    glue,
+    unmanaged: { nameservers: facts.unmanagedNames, zones: unmanagedZones(facts) },
+    notes,
+  };
+  if (zoneFilter) plan.zoneFilter = [...zoneFilter].sort();
+  return plan;
+}
+
+/** --zone: the named zones' steps and what they depend on; never deletions or the default. */
+function restrictToZones(facts: PlanFacts, zones: Set<string>, notes: string[]): Step[] {
+  const keep = new Set<string>();
+  const blocked: string[] = [];
+  const visit = (id: string, path: string[]): boolean => {
+    const s = facts.steps.get(id);
+    if (!s) return true;
+    if (s.kind === 'delete_nameserver' || s.kind === 'set_account_default') {
+      blocked.push(`${path[0]} needs ${id}`);
+      return false;
+    }
+    let ok = true;
+    for (const d of s.dependsOn) ok = visit(d, path) && ok;
+    if (ok) keep.add(id);
+    return ok;
+  };
+  for (const z of [...zones].sort()) {
+    const id = `assign_zone:${z}`;
+    if (facts.steps.has(id)) visit(id, [z]);
+  }
+  for (const b of [...new Set(blocked)].sort()) {
+    notes.push(`--zone: left out because it needs a deletion or a default change that --zone never makes (${b}); plan without --zone to include it`);
+  }
+  const unknown = [...zones].filter((z) => !facts.desired.zones.some((d) => d.name === z)).sort();
+  if (unknown.length > 0) notes.push(`--zone: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in ${facts.desired.file}; nothing planned for ${unknown.length === 1 ? 'it' : 'them'}`);
+  notes.push(`restricted with --zone to ${[...zones].sort().join(', ')}: no deletions and no account default change are planned`);
+  return [...facts.steps.values()].filter((s) => keep.has(s.id));
+}
+
+/** A glue check is drift when every step that waits for it is drift. */
+function classifyChecks(steps: Step[]): void {
+  const waiting = new Map<string, Step[]>();
+  for (const s of steps) for (const d of s.dependsOn) (waiting.get(d) ?? waiting.set(d, []).get(d)!).push(s);
+  for (const s of steps) {
+    if (s.kind !== 'glue_check') continue;
+    const w = waiting.get(s.id) ?? [];
+    if (w.length > 0 && w.every((x) => x.class === 'drift')) s.class = 'drift';
+  }
+}
+
+/** Other zones of the account that use a set this run changes (information only). */
+function unmanagedZones(facts: PlanFacts): { name: string; nameservers: ZoneNameservers }[] {
+  const changed = new Set<number>([...facts.creates.keys(), ...facts.deletes.keys()]);
+  return (facts.live.otherZones ?? [])
+    .filter((z) => z.nameservers.type === 'custom.account' && z.nameservers.set !== undefined && changed.has(z.nameservers.set))
+    .map((z) => ({ name: z.name, nameservers: { ...z.nameservers } }));
+}
+
+function normaliseZone(z: string): string {
+  return z.trim().toLowerCase().replace(/\.$/, '');
+}

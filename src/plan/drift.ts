@@ -1,0 +1,134 @@
+/**
+ * The drift report: every difference between the live account and the file, each with the live
+ * value, the desired value and the `file:line` that asks for it. Objects the file does not manage
+ * are listed apart, as information. Pure; `acns drift` renders it and exits 2 when hasDrift.
+ */
+import { formatPos, type DesiredState } from '../config/types.js';
+import type { LiveNameserver, LiveState, ZoneNameservers } from '../state/types.js';
+import { describeZoneNs, sameZoneNs } from './describe.js';
+import { zoneTargetValue } from './diff.js';
+
+export type DriftValue = null | { set: number } | ZoneNameservers | { value: string };
+
+export interface DriftItem {
+  key: string; // 'ns:ns1.example.com', 'zone:example.org', 'default' (the baseline keys)
+  kind: 'nameserver' | 'zone' | 'account_default';
+  object: string; // the name, the zone, or 'account default'
+  live: DriftValue; // null: absent live
+  desired: DriftValue; // null: absent from the file (prune on)
+  source?: string; // 'acns.yaml:14'
+  message: string;
+}
+
+export interface DriftReport {
+  accountId: string;
+  configFile: string;
+  configDigest: string;
+  hasDrift: boolean;
+  items: DriftItem[]; // names, then zones, then the default; each sorted by name
+  unmanaged: { nameservers: LiveNameserver[]; zones: { name: string; nameservers: ZoneNameservers }[] };
+}
+
+export function buildDriftReport(desired: DesiredState, live: LiveState): DriftReport {
+  const items: DriftItem[] = [...nameItems(desired, live), ...zoneItems(desired, live), ...defaultItems(desired, live)];
+  const declared = new Set(desired.sets.flatMap((s) => s.names.map((n) => n.name)));
+  return {
+    accountId: live.accountId || desired.accountId || '',
+    configFile: desired.file,
+    configDigest: desired.digest,
+    hasDrift: items.length > 0,
+    items,
+    unmanaged: {
+      nameservers: desired.policy.prune ? [] : live.nameservers.filter((n) => !declared.has(n.name)),
+      zones: (live.otherZones ?? []).map((z) => ({ name: z.name, nameservers: { ...z.nameservers } })),
+    },
+  };
+}
+
+function nameItems(desired: DesiredState, live: LiveState): DriftItem[] {
+  const liveByName = new Map(live.nameservers.map((n) => [n.name, n]));
+  const out: DriftItem[] = [];
+  const declared = new Set<string>();
+  for (const s of desired.sets) {
+    for (const n of s.names) {
+      declared.add(n.name);
+      const l = liveByName.get(n.name);
+      if (l && l.set === n.set) continue;
+      out.push({
+        key: `ns:${n.name}`,
+        kind: 'nameserver',
+        object: n.name,
+        live: l ? { set: l.set } : null,
+        desired: { set: n.set },
+        source: formatPos(n.pos),
+        message: l ? `${n.name} is in set ${l.set} live but set ${n.set} in the file` : `${n.name} (set ${n.set}) does not exist live`,
+      });
+    }
+  }
+  if (desired.policy.prune) {
+    for (const l of live.nameservers) {
+      if (declared.has(l.name)) continue;
+      out.push({
+        key: `ns:${l.name}`,
+        kind: 'nameserver',
+        object: l.name,
+        live: { set: l.set },
+        desired: null,
+        message: `${l.name} exists live in set ${l.set} but is not in ${desired.file} (policy.prune is on)`,
+      });
+    }
+  }
+  return out.sort((a, b) => (a.object < b.object ? -1 : a.object > b.object ? 1 : 0));
+}
+
+function zoneItems(desired: DesiredState, live: LiveState): DriftItem[] {
+  const liveZones = new Map(live.zones.map((z) => [z.name, z]));
+  const missing = new Set(live.missingZones);
+  const out: DriftItem[] = [];
+  for (const z of desired.zones) {
+    const want = zoneTargetValue(z);
+    const lz = liveZones.get(z.name);
+    if (!lz) {
+      if (!missing.has(z.name)) continue;
+      out.push({
+        key: `zone:${z.name}`,
+        kind: 'zone',
+        object: z.name,
+        live: null,
+        desired: want ?? { type: 'cloudflare.advanced' },
+        source: formatPos(z.pos),
+        message: `zone ${z.name} is not in the account`,
+      });
+      continue;
+    }
+    if (want === null || sameZoneNs(want, lz.nameservers)) continue;
+    out.push({
+      key: `zone:${z.name}`,
+      kind: 'zone',
+      object: z.name,
+      live: { ...lz.nameservers },
+      desired: want,
+      source: formatPos(z.pos),
+      message: `zone ${z.name} uses ${describeZoneNs(lz.nameservers)} live but ${describeZoneNs(want)} in the file`,
+    });
+  }
+  return out;
+}
+
+function defaultItems(desired: DesiredState, live: LiveState): DriftItem[] {
+  const want = desired.accountDefault;
+  if (!want) return [];
+  const liveValue = live.accountDefault ?? 'unknown';
+  if (liveValue === want.value) return [];
+  return [
+    {
+      key: 'default',
+      kind: 'account_default',
+      object: 'account default',
+      live: { value: liveValue },
+      desired: { value: want.value },
+      source: formatPos(want.pos),
+      message: `the account default is ${liveValue} live but ${want.value} in the file`,
+    },
+  ];
+}

@@ -1,0 +1,31 @@
+/**
+ * What the glue check expects for each declared set of the file: its names with the addresses
+ * Cloudflare assigned (from the live account). Names not created yet have no addresses to check.
+ */
+import type { DesiredState } from '../config/types.js';
+import type { LiveNameserver } from '../state/types.js';
+import type { GlueExpectation } from './types.js';
+
+export function glueExpectations(
+  desired: Pick<DesiredState, 'sets'>,
+  live: LiveNameserver[],
+): { expectations: GlueExpectation[]; notCreated: { name: string; set: number }[] } {
+  const byName = new Map(live.map((n) => [n.name, n]));
+  const expectations: GlueExpectation[] = [];
+  const notCreated: { name: string; set: number }[] = [];
+  for (const set of desired.sets) {
+    const names: GlueExpectation['names'] = [];
+    for (const n of set.names) {
+      const l = byName.get(n.name);
+      if (!l || l.set !== set.set) {
+        notCreated.push({ name: n.name, set: set.set });
+        continue;
+      }
+      names.push({ name: n.name, ...(l.ipv4 ? { ipv4: l.ipv4 } : {}), ...(l.ipv6 ? { ipv6: l.ipv6 } : {}) });
+    }
+    if (names.length) {
+      expectations.push({ set: set.set, registrar: set.registrar, ...(set.hostZone ? { hostZone: set.hostZone } : {}), names });
+    }
+  }
+  return { expectations, notCreated };
+}

@@ -1,0 +1,67 @@
+/**
+ * Glue checks: one per set that this run switches zones (or the `custom.account` default) to. A
+ * set whose zones are already on it needs none. The matching GlueExpectation carries the records
+ * to publish, with the addresses Cloudflare assigned to names that already exist.
+ */
+import { formatPos } from '../config/types.js';
+import type { PlanFacts } from './diff.js';
+import type { GlueExpectation, Step } from './types.js';
+
+/** Adds glue_check steps to facts.steps (unless policy.glue_check is off) and returns their expectations and notes. */
+export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; notes: string[] } {
+  const { desired } = facts;
+  const why = new Map<number, string>();
+  const toDefault = facts.defaultStep !== undefined && valueOf(facts.defaultStep.after) === 'custom.account';
+  for (const [set, steps] of facts.zonesJoining) {
+    const names = steps.map((s) => s.target);
+    const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+    why.set(set, `zones switch to set ${set} in this run (${shown}): its names need glue at the parent zone first`);
+  }
+  if (toDefault) {
+    for (const s of desired.sets) {
+      const prev = why.get(s.set);
+      const d = `the account default becomes custom.account, which can fall back to every set`;
+      why.set(s.set, prev ? `${prev}; ${d}` : d);
+    }
+  }
+  const sets = [...why.keys()].sort((a, b) => a - b);
+  if (sets.length === 0) return { glue: [], notes: [] };
+  if (desired.policy.glueCheck === 'off') {
+    return {
+      glue: [],
+      notes: [`glue checks are off (policy.glue_check: off): set ${sets.join(', ')} will be used without checking that the names' glue is published`],
+    };
+  }
+  const liveByName = new Map(facts.live.nameservers.map((n) => [n.name, n]));
+  const glue: GlueExpectation[] = [];
+  for (const set of sets) {
+    const decl = desired.sets.find((s) => s.set === set);
+    const names = facts.finalSets.get(set) ?? [];
+    const step: Step = {
+      id: `glue_check:${set}`,
+      kind: 'glue_check',
+      target: `set ${set}`,
+      before: null,
+      after: { set, names: [...names] },
+      reason: why.get(set)!,
+      ...(decl ? { source: formatPos(decl.pos) } : {}),
+      class: 'config',
+      dependsOn: (facts.creates.get(set) ?? []).map((s) => s.id),
+    };
+    facts.steps.set(step.id, step);
+    glue.push({
+      set,
+      registrar: decl?.registrar ?? 'external',
+      ...(decl?.hostZone ? { hostZone: decl.hostZone } : {}),
+      names: names.map((name) => {
+        const l = liveByName.get(name);
+        return l && l.set === set ? { name, ...(l.ipv4 ? { ipv4: l.ipv4 } : {}), ...(l.ipv6 ? { ipv6: l.ipv6 } : {}) } : { name };
+      }),
+    });
+  }
+  return { glue, notes: [] };
+}
+
+function valueOf(v: Step['after']): string | undefined {
+  return v !== null && 'value' in v ? v.value : undefined;
+}

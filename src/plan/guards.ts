@@ -1,0 +1,207 @@
+/**
+ * Guards: what makes a plan unsafe, as data. Each names the object, the rule, and what to do; the
+ * plan is still complete and printed in full, and apply refuses it without the named override.
+ */
+import { closest, distance } from 'fastest-levenshtein';
+import { findHierarchyConflicts } from '../config/hierarchy.js';
+import { formatPos } from '../config/types.js';
+import { valueSet } from './describe.js';
+import type { PlanFacts } from './diff.js';
+import type { Guard, Step } from './types.js';
+
+export interface GuardInput {
+  facts: PlanFacts;
+  steps: Step[]; // the plan's steps (after any --zone filter), in execution order
+  cycle: string[]; // step ids that could not be ordered
+  zoneFilter?: Set<string>;
+}
+
+export function findGuards(input: GuardInput): Guard[] {
+  return [
+    ...zoneNotFound(input),
+    ...setsTooSmall(input),
+    ...setsInUse(input),
+    ...massChange(input),
+    ...hierarchy(input),
+  ];
+}
+
+/** The names each set holds once the plan's own steps have run. */
+export function namesAfterPlan(facts: PlanFacts, steps: Step[]): Map<number, Set<string>> {
+  const out = new Map<number, Set<string>>();
+  const get = (s: number): Set<string> => out.get(s) ?? out.set(s, new Set()).get(s)!;
+  for (const [set, names] of facts.liveSets) for (const n of names) get(set).add(n.name);
+  for (const s of steps) {
+    const set = valueSet(s.before);
+    if (s.kind === 'delete_nameserver' && set !== undefined) get(set).delete(s.target);
+  }
+  for (const s of steps) {
+    const set = valueSet(s.after);
+    if (s.kind === 'create_nameserver' && set !== undefined) get(set).add(s.target);
+  }
+  return out;
+}
+
+function zoneNotFound({ facts, zoneFilter }: GuardInput): Guard[] {
+  const missing = new Set(facts.live.missingZones);
+  const candidates = facts.live.accountZoneNames ?? [];
+  const out: Guard[] = [];
+  for (const z of facts.desired.zones) {
+    if (!missing.has(z.name) || (zoneFilter && !zoneFilter.has(z.name))) continue;
+    const guess = candidates.length > 0 ? closest(z.name, candidates) : undefined;
+    const near = guess !== undefined && distance(z.name, guess) <= Math.max(2, Math.floor(z.name.length / 5));
+    const account = facts.live.accountId ? `account ${facts.live.accountId}` : 'the account';
+    out.push({
+      id: `zone_not_found:${z.name}`,
+      kind: 'zone_not_found',
+      message:
+        `zone ${z.name} (${formatPos(z.pos)}) is not in ${account}` +
+        (near ? `: did you mean ${guess}?` : '') +
+        ` — fix the name in ${facts.desired.file}, or add the zone to the account first`,
+      steps: [],
+      source: formatPos(z.pos),
+    });
+  }
+  return out;
+}
+
+function setsTooSmall({ facts, steps, cycle }: GuardInput): Guard[] {
+  const after = namesAfterPlan(facts, steps);
+  const out: Guard[] = [];
+  const deleting = new Set(steps.filter((s) => s.kind === 'delete_nameserver').map((s) => valueSet(s.before)));
+  const users = new Map<number, string[]>();
+  for (const s of steps) {
+    if (s.kind === 'assign_zone' && s.after !== null && 'type' in s.after && s.after.set !== undefined) {
+      (users.get(s.after.set) ?? users.set(s.after.set, []).get(s.after.set)!).push(s.target);
+    }
+  }
+  const inFile = new Set(facts.desired.zones.map((z) => z.name));
+  for (const [set, zones] of facts.zonesStaying) {
+    const mine = zones.filter((z) => inFile.has(z));
+    if (mine.length > 0) (users.get(set) ?? users.set(set, []).get(set)!).push(...mine);
+  }
+  for (const set of [...users.keys()].sort((a, b) => a - b)) {
+    const names = after.get(set) ?? new Set<string>();
+    if (names.size >= 2 || deleting.has(set)) continue;
+    const zones = users.get(set)!;
+    const decl = facts.desired.sets.find((s) => s.set === set);
+    out.push({
+      id: `set_too_small:${set}`,
+      kind: 'set_too_small',
+      message:
+        `set ${set} would have ${names.size} name${names.size === 1 ? '' : 's'} (${[...names].join(', ') || 'none'}) but ${listZones(zones)} use${zones.length === 1 ? 's' : ''} it; ` +
+        `a set in use needs 2–5 names — add names to set ${set} in ${facts.desired.file}, or move ${zones.length === 1 ? 'that zone' : 'those zones'} to another set`,
+      steps: steps.filter((s) => s.kind === 'assign_zone' && zones.includes(s.target)).map((s) => s.id),
+      ...(decl ? { source: formatPos(decl.pos) } : {}),
+    });
+  }
+  if (cycle.length > 0) {
+    out.push({
+      id: 'set_too_small:ordering',
+      kind: 'set_too_small',
+      message:
+        `these steps cannot be ordered without a set dropping below 2 names while zones still use it: ${cycle.join(', ')} — ` +
+        `split the change over two runs (first move the zones or add the new names, apply, then move the names)`,
+      steps: cycle,
+    });
+  }
+  return out;
+}
+
+function setsInUse({ facts, steps }: GuardInput): Guard[] {
+  const after = namesAfterPlan(facts, steps);
+  const deletesBySet = new Map<number, Step[]>();
+  for (const s of steps) {
+    const set = valueSet(s.before);
+    if (s.kind === 'delete_nameserver' && set !== undefined) (deletesBySet.get(set) ?? deletesBySet.set(set, []).get(set)!).push(s);
+  }
+  const out: Guard[] = [];
+  const joining = new Map<number, string[]>();
+  for (const s of steps) {
+    if (s.kind === 'assign_zone' && s.after !== null && 'type' in s.after && s.after.set !== undefined) {
+      (joining.get(s.after.set) ?? joining.set(s.after.set, []).get(s.after.set)!).push(s.target);
+    }
+  }
+  for (const set of [...deletesBySet.keys()].sort((a, b) => a - b)) {
+    const left = after.get(set)?.size ?? 0;
+    if (left >= 2) continue;
+    const zones = [...(facts.zonesStaying.get(set) ?? []), ...(joining.get(set) ?? [])].sort();
+    if (zones.length === 0) continue;
+    const dels = deletesBySet.get(set)!;
+    out.push({
+      id: `set_in_use:${set}`,
+      kind: 'set_in_use',
+      message:
+        `deleting ${dels.map((d) => d.target).join(', ')} leaves set ${set} with ${left} name${left === 1 ? '' : 's'} while ${listZones(zones)} still use${zones.length === 1 ? 's' : ''} it — ` +
+        `move ${zones.length === 1 ? 'that zone' : 'those zones'} to another set or to standard first (list ${zones.length === 1 ? 'it' : 'them'} in ${facts.desired.file}), or keep the names`,
+      steps: dels.map((d) => d.id),
+    });
+  }
+  const def = steps.find((s) => s.kind === 'set_account_default');
+  const finalDefault = def && def.after !== null && 'value' in def.after ? def.after.value : facts.live.accountDefault;
+  const usable = [...after.values()].some((names) => names.size >= 2);
+  if (finalDefault === 'custom.account' && !usable && deletesBySet.size > 0) {
+    out.push({
+      id: 'set_in_use:default',
+      kind: 'set_in_use',
+      message:
+        `the account default stays custom.account but no set would keep 2 names — ` +
+        `set account_default: cloudflare.standard in ${facts.desired.file} so new zones get working nameservers, or keep a set`,
+      steps: [...deletesBySet.values()].flat().map((d) => d.id),
+    });
+  }
+  return out;
+}
+
+function massChange({ facts, steps }: GuardInput): Guard[] {
+  const zones = steps.filter((s) => s.kind === 'assign_zone');
+  const max = facts.desired.policy.maxZoneChanges;
+  if (zones.length <= max) return [];
+  return [
+    {
+      id: 'mass_change',
+      kind: 'mass_change',
+      message:
+        `this plan changes ${zones.length} zones, more than policy.max_zone_changes (${max}) — ` +
+        `review it, then apply with --allow-mass-change, or raise max_zone_changes in ${facts.desired.file}, or split it with --zone`,
+      override: '--allow-mass-change',
+      steps: zones.map((s) => s.id),
+    },
+  ];
+}
+
+function hierarchy({ facts, zoneFilter }: GuardInput): Guard[] {
+  const others = facts.live.otherZones ?? [];
+  if (others.length === 0) return [];
+  const managed = new Map<string, string>(); // file zone → its file:line
+  const zones: { name: string; set: number | null }[] = [];
+  for (const z of facts.desired.zones) {
+    if (zoneFilter && !zoneFilter.has(z.name)) continue;
+    managed.set(z.name, formatPos(z.pos));
+    zones.push({ name: z.name, set: z.target.type === 'custom' ? z.target.set : null });
+  }
+  for (const z of others) {
+    if (!managed.has(z.name)) zones.push({ name: z.name, set: z.nameservers.type === 'custom.account' ? (z.nameservers.set ?? null) : null });
+  }
+  return findHierarchyConflicts(zones)
+    .filter(({ child, ancestor }) => !managed.has(child) || !managed.has(ancestor)) // pairs inside the file: config/ reports them
+    .map(({ child, ancestor, set }) => {
+      const where = (z: string): string => (managed.has(z) ? `set ${set} in ${managed.get(z)}` : `set ${set} live, not in ${facts.desired.file}`);
+      const fix = managed.has(child) ? child : ancestor;
+      return {
+        id: `hierarchy:${child}:${ancestor}`,
+        kind: 'hierarchy' as const,
+        message:
+          `zone ${child} (${where(child)}) and its ancestor ${ancestor} (${where(ancestor)}) would use the same set; ` +
+          `a subdomain zone must use a different set from every zone in its hierarchy — choose another set for ${fix}`,
+        steps: [`assign_zone:${fix}`].filter((id) => facts.steps.has(id)),
+        source: managed.get(fix)!,
+      };
+    });
+}
+
+function listZones(zones: string[]): string {
+  if (zones.length === 1) return `zone ${zones[0]}`;
+  const shown = zones.slice(0, 5).join(', ');
+  return zones.length > 5 ? `zones ${shown} and ${zones.length - 5} more` : `zones ${shown}`;
+}

@@ -1,0 +1,183 @@
+/**
+ * Apply output: one progress line per finished step, the final summary, and the stale-plan
+ * report. Read-only over ApplyResult / StaleObject; colour only when the caller says so.
+ */
+import pc from 'picocolors';
+import type { ApplyResult, StaleObject, StepResult } from '../apply/types.js';
+import type { StepKind, StepValue } from '../plan/types.js';
+
+export interface ApplyRenderOptions {
+  colour?: boolean;
+  /** The plan file applied, for the resume hint; absent when apply planned itself. */
+  planFile?: string;
+}
+
+/** `✓ + nameserver ns1.example.com: created (412ms)` — one line, newline-terminated. */
+export function renderStepLine(r: StepResult, opts: ApplyRenderOptions = {}): string {
+  const c = pc.createColors(Boolean(opts.colour));
+  const label = `${SYMBOL[r.kind]} ${describeTarget(r.kind, r.target)}`;
+  const dur = r.durationMs !== undefined ? ` (${formatDuration(r.durationMs)})` : '';
+  switch (r.outcome) {
+    case 'done':
+      return `${c.green('✓')} ${label}: ${doneVerb(r)}${dur}\n`;
+    case 'already_done':
+      return `${c.dim('=')} ${label}: already done\n`;
+    case 'failed':
+      return `${c.red('✗')} ${label}: ${c.red('failed')} — ${formatError(r)}${dur}\n`;
+    case 'skipped':
+      return `${c.yellow('↷')} ${label}: skipped (depends on ${formatIds(r.blockedBy)}, which failed)\n`;
+    case 'not_attempted':
+      return `${c.dim('·')} ${label}: not attempted\n`;
+  }
+}
+
+/** The final block: `Apply complete: …` when all went well, otherwise what happened to each step. */
+export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions = {}): string {
+  const c = pc.createColors(Boolean(opts.colour));
+  const by = (o: StepResult['outcome']): StepResult[] => result.results.filter((r) => r.outcome === o);
+  const done = by('done');
+  const count = (kinds: StepKind[]): number => done.filter((r) => kinds.includes(r.kind)).length;
+  const tally =
+    `${count(['create_nameserver'])} created, ${count(['assign_zone', 'set_account_default'])} changed, ` +
+    `${count(['delete_nameserver'])} deleted, ${count(['glue_check'])} checks.`;
+  const lines: string[] = [];
+  const alreadyDone = by('already_done');
+  const glueWarnings = done.filter((r) => r.kind === 'glue_check' && (r.glue as { blocking?: boolean } | undefined)?.blocking);
+
+  if (result.exitCode === 0 && done.length + alreadyDone.length === result.results.length) {
+    lines.push(c.green(`Apply complete: ${tally}`));
+    if (alreadyDone.length > 0) lines.push(`${plural(alreadyDone.length, 'step was', 'steps were')} already done and left as they are.`);
+    for (const r of glueWarnings) lines.push(glueWarning(r, c));
+    return `${lines.join('\n')}\n`;
+  }
+
+  lines.push(c.bold(`Apply incomplete: ${headline(result)}.`));
+  lines.push(`This run: ${tally}`);
+  const section = (title: string, rs: StepResult[], line: (r: StepResult) => string): void => {
+    if (rs.length === 0) return;
+    lines.push('', `${title} (${rs.length}):`);
+    for (const r of rs) lines.push(`  ${SYMBOL[r.kind]} ${describeTarget(r.kind, r.target)}${line(r)}`);
+  };
+  section('Done', done, (r) => `: ${doneVerb(r)}`);
+  section('Already done', alreadyDone, () => '');
+  section('Failed', by('failed'), (r) => `: ${formatError(r)}${r.error?.hint ? `\n      hint: ${r.error.hint}` : ''}`);
+  section('Skipped because a dependency failed', by('skipped'), (r) => ` (depends on ${formatIds(r.blockedBy)})`);
+  section('Not attempted', by('not_attempted'), () => '');
+
+  lines.push('');
+  for (const r of glueWarnings) lines.push(glueWarning(r, c));
+  const glueFailed = by('failed').filter((r) => r.kind === 'glue_check');
+  for (const r of glueFailed) {
+    lines.push(
+      `The glue check for ${r.target} did not pass: register the records shown in the glue report above ` +
+        `(at the registrar of the names' domain, or through Cloudflare Support when it uses Cloudflare Registrar), ` +
+        `wait until the parent zone serves them, then re-run apply. The nameservers already created stay.`,
+    );
+  }
+  if (result.stoppedBy === 'account_wide') lines.push('Fix the account-wide failure above (credentials, entitlement, network or rate limit) first.');
+  const cmd = opts.planFile ? `acns apply ${opts.planFile}` : 'acns apply';
+  lines.push(`Re-run \`${cmd}\` to resume: done steps are recognised, the rest run.`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `acns: the plan is stale — …` with each changed object, its plan-time and its current value. */
+export function renderStaleReport(stale: StaleObject[]): string {
+  return `acns: ${describeStale(stale)}\nNothing was changed. Re-run \`acns plan\`, review the new plan, and apply that one.\n`;
+}
+
+/** The stale report without the `acns:` prefix and the advice (StalePlanError's message). */
+export function describeStale(stale: StaleObject[]): string {
+  const lines = [`the plan is stale — ${plural(stale.length, 'object', 'objects')} changed since it was made:`];
+  for (const s of stale) {
+    const kind = s.stepId.split(':')[0] as StepKind;
+    lines.push(`  ${describeTarget(kind, s.target)}: was ${formatValue(s.planned)} when planned, now ${formatValue(s.current)}`);
+  }
+  return lines.join('\n');
+}
+
+/** A step value in words: `absent`, `set 2`, `custom.account set 1`, `cloudflare.standard`. */
+export function formatValue(v: StepValue): string {
+  if (v === null || v === undefined) return 'absent';
+  if ('type' in v) return v.type === 'custom.account' ? `custom.account set ${v.set ?? 1}` : v.type;
+  if ('value' in v) return v.value;
+  return `set ${v.set}`;
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+const SYMBOL: Record<StepKind, string> = {
+  create_nameserver: '+',
+  delete_nameserver: '-',
+  assign_zone: '~',
+  set_account_default: '~',
+  glue_check: '?',
+};
+
+function describeTarget(kind: StepKind, target: string): string {
+  switch (kind) {
+    case 'create_nameserver':
+    case 'delete_nameserver':
+      return `nameserver ${target}`;
+    case 'assign_zone':
+      return `zone ${target}`;
+    case 'glue_check':
+      return `glue check ${target}`;
+    case 'set_account_default':
+      return target;
+    default:
+      return target;
+  }
+}
+
+function doneVerb(r: StepResult): string {
+  switch (r.kind) {
+    case 'create_nameserver':
+      return 'created';
+    case 'delete_nameserver':
+      return 'deleted';
+    case 'glue_check': {
+      const g = r.glue as { blocking?: boolean; verdict?: string } | undefined;
+      if (!g) return 'not checked (glue_check: off or no checker)';
+      return g.blocking ? `${g.verdict ?? 'failed'} (policy warn: not blocking)` : (g.verdict ?? 'ok');
+    }
+    default:
+      return 'changed';
+  }
+}
+
+/** The error's message, plus Cloudflare's codes and the HTTP status when the message lacks them. */
+function formatError(r: StepResult): string {
+  const e = r.error;
+  if (!e) return 'unknown error';
+  const extra: string[] = [];
+  const missing = (e.cfCodes ?? []).filter((c) => !e.message.includes(`${c}:`));
+  if (missing.length > 0) extra.push(`Cloudflare code ${missing.join(', ')}`);
+  if (e.status !== undefined && missing.length > 0) extra.push(`HTTP ${e.status}`);
+  return extra.length > 0 ? `${e.message} [${extra.join(', ')}]` : e.message;
+}
+
+function formatIds(ids: string[] | undefined): string {
+  return ids && ids.length > 0 ? ids.join(', ') : 'a failed step';
+}
+
+function headline(result: ApplyResult): string {
+  if (result.stoppedBy === 'interrupted') return 'interrupted — no new steps were started, running steps were allowed to finish';
+  if (result.stoppedBy === 'account_wide') return 'stopped after an account-wide failure — no new steps were started';
+  const failed = result.results.filter((r) => r.outcome === 'failed');
+  const glue = failed.filter((r) => r.kind === 'glue_check').length;
+  if (glue === failed.length) return `${plural(glue, 'glue check', 'glue checks')} did not pass`;
+  return `${plural(failed.length, 'step', 'steps')} failed`;
+}
+
+function glueWarning(r: StepResult, c: ReturnType<typeof pc.createColors>): string {
+  const verdict = (r.glue as { verdict?: string }).verdict ?? 'failed';
+  return c.yellow(
+    `Warning: the glue check for ${r.target} did not pass (${verdict}); policy glue_check is warn, so its zones were switched anyway. Register the records shown in the glue report above.`,
+  );
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -1,0 +1,108 @@
+/**
+ * The drift report in three forms: terminal text, a JSON document for alerting systems, and a
+ * Markdown issue body (marker `<!-- acns-drift -->`, same size budget as plan comments).
+ */
+import pc from 'picocolors';
+import { describeValue } from '../plan/describe.js';
+import type { DriftItem, DriftReport, DriftValue } from '../plan/drift.js';
+import { MARKDOWN_BUDGET } from './markdown.js';
+
+export const DRIFT_MARKER = '<!-- acns-drift -->';
+export const DRIFT_FORMAT_VERSION = 1;
+
+export interface DriftDocument {
+  format_version: 1;
+  tool: { name: 'acns'; version: string };
+  created_at: string;
+  account_id: string;
+  config: { file: string; digest: string };
+  has_drift: boolean;
+  items: { key: string; kind: DriftItem['kind']; object: string; live: DriftValue; desired: DriftValue; source: string | null; message: string }[];
+  unmanaged: DriftReport['unmanaged'];
+}
+
+export function renderDriftText(r: DriftReport, opts: { colour: boolean }): string {
+  const c = pc.createColors(opts.colour);
+  const out = [c.bold(`acns drift for account ${r.accountId || '(unknown)'} against ${r.configFile}`), ''];
+  if (r.items.length > 0) {
+    out.push(`${r.items.length} difference${r.items.length === 1 ? '' : 's'} between the live account and ${r.configFile}:`, '');
+    for (const i of r.items) {
+      out.push(`  ${c.yellow('~')} ${i.object}`);
+      out.push(`      live:    ${value(i.live)}`);
+      out.push(`      desired: ${value(i.desired)}${i.source ? c.dim(`  (${i.source})`) : ''}`);
+    }
+    out.push('');
+  }
+  out.push(...unmanagedText(r));
+  out.push(c.bold(r.hasDrift ? `Drift: ${r.items.length} difference${r.items.length === 1 ? '' : 's'}. Run acns plan to see how they would be undone.` : `No drift. Live account matches ${r.configFile}.`));
+  return `${out.join('\n')}\n`;
+}
+
+export function driftToDocument(r: DriftReport, meta: { toolVersion: string; createdAt: string }): DriftDocument {
+  return {
+    format_version: 1,
+    tool: { name: 'acns', version: meta.toolVersion },
+    created_at: meta.createdAt,
+    account_id: r.accountId,
+    config: { file: r.configFile, digest: r.configDigest },
+    has_drift: r.hasDrift,
+    items: r.items.map((i) => ({ key: i.key, kind: i.kind, object: i.object, live: i.live, desired: i.desired, source: i.source ?? null, message: i.message })),
+    unmanaged: r.unmanaged,
+  };
+}
+
+export function renderDriftJson(r: DriftReport, meta: { toolVersion: string; createdAt: string }): string {
+  return `${JSON.stringify(driftToDocument(r, meta), null, 2)}\n`;
+}
+
+export function renderDriftMarkdown(r: DriftReport, opts: { budget?: number } = {}): string {
+  const budget = opts.budget ?? MARKDOWN_BUDGET;
+  const head = [
+    DRIFT_MARKER,
+    `### acns drift · \`${r.configFile}\``,
+    '',
+    r.hasDrift ? `⚠️ **${r.items.length} difference${r.items.length === 1 ? '' : 's'}** between the live account \`${r.accountId}\` and \`${r.configFile}\`.` : `✅ **No drift.** Live account matches \`${r.configFile}\`.`,
+    '',
+  ];
+  const rows = r.items.map((i) => `| ${i.object} | ${value(i.live)} | ${value(i.desired)} | ${i.source ?? '—'} |`);
+  const table = rows.length ? ['| Object | Live | Desired | Source |', '|---|---|---|---|'] : [];
+  const info = unmanagedText(r).map((l) => l.replace(/^ {2}/, '- '));
+  let used = size(head) + size(table) + 300;
+  const kept: string[] = [];
+  for (const row of rows) {
+    if (used + row.length + 1 > budget * 0.85) break;
+    kept.push(row);
+    used += row.length + 1;
+  }
+  const out = [...head, ...table, ...kept];
+  if (kept.length < rows.length) out.push('', `_… ${rows.length - kept.length} more differences cut to stay under GitHub's size limit; run \`acns drift --format json\` for all of them._`);
+  out.push('');
+  for (const l of info) {
+    if (used + l.length + 1 > budget - 200) {
+      out.push('_… unmanaged objects cut to stay under the size limit._');
+      break;
+    }
+    out.push(l);
+    used += l.length + 1;
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function unmanagedText(r: DriftReport): string[] {
+  const { nameservers, zones } = r.unmanaged;
+  if (nameservers.length + zones.length === 0) return [];
+  return [
+    `Not managed by ${r.configFile} (information):`,
+    ...nameservers.map((n) => `  nameserver ${n.name} (set ${n.set})`),
+    ...zones.map((z) => `  zone ${z.name} uses ${describeValue(z.nameservers)}`),
+    '',
+  ];
+}
+
+function value(v: DriftValue): string {
+  return v === null ? '(absent)' : describeValue(v);
+}
+
+function size(lines: string[]): number {
+  return lines.reduce((n, l) => n + l.length + 1, 0);
+}

@@ -1,0 +1,205 @@
+/**
+ * The saved-plan document (`acns plan -o plan.json`, `--format json`): a versioned contract, separate
+ * from the in-memory Plan. snake_case fields, described by schemas/plan.schema.json, no secrets.
+ * Reading one back validates it with ajv (strict) and says clearly what is wrong.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { AcnsError } from '../errors.js';
+import type { LiveNameserver, ZoneNameservers } from '../state/types.js';
+import type { Guard, Plan, PlanSettings, StepKind, StepValue } from '../plan/types.js';
+
+export const PLAN_FORMAT_VERSION = 1;
+
+export interface PlanDocument {
+  format_version: 1;
+  tool: { name: 'acns'; version: string };
+  created_at: string;
+  account_id: string;
+  config: { file: string; digest: string };
+  endpoints: Plan['endpoints'];
+  glue_policy: Plan['gluePolicy'];
+  safe: boolean;
+  guards: Guard[];
+  summary: Plan['summary'];
+  steps: StepDocument[];
+  glue: { set: number; registrar: Plan['glue'][number]['registrar']; host_zone?: string; names: { name: string; ipv4?: string; ipv6?: string }[] }[];
+  unmanaged: { nameservers: LiveNameserver[]; zones: { name: string; nameservers: ZoneNameservers }[] };
+  notes: string[];
+  zone_filter: string[] | null;
+  /** The file's API and DNS settings, so `apply plan.json` runs with what was reviewed. */
+  settings?: SettingsDocument;
+}
+
+export interface SettingsDocument {
+  cloudflare: { endpoints: Plan['endpoints']; requests_per_window: number; window_seconds: number; concurrency: number };
+  dns: { root_servers: string[]; parent_servers: string[]; port: number };
+}
+
+export interface StepDocument {
+  id: string;
+  kind: StepKind;
+  target: string;
+  zone_id?: string;
+  before: StepValue;
+  after: StepValue;
+  reason: string;
+  source?: string;
+  class: 'config' | 'drift';
+  depends_on: string[];
+}
+
+/** A plan read back from a file, with what the document says about where it came from. */
+export interface SavedPlan {
+  plan: Plan;
+  toolVersion: string;
+  createdAt: string;
+}
+
+/** A saved plan that cannot be used: not JSON, not an acns plan, or an unknown format version. */
+export class PlanFileError extends AcnsError {
+  constructor(message: string, hint?: string) {
+    super('plan_file', message, { exitCode: 1, ...(hint ? { hint } : {}) });
+    this.name = 'PlanFileError';
+  }
+}
+
+export function planToDocument(plan: Plan, meta: { toolVersion: string; createdAt: string }): PlanDocument {
+  return {
+    format_version: 1,
+    tool: { name: 'acns', version: meta.toolVersion },
+    created_at: meta.createdAt,
+    account_id: plan.accountId,
+    config: { file: plan.configFile, digest: plan.configDigest },
+    endpoints: plan.endpoints,
+    glue_policy: plan.gluePolicy,
+    safe: plan.safe,
+    guards: plan.guards.map((g) => ({
+      id: g.id,
+      kind: g.kind,
+      message: g.message,
+      ...(g.override ? { override: g.override } : {}),
+      steps: [...g.steps],
+      ...(g.source ? { source: g.source } : {}),
+    })),
+    summary: { ...plan.summary },
+    steps: plan.steps.map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      target: s.target,
+      ...(s.zoneId ? { zone_id: s.zoneId } : {}),
+      before: s.before,
+      after: s.after,
+      reason: s.reason,
+      ...(s.source ? { source: s.source } : {}),
+      class: s.class,
+      depends_on: [...s.dependsOn],
+    })),
+    glue: plan.glue.map((g) => ({ set: g.set, registrar: g.registrar, ...(g.hostZone ? { host_zone: g.hostZone } : {}), names: g.names.map((n) => ({ ...n })) })),
+    unmanaged: { nameservers: plan.unmanaged.nameservers.map((n) => ({ ...n })), zones: plan.unmanaged.zones.map((z) => ({ name: z.name, nameservers: { ...z.nameservers } })) },
+    notes: [...plan.notes],
+    zone_filter: plan.zoneFilter ? [...plan.zoneFilter] : null,
+    ...(plan.settings ? { settings: settingsToDocument(plan.settings) } : {}),
+  };
+}
+
+/** The document as text: two-space JSON with a final newline. */
+export function renderPlanJson(plan: Plan, meta: { toolVersion: string; createdAt: string }): string {
+  return `${JSON.stringify(planToDocument(plan, meta), null, 2)}\n`;
+}
+
+/** Validates a parsed document and turns it back into a Plan. `file` names it in errors. */
+export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('format_version' in doc)) {
+    throw new PlanFileError(`${file} is not an acns plan (no format_version)`, 'write one with: acns plan -o plan.json');
+  }
+  const version = (doc as { format_version: unknown }).format_version;
+  if (version !== PLAN_FORMAT_VERSION) {
+    throw new PlanFileError(
+      `${file} is not an acns plan (format_version ${JSON.stringify(version)} unknown) — re-run acns plan -o`,
+      `this acns reads format_version ${PLAN_FORMAT_VERSION}; plans are not portable between incompatible versions`,
+    );
+  }
+  const validate = validator();
+  if (!validate(doc)) {
+    const errs = (validate.errors ?? []).slice(0, 10).map((e) => describeError(e));
+    throw new PlanFileError(`${file} is not a valid acns plan: ${errs.join('; ')}`, 're-run acns plan -o; do not edit plan files by hand');
+  }
+  const d = doc as PlanDocument;
+  const plan: Plan = {
+    accountId: d.account_id,
+    configFile: d.config.file,
+    configDigest: d.config.digest,
+    endpoints: d.endpoints,
+    gluePolicy: d.glue_policy,
+    steps: d.steps.map((s) => ({
+      id: s.id,
+      kind: s.kind,
+      target: s.target,
+      ...(s.zone_id ? { zoneId: s.zone_id } : {}),
+      before: s.before,
+      after: s.after,
+      reason: s.reason,
+      ...(s.source ? { source: s.source } : {}),
+      class: s.class,
+      dependsOn: s.depends_on,
+    })),
+    guards: d.guards,
+    safe: d.safe,
+    summary: d.summary,
+    glue: d.glue.map((g) => ({ set: g.set, registrar: g.registrar, ...(g.host_zone ? { hostZone: g.host_zone } : {}), names: g.names })),
+    unmanaged: d.unmanaged,
+    notes: d.notes,
+  };
+  if (d.settings) plan.settings = settingsFromDocument(d.settings);
+  if (d.zone_filter) plan.zoneFilter = d.zone_filter;
+  return { plan, toolVersion: d.tool.version, createdAt: d.created_at };
+}
+
+/** Reads a saved plan from its text. */
+export function parsePlanFile(text: string, file: string): SavedPlan {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new PlanFileError(`${file} is not an acns plan (not JSON: ${(e as Error).message})`, 'write one with: acns plan -o plan.json');
+  }
+  return documentToPlan(doc, file);
+}
+
+function settingsToDocument(s: PlanSettings): SettingsDocument {
+  const { cloudflare: c, dns } = s;
+  return {
+    cloudflare: { endpoints: c.endpoints, requests_per_window: c.requestsPerWindow, window_seconds: c.windowSeconds, concurrency: c.concurrency },
+    dns: { root_servers: [...dns.rootServers], parent_servers: [...dns.parentServers], port: dns.port },
+  };
+}
+
+function settingsFromDocument(s: SettingsDocument): PlanSettings {
+  const { cloudflare: c, dns } = s;
+  return {
+    cloudflare: { endpoints: c.endpoints, requestsPerWindow: c.requests_per_window, windowSeconds: c.window_seconds, concurrency: c.concurrency },
+    dns: { rootServers: dns.root_servers, parentServers: dns.parent_servers, port: dns.port },
+  };
+}
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (compiled) return compiled;
+  const schema = JSON.parse(readFileSync(new URL('../../schemas/plan.schema.json', import.meta.url), 'utf8')) as object;
+  const ajv = new Ajv({ strict: true, allErrors: true });
+  const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => void;
+  addFormats(ajv);
+  compiled = ajv.compile(schema);
+  return compiled;
+}
+
+function describeError(e: ErrorObject): string {
+  const where = e.instancePath || '(top level)';
+  if (e.keyword === 'additionalProperties') return `${where} has an unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  if (e.keyword === 'required') return `${where} lacks "${(e.params as { missingProperty: string }).missingProperty}"`;
+  if (e.keyword === 'enum') return `${where} ${e.message} (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`;
+  return `${where} ${e.message ?? 'is invalid'}`;
+}

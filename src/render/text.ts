@@ -1,0 +1,93 @@
+/**
+ * The plan as terminal text, Terraform-like: unsafe reasons first, then steps in execution order
+ * (`+` create, `-` delete, `~` change, `?` check) with the reason and `file:line` under each, then
+ * what the file does not manage, ending in the `Plan: …` line. Read-only over the Plan.
+ */
+import pc from 'picocolors';
+import { describeValue } from '../plan/describe.js';
+import type { Plan, Step, StepKind } from '../plan/types.js';
+
+export interface TextOptions {
+  colour: boolean;
+}
+
+export const SYMBOL: Record<StepKind, string> = {
+  create_nameserver: '+',
+  delete_nameserver: '-',
+  assign_zone: '~',
+  set_account_default: '~',
+  glue_check: '?',
+};
+
+export function renderPlanText(plan: Plan, opts: TextOptions): string {
+  const c = pc.createColors(opts.colour);
+  const out: string[] = [];
+  out.push(c.bold(`acns plan for account ${plan.accountId || '(unknown)'} from ${plan.configFile}`));
+  if (plan.zoneFilter) out.push(`Restricted to zone${plan.zoneFilter.length === 1 ? '' : 's'}: ${plan.zoneFilter.join(', ')}`);
+  out.push('');
+  if (!plan.safe) {
+    out.push(c.red(c.bold(`UNSAFE: apply will refuse this plan (${plan.guards.length} guard${plan.guards.length === 1 ? '' : 's'}):`)));
+    for (const g of plan.guards) {
+      out.push(c.red(`  ✗ [${g.kind}] ${g.message}`));
+      if (g.override) out.push(`      override: acns apply ${g.override}`);
+    }
+    out.push('');
+  }
+  if (plan.steps.length > 0) {
+    out.push('Steps, in execution order:');
+    out.push('');
+    const colourOf = { '+': c.green, '-': c.red, '~': c.yellow, '?': c.cyan } as Record<string, (s: string) => string>;
+    for (const s of plan.steps) {
+      const sym = SYMBOL[s.kind];
+      const tag = s.class === 'drift' ? c.magenta(' [drift]') : '';
+      out.push(`  ${colourOf[sym](`${sym} ${s.kind} ${s.target}`)}  ${change(s)}${tag}`);
+      out.push(c.dim(`      why: ${reasonWithSource(s)}`));
+      if (s.dependsOn.length > 0) out.push(c.dim(`      after: ${compactDeps(s.dependsOn)}`));
+    }
+    out.push('');
+  }
+  if (plan.unmanaged.nameservers.length + plan.unmanaged.zones.length > 0) {
+    out.push(`Not managed by ${plan.configFile} (left alone):`);
+    for (const n of plan.unmanaged.nameservers) out.push(`  nameserver ${n.name} (set ${n.set}) — add it to the file, or set policy.prune: true to delete it`);
+    for (const z of plan.unmanaged.zones) out.push(`  zone ${z.name} uses ${describeValue(z.nameservers)}, a set this plan changes`);
+    out.push('');
+  }
+  if (plan.notes.length > 0) {
+    out.push('Notes:');
+    for (const n of plan.notes) out.push(`  - ${n}`);
+    out.push('');
+  }
+  out.push(c.bold(planLine(plan)));
+  return `${out.join('\n')}\n`;
+}
+
+/** "Plan: 2 to create, 3 to change, 1 to delete, 1 checks." or "No changes. Live account matches acns.yaml." */
+export function planLine(plan: Plan): string {
+  if (plan.steps.length === 0) return `No changes. Live account matches ${plan.configFile}.`;
+  const { create, change, delete: del, checks } = plan.summary;
+  return `Plan: ${create} to create, ${change} to change, ${del} to delete, ${checks} checks.`;
+}
+
+/** "standard nameservers → set 1", "(set 2)", "names: ns1…, ns2…" */
+export function change(s: Step): string {
+  switch (s.kind) {
+    case 'create_nameserver':
+      return `(${describeValue(s.after)})`;
+    case 'delete_nameserver':
+      return `(${describeValue(s.before)})`;
+    case 'glue_check':
+      return s.after !== null && 'names' in s.after ? `(${s.after.names.join(', ')})` : '';
+    default:
+      return `${describeValue(s.before)} → ${describeValue(s.after)}`;
+  }
+}
+
+export function reasonWithSource(s: Step): string {
+  return s.source && !s.reason.includes(s.source) ? `${s.reason} (${s.source})` : s.reason;
+}
+
+/** Up to three step ids, then a count: "glue_check:1, create_nameserver:ns1.example.com +3 more". */
+export function compactDeps(ids: readonly string[], max = 3): string {
+  const shown = ids.slice(0, max).join(', ');
+  return ids.length > max ? `${shown} +${ids.length - max} more` : shown;
+}

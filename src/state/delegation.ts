@@ -1,0 +1,73 @@
+/**
+ * Reads, from DNS, how the parent zone delegates each zone a plan switches (SPEC §5): concurrently
+ * and with a bound on each lookup, so unreachable DNS never stalls a plan.
+ */
+import pLimit from 'p-limit';
+import { checkZoneDelegation, type DelegationOptions, type DelegationResult } from '../dns/delegation.js';
+import type { GlueCheckOptions } from '../dns/glue.js';
+import type { DelegationFinding } from '../plan/delegation.js';
+import type { Plan } from '../plan/types.js';
+import type { LiveState } from './types.js';
+
+const CONCURRENCY = 8;
+
+export async function readDelegations(
+  plan: Plan,
+  live: Pick<LiveState, 'nameservers'>,
+  setNames: Map<number, string[]>,
+  dns: GlueCheckOptions,
+): Promise<DelegationFinding[]> {
+  const limit = pLimit(CONCURRENCY);
+  const cache: DelegationOptions['cache'] = new Map();
+  const liveNames = new Map<number, string[]>();
+  for (const ns of live.nameservers) liveNames.set(ns.set, [...(liveNames.get(ns.set) ?? []), ns.name]);
+
+  const jobs: Promise<DelegationFinding | undefined>[] = [];
+  for (const step of plan.steps) {
+    if (step.kind !== 'assign_zone') continue;
+    const after = step.after as { type?: string; set?: number } | null;
+    const before = step.before as { type?: string; set?: number } | null;
+    let direction: DelegationFinding['direction'];
+    let customNames: string[];
+    if (after?.type === 'custom.account' && after.set !== undefined) {
+      direction = 'to_custom';
+      customNames = setNames.get(after.set) ?? [];
+    } else if (after?.type === 'cloudflare.standard' && before?.type === 'custom.account' && before.set !== undefined) {
+      direction = 'to_standard';
+      customNames = liveNames.get(before.set) ?? [];
+    } else {
+      continue;
+    }
+    if (!customNames.length) continue;
+    jobs.push(
+      limit(async () => {
+        const r = await lookup(step.target, customNames, dns, cache);
+        return { zone: step.target, stepId: step.id, direction, customNames, status: r.status, nameservers: r.nameservers, detail: r.detail };
+      }),
+    );
+  }
+  return (await Promise.all(jobs)).filter((f): f is DelegationFinding => f !== undefined);
+}
+
+/** The delegation of each zone, for `drift`: is the parent pointing it at its custom names? */
+export async function readZoneDelegations(
+  zones: { zone: string; customNames: string[] }[],
+  dns: GlueCheckOptions,
+): Promise<(DelegationResult & { customNames: string[] })[]> {
+  const limit = pLimit(CONCURRENCY);
+  const cache = new Map();
+  return Promise.all(zones.map((z) => limit(async () => ({ ...(await lookup(z.zone, z.customNames, dns, cache)), customNames: z.customNames }))));
+}
+
+function lookup(zone: string, names: string[], dns: GlueCheckOptions, cache: DelegationOptions['cache']): Promise<DelegationResult> {
+  return checkZoneDelegation(zone, names, {
+    rootServers: dns.rootServers,
+    parentServers: [], // dns.parent_servers are the names' parent servers, not each zone's
+    port: dns.port,
+    timeoutMs: 1500,
+    retries: 0,
+    deadlineMs: 4000,
+    ...(cache ? { cache } : {}),
+    ...(dns.signal ? { signal: dns.signal } : {}),
+  });
+}

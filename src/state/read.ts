@@ -1,0 +1,115 @@
+/**
+ * Reads exactly what the desired state needs from the live account: the custom nameservers, the
+ * managed zones' ids and nameserver settings, the account default when the file manages it, and
+ * the settings of unmanaged zones in a managed zone's hierarchy (for the subdomain rule) when the
+ * run listed the account anyway. Everything goes through AccountApi, concurrently; the client's
+ * budget and concurrency limit bound it. The result is normalised and sorted plain data.
+ */
+import type { AccountApi } from '../cloudflare/api.js';
+import type { DesiredState } from '../config/types.js';
+import type { LiveState, LiveZone } from './types.js';
+
+export interface ReadProgress {
+  phase: 'nameservers' | 'zones' | 'settings' | 'default' | 'related';
+  done: number;
+  total: number;
+}
+
+export interface ReadOptions {
+  onProgress?: (p: ReadProgress) => void;
+  /** Read the account default even when the file does not manage it (drift, import). */
+  readDefault?: boolean;
+}
+
+export async function readLiveState(desired: DesiredState, api: AccountApi, opts: ReadOptions = {}): Promise<LiveState> {
+  const progress = opts.onProgress ?? (() => {});
+  const names = desired.zones.map((z) => z.name);
+  const wantDefault = desired.accountDefault !== undefined || opts.readDefault === true;
+
+  const [nameservers, resolved, accountDefault] = await Promise.all([
+    api.listNameservers().then((r) => {
+      progress({ phase: 'nameservers', done: 1, total: 1 });
+      return r;
+    }),
+    names.length ? api.resolveZones(names) : Promise.resolve({ found: [], missing: [] as string[], allNames: undefined }),
+    wantDefault ? api.getAccountDefault() : Promise.resolve(undefined),
+  ]);
+  progress({ phase: 'zones', done: resolved.found.length, total: names.length });
+
+  const zones = await readSettings(api, resolved.found, (done, total) => progress({ phase: 'settings', done, total }));
+
+  let accountZoneNames = resolved.allNames;
+  if (resolved.missing.length > 0 && !accountZoneNames) {
+    // Only to suggest the right name for a typo: one listing, paid only when a zone is missing.
+    accountZoneNames = (await api.listAllZones()).map((z) => z.name);
+  }
+
+  let otherZones: LiveZone[] | undefined;
+  if (accountZoneNames) {
+    const related = relatedUnmanaged(new Set(names), accountZoneNames);
+    if (related.length) {
+      const refs = related.length ? (await api.resolveZones(related)).found : [];
+      otherZones = await readSettings(api, refs, (done, total) => progress({ phase: 'related', done, total }));
+    } else {
+      otherZones = [];
+    }
+  }
+
+  return {
+    accountId: api.accountId,
+    nameservers: [...nameservers].sort((a, b) => a.set - b.set || cmp(a.name, b.name)),
+    zones,
+    missingZones: [...resolved.missing].sort(cmp),
+    ...(accountZoneNames ? { accountZoneNames: [...accountZoneNames].sort(cmp) } : {}),
+    ...(otherZones ? { otherZones } : {}),
+    ...(accountDefault !== undefined ? { accountDefault } : {}),
+  };
+}
+
+/** Zone names of the account that are ancestors or descendants of a managed zone, not managed themselves. */
+export function relatedUnmanaged(managed: Set<string>, accountNames: string[]): string[] {
+  const out: string[] = [];
+  for (const name of accountNames) {
+    if (managed.has(name)) continue;
+    // ancestor of a managed zone? (walk a managed zone's labels up is costlier; test this name as ancestor below)
+    let related = false;
+    for (let i = name.indexOf('.'); i !== -1 && !related; i = name.indexOf('.', i + 1)) {
+      if (managed.has(name.slice(i + 1))) related = true; // name is a descendant of a managed zone
+    }
+    if (!related && isAncestorOfAny(name, managed)) related = true;
+    if (related) out.push(name);
+  }
+  return out.sort(cmp);
+}
+
+function isAncestorOfAny(name: string, managed: Set<string>): boolean {
+  // Cheap check first: does any managed name end with "." + name? Build the suffix index lazily.
+  let idx = suffixIndexCache.get(managed);
+  if (!idx) {
+    idx = new Set<string>();
+    for (const m of managed) for (let i = m.indexOf('.'); i !== -1; i = m.indexOf('.', i + 1)) idx.add(m.slice(i + 1));
+    suffixIndexCache.set(managed, idx);
+  }
+  return idx.has(name);
+}
+const suffixIndexCache = new WeakMap<Set<string>, Set<string>>();
+
+async function readSettings(
+  api: AccountApi,
+  refs: { id: string; name: string }[],
+  tick: (done: number, total: number) => void,
+): Promise<LiveZone[]> {
+  let done = 0;
+  const zones = await Promise.all(
+    refs.map(async (z) => {
+      const nameservers = await api.getZoneNameservers(z.id);
+      tick(++done, refs.length);
+      return { name: z.name, id: z.id, nameservers };
+    }),
+  );
+  return zones.sort((a, b) => cmp(a.name, b.name));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,100 @@
+import { checkStaleness, StalePlanError } from '../../src/apply/stale.js';
+import { AcnsError } from '../../src/errors.js';
+import { MemoryApi } from './memory-api.js';
+import { create, makePlan, remove, seedAccount, seedPlan, setDefault, toSet } from './plans.js';
+
+describe('checkStaleness', () => {
+  test('a fresh account: nothing done, nothing stale; reads only what the plan touches', async () => {
+    const api = seedAccount(new MemoryApi());
+    const report = await checkStaleness(seedPlan(), api);
+    expect(report).toEqual({ stale: [], alreadyDone: [] });
+    expect(api.callsOf('listNameservers')).toHaveLength(1);
+    expect(api.callsOf('getZoneNameservers').map((c) => c.target).sort()).toEqual(['a.example', 'b.example', 'legacy.example']);
+    expect(api.callsOf('getAccountDefault')).toHaveLength(1);
+    expect(api.writes()).toEqual([]);
+  });
+
+  test('a plan without nameserver or default steps does not list them', async () => {
+    const api = seedAccount(new MemoryApi());
+    await checkStaleness(makePlan([toSet('a.example', 'z-a', 1)]), api);
+    expect(api.calls.map((c) => c.method)).toEqual(['getZoneNameservers']);
+  });
+
+  test('a zone changed out of band makes the plan stale, naming planned and current values', async () => {
+    const api = seedAccount(new MemoryApi());
+    api.zones.get('z-a')!.ns = { type: 'custom.account', set: 2 };
+    const report = await checkStaleness(seedPlan(), api);
+    expect(report.stale).toEqual([
+      { stepId: 'assign_zone:a.example', target: 'a.example', planned: { type: 'cloudflare.standard' }, current: { type: 'custom.account', set: 2 } },
+    ]);
+    expect(api.writes()).toEqual([]);
+
+    const err = new StalePlanError(report.stale);
+    expect(err).toBeInstanceOf(AcnsError);
+    expect(err.exitCode).toBe(3);
+    expect(err.code).toBe('plan_stale');
+    expect(err.message).toContain('zone a.example: was cloudflare.standard when planned, now custom.account set 2');
+    expect(err.hint).toContain('acns plan');
+  });
+
+  test('a zone already at the planned value is done; custom.account without a set means set 1', async () => {
+    const api = seedAccount(new MemoryApi());
+    api.zones.get('z-a')!.ns = { type: 'custom.account' };
+    const report = await checkStaleness(seedPlan(), api);
+    expect(report.alreadyDone).toEqual(['assign_zone:a.example']);
+  });
+
+  test('nameservers: create present in the wanted set is done, in another set is stale; delete absent is done', async () => {
+    const api = new MemoryApi().addNameserver('ns1.example.com', 1).addNameserver('ns2.example.com', 3).addNameserver('ns4.example.com', 2);
+    const plan = makePlan([create('ns1.example.com', 1), create('ns2.example.com', 1), create('ns3.example.com', 1), remove('ns4.example.com', 2), remove('ns5.example.com', 2)]);
+    const report = await checkStaleness(plan, api);
+    expect(report.alreadyDone.sort()).toEqual(['create_nameserver:ns1.example.com', 'delete_nameserver:ns5.example.com']);
+    expect(report.stale).toEqual([{ stepId: 'create_nameserver:ns2.example.com', target: 'ns2.example.com', planned: null, current: { set: 3 } }]);
+  });
+
+  test('a delete whose name moved to another set meanwhile is stale', async () => {
+    const api = new MemoryApi().addNameserver('ns4.example.com', 3);
+    const report = await checkStaleness(makePlan([remove('ns4.example.com', 2)]), api);
+    expect(report.stale).toEqual([{ stepId: 'delete_nameserver:ns4.example.com', target: 'ns4.example.com', planned: { set: 2 }, current: { set: 3 } }]);
+  });
+
+  test('a name moving between sets (delete, then re-create) resumes at every point', async () => {
+    const plan = makePlan([remove('ns1.example.com', 1), create('ns1.example.com', 2, ['delete_nameserver:ns1.example.com'])]);
+    const at = async (set?: number): Promise<Awaited<ReturnType<typeof checkStaleness>>> => {
+      const api = new MemoryApi();
+      if (set !== undefined) api.addNameserver('ns1.example.com', set);
+      return checkStaleness(plan, api);
+    };
+    expect(await at(1)).toEqual({ stale: [], alreadyDone: [] });
+    expect(await at(undefined)).toEqual({ stale: [], alreadyDone: ['delete_nameserver:ns1.example.com'] });
+    expect(await at(2)).toEqual({ stale: [], alreadyDone: ['delete_nameserver:ns1.example.com', 'create_nameserver:ns1.example.com'] });
+    expect((await at(4)).stale.map((s) => s.stepId)).toEqual(['delete_nameserver:ns1.example.com', 'create_nameserver:ns1.example.com']);
+  });
+
+  test('account default: after → done, before → run, other → stale, unknown before → run', async () => {
+    const check = async (live: string, before = 'cloudflare.standard'): Promise<Awaited<ReturnType<typeof checkStaleness>>> => {
+      const api = new MemoryApi();
+      api.accountDefault = live;
+      return checkStaleness(makePlan([setDefault(before, 'custom.account')]), api);
+    };
+    expect((await check('custom.account')).alreadyDone).toEqual(['set_account_default']);
+    expect(await check('cloudflare.standard')).toEqual({ stale: [], alreadyDone: [] });
+    expect((await check('cloudflare.standard.random')).stale).toEqual([
+      { stepId: 'set_account_default', target: 'account default', planned: { value: 'cloudflare.standard' }, current: { value: 'cloudflare.standard.random' } },
+    ]);
+    expect((await check('cloudflare.standard.random', 'unknown')).stale).toEqual([]);
+  });
+
+  test('glue_check steps are never stale nor done', async () => {
+    const api = seedAccount(new MemoryApi()).addNameserver('ns1.example.com', 1).addNameserver('ns2.example.com', 1);
+    const report = await checkStaleness(seedPlan(), api);
+    expect(report.alreadyDone).not.toContain('glue_check:1');
+    expect(report.stale).toEqual([]);
+  });
+
+  test('an API error while re-reading propagates (nothing is written)', async () => {
+    const api = seedAccount(new MemoryApi()).fail('getAccountDefault', '*', () => new AcnsError('cloudflare_api', 'down'));
+    await expect(checkStaleness(seedPlan(), api)).rejects.toMatchObject({ code: 'cloudflare_api' });
+    expect(api.writes()).toEqual([]);
+  });
+});

@@ -1,0 +1,76 @@
+import { FakeDnsServer } from '../../src/dns/fakeserver.js';
+import { checkSetGlue, type GlueReport } from '../../src/dns/glue.js';
+import { renderGlueJson, renderGlueText } from '../../src/dns/render.js';
+import { comZone, EXAMPLE } from './fixtures.js';
+
+let com: FakeDnsServer;
+let silent: FakeDnsServer;
+let missing: GlueReport;
+let mismatch: GlueReport;
+let ok: GlueReport;
+
+beforeAll(async () => {
+  com = await FakeDnsServer.start({ zones: [comZone()] });
+  silent = await FakeDnsServer.start({ zones: [], knobs: { silent: true } });
+  const o = { rootServers: [], parentServers: [com.address, silent.address], port: com.port, timeoutMs: 200, retries: 0 };
+  [missing, mismatch, ok] = await Promise.all([
+    checkSetGlue(
+      {
+        set: 1,
+        registrar: 'cloudflare',
+        names: [
+          { name: 'ns1.missing.com', ipv4: '198.51.100.1', ipv6: '2001:db8::1' },
+          { name: 'ns2.missing.com', ipv4: '198.51.100.2', ipv6: '2001:db8::2' },
+        ],
+      },
+      o,
+    ),
+    checkSetGlue({ set: 2, registrar: 'external', names: [{ name: 'ns1.mismatch.com', ipv4: '198.51.100.11', ipv6: '2001:db8::11' }] }, o),
+    checkSetGlue({ set: 3, registrar: 'external', names: EXAMPLE }, { ...o, parentServers: [com.address] }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([com.close(), silent.close()]);
+});
+
+describe('renderGlueText', () => {
+  test('missing glue: one line per name, the records in both forms, the Cloudflare Support line', () => {
+    const text = renderGlueText([missing]);
+    expect(text).toContain('Glue check for set 1: missing.com (parent zone "com", 1/2 parent servers answered): FAILED');
+    expect(text).toMatch(/MISSING\s+ns1\.missing\.com {2}A: missing {2}AAAA: missing {2}- A glue missing \(expected 198\.51\.100\.1\); AAAA glue missing \(expected 2001:db8::1\)/);
+    expect(text).toContain('At the registrar of missing.com, register these name server hosts (glue records / child name servers / host records):');
+    expect(text).toContain('  ns1.missing.com  IPv4 198.51.100.1     IPv6 2001:db8::1');
+    expect(text).toContain('  ns1.missing.com.  IN A     198.51.100.1');
+    expect(text).toContain('  ns2.missing.com.  IN AAAA  2001:db8::2');
+    expect(text).toContain(`Parent servers that did not answer: ${silent.address}`);
+    expect(text).toContain('Cloudflare Support adds glue for domains on Cloudflare Registrar; open a support ticket with the records above');
+    expect(text).not.toContain('\u001b['); // no colour unless asked
+  });
+
+  test('stale addresses and no Cloudflare line for an external registrar', () => {
+    const text = renderGlueText([mismatch]);
+    expect(text).toContain('Remove stale glue addresses: ns1.mismatch.com 203.0.113.9');
+    expect(text).not.toContain('Cloudflare Support');
+  });
+
+  test('ok prints no registrar instructions; colour on request', () => {
+    const text = renderGlueText([ok], { colour: true });
+    expect(text).toContain('OK');
+    expect(text).not.toContain('At the registrar');
+    expect(text).toContain('\u001b[');
+  });
+});
+
+describe('renderGlueJson', () => {
+  test('parses, is versioned and carries what machines need', () => {
+    const doc = JSON.parse(renderGlueJson([missing, ok]));
+    expect(doc.version).toBe(1);
+    expect(doc.ok).toBe(false);
+    expect(doc.sets[0]).toMatchObject({ set: 1, verdict: 'failed', blocking: true, hostZone: 'missing.com', unreachableParentServers: [silent.address] });
+    expect(doc.sets[0].register[0]).toEqual({ name: 'ns1.missing.com', ipv4: '198.51.100.1', ipv6: '2001:db8::1' });
+    expect(doc.sets[0].servers[0]).toMatchObject({ kind: 'referral', transport: 'tcp', confirmedOverTcp: true, truncatedOverUdp: false });
+    expect(doc.sets[1].verdict).toBe('ok');
+    expect(renderGlueJson([missing, ok])).toBe(renderGlueJson([missing, ok]));
+  });
+});

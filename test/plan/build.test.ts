@@ -1,0 +1,252 @@
+import { buildPlan } from '../../src/plan/build.js';
+import { desired, live } from './fixtures.js';
+import { guardKinds, ids, step, waitsFor } from './helpers.js';
+
+const S1 = ['ns1.example.com', 'ns2.example.com'];
+const S2 = ['ns1.example.net', 'ns2.example.net'];
+
+describe('buildPlan', () => {
+  test('a fresh account: create names → glue check → zones → default', () => {
+    const d = desired({ sets: { 1: S1 }, zones: { 'example.org': 1, 'legacy.example': 'standard' }, accountDefault: 'custom.account' });
+    const l = live({ zones: { 'example.org': 'standard', 'legacy.example': 'standard' }, accountDefault: 'cloudflare.standard' });
+    const p = buildPlan(d, l, {});
+    expect(ids(p)).toEqual([
+      'create_nameserver:ns1.example.com',
+      'create_nameserver:ns2.example.com',
+      'glue_check:1',
+      'assign_zone:example.org',
+      'set_account_default',
+    ]);
+    expect(step(p, 'glue_check:1').dependsOn).toEqual(['create_nameserver:ns1.example.com', 'create_nameserver:ns2.example.com']);
+    expect(step(p, 'assign_zone:example.org').dependsOn).toEqual([...step(p, 'glue_check:1').dependsOn, 'glue_check:1']);
+    expect(step(p, 'set_account_default').dependsOn).toContain('glue_check:1');
+    const z = step(p, 'assign_zone:example.org');
+    expect(z.before).toEqual({ type: 'cloudflare.standard' });
+    expect(z.after).toEqual({ type: 'custom.account', set: 1 });
+    expect(z.zoneId).toBe(l.zones[0].id);
+    expect(z.source).toBe('acns.yaml:7');
+    expect(z.reason).toBe('zone example.org uses set 1 in acns.yaml:7 but standard nameservers live');
+    expect(z.class).toBe('config');
+    expect(step(p, 'create_nameserver:ns1.example.com').source).toBe('acns.yaml:4');
+    expect(p.summary).toEqual({ create: 2, change: 2, delete: 0, checks: 1 });
+    expect(p.safe).toBe(true);
+    expect(p.glue).toEqual([{ set: 1, registrar: 'external', hostZone: 'example.com', names: [{ name: 'ns1.example.com' }, { name: 'ns2.example.com' }] }]);
+  });
+
+  test('a no-change plan is empty and safe', () => {
+    const d = desired({ sets: { 1: S1 }, zones: { 'example.org': 1, 'big.example': 'advanced' }, accountDefault: 'custom.account' });
+    const l = live({ sets: { 1: S1 }, zones: { 'example.org': 1, 'big.example': 'advanced' }, accountDefault: 'custom.account' });
+    const p = buildPlan(d, l, {});
+    expect(p.steps).toEqual([]);
+    expect(p.summary).toEqual({ create: 0, change: 0, delete: 0, checks: 0 });
+    expect(p.safe).toBe(true);
+    expect(p.glue).toEqual([]);
+  });
+
+  test('advanced in the file never flips a zone, whatever it uses live', () => {
+    const d = desired({ sets: { 1: S1 }, zones: { 'big.example': 'advanced' } });
+    const p = buildPlan(d, live({ sets: { 1: S1 }, zones: { 'big.example': 'standard' } }), {});
+    expect(p.steps).toEqual([]);
+  });
+
+  test('adding a set: glue check only for the set zones switch to, not for a set whose zones are on it', () => {
+    const d = desired({ sets: { 1: S1, 2: S2 }, zones: { 'example.org': 1, 'shop.example.org': 2 } });
+    const l = live({ sets: { 1: S1 }, zones: { 'example.org': 1, 'shop.example.org': 'standard' } });
+    const p = buildPlan(d, l, {});
+    expect(ids(p)).toEqual(['create_nameserver:ns1.example.net', 'create_nameserver:ns2.example.net', 'glue_check:2', 'assign_zone:shop.example.org']);
+    expect(p.glue.map((g) => g.set)).toEqual([2]);
+  });
+
+  test('glue check for an existing set carries the live addresses', () => {
+    const d = desired({ sets: { 1: S1 }, zones: { 'example.org': 1 } });
+    const p = buildPlan(d, live({ sets: { 1: S1 }, zones: { 'example.org': 'standard' } }), {});
+    expect(ids(p)).toEqual(['glue_check:1', 'assign_zone:example.org']);
+    expect(p.glue[0].names[0]).toEqual({ name: 'ns1.example.com', ipv4: '192.0.2.1', ipv6: '2001:db8::1' });
+  });
+
+  test('glue_check off: no check steps, a note says so', () => {
+    const d = desired({ sets: { 1: S1 }, zones: { 'example.org': 1 }, glueCheck: 'off' });
+    const p = buildPlan(d, live({ zones: { 'example.org': 'standard' } }), {});
+    expect(ids(p)).toEqual(['create_nameserver:ns1.example.com', 'create_nameserver:ns2.example.com', 'assign_zone:example.org']);
+    expect(p.summary.checks).toBe(0);
+    expect(p.notes.join('\n')).toMatch(/glue checks are off.*set 1/);
+  });
+
+  test('growing a set creates the name; zones already on it need no glue check', () => {
+    const d = desired({ sets: { 1: [...S1, 'ns3.example.com'] }, zones: { 'example.org': 1 } });
+    const p = buildPlan(d, live({ sets: { 1: S1 }, zones: { 'example.org': 1 } }), {});
+    expect(ids(p)).toEqual(['create_nameserver:ns3.example.com']);
+  });
+
+  test('shrinking a set (prune on) to 2 names deletes freely; zones stay', () => {
+    const d = desired({ sets: { 1: S1 }, zones: { 'example.org': 1 }, prune: true });
+    const p = buildPlan(d, live({ sets: { 1: [...S1, 'ns3.example.com'] }, zones: { 'example.org': 1 } }), {});
+    expect(ids(p)).toEqual(['delete_nameserver:ns3.example.com']);
+    expect(step(p, 'delete_nameserver:ns3.example.com').dependsOn).toEqual([]);
+    expect(step(p, 'delete_nameserver:ns3.example.com').source).toBeUndefined();
+    expect(p.safe).toBe(true);
+  });
+
+  test('prune off: undeclared live names are reported as unmanaged, never deleted', () => {
+    const d = desired({ sets: { 1: S1 }, zones: { 'example.org': 1 } });
+    const p = buildPlan(d, live({ sets: { 1: [...S1, 'ns3.example.com'] }, zones: { 'example.org': 1 } }), {});
+    expect(p.steps).toEqual([]);
+    expect(p.unmanaged.nameservers.map((n) => n.name)).toEqual(['ns3.example.com']);
+  });
+
+  test('moving a name to another set: delete, then re-create; the old set keeps ≥2 names throughout', () => {
+    const d = desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns4.example.com'], 2: ['ns3.example.com', 'ns1.example.net'] }, zones: { 'example.org': 1, 'other.example': 2 } });
+    const l = live({ sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns3.example.com'] }, zones: { 'example.org': 1, 'other.example': 'standard' } });
+    const p = buildPlan(d, l, {});
+    expect(waitsFor(p, 'create_nameserver:ns3.example.com', 'delete_nameserver:ns3.example.com')).toBe(true);
+    expect(waitsFor(p, 'assign_zone:other.example', 'create_nameserver:ns3.example.com')).toBe(true);
+    expect(waitsFor(p, 'assign_zone:other.example', 'glue_check:2')).toBe(true);
+    // set 1 keeps ns1+ns2 while ns3 leaves: the deletion does not wait for anything
+    expect(step(p, 'delete_nameserver:ns3.example.com').dependsOn).toEqual([]);
+    expect(step(p, 'delete_nameserver:ns3.example.com').reason).toMatch(/set 1 live but set 2 in acns\.yaml:\d+: a name cannot change set/);
+    expect(p.safe).toBe(true);
+  });
+
+  test('moving a name out of a 2-name set in use: the replacement is created first', () => {
+    const d = desired({ sets: { 1: ['ns1.example.com', 'ns9.example.com'], 2: ['ns2.example.com', 'ns1.example.net'] }, zones: { 'example.org': 1 } });
+    const l = live({ sets: { 1: S1 }, zones: { 'example.org': 1 } });
+    const p = buildPlan(d, l, {});
+    expect(waitsFor(p, 'delete_nameserver:ns2.example.com', 'create_nameserver:ns9.example.com')).toBe(true);
+    expect(waitsFor(p, 'create_nameserver:ns2.example.com', 'delete_nameserver:ns2.example.com')).toBe(true);
+    expect(p.safe).toBe(true);
+  });
+
+  test('a swap between two full sets in use cannot be ordered: a guard, still a complete plan', () => {
+    const d = desired({ sets: { 1: ['ns1.example.com', 'ns1.example.net'], 2: ['ns2.example.com', 'ns2.example.net'] }, zones: { 'example.org': 1, 'example.net': 2 } });
+    const l = live({ sets: { 1: S1, 2: S2 }, zones: { 'example.org': 1, 'example.net': 2 } });
+    const p = buildPlan(d, l, {});
+    expect(p.steps).toHaveLength(4);
+    expect(p.safe).toBe(false);
+    expect(guardKinds(p)).toEqual(['set_too_small:ordering']);
+    expect(p.guards[0].steps).toHaveLength(4);
+    expect(p.guards[0].message).toMatch(/split the change over two runs/);
+  });
+
+  test('moving zones between sets waits for the target set, not for the old one', () => {
+    const d = desired({ sets: { 1: S1, 2: S2 }, zones: { 'a.example': 2, 'b.example': 2 } });
+    const l = live({ sets: { 1: S1, 2: S2 }, zones: { 'a.example': 1, 'b.example': 1 } });
+    const p = buildPlan(d, l, {});
+    expect(ids(p)).toEqual(['glue_check:2', 'assign_zone:a.example', 'assign_zone:b.example']);
+    expect(step(p, 'assign_zone:a.example').reason).toBe('zone a.example uses set 2 in acns.yaml:10 but set 1 live');
+  });
+
+  test('zones with live custom.tenant / custom.zone types are changed like any other', () => {
+    const d = desired({ sets: { 1: S1 }, zones: { 'a.example': 1, 'b.example': 'standard' } });
+    const l = live({ sets: { 1: S1 }, zones: { 'a.example': { type: 'custom.tenant' }, 'b.example': { type: 'custom.zone' } } });
+    const p = buildPlan(d, l, {});
+    expect(ids(p)).toEqual(['glue_check:1', 'assign_zone:a.example', 'assign_zone:b.example']);
+    expect(step(p, 'assign_zone:b.example').after).toEqual({ type: 'cloudflare.standard' });
+  });
+
+  test('taking a zone back to standard (names kept) needs no glue check', () => {
+    const d = desired({ sets: { 1: S1 }, zones: { 'example.org': 'standard' } });
+    const p = buildPlan(d, live({ sets: { 1: S1 }, zones: { 'example.org': 1 } }), {});
+    expect(ids(p)).toEqual(['assign_zone:example.org']);
+    expect(step(p, 'assign_zone:example.org').dependsOn).toEqual([]);
+  });
+
+  test('changing the default to custom.account waits for every declared set to be ready', () => {
+    const d = desired({ sets: { 1: S1, 2: S2 }, zones: {}, accountDefault: 'custom.account' });
+    const l = live({ sets: { 1: S1 }, accountDefault: 'cloudflare.standard' });
+    const p = buildPlan(d, l, {});
+    expect(ids(p)).toEqual(['create_nameserver:ns1.example.net', 'create_nameserver:ns2.example.net', 'glue_check:1', 'glue_check:2', 'set_account_default']);
+    expect(step(p, 'set_account_default').before).toEqual({ value: 'cloudflare.standard' });
+    expect(step(p, 'set_account_default').after).toEqual({ value: 'custom.account' });
+  });
+
+  test('changing the default away from custom.account needs nothing; an unmanaged default is never touched', () => {
+    const d = desired({ sets: { 1: S1 }, accountDefault: 'cloudflare.standard.random' });
+    const p = buildPlan(d, live({ sets: { 1: S1 }, accountDefault: 'custom.account' }), {});
+    expect(ids(p)).toEqual(['set_account_default']);
+    expect(step(p, 'set_account_default').dependsOn).toEqual([]);
+    const p2 = buildPlan(desired({ sets: { 1: S1 } }), live({ sets: { 1: S1 } }), {});
+    expect(p2.steps).toEqual([]);
+  });
+
+  test('removing ACNS entirely: zones → standard and default → standard before names are deleted', () => {
+    const d = desired({ sets: {}, zones: { 'a.example': 'standard', 'b.example': 'standard' }, accountDefault: 'cloudflare.standard', prune: true });
+    const l = live({ sets: { 1: S1, 2: S2 }, zones: { 'a.example': 1, 'b.example': 2 }, accountDefault: 'custom.account' });
+    const p = buildPlan(d, l, {});
+    expect(ids(p)).toEqual([
+      'assign_zone:a.example',
+      'assign_zone:b.example',
+      'set_account_default',
+      'delete_nameserver:ns1.example.com',
+      'delete_nameserver:ns1.example.net',
+      'delete_nameserver:ns2.example.com',
+      'delete_nameserver:ns2.example.net',
+    ]);
+    expect(step(p, 'delete_nameserver:ns1.example.com').dependsOn).toEqual(['assign_zone:a.example', 'set_account_default']);
+    expect(step(p, 'delete_nameserver:ns1.example.net').dependsOn).toEqual(['assign_zone:b.example', 'set_account_default']);
+    expect(p.summary).toEqual({ create: 0, change: 3, delete: 4, checks: 0 });
+    expect(p.safe).toBe(true);
+  });
+
+  test('unmanaged zones: other zones of the account on a set the file changes are listed', () => {
+    const d = desired({ sets: { 1: [...S1, 'ns3.example.com'] }, zones: { 'example.org': 1 } });
+    const l = live({ sets: { 1: S1, 2: S2 }, zones: { 'example.org': 1 }, other: { 'x.example': 1, 'y.example': 2, 'z.example': 'standard' } });
+    const p = buildPlan(d, l, {});
+    expect(p.unmanaged.zones).toEqual([{ name: 'x.example', nameservers: { type: 'custom.account', set: 1 } }]);
+    expect(p.unmanaged.nameservers.map((n) => n.name)).toEqual(['ns1.example.net', 'ns2.example.net']);
+  });
+
+  test('--zone restricts to the zone, its set creates and glue check; no deletions or default', () => {
+    const d = desired({ sets: { 1: S1, 2: S2 }, zones: { 'a.example': 1, 'b.example': 2 }, accountDefault: 'custom.account', prune: true });
+    const l = live({ sets: { 3: ['ns7.example.com', 'ns8.example.com'] }, zones: { 'a.example': 'standard', 'b.example': 'standard' }, accountDefault: 'cloudflare.standard' });
+    const full = buildPlan(d, l, {});
+    expect(full.summary).toEqual({ create: 4, change: 3, delete: 2, checks: 2 });
+    const p = buildPlan(d, l, { zoneFilter: ['A.example.'] });
+    expect(ids(p)).toEqual(['create_nameserver:ns1.example.com', 'create_nameserver:ns2.example.com', 'glue_check:1', 'assign_zone:a.example']);
+    expect(p.zoneFilter).toEqual(['a.example']);
+    expect(p.glue.map((g) => g.set)).toEqual([1]);
+    expect(p.notes.join('\n')).toMatch(/restricted with --zone to a\.example/);
+  });
+
+  test('--zone leaves out a zone that needs a moved name, and says why', () => {
+    const d = desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns4.example.com'], 2: ['ns3.example.com', 'ns1.example.net'] }, zones: { 'other.example': 2 } });
+    const l = live({ sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns3.example.com'] }, zones: { 'other.example': 'standard' } });
+    const p = buildPlan(d, l, { zoneFilter: ['other.example', 'nope.example'] });
+    expect(p.steps.some((s) => s.kind === 'delete_nameserver')).toBe(false);
+    expect(ids(p)).not.toContain('assign_zone:other.example');
+    expect(p.notes.join('\n')).toMatch(/other\.example needs delete_nameserver:ns3\.example\.com/);
+    expect(p.notes.join('\n')).toMatch(/nope\.example is not in acns\.yaml/);
+  });
+
+  test('drift classification with a baseline', () => {
+    const d = desired({ sets: { 1: S1, 2: S2 }, zones: { 'a.example': 1, 'b.example': 2 }, accountDefault: 'custom.account' });
+    const l = live({ sets: { 1: S1, 2: S2 }, zones: { 'a.example': 'standard', 'b.example': 1 }, accountDefault: 'cloudflare.standard' });
+    const baseline = {
+      'zone:a.example': { type: 'custom.account', set: 1 }, // applied, then someone switched it off: drift
+      'zone:b.example': { type: 'custom.account', set: 1 }, // the file changed 1 → 2: config
+      default: 'custom.account', // a plain string is accepted for the default
+    };
+    const p = buildPlan(d, l, { baseline });
+    expect(step(p, 'assign_zone:a.example').class).toBe('drift');
+    expect(step(p, 'assign_zone:a.example').reason).toMatch(/live changed since the last apply$/);
+    expect(step(p, 'assign_zone:b.example').class).toBe('config');
+    expect(step(p, 'set_account_default').class).toBe('drift');
+    expect(step(p, 'glue_check:1').class).toBe('drift'); // only drift steps (a.example, the default) wait for it
+    expect(step(p, 'glue_check:2').class).toBe('config');
+    expect(buildPlan(d, l, {}).steps.every((s) => s.class === 'config')).toBe(true);
+  });
+
+  test('a live name the baseline never had is drift when pruned', () => {
+    const d = desired({ sets: { 1: S1 }, zones: { 'example.org': 1 }, prune: true });
+    const l = live({ sets: { 1: [...S1, 'ns9.example.com'] }, zones: { 'example.org': 1 } });
+    const p = buildPlan(d, l, { baseline: { 'ns:ns1.example.com': { set: 1 }, 'ns:ns2.example.com': { set: 1 } } });
+    expect(step(p, 'delete_nameserver:ns9.example.com').class).toBe('drift');
+    const p2 = buildPlan(d, l, { baseline: { 'ns:ns9.example.com': { set: 1 } } });
+    expect(step(p2, 'delete_nameserver:ns9.example.com').class).toBe('config');
+  });
+
+  test('deterministic: the same inputs give the same plan', () => {
+    const d = desired({ sets: { 1: S1, 2: S2 }, zones: { 'a.example': 1, 'b.example': 2, 'c.example': 'standard' }, accountDefault: 'custom.account', prune: true });
+    const l = live({ sets: { 3: ['ns7.example.com', 'ns8.example.com'] }, zones: { 'a.example': 3, 'b.example': 'standard', 'c.example': 3 } });
+    expect(JSON.stringify(buildPlan(d, l, {}))).toBe(JSON.stringify(buildPlan(d, l, {})));
+  });
+});

@@ -1,0 +1,34 @@
+import { buildDriftReport } from '../../src/plan/drift.js';
+import { desired, live } from './fixtures.js';
+
+const S1 = ['ns1.example.com', 'ns2.example.com'];
+
+describe('buildDriftReport', () => {
+  test('no drift when live matches the file; unmanaged objects are information', () => {
+    const d = desired({ sets: { 1: S1 }, zones: { 'example.org': 1, 'big.example': 'advanced' }, accountDefault: 'custom.account' });
+    const l = live({ sets: { 1: [...S1, 'ns9.example.com'] }, zones: { 'example.org': 1, 'big.example': 'standard' }, other: { 'x.example': 1 }, accountDefault: 'custom.account' });
+    const r = buildDriftReport(d, l);
+    expect(r.hasDrift).toBe(false);
+    expect(r.items).toEqual([]);
+    expect(r.unmanaged.nameservers.map((n) => n.name)).toEqual(['ns9.example.com']);
+    expect(r.unmanaged.zones).toEqual([{ name: 'x.example', nameservers: { type: 'custom.account', set: 1 } }]);
+  });
+
+  test('every difference, with live value, desired value and file:line', () => {
+    const d = desired({ sets: { 1: [...S1, 'ns3.example.com'], 2: ['ns4.example.com', 'ns1.example.net'] }, zones: { 'a.example': 1, 'gone.example': 1 }, accountDefault: 'custom.account', prune: true });
+    const l = live({ sets: { 1: S1, 3: ['ns4.example.com', 'ns8.example.com'] }, zones: { 'a.example': 'standard' }, missing: ['gone.example'], accountDefault: 'cloudflare.standard' });
+    const r = buildDriftReport(d, l);
+    expect(r.hasDrift).toBe(true);
+    expect(r.items.map((i) => [i.key, i.live, i.desired, i.source])).toEqual([
+      ['ns:ns1.example.net', null, { set: 2 }, 'acns.yaml:9'],
+      ['ns:ns3.example.com', null, { set: 1 }, 'acns.yaml:6'],
+      ['ns:ns4.example.com', { set: 3 }, { set: 2 }, 'acns.yaml:8'],
+      ['ns:ns8.example.com', { set: 3 }, null, undefined],
+      ['zone:a.example', { type: 'cloudflare.standard' }, { type: 'custom.account', set: 1 }, 'acns.yaml:11'],
+      ['zone:gone.example', null, { type: 'custom.account', set: 1 }, 'acns.yaml:12'],
+      ['default', { value: 'cloudflare.standard' }, { value: 'custom.account' }, 'acns.yaml:13'],
+    ]);
+    expect(r.items[4].message).toBe('zone a.example uses standard nameservers live but set 1 in the file');
+    expect(r.unmanaged.nameservers).toEqual([]);
+  });
+});

@@ -1,0 +1,65 @@
+import { AcnsError } from '../../src/errors.js';
+import { documentToPlan, parsePlanFile, planToDocument, renderPlanJson, PlanFileError } from '../../src/render/json.js';
+import { expectGolden } from './golden.js';
+import { META, richPlan } from './rich.js';
+
+describe('saved-plan JSON document', () => {
+  test('the rich plan matches its golden file', () => {
+    expectGolden('plan.json', renderPlanJson(richPlan(), META));
+  });
+
+  test('round trip: document → plan gives back the same plan', () => {
+    const plan = richPlan();
+    const saved = parsePlanFile(renderPlanJson(plan, META), 'plan.json');
+    expect(saved.plan).toEqual(plan);
+    expect(saved.toolVersion).toBe('0.1.0');
+    expect(saved.createdAt).toBe(META.createdAt);
+  });
+
+  test('the file\'s settings travel with the plan', () => {
+    const plan = {
+      ...richPlan(),
+      settings: {
+        cloudflare: { endpoints: 'legacy' as const, requestsPerWindow: 500, windowSeconds: 300, concurrency: 4 },
+        dns: { rootServers: ['127.0.0.1:5300'], parentServers: [], port: 5300 },
+      },
+    };
+    const text = renderPlanJson(plan, META);
+    expect(JSON.parse(text).settings.cloudflare.requests_per_window).toBe(500);
+    expect(parsePlanFile(text, 'plan.json').plan).toEqual(plan);
+  });
+
+  test('snake_case fields and the contract header', () => {
+    const doc = planToDocument(richPlan(), META);
+    expect(doc.format_version).toBe(1);
+    expect(doc.tool).toEqual({ name: 'acns', version: '0.1.0' });
+    expect(doc.config.digest).toMatch(/^sha256:/);
+    const z = doc.steps.find((s) => s.kind === 'assign_zone')!;
+    expect(Object.keys(z)).toEqual(['id', 'kind', 'target', 'zone_id', 'before', 'after', 'reason', 'source', 'class', 'depends_on']);
+    expect(doc.zone_filter).toBeNull();
+  });
+
+  test('an unknown format_version is refused with what to do', () => {
+    const doc = { ...planToDocument(richPlan(), META), format_version: 7 };
+    expect(() => documentToPlan(doc, 'plan.json')).toThrow('plan.json is not an acns plan (format_version 7 unknown) — re-run acns plan -o');
+    try {
+      documentToPlan(doc, 'plan.json');
+    } catch (e) {
+      expect(e).toBeInstanceOf(PlanFileError);
+      expect(e).toBeInstanceOf(AcnsError);
+      expect((e as AcnsError).code).toBe('plan_file');
+      expect((e as AcnsError).exitCode).toBe(1);
+    }
+  });
+
+  test('not JSON, not a plan, or a tampered plan: clear errors naming the file and the field', () => {
+    expect(() => parsePlanFile('{oops', 'p.json')).toThrow(/^p\.json is not an acns plan \(not JSON: /);
+    expect(() => parsePlanFile('[]', 'p.json')).toThrow('p.json is not an acns plan (no format_version)');
+    const doc = planToDocument(richPlan(), META) as unknown as Record<string, unknown>;
+    const steps = doc.steps as Record<string, unknown>[];
+    const bad = { ...doc, token: 'x', steps: [{ ...steps[0], kind: 'explode' }, ...steps.slice(1)] };
+    expect(() => documentToPlan(bad, 'p.json')).toThrow(/p\.json is not a valid acns plan: .*\(top level\) has an unknown field "token".*\/steps\/0\/kind must be equal to one of the allowed values/);
+    const noZoneId = { ...doc, steps: steps.map((s) => (s.kind === 'assign_zone' ? { ...s, zone_id: undefined } : s)) };
+    expect(() => documentToPlan(JSON.parse(JSON.stringify(noZoneId)), 'p.json')).toThrow(/lacks "zone_id"/);
+  });
+});
