@@ -36,6 +36,8 @@ export class RequestBudget {
   private probeNeeded = false;
   private probe?: { done: Promise<void>; release: () => void };
   private waiting?: 'window' | 'rate_limited';
+  /** The server's last `x-ratelimit-remaining`, minus what was sent since, until its reset time. */
+  private server?: { remaining: number; resetAt: number };
   private total = 0;
 
   constructor(opts: BudgetOptions) {
@@ -65,6 +67,11 @@ export class RequestBudget {
         await this.probe.done;
         continue;
       }
+      if (this.server && now >= this.server.resetAt) this.server = undefined;
+      if (this.server && this.server.remaining <= 0) {
+        await this.wait('rate_limited', this.server.resetAt - now);
+        continue;
+      }
       this.prune(now);
       if (this.sent.length >= this.requestsPerWindow) {
         const oldest = this.sent[0] ?? now;
@@ -73,6 +80,7 @@ export class RequestBudget {
       }
       this.sent.push(now);
       this.total++;
+      if (this.server) this.server.remaining--;
       if (this.waiting) {
         this.waiting = undefined;
         this.onProgress?.({ kind: 'resumed' });
@@ -106,10 +114,14 @@ export class RequestBudget {
 
   /** Reads Cloudflare's rate-limit headers: a spent server-side window pauses the run until it resets. */
   observe(headers: Record<string, string | string[] | undefined>): void {
-    const remaining = first(headers['x-ratelimit-remaining']);
-    if (remaining === undefined || Number(remaining) > 0) return;
+    const raw = first(headers['x-ratelimit-remaining']);
+    const remaining = raw === undefined ? NaN : Number(raw);
+    if (!Number.isFinite(remaining)) return;
     const wait = retryAfterMs(headers) ?? resetMs(first(headers['x-ratelimit-reset']));
-    if (wait !== undefined) this.pause(wait);
+    if (wait === undefined) return;
+    // Later requests may not outrun what the server says is left of its window.
+    this.server = { remaining, resetAt: Date.now() + wait };
+    if (remaining <= 0) this.pause(wait);
   }
 
   private prune(now: number): void {

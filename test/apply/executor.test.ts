@@ -238,7 +238,7 @@ describe('executePlan: resume', () => {
 });
 
 describe('executePlan: glue check', () => {
-  const blocked: GlueVerdict = { blocking: true, verdict: 'not_visible', records: ['ns1.example.com. IN A 192.0.2.1'] };
+  const blocked = { blocking: true, verdict: 'not_visible', records: ['ns1.example.com. IN A 192.0.2.1'] } as GlueVerdict;
 
   test('enforce: a blocking report fails the check, skips its dependents, keeps the names (exit 3)', async () => {
     const api = seedAccount(new MemoryApi());

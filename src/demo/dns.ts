@@ -1,0 +1,82 @@
+/**
+ * The demo's local DNS: a fake root, one TLD server for com/net/org, and the authoritative
+ * servers of the two domains that provide the demo's nameserver names — each name's IPv4 is a
+ * loopback address where a fake server answers, so every check runs for real, offline.
+ * Glue for example.com is published from the start; glue for example.net only when the demo
+ * "registers" it, as a user would at the registrar.
+ */
+import { FakeDnsServer, fakeSoa, startFakeServers, type FakeRecord, type FakeZone } from '../dns/fakeserver.js';
+
+export interface DemoName {
+  name: string;
+  ipv4: string;
+  ipv6: string;
+}
+
+/** Addresses the demo's emulator assigns: loopback, so the names' own servers answer locally. */
+export const DEMO_NAMES: DemoName[] = [
+  { name: 'ns1.example.com', ipv4: '127.0.0.11', ipv6: '::1' },
+  { name: 'ns2.example.com', ipv4: '127.0.0.12', ipv6: '::1' },
+  { name: 'ns1.example.net', ipv4: '127.0.0.21', ipv6: '::1' },
+  { name: 'ns2.example.net', ipv4: '127.0.0.22', ipv6: '::1' },
+];
+
+export interface DemoDns {
+  port: number;
+  rootServer: string; // IP:port for ACNS_DNS_ROOT_SERVERS
+  registerGlue(domain: 'example.com' | 'example.net'): void;
+  close(): Promise<void>;
+}
+
+const TLD_HOST = '127.0.0.2';
+const TLD_NS = 'a.gtld-servers.net';
+
+export async function startDemoDns(): Promise<DemoDns> {
+  const tlds = ['com', 'net', 'org', 'example', 'arpa'];
+  const rootZone: FakeZone = {
+    origin: '',
+    records: [fakeSoa(''), ...tlds.map((t) => ({ name: t, type: 'NS' as const, data: TLD_NS })), { name: TLD_NS, type: 'A', data: TLD_HOST }],
+  };
+  const glueOf = (domain: string): FakeRecord[] =>
+    DEMO_NAMES.filter((n) => n.name.endsWith(`.${domain}`)).flatMap((n) => [
+      { name: n.name, type: 'A' as const, data: n.ipv4 },
+      { name: n.name, type: 'AAAA' as const, data: n.ipv6 },
+    ]);
+  const delegation = (domain: string): FakeRecord[] =>
+    DEMO_NAMES.filter((n) => n.name.endsWith(`.${domain}`)).map((n) => ({ name: domain, type: 'NS' as const, data: n.name }));
+  const tldZone = (t: string, extra: FakeRecord[]): FakeZone => ({ origin: t, records: [fakeSoa(t), { name: t, type: 'NS', data: TLD_NS }, ...extra] });
+  const com = () => tldZone('com', [...delegation('example.com'), ...glueOf('example.com')]);
+  const netWithout = () => tldZone('net', [...delegation('example.net'), { name: TLD_NS, type: 'A', data: TLD_HOST }]);
+  const org = tldZone('org', [
+    // The customer zone example.org is still delegated to Cloudflare's branded nameservers.
+    { name: 'example.org', type: 'NS', data: 'ada.ns.cloudflare.com' },
+    { name: 'example.org', type: 'NS', data: 'bob.ns.cloudflare.com' },
+  ]);
+  const childZone = (domain: string): FakeZone => ({ origin: domain, records: [fakeSoa(domain), ...delegation(domain), ...glueOf(domain)] });
+
+  const specs = [
+    { host: '127.0.0.1', zones: [rootZone] },
+    { host: TLD_HOST, zones: [com(), netWithout(), org, tldZone('example', []), tldZone('arpa', [])] },
+    ...DEMO_NAMES.map((n) => ({ host: n.ipv4, zones: [childZone(n.name.slice(n.name.indexOf('.') + 1))] })),
+    { host: '::1', zones: [childZone('example.com'), childZone('example.net')] },
+  ];
+  let servers: FakeDnsServer[];
+  try {
+    servers = await startFakeServers(specs);
+  } catch {
+    servers = await startFakeServers(specs.slice(0, -1)); // no IPv6 loopback here: IPv6 checks only warn
+  }
+  const port = servers[0]!.port;
+  const tld = servers[1]!;
+  return {
+    port,
+    rootServer: `127.0.0.1:${port}`,
+    registerGlue(domain) {
+      if (domain === 'example.net') tld.setRecords('net', netWithout().records.concat(glueOf('example.net')));
+      else tld.setRecords('com', com().records);
+    },
+    close: async () => {
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * Shared end-to-end harness: the Cloudflare emulator (demo account) plus a fake DNS hierarchy
+ * (root → com/net → example.com/example.net) whose glue can be published or withdrawn per set,
+ * and an in-process CLI runner with a fake CliIO in a fresh temp directory.
+ *
+ * Every name the emulator creates gets 127.0.0.3 / ::1 — the addresses of the fake host-zone
+ * servers — so the glue check's parent and child sides both have real servers to ask.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../src/cli/program.js';
+import type { CliIO } from '../../src/cli/io.js';
+import { DEMO_ACCOUNT_ID, DEMO_TOKEN } from '../../src/emulator/model.js';
+import { startEmulator, type Emulator, type LogEntry } from '../../src/emulator/server.js';
+import { fakeSoa, startFakeServers, type FakeDnsServer, type FakeRecord } from '../../src/dns/fakeserver.js';
+
+export const ACCOUNT = DEMO_ACCOUNT_ID;
+export const TOKEN = DEMO_TOKEN;
+export const NS_V4 = '127.0.0.3';
+export const NS_V6 = '::1';
+
+/** Set 1 lives under example.com (registrar external), set 2 under example.net (cloudflare). */
+export const SET_NAMES: Record<number, string[]> = {
+  1: ['ns1.example.com', 'ns2.example.com'],
+  2: ['ns1.example.net', 'ns2.example.net'],
+};
+
+/** The standard desired state: both sets used, hierarchy rule respected, default custom.account. */
+export const BASE_CONFIG = `version: 1
+account_id: ${ACCOUNT}
+nameserver_sets:
+  1:
+    names: [ns1.example.com, ns2.example.com]
+    registrar: external
+  2:
+    names: [ns1.example.net, ns2.example.net]
+    registrar: cloudflare
+zones:
+  example.org: 1
+  shop.example.org: 2
+  113.0.203.in-addr.arpa: 1
+  10.113.0.203.in-addr.arpa: 2
+  legacy.example: standard
+  big.example: advanced
+account_default: custom.account
+policy:
+  glue_check: enforce
+`;
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface World {
+  emu: Emulator;
+  dnsPort: number;
+  dir: string;
+  env: Record<string, string>;
+  /** Publish (true) or withdraw (false) the glue of a set at its TLD. */
+  glue(set: 1 | 2, present: boolean): void;
+  writeConfig(text: string, file?: string): void;
+  cli(argv: string[], extraEnv?: Record<string, string | undefined>): Promise<RunResult>;
+  /** Requests that changed something (POST/PATCH/PUT/DELETE), as "METHOD path". */
+  writes(): string[];
+  zone(name: string): { type: string; ns_set?: number };
+  close(): Promise<void>;
+}
+
+export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } = {}): Promise<World> {
+  const emu = await startEmulator({ behaviour: { addressFor: () => ({ ipv4: NS_V4, ipv6: NS_V6 }) } });
+  const tldZone = (tld: 'com' | 'net', withGlue: boolean): FakeRecord[] => {
+    const host = `example.${tld}`;
+    const names = tld === 'com' ? SET_NAMES[1]! : SET_NAMES[2]!;
+    return [
+      fakeSoa(tld),
+      { name: tld, type: 'NS', data: `a.nic.${tld}` },
+      { name: `a.nic.${tld}`, type: 'A', data: '127.0.0.2' },
+      ...names.map((n) => ({ name: host, type: 'NS' as const, data: n })),
+      ...(withGlue ? names.flatMap((n) => addressRecords(n)) : []),
+    ];
+  };
+  const hostZone = (tld: 'com' | 'net'): FakeRecord[] => {
+    const host = `example.${tld}`;
+    const names = tld === 'com' ? SET_NAMES[1]! : SET_NAMES[2]!;
+    return [fakeSoa(host), ...names.map((n) => ({ name: host, type: 'NS' as const, data: n })), ...names.flatMap((n) => addressRecords(n))];
+  };
+  const rootRecords: FakeRecord[] = [
+    fakeSoa(''),
+    { name: 'com', type: 'NS', data: 'a.nic.com' },
+    { name: 'a.nic.com', type: 'A', data: '127.0.0.2' },
+    { name: 'net', type: 'NS', data: 'a.nic.net' },
+    { name: 'a.nic.net', type: 'A', data: '127.0.0.2' },
+  ];
+  const glueState = { 1: opts.glue?.[1] ?? true, 2: opts.glue?.[2] ?? true };
+  const servers: FakeDnsServer[] = await startFakeServers([
+    { host: '127.0.0.1', zones: [{ origin: '', records: rootRecords }] },
+    {
+      host: '127.0.0.2',
+      zones: [
+        { origin: 'com', records: tldZone('com', glueState[1]) },
+        { origin: 'net', records: tldZone('net', glueState[2]) },
+      ],
+    },
+    { host: NS_V4, zones: [{ origin: 'example.com', records: hostZone('com') }, { origin: 'example.net', records: hostZone('net') }] },
+    { host: NS_V6, zones: [{ origin: 'example.com', records: hostZone('com') }, { origin: 'example.net', records: hostZone('net') }] },
+  ]);
+  const tld = servers[1]!;
+  const dnsPort = servers[0]!.port;
+  const dir = mkdtempSync(join(tmpdir(), 'acns-e2e-'));
+  const env: Record<string, string> = {
+    CLOUDFLARE_BASE_URL: emu.url,
+    CLOUDFLARE_API_TOKEN: TOKEN,
+    ACNS_DNS_ROOT_SERVERS: `127.0.0.1:${dnsPort}`,
+    ACNS_DNS_PORT: String(dnsPort),
+    NO_COLOR: '1',
+  };
+
+  const world: World = {
+    emu,
+    dnsPort,
+    dir,
+    env,
+    glue(set, present) {
+      const t = set === 1 ? 'com' : 'net';
+      tld.setRecords(t, tldZone(t, present));
+    },
+    writeConfig(text, file = 'acns.yaml') {
+      writeFileSync(join(dir, file), text);
+    },
+    async cli(argv, extraEnv = {}) {
+      const out: string[] = [];
+      const err: string[] = [];
+      const merged: Record<string, string | undefined> = { ...env, ...extraEnv };
+      const io: CliIO = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env: merged, cwd: dir };
+      const code = await run(argv, io);
+      return { code, stdout: out.join(''), stderr: err.join('') };
+    },
+    writes: () => emu.requests().filter(isWrite).map((r) => `${r.method} ${r.path}`),
+    zone(name) {
+      const z = emu.state.zones.find((x) => x.name === name);
+      if (!z) throw new Error(`no zone ${name} in the emulator`);
+      return z.nameservers;
+    },
+    async close() {
+      await emu.close();
+      await Promise.all(servers.map((s) => s.close()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+export function isWrite(r: LogEntry): boolean {
+  return r.method !== 'GET' && r.method !== 'HEAD';
+}
+
+/** Puts the emulator in the state a successful apply of BASE_CONFIG leaves. */
+export function seedApplied(emu: Emulator): void {
+  const s = emu.state;
+  for (const [set, names] of Object.entries(SET_NAMES)) {
+    for (const n of names) {
+      s.customNs.push({ ns_name: n, ns_set: Number(set), ipv4: NS_V4, ipv6: NS_V6, status: 'verified', zone_tag: s.zones[0]!.id });
+    }
+  }
+  const want: Record<string, number> = { 'example.org': 1, 'shop.example.org': 2, '113.0.203.in-addr.arpa': 1, '10.113.0.203.in-addr.arpa': 2 };
+  for (const z of s.zones) if (want[z.name]) z.nameservers = { type: 'custom.account', ns_set: want[z.name] };
+  s.accountDefault = 'custom.account';
+}
+
+function addressRecords(name: string): FakeRecord[] {
+  return [
+    { name, type: 'A', data: NS_V4 },
+    { name, type: 'AAAA', data: NS_V6 },
+  ];
+}
