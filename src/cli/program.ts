@@ -9,6 +9,7 @@ import { TOOL_VERSION } from './version.js';
 import { registerApply } from './commands/apply.js';
 import { registerDrift } from './commands/drift.js';
 import { registerEmulator } from './commands/emulator.js';
+import { registerImport } from './commands/import.js';
 import { registerGlue } from './commands/glue.js';
 import { registerPlan } from './commands/plan.js';
 import { registerShow } from './commands/show.js';
@@ -44,6 +45,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   registerGlue(reg);
   registerDrift(reg);
   registerEmulator(reg);
+  registerImport(reg);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

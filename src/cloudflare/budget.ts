@@ -119,8 +119,11 @@ export class RequestBudget {
     if (!Number.isFinite(remaining)) return;
     const wait = retryAfterMs(headers) ?? resetMs(first(headers['x-ratelimit-reset']));
     if (wait === undefined) return;
-    // Later requests may not outrun what the server says is left of its window.
-    this.server = { remaining, resetAt: Date.now() + wait };
+    // Later requests may not outrun what the server says is left of its window. Answers arrive out
+    // of order, so an older, larger figure never raises the estimate before the window resets.
+    const now = Date.now();
+    const cur = this.server && now < this.server.resetAt ? this.server : undefined;
+    this.server = cur && cur.remaining <= remaining ? cur : { remaining, resetAt: now + wait };
     if (remaining <= 0) this.pause(wait);
   }
 

@@ -1,17 +1,141 @@
-/** Fresh account: plan → save → show → apply → plan again is empty. */
-import { readFileSync } from 'node:fs';
+/** The common path end to end through the CLI: plan → save → show → apply → a fresh plan is empty. */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BASE_CONFIG, startWorld, type World } from './harness.js';
+import { BASE_CONFIG, SET_NAMES, TOKEN, startWorld, type World } from './harness.js';
 
 let w: World;
-beforeAll(async () => {
+beforeEach(async () => {
   w = await startWorld();
   w.writeConfig(BASE_CONFIG);
 });
-afterAll(() => w.close());
+afterEach(() => w.close());
 
-test('fresh account: plan, save, show, apply, then no changes', async () => {
+function expectApplied(world: World): void {
+  expect(world.emu.state.customNs.map((n) => `${n.ns_set}:${n.ns_name}`).sort()).toEqual(
+    ['1:ns1.example.com', '1:ns2.example.com', '2:ns1.example.net', '2:ns2.example.net'],
+  );
+  expect(world.zone('example.org')).toEqual({ type: 'custom.account', ns_set: 1 });
+  expect(world.zone('113.0.203.in-addr.arpa')).toEqual({ type: 'custom.account', ns_set: 1 });
+  expect(world.zone('shop.example.org')).toEqual({ type: 'custom.account', ns_set: 2 });
+  expect(world.zone('10.113.0.203.in-addr.arpa')).toEqual({ type: 'custom.account', ns_set: 2 });
+  expect(world.zone('legacy.example').type).toBe('cloudflare.standard');
+  expect(world.zone('big.example').type).toBe('cloudflare.advanced');
+  expect(world.emu.state.accountDefault).toBe('custom.account');
+}
+
+test('fresh account: plan, plan -o, apply plan.json, then a fresh plan shows no changes', async () => {
   const p = await w.cli(['plan']);
-  console.log(p.stdout, p.stderr);
   expect(p.code).toBe(0);
+  expect(p.stdout).toContain('+ create_nameserver ns1.example.com');
+  expect(p.stdout.trimEnd().split('\n').pop()).toBe('Plan: 4 to create, 5 to change, 0 to delete, 2 checks.');
+
+  const d = await w.cli(['plan', '--detailed-exitcode']);
+  expect(d.code).toBe(2);
+  expect(w.writes()).toEqual([]); // planning never writes
+
+  const saved = await w.cli(['plan', '-o', 'plan.json']);
+  expect(saved.code).toBe(0);
+  expect(saved.stdout).toContain('acns apply plan.json');
+  const planText = readFileSync(join(w.dir, 'plan.json'), 'utf8');
+  expect(JSON.parse(planText)).toBeTruthy();
+  expect(planText).not.toContain(TOKEN);
+
+  const a = await w.cli(['apply', 'plan.json']);
+  expect(a.stderr).not.toMatch(/error:/);
+  expect(a.code).toBe(0);
+  expect(a.stdout).toMatch(/Apply complete: 4 created, 5 changed, 0 deleted, 2 checks\./);
+  for (const n of [...SET_NAMES[1]!, ...SET_NAMES[2]!]) expect(a.stderr).toContain(n);
+  expectApplied(w);
+  const posts = w.emu.requests().filter((r) => r.method === 'POST');
+  expect(posts).toHaveLength(4);
+
+  w.emu.resetLog();
+  const again = await w.cli(['plan', '--detailed-exitcode']);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toContain('No changes.');
+  // applying the same saved plan a second time is a no-op
+  const a2 = await w.cli(['apply', 'plan.json']);
+  expect(a2.code).toBe(0);
+  expect(w.writes()).toEqual([]);
+  expect(a2.stdout).toMatch(/already done|No changes/);
+});
+
+test('show plan.json in text, json and markdown', async () => {
+  expect((await w.cli(['plan', '-o', 'plan.json', '--format', 'json'])).code).toBe(0);
+  const text = await w.cli(['show', 'plan.json']);
+  expect(text.code).toBe(0);
+  expect(text.stdout).toContain('~ assign_zone example.org');
+  expect(text.stdout.trimEnd().split('\n').pop()).toBe('Plan: 4 to create, 5 to change, 0 to delete, 2 checks.');
+
+  const json = await w.cli(['show', 'plan.json', '--format', 'json']);
+  expect(json.code).toBe(0);
+  const doc = JSON.parse(json.stdout);
+  const file = JSON.parse(readFileSync(join(w.dir, 'plan.json'), 'utf8'));
+  expect(doc).toEqual(file);
+
+  const md = await w.cli(['show', 'plan.json', '--format', 'markdown']);
+  expect(md.code).toBe(0);
+  expect(md.stdout).toContain('<!-- acns-plan -->');
+  expect(md.stdout).toContain('example.org');
+
+  const missing = await w.cli(['show', 'nope.json']);
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toMatch(/cannot read the plan nope\.json: no such file/);
+  expect(w.writes()).toEqual([]);
+});
+
+test('apply without a plan file: refused without a TTY, then applied with --auto-approve', async () => {
+  const r = await w.cli(['apply']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/no terminal can answer/);
+  expect(r.stderr).toMatch(/--auto-approve/);
+  expect(w.writes()).toEqual([]);
+
+  const ok = await w.cli(['apply', '--auto-approve']);
+  expect(ok.code).toBe(0);
+  expect(ok.stdout).toMatch(/Apply complete: 4 created, 5 changed, 0 deleted, 2 checks\./);
+  expectApplied(w);
+  const again = await w.cli(['apply', '--auto-approve']);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toContain('No changes.');
+});
+
+test('the journal: default .acns/journal.jsonl and --journal FILE, request lines with step ids, no token', async () => {
+  expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
+  expect((await w.cli(['apply', 'plan.json', '--journal', 'audit/j.jsonl'])).code).toBe(0);
+  const custom = join(w.dir, 'audit/j.jsonl');
+  expect(existsSync(custom)).toBe(true);
+  expect(existsSync(join(w.dir, '.acns/journal.jsonl'))).toBe(false);
+  const text = readFileSync(custom, 'utf8');
+  expect(text).not.toContain(TOKEN);
+  const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const posts = lines.filter((l) => l.method === 'POST');
+  expect(posts).toHaveLength(4);
+  for (const p of posts) {
+    expect(p.step).toMatch(/^create_nameserver:/);
+    expect(p.status).toBe(200);
+    expect(typeof p.time).toBe('string');
+    expect(p.path).toContain('/custom_ns');
+  }
+  expect(lines.some((l) => l.method === 'PATCH' && /^assign_zone:/.test(l.step))).toBe(true);
+
+  // the default journal
+  w.emu.state.accountDefault = 'cloudflare.standard';
+  expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
+  const def = readFileSync(join(w.dir, '.acns/journal.jsonl'), 'utf8');
+  expect(def).not.toContain(TOKEN);
+  expect(def).toMatch(/"step":"set_account_default/);
+});
+
+test('cloudflare.endpoints: legacy applies through the PUT endpoints', async () => {
+  w.writeConfig(`${BASE_CONFIG}cloudflare:\n  endpoints: legacy\n`);
+  expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
+  const a = await w.cli(['apply', 'plan.json']);
+  expect(a.stderr).not.toMatch(/error:/);
+  expect(a.code).toBe(0);
+  expectApplied(w);
+  const writes = w.writes();
+  expect(writes.some((x) => x.startsWith('PATCH'))).toBe(false);
+  expect(writes.filter((x) => x.startsWith('PUT')).length).toBeGreaterThanOrEqual(5);
+  expect((await w.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
 });

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { executePlan } from '../../apply/executor.js';
 import { defaultJournalPath, openJournal, type Journal } from '../../apply/journal.js';
@@ -44,7 +45,7 @@ export function registerApply(reg: Registry): void {
 
 async function runApply(planfile: string | undefined, flags: ApplyFlags, io: CliIO): Promise<number> {
   const glueWaitMs = flags.glueWait ? parseDuration(flags.glueWait) : 0;
-  const journal = openJournal(flags.journal ?? defaultJournalPath(io.cwd));
+  const journal = openJournal(flags.journal ? resolve(io.cwd, flags.journal) : defaultJournalPath(io.cwd));
   const onRequest = (e: { method: string; path: string; status: number; rayId?: string; durationMs: number }) => journal.request(e);
   let conn: Connection | undefined;
   try {

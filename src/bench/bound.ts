@@ -1,0 +1,61 @@
+/**
+ * The arithmetic the benchmark compares against: the lower bound on wall time for a number of
+ * requests (latency spread over the concurrency, or the rate window, whichever is slower) and the
+ * request-count target a plan must stay within.
+ */
+
+/** A rate window: at most `requests` per `seconds`. */
+export interface RateWindow {
+  requests: number;
+  seconds: number;
+}
+
+export interface BoundInput {
+  requests: number;
+  latencyMs: number;
+  concurrency: number;
+  /** The budget the run is held to; omitted or larger than `requests`: the window forces nothing. */
+  window?: RateWindow;
+}
+
+export interface LowerBound {
+  /** requests × latency / concurrency */
+  latencyMs: number;
+  /** Time the window forces: ⌊(requests − 1) / window.requests⌋ full windows, then one round trip. */
+  windowMs: number;
+  /** max(latencyMs, windowMs) */
+  boundMs: number;
+  limitedBy: 'latency' | 'window';
+}
+
+/** Cloudflare's page size when listing zones. */
+export const ZONES_PER_PAGE = 50;
+
+/** The fastest any client could finish `requests` requests at this latency, concurrency and window. */
+export function lowerBound(i: BoundInput): LowerBound {
+  if (!(i.concurrency >= 1)) throw new RangeError('concurrency must be ≥ 1');
+  const requests = Math.max(0, Math.floor(i.requests));
+  const latencyMs = (requests * i.latencyMs) / i.concurrency;
+  const windowMs = windowForcedMs(requests, i.latencyMs, i.window);
+  return windowMs > latencyMs ? { latencyMs, windowMs, boundMs: windowMs, limitedBy: 'window' } : { latencyMs, windowMs, boundMs: latencyMs, limitedBy: 'latency' };
+}
+
+/**
+ * The time a window of N requests per S seconds forces on R requests: request k (0-based) cannot
+ * be sent before ⌊k / N⌋ · S, and the last one still takes one round trip. 0 when R fits in one window.
+ */
+export function windowForcedMs(requests: number, latencyMs: number, window?: RateWindow): number {
+  if (!window || requests <= window.requests) return 0;
+  return Math.floor((requests - 1) / window.requests) * window.seconds * 1000 + latencyMs;
+}
+
+/** The most requests a plan may make: managed zones + ⌈account zones / 50⌉ + 3. */
+export function planRequestLimit(managedZones: number, accountZones: number): number {
+  return managedZones + Math.ceil(accountZones / ZONES_PER_PAGE) + 3;
+}
+
+/** wall / bound, or undefined when there is no bound to compare with. */
+export function ratioToBound(wallMs: number, boundMs: number | undefined): number | undefined {
+  if (boundMs === undefined || !(boundMs > 0)) return undefined;
+  return wallMs / boundMs;
+}

@@ -1,0 +1,67 @@
+/**
+ * Measuring one scenario in the current process: wall time, peak memory (rss sampled every few
+ * milliseconds, and the kernel's maxRSS for the process), and what the emulator's request log says
+ * about repeated requests.
+ */
+import { performance } from 'node:perf_hooks';
+import type { LogEntry } from '../emulator/server.js';
+
+export interface MemorySampler {
+  /** Stops sampling; the peak of the samples and of resourceUsage().maxRSS, in bytes. */
+  stop(): number;
+}
+
+export interface Timed<T> {
+  value: T;
+  wallMs: number;
+}
+
+/** Samples process.memoryUsage.rss() every `intervalMs` until stop(). */
+export function sampleMemory(intervalMs = 20): MemorySampler {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      peak = Math.max(peak, process.memoryUsage.rss());
+      return Math.max(peak, maxRssBytes());
+    },
+  };
+}
+
+/** The process's peak resident set so far (Linux and macOS report maxRSS in KiB). */
+export function maxRssBytes(): number {
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+export async function timed<T>(fn: () => Promise<T> | T): Promise<Timed<T>> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { value, wallMs: performance.now() - t0 };
+}
+
+/**
+ * Requests the server answered successfully more than once (same method and path, query included).
+ * A read repeated after a 429 or 5xx is allowed, so only 2xx answers are counted.
+ */
+export function repeatedRequests(log: LogEntry[]): string[] {
+  const seen = new Set<string>();
+  const repeated: string[] = [];
+  for (const e of log) {
+    if (e.status < 200 || e.status >= 300) continue;
+    const key = `${e.method} ${e.path}`;
+    if (seen.has(key)) repeated.push(key);
+    else seen.add(key);
+  }
+  return repeated;
+}
+
+/** Median of a non-empty list. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}

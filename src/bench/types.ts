@@ -1,0 +1,43 @@
+/**
+ * What one benchmark scenario reports: plain data, printed as a table and written to
+ * bench/results.json.
+ */
+
+/** A target from issue 8, checked on the measured figures. */
+export interface TargetCheck {
+  what: string; // "requests ≤ 543 (managed + ⌈account / 50⌉ + 3)"
+  ok: boolean;
+  detail?: string;
+}
+
+export interface ScenarioResult {
+  id: string; // 'plan-500', 'plan-500-naive', …
+  title: string; // one line for the table
+  /** Requests the client sent (attempts, retries included); absent for scenarios without API traffic. */
+  requests?: number;
+  rateLimited?: number; // 429 answers received
+  retries?: number;
+  wallMs: number;
+  /** The lower bound on wall time (see bound.ts); absent for CPU-only scenarios. */
+  lowerBoundMs?: number;
+  limitedBy?: 'latency' | 'window';
+  /** The most requests the scenario may make (plan: managed + ⌈account / 50⌉ + 3). */
+  requestLimit?: number;
+  peakRssBytes: number;
+  /** Scenario parameters (sizes, latency, window, concurrency) for results.json. */
+  params: Record<string, unknown>;
+  checks: TargetCheck[];
+}
+
+export interface BenchReport {
+  tool: string; // 'acns 0.1.0'
+  node: string;
+  platform: string;
+  cpus: number;
+  quick: boolean;
+  startedAt: string;
+  totalMs: number;
+  scenarios: ScenarioResult[];
+  /** wall time of the naive client ÷ wall time of the real one, scenario 1. */
+  naiveSpeedup?: number;
+}

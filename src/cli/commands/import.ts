@@ -1,0 +1,78 @@
+import { access, mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, relative, resolve, basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AcnsError, UsageError } from '../../errors.js';
+import { readAccountSnapshot } from '../../state/snapshot.js';
+import { renderImportYaml } from '../../render/import.js';
+import { connect } from '../context.js';
+import { DEFAULT_SETTINGS } from '../settings.js';
+import type { Registry } from '../program.js';
+
+interface ImportFlags {
+  out: string;
+  allZones?: boolean;
+  force?: boolean;
+  accountId?: string;
+  endpoints?: 'dns_settings' | 'legacy';
+}
+
+const SCHEMA = fileURLToPath(new URL('../../../schemas/acns.schema.json', import.meta.url));
+
+export function registerImport(reg: Registry): void {
+  reg.program
+    .command('import')
+    .description('write a YAML file describing the live account, such that `acns plan` with it reports no changes')
+    .option('-o, --out <file>', 'file to write', 'acns.yaml')
+    .option('--all-zones', 'list every zone of the account, not only those on custom sets')
+    .option('--force', 'overwrite the file if it exists')
+    .option('--account-id <id>', 'account to import (default: CLOUDFLARE_ACCOUNT_ID)')
+    .action((flags: ImportFlags) => {
+      reg.setRunner(async (io) => {
+        const accountId = (flags.accountId ?? io.env.CLOUDFLARE_ACCOUNT_ID ?? '').trim().toLowerCase();
+        if (!/^[0-9a-f]{32}$/.test(accountId)) {
+          throw new UsageError(
+            accountId ? 'the account id must be 32 hexadecimal characters' : 'no account id: pass --account-id or set CLOUDFLARE_ACCOUNT_ID',
+            'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>)',
+          );
+        }
+        const path = resolve(io.cwd, flags.out);
+        if (!flags.force && (await exists(path))) {
+          throw new AcnsError('import_exists', `${flags.out} already exists; nothing was written`, {
+            hint: 'pass --force to overwrite it, or -o to write another file',
+          });
+        }
+        const conn = connect(io, { accountId, cloudflare: DEFAULT_SETTINGS.cloudflare });
+        let snapshot;
+        try {
+          snapshot = await readAccountSnapshot(conn.api, { onProgress: (done, total) => conn.progress.update('reading zone settings', done, total) });
+        } finally {
+          await conn.close();
+        }
+        const schemaRef = relative(dirname(path), SCHEMA).split('\\').join('/');
+        const text = renderImportYaml(snapshot, {
+          allZones: Boolean(flags.allZones),
+          schemaRef: schemaRef.startsWith('.') ? schemaRef : `./${schemaRef}`,
+          generatedAt: new Date().toISOString(),
+        });
+        await mkdir(dirname(path), { recursive: true });
+        const tmp = resolve(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+        await writeFile(tmp, text);
+        await rename(tmp, path);
+        const custom = snapshot.zones.filter((z) => z.nameservers.type === 'custom.account').length;
+        io.stderr.write(
+          `Wrote ${flags.out}: ${snapshot.nameservers.length} names in ${new Set(snapshot.nameservers.map((n) => n.set)).size} set(s), ` +
+            `${flags.allZones ? snapshot.zones.length : custom} zone(s). Check it with \`acns plan -c ${flags.out}\` (it should report no changes).\n`,
+        );
+        return 0;
+      });
+    });
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,93 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { run } from '../../src/cli/program.js';
+import type { CliIO } from '../../src/cli/io.js';
+import { loadDesiredState } from '../../src/config/load.js';
+import { startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { DEMO_ACCOUNT_ID, DEMO_TOKEN } from '../../src/emulator/model.js';
+
+let emu: Emulator;
+let dir: string;
+
+function io(env: Record<string, string> = {}): CliIO & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    env: { CLOUDFLARE_BASE_URL: emu.url, CLOUDFLARE_API_TOKEN: DEMO_TOKEN, CLOUDFLARE_ACCOUNT_ID: DEMO_ACCOUNT_ID, ...env },
+    cwd: dir,
+    out: () => out,
+    err: () => err,
+  };
+}
+
+beforeEach(async () => {
+  emu = await startEmulator();
+  dir = await mkdtemp(join(tmpdir(), 'acns-import-'));
+  // A lived-in account: two sets, zones on both, one zone on standard, the default on custom.account.
+  const ns = (name: string, set: number) => ({ ns_name: name, ns_set: set, ipv4: '192.0.2.1', ipv6: '2001:db8::1', status: 'verified', zone_tag: 'x' });
+  emu.state.customNs.push(ns('ns1.example.com', 1), ns('ns2.example.com', 1), ns('ns1.example.net', 2), ns('ns2.example.net', 2), ns('ns3.example.net', 2));
+  const zone = (name: string) => emu.state.zones.find((z) => z.name === name)!;
+  zone('example.org').nameservers = { type: 'custom.account', ns_set: 1 };
+  zone('shop.example.org').nameservers = { type: 'custom.account', ns_set: 2 };
+  emu.state.accountDefault = 'custom.account';
+});
+
+afterEach(async () => {
+  await emu.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('import writes a valid, commented file that plans to no changes (round trip)', async () => {
+  const a = io();
+  expect(await run(['import', '-o', 'acns.yaml'], a)).toBe(0);
+  const text = await readFile(join(dir, 'acns.yaml'), 'utf8');
+  expect(text.split('\n')[0]).toMatch(/^# yaml-language-server: \$schema=.*schemas\/acns\.schema\.json$/);
+  const doc = parse(text) as Record<string, unknown>;
+  expect(doc.nameserver_sets).toEqual({
+    1: { names: ['ns1.example.com', 'ns2.example.com'], registrar: 'external' },
+    2: { names: ['ns1.example.net', 'ns2.example.net', 'ns3.example.net'], registrar: 'external' },
+  });
+  expect(doc.zones).toEqual({ 'example.org': 1, 'shop.example.org': 2 });
+  expect(doc.account_default).toBe('custom.account');
+  expect(a.err()).toContain('Wrote acns.yaml: 5 names in 2 set(s), 2 zone(s)');
+
+  const loaded = await loadDesiredState('acns.yaml', { cwd: dir, env: {}, requireAccountId: true });
+  expect(loaded.ok).toBe(true);
+
+  const p = io({ ACNS_DNS_ROOT_SERVERS: '127.0.0.1:9', ACNS_DNS_PORT: '9' });
+  const code = await run(['plan', '--detailed-exitcode'], p);
+  expect(p.out()).toContain('No changes');
+  expect(code).toBe(0);
+});
+
+test('import --all-zones lists every zone, standard and advanced included, and still plans clean', async () => {
+  expect(await run(['import', '--all-zones', '-o', 'all.yaml'], io())).toBe(0);
+  const doc = parse(await readFile(join(dir, 'all.yaml'), 'utf8')) as { zones: Record<string, unknown> };
+  expect(doc.zones['legacy.example']).toBe('standard');
+  expect(doc.zones['big.example']).toBe('advanced');
+  expect(doc.zones['example.org']).toBe(1);
+  expect(Object.keys(doc.zones)).toHaveLength(emu.state.zones.length);
+  const p = io({ ACNS_DNS_ROOT_SERVERS: '127.0.0.1:9', ACNS_DNS_PORT: '9' });
+  expect(await run(['plan', '-c', 'all.yaml', '--detailed-exitcode'], p)).toBe(0);
+});
+
+test('import refuses to overwrite an existing file without --force, and overwrites with it', async () => {
+  await writeFile(join(dir, 'acns.yaml'), 'keep me\n');
+  const a = io();
+  expect(await run(['import'], a)).toBe(1);
+  expect(a.err()).toContain('acns.yaml already exists; nothing was written');
+  expect(a.err()).toContain('--force');
+  expect(await readFile(join(dir, 'acns.yaml'), 'utf8')).toBe('keep me\n');
+  expect(await run(['import', '--force'], io())).toBe(0);
+  expect(await readFile(join(dir, 'acns.yaml'), 'utf8')).toContain('nameserver_sets:');
+});
+
+test('import without an account id says where to find one', async () => {
+  const a = io({ CLOUDFLARE_ACCOUNT_ID: '' });
+  expect(await run(['import'], a)).toBe(1);
+  expect(a.err()).toContain('no account id');
+});
