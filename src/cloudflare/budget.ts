@@ -39,6 +39,7 @@ export class RequestBudget {
   /** The server's last `x-ratelimit-remaining`, minus what was sent since, until its reset time. */
   private server?: { remaining: number; resetAt: number };
   private total = 0;
+  private inFlight = 0;
 
   constructor(opts: BudgetOptions) {
     if (!(opts.requestsPerWindow >= 1) || !(opts.windowSeconds > 0)) {
@@ -80,6 +81,7 @@ export class RequestBudget {
       }
       this.sent.push(now);
       this.total++;
+      this.inFlight++;
       if (this.server) this.server.remaining--;
       if (this.waiting) {
         this.waiting = undefined;
@@ -98,6 +100,7 @@ export class RequestBudget {
 
   /** Hands a ticket back; releases the requests queued behind a probe. */
   settle(t: Ticket): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
     if (t.probe && this.probe) {
       const p = this.probe;
       this.probe = undefined;
@@ -115,8 +118,10 @@ export class RequestBudget {
   /** Reads Cloudflare's rate-limit headers: a spent server-side window pauses the run until it resets. */
   observe(headers: Record<string, string | string[] | undefined>): void {
     const raw = first(headers['x-ratelimit-remaining']);
-    const remaining = raw === undefined ? NaN : Number(raw);
-    if (!Number.isFinite(remaining)) return;
+    const reported = raw === undefined ? NaN : Number(raw);
+    if (!Number.isFinite(reported)) return;
+    // The other requests in flight may not be counted in that figure yet: assume they will be.
+    const remaining = reported - Math.max(0, this.inFlight - 1);
     const wait = retryAfterMs(headers) ?? resetMs(first(headers['x-ratelimit-reset']));
     if (wait === undefined) return;
     // Later requests may not outrun what the server says is left of its window. Answers arrive out
@@ -124,7 +129,7 @@ export class RequestBudget {
     const now = Date.now();
     const cur = this.server && now < this.server.resetAt ? this.server : undefined;
     this.server = cur && cur.remaining <= remaining ? cur : { remaining, resetAt: now + wait };
-    if (remaining <= 0) this.pause(wait);
+    if (reported <= 0) this.pause(wait);
   }
 
   private prune(now: number): void {

@@ -46,3 +46,21 @@ test('retry-after as seconds or HTTP date', () => {
   expect(d).toBeGreaterThan(50_000);
   expect(retryAfterMs({ 'retry-after': 'soon' })).toBeUndefined();
 });
+
+test('x-ratelimit-remaining caps later sends until the server window resets (out-of-order answers never raise it)', async () => {
+  const b = new RequestBudget({ requestsPerWindow: 100, windowSeconds: 10 });
+  const t1 = await b.acquire();
+  const t2 = await b.acquire();
+  // Answer to t1 says 4 left; t2 is still in flight and may not be counted yet: 3 more may go.
+  b.observe({ 'x-ratelimit-remaining': '4', 'retry-after': '0.1' });
+  b.settle(t1);
+  b.observe({ 'x-ratelimit-remaining': '9', 'retry-after': '0.1' }); // stale, larger: ignored
+  b.settle(t2);
+  await Promise.all([b.acquire(), b.acquire(), b.acquire()]);
+  let next = false;
+  const p = b.acquire().then(() => (next = true));
+  await flush();
+  expect(next).toBe(false);
+  await p; // released once the reset time passes
+  expect(b.granted).toBe(6);
+});
