@@ -1,4 +1,6 @@
 /** Apply under trouble: stale plans, persistent 500s, lost responses, 429 storms, guards, bad credentials. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BASE_CONFIG, TOKEN, startWorld, type World } from './harness.js';
 
 let w: World;
@@ -21,11 +23,11 @@ test('stale plan: a zone changed out of band between plan and apply → exit 3, 
   const a = await w.cli(['apply', 'plan.json']);
   expect(a.code).toBe(3);
   expect(w.writes()).toEqual([]);
-  const msg = a.stderr;
-  expect(msg).toContain('example.org');
-  expect(msg).toMatch(/standard/); // the planned (before) value
-  expect(msg).toMatch(/advanced/); // the current value
-  expect(msg).not.toMatch(/\n\s+at /); // no stack trace
+  // one line naming the zone, its value when planned and its value now
+  const line = a.stderr.split('\n').find((l) => l.includes('example.org'));
+  expect(line).toMatch(/standard.*advanced/);
+  expect(a.stderr).toMatch(/stale/);
+  expect(a.stderr).not.toMatch(/\n\s+at /); // no stack trace
   expect(w.emu.state.customNs).toHaveLength(0);
 });
 
@@ -63,7 +65,12 @@ test('a lost POST response: the name exists exactly once and apply succeeds', as
   expect(a.code).toBe(0);
   const names = w.emu.state.customNs.map((n) => n.ns_name).sort();
   expect(names).toEqual(['ns1.example.com', 'ns1.example.net', 'ns2.example.com', 'ns2.example.net']);
-  expect(w.emu.requests().some((r) => r.fault === 'commit_then_drop')).toBe(true);
+  const log = w.emu.requests();
+  const dropped = log.findIndex((r) => r.fault === 'commit_then_drop');
+  expect(dropped).toBeGreaterThanOrEqual(0);
+  // never blindly repeated: four names, four POSTs, and a read-back after the lost answer
+  expect(log.filter((r) => r.method === 'POST')).toHaveLength(4);
+  expect(log.slice(dropped + 1).some((r) => r.method === 'GET' && r.path.includes('/custom_ns'))).toBe(true);
 });
 
 test('a 429 storm mid-apply: the apply still succeeds', async () => {
@@ -110,4 +117,55 @@ test('an unreachable API: exit 1, a clear message, no stack trace', async () => 
   expect(r.stderr).toMatch(/127\.0\.0\.1:9|reach|connect/i);
   expect(r.stderr).not.toMatch(/\n\s+at /);
   expect(r.stdout + r.stderr).not.toContain(TOKEN);
+});
+
+test('a zone missing from the account: plan prints the guard (exit 0), apply refuses it (exit 3) even with --allow-mass-change', async () => {
+  w.writeConfig(BASE_CONFIG.replace('legacy.example: standard', 'legacy.example: standard\n  nosuch.example: 1'));
+  const p = await w.cli(['plan', '-o', 'plan.json']);
+  expect(p.code).toBe(0);
+  expect(p.stdout).toMatch(/UNSAFE/);
+  expect(p.stdout).toContain('nosuch.example');
+  w.emu.resetLog();
+  const a = await w.cli(['apply', 'plan.json', '--allow-mass-change']);
+  expect(a.code).toBe(3);
+  expect(a.stderr).toContain('nosuch.example');
+  expect(w.emu.requests()).toEqual([]);
+});
+
+test('a saved plan for another account than CLOUDFLARE_ACCOUNT_ID is refused before any request', async () => {
+  await savePlan();
+  const other = 'ffffffffffffffffffffffffffffffff';
+  const a = await w.cli(['apply', 'plan.json'], { CLOUDFLARE_ACCOUNT_ID: other });
+  expect(a.code).toBe(1);
+  expect(a.stderr).toContain(other);
+  expect(a.stderr).toContain('CLOUDFLARE_ACCOUNT_ID');
+  expect(w.emu.requests()).toEqual([]);
+  // the same account id (any case) is fine
+  const ok = await w.cli(['apply', 'plan.json'], { CLOUDFLARE_ACCOUNT_ID: w.emu.state.accountId.toUpperCase() });
+  expect(ok.code).toBe(0);
+});
+
+test('a damaged or foreign plan file: exit 1 with a clear message, no request', async () => {
+  await savePlan();
+  const full = readFileSync(join(w.dir, 'plan.json'), 'utf8');
+  writeFileSync(join(w.dir, 'trunc.json'), full.slice(0, 200));
+  writeFileSync(join(w.dir, 'future.json'), JSON.stringify({ ...JSON.parse(full), format_version: 99 }));
+  const t = await w.cli(['apply', 'trunc.json']);
+  expect(t.code).toBe(1);
+  expect(t.stderr).toMatch(/trunc\.json is not an acns plan/);
+  const f = await w.cli(['apply', 'future.json']);
+  expect(f.code).toBe(1);
+  expect(f.stderr).toMatch(/format_version 99/);
+  expect(w.emu.requests()).toEqual([]);
+});
+
+test('a wrong token on apply of a saved plan: exit 1, nothing written, the token never shown', async () => {
+  await savePlan();
+  const secret = 'another-sekrit-987654321';
+  const a = await w.cli(['apply', 'plan.json'], { CLOUDFLARE_API_TOKEN: secret });
+  expect(a.code).toBe(1);
+  expect(a.stderr).toMatch(/CLOUDFLARE_API_TOKEN/);
+  expect(a.stdout + a.stderr).not.toContain(secret);
+  expect(readFileSync(join(w.dir, '.acns/journal.jsonl'), 'utf8')).not.toContain(secret);
+  expect(w.writes()).toEqual([]);
 });

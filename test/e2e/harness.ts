@@ -26,6 +26,12 @@ export const SET_NAMES: Record<number, string[]> = {
   2: ['ns1.example.net', 'ns2.example.net'],
 };
 
+/** Every name the fake DNS knows (host zone delegated to them, glue published per TLD). */
+const HOST_NAMES: Record<'com' | 'net', string[]> = {
+  com: ['ns1.example.com', 'ns2.example.com', 'ns3.example.com', 'ns4.example.com'],
+  net: ['ns1.example.net', 'ns2.example.net'],
+};
+
 /** The standard desired state: both sets used, hierarchy rule respected, default custom.account. */
 export const BASE_CONFIG = `version: 1
 account_id: ${ACCOUNT}
@@ -59,7 +65,7 @@ export interface World {
   dnsPort: number;
   dir: string;
   env: Record<string, string>;
-  /** Publish (true) or withdraw (false) the glue of a set at its TLD. */
+  /** Publish (true) or withdraw (false) the glue of set 1's (com) or set 2's (net) domain at its TLD. */
   glue(set: 1 | 2, present: boolean): void;
   writeConfig(text: string, file?: string): void;
   cli(argv: string[], extraEnv?: Record<string, string | undefined>): Promise<RunResult>;
@@ -73,7 +79,7 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
   const emu = await startEmulator({ behaviour: { addressFor: () => ({ ipv4: NS_V4, ipv6: NS_V6 }) } });
   const tldZone = (tld: 'com' | 'net', withGlue: boolean): FakeRecord[] => {
     const host = `example.${tld}`;
-    const names = tld === 'com' ? SET_NAMES[1]! : SET_NAMES[2]!;
+    const names = HOST_NAMES[tld];
     return [
       fakeSoa(tld),
       { name: tld, type: 'NS', data: `a.nic.${tld}` },
@@ -84,7 +90,7 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
   };
   const hostZone = (tld: 'com' | 'net'): FakeRecord[] => {
     const host = `example.${tld}`;
-    const names = tld === 'com' ? SET_NAMES[1]! : SET_NAMES[2]!;
+    const names = HOST_NAMES[tld];
     return [fakeSoa(host), ...names.map((n) => ({ name: host, type: 'NS' as const, data: n })), ...names.flatMap((n) => addressRecords(n))];
   };
   const rootRecords: FakeRecord[] = [

@@ -1,6 +1,9 @@
 /** The common path end to end through the CLI: plan → save → show → apply → a fresh plan is empty. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { run } from '../../src/cli/program.js';
+import type { CliIO } from '../../src/cli/io.js';
 import { BASE_CONFIG, SET_NAMES, TOKEN, startWorld, type World } from './harness.js';
 
 let w: World;
@@ -138,4 +141,27 @@ test('cloudflare.endpoints: legacy applies through the PUT endpoints', async () 
   expect(writes.some((x) => x.startsWith('PATCH'))).toBe(false);
   expect(writes.filter((x) => x.startsWith('PUT')).length).toBeGreaterThanOrEqual(5);
   expect((await w.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
+});
+
+test('apply without a plan file on a terminal: "no" cancels with nothing written, "yes" applies', async () => {
+  const answer = async (text: string) => {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIO = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env: w.env, cwd: w.dir, stdin };
+    const pending = run(['apply'], io);
+    // answer once the question is on screen
+    while (!err.join('').includes('Enter a value')) await new Promise((r) => setTimeout(r, 10));
+    stdin.write(text);
+    return { code: await pending, stdout: out.join(''), stderr: err.join('') };
+  };
+  const no = await answer('no\n');
+  expect(no.code).toBe(1);
+  expect(no.stderr).toContain('Apply cancelled: nothing was changed.');
+  expect(no.stdout).toContain('Plan: 4 to create, 5 to change, 0 to delete, 2 checks.');
+  expect(w.writes()).toEqual([]);
+  const yes = await answer('yes\n');
+  expect(yes.code).toBe(0);
+  expect(yes.stdout).toMatch(/Apply complete: 4 created, 5 changed, 0 deleted, 2 checks\./);
+  expectApplied(w);
 });

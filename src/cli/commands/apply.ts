@@ -7,7 +7,7 @@ import type { ApplyResult, GlueChecker } from '../../apply/types.js';
 import type { DesiredState } from '../../config/types.js';
 import { checkSetGlue, waitForGlue, type GlueReport } from '../../dns/glue.js';
 import { renderGlueText } from '../../dns/render.js';
-import { AcnsError } from '../../errors.js';
+import { AcnsError, UsageError } from '../../errors.js';
 import { isEmptyPlan } from '../../plan/summary.js';
 import type { Plan } from '../../plan/types.js';
 import { renderApplySummary, renderStepLine } from '../../render/apply.js';
@@ -55,6 +55,7 @@ async function runApply(planfile: string | undefined, flags: ApplyFlags, io: Cli
     if (planfile) {
       const saved = await readPlanFile(planfile, io);
       plan = saved.plan;
+      refuseOtherAccount(plan, planfile, io.env.CLOUDFLARE_ACCOUNT_ID);
       settings = settingsForSavedPlan(plan, io.env);
       conn = connect(io, { accountId: plan.accountId, cloudflare: settings.cloudflare, onRequest });
       refuseUnsafe(plan, flags);
@@ -138,6 +139,16 @@ function refuseUnsafe(plan: Plan, flags: ApplyFlags): void {
       ? 'review the plan; if the change is intended, run apply again with the override named above'
       : 'fix the file or the account as described, then run acns plan again',
   });
+}
+
+/** A saved plan is for one account: a CLOUDFLARE_ACCOUNT_ID naming another is a mistake, not an override. */
+function refuseOtherAccount(plan: Plan, planfile: string, envAccount: string | undefined): void {
+  const want = envAccount?.trim().toLowerCase();
+  if (!want || want === plan.accountId.toLowerCase()) return;
+  throw new UsageError(
+    `${planfile} was made for account ${plan.accountId}, but CLOUDFLARE_ACCOUNT_ID is ${want}; nothing was changed`,
+    'unset CLOUDFLARE_ACCOUNT_ID to apply the plan to the account it was made for, or make a new plan for the other account',
+  );
 }
 
 async function confirm(io: CliIO): Promise<boolean> {

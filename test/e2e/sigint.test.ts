@@ -1,0 +1,56 @@
+/**
+ * Process level: the BUILT CLI (dist/cli/main.js, built by `npm test` before jest) applying a
+ * saved plan against a slow emulator gets SIGINT mid-apply: it stops starting steps, lets the
+ * running one finish, prints the summary with what was not attempted, and exits 130.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { BASE_CONFIG, startWorld, type World } from './harness.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+let w: World;
+beforeAll(async () => {
+  w = await startWorld();
+  // one request at a time, so the run is long enough to interrupt between steps
+  w.writeConfig(`${BASE_CONFIG}cloudflare:\n  concurrency: 1\n`);
+});
+afterAll(() => w.close());
+
+test('SIGINT during apply: exit 130, summary printed with "not attempted", no stack trace', async () => {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` (npm test builds it before jest)`);
+  expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
+  w.emu.options.latencyMs = 250;
+
+  const child = spawn(process.execPath, [MAIN, 'apply', 'plan.json'], {
+    cwd: w.dir,
+    env: { PATH: process.env.PATH ?? '', ...w.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let sent = false;
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+    // interrupt as soon as the first step has finished
+    if (!sent && stderr.includes('✓')) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+
+  expect(sent).toBe(true);
+  expect(code).toBe(130);
+  expect(stderr).toMatch(/interrupt/i);
+  expect(stdout).toMatch(/Not attempted \(\d+\)/);
+  expect(stdout).toMatch(/account default/);
+  expect(stdout + stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
+  expect(stdout + stderr).not.toContain('demo-token');
+  // it stopped early: the account default (last step) was never switched
+  expect(w.emu.state.accountDefault).toBe('cloudflare.standard');
+  expect(w.emu.state.customNs.length).toBeGreaterThanOrEqual(1);
+  expect(w.emu.state.customNs.length).toBeLessThan(4);
+});
