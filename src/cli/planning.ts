@@ -7,6 +7,7 @@ import { buildPlan } from '../plan/build.js';
 import { addDelegationFindings } from '../plan/delegation.js';
 import type { Plan } from '../plan/types.js';
 import { readDelegations } from '../state/delegation.js';
+import { baselinePath, readBaseline } from '../state/baseline.js';
 import { readLiveState } from '../state/read.js';
 import type { LiveState } from '../state/types.js';
 import { planSettings } from './settings.js';
@@ -36,7 +37,9 @@ export async function loadAndPlan(file: string, io: CliIO, opts: PlanningOptions
       readDefault: opts.readDefault,
       onProgress: (p) => conn.progress.update(phaseLabel(p.phase), p.done, p.total),
     });
-    let plan: Plan = { ...buildPlan(desired, live, opts.zoneFilter?.length ? { zoneFilter: opts.zoneFilter } : {}), settings: planSettings(desired) };
+    const baseline = await readBaseline(baselinePath(io.cwd), accountId);
+    const planOptions = { ...(opts.zoneFilter?.length ? { zoneFilter: opts.zoneFilter } : {}), ...(baseline ? { baseline } : {}) };
+    let plan: Plan = { ...buildPlan(desired, live, planOptions), settings: planSettings(desired) };
     if (desired.policy.glueCheck !== 'off') {
       const setNames = new Map(desired.sets.map((s) => [s.set, s.names.map((n) => n.name)]));
       const findings = await readDelegations(plan, live, setNames, dnsOptions(desired, io.signal));

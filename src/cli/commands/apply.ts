@@ -12,6 +12,7 @@ import { isEmptyPlan } from '../../plan/summary.js';
 import type { Plan } from '../../plan/types.js';
 import { renderApplySummary, renderStepLine } from '../../render/apply.js';
 import { renderPlanText } from '../../render/text.js';
+import { BASELINE_PATH, baselinePath, recordApplied } from '../../state/baseline.js';
 import { connect, dnsOptions, type Connection } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { useColour, type CliIO } from '../io.js';
@@ -121,6 +122,8 @@ async function runApply(planfile: string | undefined, flags: ApplyFlags, io: Cli
     if (glueShown.length) io.stdout.write(`\n${renderGlueText(glueShown, { colour: useColour(io.stdout, io.env) })}`);
     io.stdout.write(`\n${renderApplySummary(result, { colour: useColour(io.stdout, io.env), ...(planfile ? { planFile: planfile } : {}) })}`);
     journal.event('apply_end', { exit_code: result.exitCode, counts: result.counts });
+    const baselineError = await recordApplied(baselinePath(io.cwd), plan, result);
+    if (baselineError) io.stderr.write(`acns: warning: could not update ${BASELINE_PATH}: ${baselineError}\n`);
     if (journal.failure) io.stderr.write(`acns: warning: the journal could not be fully written: ${journal.failure}\n`);
     return result.exitCode;
   } finally {

@@ -1,0 +1,28 @@
+/** The last-applied record: apply writes it; a later plan marks out-of-band changes as drift. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BASE_CONFIG, startWorld, type World } from './harness.js';
+
+let w: World;
+afterEach(() => w.close());
+
+test('after an apply, a zone changed out of band is planned back as [drift]; a file change stays config', async () => {
+  w = await startWorld();
+  w.writeConfig(BASE_CONFIG);
+  expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
+  const record = JSON.parse(readFileSync(join(w.dir, '.acns/last-applied.json'), 'utf8')) as { values: Record<string, unknown> };
+  expect(record.values['zone:example.org']).toEqual({ type: 'custom.account', set: 1 });
+  expect(record.values['ns:ns1.example.net']).toEqual({ set: 2 });
+  expect(record.values.default).toEqual({ value: 'custom.account' });
+
+  // Someone moves example.org back to standard in the dashboard; the file also moves legacy.example to set 1.
+  w.emu.state.zones.find((z) => z.name === 'example.org')!.nameservers = { type: 'cloudflare.standard' };
+  w.writeConfig(BASE_CONFIG.replace('legacy.example: standard', 'legacy.example: 1'));
+  const plan = await w.cli(['plan', '-o', 'plan.json']);
+  expect(plan.code).toBe(0);
+  const doc = JSON.parse(readFileSync(join(w.dir, 'plan.json'), 'utf8')) as { steps: { id: string; class: string }[] };
+  const cls = Object.fromEntries(doc.steps.map((s) => [s.id, s.class]));
+  expect(cls['assign_zone:example.org']).toBe('drift');
+  expect(cls['assign_zone:legacy.example']).toBe('config');
+  expect(plan.stdout).toMatch(/example\.org.*\[drift\]|\[drift\][^\n]*example\.org/);
+});
