@@ -37,7 +37,7 @@ export function credentialsFromEnv(env: Record<string, string | undefined>): Cre
   }
   throw new CredentialsError(
     'no Cloudflare credentials: CLOUDFLARE_API_TOKEN is not set',
-    'export CLOUDFLARE_API_TOKEN=<an API token with Account Settings Write, Zone Read and Zone DNS Settings Write>, ' +
+    'export CLOUDFLARE_API_TOKEN=<an API token with Account Settings Write, Zone Read, Zone DNS Settings Write and (to manage account_default) Account DNS Settings Write>, ' +
       'or set CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY',
   );
 }

@@ -2,6 +2,7 @@
  * Reads, from DNS, how the parent zone delegates each zone a plan switches (SPEC §5): concurrently
  * and with a bound on each lookup, so unreachable DNS never stalls a plan.
  */
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { checkZoneDelegation, type DelegationOptions, type DelegationResult } from '../dns/delegation.js';
 import type { GlueCheckOptions } from '../dns/glue.js';
@@ -17,6 +18,7 @@ export async function readDelegations(
   setNames: Map<number, string[]>,
   dns: GlueCheckOptions,
 ): Promise<DelegationFinding[]> {
+  dns = sharedSignal(dns);
   const limit = pLimit(CONCURRENCY);
   const cache: DelegationOptions['cache'] = new Map();
   const liveNames = new Map<number, string[]>();
@@ -54,9 +56,23 @@ export async function readZoneDelegations(
   zones: { zone: string; customNames: string[] }[],
   dns: GlueCheckOptions,
 ): Promise<(DelegationResult & { customNames: string[] })[]> {
+  dns = sharedSignal(dns);
   const limit = pLimit(CONCURRENCY);
   const cache = new Map();
   return Promise.all(zones.map((z) => limit(async () => ({ ...(await lookup(z.zone, z.customNames, dns, cache)), customNames: z.customNames }))));
+}
+
+/**
+ * One abort signal for all of a run's lookups, linked once to the caller's: many concurrent
+ * lookups each listen to it, more than Node's default of 10 listeners per signal.
+ */
+function sharedSignal(dns: GlueCheckOptions): GlueCheckOptions {
+  if (!dns.signal) return dns;
+  const local = new AbortController();
+  setMaxListeners(0, local.signal);
+  if (dns.signal.aborted) local.abort();
+  else dns.signal.addEventListener('abort', () => local.abort(), { once: true });
+  return { ...dns, signal: local.signal };
 }
 
 function lookup(zone: string, names: string[], dns: GlueCheckOptions, cache: DelegationOptions['cache']): Promise<DelegationResult> {
