@@ -21,7 +21,7 @@ export interface BoundInput {
 export interface LowerBound {
   /** requests × latency / concurrency */
   latencyMs: number;
-  /** Time the window forces: ⌊(requests − 1) / window.requests⌋ full windows, then one round trip. */
+  /** Time the window forces: ⌊(requests − 1) / N⌋ full windows, then the last window's requests at full concurrency. */
   windowMs: number;
   /** max(latencyMs, windowMs) */
   boundMs: number;
@@ -36,17 +36,20 @@ export function lowerBound(i: BoundInput): LowerBound {
   if (!(i.concurrency >= 1)) throw new RangeError('concurrency must be ≥ 1');
   const requests = Math.max(0, Math.floor(i.requests));
   const latencyMs = (requests * i.latencyMs) / i.concurrency;
-  const windowMs = windowForcedMs(requests, i.latencyMs, i.window);
+  const windowMs = windowForcedMs(requests, i.latencyMs, i.concurrency, i.window);
   return windowMs > latencyMs ? { latencyMs, windowMs, boundMs: windowMs, limitedBy: 'window' } : { latencyMs, windowMs, boundMs: latencyMs, limitedBy: 'latency' };
 }
 
 /**
  * The time a window of N requests per S seconds forces on R requests: request k (0-based) cannot
- * be sent before ⌊k / N⌋ · S, and the last one still takes one round trip. 0 when R fits in one window.
+ * be sent before ⌊k / N⌋ · S, so the last window opens at ⌊(R − 1) / N⌋ · S and its requests still
+ * take (their count × latency / concurrency). 0 when R fits in one window (latency alone decides).
  */
-export function windowForcedMs(requests: number, latencyMs: number, window?: RateWindow): number {
+export function windowForcedMs(requests: number, latencyMs: number, concurrency: number, window?: RateWindow): number {
   if (!window || requests <= window.requests) return 0;
-  return Math.floor((requests - 1) / window.requests) * window.seconds * 1000 + latencyMs;
+  const fullWindows = Math.floor((requests - 1) / window.requests);
+  const inLast = requests - fullWindows * window.requests;
+  return fullWindows * window.seconds * 1000 + (inLast * latencyMs) / concurrency;
 }
 
 /** The most requests a plan may make: managed zones + ⌈account zones / 50⌉ + 3. */
