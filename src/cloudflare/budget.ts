@@ -24,6 +24,8 @@ export interface BudgetOptions {
 /** Permission to send one request; hand it back to `settle` when the answer (or failure) arrives. */
 export interface Ticket {
   readonly probe: boolean;
+  /** Send order within the run: tells a newer answer from an older one that arrived late. */
+  readonly seq?: number;
 }
 
 export class RequestBudget {
@@ -37,7 +39,7 @@ export class RequestBudget {
   private probe?: { done: Promise<void>; release: () => void };
   private waiting?: 'window' | 'rate_limited';
   /** The server's last `x-ratelimit-remaining`, minus what was sent since, until its reset time. */
-  private server?: { remaining: number; resetAt: number };
+  private server?: { remaining: number; resetAt: number; seq: number };
   private total = 0;
   private inFlight = 0;
 
@@ -92,9 +94,9 @@ export class RequestBudget {
         let release!: () => void;
         const done = new Promise<void>((r) => (release = r));
         this.probe = { done, release };
-        return { probe: true };
+        return { probe: true, seq: this.total };
       }
-      return { probe: false };
+      return { probe: false, seq: this.total };
     }
   }
 
@@ -116,7 +118,7 @@ export class RequestBudget {
   }
 
   /** Reads Cloudflare's rate-limit headers: a spent server-side window pauses the run until it resets. */
-  observe(headers: Record<string, string | string[] | undefined>): void {
+  observe(headers: Record<string, string | string[] | undefined>, ticket?: Ticket): void {
     const raw = first(headers['x-ratelimit-remaining']);
     const reported = raw === undefined ? NaN : Number(raw);
     if (!Number.isFinite(reported)) return;
@@ -125,10 +127,15 @@ export class RequestBudget {
     const wait = retryAfterMs(headers) ?? resetMs(first(headers['x-ratelimit-reset']));
     if (wait === undefined) return;
     // Later requests may not outrun what the server says is left of its window. Answers arrive out
-    // of order, so an older, larger figure never raises the estimate before the window resets.
+    // of order, so an older, larger figure never raises the estimate before the window resets; the
+    // answer to a request sent after the one behind the estimate is newer news and replaces it
+    // (servers with sliding windows give back room before their announced reset time).
     const now = Date.now();
+    const seq = ticket?.seq ?? -1;
     const cur = this.server && now < this.server.resetAt ? this.server : undefined;
-    this.server = cur && cur.remaining <= remaining ? cur : { remaining, resetAt: now + wait };
+    if (cur !== undefined && seq >= 0 && seq < cur.seq) return; // older news than what we hold
+    const newer = cur !== undefined && seq >= 0 && seq > cur.seq;
+    this.server = cur && !newer && cur.remaining <= remaining ? cur : { remaining, resetAt: now + wait, seq: Math.max(seq, cur?.seq ?? -1) };
     if (reported <= 0) this.pause(wait);
   }
 

@@ -146,7 +146,7 @@ export class CloudflareClient {
       if (outcome.kind === 'http') {
         const ray = first(outcome.headers['cf-ray']);
         if (ray) ev.rayId = ray;
-        this.budget.observe(outcome.headers);
+        this.budget.observe(outcome.headers, ticket);
       } else {
         ev.error = outcome.code;
       }

@@ -64,3 +64,23 @@ test('x-ratelimit-remaining caps later sends until the server window resets (out
   await p; // released once the reset time passes
   expect(b.granted).toBe(6);
 });
+
+test('the answer to a newer request replaces the estimate, even upwards (sliding server windows)', async () => {
+  const b = new RequestBudget({ requestsPerWindow: 100, windowSeconds: 10 });
+  const t1 = await b.acquire();
+  b.observe({ 'x-ratelimit-remaining': '0', 'retry-after': '0.2' }, t1);
+  b.settle(t1);
+  // The pause holds everything; the probe that follows learns the server has room again.
+  const t2 = await b.acquire();
+  expect(t2.probe).toBe(true);
+  b.observe({ 'x-ratelimit-remaining': '50', 'retry-after': '5' }, t2);
+  b.settle(t2);
+  // A late answer to the older request cannot lower the newer estimate back to 0.
+  b.observe({ 'x-ratelimit-remaining': '0', 'retry-after': '5' }, t1);
+  let granted = 0;
+  await Promise.race([
+    Promise.all(Array.from({ length: 10 }, () => b.acquire().then(() => granted++))),
+    new Promise((r) => setTimeout(r, 1000)),
+  ]);
+  expect(granted).toBe(10);
+});
