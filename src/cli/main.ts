@@ -2,19 +2,32 @@
 /** The `acns` executable: wires the real process into cli/program.ts. */
 import { run } from './program.js';
 
+const argv = process.argv.slice(2);
+const command = argv.find((a) => !a.startsWith('-'));
 const controller = new AbortController();
 let interrupted = 0;
+
 process.on('SIGINT', () => {
   interrupted++;
-  if (interrupted > 1) {
-    process.stderr.write('\nacns: interrupted twice, exiting now.\n');
-    process.exit(130);
+  if (command === 'apply' && interrupted === 1) {
+    // apply stops starting steps, lets running ones finish and prints what was done (exit 130).
+    process.stderr.write('\nacns: interrupt received: finishing the steps already running, starting no new ones (Ctrl-C again to exit now).\n');
+    controller.abort();
+    return;
   }
-  process.stderr.write('\nacns: interrupt received: finishing what is running, starting nothing new (Ctrl-C again to exit now).\n');
-  controller.abort();
+  if (command === 'emulator' && interrupted === 1) {
+    controller.abort(); // stops the server cleanly
+    return;
+  }
+  if (command === 'apply') {
+    process.stderr.write('\nacns: interrupted twice: exiting now; steps that were running may or may not have completed — run `acns plan` to see where the account stands.\n');
+  } else {
+    process.stderr.write('\nacns: interrupted; nothing was changed.\n');
+  }
+  process.exit(130);
 });
 
-const code = await run(process.argv.slice(2), {
+const code = await run(argv, {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,

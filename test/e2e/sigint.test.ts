@@ -54,3 +54,29 @@ test('SIGINT during apply: exit 130, summary printed with "not attempted", no st
   expect(w.emu.state.customNs.length).toBeGreaterThanOrEqual(1);
   expect(w.emu.state.customNs.length).toBeLessThan(4);
 });
+
+test('SIGINT during a read-only command (plan): exits 130 at once, says nothing was changed', async () => {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` (npm test builds it before jest)`);
+  w.emu.options.latencyMs = 2000; // every read is slow: the plan cannot finish before the interrupt
+  w.emu.resetLog();
+  const child = spawn(process.execPath, [MAIN, 'plan'], {
+    cwd: w.dir,
+    env: { PATH: process.env.PATH ?? '', ...w.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  // wait until the emulator has seen the first request, then interrupt
+  while (w.emu.requests().length === 0) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  w.emu.options.latencyMs = 0;
+  // let the emulator finish the slow answers it started, so no timer outlives the test
+  for (let i = 0; i < 150 && w.emu.requests().some((r) => r.status === 0); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(code).toBe(130);
+  expect(stderr).toContain('acns: interrupted; nothing was changed.');
+  expect(stdout).not.toContain('Plan:');
+  expect(w.emu.requests().filter((r) => r.method !== 'GET')).toHaveLength(0);
+});
