@@ -2,7 +2,10 @@
  * The read → plan pipeline shared by `plan`, `drift` and `apply` without a plan file: load the
  * file, read the live account (and, for switched zones, their delegation in DNS), build the plan.
  */
+import { normaliseName } from '../config/names.js';
+import { didYouMean } from '../config/schema.js';
 import type { DesiredState } from '../config/types.js';
+import { UsageError } from '../errors.js';
 import { buildPlan } from '../plan/build.js';
 import { addDelegationFindings } from '../plan/delegation.js';
 import type { Plan } from '../plan/types.js';
@@ -31,6 +34,7 @@ export interface PlanningOptions {
 export async function loadAndPlan(file: string, io: CliIO, opts: PlanningOptions = {}): Promise<Planned> {
   const desired = await loadConfig(file, io, { requireAccountId: true });
   const accountId = accountIdOf(desired);
+  checkZoneFilter(opts.zoneFilter ?? [], desired);
   const conn = connect(io, { accountId, cloudflare: desired.cloudflare, onRequest: opts.onRequest });
   try {
     const live = await readLiveState(desired, conn.api, {
@@ -50,6 +54,22 @@ export async function loadAndPlan(file: string, io: CliIO, opts: PlanningOptions
     await conn.close();
     throw e;
   }
+}
+
+/** `--zone NAME` must name a zone of the file: a typo would otherwise plan nothing, silently. */
+export function checkZoneFilter(names: string[], desired: Pick<DesiredState, 'zones' | 'file'>): void {
+  const known = desired.zones.map((z) => z.name);
+  const set = new Set(known);
+  const unknown = names.filter((n) => !set.has(normaliseName(n.trim().replace(/\.$/, ''))));
+  if (!unknown.length) return;
+  const lines = unknown.map((n) => {
+    const guess = didYouMean(normaliseName(n), known);
+    return `${n}${guess ? ` (did you mean ${guess}?)` : ''}`;
+  });
+  throw new UsageError(
+    `--zone names ${unknown.length === 1 ? 'a zone' : 'zones'} that ${desired.file} does not manage: ${lines.join(', ')}; nothing was read or planned`,
+    `--zone takes zone names listed under zones: in ${desired.file}`,
+  );
 }
 
 function phaseLabel(phase: string): string {

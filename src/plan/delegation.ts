@@ -34,7 +34,7 @@ export function addDelegationFindings(plan: Plan, findings: DelegationFinding[])
     if (f.direction === 'to_custom' && f.status !== 'delegated') {
       notes.push(
         `next step at your registrar for ${f.zone}: set its NS to ${wanted} once the switch is applied ` +
-          `(the parent delegates it to ${f.nameservers.join(', ') || 'nothing'} today)`,
+          (f.nameservers.length ? `(the parent delegates it to ${f.nameservers.join(', ')} today)` : '(its parent zone does not delegate it today)'),
       );
     }
     if (f.direction === 'to_standard' && pointsAtCustom) {

@@ -49,7 +49,9 @@ export function registerDrift(reg: Registry): void {
             const lines = [
               '',
               ...elsewhere.map(
-                (f) => `Zone ${f.zone} uses its custom set, but its parent still delegates it to ${f.nameservers.join(', ') || 'nothing'}: next step at your registrar: set NS to ${f.customNames.join(', ')}.`,
+                (f) =>
+                  `Zone ${f.zone} uses its custom set, but ${f.nameservers.length ? `its parent still delegates it to ${f.nameservers.join(', ')}` : 'its parent zone does not delegate it'}: ` +
+                  `next step at your registrar: set NS to ${f.customNames.join(', ')}.`,
               ),
               ...(unknown.length ? [`Could not read the delegation of ${unknown.length} zone(s) from DNS: ${unknown.map((u) => u.zone).join(', ')}.`] : []),
             ];
