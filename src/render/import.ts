@@ -6,6 +6,7 @@ import type { AccountSnapshot } from '../state/snapshot.js';
 
 export interface ImportOptions {
   allZones: boolean;
+  endpoints: 'dns_settings' | 'legacy';
   schemaRef: string; // path from the output file to schemas/acns.schema.json
   generatedAt: string;
 }
@@ -72,5 +73,10 @@ export function renderImportYaml(s: AccountSnapshot, o: ImportOptions): string {
   out.push('  prune: false            # true: delete live names this file does not list');
   out.push('  glue_check: enforce     # enforce | warn | off: check glue in DNS before switching zones');
   out.push('  max_zone_changes: 50    # a plan changing more zones needs --allow-mass-change');
+  if (o.endpoints === 'legacy') {
+    out.push('');
+    out.push('cloudflare:');
+    out.push('  endpoints: legacy       # the deprecated PUT endpoints this file was imported with');
+  }
   return `${out.join('\n')}\n`;
 }

@@ -91,3 +91,16 @@ test('import without an account id says where to find one', async () => {
   expect(await run(['import'], a)).toBe(1);
   expect(a.err()).toContain('no account id');
 });
+
+test('import --endpoints legacy reads through the legacy endpoints and keeps that setting in the file', async () => {
+  emu.resetLog();
+  expect(await run(['import', '--endpoints', 'legacy', '-o', 'legacy.yaml'], io())).toBe(0);
+  const paths = emu.requests().map((r) => r.path);
+  expect(paths.some((p) => /\/zones\/[0-9a-f]+\/custom_ns$/.test(p))).toBe(true);
+  expect(paths.some((p) => p.includes('dns_settings'))).toBe(false);
+  const doc = parse(await readFile(join(dir, 'legacy.yaml'), 'utf8')) as { cloudflare?: { endpoints?: string }; zones: Record<string, unknown> };
+  expect(doc.cloudflare?.endpoints).toBe('legacy');
+  expect(doc.zones).toEqual({ 'example.org': 1, 'shop.example.org': 2 });
+  const p = io({ ACNS_DNS_ROOT_SERVERS: '127.0.0.1:9', ACNS_DNS_PORT: '9' });
+  expect(await run(['plan', '-c', 'legacy.yaml', '--detailed-exitcode'], p)).toBe(0);
+});

@@ -1,6 +1,7 @@
 import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Option } from 'commander';
 import { AcnsError, UsageError } from '../../errors.js';
 import { readAccountSnapshot } from '../../state/snapshot.js';
 import { renderImportYaml } from '../../render/import.js';
@@ -26,6 +27,7 @@ export function registerImport(reg: Registry): void {
     .option('--all-zones', 'list every zone of the account, not only those on custom sets')
     .option('--force', 'overwrite the file if it exists')
     .option('--account-id <id>', 'account to import (default: CLOUDFLARE_ACCOUNT_ID)')
+    .addOption(new Option('--endpoints <flavour>', 'API endpoints to read zone settings and the default with').choices(['dns_settings', 'legacy']).default('dns_settings'))
     .action((flags: ImportFlags) => {
       reg.setRunner(async (io) => {
         const accountId = (flags.accountId ?? io.env.CLOUDFLARE_ACCOUNT_ID ?? '').trim().toLowerCase();
@@ -41,7 +43,7 @@ export function registerImport(reg: Registry): void {
             hint: 'pass --force to overwrite it, or -o to write another file',
           });
         }
-        const conn = connect(io, { accountId, cloudflare: DEFAULT_SETTINGS.cloudflare });
+        const conn = connect(io, { accountId, cloudflare: { ...DEFAULT_SETTINGS.cloudflare, endpoints: flags.endpoints ?? 'dns_settings' } });
         let snapshot;
         try {
           snapshot = await readAccountSnapshot(conn.api, { onProgress: (done, total) => conn.progress.update('reading zone settings', done, total) });
@@ -50,6 +52,7 @@ export function registerImport(reg: Registry): void {
         }
         const schemaRef = relative(dirname(path), SCHEMA).split('\\').join('/');
         const text = renderImportYaml(snapshot, {
+          endpoints: flags.endpoints ?? 'dns_settings',
           allZones: Boolean(flags.allZones),
           schemaRef: schemaRef.startsWith('.') ? schemaRef : `./${schemaRef}`,
           generatedAt: new Date().toISOString(),
