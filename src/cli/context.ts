@@ -61,8 +61,6 @@ export function connect(io: CliIO, o: ConnectOptions): Connection {
             ? `request budget for this window spent (${o.cloudflare.requestsPerWindow} per ${o.cloudflare.windowSeconds} s)`
             : 'Cloudflare answered 429 (rate limited); pausing every request';
         progress.note(`${why}: waiting ${Math.ceil(e.waitMs / 1000)} s`);
-      } else if (e.kind === 'requests') {
-        progress.update('API requests', e.done, e.total);
       }
     },
   });

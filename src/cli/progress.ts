@@ -1,6 +1,7 @@
 /**
- * Progress on stderr for long reads and applies: a bar on a TTY, a line every few seconds
- * otherwise. stdout never carries progress, so `plan --format json > plan.json` stays clean.
+ * Progress on stderr for long reads and applies: a bar on a TTY (with step lines printed above
+ * it), a line every few seconds otherwise. stdout never carries progress, so
+ * `plan --format json > plan.json` stays clean.
  */
 import cliProgress from 'cli-progress';
 import type { CliIO } from './io.js';
@@ -8,8 +9,10 @@ import type { CliIO } from './io.js';
 export interface ProgressSink {
   /** A counter moved: `label` names what is counted ("zone settings", "steps"). */
   update(label: string, done: number, total: number): void;
-  /** A one-off line (waiting for the rate window, glue check retrying…). */
+  /** A one-off message (waiting for the rate window, glue check retrying…), prefixed `acns: `. */
   note(message: string): void;
+  /** A line of the command's own progress output (e.g. one finished apply step), kept above the bar. */
+  line(text: string): void;
   stop(): void;
 }
 
@@ -17,17 +20,28 @@ const LINE_INTERVAL_MS = 5000;
 const MIN_TOTAL_FOR_PROGRESS = 20;
 
 export function createProgress(io: CliIO, opts: { quiet?: boolean } = {}): ProgressSink {
-  if (opts.quiet) return { update() {}, note() {}, stop() {} };
+  if (opts.quiet) return { update() {}, note() {}, line: (t) => void io.stderr.write(t), stop() {} };
   const tty = Boolean(io.stderr.isTTY) && !io.env.CI;
+  let multi: cliProgress.MultiBar | undefined;
   let bar: cliProgress.SingleBar | undefined;
   let barLabel = '';
   let lastLine = 0;
   const start = Date.now();
 
+  const redraw = () => (multi as unknown as { update(): void } | undefined)?.update();
   const stopBar = () => {
-    if (bar) {
-      bar.stop();
-      bar = undefined;
+    if (!multi) return;
+    redraw(); // flush lines logged since the last redraw
+    multi.stop();
+    multi = undefined;
+    bar = undefined;
+  };
+  const write = (text: string) => {
+    if (multi) {
+      multi.log(text.endsWith('\n') ? text : `${text}\n`);
+      redraw();
+    } else {
+      io.stderr.write(text);
     }
   };
 
@@ -35,22 +49,23 @@ export function createProgress(io: CliIO, opts: { quiet?: boolean } = {}): Progr
     update(label, done, total) {
       if (total < MIN_TOTAL_FOR_PROGRESS) return;
       if (tty) {
-        if (!bar || barLabel !== label) {
+        if (!multi || barLabel !== label) {
           stopBar();
           barLabel = label;
-          bar = new cliProgress.SingleBar(
+          multi = new cliProgress.MultiBar(
             {
               stream: io.stderr as unknown as NodeJS.WritableStream,
               format: `  ${label} [{bar}] {value}/{total} {eta_formatted}`,
               hideCursor: true,
               clearOnComplete: true,
+              gracefulExit: false,
             },
             cliProgress.Presets.shades_classic,
           );
-          bar.start(total, done);
+          bar = multi.create(total, done);
         } else {
-          bar.setTotal(total);
-          bar.update(done);
+          bar?.setTotal(total);
+          bar?.update(done);
         }
         if (done >= total) stopBar();
         return;
@@ -62,8 +77,10 @@ export function createProgress(io: CliIO, opts: { quiet?: boolean } = {}): Progr
       }
     },
     note(message) {
-      stopBar();
-      io.stderr.write(`acns: ${message}\n`);
+      write(`acns: ${message}\n`);
+    },
+    line(text) {
+      write(text);
     },
     stop: stopBar,
   };

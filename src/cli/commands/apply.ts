@@ -112,7 +112,7 @@ async function runApply(planfile: string | undefined, flags: ApplyFlags, io: Cli
       concurrency: settings.cloudflare.concurrency,
       onStepDone: (r) => {
         journal.step(r);
-        io.stderr.write(renderStepLine(r, { colour }));
+        conn?.progress.line(renderStepLine(r, { colour }));
         conn?.progress.update('steps', ++finished, plan.steps.length);
       },
     });
