@@ -141,7 +141,12 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
     if (notSeen.length === 0 || pagesLeft <= notSeen.length) {
       for (const z of await restPages(first)) seen.set(normName(z.name), z);
       const found = wanted.filter((n) => seen.has(n)).map((n) => ref(seen.get(n) as ep.ZoneRecord));
-      return { found, missing: wanted.filter((n) => !seen.has(n)), ...(pagesLeft <= notSeen.length ? { allNames: [...seen.keys()].sort(cmp) } : {}) };
+      const listedAll = pagesLeft <= notSeen.length;
+      return {
+        found,
+        missing: wanted.filter((n) => !seen.has(n)),
+        ...(listedAll ? { allNames: [...seen.keys()].sort(cmp), all: [...seen.values()].map(ref).sort((a, b) => cmp(a.name, b.name)) } : {}),
+      };
     }
     const looked = await Promise.all(notSeen.map(byName));
     looked.forEach((z) => z && seen.set(normName(z.name), z));

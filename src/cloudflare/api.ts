@@ -16,6 +16,8 @@ export interface ResolvedZones {
   missing: string[]; // names asked for that the account does not have
   /** All zone names of the account when resolution listed the whole account (did-you-mean). */
   allNames?: string[];
+  /** The same zones with their ids (so related zones need no second lookup). */
+  all?: ZoneRef[];
 }
 
 export interface AccountApi {

@@ -35,6 +35,7 @@ export async function checkZoneDelegation(zone: string, expectedNames: string[],
   const timeoutMs = opts.timeoutMs ?? 2000;
   const retries = opts.retries ?? 1;
   const deadlineMs = opts.deadlineMs ?? 3 * timeoutMs * (retries + 1);
+  if (opts.signal?.aborted) return { zone: z, status: 'unknown', nameservers: [], detail: 'the run was interrupted' };
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -25,13 +25,15 @@ export function renderImportYaml(s: AccountSnapshot, o: ImportOptions): string {
   const sets = new Map<number, string[]>();
   for (const n of s.nameservers) sets.set(n.set, [...(sets.get(n.set) ?? []), n.name]);
   const used = new Set(s.zones.flatMap((z) => (z.nameservers.type === 'custom.account' && z.nameservers.set !== undefined ? [z.nameservers.set] : [])));
+  // A custom.account default uses every declared set (Cloudflare falls back from set 1 onwards).
+  if (s.accountDefault === 'custom.account') for (const set of sets.keys()) used.add(set);
   if (sets.size) {
     out.push('# Custom nameserver sets (ns_set 1–5). Each set used by a zone needs 2–5 names.');
     out.push("# registrar: who publishes glue for the names' domain — `external` (your registrar) or `cloudflare`");
     out.push('# (Cloudflare Registrar: glue is added by Cloudflare Support). Check it: acns cannot tell from the API.');
     out.push('nameserver_sets:');
     for (const [set, names] of [...sets].sort((a, b) => a[0] - b[0])) {
-      if (names.length < 2 && used.has(set)) out.push(`  # warning: set ${set} has ${names.length} name but zones use it; add a name before planning`);
+      if (names.length < 2 && used.has(set)) out.push(`  # warning: set ${set} has ${names.length} name but ${s.accountDefault === 'custom.account' ? 'the account default (custom.account) or zones use' : 'zones use'} it; add a name before planning`);
       out.push(`  ${set}:`);
       out.push(`    names: [${names.join(', ')}]`);
       out.push('    registrar: external');
@@ -49,14 +51,17 @@ export function renderImportYaml(s: AccountSnapshot, o: ImportOptions): string {
   const skipped: string[] = [];
   for (const z of s.zones) {
     const t = z.nameservers.type;
-    if (t === 'custom.account' && z.nameservers.set !== undefined) lines.push(`  ${z.name}: ${z.nameservers.set}`);
+    if (t === 'custom.account' && z.nameservers.set !== undefined && !sets.has(z.nameservers.set)) {
+      // A set without names cannot be declared; writing the zone would make the file invalid.
+      skipped.push(`# warning: zone ${z.name} uses set ${z.nameservers.set}, which has no names in the account; it is left out — add names to the set, or move the zone`);
+    } else if (t === 'custom.account' && z.nameservers.set !== undefined) lines.push(`  ${z.name}: ${z.nameservers.set}`);
     else if (!o.allZones) continue;
     else if (t === 'cloudflare.standard') lines.push(`  ${z.name}: standard`);
     else if (t === 'cloudflare.advanced') lines.push(`  ${z.name}: advanced`);
-    else skipped.push(`${z.name} (${t})`);
+    else skipped.push(`# not importable (nameserver type acns does not manage): ${z.name} (${t})`);
   }
   out.push(o.allZones ? '# Every zone of the account: a set number, `standard`, or `advanced` (left as it is).' : '# Zones on a custom set. Zones not listed here are not managed by acns (`acns import --all-zones` lists them all).');
-  for (const k of skipped) out.push(`# not importable (nameserver type acns does not manage): ${k}`);
+  out.push(...skipped);
   out.push(lines.length ? 'zones:' : 'zones: {}');
   out.push(...lines);
   out.push('');

@@ -76,6 +76,8 @@ function sharedSignal(dns: GlueCheckOptions): GlueCheckOptions {
 }
 
 function lookup(zone: string, names: string[], dns: GlueCheckOptions, cache: DelegationOptions['cache']): Promise<DelegationResult> {
+  // An interrupted run asks no more: a signal aborted before the lookup starts never fires its event.
+  if (dns.signal?.aborted) return Promise.resolve({ zone, status: 'unknown', nameservers: [], detail: 'the run was interrupted' });
   return checkZoneDelegation(zone, names, {
     rootServers: dns.rootServers,
     parentServers: [], // dns.parent_servers are the names' parent servers, not each zone's

@@ -5,7 +5,7 @@
  * run listed the account anyway. Everything goes through AccountApi, concurrently; the client's
  * budget and concurrency limit bound it. The result is normalised and sorted plain data.
  */
-import type { AccountApi } from '../cloudflare/api.js';
+import type { AccountApi, ZoneRef } from '../cloudflare/api.js';
 import type { DesiredState } from '../config/types.js';
 import type { LiveState, LiveZone } from './types.js';
 
@@ -39,16 +39,21 @@ export async function readLiveState(desired: DesiredState, api: AccountApi, opts
   const zones = await readSettings(api, resolved.found, (done, total) => progress({ phase: 'settings', done, total }));
 
   let accountZoneNames = resolved.allNames;
+  let listed: Map<string, ZoneRef> | undefined = 'all' in resolved && resolved.all ? new Map(resolved.all.map((z) => [z.name, z])) : undefined;
   if (resolved.missing.length > 0 && !accountZoneNames) {
     // Only to suggest the right name for a typo: one listing, paid only when a zone is missing.
-    accountZoneNames = (await api.listAllZones()).map((z) => z.name);
+    const all = await api.listAllZones();
+    listed = new Map(all.map((z) => [z.name, z]));
+    accountZoneNames = all.map((z) => z.name);
   }
 
   let otherZones: LiveZone[] | undefined;
   if (accountZoneNames) {
     const related = relatedUnmanaged(new Set(names), accountZoneNames);
     if (related.length) {
-      const refs = related.length ? (await api.resolveZones(related)).found : [];
+      // Ids are known when this run listed the account itself; otherwise resolve them (cheapest way).
+      const known = listed;
+      const refs = known && related.every((n) => known.has(n)) ? related.map((n) => known.get(n) as ZoneRef) : (await api.resolveZones(related)).found;
       otherZones = await readSettings(api, refs, (done, total) => progress({ phase: 'related', done, total }));
     } else {
       otherZones = [];

@@ -1,0 +1,102 @@
+import { addDelegationFindings, type DelegationFinding } from '../../src/plan/delegation.js';
+import { buildPlan } from '../../src/plan/build.js';
+import type { Plan } from '../../src/plan/types.js';
+import { desired, live } from './fixtures.js';
+
+const SET1 = ['ns1.example.com', 'ns2.example.com'];
+
+/** A real plan: example.org joins set 1, legacy.example leaves set 1 for standard. */
+function basePlan(): Plan {
+  return buildPlan(
+    desired({ sets: { 1: SET1 }, zones: { 'example.org': 1, 'legacy.example': 'standard' } }),
+    live({ sets: { 1: SET1 }, zones: { 'example.org': 'standard', 'legacy.example': 1 } }),
+  );
+}
+
+function finding(p: Partial<DelegationFinding> & Pick<DelegationFinding, 'zone' | 'direction' | 'status'>): DelegationFinding {
+  return { stepId: `assign_zone:${p.zone}`, customNames: SET1, nameservers: [], detail: 'd', ...p };
+}
+
+test('a zone already delegated to the set names adds nothing; the plan stays safe and is not mutated', () => {
+  const plan = basePlan();
+  expect(plan.safe).toBe(true);
+  const before = JSON.stringify(plan);
+  const out = addDelegationFindings(plan, [finding({ zone: 'example.org', direction: 'to_custom', status: 'delegated', nameservers: SET1 })]);
+  expect(out.notes).toEqual(plan.notes);
+  expect(out.guards).toEqual([]);
+  expect(out.safe).toBe(true);
+  expect(JSON.stringify(plan)).toBe(before);
+});
+
+test('a switched zone delegated elsewhere gets a "next step at your registrar" note naming the set names and today\'s NS', () => {
+  const plan = basePlan();
+  const out = addDelegationFindings(plan, [
+    finding({ zone: 'example.org', direction: 'to_custom', status: 'elsewhere', nameservers: ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'] }),
+  ]);
+  const added = out.notes.slice(plan.notes.length);
+  expect(added).toHaveLength(1);
+  expect(added[0]).toContain('next step at your registrar for example.org');
+  expect(added[0]).toContain('ns1.example.com, ns2.example.com');
+  expect(added[0]).toContain('ada.ns.cloudflare.com, bob.ns.cloudflare.com');
+  expect(out.safe).toBe(true);
+});
+
+test('a switched zone its parent does not delegate at all says so', () => {
+  const out = addDelegationFindings(basePlan(), [finding({ zone: 'example.org', direction: 'to_custom', status: 'elsewhere', nameservers: [] })]);
+  expect(out.notes.at(-1)).toMatch(/next step at your registrar for example\.org.*does not delegate it today/);
+});
+
+test('going back to standard while still delegated to the custom names is a delegation guard: the plan is unsafe', () => {
+  const plan = basePlan();
+  const out = addDelegationFindings(plan, [finding({ zone: 'legacy.example', direction: 'to_standard', status: 'delegated', nameservers: SET1 })]);
+  expect(out.safe).toBe(false);
+  expect(out.guards).toEqual([
+    expect.objectContaining({ id: 'delegation:legacy.example', kind: 'delegation', steps: ['assign_zone:legacy.example'] }),
+  ]);
+  expect(out.guards[0]!.message).toContain('ns1.example.com, ns2.example.com');
+  expect(out.guards[0]!.message).toMatch(/registrar/);
+  expect(out.guards[0]!.override).toBeUndefined(); // no flag skips it
+  expect(plan.guards).toEqual([]); // input untouched
+});
+
+test('half-propagated delegation still pointing partly at the custom names is guarded too', () => {
+  const out = addDelegationFindings(basePlan(), [
+    finding({ zone: 'legacy.example', direction: 'to_standard', status: 'elsewhere', nameservers: ['ada.ns.cloudflare.com', 'ns1.example.com'] }),
+  ]);
+  expect(out.guards.map((g) => g.id)).toEqual(['delegation:legacy.example']);
+});
+
+test('going back to standard after the registrar moved away: no guard, no note', () => {
+  const plan = basePlan();
+  const out = addDelegationFindings(plan, [
+    finding({ zone: 'legacy.example', direction: 'to_standard', status: 'elsewhere', nameservers: ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'] }),
+  ]);
+  expect(out.guards).toEqual([]);
+  expect(out.notes).toEqual(plan.notes);
+  expect(out.safe).toBe(true);
+});
+
+test('unknown delegation is a note (never a guard), for both directions, sorted by zone', () => {
+  const plan = basePlan();
+  const out = addDelegationFindings(plan, [
+    finding({ zone: 'legacy.example', direction: 'to_standard', status: 'unknown', detail: 'no parent server answered' }),
+    finding({ zone: 'example.org', direction: 'to_custom', status: 'unknown', detail: 'timeout' }),
+  ]);
+  expect(out.guards).toEqual([]);
+  expect(out.safe).toBe(true);
+  expect(out.notes.slice(plan.notes.length)).toEqual([
+    expect.stringMatching(/could not read the delegation of example\.org from DNS \(timeout\)/),
+    expect.stringMatching(/could not read the delegation of legacy\.example from DNS \(no parent server answered\)/),
+  ]);
+});
+
+test('existing guards are kept and the plan stays unsafe', () => {
+  const plan = buildPlan(
+    desired({ sets: { 1: SET1 }, zones: { 'example.org': 1, 'exmaple.org': 1 } }),
+    live({ sets: { 1: SET1 }, zones: { 'example.org': 'standard' }, missing: ['exmaple.org'] }),
+  );
+  expect(plan.safe).toBe(false);
+  const out = addDelegationFindings(plan, []);
+  expect(out.guards).toEqual(plan.guards);
+  expect(out.safe).toBe(false);
+});
