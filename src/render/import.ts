@@ -56,7 +56,11 @@ export function renderImportYaml(s: AccountSnapshot, o: ImportOptions): string {
       skipped.push(`# warning: zone ${z.name} uses set ${z.nameservers.set}, which has no names in the account; it is left out — add names to the set, or move the zone`);
     } else if (t === 'custom.account' && z.nameservers.set !== undefined) lines.push(`  ${z.name}: ${z.nameservers.set}`);
     else if (!o.allZones) continue;
-    else if (t === 'cloudflare.standard') lines.push(`  ${z.name}: standard`);
+    else if (t === 'cloudflare.standard' && o.endpoints === 'legacy') {
+      // The legacy endpoints only say "not on a custom set": standard and advanced look the same, and
+      // writing `standard` for an advanced zone would flip it once the file moves to dns_settings.
+      skipped.push(`# not imported: ${z.name} is on Cloudflare's nameservers, standard or advanced (the legacy endpoints cannot tell) — add it yourself`);
+    } else if (t === 'cloudflare.standard') lines.push(`  ${z.name}: standard`);
     else if (t === 'cloudflare.advanced') lines.push(`  ${z.name}: advanced`);
     else skipped.push(`# not importable (nameserver type acns does not manage): ${z.name} (${t})`);
   }

@@ -74,6 +74,14 @@ test('legacy endpoints are written back so plan uses the same flavour', () => {
   expect(load(text).cloudflare.endpoints).toBe('legacy');
 });
 
+test('legacy endpoints with --all-zones never write `standard`: they cannot tell it from advanced', () => {
+  const text = renderImportYaml(snapshot(), { ...OPTS, endpoints: 'legacy', allZones: true });
+  expect(text).toContain('# not imported: legacy.example is on Cloudflare\'s nameservers, standard or advanced (the legacy endpoints cannot tell)');
+  const zones = Object.fromEntries(load(text).zones.map((z) => [z.name, z.target]));
+  expect(zones['legacy.example']).toBeUndefined();
+  expect(zones['example.org']).toEqual({ type: 'custom', set: 1 });
+});
+
 test('an empty account still validates: example set commented, no zones, default managed', () => {
   const text = renderImportYaml(snapshot({ nameservers: [], zones: [], accountDefault: 'cloudflare.standard' }), OPTS);
   expect(text).toContain('nameserver_sets: {}');
