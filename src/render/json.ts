@@ -2,7 +2,10 @@
  * The saved-plan document (`acns plan -o plan.json`, `--format json`): a versioned contract, separate
  * from the in-memory Plan. snake_case fields, described by schemas/plan.schema.json, no secrets.
  * Reading one back validates it with ajv (strict) and says clearly what is wrong.
+ * The document is sealed by `plan_digest` (sha256 of its canonical JSON without that field): a plan
+ * edited after `acns plan` wrote it is refused, because a reviewed plan must be applied exactly.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -30,6 +33,8 @@ export interface PlanDocument {
   zone_filter: string[] | null;
   /** The file's API and DNS settings, so `apply plan.json` runs with what was reviewed. */
   settings?: SettingsDocument;
+  /** `sha256:<hex>` of the canonical JSON of this document without this field (see canonicalJson). */
+  plan_digest: string;
 }
 
 export interface SettingsDocument {
@@ -65,8 +70,21 @@ export class PlanFileError extends AcnsError {
   }
 }
 
+/** A saved plan whose content no longer matches its plan_digest: edited after `acns plan` wrote it. */
+export class PlanModifiedError extends AcnsError {
+  constructor(file: string, why: 'missing' | 'mismatch') {
+    const what = why === 'missing' ? 'it has no plan_digest' : 'its plan_digest does not match its content';
+    super(
+      'plan_modified',
+      `${file} was changed after \`acns plan\` wrote it (${what}); a reviewed plan must be applied exactly as reviewed — run \`acns plan -o ${file}\` again`,
+      { exitCode: 3, hint: 'nothing was changed; to apply something else, change acns.yaml, plan again and review the new plan — never edit a plan file by hand' },
+    );
+    this.name = 'PlanModifiedError';
+  }
+}
+
 export function planToDocument(plan: Plan, meta: { toolVersion: string; createdAt: string }): PlanDocument {
-  return {
+  const body: Omit<PlanDocument, 'plan_digest'> = {
     format_version: 1,
     tool: { name: 'acns', version: meta.toolVersion },
     created_at: meta.createdAt,
@@ -102,6 +120,7 @@ export function planToDocument(plan: Plan, meta: { toolVersion: string; createdA
     zone_filter: plan.zoneFilter ? [...plan.zoneFilter] : null,
     ...(plan.settings ? { settings: settingsToDocument(plan.settings) } : {}),
   };
+  return { ...body, plan_digest: planDigest(body) };
 }
 
 /** The document as text: two-space JSON with a final newline. */
@@ -121,6 +140,7 @@ export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
       `this acns reads format_version ${PLAN_FORMAT_VERSION}; plans are not portable between incompatible versions`,
     );
   }
+  verifyDigest(doc as Record<string, unknown>, file);
   const validate = validator();
   if (!validate(doc)) {
     const errs = (validate.errors ?? []).slice(0, 10).map((e) => describeError(e));
@@ -166,6 +186,35 @@ export function parsePlanFile(text: string, file: string): SavedPlan {
     throw new PlanFileError(`${file} is not an acns plan (not JSON: ${(e as Error).message})`, 'write one with: acns plan -o plan.json');
   }
   return documentToPlan(doc, file);
+}
+
+/** Checked before the schema: any edit, valid or not, is reported as an edit (exit 3). */
+function verifyDigest(doc: Record<string, unknown>, file: string): void {
+  const { plan_digest: claimed, ...body } = doc;
+  if (claimed === undefined) throw new PlanModifiedError(file, 'missing');
+  if (claimed !== planDigest(body)) throw new PlanModifiedError(file, 'mismatch');
+}
+
+function planDigest(body: object): string {
+  return `sha256:${createHash('sha256').update(canonicalJson(body), 'utf8').digest('hex')}`;
+}
+
+/**
+ * JSON with object keys sorted (by UTF-16 code unit, as Array.prototype.sort) at every depth and
+ * no whitespace, so key order and formatting do not change the digest. Like JSON.stringify, object
+ * members whose value is undefined are left out.
+ */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    const members = Object.keys(obj)
+      .sort()
+      .filter((k) => obj[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`);
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 function settingsToDocument(s: PlanSettings): SettingsDocument {

@@ -1,6 +1,7 @@
 import { AcnsError } from '../../src/errors.js';
 import { documentToPlan, parsePlanFile, planToDocument, renderPlanJson, PlanFileError } from '../../src/render/json.js';
 import { expectGolden } from './golden.js';
+import { reseal } from './reseal.js';
 import { META, richPlan } from './rich.js';
 
 describe('saved-plan JSON document', () => {
@@ -57,9 +58,13 @@ describe('saved-plan JSON document', () => {
     expect(() => parsePlanFile('[]', 'p.json')).toThrow('p.json is not an acns plan (no format_version)');
     const doc = planToDocument(richPlan(), META) as unknown as Record<string, unknown>;
     const steps = doc.steps as Record<string, unknown>[];
-    const bad = { ...doc, token: 'x', steps: [{ ...steps[0], kind: 'explode' }, ...steps.slice(1)] };
+    // resealed, so the schema (not the plan_digest) is what rejects them
+    const bad = reseal({ ...doc, token: 'x', steps: [{ ...steps[0], kind: 'explode' }, ...steps.slice(1)] });
     expect(() => documentToPlan(bad, 'p.json')).toThrow(/p\.json is not a valid acns plan: .*\(top level\) has an unknown field "token".*\/steps\/0\/kind must be equal to one of the allowed values/);
     const noZoneId = { ...doc, steps: steps.map((s) => (s.kind === 'assign_zone' ? { ...s, zone_id: undefined } : s)) };
-    expect(() => documentToPlan(JSON.parse(JSON.stringify(noZoneId)), 'p.json')).toThrow(/lacks "zone_id"/);
+    expect(() => documentToPlan(reseal(JSON.parse(JSON.stringify(noZoneId))), 'p.json')).toThrow(/lacks "zone_id"/);
+    const badDigest = reseal(doc);
+    badDigest.plan_digest = 'md5:abc';
+    expect(() => documentToPlan(badDigest, 'p.json')).toThrow(/was changed after `acns plan` wrote it/);
   });
 });
