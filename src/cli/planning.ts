@@ -12,6 +12,8 @@ import type { Plan } from '../plan/types.js';
 import { readDelegations } from '../state/delegation.js';
 import { baselinePath, readBaseline } from '../state/baseline.js';
 import { readLiveState } from '../state/read.js';
+import { readSetUsers } from '../state/set-users.js';
+import { setsShrunkBelowTwo } from '../plan/shrinking.js';
 import type { LiveState } from '../state/types.js';
 import { planSettings } from './settings.js';
 import { accountIdOf, connect, dnsOptions, loadConfig, type Connection } from './context.js';
@@ -37,13 +39,30 @@ export async function loadAndPlan(file: string, io: CliIO, opts: PlanningOptions
   checkZoneFilter(opts.zoneFilter ?? [], desired);
   const conn = connect(io, { accountId, cloudflare: desired.cloudflare, onRequest: opts.onRequest });
   try {
-    const live = await readLiveState(desired, conn.api, {
+    let live = await readLiveState(desired, conn.api, {
       readDefault: opts.readDefault,
       onProgress: (p) => conn.progress.update(phaseLabel(p.phase), p.done, p.total),
     });
     const baseline = await readBaseline(baselinePath(io.cwd), accountId);
     const planOptions = { ...(opts.zoneFilter?.length ? { zoneFilter: opts.zoneFilter } : {}), ...(baseline ? { baseline } : {}) };
-    let plan: Plan = { ...buildPlan(desired, live, planOptions), settings: planSettings(desired) };
+    let plan: Plan = buildPlan(desired, live, planOptions);
+    const shrinking = setsShrunkBelowTwo(plan, live.nameservers);
+    if (shrinking.length) {
+      // Deleting names empties a set: every zone that may use it must be known first, file or not.
+      live = await readSetUsers(conn.api, live, shrinking, (done, total) => conn.progress.update('checking which zones use the sets losing names', done, total));
+      plan = buildPlan(desired, live, planOptions);
+      plan.notes = [
+        ...plan.notes,
+        `set${shrinking.length === 1 ? '' : 's'} ${shrinking.join(', ')} would keep fewer than 2 names: acns read every zone of the account and the account default to check that nothing still uses ${shrinking.length === 1 ? 'it' : 'them'}`,
+      ];
+    }
+    plan = { ...plan, settings: planSettings(desired) };
+    if (desired.policy.glueCheck === 'off' && plan.steps.some((st) => st.kind === 'assign_zone')) {
+      plan.notes = [
+        ...plan.notes,
+        `DNS checks are off (policy.glue_check: off in ${desired.file}): neither the glue of the sets nor the delegation of the zones this plan switches was checked`,
+      ];
+    }
     if (desired.policy.glueCheck !== 'off') {
       const setNames = new Map(desired.sets.map((s) => [s.set, s.names.map((n) => n.name)]));
       const findings = await readDelegations(plan, live, setNames, dnsOptions(desired, io.signal));

@@ -1,0 +1,27 @@
+/**
+ * Sets a plan leaves with fewer than 2 names by deleting some. Before such a plan can be called
+ * safe, every zone of the account that might use those sets must be known (state/set-users.ts),
+ * not only the zones the file manages.
+ */
+import type { LiveNameserver } from '../state/types.js';
+import { valueSet } from './describe.js';
+import type { Plan } from './types.js';
+
+export function setsShrunkBelowTwo(plan: Pick<Plan, 'steps'>, live: LiveNameserver[]): number[] {
+  const names = new Map<number, Set<string>>();
+  const get = (s: number) => names.get(s) ?? names.set(s, new Set()).get(s)!;
+  for (const n of live) get(n.set).add(n.name);
+  const touched = new Set<number>();
+  for (const s of plan.steps) {
+    const set = valueSet(s.before);
+    if (s.kind === 'delete_nameserver' && set !== undefined) {
+      get(set).delete(s.target);
+      touched.add(set);
+    }
+  }
+  for (const s of plan.steps) {
+    const set = valueSet(s.after);
+    if (s.kind === 'create_nameserver' && set !== undefined) get(set).add(s.target);
+  }
+  return [...touched].filter((set) => get(set).size < 2).sort((a, b) => a - b);
+}
