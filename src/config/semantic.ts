@@ -192,6 +192,14 @@ export function buildDesiredState(data: unknown, positions: PositionIndex, file:
     },
     dns: { rootServers: servers(dns.root_servers), parentServers: servers(dns.parent_servers), port: intIn(dns.port, 1, 65535, 53) },
   };
+  if (accountDefault?.value === 'cloudflare.standard.random' && state.cloudflare.endpoints === 'legacy') {
+    // The deprecated PUT /accounts/{id} only knows cloudflare.standard, custom.account and custom.tenant.
+    err(
+      accountDefault.pos,
+      'account_default cloudflare.standard.random cannot be set through the legacy endpoints (cloudflare.endpoints: legacy) — ' +
+        'use cloudflare.endpoints: dns_settings, or account_default: cloudflare.standard',
+    );
+  }
   if (state.accountId === undefined) delete state.accountId;
   if (state.accountDefault === undefined) delete state.accountDefault;
   return { state, errors, warnings };

@@ -118,3 +118,20 @@ describe('invalid desired-state files', () => {
     expect(res.errors).toEqual(sorted);
   });
 });
+
+test('cloudflare.standard.random with the legacy endpoints is refused at the account_default line', () => {
+  const src = [
+    'version: 1',
+    'account_id: 372e67954025e0ba6aaa6d586b9e0b59',
+    'account_default: cloudflare.standard.random',
+    'cloudflare:',
+    '  endpoints: legacy',
+    '',
+  ].join('\n');
+  const res = loadDesiredStateFromString(src, 'acns.yaml', { cwd: '/', env: {} });
+  expect(res.ok).toBe(false);
+  if (res.ok) return;
+  expect(res.errors).toHaveLength(1);
+  expect(res.errors[0]).toMatchObject({ line: 3, col: 18 });
+  expect(res.errors[0]!.message).toMatch(/cannot be set through the legacy endpoints.*dns_settings/);
+});
