@@ -104,3 +104,19 @@ test('import --endpoints legacy reads through the legacy endpoints and keeps tha
   const p = io({ ACNS_DNS_ROOT_SERVERS: '127.0.0.1:9', ACNS_DNS_PORT: '9' });
   expect(await run(['plan', '-c', 'legacy.yaml', '--detailed-exitcode'], p)).toBe(0);
 });
+
+test('import -o - writes the configuration to stdout and no file', async () => {
+  const a = io();
+  expect(await run(['import', '-o', '-'], a)).toBe(0);
+  const doc = parse(a.out()) as { zones: Record<string, unknown> };
+  expect(doc.zones).toEqual({ 'example.org': 1, 'shop.example.org': 2 });
+  expect(a.err()).toContain('Wrote the configuration to stdout');
+  await expect(readFile(join(dir, '-'), 'utf8')).rejects.toThrow();
+});
+
+test('import -o <directory> is a clear error, not a crash', async () => {
+  const a = io();
+  expect(await run(['import', '-o', '.', '--force'], a)).toBe(1);
+  expect(a.err()).toContain('error: cannot write the imported configuration to .: it is a directory');
+  expect(a.err()).not.toContain('bug');
+});

@@ -1,5 +1,5 @@
-import { access, mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve, basename } from 'node:path';
+import { access } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option } from 'commander';
 import { AcnsError, UsageError } from '../../errors.js';
@@ -7,6 +7,7 @@ import { readAccountSnapshot } from '../../state/snapshot.js';
 import { renderImportYaml } from '../../render/import.js';
 import { connect } from '../context.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
+import { writeFileAtomic } from '../write-file.js';
 import type { Registry } from '../program.js';
 
 interface ImportFlags {
@@ -23,7 +24,7 @@ export function registerImport(reg: Registry): void {
   reg.program
     .command('import')
     .description('write a YAML file describing the live account, such that `acns plan` with it reports no changes')
-    .option('-o, --out <file>', 'file to write', 'acns.yaml')
+    .option('-o, --out <file>', 'file to write (- for stdout)', 'acns.yaml')
     .option('--all-zones', 'list every zone of the account, not only those on custom sets')
     .option('--force', 'overwrite the file if it exists')
     .option('--account-id <id>', 'account to import (default: CLOUDFLARE_ACCOUNT_ID)')
@@ -37,10 +38,11 @@ export function registerImport(reg: Registry): void {
             'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>)',
           );
         }
-        const path = resolve(io.cwd, flags.out);
-        if (!flags.force && (await exists(path))) {
+        const toStdout = flags.out === '-';
+        const path = resolve(io.cwd, toStdout ? 'acns.yaml' : flags.out);
+        if (!toStdout && !flags.force && (await exists(path))) {
           throw new AcnsError('import_exists', `${flags.out} already exists; nothing was written`, {
-            hint: 'pass --force to overwrite it, or -o to write another file',
+            hint: 'pass --force to overwrite it, or -o to write another file (-o - writes to stdout)',
           });
         }
         const conn = connect(io, { accountId, cloudflare: { ...DEFAULT_SETTINGS.cloudflare, endpoints: flags.endpoints ?? 'dns_settings' } });
@@ -57,14 +59,15 @@ export function registerImport(reg: Registry): void {
           schemaRef: schemaRef.startsWith('.') ? schemaRef : `./${schemaRef}`,
           generatedAt: new Date().toISOString(),
         });
-        await mkdir(dirname(path), { recursive: true });
-        const tmp = resolve(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-        await writeFile(tmp, text);
-        await rename(tmp, path);
+        if (toStdout) {
+          io.stdout.write(text);
+        } else {
+          await writeFileAtomic(flags.out, io.cwd, text, 'the imported configuration');
+        }
         const custom = snapshot.zones.filter((z) => z.nameservers.type === 'custom.account').length;
         io.stderr.write(
-          `Wrote ${flags.out}: ${snapshot.nameservers.length} names in ${new Set(snapshot.nameservers.map((n) => n.set)).size} set(s), ` +
-            `${flags.allZones ? snapshot.zones.length : custom} zone(s). Check it with \`acns plan -c ${flags.out}\` (it should report no changes).\n`,
+          `Wrote ${toStdout ? 'the configuration to stdout' : flags.out}: ${snapshot.nameservers.length} names in ${new Set(snapshot.nameservers.map((n) => n.set)).size} set(s), ` +
+            `${flags.allZones ? snapshot.zones.length : custom} zone(s). Check it with \`acns plan -c ${toStdout ? '<file>' : flags.out}\` (it should report no changes).\n`,
         );
         return 0;
       });

@@ -1,16 +1,14 @@
-import { writeFile, rename } from 'node:fs/promises';
-import { dirname, resolve, basename } from 'node:path';
 import { renderPlanJson } from '../../render/json.js';
 import { renderPlanMarkdown } from '../../render/markdown.js';
 import { renderPlanText } from '../../render/text.js';
 import { isEmptyPlan } from '../../plan/summary.js';
 import type { Plan } from '../../plan/types.js';
-import { AcnsError } from '../../errors.js';
 import { collect, formatOption, type Format } from '../formats.js';
 import { useColour, type CliIO } from '../io.js';
 import { loadAndPlan } from '../planning.js';
 import type { Registry } from '../program.js';
 import { TOOL_VERSION } from '../version.js';
+import { writeFileAtomic } from '../write-file.js';
 
 interface PlanFlags {
   config: string;
@@ -55,16 +53,7 @@ export function renderPlan(plan: Plan, format: Format, io: CliIO, createdAt = ne
   }
 }
 
-/** Writes the plan document atomically (temp file + rename), so a crash never leaves half a plan. */
+/** Writes the plan document whole or not at all, so a crash never leaves half a plan. */
 export async function savePlan(plan: Plan, file: string, io: CliIO, createdAt: string): Promise<void> {
-  const path = resolve(io.cwd, file);
-  const tmp = resolve(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    await writeFile(tmp, renderPlanJson(plan, { toolVersion: TOOL_VERSION, createdAt }), { mode: 0o644 });
-    await rename(tmp, path);
-  } catch (e) {
-    throw new AcnsError('plan_write_failed', `could not write the plan to ${file}: ${(e as Error).message}`, {
-      hint: 'check that the directory exists and is writable',
-    });
-  }
+  await writeFileAtomic(file, io.cwd, renderPlanJson(plan, { toolVersion: TOOL_VERSION, createdAt }), 'the plan');
 }
