@@ -165,3 +165,25 @@ test('apply without a plan file on a terminal: "no" cancels with nothing written
   expect(yes.stdout).toMatch(/Apply complete: 4 created, 5 changed, 0 deleted, 2 checks\./);
   expectApplied(w);
 });
+
+test('the journal brackets every apply, even a refused or empty one, with apply_start … apply_end', async () => {
+  const lines = () =>
+    readFileSync(join(w.dir, '.acns/journal.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l: string) => JSON.parse(l) as { type: string; event?: string; exit_code?: number; error?: string });
+  // refused: no terminal to approve
+  expect((await w.cli(['apply'])).code).toBe(1);
+  let events = lines().filter((l) => l.type === 'event');
+  expect(events.map((e) => e.event)).toEqual(['apply_start', 'plan', 'apply_end']);
+  expect(events.at(-1)).toMatchObject({ exit_code: 1, error: 'needs_approval' });
+  // applied, then a second run of the same plan with nothing left to do
+  expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
+  expect((await w.cli(['apply', 'plan.json'])).code).toBe(0);
+  expect((await w.cli(['apply', 'plan.json'])).code).toBe(0);
+  events = lines().filter((l) => l.type === 'event');
+  const starts = events.filter((e) => e.event === 'apply_start').length;
+  const ends = events.filter((e) => e.event === 'apply_end').length;
+  expect([starts, ends]).toEqual([3, 3]);
+  expect(events.at(-1)).toMatchObject({ event: 'apply_end', exit_code: 0 });
+});

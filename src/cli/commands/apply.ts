@@ -46,7 +46,25 @@ export function registerApply(reg: Registry): void {
 
 async function runApply(planfile: string | undefined, flags: ApplyFlags, io: CliIO): Promise<number> {
   const glueWaitMs = flags.glueWait ? parseDuration(flags.glueWait) : 0;
-  const journal = openJournal(flags.journal ? resolve(io.cwd, flags.journal) : defaultJournalPath(io.cwd));
+  const journal = openJournal(resolve(io.cwd, flags.journal ?? defaultJournalPath(io.cwd)));
+  journal.event('apply_start', planfile ? { plan: planfile } : { config: flags.config });
+  let exitCode: number = 1;
+  let error: string | undefined;
+  try {
+    exitCode = await applyRun(planfile, flags, io, journal, glueWaitMs);
+    return exitCode;
+  } catch (e) {
+    exitCode = e instanceof AcnsError ? e.exitCode : 1;
+    error = e instanceof AcnsError ? e.code : 'unexpected';
+    throw e;
+  } finally {
+    journal.event('apply_end', { exit_code: exitCode, ...(error ? { error } : {}) });
+    if (journal.failure) io.stderr.write(`acns: warning: the journal could not be fully written: ${journal.failure}\n`);
+    journal.close();
+  }
+}
+
+async function applyRun(planfile: string | undefined, flags: ApplyFlags, io: CliIO, journal: Journal, glueWaitMs: number): Promise<number> {
   const onRequest = (e: { method: string; path: string; status: number; rayId?: string; durationMs: number }) => journal.request(e);
   let conn: Connection | undefined;
   try {
@@ -63,23 +81,24 @@ async function runApply(planfile: string | undefined, flags: ApplyFlags, io: Cli
       const staleness = await checkStaleness(plan, conn.api);
       if (staleness.stale.length) throw new StalePlanError(staleness.stale);
       alreadyDone = staleness.alreadyDone;
-      journal.event('apply_start', { plan: planfile, account_id: plan.accountId, config_digest: plan.configDigest });
+      journal.event('plan', { account_id: plan.accountId, config_digest: plan.configDigest, steps: plan.steps.length, already_done: alreadyDone.length });
     } else {
       const planned = await loadAndPlan(flags.config, io, { onRequest });
       conn = planned.conn;
       plan = planned.plan;
       settings = planSettings(planned.desired);
       io.stdout.write(renderPlanText(plan, { colour: useColour(io.stdout, io.env) }));
+      journal.event('plan', { account_id: plan.accountId, config_digest: plan.configDigest, steps: plan.steps.length, already_done: 0 });
       if (isEmptyPlan(plan)) return 0;
       refuseUnsafe(plan, flags);
       if (!flags.autoApprove) {
         const ok = await confirm(io);
         if (!ok) {
           io.stderr.write('Apply cancelled: nothing was changed.\n');
+          journal.event('cancelled', {});
           return 1;
         }
       }
-      journal.event('apply_start', { config: flags.config, account_id: plan.accountId, config_digest: plan.configDigest });
     }
 
     if (plan.steps.every((s) => alreadyDone.includes(s.id))) {
@@ -121,13 +140,11 @@ async function runApply(planfile: string | undefined, flags: ApplyFlags, io: Cli
     const glueShown = [...reports.values()].filter((r) => r.verdict !== 'ok');
     if (glueShown.length) io.stdout.write(`\n${renderGlueText(glueShown, { colour: useColour(io.stdout, io.env) })}`);
     io.stdout.write(`\n${renderApplySummary(result, { colour: useColour(io.stdout, io.env), ...(planfile ? { planFile: planfile } : {}) })}`);
-    journal.event('apply_end', { exit_code: result.exitCode, counts: result.counts });
+    journal.event('result', { counts: result.counts, ...(result.stoppedBy ? { stopped_by: result.stoppedBy } : {}) });
     const baselineError = await recordApplied(baselinePath(io.cwd), plan, result);
     if (baselineError) io.stderr.write(`acns: warning: could not update ${BASELINE_PATH}: ${baselineError}\n`);
-    if (journal.failure) io.stderr.write(`acns: warning: the journal could not be fully written: ${journal.failure}\n`);
     return result.exitCode;
   } finally {
-    journal.close();
     await conn?.close();
   }
 }
