@@ -141,7 +141,12 @@ function describe(e: ErrorObject, data: unknown, positions: PositionIndex): { po
     case 'type': {
       const want = String((e.params as { type: string }).type);
       let fix = at === '' ? 'start from examples/minimal.yaml' : `write ${TYPE_WORD[want] ?? want}`;
-      if (at === '/account_id') fix = 'quote it ("...") so YAML keeps it as text';
+      if (at === '/account_id') {
+        fix =
+          value === null
+            ? 'write the 32-character account id after "account_id:", or remove the key and set CLOUDFLARE_ACCOUNT_ID'
+            : 'quote it ("...") so YAML keeps it as text';
+      }
       else if (want === 'integer' && typeof value === 'string' && /^\d+$/.test(value)) fix = 'remove the quotes';
       else if (want === 'boolean' && typeof value === 'string') fix = 'write true or false without quotes';
       return { pos, message: `${w} must be ${TYPE_WORD[want] ?? want}, not ${show(value)} — ${fix}` };

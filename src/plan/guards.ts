@@ -162,7 +162,7 @@ function massChange({ facts, steps }: GuardInput): Guard[] {
       id: 'mass_change',
       kind: 'mass_change',
       message:
-        `this plan changes ${zones.length} zones, more than policy.max_zone_changes (${max}) — ` +
+        `this plan changes ${zones.length} zone${zones.length === 1 ? '' : 's'}, more than policy.max_zone_changes (${max}) — ` +
         `review it, then apply with --allow-mass-change, or raise max_zone_changes in ${facts.desired.file}, or split it with --zone`,
       override: '--allow-mass-change',
       steps: zones.map((s) => s.id),

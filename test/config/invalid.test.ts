@@ -135,3 +135,12 @@ test('cloudflare.standard.random with the legacy endpoints is refused at the acc
   expect(res.errors[0]).toMatchObject({ line: 3, col: 18 });
   expect(res.errors[0]!.message).toMatch(/cannot be set through the legacy endpoints.*dns_settings/);
 });
+
+test('an empty account_id says to write the id or use CLOUDFLARE_ACCOUNT_ID (not to quote nothing)', () => {
+  const res = loadDesiredStateFromString('version: 1\naccount_id:\n', 'acns.yaml', { cwd: '/', env: {} });
+  expect(res.ok).toBe(false);
+  if (res.ok) return;
+  expect(res.errors[0]).toMatchObject({ line: 2 });
+  expect(res.errors[0]!.message).toMatch(/write the 32-character account id .* CLOUDFLARE_ACCOUNT_ID/);
+  expect(res.errors[0]!.message).not.toMatch(/quote/);
+});

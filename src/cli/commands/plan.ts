@@ -35,7 +35,14 @@ export function registerPlan(reg: Registry): void {
         if (flags.out) await savePlan(plan, flags.out, io, createdAt);
         io.stdout.write(renderPlan(plan, flags.format, io, createdAt));
         if (flags.out && flags.format === 'text') {
-          io.stdout.write(`\nSaved the plan to ${flags.out}. To carry out exactly this plan, run:\n  acns apply ${flags.out}\n`);
+          const overrides = [...new Set(plan.guards.map((g) => g.override))];
+          io.stdout.write(
+            plan.safe
+              ? `\nSaved the plan to ${flags.out}. To carry out exactly this plan, run:\n  acns apply ${flags.out}\n`
+              : overrides.every((o) => o !== undefined)
+                ? `\nSaved the plan to ${flags.out}. It is unsafe: acns apply refuses it unless you review it and run:\n  acns apply ${flags.out} ${overrides.join(' ')}\n`
+                : `\nSaved the plan to ${flags.out}, but it is unsafe and acns apply will refuse it: fix what the guards above say, then plan again.\n`,
+          );
         }
         return flags.detailedExitcode && !isEmptyPlan(plan) ? 2 : 0;
       });
