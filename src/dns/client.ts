@@ -32,6 +32,7 @@ export interface DnsResponse {
   packet: DecodedPacket;
   rcode: string; // 'NOERROR', 'NXDOMAIN', …
   aa: boolean;
+  ra: boolean; // RA=1 on our RD=0 query: a resolver (or something intercepting port 53) answered
   transport: 'udp' | 'tcp';
   truncatedOverUdp: boolean; // a UDP answer came with TC=1 and we re-asked over TCP
 }
@@ -87,6 +88,22 @@ export function rdataText(rr: Answer): string | undefined {
   return undefined;
 }
 
+/**
+ * Why an answer cannot be taken as the asked server's own data, or undefined when it can. We ask
+ * non-recursively, so a server that really serves the zone answers NXDOMAIN, NODATA or the data
+ * with AA=1; only referrals (an NS set in AUTHORITY, nothing in ANSWER) legitimately have AA=0.
+ * Anything else without AA came from a cache or from something intercepting port 53.
+ */
+export function unauthoritative(res: DnsResponse): string | undefined {
+  if (res.aa || (res.rcode !== 'NOERROR' && res.rcode !== 'NXDOMAIN')) return undefined;
+  const p = res.packet;
+  const referral = (p.answers ?? []).length === 0 && (p.authorities ?? []).some((a) => a.type === 'NS');
+  if (res.rcode === 'NOERROR' && referral) return undefined;
+  const what = res.rcode === 'NXDOMAIN' ? 'NXDOMAIN' : (p.answers ?? []).length > 0 ? 'an answer' : 'NODATA';
+  const ra = res.ra ? ', and RA=1 on a non-recursive query: a resolver or something intercepting port 53 answered, not the server asked' : '';
+  return `${what}: answer not authoritative (AA=0)${ra}`;
+}
+
 /** Ask one server one question. UDP with retries (TC=1 → TCP), or TCP only with `tcp: true`. */
 export async function query(server: ServerAddress, name: string, type: RecordType, opts: QueryOptions = {}): Promise<DnsResponse> {
   const timeoutMs = opts.timeoutMs ?? 2000;
@@ -121,7 +138,7 @@ function question2text(name: string, type: string): string {
 
 function toResponse(server: string, packet: DecodedPacket, transport: 'udp' | 'tcp', truncatedOverUdp: boolean): DnsResponse {
   const flags = packet.flags ?? 0;
-  return { server, packet, rcode: rcodeName(flags & 0xf), aa: packet.flag_aa, transport, truncatedOverUdp };
+  return { server, packet, rcode: rcodeName(flags & 0xf), aa: packet.flag_aa, ra: packet.flag_ra, transport, truncatedOverUdp };
 }
 
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];

@@ -4,6 +4,7 @@
  * back to Cloudflare's standard nameservers. The whole call is bounded, so unreachable DNS
  * never stalls a plan: it ends as `unknown`.
  */
+import { setMaxListeners } from 'node:events';
 import type { QueryOptions, ServerAddress } from './client.js';
 import { discoverParent, parseServers, type DiscoveryOptions } from './discover.js';
 import { normName, parentName } from './names.js';
@@ -36,9 +37,11 @@ export async function checkZoneDelegation(zone: string, expectedNames: string[],
   const retries = opts.retries ?? 1;
   const deadlineMs = opts.deadlineMs ?? 3 * timeoutMs * (retries + 1);
   if (opts.signal?.aborted) return { zone: z, status: 'unknown', nameservers: [], detail: 'the run was interrupted' };
+  // One signal for this call's many concurrent queries (one per parent server, 13 for a TLD):
+  // follows the caller's without adding a listener to it, and has no listener limit.
   const controller = new AbortController();
-  const onAbort = (): void => controller.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const signal = opts.signal ? AbortSignal.any([opts.signal, controller.signal]) : controller.signal;
+  setMaxListeners(0, signal);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<DelegationResult>((resolve) => {
     timer = setTimeout(() => {
@@ -47,11 +50,10 @@ export async function checkZoneDelegation(zone: string, expectedNames: string[],
     }, deadlineMs);
   });
   try {
-    return await Promise.race([lookup(z, expectedNames.map(normName), opts, { timeoutMs, retries, signal: controller.signal }), timeout]);
+    return await Promise.race([lookup(z, expectedNames.map(normName), opts, { timeoutMs, retries, signal }), timeout]);
   } finally {
     clearTimeout(timer);
     controller.abort();
-    opts.signal?.removeEventListener('abort', onAbort);
   }
 }
 
@@ -72,8 +74,9 @@ async function lookup(zone: string, expected: string[], opts: DelegationOptions,
   const obs = await Promise.all(servers.map((s) => askParent(s, zone, parentZone, [], q)));
   const answering = obs.filter((o) => o.kind === 'referral' || o.kind === 'nxdomain' || o.kind === 'nodata');
   if (answering.length === 0) {
-    const first = obs.find((o) => o.error)?.error;
-    return { zone, status: 'unknown', nameservers: [], detail: `no parent server answered for ${zone}${first ? ` (${first})` : ''}` };
+    const first = obs.find((o) => o.error && o.transport !== null) ?? obs.find((o) => o.error);
+    const why = first ? ` (${first.server}: ${first.error})` : '';
+    return { zone, status: 'unknown', nameservers: [], detail: `no parent server answered for ${zone}${why}` };
   }
   if (answering.some((o) => o.kind === 'nxdomain')) return { zone, status: 'elsewhere', nameservers: [], detail: `${zone} is not delegated: the parent zone says NXDOMAIN` };
   if (answering.every((o) => o.kind === 'nodata')) return { zone, status: 'elsewhere', nameservers: [], detail: `the parent zone has no delegation for ${zone}` };

@@ -5,7 +5,7 @@
  */
 import { getDomain } from 'tldts';
 import type { Answer } from 'dns-packet';
-import { formatServer, parseServer, query, rdataText, type DnsResponse, type QueryOptions, type ServerAddress } from './client.js';
+import { formatServer, parseServer, query, rdataText, unauthoritative, type DnsResponse, type QueryOptions, type ServerAddress } from './client.js';
 import { AcnsError } from '../errors.js';
 import { canonIp, isInZone, normName, parentName } from './names.js';
 
@@ -159,17 +159,32 @@ function soaOwner(res: DnsResponse): string | undefined {
   return soa ? normName(soa.name) : undefined;
 }
 
-/** Ask the servers one after another (IPv4 first) until one answers. */
+/**
+ * Ask the servers one after another (IPv4 first) until one gives a usable answer: a referral or
+ * an authoritative (AA=1) answer. NXDOMAIN / NODATA without AA is not the zone's word — it is
+ * noted and the next server asked; after MAX_UNAUTHORITATIVE such answers we stop (something on
+ * the path is answering for every server).
+ */
 async function askAny(servers: ServerAddress[], name: string, opts: QueryOptions, type: 'NS' | 'A' | 'AAAA' = 'NS'): Promise<DnsResponse> {
   const ordered = [...servers].sort((a, b) => Number(a.host.includes(':')) - Number(b.host.includes(':')));
   const errors: string[] = [];
+  let unauthoritativeAnswers = 0;
+  let tried = 0;
   for (const s of ordered) {
     if (opts.signal?.aborted) break;
+    tried++;
     try {
-      return await query(s, name, type, opts);
+      const res = await query(s, name, type, opts);
+      const why = unauthoritative(res);
+      if (why === undefined) return res;
+      errors.push(`${res.server}: ${why}`);
+      if (++unauthoritativeAnswers >= MAX_UNAUTHORITATIVE) break;
     } catch (err) {
       errors.push(`${formatServer(s)}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  throw new DiscoveryError(`no server answered ${name || '.'} ${type} (${ordered.length} tried${errors[0] ? `; first: ${errors[0]}` : ''})`);
+  const first = errors.find((e) => e.includes('not authoritative')) ?? errors[0];
+  throw new DiscoveryError(`no server gave a usable answer for ${name || '.'} ${type} (${tried} of ${ordered.length} tried${first ? `; ${first}` : ''})`);
 }
+
+const MAX_UNAUTHORITATIVE = 3;

@@ -30,6 +30,9 @@ export interface FakeKnobs {
   omitGlueOverUdp?: boolean; // the NSD/BIND partial-glue bug: drop A/AAAA additionals over UDP, TC=0
   spoofFirst?: number; // before this many answers, first send a reply with a wrong id
   extraAdditionals?: FakeRecord[]; // appended to every answer (e.g. out-of-bailiwick records)
+  notAuthoritative?: boolean; // clear AA on every answer (a cache answering for the zone)
+  recursionAvailable?: boolean; // set RA on every answer (a resolver answering an RD=0 query)
+  interceptNxdomain?: boolean; // answer everything NXDOMAIN, AA=0, RA=1, empty sections (port-53 interceptor)
 }
 
 export interface FakeQueryLog {
@@ -199,6 +202,7 @@ export class FakeDnsServer {
     if (transport === 'udp' && this.knobs.truncateUdp) {
       return { ...base, flags: dnsPacket.TRUNCATED_RESPONSE, additionals: opt };
     }
+    if (this.knobs.interceptNxdomain) return { ...base, flags: dnsPacket.RECURSION_AVAILABLE | 3, additionals: opt };
     const origin = this.closestZone(qname);
     if (origin === undefined) return { ...base, flags: 5, additionals: opt }; // REFUSED
     const records = this.zones.get(origin)!;
@@ -223,6 +227,8 @@ export class FakeDnsServer {
         result = { flags: dnsPacket.AUTHORITATIVE_ANSWER | 3, answers: [], authorities: [toAnswer(soa)], additionals: [] };
       }
     }
+    if (this.knobs.notAuthoritative) result.flags &= ~dnsPacket.AUTHORITATIVE_ANSWER;
+    if (this.knobs.recursionAvailable) result.flags |= dnsPacket.RECURSION_AVAILABLE;
     const packet = { ...base, ...result, additionals: [...result.additionals, ...extra, ...opt] };
     const limit = transport === 'udp' ? Math.max(512, edns?.udpPayloadSize ?? 512) : 65535;
     if (dnsPacket.encodingLength(packet) > limit) {

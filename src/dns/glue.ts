@@ -3,6 +3,7 @@
  * parent server for the host zone's delegation, compare glue per name and per family with the
  * addresses Cloudflare assigned, confirm over TCP, ask the host zone's own servers, and classify.
  */
+import { setMaxListeners } from 'node:events';
 import type { Registrar } from '../config/types.js';
 import type { GlueExpectation } from '../plan/types.js';
 import type { QueryOptions, ServerAddress } from './client.js';
@@ -74,7 +75,7 @@ export async function checkSetGlue(exp: GlueExpectation, opts: GlueCheckOptions)
     ...(n.ipv6 ? { ipv6: canonIp(n.ipv6) } : {}),
   }));
   const hostZone = hostZoneOf(expected[0]?.name ?? '', exp.hostZone);
-  const q: QueryOptions = { timeoutMs: opts.timeoutMs ?? 2000, retries: opts.retries ?? 1, udpPayloadSize: opts.udpPayloadSize, signal: opts.signal };
+  const q: QueryOptions = { timeoutMs: opts.timeoutMs ?? 2000, retries: opts.retries ?? 1, udpPayloadSize: opts.udpPayloadSize, signal: checkSignal(opts.signal) };
   const report: GlueReport = {
     set: exp.set,
     registrar: exp.registrar,
@@ -114,10 +115,11 @@ export async function checkSetGlue(exp: GlueExpectation, opts: GlueCheckOptions)
   }
   const answering = report.servers.filter((o) => o.kind === 'referral' || o.kind === 'nxdomain' || o.kind === 'nodata');
   if (answering.length === 0) {
+    const answeredBadly = report.servers.some((o) => o.kind === 'error' && o.transport !== null);
     report.warnings.push(
-      `no server of the parent zone "${displayZone(report.parentZone)}" answered for ${hostZone} — set dns.parent_servers (ACNS_DNS_PARENT_SERVERS) to servers this machine can reach, or policy glue_check: warn`,
+      `no server of the parent zone "${displayZone(report.parentZone)}" ${answeredBadly ? 'gave a usable answer' : 'answered'} for ${hostZone} — set dns.parent_servers (ACNS_DNS_PARENT_SERVERS) to servers this machine can reach, or policy glue_check: warn`,
     );
-    report.names = expected.map((e) => unverified(e, 'no parent server answered'));
+    report.names = expected.map((e) => unverified(e, answeredBadly ? 'no parent server gave a usable answer' : 'no parent server answered'));
     return finish(report);
   }
   const undelegated = answering.filter((o) => o.kind !== 'referral');
@@ -151,13 +153,14 @@ export async function waitForGlue(
   opts: GlueCheckOptions & { waitMs: number; initialDelayMs?: number; maxDelayMs?: number; onAttempt?: (report: GlueReport, attempt: number) => void },
 ): Promise<GlueReport> {
   const deadline = Date.now() + opts.waitMs;
+  const signal = checkSignal(opts.signal);
   let delay = opts.initialDelayMs ?? 5000;
   for (let attempt = 1; ; attempt++) {
-    const report = await checkSetGlue(exp, opts);
+    const report = await checkSetGlue(exp, { ...opts, signal });
     opts.onAttempt?.(report, attempt);
     const left = deadline - Date.now();
-    if (!report.blocking || left <= 0 || opts.signal?.aborted) return report;
-    await sleep(Math.min(delay, left), opts.signal);
+    if (!report.blocking || left <= 0 || signal?.aborted) return report;
+    await sleep(Math.min(delay, left), signal);
     delay = Math.min(delay * 2, opts.maxDelayMs ?? 60_000);
   }
 }
@@ -258,6 +261,18 @@ function verdictOf(report: GlueReport, child: ChildCheck): GlueVerdict {
     return 'not_visible';
   }
   return 'ok';
+}
+
+/**
+ * One signal for a check's many concurrent queries (every parent server, every child server ×
+ * name × family): it follows the caller's signal without adding a listener to it (many checks
+ * share one), and it has no listener limit, so Node never warns about a possible leak.
+ */
+function checkSignal(parent?: AbortSignal): AbortSignal | undefined {
+  if (!parent) return undefined;
+  const signal = AbortSignal.any([parent]);
+  setMaxListeners(0, signal);
+  return signal;
 }
 
 function unverified(e: ExpectedName, why: string): NameGlueResult {

@@ -5,7 +5,7 @@
  * again over TCP: NSD and BIND send partial glue with TC=0 when it does not fit.
  */
 import type { DnsResponse, QueryOptions, ServerAddress } from './client.js';
-import { formatServer, query, rdataText } from './client.js';
+import { formatServer, query, rdataText, unauthoritative } from './client.js';
 import { canonIp, isInZone, normName } from './names.js';
 
 export type ServerKind = 'referral' | 'nxdomain' | 'nodata' | 'authoritative' | 'error';
@@ -64,6 +64,9 @@ export function observe(res: DnsResponse, hostZone: string, parentZone: string):
   const p = res.packet;
   const soa = (p.authorities ?? []).find((a) => a.type === 'SOA');
   const soaOwner = soa ? normName(soa.name) : undefined;
+  // NXDOMAIN / NODATA without AA is not the parent zone's word (a cache or an interceptor said it)
+  const notOwn = unauthoritative(res);
+  if (notOwn !== undefined) return { ...base, kind: 'error', error: notOwn };
   if (res.rcode === 'NXDOMAIN') return { ...base, kind: 'nxdomain', soaOwner };
   if (res.rcode !== 'NOERROR') return { ...base, kind: 'error', error: `answered ${res.rcode}` };
   const answerNs = (p.answers ?? []).filter((a) => a.type === 'NS' && normName(a.name) === hostZone);

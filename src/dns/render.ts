@@ -7,6 +7,7 @@ import pc from 'picocolors';
 import { displayZone } from './names.js';
 import type { GlueReport, NameGlueResult } from './glue.js';
 
+/** `format_version` of the `acns glue --format json` document. */
 export const GLUE_JSON_VERSION = 1;
 
 /** Human text for one or more set reports. */
@@ -33,47 +34,47 @@ export function renderGlueText(reports: GlueReport[], opts: { colour?: boolean }
   return `${out.join('\n')}\n`;
 }
 
-/** Stable JSON (fixed key order, versioned) for `--format json`. */
+/** Stable JSON for `--format json`: fixed key order, `format_version`, snake_case keys (like plan and drift). */
 export function renderGlueJson(reports: GlueReport[]): string {
   const doc = {
-    version: GLUE_JSON_VERSION,
+    format_version: GLUE_JSON_VERSION,
     ok: reports.every((r) => !r.blocking),
     sets: reports.map((r) => ({
       set: r.set,
       registrar: r.registrar,
-      hostZone: r.hostZone,
-      parentZone: r.parentZone,
+      host_zone: r.hostZone,
+      parent_zone: r.parentZone,
       verdict: r.verdict,
       blocking: r.blocking,
-      delegationNs: r.delegationNs,
+      delegation_ns: r.delegationNs,
       names: r.names.map((n) => ({
         name: n.name,
         status: n.status,
         ipv4: n.ipv4,
         ipv6: n.ipv6,
         expected: { ipv4: n.expected.ipv4 ?? null, ipv6: n.expected.ipv6 ?? null },
-        found: n.found,
+        found: { ipv4: n.found.ipv4, ipv6: n.found.ipv6 },
         stale: n.stale,
-        inDelegation: n.inDelegation,
-        inconsistentAcrossServers: n.inconsistentAcrossServers,
-        child: n.child,
+        in_delegation: n.inDelegation,
+        inconsistent_across_servers: n.inconsistentAcrossServers,
+        child: { status: n.child.status, ipv4: n.child.ipv4, ipv6: n.child.ipv6, problems: n.child.problems },
         problems: n.problems,
       })),
       servers: r.servers.map((s) => ({
         server: s.server,
         kind: s.kind,
         transport: s.transport,
-        truncatedOverUdp: s.truncatedOverUdp,
-        confirmedOverTcp: s.confirmedOverTcp,
+        truncated_over_udp: s.truncatedOverUdp,
+        confirmed_over_tcp: s.confirmedOverTcp,
         rcode: s.rcode ?? null,
-        delegationNs: s.delegationNs,
-        glue: s.glue,
+        delegation_ns: s.delegationNs,
+        glue: s.glue.map((g) => ({ name: g.name, type: g.type, address: g.address })),
         error: s.error ?? null,
       })),
-      childServers: r.childServers.map((s) => ({ server: s.server, own: s.own, answered: s.answered, error: s.error ?? null })),
-      unreachableParentServers: r.unreachableParentServers,
+      child_servers: r.childServers.map((s) => ({ server: s.server, own: s.own, answered: s.answered, error: s.error ?? null })),
+      unreachable_parent_servers: r.unreachableParentServers,
       register: r.register.map((g) => ({ name: g.name, ipv4: g.ipv4 ?? null, ipv6: g.ipv6 ?? null })),
-      stale: r.stale,
+      stale: r.stale.map((s) => ({ name: s.name, address: s.address })),
       warnings: r.warnings,
     })),
   };

@@ -1,7 +1,9 @@
 /**
  * The drift report: every difference between the live account and the file, each with the live
  * value, the desired value and the `file:line` that asks for it. Objects the file does not manage
- * are listed apart, as information. Pure; `acns drift` renders it and exits 2 when hasDrift.
+ * are listed apart, as information, and so are zones on their set whose parent zone still
+ * delegates them elsewhere (read from DNS by the command; never drift). Pure; `acns drift` renders
+ * it and exits 2 when hasDrift.
  */
 import { formatPos, type DesiredState } from '../config/types.js';
 import type { LiveNameserver, LiveState, ZoneNameservers } from '../state/types.js';
@@ -20,13 +22,33 @@ export interface DriftItem {
   message: string;
 }
 
+/** A zone on its custom set, live and in the file, whose parent zone does not (provably) delegate it to that set. */
+export interface DriftDelegation {
+  zone: string;
+  status: 'elsewhere' | 'unknown'; // unknown: DNS could not tell
+  nameservers: string[]; // what the parent delegates the zone to (empty: not delegated, or unknown)
+  expected: string[]; // the names of the zone's set: the NS to set at its registrar
+  detail: string;
+}
+
+/** What a delegation lookup said about one zone (the shape of dns/delegation's result). */
+export interface ZoneDelegationResult {
+  zone: string;
+  status: 'delegated' | 'elsewhere' | 'unknown';
+  nameservers: string[];
+  detail: string;
+  customNames: string[];
+}
+
 export interface DriftReport {
   accountId: string;
   configFile: string;
   configDigest: string;
-  hasDrift: boolean;
+  hasDrift: boolean; // items only: delegation findings are information
   items: DriftItem[]; // names, then zones, then the default; each sorted by name
   unmanaged: { nameservers: LiveNameserver[]; zones: { name: string; nameservers: ZoneNameservers }[] };
+  /** Zones whose delegation is not on their set yet, sorted by zone; undefined when not checked (glue_check: off). */
+  delegation?: DriftDelegation[];
 }
 
 export function buildDriftReport(desired: DesiredState, live: LiveState): DriftReport {
@@ -43,6 +65,26 @@ export function buildDriftReport(desired: DesiredState, live: LiveState): DriftR
       zones: (live.otherZones ?? []).map((z) => ({ name: z.name, nameservers: { ...z.nameservers } })),
     },
   };
+}
+
+/** Zones on the same custom set in the file and live: the ones whose delegation `drift` reads from DNS. */
+export function delegationTargets(desired: DesiredState, live: LiveState): { zone: string; customNames: string[] }[] {
+  const liveByName = new Map(live.zones.map((z) => [z.name, z]));
+  const setNames = new Map(desired.sets.map((s) => [s.set, s.names.map((n) => n.name)]));
+  return desired.zones.flatMap((z) => {
+    const l = liveByName.get(z.name);
+    if (z.target.type !== 'custom' || l?.nameservers.type !== 'custom.account' || l.nameservers.set !== z.target.set) return [];
+    const customNames = setNames.get(z.target.set) ?? [];
+    return customNames.length ? [{ zone: z.name, customNames }] : [];
+  });
+}
+
+/** The lookups worth reporting (not delegated to the set, or unreadable), sorted by zone. */
+export function delegationFindings(found: ZoneDelegationResult[]): DriftDelegation[] {
+  return found
+    .filter((f): f is ZoneDelegationResult & { status: DriftDelegation['status'] } => f.status !== 'delegated')
+    .map((f) => ({ zone: f.zone, status: f.status, nameservers: [...f.nameservers], expected: [...f.customNames], detail: f.detail }))
+    .sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0));
 }
 
 function nameItems(desired: DesiredState, live: LiveState): DriftItem[] {

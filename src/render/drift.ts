@@ -1,10 +1,11 @@
 /**
  * The drift report in three forms: terminal text, a JSON document for alerting systems, and a
- * Markdown issue body (marker `<!-- acns-drift -->`, same size budget as plan comments).
+ * Markdown issue body (marker `<!-- acns-drift -->`, same size budget as plan comments). Unmanaged
+ * objects and zones whose parent still delegates them elsewhere are information in all three.
  */
 import pc from 'picocolors';
 import { describeValue } from '../plan/describe.js';
-import type { DriftItem, DriftReport, DriftValue } from '../plan/drift.js';
+import type { DriftDelegation, DriftItem, DriftReport, DriftValue } from '../plan/drift.js';
 import { MARKDOWN_BUDGET } from './markdown.js';
 
 export const DRIFT_MARKER = '<!-- acns-drift -->';
@@ -19,6 +20,8 @@ export interface DriftDocument {
   has_drift: boolean;
   items: { key: string; kind: DriftItem['kind']; object: string; live: DriftValue; desired: DriftValue; source: string | null; message: string }[];
   unmanaged: DriftReport['unmanaged'];
+  /** null: not checked (policy.glue_check: off). */
+  delegation: { zone: string; status: DriftDelegation['status']; nameservers: string[]; expected: string[]; detail: string }[] | null;
 }
 
 export function renderDriftText(r: DriftReport, opts: { colour: boolean }): string {
@@ -34,6 +37,7 @@ export function renderDriftText(r: DriftReport, opts: { colour: boolean }): stri
     out.push('');
   }
   out.push(...unmanagedText(r));
+  out.push(...delegationText(r));
   out.push(c.bold(r.hasDrift ? `Drift: ${r.items.length} difference${r.items.length === 1 ? '' : 's'}. Run acns plan to see how they would be undone.` : `No drift. Live account matches ${r.configFile}.`));
   return `${out.join('\n')}\n`;
 }
@@ -48,6 +52,8 @@ export function driftToDocument(r: DriftReport, meta: { toolVersion: string; cre
     has_drift: r.hasDrift,
     items: r.items.map((i) => ({ key: i.key, kind: i.kind, object: i.object, live: i.live, desired: i.desired, source: i.source ?? null, message: i.message })),
     unmanaged: r.unmanaged,
+    delegation:
+      r.delegation?.map((d) => ({ zone: d.zone, status: d.status, nameservers: [...d.nameservers], expected: [...d.expected], detail: d.detail })) ?? null,
   };
 }
 
@@ -66,7 +72,7 @@ export function renderDriftMarkdown(r: DriftReport, opts: { budget?: number } = 
   ];
   const rows = r.items.map((i) => `| ${i.object} | ${value(i.live)} | ${value(i.desired)} | ${i.source ?? '—'} |`);
   const table = rows.length ? ['| Object | Live | Desired | Source |', '|---|---|---|---|'] : [];
-  const info = unmanagedText(r).map((l) => l.replace(/^ {2}/, '- '));
+  const info = [...unmanagedText(r), ...delegationText(r)].map((l) => l.replace(/^ {2}/, '- '));
   let used = size(head) + size(table) + 300;
   const kept: string[] = [];
   for (const row of rows) {
@@ -79,7 +85,7 @@ export function renderDriftMarkdown(r: DriftReport, opts: { budget?: number } = 
   out.push('');
   for (const l of info) {
     if (used + l.length + 1 > budget - 200) {
-      out.push('_… unmanaged objects cut to stay under the size limit._');
+      out.push('_… more information cut to stay under the size limit._');
       break;
     }
     out.push(l);
@@ -97,6 +103,22 @@ function unmanagedText(r: DriftReport): string[] {
     ...zones.map((z) => `  zone ${z.name} uses ${describeValue(z.nameservers)}`),
     '',
   ];
+}
+
+function delegationText(r: DriftReport): string[] {
+  const list = r.delegation ?? [];
+  if (list.length === 0) return [];
+  return [
+    'Delegation at the parent zone (information, not drift):',
+    ...list.map((d) => `  ${delegationLine(d)}`),
+    '',
+  ];
+}
+
+function delegationLine(d: DriftDelegation): string {
+  if (d.status === 'unknown') return `zone ${d.zone}: could not read its delegation from DNS (${d.detail})`;
+  const where = d.nameservers.length ? `its parent still delegates it to ${d.nameservers.join(', ')}` : `its parent zone does not delegate it (${d.detail})`;
+  return `zone ${d.zone} uses its custom set, but ${where}: next step at your registrar: set NS to ${d.expected.join(', ')}`;
 }
 
 function value(v: DriftValue): string {

@@ -65,12 +65,24 @@ describe('renderGlueText', () => {
 describe('renderGlueJson', () => {
   test('parses, is versioned and carries what machines need', () => {
     const doc = JSON.parse(renderGlueJson([missing, ok]));
-    expect(doc.version).toBe(1);
+    expect(doc.format_version).toBe(1);
     expect(doc.ok).toBe(false);
-    expect(doc.sets[0]).toMatchObject({ set: 1, verdict: 'failed', blocking: true, hostZone: 'missing.com', unreachableParentServers: [silent.address] });
+    expect(doc.sets[0]).toMatchObject({ set: 1, verdict: 'failed', blocking: true, host_zone: 'missing.com', parent_zone: 'com', unreachable_parent_servers: [silent.address] });
     expect(doc.sets[0].register[0]).toEqual({ name: 'ns1.missing.com', ipv4: '198.51.100.1', ipv6: '2001:db8::1' });
-    expect(doc.sets[0].servers[0]).toMatchObject({ kind: 'referral', transport: 'tcp', confirmedOverTcp: true, truncatedOverUdp: false });
+    expect(doc.sets[0].servers[0]).toMatchObject({ kind: 'referral', transport: 'tcp', confirmed_over_tcp: true, truncated_over_udp: false, delegation_ns: ['ns1.missing.com', 'ns2.missing.com'] });
+    expect(doc.sets[0].names[0]).toMatchObject({ name: 'ns1.missing.com', status: 'missing', in_delegation: true, inconsistent_across_servers: false });
     expect(doc.sets[1].verdict).toBe('ok');
     expect(renderGlueJson([missing, ok])).toBe(renderGlueJson([missing, ok]));
+  });
+
+  test('every key is snake_case, like the plan and drift documents', () => {
+    const keys = new Set<string>();
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (keys.add(k), walk(x));
+    };
+    walk(JSON.parse(renderGlueJson([missing, mismatch, ok])));
+    expect([...keys].filter((k) => !/^[a-z0-9]+(_[a-z0-9]+)*$/.test(k))).toEqual([]);
+    expect(keys).toContain('child_servers');
   });
 });

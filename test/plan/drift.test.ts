@@ -1,4 +1,4 @@
-import { buildDriftReport } from '../../src/plan/drift.js';
+import { buildDriftReport, delegationFindings, delegationTargets } from '../../src/plan/drift.js';
 import { desired, live } from './fixtures.js';
 
 const S1 = ['ns1.example.com', 'ns2.example.com'];
@@ -30,5 +30,25 @@ describe('buildDriftReport', () => {
     ]);
     expect(r.items[4].message).toBe('zone a.example uses standard nameservers live but set 1 in the file');
     expect(r.unmanaged.nameservers).toEqual([]);
+  });
+
+  test('delegation: which zones are read (on the same custom set in file and account), and what is reported', () => {
+    const d = desired({ sets: { 1: S1, 2: ['ns1.example.net'] }, zones: { 'a.example': 1, 'b.example': 2, 'c.example': 'standard', 'd.example': 1, 'gone.example': 1 } });
+    const l = live({ sets: { 1: S1, 2: ['ns1.example.net'] }, zones: { 'a.example': 1, 'b.example': 2, 'c.example': 'standard', 'd.example': 'standard' }, missing: ['gone.example'] });
+    expect(delegationTargets(d, l)).toEqual([
+      { zone: 'a.example', customNames: S1 },
+      { zone: 'b.example', customNames: ['ns1.example.net'] },
+    ]);
+    const found = delegationFindings([
+      { zone: 'b.example', status: 'unknown', nameservers: [], detail: 'no answer', customNames: ['ns1.example.net'] },
+      { zone: 'z.example', status: 'delegated', nameservers: S1, detail: 'ok', customNames: S1 },
+      { zone: 'a.example', status: 'elsewhere', nameservers: ['x.ns.cloudflare.com'], detail: 'the parent delegates a.example to x.ns.cloudflare.com', customNames: S1 },
+    ]);
+    expect(found).toEqual([
+      { zone: 'a.example', status: 'elsewhere', nameservers: ['x.ns.cloudflare.com'], expected: S1, detail: 'the parent delegates a.example to x.ns.cloudflare.com' },
+      { zone: 'b.example', status: 'unknown', nameservers: [], expected: ['ns1.example.net'], detail: 'no answer' },
+    ]);
+    const r = buildDriftReport(d, l);
+    expect(r.delegation).toBeUndefined(); // filled in by the command, from DNS
   });
 });

@@ -1,4 +1,4 @@
-import { buildDriftReport } from '../../plan/drift.js';
+import { buildDriftReport, delegationFindings, delegationTargets } from '../../plan/drift.js';
 import { renderDriftJson, renderDriftMarkdown, renderDriftText } from '../../render/drift.js';
 import { readZoneDelegations } from '../../state/delegation.js';
 import { readLiveState } from '../../state/read.js';
@@ -25,40 +25,18 @@ export function registerDrift(reg: Registry): void {
           await conn.close();
         }
         const report = buildDriftReport(desired, live);
+        // zones on their set in the file and the account: does the parent delegate them to it yet? (information, not drift)
+        if (desired.policy.glueCheck !== 'off') {
+          report.delegation = delegationFindings(await readZoneDelegations(delegationTargets(desired, live), dnsOptions(desired, io.signal)));
+        }
         const meta = { toolVersion: TOOL_VERSION, createdAt: new Date().toISOString() };
-        let out =
+        io.stdout.write(
           flags.format === 'json'
             ? renderDriftJson(report, meta)
             : flags.format === 'markdown'
               ? renderDriftMarkdown(report)
-              : renderDriftText(report, { colour: useColour(io.stdout, io.env) });
-
-        // Zones on their set in both file and account: is the parent delegating them to it yet?
-        if (desired.policy.glueCheck !== 'off' && flags.format !== 'json') {
-          const liveByName = new Map(live.zones.map((z) => [z.name, z]));
-          const setNames = new Map(desired.sets.map((s) => [s.set, s.names.map((n) => n.name)]));
-          const zones = desired.zones.flatMap((z) => {
-            const l = liveByName.get(z.name);
-            if (z.target.type !== 'custom' || l?.nameservers.type !== 'custom.account' || l.nameservers.set !== z.target.set) return [];
-            return [{ zone: z.name, customNames: setNames.get(z.target.set) ?? [] }];
-          });
-          const found = await readZoneDelegations(zones, dnsOptions(desired, io.signal));
-          const elsewhere = found.filter((f) => f.status === 'elsewhere');
-          const unknown = found.filter((f) => f.status === 'unknown');
-          if (elsewhere.length || unknown.length) {
-            const lines = [
-              '',
-              ...elsewhere.map(
-                (f) =>
-                  `Zone ${f.zone} uses its custom set, but ${f.nameservers.length ? `its parent still delegates it to ${f.nameservers.join(', ')}` : 'its parent zone does not delegate it'}: ` +
-                  `next step at your registrar: set NS to ${f.customNames.join(', ')}.`,
-              ),
-              ...(unknown.length ? [`Could not read the delegation of ${unknown.length} zone(s) from DNS: ${unknown.map((u) => u.zone).join(', ')}.`] : []),
-            ];
-            out += `${lines.join('\n')}\n`;
-          }
-        }
-        io.stdout.write(out);
+              : renderDriftText(report, { colour: useColour(io.stdout, io.env) }),
+        );
         return report.hasDrift ? 2 : 0;
       });
     });
