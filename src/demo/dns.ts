@@ -29,6 +29,8 @@ export interface DemoDns {
 }
 
 const TLD_HOST = '127.0.0.2';
+const CF_HOST = '127.0.0.5';
+const CF_NS = ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'];
 const TLD_NS = 'a.gtld-servers.net';
 
 export async function startDemoDns(): Promise<DemoDns> {
@@ -45,18 +47,26 @@ export async function startDemoDns(): Promise<DemoDns> {
   const delegation = (domain: string): FakeRecord[] =>
     DEMO_NAMES.filter((n) => n.name.endsWith(`.${domain}`)).map((n) => ({ name: domain, type: 'NS' as const, data: n.name }));
   const tldZone = (t: string, extra: FakeRecord[]): FakeZone => ({ origin: t, records: [fakeSoa(t), { name: t, type: 'NS', data: TLD_NS }, ...extra] });
-  const com = () => tldZone('com', [...delegation('example.com'), ...glueOf('example.com')]);
+  const com = () => tldZone('com', [...delegation('example.com'), ...glueOf('example.com'), ...branded('ns.cloudflare.com'), ...cfGlue]);
   const netWithout = () => tldZone('net', [...delegation('example.net'), { name: TLD_NS, type: 'A', data: TLD_HOST }]);
-  const org = tldZone('org', [
-    // The customer zone example.org is still delegated to Cloudflare's branded nameservers.
-    { name: 'example.org', type: 'NS', data: 'ada.ns.cloudflare.com' },
-    { name: 'example.org', type: 'NS', data: 'bob.ns.cloudflare.com' },
-  ]);
+  // The customer zones are still delegated to Cloudflare's branded nameservers, as they would be
+  // before a switch: ada/bob.ns.cloudflare.com answer on CF_HOST for example.org and the reverse zone,
+  // and delegate the subdomain / child reverse zone onwards the same way.
+  const branded = (zone: string): FakeRecord[] => CF_NS.map((ns) => ({ name: zone, type: 'NS' as const, data: ns }));
+  const org = tldZone('org', branded('example.org'));
+  const arpa = tldZone('arpa', branded('113.0.203.in-addr.arpa'));
+  const cfGlue: FakeRecord[] = CF_NS.map((ns) => ({ name: ns, type: 'A' as const, data: CF_HOST }));
+  const customerZones: FakeZone[] = [
+    { origin: 'ns.cloudflare.com', records: [fakeSoa('ns.cloudflare.com'), ...branded('ns.cloudflare.com'), ...cfGlue] },
+    { origin: 'example.org', records: [fakeSoa('example.org'), ...branded('example.org'), ...branded('shop.example.org')] },
+    { origin: '113.0.203.in-addr.arpa', records: [fakeSoa('113.0.203.in-addr.arpa'), ...branded('113.0.203.in-addr.arpa'), ...branded('10.113.0.203.in-addr.arpa')] },
+  ];
   const childZone = (domain: string): FakeZone => ({ origin: domain, records: [fakeSoa(domain), ...delegation(domain), ...glueOf(domain)] });
 
   const specs = [
     { host: '127.0.0.1', zones: [rootZone] },
-    { host: TLD_HOST, zones: [com(), netWithout(), org, tldZone('example', []), tldZone('arpa', [])] },
+    { host: TLD_HOST, zones: [com(), netWithout(), org, tldZone('example', []), arpa] },
+    { host: CF_HOST, zones: customerZones },
     ...DEMO_NAMES.map((n) => ({ host: n.ipv4, zones: [childZone(n.name.slice(n.name.indexOf('.') + 1))] })),
     { host: '::1', zones: [childZone('example.com'), childZone('example.net')] },
   ];

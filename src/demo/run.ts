@@ -5,12 +5,11 @@
  * example.net), then runs the acns CLI itself on examples/two-sets.yaml:
  *   validate → plan → apply (set 1 passes its glue check, set 2 is blocked with the records to
  *   register) → the glue is "registered" → apply again (resumes and completes) → plan (no changes)
- *   → drift after an out-of-band change.
+ *   → drift after an out-of-band change → a plan that marks undoing it as [drift].
  * Exits 0 when every stage behaved as expected, 1 otherwise; always stops its servers.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../cli/program.js';
 import type { CliIO } from '../cli/io.js';
@@ -19,14 +18,18 @@ import { DEMO_TOKEN } from '../emulator/model.js';
 import { DEMO_NAMES, startDemoDns } from './dns.js';
 
 const repo = resolve(fileURLToPath(new URL('../../', import.meta.url)));
-const config = 'examples/two-sets.yaml';
+const example = 'examples/two-sets.yaml';
 
 function say(text: string): void {
   process.stdout.write(`\n\x1b[1m▶ ${text}\x1b[0m\n`.replace(/\x1b\[[0-9;]*m/g, process.stdout.isTTY && !process.env.NO_COLOR ? '$&' : ''));
 }
 
 async function main(): Promise<number> {
-  const work = await mkdtemp(join(tmpdir(), 'acns-demo-'));
+  // A scratch folder under the git-ignored .acns/ holding a copy of the example as acns.yaml, so
+  // the commands shown are exactly the ones you would type in your own repository.
+  await mkdir(join(repo, '.acns'), { recursive: true });
+  const work = await mkdtemp(join(repo, '.acns', 'demo-'));
+  await copyFile(join(repo, example), join(work, 'acns.yaml'));
   const addresses = new Map(DEMO_NAMES.map((n) => [n.name, { ipv4: n.ipv4, ipv6: n.ipv6 }]));
   const emulator = await startEmulator({
     behaviour: { addressFor: (name) => addresses.get(name) ?? { ipv4: '192.0.2.1', ipv6: '2001:db8::1' } },
@@ -41,13 +44,11 @@ async function main(): Promise<number> {
     ACNS_DNS_ROOT_SERVERS: dns.rootServer,
     ACNS_DNS_PORT: String(dns.port),
   };
-  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env, cwd: repo };
-  const plan = join(work, 'plan.json');
-  const journal = join(work, 'journal.jsonl');
+  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env, cwd: work };
   const failures: string[] = [];
   const stage = async (title: string, argv: string[], expected: number): Promise<void> => {
     say(title);
-    process.stdout.write(`$ acns ${argv.map((a) => (a.startsWith(work) ? a.replace(work, '$TMP') : a)).join(' ')}\n`);
+    process.stdout.write(`$ acns ${argv.join(' ')}\n`);
     const code = await run(argv, io);
     if (code !== expected) failures.push(`"acns ${argv[0]}" exited ${code}, expected ${expected}`);
     process.stdout.write(`(exit ${code})\n`);
@@ -56,24 +57,30 @@ async function main(): Promise<number> {
   try {
     process.stdout.write(
       `acns demo: a Cloudflare API emulator at ${emulator.url} (demo account, no credentials needed)\n` +
-        `and a local DNS fixture (root at ${dns.rootServer}): glue for example.com is published, glue for example.net is not.\n`,
+        `and a local DNS fixture (root at ${dns.rootServer}): glue for example.com is published, glue for example.net is not.\n` +
+        `Working in ${relative(process.cwd(), work) || '.'} with a copy of ${example} as acns.yaml.\n`,
     );
-    await stage(`Validate ${config}: schema and rules, no network.`, ['validate', '-c', config], 0);
-    await stage('Plan: read the account, compare, and save the reviewed plan.', ['plan', '-c', config, '-o', plan, '--detailed-exitcode'], 2);
+    await stage('Validate acns.yaml: schema and rules, no network.', ['validate'], 0);
+    await stage('Plan: read the account, compare, and save the reviewed plan.', ['plan', '-o', 'plan.json', '--detailed-exitcode'], 2);
     await stage(
       'Apply the saved plan. Set 1 (example.com) has glue, so its zones switch; set 2 (example.net) has none: its zones are held back (exit 3) and the records to register are printed.',
-      ['apply', plan, '--journal', journal],
+      ['apply', 'plan.json'],
       3,
     );
     say('Registering the glue for example.net at its "registry" (the local DNS fixture), as you would at the registrar…');
     dns.registerGlue('example.net');
-    await stage('Apply the same plan again: done steps are recognised, the rest runs.', ['apply', plan, '--journal', journal], 0);
-    await stage('Plan again: the account now matches the file.', ['plan', '-c', config, '--detailed-exitcode'], 0);
+    await stage('Apply the same plan again: done steps are recognised, the rest runs.', ['apply', 'plan.json'], 0);
+    await stage('Plan again: the account now matches the file.', ['plan', '--detailed-exitcode'], 0);
     say('Someone switches example.org back to standard nameservers in the dashboard (an out-of-band change)…');
     const zone = emulator.state.zones.find((z) => z.name === 'example.org');
     if (zone) zone.nameservers = { type: 'cloudflare.standard' };
     else failures.push('the demo account has no example.org');
-    await stage('Drift detection finds it (exit 2), as a scheduled job would.', ['drift', '-c', config], 2);
+    await stage('Drift detection finds it (exit 2), as a scheduled job would.', ['drift'], 2);
+    await stage(
+      'A plan would undo it; acns remembers what it applied (.acns/last-applied.json), so the step is marked [drift], not a change to the file.',
+      ['plan', '--detailed-exitcode'],
+      2,
+    );
   } finally {
     await Promise.all([emulator.close(), dns.close()]);
     await rm(work, { recursive: true, force: true });
