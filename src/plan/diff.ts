@@ -62,7 +62,8 @@ type Classify = (key: string, desired: unknown, reason: string) => { class: Step
 
 function classifier(baseline: Record<string, unknown> | undefined): Classify {
   return (key, desiredValue, reason) => {
-    if (!baseline) return { class: 'config', reason };
+    // Drift only for objects acns itself set before: without a record of it, the change is the file's.
+    if (!baseline || !Object.prototype.hasOwnProperty.call(baseline, key)) return { class: 'config', reason };
     const last = baseline[key] ?? null;
     const same = equal(last, desiredValue) || (typeof last === 'string' && isValue(desiredValue) && desiredValue.value === last);
     return same

@@ -24,6 +24,24 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
       why.set(s.set, prev ? `${prev}; ${d}` : d);
     }
   }
+  // A set whose names are replaced while something uses it (zones on it, or a custom.account
+  // default): the old names go only after the new ones are shown to resolve — glue first.
+  const defaultUses = !toDefault && defaultIsCustom(facts);
+  for (const [set, creates] of facts.creates) {
+    if (why.has(set) || creates.length === 0) continue;
+    const staying = facts.zonesStaying.get(set) ?? [];
+    const finalNames = facts.finalSets.get(set) ?? [];
+    const liveCount = facts.liveSets.get(set)?.length ?? 0;
+    const losing = (facts.deletes.get(set)?.length ?? 0) > 0; // old names go: their removal relies on the new ones
+    if (defaultUses && liveCount < 2 && finalNames.length >= 2) {
+      why.set(set, `set ${set} becomes usable in this run and the account default custom.account can fall back to it: its names need glue at the parent zone first`);
+      continue;
+    }
+    if (!losing) continue;
+    const d = staying.length > 0 ? `zones stay on set ${set} (${listShort(staying)})` : defaultUses && finalNames.length >= 2 ? 'the account default custom.account can use it' : undefined;
+    if (!d) continue;
+    why.set(set, `set ${set} gains ${listShort(creates.map((c) => c.target))} while ${d}: the new names need glue at the parent zone before the old ones go`);
+  }
   const sets = [...why.keys()].sort((a, b) => a - b);
   if (sets.length === 0) return { glue: [], notes: [] };
   if (desired.policy.glueCheck === 'off') {
@@ -60,6 +78,17 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
     });
   }
   return { glue, notes: [] };
+}
+
+/** Whether the account default is custom.account once the run is over (live value when unmanaged and known). */
+export function defaultIsCustom(facts: PlanFacts): boolean {
+  const after = facts.defaultStep ? valueOf(facts.defaultStep.after) : facts.live.accountDefault;
+  return after === 'custom.account';
+}
+
+function listShort(names: string[]): string {
+  const sorted = [...names].sort();
+  return sorted.length > 3 ? `${sorted.slice(0, 3).join(', ')} and ${sorted.length - 3} more` : sorted.join(', ');
 }
 
 function valueOf(v: Step['after']): string | undefined {

@@ -12,6 +12,9 @@ export interface Ordering {
   cycle: string[];
 }
 
+/** Cloudflare allows at most this many names in one set. */
+export const MAX_NAMES_PER_SET = 5;
+
 /** Adds the ordering edges between the steps in facts.steps (glue checks must already be there). */
 export function addEdges(facts: PlanFacts): void {
   const { steps } = facts;
@@ -22,24 +25,100 @@ export function addEdges(facts: PlanFacts): void {
     const deps = [...createsOf(set), ...glueOf(set)];
     for (const z of joining) addDeps(z, deps);
   }
+  hierarchyEdges(facts);
 
   const def = facts.defaultStep;
   const defAfter = def && def.after !== null && 'value' in def.after ? def.after.value : undefined;
-  const defBefore = def && def.before !== null && 'value' in def.before ? def.before.value : undefined;
+  const defBefore = def && def.before !== null && 'value' in def.before ? def.before.value : facts.live.accountDefault;
   if (def && defAfter === 'custom.account') {
     addDeps(def, facts.desired.sets.flatMap((s) => [...createsOf(s.set), ...glueOf(s.set)]));
   }
+  const finalDefaultCustom = def ? defAfter === 'custom.account' : defBefore === 'custom.account';
+  // Sets usable (≥2 names) once the run is over: where a custom.account default can send new zones.
+  const usableAtEnd = [...facts.finalSets].filter(([, names]) => names.length >= 2).map(([set]) => set);
 
+  const chained = capacityChains(facts);
   for (const [set, deletes] of facts.deletes) {
     const live = facts.liveSets.get(set) ?? [];
     const keepers = live.length - deletes.length;
     if (keepers >= 2) continue; // the set keeps ≥2 names throughout: deletions are free
     const deps: string[] = (facts.zonesLeaving.get(set) ?? []).map((s) => s.id);
-    const stillUsed = (facts.zonesStaying.get(set)?.length ?? 0) > 0 || (facts.zonesJoining.get(set)?.length ?? 0) > 0;
-    if (stillUsed) deps.push(...createsOf(set)); // grow before shrinking, so zones on it never see <2 names
+    const zonesUse = (facts.zonesStaying.get(set)?.length ?? 0) > 0 || (facts.zonesJoining.get(set)?.length ?? 0) > 0;
+    const defaultUses = live.length >= 2 && (defBefore === 'custom.account' || finalDefaultCustom);
+    const usableAfter = (facts.finalSets.get(set)?.length ?? 0) >= 2;
+    if ((zonesUse || (defaultUses && usableAfter)) && !chained.has(set)) {
+      // grow before shrinking (and check the new names' glue), so users never see <2 names
+      deps.push(...createsOf(set), ...glueOf(set));
+    }
     if (def && defBefore === 'custom.account' && defAfter !== 'custom.account') deps.push(def.id);
+    if (defaultUses && !usableAfter && finalDefaultCustom) {
+      // this set goes away while the default stays custom.account: another set must be ready first
+      for (const other of usableAtEnd) if (other !== set) deps.push(...createsOf(other), ...glueOf(other));
+    }
     for (const d of deletes) addDeps(d, deps);
   }
+}
+
+/**
+ * A set that would exceed 5 names if every new name came before any removal: removals and
+ * additions alternate (remove one, add one, …) so the set stays within 2–5 names throughout;
+ * removals left over wait for the last addition. Returns the sets handled this way.
+ */
+function capacityChains(facts: PlanFacts): Set<number> {
+  const out = new Set<number>();
+  for (const [set, creates] of facts.creates) {
+    const live = facts.liveSets.get(set) ?? [];
+    if (live.length + creates.length <= MAX_NAMES_PER_SET) continue;
+    const deletes = [...(facts.deletes.get(set) ?? [])].sort(byTarget);
+    const adds = [...creates].sort(byTarget);
+    let count = live.length;
+    let prev: Step | undefined;
+    for (const a of adds) {
+      if (count >= MAX_NAMES_PER_SET) {
+        const r = deletes.shift();
+        if (!r) break; // the file itself asks for more than 5 names: validation refuses that
+        if (prev) addDeps(r, [prev.id]);
+        prev = r;
+        count--;
+      }
+      if (prev) addDeps(a, [prev.id]);
+      prev = a;
+      count++;
+    }
+    const glue = facts.steps.has(`glue_check:${set}`) ? [`glue_check:${set}`] : [];
+    for (const r of deletes) addDeps(r, [...(prev ? [prev.id] : []), ...glue]);
+    out.add(set);
+  }
+  return out;
+}
+
+/**
+ * Subdomain and reverse zones never share a set with a zone above or below them, not even for a
+ * moment: a zone joining set N waits for any zone of its hierarchy that leaves set N. Two zones
+ * swapping sets wait for each other — a cycle, which the plan reports as an ordering guard.
+ */
+function hierarchyEdges(facts: PlanFacts): void {
+  const leavingTo = new Map<string, { from: number; step: Step }>();
+  for (const [set, list] of facts.zonesLeaving) for (const st of list) leavingTo.set(st.target, { from: set, step: st });
+  const joiningTo = new Map<string, { to: number; step: Step }>();
+  for (const [set, list] of facts.zonesJoining) for (const st of list) joiningTo.set(st.target, { to: set, step: st });
+  if (leavingTo.size === 0 || joiningTo.size === 0) return;
+  const link = (a: string, b: string): void => {
+    const j = joiningTo.get(a);
+    const l = leavingTo.get(b);
+    if (j && l && j.to === l.from) addDeps(j.step, [l.step.id]);
+  };
+  for (const name of new Set([...leavingTo.keys(), ...joiningTo.keys()])) {
+    for (let i = name.indexOf('.'); i !== -1; i = name.indexOf('.', i + 1)) {
+      const ancestor = name.slice(i + 1);
+      link(name, ancestor); // joining a set its ancestor leaves
+      link(ancestor, name); // joining a set a descendant leaves
+    }
+  }
+}
+
+function byTarget(a: Step, b: Step): number {
+  return a.target < b.target ? -1 : a.target > b.target ? 1 : 0;
 }
 
 /** Kahn's algorithm with a priority queue: deterministic, O(n log n). dependsOn are re-sorted by position. */

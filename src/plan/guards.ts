@@ -97,11 +97,12 @@ function setsTooSmall({ facts, steps, cycle }: GuardInput): Guard[] {
   }
   if (cycle.length > 0) {
     out.push({
-      id: 'set_too_small:ordering',
-      kind: 'set_too_small',
+      id: 'ordering',
+      kind: 'ordering',
       message:
-        `these steps cannot be ordered without a set dropping below 2 names while zones still use it: ${cycle.join(', ')} — ` +
-        `split the change over two runs (first move the zones or add the new names, apply, then move the names)`,
+        `these steps cannot be ordered without breaking a rule at some moment (a set in use below 2 or above 5 names, ` +
+        `or a zone sharing a set with its parent or child zone): ${cycle.join(', ')} — split the change over two runs ` +
+        `(for example, first move one zone or name to a third set or add the new names, apply, then make the rest of the change)`,
       steps: cycle,
     });
   }

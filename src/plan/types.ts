@@ -42,7 +42,8 @@ export type GuardKind =
   | 'zone_not_found' // a zone in the file that the account does not have
   | 'set_too_small' // a set used by a zone would have fewer than 2 names
   | 'hierarchy' // subdomain / reverse-zone rule broken against live zones
-  | 'delegation'; // a zone goes back to standard while its parent still delegates to the custom names
+  | 'delegation' // a zone goes back to standard while its parent still delegates to the custom names
+  | 'ordering'; // no order of the steps keeps every rule at every moment (e.g. two zones swapping sets)
 
 export interface Guard {
   id: string; // stable, e.g. 'mass_change', 'zone_not_found:exmaple.org'

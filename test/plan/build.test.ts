@@ -120,11 +120,61 @@ describe('buildPlan', () => {
     const d = desired({ sets: { 1: ['ns1.example.com', 'ns1.example.net'], 2: ['ns2.example.com', 'ns2.example.net'] }, zones: { 'example.org': 1, 'example.net': 2 } });
     const l = live({ sets: { 1: S1, 2: S2 }, zones: { 'example.org': 1, 'example.net': 2 } });
     const p = buildPlan(d, l, {});
-    expect(p.steps).toHaveLength(4);
+    // 2 deletes, 2 re-creates, and the glue checks of both sets (each loses names while a zone stays on it)
+    expect(p.steps).toHaveLength(6);
     expect(p.safe).toBe(false);
-    expect(guardKinds(p)).toEqual(['set_too_small:ordering']);
-    expect(p.guards[0].steps).toHaveLength(4);
+    expect(guardKinds(p)).toEqual(['ordering']);
+    expect(p.guards[0].steps).toHaveLength(6);
     expect(p.guards[0].message).toMatch(/split the change over two runs/);
+  });
+
+  test('a full set whose names are replaced alternates removals and additions (never 6 names, never below 2)', () => {
+    const five = ['ns1.x.test', 'ns2.x.test', 'ns3.x.test', 'ns4.x.test', 'ns5.x.test'];
+    const d = desired({ sets: { 1: ['ns6.x.test', 'ns7.x.test'] }, zones: { 'example.org': 1 }, prune: true });
+    const p = buildPlan(d, live({ sets: { 1: five }, zones: { 'example.org': 1 } }), {});
+    expect(p.safe).toBe(true);
+    // simulate the order apply may take: every step only after its dependencies
+    const count = simulateSetSize(p, 5);
+    expect(Math.max(...count)).toBeLessThanOrEqual(5);
+    expect(Math.min(...count)).toBeGreaterThanOrEqual(2);
+    // the first addition needs room: one removal goes first
+    expect(step(p, 'create_nameserver:ns6.x.test').dependsOn).toEqual(['delete_nameserver:ns1.x.test']);
+    // the remaining removals wait for the last addition and for the glue of the new names
+    expect(waitsFor(p, 'delete_nameserver:ns5.x.test', 'create_nameserver:ns7.x.test')).toBe(true);
+    expect(waitsFor(p, 'delete_nameserver:ns5.x.test', 'glue_check:1')).toBe(true);
+  });
+
+  test('one name swapped in a full set: the removal goes first, then the addition', () => {
+    const five = ['ns1.x.test', 'ns2.x.test', 'ns3.x.test', 'ns4.x.test', 'ns5.x.test'];
+    const d = desired({ sets: { 1: ['ns1.x.test', 'ns2.x.test', 'ns3.x.test', 'ns4.x.test', 'ns6.x.test'] }, zones: { 'example.org': 1 }, prune: true });
+    const p = buildPlan(d, live({ sets: { 1: five }, zones: { 'example.org': 1 } }), {});
+    expect(step(p, 'create_nameserver:ns6.x.test').dependsOn).toEqual(['delete_nameserver:ns5.x.test']);
+    expect(ids(p).indexOf('delete_nameserver:ns5.x.test')).toBeLessThan(ids(p).indexOf('create_nameserver:ns6.x.test'));
+  });
+
+  test('a custom.account default counts as using the sets: its only set is not emptied before a new one is ready', () => {
+    const d = desired({ sets: { 2: ['ns3.example.net', 'ns4.example.net'] }, accountDefault: 'custom.account', prune: true });
+    const p = buildPlan(d, live({ sets: { 1: S1 }, accountDefault: 'custom.account' }), {});
+    // set 2 becomes the default's fallback: its glue is checked, and set 1 goes only after that
+    expect(ids(p)).toContain('glue_check:2');
+    for (const n of S1) {
+      expect(waitsFor(p, `delete_nameserver:${n}`, 'create_nameserver:ns3.example.net')).toBe(true);
+      expect(waitsFor(p, `delete_nameserver:${n}`, 'glue_check:2')).toBe(true);
+    }
+  });
+
+  test('a parent and child zone never share a set in between: the joiner waits for the leaver; a swap is an ordering guard', () => {
+    const sets = { 1: S1, 2: S2, 3: ['ns1.example.io', 'ns2.example.io'] };
+    // child leaves set 2 for standard, parent joins set 2: the parent waits for the child
+    const d = desired({ sets, zones: { 'a.test': 2, 'z.a.test': 'standard' } });
+    const p = buildPlan(d, live({ sets, zones: { 'a.test': 1, 'z.a.test': 2 } }), {});
+    expect(p.safe).toBe(true);
+    expect(waitsFor(p, 'assign_zone:a.test', 'assign_zone:z.a.test')).toBe(true);
+    // a true swap cannot be ordered without sharing a set for a moment
+    const swap = buildPlan(desired({ sets, zones: { 'p.test': 2, 'c.p.test': 1 } }), live({ sets, zones: { 'p.test': 1, 'c.p.test': 2 } }), {});
+    expect(swap.safe).toBe(false);
+    expect(guardKinds(swap)).toEqual(['ordering']);
+    expect(swap.guards[0]!.message).toMatch(/parent or child zone/);
   });
 
   test('moving zones between sets waits for the target set, not for the old one', () => {
@@ -235,11 +285,12 @@ describe('buildPlan', () => {
     expect(buildPlan(d, l, {}).steps.every((s) => s.class === 'config')).toBe(true);
   });
 
-  test('a live name the baseline never had is drift when pruned', () => {
+  test('a live name the baseline never had is config when pruned (acns never set it)', () => {
     const d = desired({ sets: { 1: S1 }, zones: { 'example.org': 1 }, prune: true });
     const l = live({ sets: { 1: [...S1, 'ns9.example.com'] }, zones: { 'example.org': 1 } });
     const p = buildPlan(d, l, { baseline: { 'ns:ns1.example.com': { set: 1 }, 'ns:ns2.example.com': { set: 1 } } });
-    expect(step(p, 'delete_nameserver:ns9.example.com').class).toBe('drift');
+    // acns never set ns9: without a record of it, deleting it is the file's change (config)
+    expect(step(p, 'delete_nameserver:ns9.example.com').class).toBe('config');
     const p2 = buildPlan(d, l, { baseline: { 'ns:ns9.example.com': { set: 1 } } });
     expect(step(p2, 'delete_nameserver:ns9.example.com').class).toBe('config');
   });
@@ -250,3 +301,16 @@ describe('buildPlan', () => {
     expect(JSON.stringify(buildPlan(d, l, {}))).toBe(JSON.stringify(buildPlan(d, l, {})));
   });
 });
+
+/** Sizes set 1 passes through when the plan's name steps run one at a time in plan order. */
+function simulateSetSize(p: ReturnType<typeof buildPlan>, start: number): number[] {
+  let n = start;
+  const out = [n];
+  for (const s of p.steps) {
+    if (s.kind === 'create_nameserver') n++;
+    else if (s.kind === 'delete_nameserver') n--;
+    else continue;
+    out.push(n);
+  }
+  return out;
+}
