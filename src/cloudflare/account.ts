@@ -119,6 +119,16 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
     return (await Promise.all(pages)).flatMap((pg) => pg.zones);
   }
 
+  async function listZonesBelow(zone: string): Promise<ZoneRef[]> {
+    const suffix = `.${normName(zone)}`;
+    const name = `ends_with:${suffix}`;
+    const first = await ep.listZonesPage(c, { accountId: id, name, page: 1, perPage: ep.ZONES_MAX_PER_PAGE });
+    const pages: Promise<ep.ZonePage>[] = [];
+    for (let p = 2; p <= first.totalPages; p++) pages.push(ep.listZonesPage(c, { accountId: id, name, page: p, perPage: first.perPage }));
+    const all = [...first.zones, ...(await Promise.all(pages)).flatMap((pg) => pg.zones)];
+    return sortRefs(dedupe(all.filter((z) => normName(z.name).endsWith(suffix))));
+  }
+
   async function byName(name: string): Promise<ep.ZoneRecord | undefined> {
     const pg = await ep.listZonesPage(c, { accountId: id, name, page: 1, perPage: ep.ZONES_MAX_PER_PAGE });
     return pg.zones.find((z) => normName(z.name) === name);
@@ -163,6 +173,7 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
     deleteNameserver,
     resolveZones,
     listAllZones,
+    listZonesBelow,
     getZoneNameservers: (zoneId) => adapter.getZone(zoneId),
     setZoneNameservers: (zoneId, ns) => adapter.setZone(zoneId, ns),
     getAccountDefault: () => adapter.getAccountDefault(),

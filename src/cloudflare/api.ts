@@ -29,6 +29,8 @@ export interface AccountApi {
   deleteNameserver(name: string): Promise<void>;
   resolveZones(names: string[]): Promise<ResolvedZones>;
   listAllZones(): Promise<ZoneRef[]>;
+  /** Zones of the account below `zone` (names ending in ".zone"), with one filtered listing. */
+  listZonesBelow(zone: string): Promise<ZoneRef[]>;
   getZoneNameservers(zoneId: string): Promise<ZoneNameservers>;
   setZoneNameservers(zoneId: string, ns: ZoneNameservers): Promise<void>;
   getAccountDefault(): Promise<string>;

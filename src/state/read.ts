@@ -58,6 +58,12 @@ export async function readLiveState(desired: DesiredState, api: AccountApi, opts
     } else {
       otherZones = [];
     }
+  } else {
+    // Not listed (a handful of zones resolved by name): find the zones above and below each zone the
+    // file puts on a custom set with filtered lookups, so the subdomain rule is checked all the same.
+    const found = new Set(resolved.found.map((z) => z.name));
+    const custom = desired.zones.filter((z) => z.target.type === 'custom' && found.has(z.name)).map((z) => z.name);
+    if (custom.length) otherZones = await relatedByName(api, new Set(names), custom, (done, total) => progress({ phase: 'related', done, total }));
   }
 
   return {
@@ -98,6 +104,28 @@ function isAncestorOfAny(name: string, managed: Set<string>): boolean {
   return idx.has(name);
 }
 const suffixIndexCache = new WeakMap<Set<string>, Set<string>>();
+
+/** Zones above (by name) and below (one filtered listing each) the given zones, not managed; with settings. */
+async function relatedByName(
+  api: AccountApi,
+  managed: Set<string>,
+  zones: string[],
+  tick: (done: number, total: number) => void,
+): Promise<LiveZone[]> {
+  const ancestors = new Set<string>();
+  for (const z of zones) {
+    // stop before the last label: a top-level domain is never a zone of the account
+    for (let i = z.indexOf('.'); i !== -1 && z.indexOf('.', i + 1) !== -1; i = z.indexOf('.', i + 1)) ancestors.add(z.slice(i + 1));
+  }
+  const wanted = [...ancestors].filter((a) => !managed.has(a)).sort(cmp);
+  const [above, below] = await Promise.all([
+    wanted.length ? api.resolveZones(wanted).then((r) => r.found) : Promise.resolve([] as ZoneRef[]),
+    Promise.all(zones.map((z) => api.listZonesBelow(z))).then((lists) => lists.flat()),
+  ]);
+  const refs = new Map<string, ZoneRef>();
+  for (const r of [...above, ...below]) if (!managed.has(r.name)) refs.set(r.name, r);
+  return readSettings(api, [...refs.values()], tick);
+}
 
 async function readSettings(
   api: AccountApi,

@@ -147,6 +147,10 @@ export class MemoryApi implements AccountApi {
     return this.call('listAllZones', '*', () => this.zoneRefs());
   }
 
+  listZonesBelow(zone: string): Promise<ZoneRef[]> {
+    return this.call('listZonesBelow', zone, () => this.zoneRefs().filter((z) => z.name.endsWith(`.${zone}`)));
+  }
+
   getZoneNameservers(zoneId: string): Promise<ZoneNameservers> {
     return this.call('getZoneNameservers', this.zoneName(zoneId), () => ({ ...this.zone(zoneId).ns }));
   }

@@ -182,3 +182,29 @@ function addressRecords(name: string): FakeRecord[] {
     { name, type: 'AAAA', data: NS_V6 },
   ];
 }
+
+/**
+ * Runs the CLI in a world with a stdout that says whether it is a terminal, and the world's
+ * environment changed: a key set to undefined is removed (as it would be from process.env).
+ */
+export async function cliWithIO(
+  world: World,
+  argv: string[],
+  opts: { tty?: boolean; env?: Record<string, string | undefined> } = {},
+): Promise<RunResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const env: Record<string, string> = { ...world.env };
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  const io: CliIO = {
+    stdout: { write: (s: string) => out.push(s), ...(opts.tty ? { isTTY: true } : {}) },
+    stderr: { write: (s: string) => err.push(s) },
+    env,
+    cwd: world.dir,
+  };
+  const code = await run(argv, io);
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}

@@ -47,6 +47,10 @@ test('prune that leaves a set with 2 names does not read the whole account', asy
   const doc = JSON.parse(plan.stdout) as { safe: boolean; steps: { id: string }[] };
   expect(doc.safe).toBe(true);
   expect(doc.steps.map((s) => s.id)).toEqual(['delete_nameserver:ns3.example.com']);
-  // 1 custom_ns list + 1 zone lookup by name + 1 settings read: no listing of every zone
-  expect(w.emu.requests().filter((r) => r.path.includes('dns_settings'))).toHaveLength(1);
+  // no listing of every zone: only filtered zone lookups (example.org by name, and the zones below
+  // it for the subdomain rule), and settings reads for example.org and shop.example.org below it
+  const zoneLists = w.emu.requests().filter((r) => r.path.startsWith('/zones?'));
+  expect(zoneLists.length).toBeGreaterThan(0);
+  expect(zoneLists.every((r) => /[?&]name=/.test(r.path))).toBe(true);
+  expect(w.emu.requests().filter((r) => r.path.includes('dns_settings'))).toHaveLength(2);
 });

@@ -11,13 +11,15 @@ afterEach(async () => {
 });
 
 describe('readLiveState on the emulator', () => {
-  test('one managed zone: custom_ns list, one filtered zone lookup, one settings read — nothing else', async () => {
+  test('one managed zone: custom_ns list, one filtered lookup, its settings, and the zones below it found by name', async () => {
     w = await startWorld();
     addNs(w.emu, 'ns2.example.com', 1);
     addNs(w.emu, 'ns1.example.com', 1);
     setZone(w.emu, 'example.org', { type: 'custom.account', ns_set: 1 });
     const live = await readLiveState(desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com'] }, zones: { 'example.org': 1 } }), w.api);
-    expect(countKinds(w.emu)).toEqual({ custom_ns: 1, zones_by_name: 1, zones_page: 0, zone_settings: 1, default: 0, other: 0 });
+    // the zone by name, plus one `ends_with:.example.org` lookup for the subdomain rule; the demo
+    // account has shop.example.org below it, whose setting is read too ("org" is never a zone)
+    expect(countKinds(w.emu)).toEqual({ custom_ns: 1, zones_by_name: 2, zones_page: 0, zone_settings: 2, default: 0, other: 0 });
     expect(live).toEqual({
       accountId: w.emu.state.accountId,
       nameservers: [
@@ -26,11 +28,17 @@ describe('readLiveState on the emulator', () => {
       ],
       zones: [{ name: 'example.org', id: zoneId(w.emu, 'example.org'), nameservers: { type: 'custom.account', set: 1 } }],
       missingZones: [],
+      otherZones: [{ name: 'shop.example.org', id: zoneId(w.emu, 'shop.example.org'), nameservers: { type: 'cloudflare.standard' } }],
     });
-    // no listing happened, so nothing about other zones is claimed
+    // no listing happened, so no claim about the account's other zone names
     expect(live).not.toHaveProperty('accountZoneNames');
-    expect(live).not.toHaveProperty('otherZones');
     expect(live).not.toHaveProperty('accountDefault');
+  });
+
+  test('one zone on standard: no lookup of zones above or below it (the subdomain rule only binds custom sets)', async () => {
+    w = await startWorld();
+    await readLiveState(desired({ zones: { 'example.org': 'standard' } }), w.api);
+    expect(countKinds(w.emu)).toEqual({ custom_ns: 1, zones_by_name: 1, zones_page: 0, zone_settings: 1, default: 0, other: 0 });
   });
 
   test('related zones found in the listing are read without a second lookup (ids come with the listing)', async () => {
