@@ -46,6 +46,8 @@ export interface EmulatorOptions {
   /** Rate-limit window: at most `requests` per `seconds` (sliding), then 429. */
   rate?: { requests: number; seconds: number };
   behaviour?: Partial<EmulatorBehaviour>;
+  /** Called once per request when its fate is known (answered, reset, dropped); not for hangs. */
+  onLog?: (e: LogEntry) => void;
 }
 
 export interface Emulator {
@@ -92,20 +94,34 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (options.latencyMs > 0) await sleep(options.latencyMs);
     if (fault?.action === 'hang') return;
-    if (fault?.action === 'reset') return void req.socket.destroy();
+    if (fault?.action === 'reset') {
+      o.onLog?.(entry);
+      return void req.socket.destroy();
+    }
     if (fault && (fault.action ?? 'respond') === 'respond' && fault.status !== undefined) {
       const h = fault.status === 429 ? { ...rateHeaders(fault.retryAfter ?? 1, 0), 'retry-after': String(fault.retryAfter ?? 1) } : {};
-      return send(res, entry, faultResponse(fault), h);
+      send(res, entry, faultResponse(fault), h);
+      return void o.onLog?.(entry);
     }
 
     const limited = rateCheck();
-    if (limited) return send(res, entry, failure(429, 971, 'Please wait and consider throttling your request speed'), limited);
+    if (limited) {
+      send(res, entry, failure(429, 971, 'Please wait and consider throttling your request speed'), limited);
+      return void o.onLog?.(entry);
+    }
 
     const out = answer(req, method, rawUrl, rel, text);
     const headers = options.rate ? rateHeaders(windowReset(), Math.max(0, options.rate.requests - accepted.length)) : {};
-    if (fault?.action === 'commit_then_drop') return void req.socket.destroy();
-    if (fault?.action === 'commit_then_fail') return send(res, entry, faultResponse({ ...fault, status: fault.status ?? 500 }), headers);
+    if (fault?.action === 'commit_then_drop') {
+      o.onLog?.(entry);
+      return void req.socket.destroy();
+    }
+    if (fault?.action === 'commit_then_fail') {
+      send(res, entry, faultResponse({ ...fault, status: fault.status ?? 500 }), headers);
+      return void o.onLog?.(entry);
+    }
     send(res, entry, out, headers);
+    o.onLog?.(entry);
   }
 
   function answer(req: IncomingMessage, method: string, rawUrl: string, rel: string, text: string): EmuResponse {

@@ -39,3 +39,44 @@ test.each([
 ])('bad flags are clear errors: %j', async (argv, msg) => {
   await expect(harness(argv).run()).rejects.toThrow(msg);
 });
+
+test('--fault, --not-entitled and --log from the command line', async () => {
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'acns-emu-cli-'));
+  const log = join(dir, 'requests.jsonl');
+  const h = harness(['emulator', '--port', '0', '--fault', 'GET /zones$ 503 2', '--fault', '* /nowhere reset', '--log', log]);
+  const done = h.run();
+  while (!h.out().includes('Press Ctrl-C')) await new Promise((r) => setTimeout(r, 10));
+  const url = /listening on (\S+)/.exec(h.out())?.[1] as string;
+  expect(h.out()).toContain('2 faults');
+  const get = async (p: string) => (await request(`${url}${p}`, { headers: { authorization: 'Bearer demo-token' } })).statusCode;
+  expect(await get('/zones')).toBe(503);
+  expect(await get('/zones')).toBe(503);
+  expect(await get('/zones')).toBe(200); // only twice
+  h.ac.abort();
+  expect(await done).toBe(0);
+  const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { method: string; path: string; status: number; fault?: string });
+  expect(lines.map((l) => `${l.method} ${l.path} ${l.status}`)).toEqual(['GET /zones 503', 'GET /zones 503', 'GET /zones 200']);
+  expect(lines[0]!.fault).toBe('respond');
+  rmSync(dir, { recursive: true, force: true });
+
+  const ne = harness(['emulator', '--port', '0', '--not-entitled']);
+  const neDone = ne.run();
+  while (!ne.out().includes('Press Ctrl-C')) await new Promise((r) => setTimeout(r, 10));
+  const neUrl = /listening on (\S+)/.exec(ne.out())?.[1] as string;
+  const r = await request(`${neUrl}/accounts/${DEMO_ACCOUNT_ID}/custom_ns`, { headers: { authorization: 'Bearer demo-token' } });
+  expect(((await r.body.json()) as { errors: { code: number }[] }).errors[0]!.code).toBe(1002);
+  ne.ac.abort();
+  expect(await neDone).toBe(0);
+});
+
+test.each([
+  ['GET /zones', /expected 3 or 4 words/],
+  ['GET ( 500', /not a regular expression/],
+  ['GET /zones teapot', /not a status, reset, hang/],
+  ['GET /zones 500 0', /not a count/],
+])('a bad --fault is a clear error: %s', async (spec, msg) => {
+  await expect(harness(['emulator', '--port', '0', '--fault', spec]).run()).rejects.toThrow(msg);
+});
