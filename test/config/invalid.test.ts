@@ -2,6 +2,10 @@
  * The invalid corpus: each file breaks one rule; the loader must report it at the exact line
  * (and column) with the words that tell the user what is wrong and how to fix it.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../src/cli/program.js';
 import { loadDesiredStateFromString } from '../../src/config/load.js';
 import type { Diagnostic } from '../../src/config/types.js';
 
@@ -102,6 +106,30 @@ describe('invalid desired-state files', () => {
     expect(hit.file).toBe('bad.yaml');
     for (const w of c.words) expect(hit.message).toContain(w);
     expect(hit.message).toContain(' — '); // what is wrong — how to fix it
+  });
+
+  test.each(cases.filter((c) => !c.requireAccountId).map((c) => [c.name, c] as const))('as a real file through `acns validate`: %s', async (_name, c) => {
+    const dir = mkdtempSync(join(tmpdir(), 'acns-invalid-'));
+    try {
+      writeFileSync(join(dir, 'bad.yaml'), c.yaml);
+      let out = '';
+      let err = '';
+      const code = await run(['validate', '-c', 'bad.yaml'], {
+        stdout: { write: (x: string) => (out += x) },
+        stderr: { write: (x: string) => (err += x) },
+        env: c.env ?? {},
+        cwd: dir,
+      });
+      expect(code).toBe(1);
+      expect(out).toBe('');
+      const line = err.split('\n').find((l) => l.startsWith(`bad.yaml:${c.line}:${c.col === undefined ? '' : `${c.col}:`}`));
+      if (!line) throw new Error(`no line for ${c.line}:${c.col ?? '*'} in:\n${err}`);
+      for (const w of c.words) expect(line).toContain(w);
+      expect(err).toMatch(/\d+ problems? found in bad\.yaml\.\n$/);
+      expect(err).not.toMatch(/\n\s+at /); // no stack trace
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('all problems are reported at once, sorted by position', () => {
