@@ -4,7 +4,8 @@
  * running one finish, prints the summary with what was not attempted, and exits 130.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BASE_CONFIG, startWorld, type World } from './harness.js';
 
@@ -53,6 +54,18 @@ test('SIGINT during apply: exit 130, summary printed with "not attempted", no st
   expect(w.emu.state.accountDefault).toBe('cloudflare.standard');
   expect(w.emu.state.customNs.length).toBeGreaterThanOrEqual(1);
   expect(w.emu.state.customNs.length).toBeLessThan(4);
+  // nothing half-done without saying so: every step that sent a request ended with an outcome line
+  // (the one running at the interrupt finished), and the journal closes with apply_end exit 130
+  const journal = readFileSync(join(w.dir, '.acns/journal.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; step: string | null; outcome?: string; event?: string; exit_code?: number });
+  const requested = new Set(journal.filter((l) => l.type === 'request' && l.step).map((l) => l.step as string));
+  const finished = new Map(journal.filter((l) => l.type === 'step').map((l) => [l.step as string, l.outcome]));
+  expect(requested.size).toBeGreaterThan(0);
+  for (const id of requested) expect(['done', 'failed']).toContain(finished.get(id));
+  expect([...finished.values()]).toContain('not_attempted');
+  expect(journal.at(-1)).toMatchObject({ type: 'event', event: 'apply_end', exit_code: 130 });
 });
 
 test('SIGINT during a read-only command (plan): exits 130 at once, says nothing was changed', async () => {
