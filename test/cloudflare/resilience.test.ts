@@ -60,6 +60,12 @@ test('a 429 storm: the run succeeds and, after the first 429s, only one probe is
   for (let i = 8; i <= 12; i++) expect((log[i] as LogEntry).time).toBeGreaterThanOrEqual((log[i - 1] as LogEntry).answeredAt as number);
   expect(log.slice(0, 12).every((e) => e.status === 429)).toBe(true);
   expect(log.slice(12).every((e) => e.status === 200)).toBe(true);
+  // Every pause honoured retry-after: after each 429 of the probes, nothing was sent for 50 ms.
+  // (The storm's 5 pauses — the first 8 in flight share one — so the storm took at least 5 × 50 ms.)
+  for (let i = 8; i <= 12; i++) {
+    expect((log[i] as LogEntry).time - ((log[i - 1] as LogEntry).answeredAt as number)).toBeGreaterThanOrEqual(45);
+  }
+  expect((log[12] as LogEntry).time - (log[0] as LogEntry).time).toBeGreaterThanOrEqual(5 * 45);
   await client.close();
 });
 
