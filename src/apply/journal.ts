@@ -21,6 +21,8 @@ export interface JournalRequest {
 export interface Journal {
   readonly path: string;
   request(e: JournalRequest): void;
+  /** A write is about to be sent: logged first, so a crash mid-request still leaves its trace. */
+  sending(e: { method: string; path: string; attempt: number }): void;
   step(r: StepResult): void;
   event(name: string, data?: Record<string, unknown>): void;
   close(): void;
@@ -73,6 +75,9 @@ export function openJournal(path: string): Journal {
         ...(e.rayId ? { ray_id: e.rayId } : {}),
         duration_ms: Math.round(e.durationMs),
       });
+    },
+    sending(e) {
+      write({ type: 'sending', step: currentStepId() ?? null, method: e.method, path: stripQuerySecrets(e.path), attempt: e.attempt });
     },
     step(r) {
       write({

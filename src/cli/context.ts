@@ -41,6 +41,7 @@ export interface ConnectOptions {
   accountId: string;
   cloudflare: DesiredState['cloudflare'];
   onRequest?: (e: RequestEvent) => void;
+  onRequestStart?: (e: { method: string; path: string; attempt: number }) => void;
   quiet?: boolean;
 }
 
@@ -54,6 +55,7 @@ export function connect(io: CliIO, o: ConnectOptions): Connection {
     windowSeconds: o.cloudflare.windowSeconds,
     concurrency: o.cloudflare.concurrency,
     onRequest: o.onRequest,
+    ...(o.onRequestStart ? { onRequestStart: o.onRequestStart } : {}),
     onProgress: (e) => {
       if (e.kind === 'waiting') {
         const why =

@@ -30,6 +30,7 @@ export interface PlanningOptions {
   zoneFilter?: string[];
   readDefault?: boolean;
   onRequest?: Parameters<typeof connect>[1]['onRequest'];
+  onRequestStart?: Parameters<typeof connect>[1]['onRequestStart'];
 }
 
 /** Loads, reads and plans. The caller owns `conn` and must close it. */
@@ -37,7 +38,12 @@ export async function loadAndPlan(file: string, io: CliIO, opts: PlanningOptions
   const desired = await loadConfig(file, io, { requireAccountId: true });
   const accountId = accountIdOf(desired);
   checkZoneFilter(opts.zoneFilter ?? [], desired);
-  const conn = connect(io, { accountId, cloudflare: desired.cloudflare, onRequest: opts.onRequest });
+  const conn = connect(io, {
+    accountId,
+    cloudflare: desired.cloudflare,
+    onRequest: opts.onRequest,
+    ...(opts.onRequestStart ? { onRequestStart: opts.onRequestStart } : {}),
+  });
   try {
     let live = await readLiveState(desired, conn.api, {
       readDefault: opts.readDefault,

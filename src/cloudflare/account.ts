@@ -9,7 +9,7 @@ import type { LiveNameserver } from '../state/types.js';
 import type { AccountApi, ResolvedZones, ZoneRef } from './api.js';
 import { createAssignmentAdapter } from './assignment.js';
 import type { ProgressEvent } from './budget.js';
-import { CloudflareClient, type ClientStats, type RequestEvent } from './client.js';
+import { CloudflareClient, type ClientOptions, type ClientStats, type RequestEvent } from './client.js';
 import { baseUrlFromEnv, credentialsFromEnv } from './credentials.js';
 import * as ep from './endpoints.js';
 import { CloudflareError, OutcomeUnknownError } from './errors.js';
@@ -35,6 +35,7 @@ export interface FromEnvOptions {
   concurrency?: number;
   timeoutMs?: number;
   onRequest?: (e: RequestEvent) => void;
+  onRequestStart?: ClientOptions['onRequestStart'];
   onProgress?: (e: ProgressEvent) => void;
   dispatcher?: Dispatcher;
 }
@@ -60,6 +61,7 @@ export function accountApiFromEnv(env: Record<string, string | undefined>, o: Fr
     concurrency: o.concurrency,
     timeoutMs: o.timeoutMs,
     onRequest: o.onRequest,
+    ...(o.onRequestStart ? { onRequestStart: o.onRequestStart } : {}),
     onProgress: o.onProgress,
   });
   return createAccountApi({ client, accountId: o.accountId, endpoints: o.endpoints });

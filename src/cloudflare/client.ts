@@ -61,6 +61,8 @@ export interface ClientOptions {
   backoffBaseMs?: number; // default 500
   backoffCapMs?: number; // default 30 000
   onRequest?: (e: RequestEvent) => void;
+  /** Called just before a write (POST/PUT/PATCH/DELETE) is sent, so an audit trail survives a crash mid-request. */
+  onRequestStart?: (e: { method: HttpMethod; path: string; attempt: number }) => void;
   onProgress?: (e: ProgressEvent) => void;
 }
 
@@ -78,6 +80,7 @@ export class CloudflareClient {
   private readonly limit: LimitFunction;
   private readonly opts: Required<Pick<ClientOptions, 'timeoutMs' | 'maxRetries' | 'maxRateLimitRetries' | 'backoffBaseMs' | 'backoffCapMs'>>;
   private readonly onRequest?: (e: RequestEvent) => void;
+  private readonly onRequestStart?: ClientOptions['onRequestStart'];
   private readonly onProgress?: (e: ProgressEvent) => void;
   private readonly counters: ClientStats = { requests: 0, rateLimited: 0, retries: 0 };
   private queued = 0;
@@ -102,6 +105,7 @@ export class CloudflareClient {
       backoffCapMs: o.backoffCapMs ?? 30_000,
     };
     this.onRequest = o.onRequest;
+    this.onRequestStart = o.onRequestStart;
     this.onProgress = o.onProgress;
   }
 
@@ -136,6 +140,7 @@ export class CloudflareClient {
       this.counters.requests++;
       if (attempt > 1) this.counters.retries++;
       const t0 = Date.now();
+      if (method !== 'GET') this.onRequestStart?.({ method, path, attempt });
       let outcome: Outcome;
       try {
         outcome = await this.attempt(method, path, body);

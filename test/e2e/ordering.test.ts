@@ -49,7 +49,7 @@ account_default: custom.account
     .trimEnd()
     .split('\n')
     .map((l) => JSON.parse(l) as { method?: string; step?: string });
-  const reqs = journal.filter((l) => l.method && l.method !== 'GET').map((l) => `${l.method} ${l.step}`);
+  const reqs = journal.filter((l) => l.type === 'request' && l.method && l.method !== 'GET').map((l) => `${l.method} ${l.step}`);
   const at = (s: string) => {
     const i = reqs.indexOf(s);
     expect(i).toBeGreaterThanOrEqual(0);

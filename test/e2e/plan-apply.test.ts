@@ -112,7 +112,7 @@ test('the journal: default .acns/journal.jsonl and --journal FILE, request lines
   const text = readFileSync(custom, 'utf8');
   expect(text).not.toContain(TOKEN);
   const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l));
-  const posts = lines.filter((l) => l.method === 'POST');
+  const posts = lines.filter((l) => l.method === 'POST' && l.type === 'request');
   expect(posts).toHaveLength(4);
   for (const p of posts) {
     expect(p.step).toMatch(/^create_nameserver:/);
@@ -186,4 +186,21 @@ test('the journal brackets every apply, even a refused or empty one, with apply_
   const ends = events.filter((e) => e.event === 'apply_end').length;
   expect([starts, ends]).toEqual([3, 3]);
   expect(events.at(-1)).toMatchObject({ event: 'apply_end', exit_code: 0 });
+});
+
+test('the journal logs each write before it is sent (a crash mid-request still leaves its trace), then its result', async () => {
+  expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
+  const lines = readFileSync(join(w.dir, '.acns/journal.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; step: string | null; method?: string; path?: string; status?: number });
+  const writes = lines.filter((l) => l.type === 'request' && l.method !== 'GET');
+  expect(writes.length).toBe(9); // 4 names created, 4 zones switched, the default: what BASE_CONFIG asks for
+  for (const req of writes) {
+    const at = lines.indexOf(req);
+    const sent = lines.slice(0, at).filter((l) => l.type === 'sending' && l.method === req.method && l.path === req.path && l.step === req.step);
+    expect(sent).toHaveLength(1);
+  }
+  // reads are not announced: only writes change the account
+  expect(lines.filter((l) => l.type === 'sending' && l.method === 'GET')).toEqual([]);
 });

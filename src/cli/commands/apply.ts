@@ -66,6 +66,7 @@ async function runApply(planfile: string | undefined, flags: ApplyFlags, io: Cli
 
 async function applyRun(planfile: string | undefined, flags: ApplyFlags, io: CliIO, journal: Journal, glueWaitMs: number): Promise<number> {
   const onRequest = (e: { method: string; path: string; status: number; rayId?: string; durationMs: number }) => journal.request(e);
+  const onRequestStart = (e: { method: string; path: string; attempt: number }) => journal.sending(e);
   let conn: Connection | undefined;
   try {
     let plan: Plan;
@@ -76,14 +77,14 @@ async function applyRun(planfile: string | undefined, flags: ApplyFlags, io: Cli
       plan = saved.plan;
       refuseOtherAccount(plan, planfile, io.env.CLOUDFLARE_ACCOUNT_ID);
       settings = settingsForSavedPlan(plan, io.env);
-      conn = connect(io, { accountId: plan.accountId, cloudflare: settings.cloudflare, onRequest });
+      conn = connect(io, { accountId: plan.accountId, cloudflare: settings.cloudflare, onRequest, onRequestStart });
       refuseUnsafe(plan, flags);
       const staleness = await checkStaleness(plan, conn.api);
       if (staleness.stale.length) throw new StalePlanError(staleness.stale);
       alreadyDone = staleness.alreadyDone;
       journal.event('plan', { account_id: plan.accountId, config_digest: plan.configDigest, steps: plan.steps.length, already_done: alreadyDone.length });
     } else {
-      const planned = await loadAndPlan(flags.config, io, { onRequest });
+      const planned = await loadAndPlan(flags.config, io, { onRequest, onRequestStart });
       conn = planned.conn;
       plan = planned.plan;
       settings = planSettings(planned.desired);
