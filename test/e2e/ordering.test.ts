@@ -48,7 +48,7 @@ account_default: custom.account
   const journal = readFileSync(join(w.dir, '.acns/journal.jsonl'), 'utf8')
     .trimEnd()
     .split('\n')
-    .map((l) => JSON.parse(l) as { method?: string; step?: string });
+    .map((l) => JSON.parse(l) as { type?: string; method?: string; step?: string });
   const reqs = journal.filter((l) => l.type === 'request' && l.method && l.method !== 'GET').map((l) => `${l.method} ${l.step}`);
   const at = (s: string) => {
     const i = reqs.indexOf(s);
