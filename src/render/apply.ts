@@ -68,10 +68,16 @@ export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions
   for (const r of glueWarnings) lines.push(glueWarning(r, c));
   const glueFailed = by('failed').filter((r) => r.kind === 'glue_check');
   for (const r of glueFailed) {
+    const verdict = (r.glue as { verdict?: string } | undefined)?.verdict;
     lines.push(
-      `The glue check for ${r.target} did not pass: register the records shown in the glue report above ` +
-        `(at the registrar of the names' domain, or through Cloudflare Support when it uses Cloudflare Registrar), ` +
-        `wait until the parent zone serves them, then re-run apply. The nameservers already created stay.`,
+      verdict === 'could_not_verify'
+        ? `The glue check for ${r.target} could not verify anything: no parent server answered (see the glue report above). ` +
+            `Make sure this machine can reach the parent zone's servers on port 53, or set dns.parent_servers ` +
+            `(ACNS_DNS_PARENT_SERVERS) to servers it can reach, or — if you have checked the glue yourself — set ` +
+            `policy.glue_check: warn; then re-run apply. The nameservers already created stay.`
+        : `The glue check for ${r.target} did not pass: register the records shown in the glue report above ` +
+            `(at the registrar of the names' domain, or through Cloudflare Support when it uses Cloudflare Registrar), ` +
+            `wait until the parent zone serves them, then re-run apply. The nameservers already created stay.`,
     );
   }
   if (result.stoppedBy === 'account_wide') lines.push('Fix the account-wide failure above (credentials, entitlement, network or rate limit) first.');

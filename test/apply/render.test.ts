@@ -103,6 +103,15 @@ describe('renderApplySummary', () => {
     );
   });
 
+  test('glue could not be verified (no parent server answered): says how to reach DNS, not to register records', async () => {
+    const res = await executePlan(seedPlan(), seedAccount(new MemoryApi()), { checkGlue: async () => ({ blocking: true, verdict: 'could_not_verify' }) });
+    const out = renderApplySummary(res);
+    expect(out).toContain('The glue check for set 1 could not verify anything: no parent server answered');
+    expect(out).toContain('dns.parent_servers');
+    expect(out).toContain('policy.glue_check: warn');
+    expect(out).not.toContain('register the records');
+  });
+
   test('account-wide stop lists what was not attempted', async () => {
     const api = seedAccount(new MemoryApi()).fail('createNameserver', 'ns1.example.com', () => accountWideError());
     const res = await executePlan(seedPlan(), api, { concurrency: 1, checkGlue: ok });
