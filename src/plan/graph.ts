@@ -38,10 +38,16 @@ export function addEdges(facts: PlanFacts): void {
   const usableAtEnd = [...facts.finalSets].filter(([, names]) => names.length >= 2).map(([set]) => set);
 
   const chained = capacityChains(facts);
-  for (const [set, deletes] of facts.deletes) {
+  const movingAway = new Set([...facts.creates.values()].flat().map((c) => c.target));
+  for (const [set, allDeletes] of facts.deletes) {
     const live = facts.liveSets.get(set) ?? [];
-    const keepers = live.length - deletes.length;
+    const keepers = live.length - allDeletes.length;
     if (keepers >= 2) continue; // the set keeps ≥2 names throughout: deletions are free
+    // The first removals that still leave 2 names are free too — names moving to another set first,
+    // as their re-creation elsewhere may be what lets zones leave this set. Only the last ones wait.
+    const ordered = [...allDeletes].sort((a, b) => Number(movingAway.has(b.target)) - Number(movingAway.has(a.target)) || byTarget(a, b));
+    const free = chained.has(set) ? 0 : Math.max(0, live.length - 2);
+    const deletes = ordered.slice(free);
     const deps: string[] = (facts.zonesLeaving.get(set) ?? []).map((s) => s.id);
     const zonesUse = (facts.zonesStaying.get(set)?.length ?? 0) > 0 || (facts.zonesJoining.get(set)?.length ?? 0) > 0;
     const defaultUses = live.length >= 2 && (defBefore === 'custom.account' || finalDefaultCustom);

@@ -20,6 +20,7 @@ export function findGuards(input: GuardInput): Guard[] {
   return [
     ...zoneNotFound(input),
     ...setsTooSmall(input),
+    ...setsTooLarge(input),
     ...setsInUse(input),
     ...massChange(input),
     ...hierarchy(input),
@@ -109,6 +110,29 @@ function setsTooSmall({ facts, steps, cycle }: GuardInput): Guard[] {
   return out;
 }
 
+/** Cloudflare holds at most 5 names per set; with prune off, live names the file does not list stay. */
+function setsTooLarge({ facts }: GuardInput): Guard[] {
+  const out: Guard[] = [];
+  const kept = new Map<number, string[]>();
+  for (const n of facts.unmanagedNames) (kept.get(n.set) ?? kept.set(n.set, []).get(n.set)!).push(n.name);
+  for (const [set, names] of [...facts.finalSets].sort((a, b) => a[0] - b[0])) {
+    if (names.length <= 5) continue;
+    const extra = (kept.get(set) ?? []).sort();
+    const decl = facts.desired.sets.find((s) => s.set === set);
+    out.push({
+      id: `set_too_large:${set}`,
+      kind: 'set_too_large',
+      message:
+        `set ${set} would hold ${names.length} names, more than the 5 Cloudflare allows: ${facts.desired.file} lists ${names.length - extra.length}, ` +
+        `and policy.prune is off, so the live names it does not list stay (${extra.join(', ')}) — ` +
+        `list at most 5 names in total, or turn prune on so the unlisted ones are deleted`,
+      steps: (facts.creates.get(set) ?? []).map((c) => c.id),
+      ...(decl ? { source: formatPos(decl.pos) } : {}),
+    });
+  }
+  return out;
+}
+
 function setsInUse({ facts, steps }: GuardInput): Guard[] {
   const after = namesAfterPlan(facts, steps);
   const deletesBySet = new Map<number, Step[]>();
@@ -173,22 +197,39 @@ function massChange({ facts, steps }: GuardInput): Guard[] {
 
 function hierarchy({ facts, zoneFilter }: GuardInput): Guard[] {
   const others = facts.live.otherZones ?? [];
-  if (others.length === 0) return [];
+  // `advanced` in the file means "left as it is": such a zone keeps whatever set it has live, which
+  // the loader cannot see — so it is checked here like a zone outside the file.
+  const liveOf = new Map(facts.live.zones.map((z) => [z.name, z.nameservers]));
+  const advancedOnSet = facts.desired.zones.some((z) => z.target.type === 'advanced' && liveOf.get(z.name)?.type === 'custom.account');
+  if (others.length === 0 && !advancedOnSet) return [];
   const managed = new Map<string, string>(); // file zone → its file:line
+  const asLive = new Set<string>(); // file zones whose set comes from the account (advanced: left as is)
   const zones: { name: string; set: number | null }[] = [];
   for (const z of facts.desired.zones) {
     if (zoneFilter && !zoneFilter.has(z.name)) continue;
     managed.set(z.name, formatPos(z.pos));
-    zones.push({ name: z.name, set: z.target.type === 'custom' ? z.target.set : null });
+    if (z.target.type === 'advanced') {
+      const l = liveOf.get(z.name);
+      asLive.add(z.name);
+      zones.push({ name: z.name, set: l?.type === 'custom.account' ? (l.set ?? null) : null });
+    } else {
+      zones.push({ name: z.name, set: z.target.type === 'custom' ? z.target.set : null });
+    }
   }
   for (const z of others) {
     if (!managed.has(z.name)) zones.push({ name: z.name, set: z.nameservers.type === 'custom.account' ? (z.nameservers.set ?? null) : null });
   }
   return findHierarchyConflicts(zones)
-    .filter(({ child, ancestor }) => !managed.has(child) || !managed.has(ancestor)) // pairs inside the file: config/ reports them
+    // pairs inside the file are the loader's, unless one side keeps its live set (advanced)
+    .filter(({ child, ancestor }) => !managed.has(child) || !managed.has(ancestor) || asLive.has(child) || asLive.has(ancestor))
     .map(({ child, ancestor, set }) => {
-      const where = (z: string): string => (managed.has(z) ? `set ${set} in ${managed.get(z)}` : `set ${set} live, not in ${facts.desired.file}`);
-      const fix = managed.has(child) ? child : ancestor;
+      const where = (z: string): string =>
+        asLive.has(z)
+          ? `set ${set} live, left as it is by \`advanced\` in ${managed.get(z)}`
+          : managed.has(z)
+            ? `set ${set} in ${managed.get(z)}`
+            : `set ${set} live, not in ${facts.desired.file}`;
+      const fix = managed.has(child) && !asLive.has(child) ? child : managed.has(ancestor) && !asLive.has(ancestor) ? ancestor : child;
       return {
         id: `hierarchy:${child}:${ancestor}`,
         kind: 'hierarchy' as const,

@@ -1,7 +1,8 @@
 /**
- * Sets a plan leaves with fewer than 2 names by deleting some. Before such a plan can be called
- * safe, every zone of the account that might use those sets must be known (state/set-users.ts),
- * not only the zones the file manages.
+ * Sets whose deletions alone would leave fewer than 2 names — at the end, or for a moment when the
+ * replacement names are not created first. Before such a plan can be called safe, every zone of
+ * the account that might use those sets must be known (state/set-users.ts), not only the zones the
+ * file manages: only then does the planner order the removals after the additions, or guard them.
  */
 import type { LiveNameserver } from '../state/types.js';
 import { valueSet } from './describe.js';
@@ -19,9 +20,6 @@ export function setsShrunkBelowTwo(plan: Pick<Plan, 'steps'>, live: LiveNameserv
       touched.add(set);
     }
   }
-  for (const s of plan.steps) {
-    const set = valueSet(s.after);
-    if (s.kind === 'create_nameserver' && set !== undefined) get(set).add(s.target);
-  }
+  // additions are not counted: an order that runs every removal first must be safe too
   return [...touched].filter((set) => get(set).size < 2).sort((a, b) => a - b);
 }

@@ -41,6 +41,7 @@ export type GuardKind =
   | 'set_in_use' // deleting a name whose set is still used by a zone the run knows
   | 'zone_not_found' // a zone in the file that the account does not have
   | 'set_too_small' // a set used by a zone would have fewer than 2 names
+  | 'set_too_large' // a set would hold more than 5 names (live names kept by prune off, plus the file's)
   | 'hierarchy' // subdomain / reverse-zone rule broken against live zones
   | 'delegation' // a zone goes back to standard while its parent still delegates to the custom names
   | 'ordering'; // no order of the steps keeps every rule at every moment (e.g. two zones swapping sets)
