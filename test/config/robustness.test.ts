@@ -8,21 +8,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadDesiredState, loadDesiredStateFromString } from '../../src/config/load.js';
 import type { LoadResult } from '../../src/config/types.js';
+import { mulberry32 as prng } from '../support/prng.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EXAMPLES = ['minimal', 'two-sets', 'account-default'].map((n) => readFileSync(join(ROOT, 'examples', `${n}.yaml`), 'utf8'));
-
-/** mulberry32: a tiny seeded PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SCALARS = ['1', '0', '6', '-1', 'standard', 'advanced', 'custom.account', 'true', '"yes"', '~', '', '[]', '{}', 'localhost', '1.2.3.4', 'Ns1.EXAMPLE.com.', 'bücher.example', '&a x', '*a', '*nope', "'", '"', '[', '{', '? x', '!!binary aGk=', '0x1F', '1e9', '12345678901234567890123456789012', 'ns_1.example.net', '<<: {}', ':'];
 

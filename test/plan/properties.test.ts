@@ -11,6 +11,7 @@ import type { DesiredState } from '../../src/config/types.js';
 import type { LiveState, ZoneNameservers } from '../../src/state/types.js';
 import type { Plan, Step } from '../../src/plan/types.js';
 import { desired, live, zoneNs, type DesiredSpec, type LiveSpec, type LiveZoneSpec, type ZoneSpec } from './fixtures.js';
+import { mulberry32 } from '../support/prng.js';
 
 // ACNS_PROPERTY_SEED / ACNS_PROPERTY_CASES explore further (locally); CI runs the fixed seed.
 const SEED = Number(process.env.ACNS_PROPERTY_SEED ?? 0x5eed_ac75);
@@ -468,18 +469,6 @@ function report(i: number, c: Case, order: Step[], broken: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // seeded randomness
-
-/** mulberry32: a tiny, fast, deterministic 32-bit PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function int(rng: () => number, lo: number, hi: number): number {
   return lo + Math.floor(rng() * (hi - lo + 1));
