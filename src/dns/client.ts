@@ -164,6 +164,34 @@ function matches(packet: DecodedPacket, id: number, question: { name: string; ty
   return q !== undefined && normName(q.name) === question.name && q.type === question.type;
 }
 
+/**
+ * Settles one exchange exactly once — answer, error, timeout or abort, whichever comes first — and
+ * always releases the socket, the timer and the abort listener.
+ */
+function settleOnce(
+  resolve: (p: DecodedPacket) => void,
+  reject: (e: Error) => void,
+  release: () => void,
+  timeoutMs: number,
+  label: string,
+  signal?: AbortSignal,
+): (err: Error | null, packet?: DecodedPacket) => void {
+  let done = false;
+  const finish = (err: Error | null, packet?: DecodedPacket): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    release();
+    if (err) reject(err);
+    else resolve(packet!);
+  };
+  const onAbort = (): void => finish(new Error('aborted'));
+  const timer = setTimeout(() => finish(new Error(`timeout after ${timeoutMs} ms${label}`)), timeoutMs);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return finish;
+}
+
 function exchangeUdp(
   server: ServerAddress,
   msg: Buffer,
@@ -174,19 +202,7 @@ function exchangeUdp(
 ): Promise<DecodedPacket> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket(net.isIPv6(server.host) ? 'udp6' : 'udp4');
-    let done = false;
-    const finish = (err: Error | null, packet?: DecodedPacket): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.close();
-      if (err) reject(err);
-      else resolve(packet!);
-    };
-    const onAbort = (): void => finish(new Error('aborted'));
-    const timer = setTimeout(() => finish(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = settleOnce(resolve, reject, () => socket.close(), timeoutMs, '', signal);
     socket.on('error', (err) => finish(err));
     socket.on('message', (buf, rinfo) => {
       if (canonIp(rinfo.address) !== server.host || rinfo.port !== server.port) return;
@@ -215,19 +231,7 @@ function exchangeTcp(
   return new Promise((resolve, reject) => {
     const socket = net.createConnection({ host: server.host, port: server.port });
     let buffered = Buffer.alloc(0);
-    let done = false;
-    const finish = (err: Error | null, packet?: DecodedPacket): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(packet!);
-    };
-    const onAbort = (): void => finish(new Error('aborted'));
-    const timer = setTimeout(() => finish(new Error(`timeout after ${timeoutMs} ms (tcp)`)), timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = settleOnce(resolve, reject, () => socket.destroy(), timeoutMs, ' (tcp)', signal);
     socket.on('error', (err) => finish(err));
     socket.on('close', () => finish(new Error('connection closed before a full answer (tcp)')));
     socket.on('connect', () => {
