@@ -4,6 +4,7 @@
  * fixed latency and rate window; the client is the one the CLI uses.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { ClientStats } from '../cloudflare/client.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executePlan } from '../apply/executor.js';
@@ -67,20 +68,7 @@ export async function runPlanScenario(o: ApiScenarioOptions): Promise<ScenarioRe
       ...wallCheck(o, wallMs, bound.boundMs),
       ...memoryCheck(o, peak),
     ];
-    return {
-      id: o.id,
-      title: o.title,
-      requests: stats.requests,
-      rateLimited: stats.rateLimited,
-      retries: stats.retries,
-      wallMs,
-      lowerBoundMs: bound.boundMs,
-      limitedBy: bound.limitedBy,
-      requestLimit: limit,
-      peakRssBytes: peak,
-      params: params(o),
-      checks,
-    };
+    return scenarioRow(o, { stats, wallMs, bound, limit, peak, checks });
   } finally {
     await api.close();
     await emu.close();
@@ -127,20 +115,7 @@ export async function runApplyScenario(o: ApiScenarioOptions): Promise<ScenarioR
         ...wallCheck(o, wallMs, bound.boundMs),
         ...memoryCheck(o, peak),
       ];
-      return {
-        id: o.id,
-        title: o.title,
-        requests: stats.requests,
-        rateLimited: stats.rateLimited,
-        retries: stats.retries,
-        wallMs,
-        lowerBoundMs: bound.boundMs,
-        limitedBy: bound.limitedBy,
-        requestLimit: limit,
-        peakRssBytes: peak,
-        params: { ...params(o), planRequests: before },
-        checks,
-      };
+      return scenarioRow(o, { stats, wallMs, bound, limit, peak, checks }, { planRequests: before });
     } finally {
       await api.close();
     }
@@ -197,5 +172,27 @@ function params(o: ApiScenarioOptions): Record<string, unknown> {
     budget: o.budget,
     serverRate: o.serverRate,
     ...(o.boundConcurrency ? { boundConcurrency: o.boundConcurrency } : {}),
+  };
+}
+
+/** The row of one API scenario: what the client counted, the time against its bound, the checks. */
+function scenarioRow(
+  o: ApiScenarioOptions,
+  m: { stats: ClientStats; wallMs: number; bound: ReturnType<typeof lowerBound>; limit: number; peak: number; checks: TargetCheck[] },
+  extraParams: Record<string, unknown> = {},
+): ScenarioResult {
+  return {
+    id: o.id,
+    title: o.title,
+    requests: m.stats.requests,
+    rateLimited: m.stats.rateLimited,
+    retries: m.stats.retries,
+    wallMs: m.wallMs,
+    lowerBoundMs: m.bound.boundMs,
+    limitedBy: m.bound.limitedBy,
+    requestLimit: m.limit,
+    peakRssBytes: m.peak,
+    params: { ...params(o), ...extraParams },
+    checks: m.checks,
   };
 }
