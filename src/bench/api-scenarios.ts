@@ -4,13 +4,12 @@
  * fixed latency and rate window; the client is the one the CLI uses.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { ClientStats } from '../cloudflare/client.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executePlan } from '../apply/executor.js';
 import { checkStaleness } from '../apply/stale.js';
 import { createAccountApi, type AccountApiHandle } from '../cloudflare/account.js';
-import { CloudflareClient } from '../cloudflare/client.js';
+import { CloudflareClient, type ClientStats } from '../cloudflare/client.js';
 import { loadDesiredStateFromString } from '../config/load.js';
 import type { DesiredState } from '../config/types.js';
 import { DEMO_ACCOUNT_ID, DEMO_TOKEN, type EmulatorState } from '../emulator/model.js';
