@@ -5,7 +5,7 @@
  * names gets a guard — disabling ACNS first would break resolution. Pure: the findings are read
  * by state/delegation.ts.
  */
-import type { Guard, Plan } from './types.js';
+import type { Plan } from './types.js';
 
 export interface DelegationFinding {
   zone: string;

@@ -79,31 +79,18 @@ export async function readLiveState(desired: DesiredState, api: AccountApi, opts
 
 /** Zone names of the account that are ancestors or descendants of a managed zone, not managed themselves. */
 export function relatedUnmanaged(managed: Set<string>, accountNames: string[]): string[] {
+  // every proper ancestor of a managed zone, so "is this name above a managed zone?" is one lookup
+  const ancestors = new Set<string>();
+  for (const m of managed) for (let i = m.indexOf('.'); i !== -1; i = m.indexOf('.', i + 1)) ancestors.add(m.slice(i + 1));
   const out: string[] = [];
   for (const name of accountNames) {
     if (managed.has(name)) continue;
-    // ancestor of a managed zone? (walk a managed zone's labels up is costlier; test this name as ancestor below)
-    let related = false;
-    for (let i = name.indexOf('.'); i !== -1 && !related; i = name.indexOf('.', i + 1)) {
-      if (managed.has(name.slice(i + 1))) related = true; // name is a descendant of a managed zone
-    }
-    if (!related && isAncestorOfAny(name, managed)) related = true;
+    let related = ancestors.has(name);
+    for (let i = name.indexOf('.'); i !== -1 && !related; i = name.indexOf('.', i + 1)) related = managed.has(name.slice(i + 1)); // below one
     if (related) out.push(name);
   }
   return out.sort(cmp);
 }
-
-function isAncestorOfAny(name: string, managed: Set<string>): boolean {
-  // Cheap check first: does any managed name end with "." + name? Build the suffix index lazily.
-  let idx = suffixIndexCache.get(managed);
-  if (!idx) {
-    idx = new Set<string>();
-    for (const m of managed) for (let i = m.indexOf('.'); i !== -1; i = m.indexOf('.', i + 1)) idx.add(m.slice(i + 1));
-    suffixIndexCache.set(managed, idx);
-  }
-  return idx.has(name);
-}
-const suffixIndexCache = new WeakMap<Set<string>, Set<string>>();
 
 /** Zones above (by name) and below (one filtered listing each) the given zones, not managed; with settings. */
 async function relatedByName(
