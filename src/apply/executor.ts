@@ -109,7 +109,8 @@ class Run {
     for (const r of results) counts[r.outcome]++;
     const failed = results.filter((r) => r.outcome === 'failed');
     let exitCode: ApplyResult['exitCode'] = 0;
-    if (this.interrupted) exitCode = 130; // Ctrl-C wins, even after an account-wide stop
+    if (this.interrupted)
+      exitCode = 130; // Ctrl-C wins, even after an account-wide stop
     else if (failed.some((r) => r.error?.code !== GLUE_CHECK_FAILED)) exitCode = 1;
     else if (failed.length > 0) exitCode = 3;
     return { results, stoppedBy: this.stoppedBy, exitCode, counts };
@@ -170,7 +171,12 @@ class Run {
         (e: unknown) => {
           if (isAccountWide(e)) this.stop('account_wide');
           const glue = (e as { glueReport?: unknown } | null)?.glueReport;
-          this.finish(step, { outcome: 'failed', durationMs: elapsed(t0), error: toStepError(e), ...(glue ? { glue } : {}) });
+          this.finish(step, {
+            outcome: 'failed',
+            durationMs: elapsed(t0),
+            error: toStepError(e),
+            ...(glue ? { glue } : {}),
+          });
         },
       )
       .finally(() => {
@@ -198,7 +204,8 @@ class Run {
         await this.api.deleteNameserver(step.target);
         return {};
       case 'assign_zone':
-        if (!step.zoneId) throw new AcnsError('plan_invalid', `the plan's step ${step.id} has no zone id; run \`acns plan\` again`);
+        if (!step.zoneId)
+          throw new AcnsError('plan_invalid', `the plan's step ${step.id} has no zone id; run \`acns plan\` again`);
         await this.api.setZoneNameservers(step.zoneId, step.after as ZoneNameservers);
         return {};
       case 'set_account_default':
@@ -214,10 +221,15 @@ class Run {
     const enforce = this.plan.gluePolicy === 'enforce';
     if (this.plan.gluePolicy === 'off') return {};
     const planned = this.plan.glue.find((g) => g.set === set);
-    if (!planned) throw new AcnsError('plan_invalid', `the plan has no glue expectation for set ${set}; run \`acns plan\` again`);
+    if (!planned)
+      throw new AcnsError('plan_invalid', `the plan has no glue expectation for set ${set}; run \`acns plan\` again`);
     if (!this.opts.checkGlue) {
       if (!enforce) return {};
-      throw new AcnsError(GLUE_CHECK_FAILED, `the glue check for set ${set} could not run (no DNS checker was configured)`, { exitCode: 3 });
+      throw new AcnsError(
+        GLUE_CHECK_FAILED,
+        `the glue check for set ${set} could not run (no DNS checker was configured)`,
+        { exitCode: 3 },
+      );
     }
     const exp = await this.fillAddresses(planned);
     const report = await this.opts.checkGlue(exp);
@@ -266,13 +278,23 @@ function elapsed(t0: number): number {
 }
 
 function toStepError(e: unknown): StepError {
-  const x = (typeof e === 'object' && e !== null ? e : {}) as { code?: unknown; cfCodes?: unknown; errors?: unknown; status?: unknown; hint?: unknown };
+  const x = (typeof e === 'object' && e !== null ? e : {}) as {
+    code?: unknown;
+    cfCodes?: unknown;
+    errors?: unknown;
+    status?: unknown;
+    hint?: unknown;
+  };
   const err: StepError = {
     code: typeof x.code === 'string' ? x.code : 'unexpected',
     message: e instanceof Error ? e.message : String(e),
   };
   // CloudflareError carries Cloudflare's envelope errors ({ code, message }[]); accept a plain cfCodes too.
-  const codes = Array.isArray(x.cfCodes) ? x.cfCodes : Array.isArray(x.errors) ? x.errors.map((m) => (m as { code?: unknown })?.code) : [];
+  const codes = Array.isArray(x.cfCodes)
+    ? x.cfCodes
+    : Array.isArray(x.errors)
+      ? x.errors.map((m) => (m as { code?: unknown })?.code)
+      : [];
   if (codes.length > 0 && codes.every((c) => typeof c === 'number')) err.cfCodes = codes as number[];
   if (typeof x.status === 'number') err.status = x.status;
   if (typeof x.hint === 'string') err.hint = x.hint;

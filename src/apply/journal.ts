@@ -77,7 +77,13 @@ export function openJournal(path: string): Journal {
       });
     },
     sending(e) {
-      write({ type: 'sending', step: currentStepId() ?? null, method: e.method, path: stripQuerySecrets(e.path), attempt: e.attempt });
+      write({
+        type: 'sending',
+        step: currentStepId() ?? null,
+        method: e.method,
+        path: stripQuerySecrets(e.path),
+        attempt: e.attempt,
+      });
     },
     step(r) {
       write({

@@ -34,7 +34,11 @@ export interface StalenessOptions {
  * getZoneNameservers() per assign_zone step (concurrently), getAccountDefault() for a default step.
  * glue_check steps are never stale. API errors propagate (the caller reports them, exit 1).
  */
-export async function checkStaleness(plan: Plan, api: AccountApi, opts: StalenessOptions = {}): Promise<StalenessReport> {
+export async function checkStaleness(
+  plan: Plan,
+  api: AccountApi,
+  opts: StalenessOptions = {},
+): Promise<StalenessReport> {
   const steps = plan.steps;
   const needNames = steps.some((s) => s.kind === 'create_nameserver' || s.kind === 'delete_nameserver');
   const zoneSteps = steps.filter((s) => s.kind === 'assign_zone');
@@ -69,7 +73,8 @@ export async function checkStaleness(plan: Plan, api: AccountApi, opts: Stalenes
         break;
     }
     if (verdict.state === 'done') alreadyDone.push(step.id);
-    else if (verdict.state === 'stale') stale.push({ stepId: step.id, target: step.target, planned: step.before, current: verdict.current });
+    else if (verdict.state === 'stale')
+      stale.push({ stepId: step.id, target: step.target, planned: step.before, current: verdict.current });
   }
   return { stale, alreadyDone };
 }

@@ -57,11 +57,20 @@ export async function runPlanScenario(o: ApiScenarioOptions): Promise<ScenarioRe
     const peak = mem.stop();
     const stats = api.stats();
     const log = emu.requests();
-    const bound = lowerBound({ requests: stats.requests, latencyMs: o.latencyMs, concurrency: o.boundConcurrency ?? o.concurrency, window: o.budget });
+    const bound = lowerBound({
+      requests: stats.requests,
+      latencyMs: o.latencyMs,
+      concurrency: o.boundConcurrency ?? o.concurrency,
+      window: o.budget,
+    });
     const limit = planRequestLimit(o.managed, o.account);
     const assigns = plan.steps.filter((s) => s.kind === 'assign_zone').length;
     const checks: TargetCheck[] = [
-      { what: `requests ≤ ${limit} (managed + ⌈account / 50⌉ + 3)`, ok: stats.requests <= limit, detail: `${stats.requests}` },
+      {
+        what: `requests ≤ ${limit} (managed + ⌈account / 50⌉ + 3)`,
+        ok: stats.requests <= limit,
+        detail: `${stats.requests}`,
+      },
       ...commonChecks(stats.rateLimited, log, stats.requests),
       { what: `the plan switches all ${o.managed} zones`, ok: assigns === o.managed, detail: `${assigns}` },
       ...wallCheck(o, wallMs, bound.boundMs),
@@ -98,19 +107,33 @@ export async function runApplyScenario(o: ApiScenarioOptions): Promise<ScenarioR
       const mem = sampleMemory();
       const { value: result, wallMs } = await timed(async () => {
         const staleness = await checkStaleness(plan, api, { concurrency: o.concurrency });
-        if (staleness.stale.length) throw new Error(`the saved plan is stale (${staleness.stale.length} objects): the benchmark setup is wrong`);
+        if (staleness.stale.length)
+          throw new Error(`the saved plan is stale (${staleness.stale.length} objects): the benchmark setup is wrong`);
         return executePlan(plan, api, { alreadyDone: staleness.alreadyDone, concurrency: o.concurrency });
       });
       const peak = mem.stop();
       const stats = api.stats();
       const log = emu.requests().slice(before);
-      const bound = lowerBound({ requests: stats.requests, latencyMs: o.latencyMs, concurrency: o.concurrency, window: o.budget });
+      const bound = lowerBound({
+        requests: stats.requests,
+        latencyMs: o.latencyMs,
+        concurrency: o.concurrency,
+        window: o.budget,
+      });
       const limit = 2 * o.managed; // one re-read and one write per zone
       const switched = state.zones.filter((z) => z.nameservers.type === 'custom.account').length;
       const checks: TargetCheck[] = [
-        { what: `requests ≤ ${limit} (one re-read + one write per zone)`, ok: stats.requests <= limit, detail: `${stats.requests}` },
+        {
+          what: `requests ≤ ${limit} (one re-read + one write per zone)`,
+          ok: stats.requests <= limit,
+          detail: `${stats.requests}`,
+        },
         ...commonChecks(stats.rateLimited, log, stats.requests),
-        { what: `apply switched all ${o.managed} zones (exit 0)`, ok: result.exitCode === 0 && switched === o.managed, detail: `${switched} switched, exit ${result.exitCode}` },
+        {
+          what: `apply switched all ${o.managed} zones (exit 0)`,
+          ok: result.exitCode === 0 && switched === o.managed,
+          detail: `${switched} switched, exit ${result.exitCode}`,
+        },
         ...wallCheck(o, wallMs, bound.boundMs),
         ...memoryCheck(o, peak),
       ];
@@ -126,7 +149,13 @@ export async function runApplyScenario(o: ApiScenarioOptions): Promise<ScenarioR
 
 function loadDesired(yaml: string): DesiredState {
   const res = loadDesiredStateFromString(yaml, 'bench.yaml', { cwd: process.cwd(), env: {}, requireAccountId: true });
-  if (!res.ok) throw new Error(`the generated desired-state file is invalid: ${res.errors.slice(0, 3).map((d) => `${d.line}:${d.col} ${d.message}`).join('; ')}`);
+  if (!res.ok)
+    throw new Error(
+      `the generated desired-state file is invalid: ${res.errors
+        .slice(0, 3)
+        .map((d) => `${d.line}:${d.col} ${d.message}`)
+        .join('; ')}`,
+    );
   return res.state;
 }
 
@@ -145,8 +174,16 @@ function commonChecks(rateLimited: number, log: ReturnType<Emulator['requests']>
   const repeated = repeatedRequests(log);
   return [
     { what: 'zero 429s', ok: rateLimited === 0, detail: `${rateLimited}` },
-    { what: 'no request repeated', ok: repeated.length === 0, detail: repeated.length ? `${repeated.length}, e.g. ${repeated[0]}` : undefined },
-    { what: 'the emulator saw what the client counted', ok: log.length === requests, detail: log.length === requests ? undefined : `${log.length} vs ${requests}` },
+    {
+      what: 'no request repeated',
+      ok: repeated.length === 0,
+      detail: repeated.length ? `${repeated.length}, e.g. ${repeated[0]}` : undefined,
+    },
+    {
+      what: 'the emulator saw what the client counted',
+      ok: log.length === requests,
+      detail: log.length === requests ? undefined : `${log.length} vs ${requests}`,
+    },
   ];
 }
 
@@ -159,7 +196,13 @@ function wallCheck(o: ApiScenarioOptions, wallMs: number, boundMs: number): Targ
 function memoryCheck(o: ApiScenarioOptions, peakBytes: number): TargetCheck[] {
   if (!o.memoryTargetMb) return [];
   const mb = peakBytes / (1024 * 1024);
-  return [{ what: `peak RSS < ${o.memoryTargetMb} MB (emulator included)`, ok: mb < o.memoryTargetMb, detail: `${Math.round(mb)} MB` }];
+  return [
+    {
+      what: `peak RSS < ${o.memoryTargetMb} MB (emulator included)`,
+      ok: mb < o.memoryTargetMb,
+      detail: `${Math.round(mb)} MB`,
+    },
+  ];
 }
 
 function params(o: ApiScenarioOptions): Record<string, unknown> {
@@ -177,7 +220,14 @@ function params(o: ApiScenarioOptions): Record<string, unknown> {
 /** The row of one API scenario: what the client counted, the time against its bound, the checks. */
 function scenarioRow(
   o: ApiScenarioOptions,
-  m: { stats: ClientStats; wallMs: number; bound: ReturnType<typeof lowerBound>; limit: number; peak: number; checks: TargetCheck[] },
+  m: {
+    stats: ClientStats;
+    wallMs: number;
+    bound: ReturnType<typeof lowerBound>;
+    limit: number;
+    peak: number;
+    checks: TargetCheck[];
+  },
   extraParams: Record<string, unknown> = {},
 ): ScenarioResult {
   return {

@@ -37,7 +37,9 @@ export function lowerBound(i: BoundInput): LowerBound {
   const requests = Math.max(0, Math.floor(i.requests));
   const latencyMs = (requests * i.latencyMs) / i.concurrency;
   const windowMs = windowForcedMs(requests, i.latencyMs, i.concurrency, i.window);
-  return windowMs > latencyMs ? { latencyMs, windowMs, boundMs: windowMs, limitedBy: 'window' } : { latencyMs, windowMs, boundMs: latencyMs, limitedBy: 'latency' };
+  return windowMs > latencyMs
+    ? { latencyMs, windowMs, boundMs: windowMs, limitedBy: 'window' }
+    : { latencyMs, windowMs, boundMs: latencyMs, limitedBy: 'latency' };
 }
 
 /**

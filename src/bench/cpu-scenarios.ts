@@ -18,7 +18,9 @@ export async function runPurePlanScenario(id: string, title: string, zones: numb
   const { value: plan, wallMs } = await timed(() => buildPlan(desired, live));
   const peak = mem.stop();
   const assigns = plan.steps.filter((s) => s.kind === 'assign_zone').length;
-  const expected = desired.zones.filter((z, i) => !(i % 5 === 0 && z.target.type === 'custom') && !(z.target.type === 'standard')).length;
+  const expected = desired.zones.filter(
+    (z, i) => !(i % 5 === 0 && z.target.type === 'custom') && !(z.target.type === 'standard'),
+  ).length;
   return {
     id,
     title,
@@ -37,17 +39,31 @@ export async function runValidateScenario(id: string, title: string, zones: numb
   const mem = sampleMemory();
   const names = Array.from({ length: zones }, (_, i) => accountZoneName(i + 1));
   const yaml = desiredYaml({ zones: names, mix: true, accountDefault: true });
-  const { value: res, wallMs } = await timed(() => loadDesiredStateFromString(yaml, 'bench.yaml', { cwd: process.cwd(), env: {} }));
+  const { value: res, wallMs } = await timed(() =>
+    loadDesiredStateFromString(yaml, 'bench.yaml', { cwd: process.cwd(), env: {} }),
+  );
   const peak = mem.stop();
   const loaded = res.ok ? res.state.zones.length : 0;
-  const problems = res.ok ? '' : res.errors.slice(0, 2).map((d) => `${d.line}:${d.col} ${d.message}`).join('; ');
+  const problems = res.ok
+    ? ''
+    : res.errors
+        .slice(0, 2)
+        .map((d) => `${d.line}:${d.col} ${d.message}`)
+        .join('; ');
   return {
     id,
     title,
     wallMs,
     peakRssBytes: peak,
     params: { zones, bytes: Buffer.byteLength(yaml) },
-    checks: [{ what: `the ${zones}-zone file is valid`, ok: res.ok && loaded === zones, detail: res.ok ? `${loaded} zones` : problems }, ...targets(wallMs, peak)],
+    checks: [
+      {
+        what: `the ${zones}-zone file is valid`,
+        ok: res.ok && loaded === zones,
+        detail: res.ok ? `${loaded} zones` : problems,
+      },
+      ...targets(wallMs, peak),
+    ],
   };
 }
 

@@ -4,7 +4,13 @@
  * planning. Deterministic: the same sizes always give the same data.
  */
 import type { DesiredState, DesiredZone, SourcePos } from '../config/types.js';
-import { bigAccountState, DEMO_ACCOUNT_ID, defaultAddresses, zoneIdFor, type EmulatorState } from '../emulator/model.js';
+import {
+  bigAccountState,
+  DEMO_ACCOUNT_ID,
+  defaultAddresses,
+  zoneIdFor,
+  type EmulatorState,
+} from '../emulator/model.js';
 import type { LiveState, LiveZone } from '../state/types.js';
 
 export interface DesiredFileOptions {
@@ -38,7 +44,13 @@ export function accountState(zones: number, existingSet1 = false): EmulatorState
   const s = bigAccountState(zones);
   if (existingSet1) {
     for (const name of SET1_NAMES) {
-      s.customNs.push({ ns_name: name, ns_set: 1, ...defaultAddresses(name), status: 'verified', zone_tag: zoneIdFor(BENCH_HOST) });
+      s.customNs.push({
+        ns_name: name,
+        ns_set: 1,
+        ...defaultAddresses(name),
+        status: 'verified',
+        zone_tag: zoneIdFor(BENCH_HOST),
+      });
     }
   }
   return s;
@@ -77,7 +89,8 @@ export function pureStates(n: number): { desired: DesiredState; live: LiveState 
     const target: DesiredZone['target'] = t === 'standard' ? { type: 'standard' } : { type: 'custom', set: t };
     zones.push({ name, target, pos: pos(20 + i) });
     const matches = i % 5 === 0;
-    const nameservers = matches && t !== 'standard' ? { type: 'custom.account', set: t } : { type: 'cloudflare.standard' };
+    const nameservers =
+      matches && t !== 'standard' ? { type: 'custom.account', set: t } : { type: 'cloudflare.standard' };
     liveZones.push({ name, id: zoneIdFor(name), nameservers });
   }
   const desired: DesiredState = {
@@ -86,8 +99,20 @@ export function pureStates(n: number): { desired: DesiredState; live: LiveState 
     version: 1,
     accountId: DEMO_ACCOUNT_ID,
     sets: [
-      { set: 1, names: SET1_NAMES.map((name, i) => ({ name, set: 1, pos: pos(5 + i) })), registrar: 'external', hostZone: BENCH_HOST, pos: pos(4) },
-      { set: 2, names: SET2_NAMES.map((name, i) => ({ name, set: 2, pos: pos(9 + i) })), registrar: 'cloudflare', hostZone: BENCH_HOST, pos: pos(8) },
+      {
+        set: 1,
+        names: SET1_NAMES.map((name, i) => ({ name, set: 1, pos: pos(5 + i) })),
+        registrar: 'external',
+        hostZone: BENCH_HOST,
+        pos: pos(4),
+      },
+      {
+        set: 2,
+        names: SET2_NAMES.map((name, i) => ({ name, set: 2, pos: pos(9 + i) })),
+        registrar: 'cloudflare',
+        hostZone: BENCH_HOST,
+        pos: pos(8),
+      },
     ],
     zones,
     accountDefault: { value: 'custom.account', pos: pos(19 + n) },

@@ -34,7 +34,11 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       return v;
     };
     if (f === '--quick') a.quick = true;
-    else if (f === '--only') a.only = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (f === '--only')
+      a.only = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (f === '--child') a.child = value();
     else if (f === '--out') a.out = value();
     else throw new UsageError(`unknown option ${f}`);
@@ -87,11 +91,16 @@ export async function main(argv: string[]): Promise<number> {
   if (plan && naive) report.naiveSpeedup = naive.wallMs / plan.wallMs;
 
   process.stdout.write(`\n${renderTable(results)}\n`);
-  if (report.naiveSpeedup !== undefined) process.stdout.write(`naive client / acns client, scenario 1: ${report.naiveSpeedup.toFixed(1)}× slower\n`);
-  process.stdout.write(`lower bound = max(requests × latency / concurrency, ⌊(requests − 1) / N⌋ × window + requests in the last window × latency / concurrency), N = the client's budget per window\n\n`);
+  if (report.naiveSpeedup !== undefined)
+    process.stdout.write(`naive client / acns client, scenario 1: ${report.naiveSpeedup.toFixed(1)}× slower\n`);
+  process.stdout.write(
+    `lower bound = max(requests × latency / concurrency, ⌊(requests − 1) / N⌋ × window + requests in the last window × latency / concurrency), N = the client's budget per window\n\n`,
+  );
   process.stdout.write(renderChecks(results));
   const failed = results.flatMap((r) => r.checks.filter((c) => !c.ok)).length;
-  process.stdout.write(`\n${failed === 0 ? 'every target met' : `${failed} target(s) missed`}; total ${formatMs(report.totalMs)}\n`);
+  process.stdout.write(
+    `\n${failed === 0 ? 'every target met' : `${failed} target(s) missed`}; total ${formatMs(report.totalMs)}\n`,
+  );
 
   const out = resolve(args.out);
   mkdirSync(dirname(out), { recursive: true });
@@ -119,7 +128,9 @@ async function runChild(id: string, quick: boolean): Promise<number> {
 function spawnChild(id: string, quick: boolean): Promise<ScenarioResult> {
   const self = fileURLToPath(import.meta.url);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [self, '--child', id, ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [self, '--child', id, ...(quick ? ['--quick'] : [])], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
@@ -127,7 +138,8 @@ function spawnChild(id: string, quick: boolean): Promise<ScenarioResult> {
     child.on('error', reject);
     child.on('close', (code) => {
       const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || line === '') return reject(new Error(err.trim().split('\n').slice(-3).join(' / ') || `exit ${code}`));
+      if (code !== 0 || line === '')
+        return reject(new Error(err.trim().split('\n').slice(-3).join(' / ') || `exit ${code}`));
       try {
         resolvePromise(JSON.parse(line) as ScenarioResult);
       } catch {

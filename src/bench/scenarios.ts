@@ -1,5 +1,5 @@
 /**
- * The benchmark's scenarios (issue 8), in the order they run and print, with full and --quick
+ * The benchmark's scenarios, in the order they run and print, with full and --quick
  * sizes. Each runs in its own child process so its peak memory is its own.
  */
 import { CLOUDFLARE_WINDOW, DEFAULT_BUDGET, runApplyScenario, runPlanScenario } from './api-scenarios.js';
@@ -123,10 +123,12 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     id: 'startup-validate',
-    run: (q) => runStartupScenario('startup-validate', '5a. `acns validate` start-up', ['validate'], sizes(q).startupRuns),
+    run: (q) =>
+      runStartupScenario('startup-validate', '5a. `acns validate` start-up', ['validate'], sizes(q).startupRuns),
   },
   {
     id: 'startup-version',
-    run: (q) => runStartupScenario('startup-version', '5b. `acns --version` start-up', ['--version'], sizes(q).startupRuns),
+    run: (q) =>
+      runStartupScenario('startup-version', '5b. `acns --version` start-up', ['--version'], sizes(q).startupRuns),
   },
 ];

@@ -20,11 +20,19 @@ const TIME_TARGET_MS = 400;
 export const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 /** Median wall time of `acns <args>` over `runs` runs, after one untimed warm-up (disk cache). */
-export async function runStartupScenario(id: string, title: string, args: string[], runs: number): Promise<ScenarioResult> {
+export async function runStartupScenario(
+  id: string,
+  title: string,
+  args: string[],
+  runs: number,
+): Promise<ScenarioResult> {
   if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} does not exist: build first (npx tsc -p tsconfig.json)`);
   const dir = mkdtempSync(join(tmpdir(), 'acns-bench-'));
   try {
-    writeFileSync(join(dir, 'acns.yaml'), desiredYaml({ zones: [...DEMO_ZONES].filter((z) => !z.includes('arpa') && z !== 'shop.example.org') }));
+    writeFileSync(
+      join(dir, 'acns.yaml'),
+      desiredYaml({ zones: [...DEMO_ZONES].filter((z) => !z.includes('arpa') && z !== 'shop.example.org') }),
+    );
     const probe = join(dir, 'rss-probe.mjs');
     const rssFile = join(dir, 'rss.txt');
     writeFileSync(
@@ -49,8 +57,16 @@ export async function runStartupScenario(id: string, title: string, args: string
       peakRssBytes: peak,
       params: { command: `acns ${args.join(' ')}`, runs, timesMs: times.map((t) => Math.round(t)) },
       checks: [
-        { what: 'exits 0', ok: codes.every((c) => c === 0), detail: codes.every((c) => c === 0) ? undefined : `exit codes ${codes.join(', ')}` },
-        { what: `start-up under ${TIME_TARGET_MS} ms (median)`, ok: wallMs < TIME_TARGET_MS, detail: `${Math.round(wallMs)} ms` },
+        {
+          what: 'exits 0',
+          ok: codes.every((c) => c === 0),
+          detail: codes.every((c) => c === 0) ? undefined : `exit codes ${codes.join(', ')}`,
+        },
+        {
+          what: `start-up under ${TIME_TARGET_MS} ms (median)`,
+          ok: wallMs < TIME_TARGET_MS,
+          detail: `${Math.round(wallMs)} ms`,
+        },
       ],
     };
   } finally {
@@ -63,13 +79,18 @@ function runCli(args: string[], cwd: string, nodeFlags: string[]): Promise<{ cod
   delete env.NODE_OPTIONS; // the timed process is what a user runs: no inherited flags
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [...nodeFlags, CLI_MAIN, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeFlags, CLI_MAIN, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code) => {
       const wallMs = performance.now() - t0;
-      if (code !== 0 && stderr) process.stderr.write(`acns ${args.join(' ')} exited ${code}: ${stderr.slice(0, 500)}\n`);
+      if (code !== 0 && stderr)
+        process.stderr.write(`acns ${args.join(' ')} exited ${code}: ${stderr.slice(0, 500)}\n`);
       resolve({ code: code ?? 1, wallMs });
     });
   });

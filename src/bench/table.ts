@@ -5,7 +5,16 @@
 import { ratioToBound } from './bound.js';
 import type { ScenarioResult } from './types.js';
 
-export const TABLE_COLUMNS = ['scenario', 'requests', 'limit', '429s', 'wall', 'lower bound', 'ratio', 'peak RSS'] as const;
+export const TABLE_COLUMNS = [
+  'scenario',
+  'requests',
+  'limit',
+  '429s',
+  'wall',
+  'lower bound',
+  'ratio',
+  'peak RSS',
+] as const;
 
 /** One row of cells per scenario, in TABLE_COLUMNS order. */
 export function tableRows(results: ScenarioResult[]): string[][] {
@@ -28,7 +37,7 @@ export function renderTable(results: ScenarioResult[]): string {
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
   const line = (cells: string[]) => `| ${cells.map((c, i) => pad(c, widths[i] as number, i > 0)).join(' | ')} |`;
   const sep = `|${widths.map((w, i) => (i > 0 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [line(header), sep, ...rows.map(line)].join('\n') + '\n';
+  return `${[line(header), sep, ...rows.map(line)].join('\n')}\n`;
 }
 
 /** Every target check, ✓ or ✗, grouped by scenario. */

@@ -3,7 +3,7 @@
  * bench/results.json.
  */
 
-/** A target from issue 8, checked on the measured figures. */
+/** A performance target, checked on the measured figures. */
 export interface TargetCheck {
   what: string; // "requests ≤ 543 (managed + ⌈account / 50⌉ + 3)"
   ok: boolean;

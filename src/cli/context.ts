@@ -14,14 +14,22 @@ import { createProgress, type ProgressSink } from './progress.js';
 
 export class InvalidConfigError extends AcnsError {
   constructor(file: string, count: number) {
-    super('invalid_config', `${file} is not valid (${count} problem${count === 1 ? '' : 's'} above); nothing was sent to Cloudflare`, {
-      hint: `fix the file, then run \`acns validate -c ${file}\``,
-    });
+    super(
+      'invalid_config',
+      `${file} is not valid (${count} problem${count === 1 ? '' : 's'} above); nothing was sent to Cloudflare`,
+      {
+        hint: `fix the file, then run \`acns validate -c ${file}\``,
+      },
+    );
   }
 }
 
 /** Loads the desired state, printing every diagnostic; throws InvalidConfigError when invalid. */
-export async function loadConfig(file: string, io: CliIO, opts: { requireAccountId?: boolean } = {}): Promise<DesiredState> {
+export async function loadConfig(
+  file: string,
+  io: CliIO,
+  opts: { requireAccountId?: boolean } = {},
+): Promise<DesiredState> {
   const res = await loadDesiredState(file, { cwd: io.cwd, env: io.env, requireAccountId: opts.requireAccountId });
   if (!res.ok) {
     for (const d of res.errors) io.stderr.write(`${d.file}:${d.line}:${d.col}: ${d.message}\n`);
@@ -89,9 +97,13 @@ export function dnsOptions(desired: Pick<DesiredState, 'dns'>, signal?: AbortSig
 /** The account id the run works on: the file's, overridden by CLOUDFLARE_ACCOUNT_ID. */
 export function accountIdOf(desired: DesiredState): string {
   if (!desired.accountId) {
-    throw new AcnsError('missing_account_id', 'no account id: set account_id in the file or CLOUDFLARE_ACCOUNT_ID in the environment', {
-      hint: 'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>) or under Account Home → Account details',
-    });
+    throw new AcnsError(
+      'missing_account_id',
+      'no account id: set account_id in the file or CLOUDFLARE_ACCOUNT_ID in the environment',
+      {
+        hint: 'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>) or under Account Home → Account details',
+      },
+    );
   }
   return desired.accountId;
 }

@@ -11,7 +11,9 @@ process.on('SIGINT', () => {
   interrupted++;
   if (command === 'apply' && interrupted === 1) {
     // apply stops starting steps, lets running ones finish and prints what was done (exit 130).
-    process.stderr.write('\nacns: interrupt received: finishing the steps already running, starting no new ones (Ctrl-C again to exit now).\n');
+    process.stderr.write(
+      '\nacns: interrupt received: finishing the steps already running, starting no new ones (Ctrl-C again to exit now).\n',
+    );
     controller.abort();
     return;
   }
@@ -20,7 +22,9 @@ process.on('SIGINT', () => {
     return;
   }
   if (command === 'apply') {
-    process.stderr.write('\nacns: interrupted twice: exiting now; steps that were running may or may not have completed — run `acns plan` to see where the account stands.\n');
+    process.stderr.write(
+      '\nacns: interrupted twice: exiting now; steps that were running may or may not have completed — run `acns plan` to see where the account stands.\n',
+    );
   } else {
     process.stderr.write('\nacns: interrupted; nothing was changed.\n');
   }

@@ -50,12 +50,17 @@ export async function loadAndPlan(file: string, io: CliIO, opts: PlanningOptions
       onProgress: (p) => conn.progress.update(phaseLabel(p.phase), p.done, p.total),
     });
     const baseline = await readBaseline(baselinePath(io.cwd), accountId);
-    const planOptions = { ...(opts.zoneFilter?.length ? { zoneFilter: opts.zoneFilter } : {}), ...(baseline ? { baseline } : {}) };
+    const planOptions = {
+      ...(opts.zoneFilter?.length ? { zoneFilter: opts.zoneFilter } : {}),
+      ...(baseline ? { baseline } : {}),
+    };
     let plan: Plan = buildPlan(desired, live, planOptions);
     const shrinking = setsShrunkBelowTwo(plan, live.nameservers);
     if (shrinking.length) {
       // Deleting names empties a set: every zone that may use it must be known first, file or not.
-      live = await readSetUsers(conn.api, live, shrinking, (done, total) => conn.progress.update('checking which zones use the sets losing names', done, total));
+      live = await readSetUsers(conn.api, live, shrinking, (done, total) =>
+        conn.progress.update('checking which zones use the sets losing names', done, total),
+      );
       plan = buildPlan(desired, live, planOptions);
       plan.notes = [
         ...plan.notes,

@@ -29,7 +29,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const program = new Command();
   program
     .name('acns')
-    .description('Plan and apply Cloudflare account custom nameservers as code, with a DNS glue check before any zone switches.')
+    .description(
+      'Plan and apply Cloudflare account custom nameservers as code, with a DNS glue check before any zone switches.',
+    )
     .version(TOOL_VERSION, '-V, --version', 'print the acns version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -73,7 +75,9 @@ export function reportError(e: unknown, io: CliIO): number {
   }
   const msg = e instanceof Error ? e.message : String(e);
   io.stderr.write(`error: unexpected failure: ${msg}\n`);
-  io.stderr.write('hint: this is a bug in acns; please report it with the command you ran (set ACNS_DEBUG=1 for details).\n');
+  io.stderr.write(
+    'hint: this is a bug in acns; please report it with the command you ran (set ACNS_DEBUG=1 for details).\n',
+  );
   if (io.env.ACNS_DEBUG && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
   return 1;
 }

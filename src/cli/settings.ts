@@ -17,7 +17,10 @@ export function planSettings(desired: Pick<DesiredState, 'cloudflare' | 'dns'>):
 }
 
 export function settingsForSavedPlan(plan: Plan, env: Record<string, string | undefined>): PlanSettings {
-  const base = plan.settings ?? { ...DEFAULT_SETTINGS, cloudflare: { ...DEFAULT_SETTINGS.cloudflare, endpoints: plan.endpoints } };
+  const base = plan.settings ?? {
+    ...DEFAULT_SETTINGS,
+    cloudflare: { ...DEFAULT_SETTINGS.cloudflare, endpoints: plan.endpoints },
+  };
   const shell = {
     file: '(environment)',
     accountId: plan.accountId,

@@ -117,7 +117,8 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
 
   async function restPages(first: ep.ZonePage): Promise<ep.ZoneRecord[]> {
     const pages: Promise<ep.ZonePage>[] = [];
-    for (let p = 2; p <= first.totalPages; p++) pages.push(ep.listZonesPage(c, { accountId: id, page: p, perPage: first.perPage }));
+    for (let p = 2; p <= first.totalPages; p++)
+      pages.push(ep.listZonesPage(c, { accountId: id, page: p, perPage: first.perPage }));
     return (await Promise.all(pages)).flatMap((pg) => pg.zones);
   }
 
@@ -126,7 +127,8 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
     const name = `ends_with:${suffix}`;
     const first = await ep.listZonesPage(c, { accountId: id, name, page: 1, perPage: ep.ZONES_MAX_PER_PAGE });
     const pages: Promise<ep.ZonePage>[] = [];
-    for (let p = 2; p <= first.totalPages; p++) pages.push(ep.listZonesPage(c, { accountId: id, name, page: p, perPage: first.perPage }));
+    for (let p = 2; p <= first.totalPages; p++)
+      pages.push(ep.listZonesPage(c, { accountId: id, name, page: p, perPage: first.perPage }));
     const all = [...first.zones, ...(await Promise.all(pages)).flatMap((pg) => pg.zones)];
     return sortRefs(dedupe(all.filter((z) => normName(z.name).endsWith(suffix))));
   }
@@ -157,7 +159,12 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
       return {
         found,
         missing: wanted.filter((n) => !seen.has(n)),
-        ...(listedAll ? { allNames: [...seen.keys()].sort(cmp), all: [...seen.values()].map(ref).sort((a, b) => cmp(a.name, b.name)) } : {}),
+        ...(listedAll
+          ? {
+              allNames: [...seen.keys()].sort(cmp),
+              all: [...seen.values()].map(ref).sort((a, b) => cmp(a.name, b.name)),
+            }
+          : {}),
       };
     }
     const looked = await Promise.all(notSeen.map(byName));

@@ -29,7 +29,11 @@ export class UnsupportedByEndpointError extends AcnsError {
   }
 }
 
-export function createAssignmentAdapter(flavour: EndpointFlavour, c: CloudflareClient, accountId: string): AssignmentAdapter {
+export function createAssignmentAdapter(
+  flavour: EndpointFlavour,
+  c: CloudflareClient,
+  accountId: string,
+): AssignmentAdapter {
   return flavour === 'legacy' ? legacyAdapter(c, accountId) : dnsSettingsAdapter(c, accountId);
 }
 
@@ -46,7 +50,8 @@ function dnsSettingsAdapter(c: CloudflareClient, accountId: string): AssignmentA
       return normaliseZoneNameservers(await ep.getZoneDnsSettings(c, zoneId));
     },
     async setZone(zoneId, ns) {
-      const body: ep.NameserversSetting = ns.type === 'custom.account' ? { type: ns.type, ns_set: ns.set ?? 1 } : { type: ns.type };
+      const body: ep.NameserversSetting =
+        ns.type === 'custom.account' ? { type: ns.type, ns_set: ns.set ?? 1 } : { type: ns.type };
       await ep.patchZoneDnsSettings(c, zoneId, body);
     },
     async getAccountDefault() {
@@ -69,7 +74,8 @@ function legacyAdapter(c: CloudflareClient, accountId: string): AssignmentAdapte
       return r.enabled ? { type: 'custom.account', set: r.ns_set ?? 1 } : { type: 'cloudflare.standard' };
     },
     async setZone(zoneId, ns) {
-      if (ns.type === 'custom.account') return ep.putLegacyZoneCustomNs(c, zoneId, { enabled: true, ns_set: ns.set ?? 1 });
+      if (ns.type === 'custom.account')
+        return ep.putLegacyZoneCustomNs(c, zoneId, { enabled: true, ns_set: ns.set ?? 1 });
       if (ns.type === 'cloudflare.standard') return ep.putLegacyZoneCustomNs(c, zoneId, { enabled: false });
       throw new UnsupportedByEndpointError(`zone nameservers "${ns.type}"`);
     },

@@ -135,7 +135,10 @@ export class RequestBudget {
     const cur = this.server && now < this.server.resetAt ? this.server : undefined;
     if (cur !== undefined && seq >= 0 && seq < cur.seq) return; // older news than what we hold
     const newer = cur !== undefined && seq >= 0 && seq > cur.seq;
-    this.server = cur && !newer && cur.remaining <= remaining ? cur : { remaining, resetAt: now + wait, seq: Math.max(seq, cur?.seq ?? -1) };
+    this.server =
+      cur && !newer && cur.remaining <= remaining
+        ? cur
+        : { remaining, resetAt: now + wait, seq: Math.max(seq, cur?.seq ?? -1) };
     if (reported <= 0) this.pause(wait);
   }
 

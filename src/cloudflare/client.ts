@@ -9,7 +9,13 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { Pool, type Dispatcher } from 'undici';
 import { RequestBudget, retryAfterMs, type ProgressEvent } from './budget.js';
 import { authHeaders, parseBaseUrl, type BaseUrl, type Credentials } from './credentials.js';
-import { CloudflareError, NetworkError, OutcomeUnknownError, ResponseShapeError, type CloudflareMessage } from './errors.js';
+import {
+  CloudflareError,
+  NetworkError,
+  OutcomeUnknownError,
+  ResponseShapeError,
+  type CloudflareMessage,
+} from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -78,7 +84,9 @@ export class CloudflareClient {
   private readonly ownsDispatcher: boolean;
   private readonly headers: Record<string, string>;
   private readonly limit: LimitFunction;
-  private readonly opts: Required<Pick<ClientOptions, 'timeoutMs' | 'maxRetries' | 'maxRateLimitRetries' | 'backoffBaseMs' | 'backoffCapMs'>>;
+  private readonly opts: Required<
+    Pick<ClientOptions, 'timeoutMs' | 'maxRetries' | 'maxRateLimitRetries' | 'backoffBaseMs' | 'backoffCapMs'>
+  >;
   private readonly onRequest?: (e: RequestEvent) => void;
   private readonly onRequestStart?: ClientOptions['onRequestStart'];
   private readonly onProgress?: (e: ProgressEvent) => void;
@@ -91,10 +99,19 @@ export class CloudflareClient {
     const concurrency = o.concurrency ?? 8;
     this.budget =
       o.budget ??
-      new RequestBudget({ requestsPerWindow: o.requestsPerWindow ?? 1000, windowSeconds: o.windowSeconds ?? 300, onProgress: o.onProgress });
+      new RequestBudget({
+        requestsPerWindow: o.requestsPerWindow ?? 1000,
+        windowSeconds: o.windowSeconds ?? 300,
+        onProgress: o.onProgress,
+      });
     this.ownsDispatcher = !o.dispatcher;
     this.dispatcher =
-      o.dispatcher ?? new Pool(this.baseUrl.origin, { connections: concurrency, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 });
+      o.dispatcher ??
+      new Pool(this.baseUrl.origin, {
+        connections: concurrency,
+        keepAliveTimeout: 10_000,
+        keepAliveMaxTimeout: 60_000,
+      });
     this.headers = { ...authHeaders(o.credentials), accept: 'application/json', 'user-agent': 'acns' };
     this.limit = pLimit(concurrency);
     this.opts = {
@@ -147,7 +164,13 @@ export class CloudflareClient {
       } catch (err) {
         outcome = { kind: 'network', code: errorCode(err), message: err instanceof Error ? err.message : String(err) };
       }
-      const ev: RequestEvent = { method, path, status: outcome.kind === 'http' ? outcome.status : 0, durationMs: Date.now() - t0, attempt };
+      const ev: RequestEvent = {
+        method,
+        path,
+        status: outcome.kind === 'http' ? outcome.status : 0,
+        durationMs: Date.now() - t0,
+        attempt,
+      };
       if (outcome.kind === 'http') {
         const ray = first(outcome.headers['cf-ray']);
         if (ray) ev.rayId = ray;
@@ -163,7 +186,13 @@ export class CloudflareClient {
         this.budget.pause(wait + Math.floor(Math.random() * 100));
         this.budget.settle(ticket);
         if (rateRetries >= this.opts.maxRateLimitRetries) {
-          throw new CloudflareError({ status: 429, errors: envelopeErrors(outcome.json), method, path, retries: rateRetries });
+          throw new CloudflareError({
+            status: 429,
+            errors: envelopeErrors(outcome.json),
+            method,
+            path,
+            retries: rateRetries,
+          });
         }
         rateRetries++;
         continue;
@@ -179,7 +208,8 @@ export class CloudflareClient {
           throw new OutcomeUnknownError({
             method,
             path,
-            reason: outcome.kind === 'http' ? `HTTP ${outcome.status}` : describeNetwork(outcome.code, this.opts.timeoutMs),
+            reason:
+              outcome.kind === 'http' ? `HTTP ${outcome.status}` : describeNetwork(outcome.code, this.opts.timeoutMs),
             status: outcome.kind === 'http' ? outcome.status : undefined,
           });
         }
@@ -236,10 +266,21 @@ export class CloudflareClient {
 }
 
 type Outcome =
-  | { kind: 'http'; status: number; headers: Record<string, string | string[] | undefined>; json: unknown; text: string }
+  | {
+      kind: 'http';
+      status: number;
+      headers: Record<string, string | string[] | undefined>;
+      json: unknown;
+      text: string;
+    }
   | { kind: 'network'; code: string; message: string };
 
-function parseEnvelope<T>(o: Extract<Outcome, { kind: 'http' }>, method: HttpMethod, path: string, retries: number): Envelope<T> {
+function parseEnvelope<T>(
+  o: Extract<Outcome, { kind: 'http' }>,
+  method: HttpMethod,
+  path: string,
+  retries: number,
+): Envelope<T> {
   const endpoint = `${method} ${path.split('?')[0]}`;
   const body = o.json;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -263,7 +304,10 @@ function envelopeErrors(body: unknown): CloudflareMessage[] {
   if (!Array.isArray(errs)) return [];
   return errs.map((e) => {
     const x = (typeof e === 'object' && e !== null ? e : {}) as { code?: unknown; message?: unknown };
-    return { code: typeof x.code === 'number' ? x.code : Number(x.code) || 0, message: typeof x.message === 'string' ? x.message : '' };
+    return {
+      code: typeof x.code === 'number' ? x.code : Number(x.code) || 0,
+      message: typeof x.message === 'string' ? x.message : '',
+    };
   });
 }
 

@@ -68,7 +68,10 @@ export function parseBaseUrl(raw: string): BaseUrl {
     throw new CredentialsError(`CLOUDFLARE_BASE_URL is not a URL: "${raw}"`, `use a URL like ${DEFAULT_BASE_URL}`);
   }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-    throw new CredentialsError(`CLOUDFLARE_BASE_URL must be http(s), got "${u.protocol}"`, `use a URL like ${DEFAULT_BASE_URL}`);
+    throw new CredentialsError(
+      `CLOUDFLARE_BASE_URL must be http(s), got "${u.protocol}"`,
+      `use a URL like ${DEFAULT_BASE_URL}`,
+    );
   }
   if (u.protocol === 'http:' && !isLoopback(u.hostname)) {
     throw new CredentialsError(
@@ -77,7 +80,10 @@ export function parseBaseUrl(raw: string): BaseUrl {
     );
   }
   if (u.username || u.password || u.search || u.hash) {
-    throw new CredentialsError('CLOUDFLARE_BASE_URL must not contain credentials, a query or a fragment', `use a URL like ${DEFAULT_BASE_URL}`);
+    throw new CredentialsError(
+      'CLOUDFLARE_BASE_URL must not contain credentials, a query or a fragment',
+      `use a URL like ${DEFAULT_BASE_URL}`,
+    );
   }
   const prefix = u.pathname.replace(/\/+$/, '');
   return { href: `${u.origin}${prefix}`, origin: u.origin, prefix };

@@ -61,8 +61,15 @@ export async function listCustomNs(c: CloudflareClient, accountId: string): Prom
   return asArray(r.result, ep).map((x) => customNs(x, ep));
 }
 
-export async function createCustomNs(c: CloudflareClient, accountId: string, name: string, set: number): Promise<CustomNsRecord> {
-  const r = await c.request<unknown>('POST', `/accounts/${enc(accountId)}/custom_ns`, { body: { ns_name: name, ns_set: set } });
+export async function createCustomNs(
+  c: CloudflareClient,
+  accountId: string,
+  name: string,
+  set: number,
+): Promise<CustomNsRecord> {
+  const r = await c.request<unknown>('POST', `/accounts/${enc(accountId)}/custom_ns`, {
+    body: { ns_name: name, ns_set: set },
+  });
   return customNs(r.result, 'POST /accounts/{account_id}/custom_ns');
 }
 
@@ -111,20 +118,31 @@ export async function patchZoneDnsSettings(c: CloudflareClient, zoneId: string, 
 export async function getLegacyZoneCustomNs(c: CloudflareClient, zoneId: string): Promise<LegacyZoneCustomNs> {
   const ep = 'GET /zones/{zone_id}/custom_ns';
   const r = await c.request<unknown>('GET', `/zones/${enc(zoneId)}/custom_ns`);
-  const inner = typeof r.result === 'object' && r.result !== null && !Array.isArray(r.result) ? (r.result as Record<string, unknown>) : {};
+  const inner =
+    typeof r.result === 'object' && r.result !== null && !Array.isArray(r.result)
+      ? (r.result as Record<string, unknown>)
+      : {};
   const enabled = typeof r.body.enabled === 'boolean' ? r.body.enabled : inner.enabled;
   const set = num(r.body.ns_set) ?? num(inner.ns_set);
-  if (typeof enabled !== 'boolean') throw new ResponseShapeError(ep, '"enabled" is missing (looked at the top level and in result)');
+  if (typeof enabled !== 'boolean')
+    throw new ResponseShapeError(ep, '"enabled" is missing (looked at the top level and in result)');
   return set === undefined ? { enabled } : { enabled, ns_set: set };
 }
 
-export async function putLegacyZoneCustomNs(c: CloudflareClient, zoneId: string, body: LegacyZoneCustomNs): Promise<void> {
+export async function putLegacyZoneCustomNs(
+  c: CloudflareClient,
+  zoneId: string,
+  body: LegacyZoneCustomNs,
+): Promise<void> {
   await c.request('PUT', `/zones/${enc(zoneId)}/custom_ns`, { body });
 }
 
 // --- account default ----------------------------------------------------------------------------
 
-export async function getAccountDnsSettings(c: CloudflareClient, accountId: string): Promise<NameserversSetting | undefined> {
+export async function getAccountDnsSettings(
+  c: CloudflareClient,
+  accountId: string,
+): Promise<NameserversSetting | undefined> {
   const ep = 'GET /accounts/{account_id}/dns_settings';
   const r = await c.request<unknown>('GET', `/accounts/${enc(accountId)}/dns_settings`);
   const zd = obj(r.result, ep, 'result').zone_defaults;
@@ -134,7 +152,9 @@ export async function getAccountDnsSettings(c: CloudflareClient, accountId: stri
 }
 
 export async function patchAccountDnsSettings(c: CloudflareClient, accountId: string, type: string): Promise<void> {
-  await c.request('PATCH', `/accounts/${enc(accountId)}/dns_settings`, { body: { zone_defaults: { nameservers: { type } } } });
+  await c.request('PATCH', `/accounts/${enc(accountId)}/dns_settings`, {
+    body: { zone_defaults: { nameservers: { type } } },
+  });
 }
 
 export async function getAccount(c: CloudflareClient, accountId: string): Promise<AccountRecord> {
@@ -171,7 +191,8 @@ function zone(x: unknown, ep: string): ZoneRecord {
   const z: ZoneRecord = { id: str(o.id, ep, 'zone id'), name: str(o.name, ep, 'zone name') };
   if (typeof o.status === 'string') z.status = o.status;
   if (Array.isArray(o.name_servers)) z.name_servers = o.name_servers.filter((s): s is string => typeof s === 'string');
-  if (Array.isArray(o.vanity_name_servers)) z.vanity_name_servers = o.vanity_name_servers.filter((s): s is string => typeof s === 'string');
+  if (Array.isArray(o.vanity_name_servers))
+    z.vanity_name_servers = o.vanity_name_servers.filter((s): s is string => typeof s === 'string');
   return z;
 }
 
@@ -183,7 +204,8 @@ function nameservers(x: unknown, ep: string, field: string): NameserversSetting 
 }
 
 function obj(x: unknown, ep: string, field: string): Record<string, unknown> {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new ResponseShapeError(ep, `"${field}" is missing or not an object`);
+  if (typeof x !== 'object' || x === null || Array.isArray(x))
+    throw new ResponseShapeError(ep, `"${field}" is missing or not an object`);
   return x as Record<string, unknown>;
 }
 

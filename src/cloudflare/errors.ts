@@ -60,7 +60,9 @@ export class NetworkError extends AcnsError {
       'cloudflare_unreachable',
       `could not reach the Cloudflare API at ${opts.baseUrl} (${opts.method} ${opts.path}: ${opts.reason}, ` +
         `${opts.attempts} attempt${opts.attempts === 1 ? '' : 's'})`,
-      { hint: 'check network connectivity and CLOUDFLARE_BASE_URL (unset it to use https://api.cloudflare.com/client/v4)' },
+      {
+        hint: 'check network connectivity and CLOUDFLARE_BASE_URL (unset it to use https://api.cloudflare.com/client/v4)',
+      },
     );
     this.name = 'NetworkError';
     this.method = opts.method;
@@ -111,7 +113,8 @@ export function permissionFor(method: string, path: string): string {
   const write = method !== 'GET';
   const p = path.split('?')[0] ?? path;
   if (/^\/accounts\/[^/]+\/custom_ns/.test(p)) return write ? 'Account Settings Write' : 'Account Settings Read';
-  if (/^\/accounts\/[^/]+\/dns_settings/.test(p)) return write ? 'Account DNS Settings Write' : 'Account DNS Settings Read';
+  if (/^\/accounts\/[^/]+\/dns_settings/.test(p))
+    return write ? 'Account DNS Settings Write' : 'Account DNS Settings Read';
   if (/^\/accounts\/[^/]+$/.test(p)) return write ? 'Account Settings Write' : 'Account Settings Read';
   if (/^\/zones\/[^/]+\/dns_settings/.test(p)) return write ? 'Zone DNS Settings Write' : 'Zone DNS Settings Read';
   if (/^\/zones\/[^/]+\/custom_ns/.test(p)) return write ? 'Zone Write' : 'Zone Read';

@@ -1,5 +1,5 @@
 /**
- * Environment overrides of the desired-state file (SPEC §3: flags > environment > file):
+ * Environment overrides of the desired-state file (flags > environment > file):
  * CLOUDFLARE_ACCOUNT_ID, ACNS_DNS_ROOT_SERVERS, ACNS_DNS_PARENT_SERVERS, ACNS_DNS_PORT.
  */
 import { parseServerAddress } from './schema.js';
@@ -25,9 +25,14 @@ export function applyEnv(
   const acct = env[ENV_ACCOUNT_ID]?.trim();
   if (acct) {
     if (/^[0-9a-f]{32}$/i.test(acct)) state.accountId = acct.toLowerCase();
-    else err(`environment variable ${ENV_ACCOUNT_ID} is not a Cloudflare account id (32 hexadecimal characters) — fix it or unset it`);
+    else
+      err(
+        `environment variable ${ENV_ACCOUNT_ID} is not a Cloudflare account id (32 hexadecimal characters) — fix it or unset it`,
+      );
   } else if (opts.requireAccountId && !state.accountId) {
-    err(`no account id: the file has no account_id and ${ENV_ACCOUNT_ID} is not set — add "account_id: <32 hex characters>" or export ${ENV_ACCOUNT_ID}`);
+    err(
+      `no account id: the file has no account_id and ${ENV_ACCOUNT_ID} is not set — add "account_id: <32 hex characters>" or export ${ENV_ACCOUNT_ID}`,
+    );
   }
 
   for (const [name, field] of [
@@ -36,9 +41,15 @@ export function applyEnv(
   ] as const) {
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') continue;
-    const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const list = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = list.filter((s) => parseServerAddress(s) === undefined);
-    if (bad.length) err(`environment variable ${name} has entries that are not IP[:port]: ${bad.slice(0, 5).join(', ')} — use a comma list such as 192.0.2.1,[2001:db8::1]:5353`);
+    if (bad.length)
+      err(
+        `environment variable ${name} has entries that are not IP[:port]: ${bad.slice(0, 5).join(', ')} — use a comma list such as 192.0.2.1,[2001:db8::1]:5353`,
+      );
     else state.dns[field] = list;
   }
 

@@ -1,5 +1,5 @@
 /**
- * The subdomain / reverse-zone rule (SPEC §1): a zone on a custom set must not share that set with
+ * The subdomain / reverse-zone rule: a zone on a custom set must not share that set with
  * any zone above it (ancestors) or below it (descendants). Checking every zone against its
  * ancestors covers every related pair once, in O(zones × depth) via a name index.
  */

@@ -63,6 +63,14 @@ function loadFromBytes(bytes: Buffer, file: string, opts: LoadOptions): LoadResu
 }
 
 function internalError(file: string, e: unknown): LoadResult {
-  const what = e instanceof RangeError ? 'the file is too deeply nested or too large to process' : `internal error (${e instanceof Error ? e.message : String(e)})`;
-  return { ok: false, errors: [{ file, line: 1, col: 1, message: `${what} — simplify the file; if it looks valid, report this as an acns bug` }] };
+  const what =
+    e instanceof RangeError
+      ? 'the file is too deeply nested or too large to process'
+      : `internal error (${e instanceof Error ? e.message : String(e)})`;
+  return {
+    ok: false,
+    errors: [
+      { file, line: 1, col: 1, message: `${what} — simplify the file; if it looks valid, report this as an acns bug` },
+    ],
+  };
 }

@@ -6,7 +6,7 @@ import { domainToASCII } from 'node:url';
 
 export type NameCheck = { ok: true; name: string } | { ok: false; reason: string };
 
-/** The FQDN rule from research/libraries.md §5, applied to the normalised (ASCII) form. */
+/** The FQDN rule, applied to the normalised (ASCII) form. */
 export const FQDN_RE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
@@ -61,6 +61,7 @@ function explain(s: string): string {
   const bad = /[^a-z0-9.-]/.exec(s);
   if (bad) return `contains the character ${JSON.stringify(bad[0])}; host names use letters, digits and hyphens`;
   if (labels.some((l) => l.startsWith('-') || l.endsWith('-'))) return 'has a label that starts or ends with a hyphen';
-  if (/^\d+$/.test(labels[labels.length - 1])) return 'ends in a numeric label; the top-level domain must start with a letter';
+  if (/^\d+$/.test(labels[labels.length - 1]))
+    return 'ends in a numeric label; the top-level domain must start with a letter';
   return 'is not a valid fully qualified domain name';
 }

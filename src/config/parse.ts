@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Document, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { type Document, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { Diagnostic } from './types.js';
 
@@ -58,27 +58,43 @@ export async function readConfigBytes(file: string, cwd: string): Promise<ReadRe
       );
     }
     const bytes = await readFile(full);
-    if (bytes.length > MAX_FILE_BYTES) return fail(`the file grew past ${MAX_FILE_BYTES / 1048576} MB while being read — pass a smaller file`);
+    if (bytes.length > MAX_FILE_BYTES)
+      return fail(`the file grew past ${MAX_FILE_BYTES / 1048576} MB while being read — pass a smaller file`);
     return { ok: true, bytes };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException)?.code;
-    if (code === 'ENOENT') return fail('file not found — create it (start from examples/minimal.yaml) or pass the right path with -c FILE');
-    if (code === 'EACCES' || code === 'EPERM') return fail('permission denied reading the file — make it readable (chmod u+r) or run as its owner');
+    if (code === 'ENOENT')
+      return fail('file not found — create it (start from examples/minimal.yaml) or pass the right path with -c FILE');
+    if (code === 'EACCES' || code === 'EPERM')
+      return fail('permission denied reading the file — make it readable (chmod u+r) or run as its owner');
     if (code === 'ENOTDIR') return fail('a part of the path is not a directory — check the path given with -c');
     if (code === 'EISDIR') return fail('is a directory, not a file — pass the YAML file itself');
-    return fail(`cannot read the file (${code ?? (e instanceof Error ? e.message : String(e))}) — check the path and permissions`);
+    return fail(
+      `cannot read the file (${code ?? (e instanceof Error ? e.message : String(e))}) — check the path and permissions`,
+    );
   }
 }
 
 /** Decodes bytes as UTF-8 text, refusing binary or UTF-16 content with a position. */
-export function decodeText(bytes: Uint8Array, file: string): { ok: true; text: string } | { ok: false; error: Diagnostic } {
+export function decodeText(
+  bytes: Uint8Array,
+  file: string,
+): { ok: true; text: string } | { ok: false; error: Diagnostic } {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     return { ok: false, error: { file, line: 1, col: 1, message: 'the file is UTF-16 encoded — save it as UTF-8' } };
   }
   let text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const nul = text.indexOf('\u0000');
-  if (nul >= 0) return { ok: false, error: { file, ...offsetPos(text, nul), message: 'the file contains NUL bytes and looks binary — pass a YAML text file' } };
+  if (nul >= 0)
+    return {
+      ok: false,
+      error: {
+        file,
+        ...offsetPos(text, nul),
+        message: 'the file contains NUL bytes and looks binary — pass a YAML text file',
+      },
+    };
   let fatal = false;
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -87,7 +103,10 @@ export function decodeText(bytes: Uint8Array, file: string): { ok: true; text: s
   }
   if (fatal) {
     const bad = Math.max(0, text.indexOf('\ufffd'));
-    return { ok: false, error: { file, ...offsetPos(text, bad), message: 'the file is not valid UTF-8 text — save it as UTF-8' } };
+    return {
+      ok: false,
+      error: { file, ...offsetPos(text, bad), message: 'the file is not valid UTF-8 text — save it as UTF-8' },
+    };
   }
   return { ok: true, text };
 }
@@ -100,7 +119,11 @@ export function parseYaml(text: string, file: string): ParsedFile {
   const positions = makeIndex(index);
   const deep = flowDepthExceeded(text);
   if (deep !== undefined) {
-    errors.push({ file, ...offsetPos(text, deep), message: `brackets are nested more than ${MAX_DEPTH} levels deep — this is not an acns file; check the file` });
+    errors.push({
+      file,
+      ...offsetPos(text, deep),
+      message: `brackets are nested more than ${MAX_DEPTH} levels deep — this is not an acns file; check the file`,
+    });
     return { data: undefined, positions, errors, warnings, fatal: true };
   }
   const lc = new LineCounter();
@@ -108,12 +131,21 @@ export function parseYaml(text: string, file: string): ParsedFile {
   for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) errors.push(yamlDiag(file, e, lc, 'error'));
   if (doc.errors.length > MAX_SYNTAX_ERRORS) {
     const last = lc.linePos(doc.errors[MAX_SYNTAX_ERRORS].pos[0]);
-    errors.push({ file, ...last, message: `${doc.errors.length - MAX_SYNTAX_ERRORS} more YAML syntax error${doc.errors.length - MAX_SYNTAX_ERRORS === 1 ? "" : "s"} not shown — fix the ones above first` });
+    errors.push({
+      file,
+      ...last,
+      message: `${doc.errors.length - MAX_SYNTAX_ERRORS} more YAML syntax error${doc.errors.length - MAX_SYNTAX_ERRORS === 1 ? '' : 's'} not shown — fix the ones above first`,
+    });
   }
   for (const w of doc.warnings) warnings.push(yamlDiag(file, w, lc, 'warning'));
   if (errors.length) return { data: undefined, positions, errors, warnings, fatal: true };
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
-    errors.push({ file, line: 1, col: 1, message: 'the file is empty — start from examples/minimal.yaml (version: 1, nameserver_sets, zones)' });
+    errors.push({
+      file,
+      line: 1,
+      col: 1,
+      message: 'the file is empty — start from examples/minimal.yaml (version: 1, nameserver_sets, zones)',
+    });
     return { data: undefined, positions, errors, warnings, fatal: true };
   }
   const conv = new Converter(doc, lc, file, index, errors);
@@ -152,7 +184,13 @@ class Converter {
     private readonly errors: Diagnostic[],
   ) {}
 
-  convert(node: YamlNode | null | undefined, pointer: string, depth: number, keyPos: LinePos, viaAlias = false): unknown {
+  convert(
+    node: YamlNode | null | undefined,
+    pointer: string,
+    depth: number,
+    keyPos: LinePos,
+    viaAlias = false,
+  ): unknown {
     const pos = node?.range ? this.lc.linePos(node.range[0]) : keyPos;
     if (!viaAlias && !this.index.has(pointer)) this.index.set(pointer, { key: keyPos, value: pos });
     if (node === null || node === undefined) return null;
@@ -160,13 +198,21 @@ class Converter {
       this.fatal = true;
       if (!this.aliasReported) {
         this.aliasReported = true;
-        this.errors.push({ file: this.file, ...pos, message: `anchors and aliases expand to more than ${MAX_ALIAS_NODES} values — write the values out instead of nesting aliases` });
+        this.errors.push({
+          file: this.file,
+          ...pos,
+          message: `anchors and aliases expand to more than ${MAX_ALIAS_NODES} values — write the values out instead of nesting aliases`,
+        });
       }
       return null;
     }
     if (depth > MAX_DEPTH) {
       this.fatal = true;
-      this.errors.push({ file: this.file, ...pos, message: `values are nested more than ${MAX_DEPTH} levels deep — this is not an acns file; check the file` });
+      this.errors.push({
+        file: this.file,
+        ...pos,
+        message: `values are nested more than ${MAX_DEPTH} levels deep — this is not an acns file; check the file`,
+      });
       return null;
     }
     if (isAlias(node)) {
@@ -178,12 +224,20 @@ class Converter {
       }
       if (target && this.active.has(target)) {
         this.fatal = true;
-        this.errors.push({ file: this.file, ...pos, message: `alias *${node.source} refers to a value that contains it — an alias cannot point inside itself; write the value out` });
+        this.errors.push({
+          file: this.file,
+          ...pos,
+          message: `alias *${node.source} refers to a value that contains it — an alias cannot point inside itself; write the value out`,
+        });
         return null;
       }
       if (!target) {
         this.fatal = true;
-        this.errors.push({ file: this.file, ...pos, message: `alias *${node.source} has no matching anchor — define &${node.source} before using it` });
+        this.errors.push({
+          file: this.file,
+          ...pos,
+          message: `alias *${node.source} has no matching anchor — define &${node.source} before using it`,
+        });
         return null;
       }
       this.active.add(target);
@@ -234,7 +288,13 @@ class Converter {
           continue;
         }
         seen.set(key, kPos);
-        const value = this.convert(pair.value as YamlNode | null, `${pointer}/${pointerSegment(key)}`, depth + 1, kPos, viaAlias);
+        const value = this.convert(
+          pair.value as YamlNode | null,
+          `${pointer}/${pointerSegment(key)}`,
+          depth + 1,
+          kPos,
+          viaAlias,
+        );
         Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       }
       return out;
@@ -254,7 +314,11 @@ class Converter {
     if (k === null || k === undefined) return '';
     if (isScalar(k)) return k.value === null ? '' : String(k.value);
     this.fatal = true;
-    this.errors.push({ file: this.file, ...kPos, message: 'a mapping or list is used as a key — keys must be plain names' });
+    this.errors.push({
+      file: this.file,
+      ...kPos,
+      message: 'a mapping or list is used as a key — keys must be plain names',
+    });
     return undefined;
   }
 }
@@ -278,14 +342,29 @@ function makeIndex(index: Map<string, { key: LinePos; value: LinePos }>): Positi
   };
 }
 
-function yamlDiag(file: string, e: { message: string; pos: [number, number]; code?: string }, lc: LineCounter, kind: 'error' | 'warning'): Diagnostic {
+function yamlDiag(
+  file: string,
+  e: { message: string; pos: [number, number]; code?: string },
+  lc: LineCounter,
+  kind: 'error' | 'warning',
+): Diagnostic {
   const pos = lc.linePos(e.pos[0]);
   if (e.code === 'MULTIPLE_DOCS') {
-    return { file, ...pos, message: 'YAML: the file holds more than one document (a --- or ... line) — keep a single YAML document' };
+    return {
+      file,
+      ...pos,
+      message: 'YAML: the file holds more than one document (a --- or ... line) — keep a single YAML document',
+    };
   }
-  let first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').replace(/[\u0000-\u001f\u007f]/g, ' ');
+  let first = e.message
+    .split('\n')[0]
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .replace(/[\u0000-\u001f\u007f]/g, ' ');
   if (first.length > 160) first = `${first.slice(0, 160)}…`;
-  const fix = kind === 'warning' ? 'acns ignores YAML tags; remove it' : 'fix the YAML syntax (check indentation, colons and quotes)';
+  const fix =
+    kind === 'warning'
+      ? 'acns ignores YAML tags; remove it'
+      : 'fix the YAML syntax (check indentation, colons and quotes)';
   return { file, line: pos.line, col: pos.col, message: `YAML: ${first} — ${fix}` };
 }
 

@@ -21,7 +21,9 @@ export function validateSchema(data: unknown, positions: PositionIndex, file: st
   const errs = validate.errors ?? [];
   const out: Diagnostic[] = [];
   const anyOfPaths = new Set(errs.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
-  const typePaths = new Set(errs.filter((e) => e.keyword === 'type' && !e.schemaPath.includes('/anyOf/')).map((e) => e.instancePath));
+  const typePaths = new Set(
+    errs.filter((e) => e.keyword === 'type' && !e.schemaPath.includes('/anyOf/')).map((e) => e.instancePath),
+  );
   for (const e of errs) {
     if (e.keyword !== 'type' && typePaths.has(e.instancePath)) continue; // the wrong type says it all
     if (e.keyword === 'propertyNames') continue; // its format error carries the detail
@@ -41,7 +43,8 @@ export function isServerAddress(s: string): boolean {
 export function parseServerAddress(s: string): { host: string; port?: number } | undefined {
   if (typeof s !== 'string') return undefined;
   const v6 = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s);
-  if (v6) return isIP(v6[1]) === 6 && portOk(v6[2]) ? { host: v6[1], port: v6[2] ? Number(v6[2]) : undefined } : undefined;
+  if (v6)
+    return isIP(v6[1]) === 6 && portOk(v6[2]) ? { host: v6[1], port: v6[2] ? Number(v6[2]) : undefined } : undefined;
   if (isIP(s) === 6) return { host: s };
   const v4 = /^([0-9.]+)(?::(\d{1,5}))?$/.exec(s);
   if (v4 && isIP(v4[1]) === 4 && portOk(v4[2])) return { host: v4[1], port: v4[2] ? Number(v4[2]) : undefined };
@@ -73,7 +76,12 @@ function portOk(p: string | undefined): boolean {
 }
 
 function segments(pointer: string): string[] {
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** `zones › example.org`, `nameserver_sets › 1 › names[0]`, `policy.prune`… as users wrote it. */
@@ -82,7 +90,10 @@ function where(pointer: string): string {
   if (!seg.length) return 'the top level';
   if (seg[0] === 'zones' && seg.length >= 2) return `zone ${seg[1]}`;
   if (seg[0] === 'nameserver_sets' && seg.length >= 2) {
-    const rest = seg.slice(2).map((s, i) => (/^\d+$/.test(s) && i > 0 ? `[${s}]` : `.${s}`)).join('');
+    const rest = seg
+      .slice(2)
+      .map((s, i) => (/^\d+$/.test(s) && i > 0 ? `[${s}]` : `.${s}`))
+      .join('');
     return `nameserver_sets.${seg[1]}${rest}`;
   }
   return seg.map((s, i) => (/^\d+$/.test(s) && i > 0 ? `[${s}]` : i ? `.${s}` : s)).join('');
@@ -114,7 +125,11 @@ const TYPE_WORD: Record<string, string> = {
   number: 'a number',
 };
 
-function describe(e: ErrorObject, data: unknown, positions: PositionIndex): { pos: { line: number; col: number }; message: string } {
+function describe(
+  e: ErrorObject,
+  data: unknown,
+  positions: PositionIndex,
+): { pos: { line: number; col: number }; message: string } {
   const at = e.instancePath;
   const value = valueAt(data, at);
   const w = where(at);
@@ -125,18 +140,30 @@ function describe(e: ErrorObject, data: unknown, positions: PositionIndex): { po
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
       const keyPos = positions.key(`${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
       if (at === '/nameserver_sets') {
-        return { pos: keyPos, message: `set "${key}" is not a set number — sets are numbered 1 to 5; rename it to a free number from 1 to 5` };
+        return {
+          pos: keyPos,
+          message: `set "${key}" is not a set number — sets are numbered 1 to 5; rename it to a free number from 1 to 5`,
+        };
       }
       const allowed = Object.keys(parentSchema?.properties ?? {});
-      if (key === '<<') return { pos: keyPos, message: `merge keys (<<) are not supported in ${w} — write the keys out in full` };
+      if (key === '<<')
+        return { pos: keyPos, message: `merge keys (<<) are not supported in ${w} — write the keys out in full` };
       const guess = didYouMean(key, allowed);
       const hint = guess ? `did you mean "${guess}"?` : `allowed keys: ${allowed.join(', ')}`;
       return { pos: keyPos, message: `unknown key "${key}" in ${w} — ${hint}` };
     }
     case 'required': {
       const missing = (e.params as { missingProperty: string }).missingProperty;
-      const fix = missing === 'version' ? 'add "version: 1" at the top' : missing === 'names' ? 'add "names: [ns1.example.com, ns2.example.com]"' : `add "${missing}:"`;
-      return { pos, message: `${w === 'the top level' ? 'the file' : w} is missing the required key "${missing}" — ${fix}` };
+      const fix =
+        missing === 'version'
+          ? 'add "version: 1" at the top'
+          : missing === 'names'
+            ? 'add "names: [ns1.example.com, ns2.example.com]"'
+            : `add "${missing}:"`;
+      return {
+        pos,
+        message: `${w === 'the top level' ? 'the file' : w} is missing the required key "${missing}" — ${fix}`,
+      };
     }
     case 'type': {
       const want = String((e.params as { type: string }).type);
@@ -146,14 +173,20 @@ function describe(e: ErrorObject, data: unknown, positions: PositionIndex): { po
           value === null
             ? 'write the 32-character account id after "account_id:", or remove the key and set CLOUDFLARE_ACCOUNT_ID'
             : 'quote it ("...") so YAML keeps it as text';
-      }
-      else if (want === 'integer' && typeof value === 'string' && /^\d+$/.test(value)) fix = 'remove the quotes';
+      } else if (want === 'integer' && typeof value === 'string' && /^\d+$/.test(value)) fix = 'remove the quotes';
       else if (want === 'boolean' && typeof value === 'string') fix = 'write true or false without quotes';
       return { pos, message: `${w} must be ${TYPE_WORD[want] ?? want}, not ${show(value)} — ${fix}` };
     }
     case 'const':
-      if (at === '/version') return { pos, message: `unsupported version ${typeof value === 'number' ? value : show(value)} — this acns reads version 1 files; write "version: 1"` };
-      return { pos, message: `${w} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)} — change it` };
+      if (at === '/version')
+        return {
+          pos,
+          message: `unsupported version ${typeof value === 'number' ? value : show(value)} — this acns reads version 1 files; write "version: 1"`,
+        };
+      return {
+        pos,
+        message: `${w} must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)} — change it`,
+      };
     case 'enum': {
       const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
       const guess = typeof value === 'string' ? didYouMean(value, allowed) : undefined;
@@ -167,7 +200,8 @@ function describe(e: ErrorObject, data: unknown, positions: PositionIndex): { po
       return {
         pos,
         message:
-          `${w} is set to ${show(value)} — use a set number from 1 to 5, "standard" or "advanced"` + (guess ? ` (did you mean "${guess}"?)` : ''),
+          `${w} is set to ${show(value)} — use a set number from 1 to 5, "standard" or "advanced"` +
+          (guess ? ` (did you mean "${guess}"?)` : ''),
       };
     }
     case 'format': {
@@ -179,19 +213,31 @@ function describe(e: ErrorObject, data: unknown, positions: PositionIndex): { po
         const why = reason.ok ? 'is not valid' : reason.reason;
         if (propertyName !== undefined) {
           const keyPos = positions.key(`${at}/${propertyName.replace(/~/g, '~0').replace(/\//g, '~1')}`);
-          return { pos: keyPos, message: `zone name "${raw}" ${why} — zones are domain names such as example.org or 113.0.203.in-addr.arpa` };
+          return {
+            pos: keyPos,
+            message: `zone name "${raw}" ${why} — zones are domain names such as example.org or 113.0.203.in-addr.arpa`,
+          };
         }
         return { pos, message: `${w}: "${raw}" ${why} — use a fully qualified host name such as ns1.example.com` };
       }
-      return { pos, message: `${w}: ${show(value)} is not an IP address with an optional port — write e.g. 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:5353` };
+      return {
+        pos,
+        message: `${w}: ${show(value)} is not an IP address with an optional port — write e.g. 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:5353`,
+      };
     }
     case 'pattern':
       if (at === '/account_id') {
-        return { pos, message: `account_id ${show(value)} is not a Cloudflare account id — use the 32 hexadecimal characters shown in the dashboard URL, or set CLOUDFLARE_ACCOUNT_ID` };
+        return {
+          pos,
+          message: `account_id ${show(value)} is not a Cloudflare account id — use the 32 hexadecimal characters shown in the dashboard URL, or set CLOUDFLARE_ACCOUNT_ID`,
+        };
       }
       return { pos, message: `${w} ${e.message ?? 'is invalid'} — fix the value` };
     case 'maxItems':
-      return { pos, message: `${w} lists ${Array.isArray(value) ? value.length : 'too many'} names; a set holds at most 5 — move the extra names to another set` };
+      return {
+        pos,
+        message: `${w} lists ${Array.isArray(value) ? value.length : 'too many'} names; a set holds at most 5 — move the extra names to another set`,
+      };
     case 'minimum':
     case 'maximum': {
       const p = e.params as { comparison: string; limit: number };

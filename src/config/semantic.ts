@@ -1,5 +1,5 @@
 /**
- * The semantic rules of SPEC §1/§2 and the construction of the normalised DesiredState. Reads the
+ * Cloudflare's set and zone rules, and the construction of the normalised DesiredState. Reads the
  * parsed data defensively: anything of the wrong shape was already reported by the schema and is
  * skipped here, so both passes can report everything at once without duplicates.
  */
@@ -27,7 +27,12 @@ export interface SemanticResult {
 }
 
 /** Builds the desired state from schema-shaped data and checks the cross-field rules. */
-export function buildDesiredState(data: unknown, positions: PositionIndex, file: string, digest: string): SemanticResult {
+export function buildDesiredState(
+  data: unknown,
+  positions: PositionIndex,
+  file: string,
+  digest: string,
+): SemanticResult {
   const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   const at = (p: LinePos): SourcePos => ({ file, line: p.line, col: p.col });
@@ -59,7 +64,10 @@ export function buildDesiredState(data: unknown, positions: PositionIndex, file:
       set.hostZone = hostZone.name;
       for (const nm of names) {
         if (!isWithin(nm.name, hostZone.name)) {
-          err(nm.pos, `name ${nm.name} is not inside host_zone ${hostZone.name} of set ${n} — fix host_zone or move the name to another set`);
+          err(
+            nm.pos,
+            `name ${nm.name} is not inside host_zone ${hostZone.name} of set ${n} — fix host_zone or move the name to another set`,
+          );
         }
       }
     } else if (hostZone === undefined) {
@@ -98,14 +106,26 @@ export function buildDesiredState(data: unknown, positions: PositionIndex, file:
   for (const raw of Object.keys(rawZones)) {
     const c = checkName(raw);
     if (!c.ok) continue;
-    candidates.push({ raw, name: c.name, pos: at(positions.key(`/zones/${pointerSegment(raw)}`)), value: rawZones[raw] });
+    candidates.push({
+      raw,
+      name: c.name,
+      pos: at(positions.key(`/zones/${pointerSegment(raw)}`)),
+      value: rawZones[raw],
+    });
   }
   candidates.sort((a, b) => byPos(a, b));
-  const declared = new Set(Object.keys(rawSets).filter((k) => /^[1-5]$/.test(k)).map(Number));
+  const declared = new Set(
+    Object.keys(rawSets)
+      .filter((k) => /^[1-5]$/.test(k))
+      .map(Number),
+  );
   for (const c of candidates) {
     const prev = zoneByName.get(c.name);
     if (prev) {
-      err(c.pos, `zone "${c.raw}" is the same zone as "${prev.raw}" (line ${prev.zone.pos.line}) once names are normalised to ${c.name} — keep one entry`);
+      err(
+        c.pos,
+        `zone "${c.raw}" is the same zone as "${prev.raw}" (line ${prev.zone.pos.line}) once names are normalised to ${c.name} — keep one entry`,
+      );
       continue;
     }
     let zone: DesiredZone | undefined;
@@ -131,19 +151,29 @@ export function buildDesiredState(data: unknown, positions: PositionIndex, file:
   zones.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   let accountDefault: DesiredState['accountDefault'];
-  if (root.account_default === 'cloudflare.standard' || root.account_default === 'cloudflare.standard.random' || root.account_default === 'custom.account') {
+  if (
+    root.account_default === 'cloudflare.standard' ||
+    root.account_default === 'cloudflare.standard.random' ||
+    root.account_default === 'custom.account'
+  ) {
     accountDefault = { value: root.account_default as AccountDefault, pos: at(positions.value('/account_default')) };
   }
 
   // Set sizes: 2..5 distinct names for a set in use; an unused small set is only a warning.
   const usedBy = new Map<number, string>();
   for (const z of zones) {
-    if (z.target.type === 'custom' && !usedBy.has(z.target.set)) usedBy.set(z.target.set, `zone ${z.name} (line ${z.pos.line}) uses it`);
+    if (z.target.type === 'custom' && !usedBy.has(z.target.set))
+      usedBy.set(z.target.set, `zone ${z.name} (line ${z.pos.line}) uses it`);
   }
   if (accountDefault?.value === 'custom.account') {
-    for (const s of sets) if (!usedBy.has(s.set)) usedBy.set(s.set, `account_default custom.account (line ${accountDefault.pos.line}) uses every declared set`);
+    for (const s of sets)
+      if (!usedBy.has(s.set))
+        usedBy.set(s.set, `account_default custom.account (line ${accountDefault.pos.line}) uses every declared set`);
     if (!sets.length) {
-      err(accountDefault.pos, 'account_default is custom.account but no nameserver set is declared — declare set 1 with 2 to 5 names, or use cloudflare.standard');
+      err(
+        accountDefault.pos,
+        'account_default is custom.account but no nameserver set is declared — declare set 1 with 2 to 5 names, or use cloudflare.standard',
+      );
     }
   }
   for (const s of sets) {
@@ -152,11 +182,17 @@ export function buildDesiredState(data: unknown, positions: PositionIndex, file:
     const why = usedBy.get(s.set);
     const has = `set ${s.set} has ${count === 0 ? 'no names' : count === 1 ? '1 name' : `${count} names`}`;
     if (why) err(s.pos, `${has} but ${why} — a set in use needs 2 to 5 distinct names; add ${2 - count} more`);
-    else warnings.push({ ...s.pos, message: `${has} and nothing uses it — a set needs 2 to 5 distinct names before a zone can use it` });
+    else
+      warnings.push({
+        ...s.pos,
+        message: `${has} and nothing uses it — a set needs 2 to 5 distinct names before a zone can use it`,
+      });
   }
 
   // Subdomain and reverse zones: a different set from every zone above or below them.
-  const conflicts = findHierarchyConflicts(zones.map((z) => ({ name: z.name, set: z.target.type === 'custom' ? z.target.set : null })));
+  const conflicts = findHierarchyConflicts(
+    zones.map((z) => ({ name: z.name, set: z.target.type === 'custom' ? z.target.set : null })),
+  );
   for (const c of conflicts) {
     const child = zoneByName.get(c.child)!.zone;
     const anc = zoneByName.get(c.ancestor)!.zone;
@@ -175,7 +211,10 @@ export function buildDesiredState(data: unknown, positions: PositionIndex, file:
     file,
     digest,
     version: 1,
-    accountId: typeof root.account_id === 'string' && /^[0-9a-f]{32}$/i.test(root.account_id) ? root.account_id.toLowerCase() : undefined,
+    accountId:
+      typeof root.account_id === 'string' && /^[0-9a-f]{32}$/i.test(root.account_id)
+        ? root.account_id.toLowerCase()
+        : undefined,
     sets,
     zones,
     accountDefault,
@@ -190,7 +229,11 @@ export function buildDesiredState(data: unknown, positions: PositionIndex, file:
       windowSeconds: intIn(cf.window_seconds, 1, 3600, 300),
       concurrency: intIn(cf.concurrency, 1, 64, 8),
     },
-    dns: { rootServers: servers(dns.root_servers), parentServers: servers(dns.parent_servers), port: intIn(dns.port, 1, 65535, 53) },
+    dns: {
+      rootServers: servers(dns.root_servers),
+      parentServers: servers(dns.parent_servers),
+      port: intIn(dns.port, 1, 65535, 53),
+    },
   };
   if (accountDefault?.value === 'cloudflare.standard.random' && state.cloudflare.endpoints === 'legacy') {
     // The deprecated PUT /accounts/{id} only knows cloudflare.standard, custom.account and custom.tenant.
@@ -218,7 +261,9 @@ function intIn(v: unknown, min: number, max: number, dflt: number): number {
 }
 
 function servers(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string' && parseServerAddress(s) !== undefined) : [];
+  return Array.isArray(v)
+    ? v.filter((s): s is string => typeof s === 'string' && parseServerAddress(s) !== undefined)
+    : [];
 }
 
 function byPos(a: { pos: SourcePos }, b: { pos: SourcePos }): number {

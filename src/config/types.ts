@@ -63,7 +63,9 @@ export interface Diagnostic {
   message: string; // "what is wrong — how to fix it"
 }
 
-export type LoadResult = { ok: true; state: DesiredState; warnings: Diagnostic[] } | { ok: false; errors: Diagnostic[] };
+export type LoadResult =
+  | { ok: true; state: DesiredState; warnings: Diagnostic[] }
+  | { ok: false; errors: Diagnostic[] };
 
 export function formatPos(p: SourcePos): string {
   return `${p.file}:${p.line}`;

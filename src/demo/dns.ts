@@ -5,7 +5,7 @@
  * Glue for example.com is published from the start; glue for example.net only when the demo
  * "registers" it, as a user would at the registrar.
  */
-import { FakeDnsServer, fakeSoa, startFakeServers, type FakeRecord, type FakeZone } from '../dns/fakeserver.js';
+import { type FakeDnsServer, fakeSoa, startFakeServers, type FakeRecord, type FakeZone } from '../dns/fakeserver.js';
 
 export interface DemoName {
   name: string;
@@ -37,7 +37,11 @@ export async function startDemoDns(): Promise<DemoDns> {
   const tlds = ['com', 'net', 'org', 'example', 'arpa'];
   const rootZone: FakeZone = {
     origin: '',
-    records: [fakeSoa(''), ...tlds.map((t) => ({ name: t, type: 'NS' as const, data: TLD_NS })), { name: TLD_NS, type: 'A', data: TLD_HOST }],
+    records: [
+      fakeSoa(''),
+      ...tlds.map((t) => ({ name: t, type: 'NS' as const, data: TLD_NS })),
+      { name: TLD_NS, type: 'A', data: TLD_HOST },
+    ],
   };
   const glueOf = (domain: string): FakeRecord[] =>
     DEMO_NAMES.filter((n) => n.name.endsWith(`.${domain}`)).flatMap((n) => [
@@ -45,9 +49,22 @@ export async function startDemoDns(): Promise<DemoDns> {
       { name: n.name, type: 'AAAA' as const, data: n.ipv6 },
     ]);
   const delegation = (domain: string): FakeRecord[] =>
-    DEMO_NAMES.filter((n) => n.name.endsWith(`.${domain}`)).map((n) => ({ name: domain, type: 'NS' as const, data: n.name }));
-  const tldZone = (t: string, extra: FakeRecord[]): FakeZone => ({ origin: t, records: [fakeSoa(t), { name: t, type: 'NS', data: TLD_NS }, ...extra] });
-  const com = () => tldZone('com', [...delegation('example.com'), ...glueOf('example.com'), ...branded('ns.cloudflare.com'), ...cfGlue]);
+    DEMO_NAMES.filter((n) => n.name.endsWith(`.${domain}`)).map((n) => ({
+      name: domain,
+      type: 'NS' as const,
+      data: n.name,
+    }));
+  const tldZone = (t: string, extra: FakeRecord[]): FakeZone => ({
+    origin: t,
+    records: [fakeSoa(t), { name: t, type: 'NS', data: TLD_NS }, ...extra],
+  });
+  const com = () =>
+    tldZone('com', [
+      ...delegation('example.com'),
+      ...glueOf('example.com'),
+      ...branded('ns.cloudflare.com'),
+      ...cfGlue,
+    ]);
   const netWithout = () => tldZone('net', [...delegation('example.net'), { name: TLD_NS, type: 'A', data: TLD_HOST }]);
   // The customer zones are still delegated to Cloudflare's branded nameservers, as they would be
   // before a switch: ada/bob.ns.cloudflare.com answer on CF_HOST for example.org and the reverse zone,
@@ -57,11 +74,27 @@ export async function startDemoDns(): Promise<DemoDns> {
   const arpa = tldZone('arpa', branded('113.0.203.in-addr.arpa'));
   const cfGlue: FakeRecord[] = CF_NS.map((ns) => ({ name: ns, type: 'A' as const, data: CF_HOST }));
   const customerZones: FakeZone[] = [
-    { origin: 'ns.cloudflare.com', records: [fakeSoa('ns.cloudflare.com'), ...branded('ns.cloudflare.com'), ...cfGlue] },
-    { origin: 'example.org', records: [fakeSoa('example.org'), ...branded('example.org'), ...branded('shop.example.org')] },
-    { origin: '113.0.203.in-addr.arpa', records: [fakeSoa('113.0.203.in-addr.arpa'), ...branded('113.0.203.in-addr.arpa'), ...branded('10.113.0.203.in-addr.arpa')] },
+    {
+      origin: 'ns.cloudflare.com',
+      records: [fakeSoa('ns.cloudflare.com'), ...branded('ns.cloudflare.com'), ...cfGlue],
+    },
+    {
+      origin: 'example.org',
+      records: [fakeSoa('example.org'), ...branded('example.org'), ...branded('shop.example.org')],
+    },
+    {
+      origin: '113.0.203.in-addr.arpa',
+      records: [
+        fakeSoa('113.0.203.in-addr.arpa'),
+        ...branded('113.0.203.in-addr.arpa'),
+        ...branded('10.113.0.203.in-addr.arpa'),
+      ],
+    },
   ];
-  const childZone = (domain: string): FakeZone => ({ origin: domain, records: [fakeSoa(domain), ...delegation(domain), ...glueOf(domain)] });
+  const childZone = (domain: string): FakeZone => ({
+    origin: domain,
+    records: [fakeSoa(domain), ...delegation(domain), ...glueOf(domain)],
+  });
 
   const specs = [
     { host: '127.0.0.1', zones: [rootZone] },

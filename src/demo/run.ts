@@ -21,7 +21,9 @@ const repo = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 const example = 'examples/two-sets.yaml';
 
 function say(text: string): void {
-  process.stdout.write(`\n\x1b[1m▶ ${text}\x1b[0m\n`.replace(/\x1b\[[0-9;]*m/g, process.stdout.isTTY && !process.env.NO_COLOR ? '$&' : ''));
+  process.stdout.write(
+    `\n\x1b[1m▶ ${text}\x1b[0m\n`.replace(/\x1b\[[0-9;]*m/g, process.stdout.isTTY && !process.env.NO_COLOR ? '$&' : ''),
+  );
 }
 
 async function main(): Promise<number> {
@@ -61,13 +63,19 @@ async function main(): Promise<number> {
         `Working in ${relative(process.cwd(), work) || '.'} with a copy of ${example} as acns.yaml.\n`,
     );
     await stage('Validate acns.yaml: schema and rules, no network.', ['validate'], 0);
-    await stage('Plan: read the account, compare, and save the reviewed plan.', ['plan', '-o', 'plan.json', '--detailed-exitcode'], 2);
+    await stage(
+      'Plan: read the account, compare, and save the reviewed plan.',
+      ['plan', '-o', 'plan.json', '--detailed-exitcode'],
+      2,
+    );
     await stage(
       'Apply the saved plan. Set 1 (example.com) has glue, so its zones switch; set 2 (example.net) has none: its zones are held back (exit 3) and the records to register are printed.',
       ['apply', 'plan.json'],
       3,
     );
-    say('Registering the glue for example.net at its "registry" (the local DNS fixture), as you would at the registrar…');
+    say(
+      'Registering the glue for example.net at its "registry" (the local DNS fixture), as you would at the registrar…',
+    );
     dns.registerGlue('example.net');
     await stage('Apply the same plan again: done steps are recognised, the rest runs.', ['apply', 'plan.json'], 0);
     await stage('Plan again: the account now matches the file.', ['plan', '--detailed-exitcode'], 0);

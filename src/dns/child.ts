@@ -34,7 +34,12 @@ export interface ChildCheck {
 }
 
 /** Ask every child server for every name's A and AAAA. */
-export async function checkChild(hostZone: string, servers: ChildServer[], expected: ExpectedName[], opts: QueryOptions): Promise<ChildCheck> {
+export async function checkChild(
+  hostZone: string,
+  servers: ChildServer[],
+  expected: ExpectedName[],
+  opts: QueryOptions,
+): Promise<ChildCheck> {
   type Answer = { server: string; name: string; type: 'A' | 'AAAA'; addresses: string[] };
   const answers: Answer[] = [];
   const observations: ChildObservation[] = await Promise.all(
@@ -68,7 +73,8 @@ export async function checkChild(hostZone: string, servers: ChildServer[], expec
   const names: Record<string, ChildNameResult> = {};
   for (const e of expected) {
     const mine = answers.filter((a) => a.name === e.name);
-    const union = (type: 'A' | 'AAAA'): string[] => [...new Set(mine.filter((a) => a.type === type).flatMap((a) => a.addresses))].sort();
+    const union = (type: 'A' | 'AAAA'): string[] =>
+      [...new Set(mine.filter((a) => a.type === type).flatMap((a) => a.addresses))].sort();
     const result: ChildNameResult = { status: 'ok', ipv4: union('A'), ipv6: union('AAAA'), problems: [] };
     if (servers.length === 0) {
       result.status = 'skipped';
@@ -76,7 +82,10 @@ export async function checkChild(hostZone: string, servers: ChildServer[], expec
       result.status = 'unreachable';
     } else {
       const families: ('ok' | 'missing' | 'mismatch')[] = [];
-      for (const [type, want] of [['A', e.ipv4], ['AAAA', e.ipv6]] as const) {
+      for (const [type, want] of [
+        ['A', e.ipv4],
+        ['AAAA', e.ipv6],
+      ] as const) {
         if (want === undefined) continue;
         const per = mine.filter((a) => a.type === type);
         const w = canonIp(want);
@@ -93,7 +102,11 @@ export async function checkChild(hostZone: string, servers: ChildServer[], expec
           );
         }
       }
-      result.status = families.every((f) => f === 'ok') ? 'ok' : families.every((f) => f === 'missing') ? 'missing' : 'mismatch';
+      result.status = families.every((f) => f === 'ok')
+        ? 'ok'
+        : families.every((f) => f === 'missing')
+          ? 'missing'
+          : 'mismatch';
     }
     names[e.name] = result;
   }

@@ -100,12 +100,19 @@ export function unauthoritative(res: DnsResponse): string | undefined {
   const referral = (p.answers ?? []).length === 0 && (p.authorities ?? []).some((a) => a.type === 'NS');
   if (res.rcode === 'NOERROR' && referral) return undefined;
   const what = res.rcode === 'NXDOMAIN' ? 'NXDOMAIN' : (p.answers ?? []).length > 0 ? 'an answer' : 'NODATA';
-  const ra = res.ra ? ', and RA=1 on a non-recursive query: a resolver or something intercepting port 53 answered, not the server asked' : '';
+  const ra = res.ra
+    ? ', and RA=1 on a non-recursive query: a resolver or something intercepting port 53 answered, not the server asked'
+    : '';
   return `${what}: answer not authoritative (AA=0)${ra}`;
 }
 
 /** Ask one server one question. UDP with retries (TC=1 → TCP), or TCP only with `tcp: true`. */
-export async function query(server: ServerAddress, name: string, type: RecordType, opts: QueryOptions = {}): Promise<DnsResponse> {
+export async function query(
+  server: ServerAddress,
+  name: string,
+  type: RecordType,
+  opts: QueryOptions = {},
+): Promise<DnsResponse> {
   const timeoutMs = opts.timeoutMs ?? 2000;
   const attempts = 1 + Math.max(0, opts.retries ?? 1);
   const label = formatServer(server);
@@ -122,23 +129,47 @@ export async function query(server: ServerAddress, name: string, type: RecordTyp
       const packet = await exchangeUdp(server, encodeQuery(id, question, opts), id, question, timeoutMs, opts.signal);
       if (!packet.flag_tc) return toResponse(label, packet, 'udp', false);
       const id2 = randomInt(0, 65536);
-      const tcpPacket = await exchangeTcp(server, encodeQuery(id2, question, opts), id2, question, timeoutMs, opts.signal);
+      const tcpPacket = await exchangeTcp(
+        server,
+        encodeQuery(id2, question, opts),
+        id2,
+        question,
+        timeoutMs,
+        opts.signal,
+      );
       return toResponse(label, tcpPacket, 'tcp', true);
     } catch (err) {
       lastError = err;
     }
   }
   const why = lastError instanceof Error ? lastError.message : String(lastError);
-  throw new DnsQueryError(label, `no answer from ${label} for ${question2text(name, type)} over ${opts.tcp ? 'TCP' : 'UDP'} (${attempts} attempt${attempts > 1 ? 's' : ''}): ${why}`, lastError);
+  throw new DnsQueryError(
+    label,
+    `no answer from ${label} for ${question2text(name, type)} over ${opts.tcp ? 'TCP' : 'UDP'} (${attempts} attempt${attempts > 1 ? 's' : ''}): ${why}`,
+    lastError,
+  );
 }
 
 function question2text(name: string, type: string): string {
   return `${normName(name) || '.'} ${type}`;
 }
 
-function toResponse(server: string, packet: DecodedPacket, transport: 'udp' | 'tcp', truncatedOverUdp: boolean): DnsResponse {
+function toResponse(
+  server: string,
+  packet: DecodedPacket,
+  transport: 'udp' | 'tcp',
+  truncatedOverUdp: boolean,
+): DnsResponse {
   const flags = packet.flags ?? 0;
-  return { server, packet, rcode: rcodeName(flags & 0xf), aa: packet.flag_aa, ra: packet.flag_ra, transport, truncatedOverUdp };
+  return {
+    server,
+    packet,
+    rcode: rcodeName(flags & 0xf),
+    aa: packet.flag_aa,
+    ra: packet.flag_ra,
+    transport,
+    truncatedOverUdp,
+  };
 }
 
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
@@ -153,7 +184,16 @@ function encodeQuery(id: number, question: { name: string; type: RecordType }, o
     flags: 0, // RD=0: we want the server's own data, referrals included
     questions: [{ ...question, class: 'IN' }],
     additionals: [
-      { type: 'OPT', name: '.', udpPayloadSize: opts.udpPayloadSize ?? 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] },
+      {
+        type: 'OPT',
+        name: '.',
+        udpPayloadSize: opts.udpPayloadSize ?? 1232,
+        extendedRcode: 0,
+        ednsVersion: 0,
+        flags: 0,
+        flag_do: false,
+        options: [],
+      },
     ] as unknown as Answer[],
   });
 }

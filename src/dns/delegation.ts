@@ -1,5 +1,5 @@
 /**
- * Delegation check (SPEC §5, "Delegation"): which NS does the parent zone delegate a zone to?
+ * Delegation check: which NS does the parent zone delegate a zone to?
  * Used by plan/apply/drift for "next step at your registrar" and for the guard before a zone goes
  * back to Cloudflare's standard nameservers. The whole call is bounded, so unreachable DNS
  * never stalls a plan: it ends as `unknown`.
@@ -31,7 +31,11 @@ export interface DelegationOptions {
 }
 
 /** Does the parent delegate `zone` to exactly `expectedNames`? */
-export async function checkZoneDelegation(zone: string, expectedNames: string[], opts: DelegationOptions): Promise<DelegationResult> {
+export async function checkZoneDelegation(
+  zone: string,
+  expectedNames: string[],
+  opts: DelegationOptions,
+): Promise<DelegationResult> {
   const z = normName(zone);
   const timeoutMs = opts.timeoutMs ?? 2000;
   const retries = opts.retries ?? 1;
@@ -46,7 +50,12 @@ export async function checkZoneDelegation(zone: string, expectedNames: string[],
   const timeout = new Promise<DelegationResult>((resolve) => {
     timer = setTimeout(() => {
       controller.abort();
-      resolve({ zone: z, status: 'unknown', nameservers: [], detail: `no answer about ${z}'s delegation within ${deadlineMs} ms` });
+      resolve({
+        zone: z,
+        status: 'unknown',
+        nameservers: [],
+        detail: `no answer about ${z}'s delegation within ${deadlineMs} ms`,
+      });
     }, deadlineMs);
   });
   try {
@@ -57,19 +66,34 @@ export async function checkZoneDelegation(zone: string, expectedNames: string[],
   }
 }
 
-async function lookup(zone: string, expected: string[], opts: DelegationOptions, q: QueryOptions): Promise<DelegationResult> {
+async function lookup(
+  zone: string,
+  expected: string[],
+  opts: DelegationOptions,
+  q: QueryOptions,
+): Promise<DelegationResult> {
   let servers: ServerAddress[];
   let parentZone = parentName(zone);
   try {
     if (opts.parentServers.length > 0) {
       servers = parseServers(opts.parentServers, opts.port);
     } else {
-      const found = await discoverParent(zone, { rootServers: opts.rootServers, port: opts.port, cache: opts.cache, ...q });
+      const found = await discoverParent(zone, {
+        rootServers: opts.rootServers,
+        port: opts.port,
+        cache: opts.cache,
+        ...q,
+      });
       servers = found.servers;
       parentZone = found.parentZone;
     }
   } catch (err) {
-    return { zone, status: 'unknown', nameservers: [], detail: `could not find the parent servers of ${zone}: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      zone,
+      status: 'unknown',
+      nameservers: [],
+      detail: `could not find the parent servers of ${zone}: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
   const obs = await Promise.all(servers.map((s) => askParent(s, zone, parentZone, [], q)));
   const answering = obs.filter((o) => o.kind === 'referral' || o.kind === 'nxdomain' || o.kind === 'nodata');
@@ -78,14 +102,34 @@ async function lookup(zone: string, expected: string[], opts: DelegationOptions,
     const why = first ? ` (${first.server}: ${first.error})` : '';
     return { zone, status: 'unknown', nameservers: [], detail: `no parent server answered for ${zone}${why}` };
   }
-  if (answering.some((o) => o.kind === 'nxdomain')) return { zone, status: 'elsewhere', nameservers: [], detail: `${zone} is not delegated: the parent zone says NXDOMAIN` };
-  if (answering.every((o) => o.kind === 'nodata')) return { zone, status: 'elsewhere', nameservers: [], detail: `the parent zone has no delegation for ${zone}` };
+  if (answering.some((o) => o.kind === 'nxdomain'))
+    return {
+      zone,
+      status: 'elsewhere',
+      nameservers: [],
+      detail: `${zone} is not delegated: the parent zone says NXDOMAIN`,
+    };
+  if (answering.every((o) => o.kind === 'nodata'))
+    return { zone, status: 'elsewhere', nameservers: [], detail: `the parent zone has no delegation for ${zone}` };
   const nameservers = [...new Set(answering.flatMap((o) => o.delegationNs))].sort();
   const want = [...new Set(expected)].sort().join(',');
   const matching = answering.filter((o) => o.kind === 'referral' && o.delegationNs.join(',') === want);
   if (matching.length === answering.length) {
-    return { zone, status: 'delegated', nameservers, detail: `the parent delegates ${zone} to ${nameservers.join(', ')}` };
+    return {
+      zone,
+      status: 'delegated',
+      nameservers,
+      detail: `the parent delegates ${zone} to ${nameservers.join(', ')}`,
+    };
   }
-  const partly = matching.length > 0 ? ` (${matching.length}/${answering.length} parent servers already show the new NS: still propagating)` : '';
-  return { zone, status: 'elsewhere', nameservers, detail: `the parent delegates ${zone} to ${nameservers.join(', ') || 'nothing'}${partly}` };
+  const partly =
+    matching.length > 0
+      ? ` (${matching.length}/${answering.length} parent servers already show the new NS: still propagating)`
+      : '';
+  return {
+    zone,
+    status: 'elsewhere',
+    nameservers,
+    detail: `the parent delegates ${zone} to ${nameservers.join(', ') || 'nothing'}${partly}`,
+  };
 }

@@ -5,16 +5,46 @@
  */
 import { getDomain } from 'tldts';
 import type { Answer } from 'dns-packet';
-import { formatServer, parseServer, query, rdataText, unauthoritative, type DnsResponse, type QueryOptions, type ServerAddress } from './client.js';
+import {
+  formatServer,
+  parseServer,
+  query,
+  rdataText,
+  unauthoritative,
+  type DnsResponse,
+  type QueryOptions,
+  type ServerAddress,
+} from './client.js';
 import { AcnsError } from '../errors.js';
 import { canonIp, isInZone, normName, parentName } from './names.js';
 
 /** IANA's root servers (root hints, https://www.iana.org/domains/root/servers), IPv4 then IPv6. */
 export const IANA_ROOT_SERVERS: readonly string[] = [
-  '198.41.0.4', '170.247.170.2', '192.33.4.12', '199.7.91.13', '192.203.230.10', '192.5.5.241', '192.112.36.4',
-  '198.97.190.53', '192.36.148.17', '192.58.128.30', '193.0.14.129', '199.7.83.42', '202.12.27.33',
-  '2001:503:ba3e::2:30', '2801:1b8:10::b', '2001:500:2::c', '2001:500:2d::d', '2001:500:a8::e', '2001:500:2f::f',
-  '2001:500:12::d0d', '2001:500:1::53', '2001:7fe::53', '2001:503:c27::2:30', '2001:7fd::1', '2001:500:9f::42',
+  '198.41.0.4',
+  '170.247.170.2',
+  '192.33.4.12',
+  '199.7.91.13',
+  '192.203.230.10',
+  '192.5.5.241',
+  '192.112.36.4',
+  '198.97.190.53',
+  '192.36.148.17',
+  '192.58.128.30',
+  '193.0.14.129',
+  '199.7.83.42',
+  '202.12.27.33',
+  '2001:503:ba3e::2:30',
+  '2801:1b8:10::b',
+  '2001:500:2::c',
+  '2001:500:2d::d',
+  '2001:500:a8::e',
+  '2001:500:2f::f',
+  '2001:500:12::d0d',
+  '2001:500:1::53',
+  '2001:7fe::53',
+  '2001:503:c27::2:30',
+  '2001:7fd::1',
+  '2001:500:9f::42',
   '2001:dc3::35',
 ];
 
@@ -75,7 +105,9 @@ export async function discoverParent(zone: string, opts: DiscoveryOptions): Prom
     if (referral === target) return { parentZone: current, servers, ending: 'referral' };
     const next = await referralServers(res, referral, current, opts);
     if (next.length === 0) {
-      throw new DiscoveryError(`the servers of "${referral}" named in the referral from ${res.server} have no address we could find`);
+      throw new DiscoveryError(
+        `the servers of "${referral}" named in the referral from ${res.server} have no address we could find`,
+      );
     }
     opts.cache?.set(referral, next);
     current = referral;
@@ -85,8 +117,15 @@ export async function discoverParent(zone: string, opts: DiscoveryOptions): Prom
 }
 
 /** Addresses of the NS targets of a referral: glue first, else resolve the names from the roots. */
-export async function referralServers(res: DnsResponse, owner: string, bailiwick: string, opts: DiscoveryOptions): Promise<ServerAddress[]> {
-  const targets = (res.packet.authorities ?? []).filter((a) => a.type === 'NS' && normName(a.name) === owner).map((a) => normName(rdataText(a) ?? ''));
+export async function referralServers(
+  res: DnsResponse,
+  owner: string,
+  bailiwick: string,
+  opts: DiscoveryOptions,
+): Promise<ServerAddress[]> {
+  const targets = (res.packet.authorities ?? [])
+    .filter((a) => a.type === 'NS' && normName(a.name) === owner)
+    .map((a) => normName(rdataText(a) ?? ''));
   const glue = addressesFor(res.packet.additionals ?? [], new Set(targets), bailiwick);
   if (glue.length > 0) return glue.map((ip) => ({ host: ip, port: opts.port }));
   for (const t of targets) {
@@ -135,7 +174,11 @@ export async function resolveHost(name: string, opts: DiscoveryOptions, depth = 
   return out;
 }
 
-function startingPoint(target: string, roots: ServerAddress[], cache?: Map<string, ServerAddress[]>): { current: string; servers: ServerAddress[] } {
+function startingPoint(
+  target: string,
+  roots: ServerAddress[],
+  cache?: Map<string, ServerAddress[]>,
+): { current: string; servers: ServerAddress[] } {
   // start at the deepest cached ancestor strictly above the target
   for (let z = parentName(target); cache && z !== ''; z = parentName(z)) {
     const known = cache.get(z);
@@ -165,7 +208,12 @@ function soaOwner(res: DnsResponse): string | undefined {
  * noted and the next server asked; after MAX_UNAUTHORITATIVE such answers we stop (something on
  * the path is answering for every server).
  */
-async function askAny(servers: ServerAddress[], name: string, opts: QueryOptions, type: 'NS' | 'A' | 'AAAA' = 'NS'): Promise<DnsResponse> {
+async function askAny(
+  servers: ServerAddress[],
+  name: string,
+  opts: QueryOptions,
+  type: 'NS' | 'A' | 'AAAA' = 'NS',
+): Promise<DnsResponse> {
   const ordered = [...servers].sort((a, b) => Number(a.host.includes(':')) - Number(b.host.includes(':')));
   const errors: string[] = [];
   let unauthoritativeAnswers = 0;
@@ -184,7 +232,9 @@ async function askAny(servers: ServerAddress[], name: string, opts: QueryOptions
     }
   }
   const first = errors.find((e) => e.includes('not authoritative')) ?? errors[0];
-  throw new DiscoveryError(`no server gave a usable answer for ${name || '.'} ${type} (${tried} of ${ordered.length} tried${first ? `; ${first}` : ''})`);
+  throw new DiscoveryError(
+    `no server gave a usable answer for ${name || '.'} ${type} (${tried} of ${ordered.length} tried${first ? `; ${first}` : ''})`,
+  );
 }
 
 const MAX_UNAUTHORITATIVE = 3;

@@ -4,7 +4,7 @@
  * are contacted at `dns.port`). The host zone is delegated to the ACNS names; their glue is
  * published only when `registerGlue` is called — the step a user does at the registrar.
  */
-import { FakeDnsServer, fakeSoa, startFakeServers, type FakeRecord } from './fakeserver.js';
+import { type FakeDnsServer, fakeSoa, startFakeServers, type FakeRecord } from './fakeserver.js';
 import { normName, parentName } from './names.js';
 
 export interface FakeHierarchyOptions {
@@ -44,9 +44,29 @@ export async function startFakeHierarchy(opts: FakeHierarchyOptions): Promise<Fa
   ];
   const [root, tldServer, child] = await startFakeServers(
     [
-      { host: hosts.root, zones: [{ origin: '', records: [fakeSoa(''), { name: tld, type: 'NS', data: tldNs }, { name: tldNs, type: 'A', data: hosts.tld }] }] },
+      {
+        host: hosts.root,
+        zones: [
+          {
+            origin: '',
+            records: [fakeSoa(''), { name: tld, type: 'NS', data: tldNs }, { name: tldNs, type: 'A', data: hosts.tld }],
+          },
+        ],
+      },
       { host: hosts.tld, zones: [{ origin: tld, records: [...tldRecords, ...(opts.glue ? glue : [])] }] },
-      { host: hosts.child, zones: [{ origin: hostZone, records: [fakeSoa(hostZone), ...opts.names.map((n) => ({ name: hostZone, type: 'NS' as const, data: n.name })), ...glue] }] },
+      {
+        host: hosts.child,
+        zones: [
+          {
+            origin: hostZone,
+            records: [
+              fakeSoa(hostZone),
+              ...opts.names.map((n) => ({ name: hostZone, type: 'NS' as const, data: n.name })),
+              ...glue,
+            ],
+          },
+        ],
+      },
     ],
     opts.port ?? 0,
   );

@@ -104,7 +104,14 @@ export class FakeDnsServer {
     const n = normName(match.name);
     this.zones.set(
       normName(origin),
-      list.filter((r) => !(r.name === n && (match.type === undefined || r.type === match.type) && (match.data === undefined || r.data === match.data))),
+      list.filter(
+        (r) =>
+          !(
+            r.name === n &&
+            (match.type === undefined || r.type === match.type) &&
+            (match.data === undefined || r.data === match.data)
+          ),
+      ),
     );
   }
 
@@ -157,7 +164,11 @@ export class FakeDnsServer {
     const answer = this.answer(q.packet, 'udp');
     if ((this.knobs.spoofFirst ?? 0) > 0) {
       this.knobs.spoofFirst = this.knobs.spoofFirst! - 1;
-      send({ ...answer, id: ((q.packet.id ?? 0) + 1) % 65536, answers: [{ type: 'A', name: q.name, data: '192.0.2.66' }] });
+      send({
+        ...answer,
+        id: ((q.packet.id ?? 0) + 1) % 65536,
+        answers: [{ type: 'A', name: q.name, data: '192.0.2.66' }],
+      });
     }
     send(answer);
   }
@@ -198,7 +209,20 @@ export class FakeDnsServer {
     const qtype = q.type;
     const base = { type: 'response' as const, id: query.id, questions: [q] };
     const edns = query.additionals?.find((a) => a.type === 'OPT') as { udpPayloadSize?: number } | undefined;
-    const opt = edns ? [{ type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] } as unknown as Answer] : [];
+    const opt = edns
+      ? [
+          {
+            type: 'OPT',
+            name: '.',
+            udpPayloadSize: 1232,
+            extendedRcode: 0,
+            ednsVersion: 0,
+            flags: 0,
+            flag_do: false,
+            options: [],
+          } as unknown as Answer,
+        ]
+      : [];
     if (transport === 'udp' && this.knobs.truncateUdp) {
       return { ...base, flags: dnsPacket.TRUNCATED_RESPONSE, additionals: opt };
     }
@@ -220,11 +244,21 @@ export class FakeDnsServer {
       const hits = own.filter((r) => r.type === qtype || (r.type === 'CNAME' && qtype !== 'CNAME'));
       const soa = soaOf(records, origin);
       if (hits.length > 0) {
-        result = { flags: dnsPacket.AUTHORITATIVE_ANSWER, answers: hits.map(toAnswer), authorities: [], additionals: [] };
+        result = {
+          flags: dnsPacket.AUTHORITATIVE_ANSWER,
+          answers: hits.map(toAnswer),
+          authorities: [],
+          additionals: [],
+        };
       } else if (own.length > 0 || records.some((r) => r.name.endsWith(`.${qname}`)) || qname === origin) {
         result = { flags: dnsPacket.AUTHORITATIVE_ANSWER, answers: [], authorities: [toAnswer(soa)], additionals: [] };
       } else {
-        result = { flags: dnsPacket.AUTHORITATIVE_ANSWER | 3, answers: [], authorities: [toAnswer(soa)], additionals: [] };
+        result = {
+          flags: dnsPacket.AUTHORITATIVE_ANSWER | 3,
+          answers: [],
+          authorities: [toAnswer(soa)],
+          additionals: [],
+        };
       }
     }
     if (this.knobs.notAuthoritative) result.flags &= ~dnsPacket.AUTHORITATIVE_ANSWER;
@@ -232,7 +266,13 @@ export class FakeDnsServer {
     const packet = { ...base, ...result, additionals: [...result.additionals, ...extra, ...opt] };
     const limit = transport === 'udp' ? Math.max(512, edns?.udpPayloadSize ?? 512) : 65535;
     if (dnsPacket.encodingLength(packet) > limit) {
-      return { ...base, flags: result.flags | dnsPacket.TRUNCATED_RESPONSE, answers: [], authorities: [], additionals: opt };
+      return {
+        ...base,
+        flags: result.flags | dnsPacket.TRUNCATED_RESPONSE,
+        answers: [],
+        authorities: [],
+        additionals: opt,
+      };
     }
     return packet;
   }
@@ -272,7 +312,15 @@ export function fakeSoa(origin: string): FakeRecord {
     name: o,
     type: 'SOA',
     ttl: 3600,
-    data: { mname: o ? `ns.${o}` : 'a.root-servers.net', rname: o ? `hostmaster.${o}` : 'nstld.example', serial: 1, refresh: 1800, retry: 900, expire: 604800, minimum: 86400 },
+    data: {
+      mname: o ? `ns.${o}` : 'a.root-servers.net',
+      rname: o ? `hostmaster.${o}` : 'nstld.example',
+      serial: 1,
+      refresh: 1800,
+      retry: 900,
+      expire: 604800,
+      minimum: 86400,
+    },
   };
 }
 

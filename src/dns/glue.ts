@@ -1,5 +1,5 @@
 /**
- * The glue check for one nameserver set (SPEC §5; research glue-check.md §1.2, §4.2): ask every
+ * The glue check for one nameserver set: ask every
  * parent server for the host zone's delegation, compare glue per name and per family with the
  * addresses Cloudflare assigned, confirm over TCP, ask the host zone's own servers, and classify.
  */
@@ -75,7 +75,12 @@ export async function checkSetGlue(exp: GlueExpectation, opts: GlueCheckOptions)
     ...(n.ipv6 ? { ipv6: canonIp(n.ipv6) } : {}),
   }));
   const hostZone = hostZoneOf(expected[0]?.name ?? '', exp.hostZone);
-  const q: QueryOptions = { timeoutMs: opts.timeoutMs ?? 2000, retries: opts.retries ?? 1, udpPayloadSize: opts.udpPayloadSize, signal: checkSignal(opts.signal) };
+  const q: QueryOptions = {
+    timeoutMs: opts.timeoutMs ?? 2000,
+    retries: opts.retries ?? 1,
+    udpPayloadSize: opts.udpPayloadSize,
+    signal: checkSignal(opts.signal),
+  };
   const report: GlueReport = {
     set: exp.set,
     registrar: exp.registrar,
@@ -89,7 +94,9 @@ export async function checkSetGlue(exp: GlueExpectation, opts: GlueCheckOptions)
     childServers: [],
     unreachableParentServers: [],
     warnings: [],
-    register: expected.filter((e) => e.ipv4 || e.ipv6).map((e) => ({ name: e.name, ...(e.ipv4 ? { ipv4: e.ipv4 } : {}), ...(e.ipv6 ? { ipv6: e.ipv6 } : {}) })),
+    register: expected
+      .filter((e) => e.ipv4 || e.ipv6)
+      .map((e) => ({ name: e.name, ...(e.ipv4 ? { ipv4: e.ipv4 } : {}), ...(e.ipv6 ? { ipv6: e.ipv6 } : {}) })),
     stale: [],
   };
   let parents: ServerAddress[];
@@ -101,7 +108,9 @@ export async function checkSetGlue(exp: GlueExpectation, opts: GlueCheckOptions)
       parents = found.servers;
       report.parentZone = found.parentZone;
     } catch (err) {
-      report.warnings.push(`could not find the servers of ${hostZone}'s parent zone: ${err instanceof Error ? err.message : String(err)}`);
+      report.warnings.push(
+        `could not find the servers of ${hostZone}'s parent zone: ${err instanceof Error ? err.message : String(err)}`,
+      );
       report.names = expected.map((e) => unverified(e, 'the parent zone could not be asked'));
       return finish(report);
     }
@@ -109,9 +118,12 @@ export async function checkSetGlue(exp: GlueExpectation, opts: GlueCheckOptions)
   report.servers = await Promise.all(parents.map((s) => askParent(s, hostZone, report.parentZone, expected, q)));
   const soaOwner = report.servers.find((o) => o.soaOwner !== undefined)?.soaOwner;
   if (opts.parentServers.length > 0 && soaOwner !== undefined && soaOwner !== hostZone) report.parentZone = soaOwner;
-  report.unreachableParentServers = report.servers.filter((o) => o.kind === 'error' && o.transport === null).map((o) => o.server);
+  report.unreachableParentServers = report.servers
+    .filter((o) => o.kind === 'error' && o.transport === null)
+    .map((o) => o.server);
   for (const o of report.servers) {
-    if ((o.kind === 'error' && o.transport !== null) || o.kind === 'authoritative') report.warnings.push(`parent server ${o.server}: ${o.error ?? o.kind}`);
+    if ((o.kind === 'error' && o.transport !== null) || o.kind === 'authoritative')
+      report.warnings.push(`parent server ${o.server}: ${o.error ?? o.kind}`);
   }
   const answering = report.servers.filter((o) => o.kind === 'referral' || o.kind === 'nxdomain' || o.kind === 'nodata');
   if (answering.length === 0) {
@@ -119,13 +131,22 @@ export async function checkSetGlue(exp: GlueExpectation, opts: GlueCheckOptions)
     report.warnings.push(
       `no server of the parent zone "${displayZone(report.parentZone)}" ${answeredBadly ? 'gave a usable answer' : 'answered'} for ${hostZone} — set dns.parent_servers (ACNS_DNS_PARENT_SERVERS) to servers this machine can reach, or policy glue_check: warn`,
     );
-    report.names = expected.map((e) => unverified(e, answeredBadly ? 'no parent server gave a usable answer' : 'no parent server answered'));
+    report.names = expected.map((e) =>
+      unverified(e, answeredBadly ? 'no parent server gave a usable answer' : 'no parent server answered'),
+    );
     return finish(report);
   }
   const undelegated = answering.filter((o) => o.kind !== 'referral');
   if (undelegated.length > 0) {
-    const why = undelegated.some((o) => o.kind === 'nxdomain') ? `${hostZone} does not exist in the parent zone (NXDOMAIN)` : `the parent zone has no delegation for ${hostZone} (NODATA)`;
-    report.names = expected.map((e) => ({ ...unverified(e, why), status: 'missing' as const, ipv4: 'missing' as const, ipv6: 'missing' as const }));
+    const why = undelegated.some((o) => o.kind === 'nxdomain')
+      ? `${hostZone} does not exist in the parent zone (NXDOMAIN)`
+      : `the parent zone has no delegation for ${hostZone} (NODATA)`;
+    report.names = expected.map((e) => ({
+      ...unverified(e, why),
+      status: 'missing' as const,
+      ipv4: 'missing' as const,
+      ipv6: 'missing' as const,
+    }));
     report.verdict = 'failed';
     report.warnings.push(`${why}: register ${hostZone} (or set host_zone for this set) before glue can be published`);
     return finish(report);
@@ -133,7 +154,9 @@ export async function checkSetGlue(exp: GlueExpectation, opts: GlueCheckOptions)
   const referrals = answering;
   report.delegationNs = [...new Set(referrals.flatMap((o) => o.delegationNs))].sort();
   if (new Set(referrals.map((o) => o.delegationNs.join(','))).size > 1) {
-    report.warnings.push(`the parent servers disagree on the NS set of ${hostZone} (a registry change may still be propagating)`);
+    report.warnings.push(
+      `the parent servers disagree on the NS set of ${hostZone} (a registry change may still be propagating)`,
+    );
   }
   report.names = expected.map((e) => compareName(e, referrals, report.delegationNs));
   const child = await runChildCheck(hostZone, expected, referrals, report, opts, q);
@@ -150,7 +173,12 @@ export async function checkSetGlue(exp: GlueExpectation, opts: GlueCheckOptions)
 /** Poll `checkSetGlue` with backoff (5 s doubling to 60 s, capped by the time left) until not blocking. */
 export async function waitForGlue(
   exp: GlueExpectation,
-  opts: GlueCheckOptions & { waitMs: number; initialDelayMs?: number; maxDelayMs?: number; onAttempt?: (report: GlueReport, attempt: number) => void },
+  opts: GlueCheckOptions & {
+    waitMs: number;
+    initialDelayMs?: number;
+    maxDelayMs?: number;
+    onAttempt?: (report: GlueReport, attempt: number) => void;
+  },
 ): Promise<GlueReport> {
   const deadline = Date.now() + opts.waitMs;
   const signal = checkSignal(opts.signal);
@@ -173,11 +201,16 @@ function compareName(e: ExpectedName, referrals: ServerObservation[], delegation
   };
   if (!result.inDelegation) {
     result.status = 'not_visible';
-    result.problems.push(`not in the parent's NS set (${delegationNs.join(', ') || 'empty'}): its glue cannot be seen through this delegation`);
+    result.problems.push(
+      `not in the parent's NS set (${delegationNs.join(', ') || 'empty'}): its glue cannot be seen through this delegation`,
+    );
     return result;
   }
   const families: FamilyStatus[] = [];
-  for (const [type, key] of [['A', 'ipv4'], ['AAAA', 'ipv6']] as const) {
+  for (const [type, key] of [
+    ['A', 'ipv4'],
+    ['AAAA', 'ipv6'],
+  ] as const) {
     const want = e[key];
     const perServer = referrals.map((o) => glueFor(o, e.name, type));
     const found = [...new Set(perServer.flat())].sort();
@@ -203,7 +236,12 @@ function compareName(e: ExpectedName, referrals: ServerObservation[], delegation
       result.problems.push(disagree ? `${type} glue: ${detail} (expected ${want})` : detail);
     }
   }
-  result.status = families.length === 0 || families.every((f) => f === 'ok') ? 'ok' : families.every((f) => f === 'missing') ? 'missing' : 'mismatch';
+  result.status =
+    families.length === 0 || families.every((f) => f === 'ok')
+      ? 'ok'
+      : families.every((f) => f === 'missing')
+        ? 'missing'
+        : 'mismatch';
   return result;
 }
 
@@ -227,7 +265,9 @@ async function runChildCheck(
       ips.forEach((ip) => addresses.add(ip));
     }
   }
-  const servers: ChildServer[] = [...addresses].sort().map((host) => ({ address: { host, port: opts.port }, own: own.has(host) }));
+  const servers: ChildServer[] = [...addresses]
+    .sort()
+    .map((host) => ({ address: { host, port: opts.port }, own: own.has(host) }));
   return checkChild(hostZone, servers, expected, q);
 }
 
@@ -248,11 +288,14 @@ function verdictOf(report: GlueReport, child: ChildCheck): GlueVerdict {
       `${report.hostZone}'s servers did not answer authoritatively: ${otherUnreachable.map((s) => `${s.server} (${s.error ?? 'no answer'})`).join(', ')}`,
     );
   }
-  const noChildAnswer = names.length > 0 && names.every((n) => n.child.status === 'unreachable' || n.child.status === 'skipped');
+  const noChildAnswer =
+    names.length > 0 && names.every((n) => n.child.status === 'unreachable' || n.child.status === 'skipped');
   if (parentFailed || childFailed) return 'failed';
   if (names.some((n) => n.status === 'not_visible')) {
     if (noChildAnswer) {
-      report.warnings.push(`the names are not in ${report.hostZone}'s delegation and ${report.hostZone}'s servers could not be asked: nothing could be verified`);
+      report.warnings.push(
+        `the names are not in ${report.hostZone}'s delegation and ${report.hostZone}'s servers could not be asked: nothing could be verified`,
+      );
       return 'could_not_verify';
     }
     report.warnings.push(

@@ -60,7 +60,12 @@ export async function askParent(
 
 /** Classify one answer and extract the NS set and in-bailiwick glue. */
 export function observe(res: DnsResponse, hostZone: string, parentZone: string): ServerObservation {
-  const base: ServerObservation = { ...empty(res.server), transport: res.transport, truncatedOverUdp: res.truncatedOverUdp, rcode: res.rcode };
+  const base: ServerObservation = {
+    ...empty(res.server),
+    transport: res.transport,
+    truncatedOverUdp: res.truncatedOverUdp,
+    rcode: res.rcode,
+  };
   const p = res.packet;
   const soa = (p.authorities ?? []).find((a) => a.type === 'SOA');
   const soaOwner = soa ? normName(soa.name) : undefined;
@@ -89,14 +94,21 @@ export function observe(res: DnsResponse, hostZone: string, parentZone: string):
       const owner = normName(rr.name);
       if (!targetSet.has(owner) || !isInZone(owner, parentZone)) continue; // out of bailiwick: never glue
       const address = canonIp(rr.data);
-      if (!glue.some((g) => g.name === owner && g.type === rr.type && g.address === address)) glue.push({ name: owner, type: rr.type, address });
+      if (!glue.some((g) => g.name === owner && g.type === rr.type && g.address === address))
+        glue.push({ name: owner, type: rr.type, address });
     }
-    glue.sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type) || a.address.localeCompare(b.address));
+    glue.sort(
+      (a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type) || a.address.localeCompare(b.address),
+    );
     return { ...base, kind: 'referral', delegationNs: targets, glue };
   }
   if (authNs.length > 0) {
     const owner = normName(authNs[0]!.name);
-    return { ...base, kind: 'error', error: `referred to ${owner || '.'} instead of answering for ${hostZone}: not a server of the parent zone` };
+    return {
+      ...base,
+      kind: 'error',
+      error: `referred to ${owner || '.'} instead of answering for ${hostZone}: not a server of the parent zone`,
+    };
   }
   if (soa) return { ...base, kind: 'nodata', soaOwner };
   return { ...base, kind: 'error', error: 'answer with neither a delegation nor an SOA' };
@@ -124,5 +136,13 @@ function sortedNames(list: string[]): string[] {
 }
 
 function empty(server: string): ServerObservation {
-  return { server, kind: 'error', transport: null, truncatedOverUdp: false, confirmedOverTcp: false, delegationNs: [], glue: [] };
+  return {
+    server,
+    kind: 'error',
+    transport: null,
+    truncatedOverUdp: false,
+    confirmedOverTcp: false,
+    delegationNs: [],
+    glue: [],
+  };
 }

@@ -16,7 +16,9 @@ export function renderGlueText(reports: GlueReport[], opts: { colour?: boolean }
   const out: string[] = [];
   for (const r of reports) {
     if (out.length > 0) out.push('');
-    const answered = r.servers.filter((s) => s.kind === 'referral' || s.kind === 'nxdomain' || s.kind === 'nodata').length;
+    const answered = r.servers.filter(
+      (s) => s.kind === 'referral' || s.kind === 'nxdomain' || s.kind === 'nodata',
+    ).length;
     const verdict = {
       ok: c.green('OK'),
       failed: c.red('FAILED — action required at the registrar'),
@@ -27,7 +29,10 @@ export function renderGlueText(reports: GlueReport[], opts: { colour?: boolean }
       `Glue check for set ${r.set}: ${r.hostZone} (parent zone "${displayZone(r.parentZone)}", ${answered}/${r.servers.length} parent servers answered): ${verdict}`,
     );
     const width = Math.max(...r.names.map((n) => n.name.length), 0);
-    for (const n of r.names) out.push(`  ${statusLabel(n, c)} ${n.name.padEnd(width)}  A: ${n.ipv4}  AAAA: ${n.ipv6}${n.problems.length ? `  - ${n.problems.join('; ')}` : ''}`);
+    for (const n of r.names)
+      out.push(
+        `  ${statusLabel(n, c)} ${n.name.padEnd(width)}  A: ${n.ipv4}  AAAA: ${n.ipv6}${n.problems.length ? `  - ${n.problems.join('; ')}` : ''}`,
+      );
     if (r.verdict !== 'ok') out.push(...instructions(r));
     for (const w of r.warnings) out.push(`${c.yellow('warning:')} ${w}`);
   }
@@ -71,7 +76,12 @@ export function renderGlueJson(reports: GlueReport[]): string {
         glue: s.glue.map((g) => ({ name: g.name, type: g.type, address: g.address })),
         error: s.error ?? null,
       })),
-      child_servers: r.childServers.map((s) => ({ server: s.server, own: s.own, answered: s.answered, error: s.error ?? null })),
+      child_servers: r.childServers.map((s) => ({
+        server: s.server,
+        own: s.own,
+        answered: s.answered,
+        error: s.error ?? null,
+      })),
       unreachable_parent_servers: r.unreachableParentServers,
       register: r.register.map((g) => ({ name: g.name, ipv4: g.ipv4 ?? null, ipv6: g.ipv6 ?? null })),
       stale: r.stale.map((s) => ({ name: s.name, address: s.address })),
@@ -99,12 +109,15 @@ function instructions(r: GlueReport): string[] {
         : `At the registrar of ${r.hostZone}, make sure these name server hosts are registered (glue records / child name servers / host records):`;
     out.push(lead);
     const width = Math.max(...r.register.map((g) => g.name.length));
-    for (const g of r.register) out.push(`  ${g.name.padEnd(width)}  IPv4 ${(g.ipv4 ?? '-').padEnd(15)}  IPv6 ${g.ipv6 ?? '-'}`);
+    for (const g of r.register)
+      out.push(`  ${g.name.padEnd(width)}  IPv4 ${(g.ipv4 ?? '-').padEnd(15)}  IPv6 ${g.ipv6 ?? '-'}`);
     out.push('Zone-file form of the same records (as the parent zone should publish them):');
     out.push(...zoneFileLines(r).map((l) => `  ${l}`));
   }
-  if (r.stale.length > 0) out.push(`Remove stale glue addresses: ${r.stale.map((s) => `${s.name} ${s.address}`).join(', ')}`);
-  if (r.unreachableParentServers.length > 0) out.push(`Parent servers that did not answer: ${r.unreachableParentServers.join(', ')}`);
+  if (r.stale.length > 0)
+    out.push(`Remove stale glue addresses: ${r.stale.map((s) => `${s.name} ${s.address}`).join(', ')}`);
+  if (r.unreachableParentServers.length > 0)
+    out.push(`Parent servers that did not answer: ${r.unreachableParentServers.join(', ')}`);
   if (r.registrar === 'cloudflare' && r.register.length > 0) {
     out.push(
       `${r.hostZone} uses Cloudflare Registrar: you cannot add glue records yourself there — Cloudflare Support adds glue for domains on Cloudflare Registrar; open a support ticket with the records above.`,

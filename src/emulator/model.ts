@@ -82,7 +82,8 @@ export function demoState(): EmulatorState {
 export function bigAccountState(n: number): EmulatorState {
   const s = demoState();
   s.zones = [];
-  for (let i = 1; i <= n; i++) s.zones.push(newZone(`zone-${String(i).padStart(5, '0')}.example`, { type: 'cloudflare.standard' }));
+  for (let i = 1; i <= n; i++)
+    s.zones.push(newZone(`zone-${String(i).padStart(5, '0')}.example`, { type: 'cloudflare.standard' }));
   return s;
 }
 
@@ -120,17 +121,20 @@ export async function loadStateFile(file: string): Promise<EmulatorState> {
 }
 
 export function stateFromDocument(doc: unknown, file = '<state>'): EmulatorState {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new EmulatorStateError(file, 'must be a mapping');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new EmulatorStateError(file, 'must be a mapping');
   const d = doc as Record<string, unknown>;
   const s = demoState();
   const bad = (p: string) => new EmulatorStateError(file, p);
   if (d.account_id !== undefined) {
-    if (typeof d.account_id !== 'string' || !/^[0-9a-f]{32}$/.test(d.account_id)) throw bad('account_id must be 32 hex digits');
+    if (typeof d.account_id !== 'string' || !/^[0-9a-f]{32}$/.test(d.account_id))
+      throw bad('account_id must be 32 hex digits');
     s.accountId = d.account_id;
   }
   if (typeof d.account_name === 'string') s.accountName = d.account_name;
   if (d.tokens !== undefined) {
-    if (!Array.isArray(d.tokens) || !d.tokens.every((t) => typeof t === 'string' && t !== '')) throw bad('tokens must be a list of strings');
+    if (!Array.isArray(d.tokens) || !d.tokens.every((t) => typeof t === 'string' && t !== ''))
+      throw bad('tokens must be a list of strings');
     s.tokens = d.tokens as string[];
   }
   if (d.keys !== undefined) {
@@ -146,7 +150,8 @@ export function stateFromDocument(doc: unknown, file = '<state>'): EmulatorState
     s.entitled = d.entitled;
   }
   if (d.account_default !== undefined) {
-    if (typeof d.account_default !== 'string') throw bad('account_default must be a string such as cloudflare.standard');
+    if (typeof d.account_default !== 'string')
+      throw bad('account_default must be a string such as cloudflare.standard');
     s.accountDefault = d.account_default;
   }
   if (d.zones !== undefined) {
@@ -159,7 +164,8 @@ export function stateFromDocument(doc: unknown, file = '<state>'): EmulatorState
       const o = (x ?? {}) as Record<string, unknown>;
       if (typeof o.ns_name !== 'string') throw bad(`custom_ns[${i}].ns_name is missing`);
       const set = o.ns_set ?? 1;
-      if (typeof set !== 'number' || !Number.isInteger(set) || set < 1 || set > 5) throw bad(`custom_ns[${i}].ns_set must be 1–5`);
+      if (typeof set !== 'number' || !Number.isInteger(set) || set < 1 || set > 5)
+        throw bad(`custom_ns[${i}].ns_set must be 1–5`);
       const name = o.ns_name.toLowerCase().replace(/\.$/, '');
       const addr = defaultAddresses(name);
       return {
@@ -186,6 +192,7 @@ function zoneFromDoc(z: unknown, i: number, bad: (p: string) => Error): EmuZone 
     if (typeof n.type !== 'string') throw bad(`zones[${i}].nameservers.type is missing`);
     ns = typeof n.ns_set === 'number' ? { type: n.type, ns_set: n.ns_set } : { type: n.type };
   }
-  if (o.id !== undefined && (typeof o.id !== 'string' || !/^[0-9a-f]{32}$/.test(o.id))) throw bad(`zones[${i}].id must be 32 hex digits`);
+  if (o.id !== undefined && (typeof o.id !== 'string' || !/^[0-9a-f]{32}$/.test(o.id)))
+    throw bad(`zones[${i}].id must be 32 hex digits`);
   return newZone(name, ns, o.id as string | undefined);
 }

@@ -29,7 +29,12 @@ export interface EmuResponse {
 }
 
 export function defaultBehaviour(): EmulatorBehaviour {
-  return { legacyZoneGetShape: 'both', customNsResultInfo: true, vanityNameServers: true, addressFor: defaultAddresses };
+  return {
+    legacyZoneGetShape: 'both',
+    customNsResultInfo: true,
+    vanityNameServers: true,
+    addressFor: defaultAddresses,
+  };
 }
 
 /** Cloudflare's error envelope. */
@@ -78,20 +83,36 @@ export function route(s: EmulatorState, b: EmulatorBehaviour, r: EmuRequest): Em
 
 function listNs(s: EmulatorState, b: EmulatorBehaviour): EmuResponse {
   const list = [...s.customNs].sort((x, y) => x.ns_set - y.ns_set || cmp(x.ns_name, y.ns_name)).map(nsObject);
-  const info = { page: 1, per_page: Math.max(20, list.length), count: list.length, total_count: list.length, total_pages: 1 };
+  const info = {
+    page: 1,
+    per_page: Math.max(20, list.length),
+    count: list.length,
+    total_count: list.length,
+    total_pages: 1,
+  };
   return b.customNsResultInfo ? ok(list, info) : ok(list);
 }
 
 function createNs(s: EmulatorState, b: EmulatorBehaviour, body: unknown): EmuResponse {
   const o = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  if (typeof o.ns_name !== 'string' || !isHostname(o.ns_name)) return failure(400, 1003, 'ns_name must be a valid hostname');
+  if (typeof o.ns_name !== 'string' || !isHostname(o.ns_name))
+    return failure(400, 1003, 'ns_name must be a valid hostname');
   const set = o.ns_set === undefined ? 1 : o.ns_set;
-  if (typeof set !== 'number' || !Number.isInteger(set) || set < 1 || set > 5) return failure(400, 1004, 'ns_set must be an integer between 1 and 5');
+  if (typeof set !== 'number' || !Number.isInteger(set) || set < 1 || set > 5)
+    return failure(400, 1004, 'ns_set must be an integer between 1 and 5');
   const name = o.ns_name.toLowerCase().replace(/\.$/, '');
   if (s.customNs.some((n) => n.ns_name === name)) return failure(400, 1005, `Nameserver ${name} already exists.`);
-  if (s.customNs.filter((n) => n.ns_set === set).length >= 5) return failure(400, 1006, `Nameserver set ${set} already has 5 nameservers.`);
+  if (s.customNs.filter((n) => n.ns_set === set).length >= 5)
+    return failure(400, 1006, `Nameserver set ${set} already has 5 nameservers.`);
   const addr = b.addressFor(name);
-  const ns = { ns_name: name, ns_set: set, ipv4: addr.ipv4, ipv6: addr.ipv6, status: 'verified', zone_tag: zoneIdFor(name.split('.').slice(-2).join('.')) };
+  const ns = {
+    ns_name: name,
+    ns_set: set,
+    ipv4: addr.ipv4,
+    ipv6: addr.ipv6,
+    status: 'verified',
+    zone_tag: zoneIdFor(name.split('.').slice(-2).join('.')),
+  };
   s.customNs.push(ns);
   return ok(nsObject(ns));
 }
@@ -123,7 +144,8 @@ function listZones(s: EmulatorState, b: EmulatorBehaviour, q: URLSearchParams): 
   const page = q.has('page') ? Number(q.get('page')) : 1;
   const perPage = q.has('per_page') ? Number(q.get('per_page')) : 20;
   if (!Number.isInteger(page) || page < 1) return failure(400, 1004, 'page must be an integer ≥ 1');
-  if (!Number.isInteger(perPage) || perPage < 5 || perPage > 50) return failure(400, 1004, 'per_page must be an integer between 5 and 50');
+  if (!Number.isInteger(perPage) || perPage < 5 || perPage > 50)
+    return failure(400, 1004, 'per_page must be an integer between 5 and 50');
   const acct = q.get('account.id');
   let zones = acct !== null && acct !== s.accountId ? [] : [...s.zones];
   const name = q.get('name');
@@ -134,7 +156,13 @@ function listZones(s: EmulatorState, b: EmulatorBehaviour, q: URLSearchParams): 
   const slice = zones.slice((page - 1) * perPage, page * perPage);
   return ok(
     slice.map((z) => zoneObject(s, b, z)),
-    { page, per_page: perPage, count: slice.length, total_count: zones.length, total_pages: Math.max(1, Math.ceil(zones.length / perPage)) },
+    {
+      page,
+      per_page: perPage,
+      count: slice.length,
+      total_count: zones.length,
+      total_pages: Math.max(1, Math.ceil(zones.length / perPage)),
+    },
   );
 }
 
@@ -143,7 +171,15 @@ function nameFilter(f: string): (z: EmuZone) => boolean {
   const op = m ? m[1] : 'equal';
   const v = (m ? (m[2] as string) : f).toLowerCase();
   return (z) =>
-    op === 'equal' ? z.name === v : op === 'not_equal' ? z.name !== v : op === 'starts_with' ? z.name.startsWith(v) : op === 'ends_with' ? z.name.endsWith(v) : z.name.includes(v);
+    op === 'equal'
+      ? z.name === v
+      : op === 'not_equal'
+        ? z.name !== v
+        : op === 'starts_with'
+          ? z.name.startsWith(v)
+          : op === 'ends_with'
+            ? z.name.endsWith(v)
+            : z.name.includes(v);
 }
 
 function zoneObject(s: EmulatorState, b: EmulatorBehaviour, z: EmuZone): Record<string, unknown> {
@@ -163,13 +199,20 @@ function zoneObject(s: EmulatorState, b: EmulatorBehaviour, z: EmuZone): Record<
   };
   if (b.vanityNameServers && z.nameservers.type === 'custom.account') {
     const set = z.nameservers.ns_set ?? 1;
-    o.vanity_name_servers = s.customNs.filter((n) => n.ns_set === set).map((n) => n.ns_name).sort(cmp);
+    o.vanity_name_servers = s.customNs
+      .filter((n) => n.ns_set === set)
+      .map((n) => n.ns_name)
+      .sort(cmp);
   }
   return o;
 }
 
 function zoneDnsSettings(z: EmuZone): Record<string, unknown> {
-  return { ...settingsDefaults(), foundation_dns: z.nameservers.type === 'cloudflare.advanced', nameservers: { ...z.nameservers } };
+  return {
+    ...settingsDefaults(),
+    foundation_dns: z.nameservers.type === 'cloudflare.advanced',
+    nameservers: { ...z.nameservers },
+  };
 }
 
 function patchZoneDns(s: EmulatorState, z: EmuZone, body: unknown): EmuResponse {
@@ -177,7 +220,8 @@ function patchZoneDns(s: EmulatorState, z: EmuZone, body: unknown): EmuResponse 
   if (ns !== undefined) {
     const o = (ns ?? {}) as Record<string, unknown>;
     const type = o.type ?? z.nameservers.type;
-    if (typeof type !== 'string' || !ZONE_TYPES.has(type)) return failure(400, 1004, `nameservers.type must be one of ${[...ZONE_TYPES].join(', ')}`);
+    if (typeof type !== 'string' || !ZONE_TYPES.has(type))
+      return failure(400, 1004, `nameservers.type must be one of ${[...ZONE_TYPES].join(', ')}`);
     if (type === 'custom.account') {
       const set = o.ns_set ?? 1;
       const err = checkSetUsable(s, set);
@@ -193,7 +237,12 @@ function patchZoneDns(s: EmulatorState, z: EmuZone, body: unknown): EmuResponse 
 function legacyZoneGet(z: EmuZone, b: EmulatorBehaviour): EmuResponse {
   const meta: Record<string, unknown> = { enabled: z.nameservers.type === 'custom.account' };
   if (z.nameservers.type === 'custom.account') meta.ns_set = z.nameservers.ns_set ?? 1;
-  const body: Record<string, unknown> = { success: true, errors: [], messages: [], result: b.legacyZoneGetShape === 'top' ? [] : meta };
+  const body: Record<string, unknown> = {
+    success: true,
+    errors: [],
+    messages: [],
+    result: b.legacyZoneGetShape === 'top' ? [] : meta,
+  };
   if (b.legacyZoneGetShape !== 'result') Object.assign(body, meta);
   return { status: 200, body };
 }
@@ -236,8 +285,10 @@ function putAccount(s: EmulatorState, body: unknown): EmuResponse {
   const st = (o.settings ?? {}) as Record<string, unknown>;
   const dn = st.default_nameservers;
   if (dn !== undefined) {
-    if (typeof dn !== 'string' || !LEGACY_DEFAULTS.has(dn)) return failure(400, 1004, `settings.default_nameservers must be one of ${[...LEGACY_DEFAULTS].join(', ')}`);
-    if (dn === 'custom.account' && !s.entitled) return failure(403, 1002, 'This feature is not enabled for your account.');
+    if (typeof dn !== 'string' || !LEGACY_DEFAULTS.has(dn))
+      return failure(400, 1004, `settings.default_nameservers must be one of ${[...LEGACY_DEFAULTS].join(', ')}`);
+    if (dn === 'custom.account' && !s.entitled)
+      return failure(403, 1002, 'This feature is not enabled for your account.');
     s.accountDefault = dn;
   } else if (typeof st.use_account_custom_ns_by_default === 'boolean') {
     s.accountDefault = st.use_account_custom_ns_by_default ? 'custom.account' : 'cloudflare.standard';
@@ -251,10 +302,13 @@ function accountDnsSettings(s: EmulatorState): Record<string, unknown> {
 }
 
 function patchAccountDns(s: EmulatorState, body: unknown): EmuResponse {
-  const type = (body as { zone_defaults?: { nameservers?: { type?: unknown } } } | null)?.zone_defaults?.nameservers?.type;
+  const type = (body as { zone_defaults?: { nameservers?: { type?: unknown } } } | null)?.zone_defaults?.nameservers
+    ?.type;
   if (type !== undefined) {
-    if (typeof type !== 'string' || !DEFAULT_TYPES.has(type)) return failure(400, 1004, `zone_defaults.nameservers.type must be one of ${[...DEFAULT_TYPES].join(', ')}`);
-    if (type === 'custom.account' && !s.entitled) return failure(403, 1002, 'This feature is not enabled for your account.');
+    if (typeof type !== 'string' || !DEFAULT_TYPES.has(type))
+      return failure(400, 1004, `zone_defaults.nameservers.type must be one of ${[...DEFAULT_TYPES].join(', ')}`);
+    if (type === 'custom.account' && !s.entitled)
+      return failure(403, 1002, 'This feature is not enabled for your account.');
     s.accountDefault = type;
   }
   return ok(accountDnsSettings(s));
@@ -262,15 +316,29 @@ function patchAccountDns(s: EmulatorState, body: unknown): EmuResponse {
 
 // --- helpers ------------------------------------------------------------------------------------
 
-const ZONE_TYPES = new Set(['cloudflare.standard', 'cloudflare.advanced', 'custom.account', 'custom.tenant', 'custom.zone']);
-const DEFAULT_TYPES = new Set(['cloudflare.standard', 'cloudflare.advanced', 'cloudflare.standard.random', 'custom.account', 'custom.tenant']);
+const ZONE_TYPES = new Set([
+  'cloudflare.standard',
+  'cloudflare.advanced',
+  'custom.account',
+  'custom.tenant',
+  'custom.zone',
+]);
+const DEFAULT_TYPES = new Set([
+  'cloudflare.standard',
+  'cloudflare.advanced',
+  'cloudflare.standard.random',
+  'custom.account',
+  'custom.tenant',
+]);
 const LEGACY_DEFAULTS = new Set(['cloudflare.standard', 'custom.account', 'custom.tenant']);
 const CF_NS = ['ada', 'bob', 'cruz', 'dana', 'elle', 'fred', 'gina', 'hugo', 'iris', 'jack', 'kate', 'lola'];
 
 function checkSetUsable(s: EmulatorState, set: unknown): EmuResponse | undefined {
-  if (typeof set !== 'number' || !Number.isInteger(set) || set < 1 || set > 5) return failure(400, 1004, 'ns_set must be an integer between 1 and 5');
+  if (typeof set !== 'number' || !Number.isInteger(set) || set < 1 || set > 5)
+    return failure(400, 1004, 'ns_set must be an integer between 1 and 5');
   if (!s.entitled) return failure(403, 1002, 'This feature is not enabled for your account.');
-  if (s.customNs.filter((n) => n.ns_set === set).length < 2) return failure(400, 1001, "Custom Nameserver set doesn't exist");
+  if (s.customNs.filter((n) => n.ns_set === set).length < 2)
+    return failure(400, 1001, "Custom Nameserver set doesn't exist");
   return undefined;
 }
 
@@ -282,7 +350,15 @@ function settingsDefaults(): Record<string, unknown> {
     multi_provider: false,
     ns_ttl: 86400,
     secondary_overrides: false,
-    soa: { expire: 604800, min_ttl: 1800, mname: null, refresh: 10000, retry: 2400, rname: 'dns.cloudflare.com', ttl: 3600 },
+    soa: {
+      expire: 604800,
+      min_ttl: 1800,
+      mname: null,
+      refresh: 10000,
+      retry: 2400,
+      rname: 'dns.cloudflare.com',
+      ttl: 3600,
+    },
     zone_mode: 'standard',
   };
 }
@@ -301,7 +377,9 @@ function ok(result: unknown, resultInfo?: Record<string, number>): EmuResponse {
 
 function isHostname(n: string): boolean {
   const h = n.replace(/\.$/, '');
-  return h.length <= 253 && h.includes('.') && h.split('.').every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(l));
+  return (
+    h.length <= 253 && h.includes('.') && h.split('.').every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(l))
+  );
 }
 
 function cmp(a: string, b: string): number {

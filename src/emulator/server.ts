@@ -99,7 +99,10 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
       return void req.socket.destroy();
     }
     if (fault && (fault.action ?? 'respond') === 'respond' && fault.status !== undefined) {
-      const h = fault.status === 429 ? { ...rateHeaders(fault.retryAfter ?? 1, 0), 'retry-after': String(fault.retryAfter ?? 1) } : {};
+      const h =
+        fault.status === 429
+          ? { ...rateHeaders(fault.retryAfter ?? 1, 0), 'retry-after': String(fault.retryAfter ?? 1) }
+          : {};
       send(res, entry, faultResponse(fault), h);
       return void o.onLog?.(entry);
     }
@@ -111,7 +114,9 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
     }
 
     const out = answer(req, method, rawUrl, rel, text);
-    const headers = options.rate ? rateHeaders(windowReset(), Math.max(0, options.rate.requests - accepted.length)) : {};
+    const headers = options.rate
+      ? rateHeaders(windowReset(), Math.max(0, options.rate.requests - accepted.length))
+      : {};
     if (fault?.action === 'commit_then_drop') {
       o.onLog?.(entry);
       return void req.socket.destroy();
@@ -219,7 +224,13 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
 function faultResponse(f: Fault): EmuResponse {
   const status = f.status ?? 500;
   const code = f.code ?? (status === 429 ? 971 : status >= 500 ? 10002 : 10001);
-  const message = f.message ?? (status === 429 ? 'Please wait and consider throttling your request speed' : status >= 500 ? 'Internal server error' : 'Injected fault');
+  const message =
+    f.message ??
+    (status === 429
+      ? 'Please wait and consider throttling your request speed'
+      : status >= 500
+        ? 'Internal server error'
+        : 'Injected fault');
   return failure(status, code, message);
 }
 
@@ -232,7 +243,9 @@ function send(res: ServerResponse, entry: LogEntry, out: EmuResponse, headers: R
     ...headers,
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
-    'cf-ray': `${Math.floor(Math.random() * 2 ** 48).toString(16).padStart(12, '0')}-EMU`,
+    'cf-ray': `${Math.floor(Math.random() * 2 ** 48)
+      .toString(16)
+      .padStart(12, '0')}-EMU`,
   });
   res.end(body);
 }

@@ -16,7 +16,8 @@ export function buildPlan(desired: DesiredState, live: LiveState, options: PlanO
   const { glue: allGlue, notes } = addGlueChecks(facts);
   addEdges(facts);
 
-  const zoneFilter = options.zoneFilter && options.zoneFilter.length > 0 ? new Set(options.zoneFilter.map(normaliseZone)) : undefined;
+  const zoneFilter =
+    options.zoneFilter && options.zoneFilter.length > 0 ? new Set(options.zoneFilter.map(normaliseZone)) : undefined;
   const kept = zoneFilter ? restrictToZones(facts, zoneFilter, notes) : [...facts.steps.values()];
   const { steps, cycle } = orderSteps(kept);
   classifyChecks(steps);
@@ -63,11 +64,18 @@ function restrictToZones(facts: PlanFacts, zones: Set<string>, notes: string[]):
     if (facts.steps.has(id)) visit(id, [z]);
   }
   for (const b of [...new Set(blocked)].sort()) {
-    notes.push(`--zone: left out because it needs a deletion or a default change that --zone never makes (${b}); plan without --zone to include it`);
+    notes.push(
+      `--zone: left out because it needs a deletion or a default change that --zone never makes (${b}); plan without --zone to include it`,
+    );
   }
   const unknown = [...zones].filter((z) => !facts.desired.zones.some((d) => d.name === z)).sort();
-  if (unknown.length > 0) notes.push(`--zone: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in ${facts.desired.file}; nothing planned for ${unknown.length === 1 ? 'it' : 'them'}`);
-  notes.push(`restricted with --zone to ${[...zones].sort().join(', ')}: no deletions and no account default change are planned`);
+  if (unknown.length > 0)
+    notes.push(
+      `--zone: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in ${facts.desired.file}; nothing planned for ${unknown.length === 1 ? 'it' : 'them'}`,
+    );
+  notes.push(
+    `restricted with --zone to ${[...zones].sort().join(', ')}: no deletions and no account default change are planned`,
+  );
   return [...facts.steps.values()].filter((s) => keep.has(s.id));
 }
 
@@ -86,7 +94,10 @@ function classifyChecks(steps: Step[]): void {
 function unmanagedZones(facts: PlanFacts): { name: string; nameservers: ZoneNameservers }[] {
   const changed = new Set<number>([...facts.creates.keys(), ...facts.deletes.keys()]);
   return (facts.live.otherZones ?? [])
-    .filter((z) => z.nameservers.type === 'custom.account' && z.nameservers.set !== undefined && changed.has(z.nameservers.set))
+    .filter(
+      (z) =>
+        z.nameservers.type === 'custom.account' && z.nameservers.set !== undefined && changed.has(z.nameservers.set),
+    )
     .map((z) => ({ name: z.name, nameservers: { ...z.nameservers } }));
 }
 

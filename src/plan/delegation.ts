@@ -1,5 +1,5 @@
 /**
- * Folds what DNS says about each switched zone's delegation into a plan (SPEC §5 "Delegation"):
+ * Folds what DNS says about each switched zone's delegation into a plan:
  * zones switched to a set whose parent still delegates elsewhere get a "next step at your
  * registrar" note; a zone going back to standard while its parent still delegates to the custom
  * names gets a guard — disabling ACNS first would break resolution. Pure: the findings are read
@@ -26,7 +26,9 @@ export function addDelegationFindings(plan: Plan, findings: DelegationFinding[])
   for (const f of [...findings].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0))) {
     const wanted = f.customNames.join(', ');
     if (f.status === 'unknown') {
-      notes.push(`could not read the delegation of ${f.zone} from DNS (${f.detail}); check it at the registrar yourself`);
+      notes.push(
+        `could not read the delegation of ${f.zone} from DNS (${f.detail}); check it at the registrar yourself`,
+      );
       continue;
     }
     const custom = new Set(f.customNames);
@@ -34,7 +36,9 @@ export function addDelegationFindings(plan: Plan, findings: DelegationFinding[])
     if (f.direction === 'to_custom' && f.status !== 'delegated') {
       notes.push(
         `next step at your registrar for ${f.zone}: set its NS to ${wanted} once the switch is applied ` +
-          (f.nameservers.length ? `(the parent delegates it to ${f.nameservers.join(', ')} today)` : '(its parent zone does not delegate it today)'),
+          (f.nameservers.length
+            ? `(the parent delegates it to ${f.nameservers.join(', ')} today)`
+            : '(its parent zone does not delegate it today)'),
       );
     }
     if (f.direction === 'to_standard' && pointsAtCustom) {

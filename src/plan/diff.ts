@@ -63,9 +63,10 @@ type Classify = (key: string, desired: unknown, reason: string) => { class: Step
 function classifier(baseline: Record<string, unknown> | undefined): Classify {
   return (key, desiredValue, reason) => {
     // Drift only for objects acns itself set before: without a record of it, the change is the file's.
-    if (!baseline || !Object.prototype.hasOwnProperty.call(baseline, key)) return { class: 'config', reason };
+    if (!baseline || !Object.hasOwn(baseline, key)) return { class: 'config', reason };
     const last = baseline[key] ?? null;
-    const same = equal(last, desiredValue) || (typeof last === 'string' && isValue(desiredValue) && desiredValue.value === last);
+    const same =
+      equal(last, desiredValue) || (typeof last === 'string' && isValue(desiredValue) && desiredValue.value === last);
     return same
       ? { class: 'drift', reason: `${reason} — live changed since the last apply` }
       : { class: 'config', reason };
@@ -81,7 +82,10 @@ function diffNames(facts: PlanFacts, classify: Classify): void {
   const file = desired.file;
   const wanted = new Map<string, DesiredName>();
   for (const s of desired.sets) {
-    facts.finalSets.set(s.set, s.names.map((n) => n.name));
+    facts.finalSets.set(
+      s.set,
+      s.names.map((n) => n.name),
+    );
     for (const n of s.names) wanted.set(n.name, n);
   }
   const liveByName = new Map<string, LiveNameserver>();
@@ -171,7 +175,8 @@ function diffZones(facts: PlanFacts, classify: Classify): void {
     if (want.set !== undefined) push(facts.zonesJoining, want.set, step);
   }
   for (const z of live.otherZones ?? []) {
-    if (z.nameservers.type === 'custom.account' && z.nameservers.set !== undefined) push(facts.zonesStaying, z.nameservers.set, z.name);
+    if (z.nameservers.type === 'custom.account' && z.nameservers.set !== undefined)
+      push(facts.zonesStaying, z.nameservers.set, z.name);
   }
 }
 

@@ -73,7 +73,8 @@ export function delegationTargets(desired: DesiredState, live: LiveState): { zon
   const setNames = new Map(desired.sets.map((s) => [s.set, s.names.map((n) => n.name)]));
   return desired.zones.flatMap((z) => {
     const l = liveByName.get(z.name);
-    if (z.target.type !== 'custom' || l?.nameservers.type !== 'custom.account' || l.nameservers.set !== z.target.set) return [];
+    if (z.target.type !== 'custom' || l?.nameservers.type !== 'custom.account' || l.nameservers.set !== z.target.set)
+      return [];
     const customNames = setNames.get(z.target.set) ?? [];
     return customNames.length ? [{ zone: z.name, customNames }] : [];
   });
@@ -83,7 +84,13 @@ export function delegationTargets(desired: DesiredState, live: LiveState): { zon
 export function delegationFindings(found: ZoneDelegationResult[]): DriftDelegation[] {
   return found
     .filter((f): f is ZoneDelegationResult & { status: DriftDelegation['status'] } => f.status !== 'delegated')
-    .map((f) => ({ zone: f.zone, status: f.status, nameservers: [...f.nameservers], expected: [...f.customNames], detail: f.detail }))
+    .map((f) => ({
+      zone: f.zone,
+      status: f.status,
+      nameservers: [...f.nameservers],
+      expected: [...f.customNames],
+      detail: f.detail,
+    }))
     .sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0));
 }
 
@@ -103,7 +110,9 @@ function nameItems(desired: DesiredState, live: LiveState): DriftItem[] {
         live: l ? { set: l.set } : null,
         desired: { set: n.set },
         source: formatPos(n.pos),
-        message: l ? `${n.name} is in set ${l.set} live but set ${n.set} in the file` : `${n.name} (set ${n.set}) does not exist live`,
+        message: l
+          ? `${n.name} is in set ${l.set} live but set ${n.set} in the file`
+          : `${n.name} (set ${n.set}) does not exist live`,
       });
     }
   }

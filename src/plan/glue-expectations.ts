@@ -24,7 +24,12 @@ export function glueExpectations(
       names.push({ name: n.name, ...(l.ipv4 ? { ipv4: l.ipv4 } : {}), ...(l.ipv6 ? { ipv6: l.ipv6 } : {}) });
     }
     if (names.length) {
-      expectations.push({ set: set.set, registrar: set.registrar, ...(set.hostZone ? { hostZone: set.hostZone } : {}), names });
+      expectations.push({
+        set: set.set,
+        registrar: set.registrar,
+        ...(set.hostZone ? { hostZone: set.hostZone } : {}),
+        names,
+      });
     }
   }
   return { expectations, notCreated };

@@ -11,7 +11,7 @@ import type { GlueExpectation, Step } from './types.js';
 export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; notes: string[] } {
   const { desired } = facts;
   const why = new Map<number, string>();
-  const toDefault = facts.defaultStep !== undefined && valueOf(facts.defaultStep.after) === 'custom.account';
+  const toDefault = facts.defaultStep !== undefined && afterValue(facts.defaultStep.after) === 'custom.account';
   for (const [set, steps] of facts.zonesJoining) {
     const names = steps.map((s) => s.target);
     const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
@@ -34,20 +34,33 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
     const liveCount = facts.liveSets.get(set)?.length ?? 0;
     const losing = (facts.deletes.get(set)?.length ?? 0) > 0; // old names go: their removal relies on the new ones
     if (defaultUses && liveCount < 2 && finalNames.length >= 2) {
-      why.set(set, `set ${set} becomes usable in this run and the account default custom.account can fall back to it: its names need glue at the parent zone first`);
+      why.set(
+        set,
+        `set ${set} becomes usable in this run and the account default custom.account can fall back to it: its names need glue at the parent zone first`,
+      );
       continue;
     }
     if (!losing) continue;
-    const d = staying.length > 0 ? `zones stay on set ${set} (${listShort(staying)})` : defaultUses && finalNames.length >= 2 ? 'the account default custom.account can use it' : undefined;
+    const d =
+      staying.length > 0
+        ? `zones stay on set ${set} (${listShort(staying)})`
+        : defaultUses && finalNames.length >= 2
+          ? 'the account default custom.account can use it'
+          : undefined;
     if (!d) continue;
-    why.set(set, `set ${set} gains ${listShort(creates.map((c) => c.target))} while ${d}: the new names need glue at the parent zone before the old ones go`);
+    why.set(
+      set,
+      `set ${set} gains ${listShort(creates.map((c) => c.target))} while ${d}: the new names need glue at the parent zone before the old ones go`,
+    );
   }
   const sets = [...why.keys()].sort((a, b) => a - b);
   if (sets.length === 0) return { glue: [], notes: [] };
   if (desired.policy.glueCheck === 'off') {
     return {
       glue: [],
-      notes: [`glue checks are off (policy.glue_check: off): set ${sets.join(', ')} will be used without checking that the names' glue is published`],
+      notes: [
+        `glue checks are off (policy.glue_check: off): set ${sets.join(', ')} will be used without checking that the names' glue is published`,
+      ],
     };
   }
   const liveByName = new Map(facts.live.nameservers.map((n) => [n.name, n]));
@@ -73,7 +86,9 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
       ...(decl?.hostZone ? { hostZone: decl.hostZone } : {}),
       names: names.map((name) => {
         const l = liveByName.get(name);
-        return l && l.set === set ? { name, ...(l.ipv4 ? { ipv4: l.ipv4 } : {}), ...(l.ipv6 ? { ipv6: l.ipv6 } : {}) } : { name };
+        return l && l.set === set
+          ? { name, ...(l.ipv4 ? { ipv4: l.ipv4 } : {}), ...(l.ipv6 ? { ipv6: l.ipv6 } : {}) }
+          : { name };
       }),
     });
   }
@@ -82,7 +97,7 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
 
 /** Whether the account default is custom.account once the run is over (live value when unmanaged and known). */
 export function defaultIsCustom(facts: PlanFacts): boolean {
-  const after = facts.defaultStep ? valueOf(facts.defaultStep.after) : facts.live.accountDefault;
+  const after = facts.defaultStep ? afterValue(facts.defaultStep.after) : facts.live.accountDefault;
   return after === 'custom.account';
 }
 
@@ -91,6 +106,6 @@ function listShort(names: string[]): string {
   return sorted.length > 3 ? `${sorted.slice(0, 3).join(', ')} and ${sorted.length - 3} more` : sorted.join(', ');
 }
 
-function valueOf(v: Step['after']): string | undefined {
+function afterValue(v: Step['after']): string | undefined {
   return v !== null && 'value' in v ? v.value : undefined;
 }

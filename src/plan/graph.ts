@@ -1,5 +1,5 @@
 /**
- * The step graph: depends_on edges following SPEC §4, and one stable topological order.
+ * The step graph: depends_on edges following the ordering rules, and one stable topological order.
  * Ready steps come out by kind (create, check, assign, default, delete) then by target, so the
  * common path reads like the seed: create names → glue check → zones → default → deletions.
  */
@@ -31,7 +31,10 @@ export function addEdges(facts: PlanFacts): void {
   const defAfter = def && def.after !== null && 'value' in def.after ? def.after.value : undefined;
   const defBefore = def && def.before !== null && 'value' in def.before ? def.before.value : facts.live.accountDefault;
   if (def && defAfter === 'custom.account') {
-    addDeps(def, facts.desired.sets.flatMap((s) => [...createsOf(s.set), ...glueOf(s.set)]));
+    addDeps(
+      def,
+      facts.desired.sets.flatMap((s) => [...createsOf(s.set), ...glueOf(s.set)]),
+    );
   }
   const finalDefaultCustom = def ? defAfter === 'custom.account' : defBefore === 'custom.account';
   // Sets usable (≥2 names) once the run is over: where a custom.account default can send new zones.
@@ -45,7 +48,9 @@ export function addEdges(facts: PlanFacts): void {
     if (keepers >= 2) continue; // the set keeps ≥2 names throughout: deletions are free
     // The first removals that still leave 2 names are free too — names moving to another set first,
     // as their re-creation elsewhere may be what lets zones leave this set. Only the last ones wait.
-    const ordered = [...allDeletes].sort((a, b) => Number(movingAway.has(b.target)) - Number(movingAway.has(a.target)) || byTarget(a, b));
+    const ordered = [...allDeletes].sort(
+      (a, b) => Number(movingAway.has(b.target)) - Number(movingAway.has(a.target)) || byTarget(a, b),
+    );
     const free = chained.has(set) ? 0 : Math.max(0, live.length - 2);
     const deletes = ordered.slice(free);
     const deps: string[] = (facts.zonesLeaving.get(set) ?? []).map((s) => s.id);
@@ -105,7 +110,8 @@ function capacityChains(facts: PlanFacts): Set<number> {
  */
 function hierarchyEdges(facts: PlanFacts): void {
   const leavingTo = new Map<string, { from: number; step: Step }>();
-  for (const [set, list] of facts.zonesLeaving) for (const st of list) leavingTo.set(st.target, { from: set, step: st });
+  for (const [set, list] of facts.zonesLeaving)
+    for (const st of list) leavingTo.set(st.target, { from: set, step: st });
   const joiningTo = new Map<string, { to: number; step: Step }>();
   for (const [set, list] of facts.zonesJoining) for (const st of list) joiningTo.set(st.target, { to: set, step: st });
   if (leavingTo.size === 0 || joiningTo.size === 0) return;
@@ -153,7 +159,10 @@ export function orderSteps(all: Iterable<Step>): Ordering {
     out.push(steps[i]);
     for (const j of dependents[i]) if (--indegree[j] === 0) heap.push(j);
   }
-  const rest = steps.map((_, i) => i).filter((i) => !done[i]).sort((a, b) => (keys[a] < keys[b] ? -1 : 1));
+  const rest = steps
+    .map((_, i) => i)
+    .filter((i) => !done[i])
+    .sort((a, b) => (keys[a] < keys[b] ? -1 : 1));
   for (const i of rest) out.push(steps[i]);
   const position = new Map<string, number>();
   out.forEach((s, i) => position.set(s.id, i));

@@ -138,7 +138,8 @@ function setsInUse({ facts, steps }: GuardInput): Guard[] {
   const deletesBySet = new Map<number, Step[]>();
   for (const s of steps) {
     const set = valueSet(s.before);
-    if (s.kind === 'delete_nameserver' && set !== undefined) (deletesBySet.get(set) ?? deletesBySet.set(set, []).get(set)!).push(s);
+    if (s.kind === 'delete_nameserver' && set !== undefined)
+      (deletesBySet.get(set) ?? deletesBySet.set(set, []).get(set)!).push(s);
   }
   const out: Guard[] = [];
   const joining = new Map<number, string[]>();
@@ -200,7 +201,9 @@ function hierarchy({ facts, zoneFilter }: GuardInput): Guard[] {
   // `advanced` in the file means "left as it is": such a zone keeps whatever set it has live, which
   // the loader cannot see — so it is checked here like a zone outside the file.
   const liveOf = new Map(facts.live.zones.map((z) => [z.name, z.nameservers]));
-  const advancedOnSet = facts.desired.zones.some((z) => z.target.type === 'advanced' && liveOf.get(z.name)?.type === 'custom.account');
+  const advancedOnSet = facts.desired.zones.some(
+    (z) => z.target.type === 'advanced' && liveOf.get(z.name)?.type === 'custom.account',
+  );
   if (others.length === 0 && !advancedOnSet) return [];
   const managed = new Map<string, string>(); // file zone → its file:line
   const asLive = new Set<string>(); // file zones whose set comes from the account (advanced: left as is)
@@ -217,29 +220,40 @@ function hierarchy({ facts, zoneFilter }: GuardInput): Guard[] {
     }
   }
   for (const z of others) {
-    if (!managed.has(z.name)) zones.push({ name: z.name, set: z.nameservers.type === 'custom.account' ? (z.nameservers.set ?? null) : null });
+    if (!managed.has(z.name))
+      zones.push({ name: z.name, set: z.nameservers.type === 'custom.account' ? (z.nameservers.set ?? null) : null });
   }
-  return findHierarchyConflicts(zones)
-    // pairs inside the file are the loader's, unless one side keeps its live set (advanced)
-    .filter(({ child, ancestor }) => !managed.has(child) || !managed.has(ancestor) || asLive.has(child) || asLive.has(ancestor))
-    .map(({ child, ancestor, set }) => {
-      const where = (z: string): string =>
-        asLive.has(z)
-          ? `set ${set} live, left as it is by \`advanced\` in ${managed.get(z)}`
-          : managed.has(z)
-            ? `set ${set} in ${managed.get(z)}`
-            : `set ${set} live, not in ${facts.desired.file}`;
-      const fix = managed.has(child) && !asLive.has(child) ? child : managed.has(ancestor) && !asLive.has(ancestor) ? ancestor : child;
-      return {
-        id: `hierarchy:${child}:${ancestor}`,
-        kind: 'hierarchy' as const,
-        message:
-          `zone ${child} (${where(child)}) and its ancestor ${ancestor} (${where(ancestor)}) would use the same set; ` +
-          `a subdomain zone must use a different set from every zone in its hierarchy — choose another set for ${fix}`,
-        steps: [`assign_zone:${fix}`].filter((id) => facts.steps.has(id)),
-        source: managed.get(fix)!,
-      };
-    });
+  return (
+    findHierarchyConflicts(zones)
+      // pairs inside the file are the loader's, unless one side keeps its live set (advanced)
+      .filter(
+        ({ child, ancestor }) =>
+          !managed.has(child) || !managed.has(ancestor) || asLive.has(child) || asLive.has(ancestor),
+      )
+      .map(({ child, ancestor, set }) => {
+        const where = (z: string): string =>
+          asLive.has(z)
+            ? `set ${set} live, left as it is by \`advanced\` in ${managed.get(z)}`
+            : managed.has(z)
+              ? `set ${set} in ${managed.get(z)}`
+              : `set ${set} live, not in ${facts.desired.file}`;
+        const fix =
+          managed.has(child) && !asLive.has(child)
+            ? child
+            : managed.has(ancestor) && !asLive.has(ancestor)
+              ? ancestor
+              : child;
+        return {
+          id: `hierarchy:${child}:${ancestor}`,
+          kind: 'hierarchy' as const,
+          message:
+            `zone ${child} (${where(child)}) and its ancestor ${ancestor} (${where(ancestor)}) would use the same set; ` +
+            `a subdomain zone must use a different set from every zone in its hierarchy — choose another set for ${fix}`,
+          steps: [`assign_zone:${fix}`].filter((id) => facts.steps.has(id)),
+          source: managed.get(fix)!,
+        };
+      })
+  );
 }
 
 function listZones(zones: string[]): string {

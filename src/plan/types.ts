@@ -16,12 +16,7 @@ export type StepKind = 'create_nameserver' | 'glue_check' | 'assign_zone' | 'set
  * - set_account_default: before/after { value } (before.value may be 'unknown')
  * - glue_check: before null, after { set, names }
  */
-export type StepValue =
-  | null
-  | { set: number }
-  | ZoneNameservers
-  | { value: string }
-  | { set: number; names: string[] };
+export type StepValue = null | { set: number } | ZoneNameservers | { value: string } | { set: number; names: string[] };
 
 export interface Step {
   id: string; // stable: 'create_nameserver:ns1.example.com', 'glue_check:1', 'assign_zone:example.org', 'set_account_default', 'delete_nameserver:ns3.example.com'

@@ -42,11 +42,14 @@ export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions
     `${count(['delete_nameserver'])} deleted, ${count(['glue_check'])} checks.`;
   const lines: string[] = [];
   const alreadyDone = by('already_done');
-  const glueWarnings = done.filter((r) => r.kind === 'glue_check' && (r.glue as { blocking?: boolean } | undefined)?.blocking);
+  const glueWarnings = done.filter(
+    (r) => r.kind === 'glue_check' && (r.glue as { blocking?: boolean } | undefined)?.blocking,
+  );
 
   if (result.exitCode === 0 && done.length + alreadyDone.length === result.results.length) {
     lines.push(c.green(`Apply complete: ${tally}`));
-    if (alreadyDone.length > 0) lines.push(`${plural(alreadyDone.length, 'step was', 'steps were')} already done and left as they are.`);
+    if (alreadyDone.length > 0)
+      lines.push(`${plural(alreadyDone.length, 'step was', 'steps were')} already done and left as they are.`);
     for (const r of glueWarnings) lines.push(glueWarning(r, c));
     return `${lines.join('\n')}\n`;
   }
@@ -80,7 +83,8 @@ export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions
             `wait until the parent zone serves them, then re-run apply. The nameservers already created stay.`,
     );
   }
-  if (result.stoppedBy === 'account_wide') lines.push('Fix the account-wide failure above (credentials, entitlement, network or rate limit) first.');
+  if (result.stoppedBy === 'account_wide')
+    lines.push('Fix the account-wide failure above (credentials, entitlement, network or rate limit) first.');
   const cmd = opts.planFile ? `acns apply ${opts.planFile}` : 'acns apply';
   lines.push(`Re-run \`${cmd}\` to resume: done steps are recognised, the rest run.`);
   return `${lines.join('\n')}\n`;
@@ -96,7 +100,9 @@ export function describeStale(stale: StaleObject[]): string {
   const lines = [`the plan is stale — ${plural(stale.length, 'object', 'objects')} changed since it was made:`];
   for (const s of stale) {
     const kind = s.stepId.split(':')[0] as StepKind;
-    lines.push(`  ${describeTarget(kind, s.target)}: was ${formatValue(s.planned)} when planned, now ${formatValue(s.current)}`);
+    lines.push(
+      `  ${describeTarget(kind, s.target)}: was ${formatValue(s.planned)} when planned, now ${formatValue(s.current)}`,
+    );
   }
   return lines.join('\n');
 }
@@ -169,7 +175,8 @@ function formatIds(ids: string[] | undefined): string {
 }
 
 function headline(result: ApplyResult): string {
-  if (result.stoppedBy === 'interrupted') return 'interrupted — no new steps were started, running steps were allowed to finish';
+  if (result.stoppedBy === 'interrupted')
+    return 'interrupted — no new steps were started, running steps were allowed to finish';
   if (result.stoppedBy === 'account_wide') return 'stopped after an account-wide failure — no new steps were started';
   const failed = result.results.filter((r) => r.outcome === 'failed');
   const glue = failed.filter((r) => r.kind === 'glue_check').length;

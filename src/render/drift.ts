@@ -18,17 +18,30 @@ export interface DriftDocument {
   account_id: string;
   config: { file: string; digest: string };
   has_drift: boolean;
-  items: { key: string; kind: DriftItem['kind']; object: string; live: DriftValue; desired: DriftValue; source: string | null; message: string }[];
+  items: {
+    key: string;
+    kind: DriftItem['kind'];
+    object: string;
+    live: DriftValue;
+    desired: DriftValue;
+    source: string | null;
+    message: string;
+  }[];
   unmanaged: DriftReport['unmanaged'];
   /** null: not checked (policy.glue_check: off). */
-  delegation: { zone: string; status: DriftDelegation['status']; nameservers: string[]; expected: string[]; detail: string }[] | null;
+  delegation:
+    | { zone: string; status: DriftDelegation['status']; nameservers: string[]; expected: string[]; detail: string }[]
+    | null;
 }
 
 export function renderDriftText(r: DriftReport, opts: { colour: boolean }): string {
   const c = pc.createColors(opts.colour);
   const out = [c.bold(`acns drift for account ${r.accountId || '(unknown)'} against ${r.configFile}`), ''];
   if (r.items.length > 0) {
-    out.push(`${r.items.length} difference${r.items.length === 1 ? '' : 's'} between the live account and ${r.configFile}:`, '');
+    out.push(
+      `${r.items.length} difference${r.items.length === 1 ? '' : 's'} between the live account and ${r.configFile}:`,
+      '',
+    );
     for (const i of r.items) {
       out.push(`  ${c.yellow('~')} ${i.object}`);
       out.push(`      live:    ${value(i.live)}`);
@@ -38,7 +51,13 @@ export function renderDriftText(r: DriftReport, opts: { colour: boolean }): stri
   }
   out.push(...unmanagedText(r));
   out.push(...delegationText(r));
-  out.push(c.bold(r.hasDrift ? `Drift: ${r.items.length} difference${r.items.length === 1 ? '' : 's'}. Run acns plan to see how they would be undone.` : `No drift. Live account matches ${r.configFile}.`));
+  out.push(
+    c.bold(
+      r.hasDrift
+        ? `Drift: ${r.items.length} difference${r.items.length === 1 ? '' : 's'}. Run acns plan to see how they would be undone.`
+        : `No drift. Live account matches ${r.configFile}.`,
+    ),
+  );
   return `${out.join('\n')}\n`;
 }
 
@@ -50,10 +69,24 @@ export function driftToDocument(r: DriftReport, meta: { toolVersion: string; cre
     account_id: r.accountId,
     config: { file: r.configFile, digest: r.configDigest },
     has_drift: r.hasDrift,
-    items: r.items.map((i) => ({ key: i.key, kind: i.kind, object: i.object, live: i.live, desired: i.desired, source: i.source ?? null, message: i.message })),
+    items: r.items.map((i) => ({
+      key: i.key,
+      kind: i.kind,
+      object: i.object,
+      live: i.live,
+      desired: i.desired,
+      source: i.source ?? null,
+      message: i.message,
+    })),
     unmanaged: r.unmanaged,
     delegation:
-      r.delegation?.map((d) => ({ zone: d.zone, status: d.status, nameservers: [...d.nameservers], expected: [...d.expected], detail: d.detail })) ?? null,
+      r.delegation?.map((d) => ({
+        zone: d.zone,
+        status: d.status,
+        nameservers: [...d.nameservers],
+        expected: [...d.expected],
+        detail: d.detail,
+      })) ?? null,
   };
 }
 
@@ -67,7 +100,9 @@ export function renderDriftMarkdown(r: DriftReport, opts: { budget?: number } = 
     DRIFT_MARKER,
     `### acns drift · \`${r.configFile}\``,
     '',
-    r.hasDrift ? `⚠️ **${r.items.length} difference${r.items.length === 1 ? '' : 's'}** between the live account \`${r.accountId}\` and \`${r.configFile}\`.` : `✅ **No drift.** Live account matches \`${r.configFile}\`.`,
+    r.hasDrift
+      ? `⚠️ **${r.items.length} difference${r.items.length === 1 ? '' : 's'}** between the live account \`${r.accountId}\` and \`${r.configFile}\`.`
+      : `✅ **No drift.** Live account matches \`${r.configFile}\`.`,
     '',
   ];
   const rows = r.items.map((i) => `| ${i.object} | ${value(i.live)} | ${value(i.desired)} | ${i.source ?? '—'} |`);
@@ -81,7 +116,11 @@ export function renderDriftMarkdown(r: DriftReport, opts: { budget?: number } = 
     used += row.length + 1;
   }
   const out = [...head, ...table, ...kept];
-  if (kept.length < rows.length) out.push('', `_… ${rows.length - kept.length} more differences cut to stay under GitHub's size limit; run \`acns drift --format json\` for all of them._`);
+  if (kept.length < rows.length)
+    out.push(
+      '',
+      `_… ${rows.length - kept.length} more differences cut to stay under GitHub's size limit; run \`acns drift --format json\` for all of them._`,
+    );
   out.push('');
   for (const l of info) {
     if (used + l.length + 1 > budget - 200) {
@@ -108,16 +147,14 @@ function unmanagedText(r: DriftReport): string[] {
 function delegationText(r: DriftReport): string[] {
   const list = r.delegation ?? [];
   if (list.length === 0) return [];
-  return [
-    'Delegation at the parent zone (information, not drift):',
-    ...list.map((d) => `  ${delegationLine(d)}`),
-    '',
-  ];
+  return ['Delegation at the parent zone (information, not drift):', ...list.map((d) => `  ${delegationLine(d)}`), ''];
 }
 
 function delegationLine(d: DriftDelegation): string {
   if (d.status === 'unknown') return `zone ${d.zone}: could not read its delegation from DNS (${d.detail})`;
-  const where = d.nameservers.length ? `its parent still delegates it to ${d.nameservers.join(', ')}` : `its parent zone does not delegate it (${d.detail})`;
+  const where = d.nameservers.length
+    ? `its parent still delegates it to ${d.nameservers.join(', ')}`
+    : `its parent zone does not delegate it (${d.detail})`;
   return `zone ${d.zone} uses its custom set, but ${where}: next step at your registrar: set NS to ${d.expected.join(', ')}`;
 }
 

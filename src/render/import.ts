@@ -24,7 +24,11 @@ export function renderImportYaml(s: AccountSnapshot, o: ImportOptions): string {
 
   const sets = new Map<number, string[]>();
   for (const n of s.nameservers) sets.set(n.set, [...(sets.get(n.set) ?? []), n.name]);
-  const used = new Set(s.zones.flatMap((z) => (z.nameservers.type === 'custom.account' && z.nameservers.set !== undefined ? [z.nameservers.set] : [])));
+  const used = new Set(
+    s.zones.flatMap((z) =>
+      z.nameservers.type === 'custom.account' && z.nameservers.set !== undefined ? [z.nameservers.set] : [],
+    ),
+  );
   // A custom.account default uses every declared set (Cloudflare falls back from set 1 onwards).
   if (s.accountDefault === 'custom.account') for (const set of sets.keys()) used.add(set);
   if (sets.size) {
@@ -33,7 +37,10 @@ export function renderImportYaml(s: AccountSnapshot, o: ImportOptions): string {
     out.push('# (Cloudflare Registrar: glue is added by Cloudflare Support). Check it: acns cannot tell from the API.');
     out.push('nameserver_sets:');
     for (const [set, names] of [...sets].sort((a, b) => a[0] - b[0])) {
-      if (names.length < 2 && used.has(set)) out.push(`  # warning: set ${set} has ${names.length} name but ${s.accountDefault === 'custom.account' ? 'the account default (custom.account) or zones use' : 'zones use'} it; add a name before planning`);
+      if (names.length < 2 && used.has(set))
+        out.push(
+          `  # warning: set ${set} has ${names.length} name but ${s.accountDefault === 'custom.account' ? 'the account default (custom.account) or zones use' : 'zones use'} it; add a name before planning`,
+        );
       out.push(`  ${set}:`);
       out.push(`    names: [${names.join(', ')}]`);
       out.push('    registrar: external');
@@ -53,18 +60,27 @@ export function renderImportYaml(s: AccountSnapshot, o: ImportOptions): string {
     const t = z.nameservers.type;
     if (t === 'custom.account' && z.nameservers.set !== undefined && !sets.has(z.nameservers.set)) {
       // A set without names cannot be declared; writing the zone would make the file invalid.
-      skipped.push(`# warning: zone ${z.name} uses set ${z.nameservers.set}, which has no names in the account; it is left out — add names to the set, or move the zone`);
-    } else if (t === 'custom.account' && z.nameservers.set !== undefined) lines.push(`  ${z.name}: ${z.nameservers.set}`);
+      skipped.push(
+        `# warning: zone ${z.name} uses set ${z.nameservers.set}, which has no names in the account; it is left out — add names to the set, or move the zone`,
+      );
+    } else if (t === 'custom.account' && z.nameservers.set !== undefined)
+      lines.push(`  ${z.name}: ${z.nameservers.set}`);
     else if (!o.allZones) continue;
     else if (t === 'cloudflare.standard' && o.endpoints === 'legacy') {
       // The legacy endpoints only say "not on a custom set": standard and advanced look the same, and
       // writing `standard` for an advanced zone would flip it once the file moves to dns_settings.
-      skipped.push(`# not imported: ${z.name} is on Cloudflare's nameservers, standard or advanced (the legacy endpoints cannot tell) — add it yourself`);
+      skipped.push(
+        `# not imported: ${z.name} is on Cloudflare's nameservers, standard or advanced (the legacy endpoints cannot tell) — add it yourself`,
+      );
     } else if (t === 'cloudflare.standard') lines.push(`  ${z.name}: standard`);
     else if (t === 'cloudflare.advanced') lines.push(`  ${z.name}: advanced`);
     else skipped.push(`# not importable (nameserver type acns does not manage): ${z.name} (${t})`);
   }
-  out.push(o.allZones ? '# Every zone of the account: a set number, `standard`, or `advanced` (left as it is).' : '# Zones on a custom set. Zones not listed here are not managed by acns (`acns import --all-zones` lists them all).');
+  out.push(
+    o.allZones
+      ? '# Every zone of the account: a set number, `standard`, or `advanced` (left as it is).'
+      : '# Zones on a custom set. Zones not listed here are not managed by acns (`acns import --all-zones` lists them all).',
+  );
   out.push(...skipped);
   out.push(lines.length ? 'zones:' : 'zones: {}');
   out.push(...lines);

@@ -27,7 +27,12 @@ export interface PlanDocument {
   guards: Guard[];
   summary: Plan['summary'];
   steps: StepDocument[];
-  glue: { set: number; registrar: Plan['glue'][number]['registrar']; host_zone?: string; names: { name: string; ipv4?: string; ipv6?: string }[] }[];
+  glue: {
+    set: number;
+    registrar: Plan['glue'][number]['registrar'];
+    host_zone?: string;
+    names: { name: string; ipv4?: string; ipv6?: string }[];
+  }[];
   unmanaged: { nameservers: LiveNameserver[]; zones: { name: string; nameservers: ZoneNameservers }[] };
   notes: string[];
   zone_filter: string[] | null;
@@ -38,7 +43,12 @@ export interface PlanDocument {
 }
 
 export interface SettingsDocument {
-  cloudflare: { endpoints: Plan['endpoints']; requests_per_window: number; window_seconds: number; concurrency: number };
+  cloudflare: {
+    endpoints: Plan['endpoints'];
+    requests_per_window: number;
+    window_seconds: number;
+    concurrency: number;
+  };
   dns: { root_servers: string[]; parent_servers: string[]; port: number };
 }
 
@@ -77,7 +87,10 @@ export class PlanModifiedError extends AcnsError {
     super(
       'plan_modified',
       `${file} was changed after \`acns plan\` wrote it (${what}); a reviewed plan must be applied exactly as reviewed — run \`acns plan -o ${file}\` again`,
-      { exitCode: 3, hint: 'nothing was changed; to apply something else, change acns.yaml, plan again and review the new plan — never edit a plan file by hand' },
+      {
+        exitCode: 3,
+        hint: 'nothing was changed; to apply something else, change acns.yaml, plan again and review the new plan — never edit a plan file by hand',
+      },
     );
     this.name = 'PlanModifiedError';
   }
@@ -114,8 +127,16 @@ export function planToDocument(plan: Plan, meta: { toolVersion: string; createdA
       class: s.class,
       depends_on: [...s.dependsOn],
     })),
-    glue: plan.glue.map((g) => ({ set: g.set, registrar: g.registrar, ...(g.hostZone ? { host_zone: g.hostZone } : {}), names: g.names.map((n) => ({ ...n })) })),
-    unmanaged: { nameservers: plan.unmanaged.nameservers.map((n) => ({ ...n })), zones: plan.unmanaged.zones.map((z) => ({ name: z.name, nameservers: { ...z.nameservers } })) },
+    glue: plan.glue.map((g) => ({
+      set: g.set,
+      registrar: g.registrar,
+      ...(g.hostZone ? { host_zone: g.hostZone } : {}),
+      names: g.names.map((n) => ({ ...n })),
+    })),
+    unmanaged: {
+      nameservers: plan.unmanaged.nameservers.map((n) => ({ ...n })),
+      zones: plan.unmanaged.zones.map((z) => ({ name: z.name, nameservers: { ...z.nameservers } })),
+    },
     notes: [...plan.notes],
     zone_filter: plan.zoneFilter ? [...plan.zoneFilter] : null,
     ...(plan.settings ? { settings: settingsToDocument(plan.settings) } : {}),
@@ -131,7 +152,10 @@ export function renderPlanJson(plan: Plan, meta: { toolVersion: string; createdA
 /** Validates a parsed document and turns it back into a Plan. `file` names it in errors. */
 export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('format_version' in doc)) {
-    throw new PlanFileError(`${file} is not an acns plan (no format_version)`, 'write one with: acns plan -o plan.json');
+    throw new PlanFileError(
+      `${file} is not an acns plan (no format_version)`,
+      'write one with: acns plan -o plan.json',
+    );
   }
   const version = (doc as { format_version: unknown }).format_version;
   if (version !== PLAN_FORMAT_VERSION) {
@@ -144,7 +168,10 @@ export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
   const validate = validator();
   if (!validate(doc)) {
     const errs = (validate.errors ?? []).slice(0, 10).map((e) => describeError(e));
-    throw new PlanFileError(`${file} is not a valid acns plan: ${errs.join('; ')}`, 're-run acns plan -o; do not edit plan files by hand');
+    throw new PlanFileError(
+      `${file} is not a valid acns plan: ${errs.join('; ')}`,
+      're-run acns plan -o; do not edit plan files by hand',
+    );
   }
   const d = doc as PlanDocument;
   const plan: Plan = {
@@ -168,7 +195,12 @@ export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
     guards: d.guards,
     safe: d.safe,
     summary: d.summary,
-    glue: d.glue.map((g) => ({ set: g.set, registrar: g.registrar, ...(g.host_zone ? { hostZone: g.host_zone } : {}), names: g.names })),
+    glue: d.glue.map((g) => ({
+      set: g.set,
+      registrar: g.registrar,
+      ...(g.host_zone ? { hostZone: g.host_zone } : {}),
+      names: g.names,
+    })),
     unmanaged: d.unmanaged,
     notes: d.notes,
   };
@@ -183,7 +215,10 @@ export function parsePlanFile(text: string, file: string): SavedPlan {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new PlanFileError(`${file} is not an acns plan (not JSON: ${(e as Error).message})`, 'write one with: acns plan -o plan.json');
+    throw new PlanFileError(
+      `${file} is not an acns plan (not JSON: ${(e as Error).message})`,
+      'write one with: acns plan -o plan.json',
+    );
   }
   return documentToPlan(doc, file);
 }
@@ -220,7 +255,12 @@ function canonicalJson(value: unknown): string {
 function settingsToDocument(s: PlanSettings): SettingsDocument {
   const { cloudflare: c, dns } = s;
   return {
-    cloudflare: { endpoints: c.endpoints, requests_per_window: c.requestsPerWindow, window_seconds: c.windowSeconds, concurrency: c.concurrency },
+    cloudflare: {
+      endpoints: c.endpoints,
+      requests_per_window: c.requestsPerWindow,
+      window_seconds: c.windowSeconds,
+      concurrency: c.concurrency,
+    },
     dns: { root_servers: [...dns.rootServers], parent_servers: [...dns.parentServers], port: dns.port },
   };
 }
@@ -228,7 +268,12 @@ function settingsToDocument(s: PlanSettings): SettingsDocument {
 function settingsFromDocument(s: SettingsDocument): PlanSettings {
   const { cloudflare: c, dns } = s;
   return {
-    cloudflare: { endpoints: c.endpoints, requestsPerWindow: c.requests_per_window, windowSeconds: c.window_seconds, concurrency: c.concurrency },
+    cloudflare: {
+      endpoints: c.endpoints,
+      requestsPerWindow: c.requests_per_window,
+      windowSeconds: c.window_seconds,
+      concurrency: c.concurrency,
+    },
     dns: { rootServers: dns.root_servers, parentServers: dns.parent_servers, port: dns.port },
   };
 }
@@ -239,7 +284,9 @@ function validator(): ValidateFunction {
   if (compiled) return compiled;
   const schema = JSON.parse(readFileSync(new URL('../../schemas/plan.schema.json', import.meta.url), 'utf8')) as object;
   const ajv = new Ajv({ strict: true, allErrors: true });
-  const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => void;
+  const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+    a: Ajv,
+  ) => void;
   addFormats(ajv);
   compiled = ajv.compile(schema);
   return compiled;
@@ -247,8 +294,10 @@ function validator(): ValidateFunction {
 
 function describeError(e: ErrorObject): string {
   const where = e.instancePath || '(top level)';
-  if (e.keyword === 'additionalProperties') return `${where} has an unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  if (e.keyword === 'additionalProperties')
+    return `${where} has an unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
   if (e.keyword === 'required') return `${where} lacks "${(e.params as { missingProperty: string }).missingProperty}"`;
-  if (e.keyword === 'enum') return `${where} ${e.message} (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`;
+  if (e.keyword === 'enum')
+    return `${where} ${e.message} (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`;
   return `${where} ${e.message ?? 'is invalid'}`;
 }

@@ -18,18 +18,51 @@ export interface MarkdownOptions {
 
 export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
   const budget = opts.budget ?? MARKDOWN_BUDGET;
-  const head = [PLAN_MARKER, `### acns plan · \`${esc(plan.configFile)}\``, '', verdict(plan), '', ...summaryTable(plan), '', meta(plan), ''];
-  const unsafe = plan.safe ? [] : ['#### ⛔ Unsafe — `acns apply` will refuse this plan', '', ...plan.guards.map((g) => `- **${g.kind}**: ${esc(g.message)}${g.override ? ` (override: \`${g.override}\`)` : ''}`), ''];
+  const head = [
+    PLAN_MARKER,
+    `### acns plan · \`${esc(plan.configFile)}\``,
+    '',
+    verdict(plan),
+    '',
+    ...summaryTable(plan),
+    '',
+    meta(plan),
+    '',
+  ];
+  const unsafe = plan.safe
+    ? []
+    : [
+        '#### ⛔ Unsafe — `acns apply` will refuse this plan',
+        '',
+        ...plan.guards.map(
+          (g) => `- **${g.kind}**: ${esc(g.message)}${g.override ? ` (override: \`${g.override}\`)` : ''}`,
+        ),
+        '',
+      ];
   const deletes = plan.steps.filter((s) => s.kind === 'delete_nameserver' || isDisable(s));
   const glue = glueSection(plan.glue);
-  const tail = [...unmanagedLines(plan), ...(plan.notes.length ? ['#### Notes', '', ...plan.notes.map((n) => `- ${esc(n)}`), ''] : []), `_${planLine(plan)}_`];
+  const tail = [
+    ...unmanagedLines(plan),
+    ...(plan.notes.length ? ['#### Notes', '', ...plan.notes.map((n) => `- ${esc(n)}`), ''] : []),
+    `_${planLine(plan)}_`,
+  ];
 
   // Fixed parts first; lists share what is left, destructive changes before the step details.
   const fixed = size(head) + size(glue) + 400;
   let room = budget - fixed;
   const unsafeFit = fitLines(unsafe, Math.floor(room * 0.3), 'guards');
   room -= size(unsafeFit);
-  const destructive = deletes.length ? ['#### Destructive changes', '', ...deletes.map((s) => `- \`${SYMBOL[s.kind]}\` ${s.kind} **${esc(s.target)}** ${esc(change(s))} — ${esc(reasonWithSource(s))}`), ''] : [];
+  const destructive = deletes.length
+    ? [
+        '#### Destructive changes',
+        '',
+        ...deletes.map(
+          (s) =>
+            `- \`${SYMBOL[s.kind]}\` ${s.kind} **${esc(s.target)}** ${esc(change(s))} — ${esc(reasonWithSource(s))}`,
+        ),
+        '',
+      ]
+    : [];
   const destructiveFit = fitLines(destructive, Math.floor(room * 0.3), 'destructive changes');
   room -= size(destructiveFit);
   const tailFit = fitLines(tail, Math.min(size(tail), Math.floor(room * 0.2)), 'unmanaged objects and notes', true);
@@ -39,7 +72,8 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
 }
 
 function verdict(plan: Plan): string {
-  if (!plan.safe) return `⛔ **Unsafe plan** — ${plan.guards.length} guard${plan.guards.length === 1 ? '' : 's'} failed; ${planLine(plan)}`;
+  if (!plan.safe)
+    return `⛔ **Unsafe plan** — ${plan.guards.length} guard${plan.guards.length === 1 ? '' : 's'} failed; ${planLine(plan)}`;
   if (plan.steps.length === 0) return `✅ **No changes.** Live account matches \`${esc(plan.configFile)}\`.`;
   return `⚠️ **Changes:** ${planLine(plan).replace(/^Plan: /, '')}`;
 }
@@ -47,11 +81,20 @@ function verdict(plan: Plan): string {
 function summaryTable(plan: Plan): string[] {
   const { create, change: ch, delete: del, checks } = plan.summary;
   const drift = plan.steps.filter((s) => s.class === 'drift').length;
-  return ['| Create | Change | Delete | Checks | Drift | Guards |', '|---:|---:|---:|---:|---:|---:|', `| ${create} | ${ch} | ${del} | ${checks} | ${drift} | ${plan.guards.length} |`];
+  return [
+    '| Create | Change | Delete | Checks | Drift | Guards |',
+    '|---:|---:|---:|---:|---:|---:|',
+    `| ${create} | ${ch} | ${del} | ${checks} | ${drift} | ${plan.guards.length} |`,
+  ];
 }
 
 function meta(plan: Plan): string {
-  const parts = [`account \`${plan.accountId || 'unknown'}\``, `config digest \`${plan.configDigest.slice(0, 19)}…\``, `endpoints \`${plan.endpoints}\``, `glue check \`${plan.gluePolicy}\``];
+  const parts = [
+    `account \`${plan.accountId || 'unknown'}\``,
+    `config digest \`${plan.configDigest.slice(0, 19)}…\``,
+    `endpoints \`${plan.endpoints}\``,
+    `glue check \`${plan.gluePolicy}\``,
+  ];
   if (plan.zoneFilter) parts.push(`restricted to ${plan.zoneFilter.map((z) => `\`${z}\``).join(', ')}`);
   return `<sub>${parts.join(' · ')}</sub>`;
 }
@@ -60,7 +103,10 @@ function glueSection(glue: GlueExpectation[]): string[] {
   if (glue.length === 0) return [];
   const out = ['#### Glue to publish before zones switch', ''];
   for (const g of glue) {
-    const who = g.registrar === 'cloudflare' ? 'Cloudflare Registrar: ask Cloudflare Support to add these glue records' : 'register these glue records at the registrar';
+    const who =
+      g.registrar === 'cloudflare'
+        ? 'Cloudflare Registrar: ask Cloudflare Support to add these glue records'
+        : 'register these glue records at the registrar';
     out.push(`**Set ${g.set}**${g.hostZone ? ` (names in \`${g.hostZone}\`)` : ''} — ${who}:`, '', '```');
     for (const n of g.names) {
       if (!n.ipv4 && !n.ipv6) out.push(`${n.name}.  A/AAAA  (assigned by Cloudflare when the name is created)`);
@@ -73,10 +119,20 @@ function glueSection(glue: GlueExpectation[]): string[] {
 }
 
 function stepDetails(steps: Step[], room: number): string[] {
-  const header = [`<details><summary>${steps.length} step${steps.length === 1 ? '' : 's'} in execution order</summary>`, '', '| # | | Step | Target | Change | Why | After |', '|---:|---|---|---|---|---|---|'];
+  const header = [
+    `<details><summary>${steps.length} step${steps.length === 1 ? '' : 's'} in execution order</summary>`,
+    '',
+    '| # | | Step | Target | Change | Why | After |',
+    '|---:|---|---|---|---|---|---|',
+  ];
   const footer = ['', '</details>', ''];
   const rows = steps.map((s, i) => {
-    const deps = s.dependsOn.length === 0 ? '' : s.dependsOn.length <= 2 ? s.dependsOn.map((d) => `\`${d}\``).join(', ') : `\`${s.dependsOn[0]}\` +${s.dependsOn.length - 1}`;
+    const deps =
+      s.dependsOn.length === 0
+        ? ''
+        : s.dependsOn.length <= 2
+          ? s.dependsOn.map((d) => `\`${d}\``).join(', ')
+          : `\`${s.dependsOn[0]}\` +${s.dependsOn.length - 1}`;
     const drift = s.class === 'drift' ? ' **drift**' : '';
     return `| ${i + 1} | \`${SYMBOL[s.kind]}\` | ${s.kind} | ${esc(s.target)} | ${esc(change(s))}${drift} | ${esc(reasonWithSource(s))} | ${deps} |`;
   });
@@ -110,13 +166,23 @@ function fitLines(lines: string[], max: number, what: string, keepLast = false):
   }
   const cut = body.length - out.length;
   const table = out.length > 0 && out[out.length - 1].startsWith('|');
-  out.push(`${table ? '\n' : ''}_… ${cut} more line${cut === 1 ? '' : 's'} of ${what} cut to stay under GitHub's comment limit; run \`acns show plan.json\` for the full plan._`);
+  out.push(
+    `${table ? '\n' : ''}_… ${cut} more line${cut === 1 ? '' : 's'} of ${what} cut to stay under GitHub's comment limit; run \`acns show plan.json\` for the full plan._`,
+  );
   if (last !== undefined) out.push(last);
   return out;
 }
 
 function isDisable(s: Step): boolean {
-  return s.kind === 'assign_zone' && s.before !== null && 'type' in s.before && s.before.type === 'custom.account' && s.after !== null && 'type' in s.after && s.after.type !== 'custom.account';
+  return (
+    s.kind === 'assign_zone' &&
+    s.before !== null &&
+    'type' in s.before &&
+    s.before.type === 'custom.account' &&
+    s.after !== null &&
+    'type' in s.after &&
+    s.after.type !== 'custom.account'
+  );
 }
 
 function size(lines: string[]): number {

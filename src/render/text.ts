@@ -23,10 +23,17 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
   const c = pc.createColors(opts.colour);
   const out: string[] = [];
   out.push(c.bold(`acns plan for account ${plan.accountId || '(unknown)'} from ${plan.configFile}`));
-  if (plan.zoneFilter) out.push(`Restricted to zone${plan.zoneFilter.length === 1 ? '' : 's'}: ${plan.zoneFilter.join(', ')}`);
+  if (plan.zoneFilter)
+    out.push(`Restricted to zone${plan.zoneFilter.length === 1 ? '' : 's'}: ${plan.zoneFilter.join(', ')}`);
   out.push('');
   if (!plan.safe) {
-    out.push(c.red(c.bold(`UNSAFE: apply will refuse this plan (${plan.guards.length} guard${plan.guards.length === 1 ? '' : 's'}):`)));
+    out.push(
+      c.red(
+        c.bold(
+          `UNSAFE: apply will refuse this plan (${plan.guards.length} guard${plan.guards.length === 1 ? '' : 's'}):`,
+        ),
+      ),
+    );
     for (const g of plan.guards) {
       out.push(c.red(`  ✗ [${g.kind}] ${g.message}`));
       if (g.override) out.push(`      override: acns apply ${g.override}`);
@@ -48,8 +55,10 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
   }
   if (plan.unmanaged.nameservers.length + plan.unmanaged.zones.length > 0) {
     out.push(`Not managed by ${plan.configFile} (left alone):`);
-    for (const n of plan.unmanaged.nameservers) out.push(`  nameserver ${n.name} (set ${n.set}) — add it to the file, or set policy.prune: true to delete it`);
-    for (const z of plan.unmanaged.zones) out.push(`  zone ${z.name} uses ${describeValue(z.nameservers)}, a set this plan changes`);
+    for (const n of plan.unmanaged.nameservers)
+      out.push(`  nameserver ${n.name} (set ${n.set}) — add it to the file, or set policy.prune: true to delete it`);
+    for (const z of plan.unmanaged.zones)
+      out.push(`  zone ${z.name} uses ${describeValue(z.nameservers)}, a set this plan changes`);
     out.push('');
   }
   if (plan.notes.length > 0) {

@@ -26,7 +26,14 @@ export function baselinePath(cwd: string): string {
 export async function readBaseline(path: string, accountId: string): Promise<Record<string, unknown> | undefined> {
   try {
     const doc = JSON.parse(await readFile(path, 'utf8')) as Partial<BaselineDocument> | null;
-    if (!doc || doc.format_version !== 1 || doc.account_id !== accountId || typeof doc.values !== 'object' || doc.values === null || Array.isArray(doc.values)) return undefined;
+    if (
+      doc?.format_version !== 1 ||
+      doc.account_id !== accountId ||
+      typeof doc.values !== 'object' ||
+      doc.values === null ||
+      Array.isArray(doc.values)
+    )
+      return undefined;
     return doc.values;
   } catch {
     return undefined;
@@ -38,17 +45,27 @@ export async function recordApplied(path: string, plan: Plan, result: ApplyResul
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     const values = { ...((await readBaseline(path, plan.accountId)) ?? {}) };
-    const ok = new Set(result.results.filter((r) => r.outcome === 'done' || r.outcome === 'already_done').map((r) => r.id));
+    const ok = new Set(
+      result.results.filter((r) => r.outcome === 'done' || r.outcome === 'already_done').map((r) => r.id),
+    );
     for (const s of plan.steps) {
       if (!ok.has(s.id)) continue;
       if (s.kind === 'create_nameserver') values[`ns:${s.target}`] = s.after;
       // A move is delete + create: the create's value wins when it succeeded too; alone, the delete leaves no name.
-      else if (s.kind === 'delete_nameserver' && !plan.steps.some((o) => o.kind === 'create_nameserver' && o.target === s.target && ok.has(o.id))) {
+      else if (
+        s.kind === 'delete_nameserver' &&
+        !plan.steps.some((o) => o.kind === 'create_nameserver' && o.target === s.target && ok.has(o.id))
+      ) {
         delete values[`ns:${s.target}`];
       } else if (s.kind === 'assign_zone') values[`zone:${s.target}`] = s.after;
       else if (s.kind === 'set_account_default') values.default = s.after;
     }
-    const doc: BaselineDocument = { format_version: 1, account_id: plan.accountId, updated_at: new Date().toISOString(), values };
+    const doc: BaselineDocument = {
+      format_version: 1,
+      account_id: plan.accountId,
+      updated_at: new Date().toISOString(),
+      values,
+    };
     await mkdir(dirname(path), { recursive: true });
     await writeFile(tmp, `${JSON.stringify(doc, null, 2)}\n`);
     await rename(tmp, path);

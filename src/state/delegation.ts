@@ -1,5 +1,5 @@
 /**
- * Reads, from DNS, how the parent zone delegates each zone a plan switches (SPEC §5): concurrently
+ * Reads, from DNS, how the parent zone delegates each zone a plan switches: concurrently
  * and with a bound on each lookup, so unreachable DNS never stalls a plan.
  */
 import { setMaxListeners } from 'node:events';
@@ -44,7 +44,15 @@ export async function readDelegations(
     jobs.push(
       limit(async () => {
         const r = await lookup(step.target, customNames, dns, cache);
-        return { zone: step.target, stepId: step.id, direction, customNames, status: r.status, nameservers: r.nameservers, detail: r.detail };
+        return {
+          zone: step.target,
+          stepId: step.id,
+          direction,
+          customNames,
+          status: r.status,
+          nameservers: r.nameservers,
+          detail: r.detail,
+        };
       }),
     );
   }
@@ -59,7 +67,11 @@ export async function readZoneDelegations(
   dns = sharedSignal(dns);
   const limit = pLimit(CONCURRENCY);
   const cache = new Map();
-  return Promise.all(zones.map((z) => limit(async () => ({ ...(await lookup(z.zone, z.customNames, dns, cache)), customNames: z.customNames }))));
+  return Promise.all(
+    zones.map((z) =>
+      limit(async () => ({ ...(await lookup(z.zone, z.customNames, dns, cache)), customNames: z.customNames })),
+    ),
+  );
 }
 
 /**
@@ -75,9 +87,15 @@ function sharedSignal(dns: GlueCheckOptions): GlueCheckOptions {
   return { ...dns, signal: local.signal };
 }
 
-function lookup(zone: string, names: string[], dns: GlueCheckOptions, cache: DelegationOptions['cache']): Promise<DelegationResult> {
+function lookup(
+  zone: string,
+  names: string[],
+  dns: GlueCheckOptions,
+  cache: DelegationOptions['cache'],
+): Promise<DelegationResult> {
   // An interrupted run asks no more: a signal aborted before the lookup starts never fires its event.
-  if (dns.signal?.aborted) return Promise.resolve({ zone, status: 'unknown', nameservers: [], detail: 'the run was interrupted' });
+  if (dns.signal?.aborted)
+    return Promise.resolve({ zone, status: 'unknown', nameservers: [], detail: 'the run was interrupted' });
   return checkZoneDelegation(zone, names, {
     rootServers: dns.rootServers,
     parentServers: [], // dns.parent_servers are the names' parent servers, not each zone's

@@ -21,7 +21,11 @@ export interface ReadOptions {
   readDefault?: boolean;
 }
 
-export async function readLiveState(desired: DesiredState, api: AccountApi, opts: ReadOptions = {}): Promise<LiveState> {
+export async function readLiveState(
+  desired: DesiredState,
+  api: AccountApi,
+  opts: ReadOptions = {},
+): Promise<LiveState> {
   const progress = opts.onProgress ?? (() => {});
   const names = desired.zones.map((z) => z.name);
   const wantDefault = desired.accountDefault !== undefined || opts.readDefault === true;
@@ -31,7 +35,9 @@ export async function readLiveState(desired: DesiredState, api: AccountApi, opts
       progress({ phase: 'nameservers', done: 1, total: 1 });
       return r;
     }),
-    names.length ? api.resolveZones(names) : Promise.resolve({ found: [], missing: [] as string[], allNames: undefined }),
+    names.length
+      ? api.resolveZones(names)
+      : Promise.resolve({ found: [], missing: [] as string[], allNames: undefined }),
     wantDefault ? api.getAccountDefault() : Promise.resolve(undefined),
   ]);
   progress({ phase: 'zones', done: resolved.found.length, total: names.length });
@@ -39,7 +45,8 @@ export async function readLiveState(desired: DesiredState, api: AccountApi, opts
   const zones = await readSettings(api, resolved.found, (done, total) => progress({ phase: 'settings', done, total }));
 
   let accountZoneNames = resolved.allNames;
-  let listed: Map<string, ZoneRef> | undefined = 'all' in resolved && resolved.all ? new Map(resolved.all.map((z) => [z.name, z])) : undefined;
+  let listed: Map<string, ZoneRef> | undefined =
+    'all' in resolved && resolved.all ? new Map(resolved.all.map((z) => [z.name, z])) : undefined;
   if (resolved.missing.length > 0 && !accountZoneNames) {
     // Only to suggest the right name for a typo: one listing, paid only when a zone is missing.
     const all = await api.listAllZones();
@@ -53,7 +60,10 @@ export async function readLiveState(desired: DesiredState, api: AccountApi, opts
     if (related.length) {
       // Ids are known when this run listed the account itself; otherwise resolve them (cheapest way).
       const known = listed;
-      const refs = known && related.every((n) => known.has(n)) ? related.map((n) => known.get(n) as ZoneRef) : (await api.resolveZones(related)).found;
+      const refs =
+        known && related.every((n) => known.has(n))
+          ? related.map((n) => known.get(n) as ZoneRef)
+          : (await api.resolveZones(related)).found;
       otherZones = await readSettings(api, refs, (done, total) => progress({ phase: 'related', done, total }));
     } else {
       otherZones = [];
@@ -63,7 +73,10 @@ export async function readLiveState(desired: DesiredState, api: AccountApi, opts
     // file puts on a custom set with filtered lookups, so the subdomain rule is checked all the same.
     const found = new Set(resolved.found.map((z) => z.name));
     const custom = desired.zones.filter((z) => z.target.type === 'custom' && found.has(z.name)).map((z) => z.name);
-    if (custom.length) otherZones = await relatedByName(api, new Set(names), custom, (done, total) => progress({ phase: 'related', done, total }));
+    if (custom.length)
+      otherZones = await relatedByName(api, new Set(names), custom, (done, total) =>
+        progress({ phase: 'related', done, total }),
+      );
   }
 
   return {
@@ -81,12 +94,14 @@ export async function readLiveState(desired: DesiredState, api: AccountApi, opts
 export function relatedUnmanaged(managed: Set<string>, accountNames: string[]): string[] {
   // every proper ancestor of a managed zone, so "is this name above a managed zone?" is one lookup
   const ancestors = new Set<string>();
-  for (const m of managed) for (let i = m.indexOf('.'); i !== -1; i = m.indexOf('.', i + 1)) ancestors.add(m.slice(i + 1));
+  for (const m of managed)
+    for (let i = m.indexOf('.'); i !== -1; i = m.indexOf('.', i + 1)) ancestors.add(m.slice(i + 1));
   const out: string[] = [];
   for (const name of accountNames) {
     if (managed.has(name)) continue;
     let related = ancestors.has(name);
-    for (let i = name.indexOf('.'); i !== -1 && !related; i = name.indexOf('.', i + 1)) related = managed.has(name.slice(i + 1)); // below one
+    for (let i = name.indexOf('.'); i !== -1 && !related; i = name.indexOf('.', i + 1))
+      related = managed.has(name.slice(i + 1)); // below one
     if (related) out.push(name);
   }
   return out.sort(cmp);
@@ -102,7 +117,8 @@ async function relatedByName(
   const ancestors = new Set<string>();
   for (const z of zones) {
     // stop before the last label: a top-level domain is never a zone of the account
-    for (let i = z.indexOf('.'); i !== -1 && z.indexOf('.', i + 1) !== -1; i = z.indexOf('.', i + 1)) ancestors.add(z.slice(i + 1));
+    for (let i = z.indexOf('.'); i !== -1 && z.indexOf('.', i + 1) !== -1; i = z.indexOf('.', i + 1))
+      ancestors.add(z.slice(i + 1));
   }
   const wanted = [...ancestors].filter((a) => !managed.has(a)).sort(cmp);
   const [above, below] = await Promise.all([

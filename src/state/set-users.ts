@@ -29,7 +29,9 @@ export async function readSetUsers(
       }),
     ),
   );
-  const users = read.filter((z) => z.nameservers.type === 'custom.account' && z.nameservers.set !== undefined && wanted.has(z.nameservers.set));
+  const users = read.filter(
+    (z) => z.nameservers.type === 'custom.account' && z.nameservers.set !== undefined && wanted.has(z.nameservers.set),
+  );
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const accountDefault = live.accountDefault ?? (await api.getAccountDefault());
   return {

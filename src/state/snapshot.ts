@@ -12,8 +12,15 @@ export interface AccountSnapshot {
   accountDefault: string;
 }
 
-export async function readAccountSnapshot(api: AccountApi, opts: { onProgress?: (done: number, total: number) => void } = {}): Promise<AccountSnapshot> {
-  const [nameservers, refs, accountDefault] = await Promise.all([api.listNameservers(), api.listAllZones(), api.getAccountDefault()]);
+export async function readAccountSnapshot(
+  api: AccountApi,
+  opts: { onProgress?: (done: number, total: number) => void } = {},
+): Promise<AccountSnapshot> {
+  const [nameservers, refs, accountDefault] = await Promise.all([
+    api.listNameservers(),
+    api.listAllZones(),
+    api.getAccountDefault(),
+  ]);
   let done = 0;
   const zones = await Promise.all(
     refs.map(async (z) => {

@@ -7,7 +7,8 @@ import { accountWideError, MemoryApi, serverError } from './memory-api.js';
 import { create, makePlan, seedAccount, seedPlan, toSet } from './plans.js';
 
 const okGlue: GlueChecker = async () => ({ blocking: false, verdict: 'ok' });
-const byId = (results: StepResult[]): Record<string, StepResult['outcome']> => Object.fromEntries(results.map((r) => [r.id, r.outcome]));
+const byId = (results: StepResult[]): Record<string, StepResult['outcome']> =>
+  Object.fromEntries(results.map((r) => [r.id, r.outcome]));
 
 describe('executePlan: the seed path', () => {
   test('runs every step once, in dependency order, and exits 0', async () => {
@@ -37,7 +38,9 @@ describe('executePlan: the seed path', () => {
 
     // The glue expectation was filled with the addresses Cloudflare assigned to the created names,
     // without listing the account again.
-    expect(seen[0].names).toEqual([...api.nameservers.values()].map((n) => ({ name: n.name, ipv4: n.ipv4, ipv6: n.ipv6 })));
+    expect(seen[0].names).toEqual(
+      [...api.nameservers.values()].map((n) => ({ name: n.name, ipv4: n.ipv4, ipv6: n.ipv6 })),
+    );
     expect(api.callsOf('listNameservers')).toHaveLength(0);
   });
 
@@ -45,7 +48,12 @@ describe('executePlan: the seed path', () => {
     const api = seedAccount(new MemoryApi());
     await executePlan(seedPlan(), api, { checkGlue: okGlue });
     for (const c of api.writes()) {
-      const expected = c.method === 'setAccountDefault' ? 'set_account_default' : c.method === 'setZoneNameservers' ? `assign_zone:${c.target}` : `create_nameserver:${c.target}`;
+      const expected =
+        c.method === 'setAccountDefault'
+          ? 'set_account_default'
+          : c.method === 'setZoneNameservers'
+            ? `assign_zone:${c.target}`
+            : `create_nameserver:${c.target}`;
       expect(c.step).toBe(expected);
     }
     expect(currentStepId()).toBeUndefined();
@@ -57,7 +65,10 @@ describe('executePlan: the seed path', () => {
     const seen: GlueExpectation[] = [];
     const { alreadyDone } = await checkStaleness(plan, api);
     expect(alreadyDone).toContain('create_nameserver:ns1.example.com');
-    await executePlan(plan, api, { alreadyDone, checkGlue: async (e) => (seen.push(e), { blocking: false, verdict: 'ok' }) });
+    await executePlan(plan, api, {
+      alreadyDone,
+      checkGlue: async (e) => (seen.push(e), { blocking: false, verdict: 'ok' }),
+    });
     expect(api.callsOf('createNameserver').map((c) => c.target)).toEqual(['ns2.example.com']);
     expect(api.callsOf('listNameservers')).toHaveLength(2); // staleness + one re-list for the glue check
     expect(seen[0].names.every((n) => n.ipv4 && n.ipv6)).toBe(true);
@@ -65,7 +76,8 @@ describe('executePlan: the seed path', () => {
 });
 
 describe('executePlan: concurrency and failures', () => {
-  const tenCreates = (): ReturnType<typeof makePlan> => makePlan(Array.from({ length: 10 }, (_, i) => create(`ns${i}.example.com`)));
+  const tenCreates = (): ReturnType<typeof makePlan> =>
+    makePlan(Array.from({ length: 10 }, (_, i) => create(`ns${i}.example.com`)));
 
   test.each([1, 3])('never has more than %i steps in flight', async (concurrency) => {
     const api = new MemoryApi();
@@ -89,7 +101,9 @@ describe('executePlan: concurrency and failures', () => {
     const failed = res.results.find((r) => r.outcome === 'failed');
     expect(failed?.error).toEqual({ code: 'cloudflare_api', message: 'boom', status: 500, cfCodes: [1000] });
     // Skips name the failed step at their root, even through a skipped glue check.
-    expect(res.results.find((r) => r.id === 'assign_zone:a.example')?.blockedBy).toEqual(['create_nameserver:ns2.example.com']);
+    expect(res.results.find((r) => r.id === 'assign_zone:a.example')?.blockedBy).toEqual([
+      'create_nameserver:ns2.example.com',
+    ]);
     expect(res.exitCode).toBe(1);
     expect(res.stoppedBy).toBeUndefined();
     expect(api.callsOf('setZoneNameservers').map((c) => c.target)).toEqual(['legacy.example']);
@@ -102,7 +116,12 @@ describe('executePlan: concurrency and failures', () => {
       .addZone('z3', 'three.example')
       .addZone('z4', 'four.example')
       .fail('setZoneNameservers', 'one.example', () => accountWideError());
-    const plan = makePlan([toSet('one.example', 'z1', 1), toSet('two.example', 'z2', 1), toSet('three.example', 'z3', 1), toSet('four.example', 'z4', 1)]);
+    const plan = makePlan([
+      toSet('one.example', 'z1', 1),
+      toSet('two.example', 'z2', 1),
+      toSet('three.example', 'z3', 1),
+      toSet('four.example', 'z4', 1),
+    ]);
     const held = api.hold('setZoneNameservers', 'two.example');
     const res = await executePlan(plan, api, {
       concurrency: 2,
@@ -123,18 +142,56 @@ describe('executePlan: concurrency and failures', () => {
 
   test("the client's real errors: Cloudflare codes, status and hint are kept; unreachable API stops the run", async () => {
     const api = seedAccount(new MemoryApi())
-      .fail('setZoneNameservers', 'legacy.example', () => new CloudflareError({ status: 500, errors: [{ code: 1000, message: 'Internal error' }], method: 'PATCH', path: '/zones/z-legacy/dns_settings' }))
-      .fail('createNameserver', 'ns2.example.com', () => new NetworkError({ baseUrl: 'http://127.0.0.1:9', method: 'POST', path: '/accounts/x/custom_ns', reason: 'ECONNREFUSED', attempts: 3 }));
+      .fail(
+        'setZoneNameservers',
+        'legacy.example',
+        () =>
+          new CloudflareError({
+            status: 500,
+            errors: [{ code: 1000, message: 'Internal error' }],
+            method: 'PATCH',
+            path: '/zones/z-legacy/dns_settings',
+          }),
+      )
+      .fail(
+        'createNameserver',
+        'ns2.example.com',
+        () =>
+          new NetworkError({
+            baseUrl: 'http://127.0.0.1:9',
+            method: 'POST',
+            path: '/accounts/x/custom_ns',
+            reason: 'ECONNREFUSED',
+            attempts: 3,
+          }),
+      );
     const res = await executePlan(seedPlan(), api, { checkGlue: okGlue, concurrency: 1 });
     const err = (id: string) => res.results.find((r) => r.id === id)?.error;
     expect(err('assign_zone:legacy.example')).toBeUndefined(); // never started: ns2 failed first
-    expect(err('create_nameserver:ns2.example.com')).toMatchObject({ code: 'cloudflare_unreachable', hint: expect.stringContaining('CLOUDFLARE_BASE_URL') });
+    expect(err('create_nameserver:ns2.example.com')).toMatchObject({
+      code: 'cloudflare_unreachable',
+      hint: expect.stringContaining('CLOUDFLARE_BASE_URL'),
+    });
     expect(res.stoppedBy).toBe('account_wide');
     expect(byId(res.results)['assign_zone:legacy.example']).toBe('not_attempted');
 
-    const api2 = seedAccount(new MemoryApi()).fail('setZoneNameservers', 'legacy.example', () => new CloudflareError({ status: 500, errors: [{ code: 1000, message: 'Internal error' }], method: 'PATCH', path: '/zones/z-legacy/dns_settings' }));
+    const api2 = seedAccount(new MemoryApi()).fail(
+      'setZoneNameservers',
+      'legacy.example',
+      () =>
+        new CloudflareError({
+          status: 500,
+          errors: [{ code: 1000, message: 'Internal error' }],
+          method: 'PATCH',
+          path: '/zones/z-legacy/dns_settings',
+        }),
+    );
     const res2 = await executePlan(seedPlan(), api2, { checkGlue: okGlue });
-    expect(res2.results.find((r) => r.id === 'assign_zone:legacy.example')?.error).toMatchObject({ code: 'cloudflare_server_error', status: 500, cfCodes: [1000] });
+    expect(res2.results.find((r) => r.id === 'assign_zone:legacy.example')?.error).toMatchObject({
+      code: 'cloudflare_server_error',
+      status: 500,
+      cfCodes: [1000],
+    });
     expect(res2.stoppedBy).toBeUndefined();
     expect(res2.exitCode).toBe(1);
   });
@@ -144,7 +201,12 @@ describe('executePlan: concurrency and failures', () => {
     const ac = new AbortController();
     const held = api.hold('createNameserver', 'ns1.example.com');
     const done: string[] = [];
-    const run = executePlan(seedPlan(), api, { signal: ac.signal, checkGlue: okGlue, concurrency: 1, onStepDone: (r) => done.push(r.id) });
+    const run = executePlan(seedPlan(), api, {
+      signal: ac.signal,
+      checkGlue: okGlue,
+      concurrency: 1,
+      onStepDone: (r) => done.push(r.id),
+    });
     await held.started;
     ac.abort();
     held.release();
@@ -199,7 +261,13 @@ describe('executePlan: resume', () => {
     const report = await checkStaleness(plan, api);
     expect(report.stale).toEqual([]);
     expect(report.alreadyDone.sort()).toEqual(
-      ['assign_zone:a.example', 'assign_zone:legacy.example', 'create_nameserver:ns1.example.com', 'create_nameserver:ns2.example.com', 'set_account_default'].sort(),
+      [
+        'assign_zone:a.example',
+        'assign_zone:legacy.example',
+        'create_nameserver:ns1.example.com',
+        'create_nameserver:ns2.example.com',
+        'set_account_default',
+      ].sort(),
     );
     const second = await executePlan(plan, api, { alreadyDone: report.alreadyDone, checkGlue: okGlue });
     expect(second.exitCode).toBe(0);
@@ -211,7 +279,12 @@ describe('executePlan: resume', () => {
   });
 
   test('a create whose response was lost is recognised as done on the next run', async () => {
-    const api = seedAccount(new MemoryApi()).fail('createNameserver', 'ns1.example.com', () => serverError('response lost'), { afterWrite: true });
+    const api = seedAccount(new MemoryApi()).fail(
+      'createNameserver',
+      'ns1.example.com',
+      () => serverError('response lost'),
+      { afterWrite: true },
+    );
     const plan = seedPlan();
     const first = await executePlan(plan, api, { checkGlue: okGlue });
     expect(byId(first.results)['create_nameserver:ns1.example.com']).toBe('failed');
@@ -230,7 +303,10 @@ describe('executePlan: resume', () => {
     await executePlan(plan, api, { checkGlue: okGlue });
     let checks = 0;
     const { alreadyDone } = await checkStaleness(plan, api);
-    const res = await executePlan(plan, api, { alreadyDone, checkGlue: async () => (checks++, { blocking: false, verdict: 'ok' }) });
+    const res = await executePlan(plan, api, {
+      alreadyDone,
+      checkGlue: async () => (checks++, { blocking: false, verdict: 'ok' }),
+    });
     expect(checks).toBe(0);
     expect(res.counts).toEqual({ done: 0, already_done: 7, failed: 0, skipped: 0, not_attempted: 0 });
     expect(api.writes()).toHaveLength(6); // only the first run's writes
@@ -238,7 +314,11 @@ describe('executePlan: resume', () => {
 });
 
 describe('executePlan: glue check', () => {
-  const blocked = { blocking: true, verdict: 'not_visible', records: ['ns1.example.com. IN A 192.0.2.1'] } as GlueVerdict;
+  const blocked = {
+    blocking: true,
+    verdict: 'not_visible',
+    records: ['ns1.example.com. IN A 192.0.2.1'],
+  } as GlueVerdict;
 
   test('enforce: a blocking report fails the check, skips its dependents, keeps the names (exit 3)', async () => {
     const api = seedAccount(new MemoryApi());

@@ -20,7 +20,11 @@ const readLines = (p: string): Record<string, unknown>[] =>
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-const HTTP: Record<string, string> = { createNameserver: 'POST', setZoneNameservers: 'PATCH', setAccountDefault: 'PUT' };
+const HTTP: Record<string, string> = {
+  createNameserver: 'POST',
+  setZoneNameservers: 'PATCH',
+  setAccountDefault: 'PUT',
+};
 
 describe('journal', () => {
   test('one line per request (tagged with its step) and per step outcome, no credentials', async () => {
@@ -28,9 +32,22 @@ describe('journal', () => {
     const journal = openJournal(path);
     const api = seedAccount(new MemoryApi()).fail('setZoneNameservers', 'b.example', () => serverError('boom'));
     api.onCall = (c) =>
-      journal.request({ method: HTTP[c.method] ?? 'GET', path: `/accounts/x/${c.method}/${c.target}?token=sekrit&page=1`, status: 200, rayId: '8f1c-LHR', durationMs: 12.4 });
-    journal.event('apply_start', { plan: 'plan.json', api_token: 'sekrit', nested: { Authorization: 'Bearer sekrit', ok: 1 } });
-    await executePlan(seedPlan(), api, { checkGlue: async () => ({ blocking: false, verdict: 'ok' }), onStepDone: (r) => journal.step(r) });
+      journal.request({
+        method: HTTP[c.method] ?? 'GET',
+        path: `/accounts/x/${c.method}/${c.target}?token=sekrit&page=1`,
+        status: 200,
+        rayId: '8f1c-LHR',
+        durationMs: 12.4,
+      });
+    journal.event('apply_start', {
+      plan: 'plan.json',
+      api_token: 'sekrit',
+      nested: { Authorization: 'Bearer sekrit', ok: 1 },
+    });
+    await executePlan(seedPlan(), api, {
+      checkGlue: async () => ({ blocking: false, verdict: 'ok' }),
+      onStepDone: (r) => journal.step(r),
+    });
     journal.event('apply_end', { exit_code: 1 });
     journal.close();
     journal.close(); // idempotent
@@ -48,14 +65,28 @@ describe('journal', () => {
       ray_id: '8f1c-LHR',
       duration_ms: 12,
     });
-    expect(requests.filter((r) => r.method === 'PATCH').map((r) => r.step).sort()).toEqual(['assign_zone:a.example', 'assign_zone:b.example', 'assign_zone:legacy.example']);
+    expect(
+      requests
+        .filter((r) => r.method === 'PATCH')
+        .map((r) => r.step)
+        .sort(),
+    ).toEqual(['assign_zone:a.example', 'assign_zone:b.example', 'assign_zone:legacy.example']);
 
     const steps = lines.filter((l) => l.type === 'step');
     expect(steps).toHaveLength(7);
-    expect(steps.find((s) => s.step === 'assign_zone:b.example')).toMatchObject({ outcome: 'failed', error: { code: 'cloudflare_api', message: 'boom', status: 500, cfCodes: [1000] } });
+    expect(steps.find((s) => s.step === 'assign_zone:b.example')).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'cloudflare_api', message: 'boom', status: 500, cfCodes: [1000] },
+    });
     expect(steps.find((s) => s.step === 'glue_check:1')).toMatchObject({ outcome: 'done', glue_verdict: 'ok' });
 
-    expect(lines[0]).toMatchObject({ type: 'event', event: 'apply_start', plan: 'plan.json', nested: { ok: 1 }, step: null });
+    expect(lines[0]).toMatchObject({
+      type: 'event',
+      event: 'apply_start',
+      plan: 'plan.json',
+      nested: { ok: 1 },
+      step: null,
+    });
     expect(lines.at(-1)).toMatchObject({ type: 'event', event: 'apply_end', exit_code: 1 });
   });
 
@@ -72,7 +103,9 @@ describe('journal', () => {
   test('an unwritable location is a clear AcnsError', () => {
     const file = join(tmp(), 'file');
     openJournal(file).close();
-    expect(() => openJournal(join(file, 'sub', 'j.jsonl'))).toThrow(expect.objectContaining({ code: 'journal_unwritable', hint: expect.stringContaining('--journal') }));
+    expect(() => openJournal(join(file, 'sub', 'j.jsonl'))).toThrow(
+      expect.objectContaining({ code: 'journal_unwritable', hint: expect.stringContaining('--journal') }),
+    );
   });
 
   test('the default lives under the working directory', () => {

@@ -116,7 +116,9 @@ export class MemoryApi implements AccountApi {
 
   listNameservers(): Promise<LiveNameserver[]> {
     return this.call('listNameservers', '*', () =>
-      [...this.nameservers.values()].sort((a, b) => a.set - b.set || a.name.localeCompare(b.name)).map((n) => ({ ...n })),
+      [...this.nameservers.values()]
+        .sort((a, b) => a.set - b.set || a.name.localeCompare(b.name))
+        .map((n) => ({ ...n })),
     );
   }
 
@@ -139,7 +141,10 @@ export class MemoryApi implements AccountApi {
   resolveZones(names: string[]): Promise<ResolvedZones> {
     return this.call('resolveZones', '*', () => {
       const all = this.zoneRefs();
-      return { found: all.filter((z) => names.includes(z.name)), missing: names.filter((n) => !all.some((z) => z.name === n)) };
+      return {
+        found: all.filter((z) => names.includes(z.name)),
+        missing: names.filter((n) => !all.some((z) => z.name === n)),
+      };
     });
   }
 
@@ -187,7 +192,9 @@ export class MemoryApi implements AccountApi {
         gate.markStarted();
         await gate.open;
       }
-      const failure = this.failures.find((f) => f.times > 0 && f.method === method && (f.target === '*' || f.target === target));
+      const failure = this.failures.find(
+        (f) => f.times > 0 && f.method === method && (f.target === '*' || f.target === target),
+      );
       if (failure) failure.times--;
       if (failure && !failure.afterWrite) throw failure.error();
       const out = apply();
@@ -214,6 +221,8 @@ export class MemoryApi implements AccountApi {
   }
 
   private zoneRefs(): ZoneRef[] {
-    return [...this.zones.entries()].map(([id, z]) => ({ id, name: z.name })).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.zones.entries()]
+      .map(([id, z]) => ({ id, name: z.name }))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 }

@@ -5,19 +5,40 @@
 import type { GlueExpectation, Plan, Step, StepKind, StepValue } from '../../src/plan/types.js';
 import type { GluePolicy } from '../../src/config/types.js';
 
-export function step(kind: StepKind, target: string, before: StepValue, after: StepValue, dependsOn: string[] = [], extra: Partial<Step> = {}): Step {
-  const id = kind === 'set_account_default' ? kind : kind === 'glue_check' ? `glue_check:${(after as { set: number }).set}` : `${kind}:${target}`;
+export function step(
+  kind: StepKind,
+  target: string,
+  before: StepValue,
+  after: StepValue,
+  dependsOn: string[] = [],
+  extra: Partial<Step> = {},
+): Step {
+  const id =
+    kind === 'set_account_default'
+      ? kind
+      : kind === 'glue_check'
+        ? `glue_check:${(after as { set: number }).set}`
+        : `${kind}:${target}`;
   return { id, kind, target, before, after, reason: `test ${id}`, class: 'config', dependsOn, ...extra };
 }
 
-export const create = (name: string, set = 1, deps: string[] = []): Step => step('create_nameserver', name, null, { set }, deps);
-export const remove = (name: string, set = 1, deps: string[] = []): Step => step('delete_nameserver', name, { set }, null, deps);
+export const create = (name: string, set = 1, deps: string[] = []): Step =>
+  step('create_nameserver', name, null, { set }, deps);
+export const remove = (name: string, set = 1, deps: string[] = []): Step =>
+  step('delete_nameserver', name, { set }, null, deps);
 export const glue = (set: number, names: string[], deps = names.map((n) => `create_nameserver:${n}`)): Step =>
   step('glue_check', `set ${set}`, null, { set, names }, deps);
-export const toSet = (zone: string, zoneId: string, set: number, deps: string[] = [], from: StepValue = { type: 'cloudflare.standard' }): Step =>
-  step('assign_zone', zone, from, { type: 'custom.account', set }, deps, { zoneId });
+export const toSet = (
+  zone: string,
+  zoneId: string,
+  set: number,
+  deps: string[] = [],
+  from: StepValue = { type: 'cloudflare.standard' },
+): Step => step('assign_zone', zone, from, { type: 'custom.account', set }, deps, { zoneId });
 export const toStandard = (zone: string, zoneId: string, fromSet: number, deps: string[] = []): Step =>
-  step('assign_zone', zone, { type: 'custom.account', set: fromSet }, { type: 'cloudflare.standard' }, deps, { zoneId });
+  step('assign_zone', zone, { type: 'custom.account', set: fromSet }, { type: 'cloudflare.standard' }, deps, {
+    zoneId,
+  });
 export const setDefault = (before: string, after: string, deps: string[] = []): Step =>
   step('set_account_default', 'account default', { value: before }, { value: after }, deps);
 
@@ -28,7 +49,12 @@ export function makePlan(steps: Step[], opts: { gluePolicy?: GluePolicy; glue?: 
       .filter((s) => s.kind === 'glue_check')
       .map((s) => {
         const a = s.after as { set: number; names: string[] };
-        return { set: a.set, registrar: 'external' as const, hostZone: 'example.com', names: a.names.map((name) => ({ name })) };
+        return {
+          set: a.set,
+          registrar: 'external' as const,
+          hostZone: 'example.com',
+          names: a.names.map((name) => ({ name })),
+        };
       });
   const count = (k: StepKind[]): number => steps.filter((s) => k.includes(s.kind)).length;
   return {
@@ -74,6 +100,12 @@ export function seedPlan(gluePolicy: GluePolicy = 'enforce'): Plan {
 }
 
 /** The account seedPlan was made against. */
-export function seedAccount<T extends { addZone(id: string, name: string, ns?: { type: string; set?: number }): T }>(api: T): T {
-  return api.addZone('z-a', 'a.example').addZone('z-b', 'b.example').addZone('z-legacy', 'legacy.example', { type: 'custom.account', set: 1 }).addZone('z-other', 'other.example');
+export function seedAccount<T extends { addZone(id: string, name: string, ns?: { type: string; set?: number }): T }>(
+  api: T,
+): T {
+  return api
+    .addZone('z-a', 'a.example')
+    .addZone('z-b', 'b.example')
+    .addZone('z-legacy', 'legacy.example', { type: 'custom.account', set: 1 })
+    .addZone('z-other', 'other.example');
 }

@@ -1,28 +1,56 @@
 import { executePlan } from '../../src/apply/executor.js';
 import { checkStaleness } from '../../src/apply/stale.js';
 import type { ApplyResult, StepResult } from '../../src/apply/types.js';
-import { formatDuration, formatValue, renderApplySummary, renderStaleReport, renderStepLine } from '../../src/render/apply.js';
+import {
+  formatDuration,
+  formatValue,
+  renderApplySummary,
+  renderStaleReport,
+  renderStepLine,
+} from '../../src/render/apply.js';
 import { accountWideError, MemoryApi, serverError } from './memory-api.js';
 import { seedAccount, seedPlan } from './plans.js';
 
 const ok = async (): Promise<{ blocking: boolean; verdict: string }> => ({ blocking: false, verdict: 'ok' });
-const noDurations = (r: ApplyResult): ApplyResult => ({ ...r, results: r.results.map(({ durationMs: _d, ...rest }) => rest) });
+const noDurations = (r: ApplyResult): ApplyResult => ({
+  ...r,
+  results: r.results.map(({ durationMs: _d, ...rest }) => rest),
+});
 
 describe('renderStepLine', () => {
-  const base = { id: 'create_nameserver:ns1.example.com', kind: 'create_nameserver', target: 'ns1.example.com' } as const;
+  const base = {
+    id: 'create_nameserver:ns1.example.com',
+    kind: 'create_nameserver',
+    target: 'ns1.example.com',
+  } as const;
   test.each<[Partial<StepResult>, string]>([
     [{ outcome: 'done', durationMs: 412 }, '✓ + nameserver ns1.example.com: created (412ms)\n'],
     [{ outcome: 'already_done' }, '= + nameserver ns1.example.com: already done\n'],
     [
-      { outcome: 'failed', durationMs: 1530, error: { code: 'cloudflare_api', message: 'Internal error', status: 500, cfCodes: [1000] } },
+      {
+        outcome: 'failed',
+        durationMs: 1530,
+        error: { code: 'cloudflare_api', message: 'Internal error', status: 500, cfCodes: [1000] },
+      },
       '✗ + nameserver ns1.example.com: failed — Internal error [Cloudflare code 1000, HTTP 500] (1.5s)\n',
     ],
     [
       // The client's CloudflareError message already names the codes: they are not repeated.
-      { outcome: 'failed', error: { code: 'cloudflare_server_error', message: 'Cloudflare failed to answer POST /accounts/x/custom_ns (1000: Internal error)', status: 500, cfCodes: [1000] } },
+      {
+        outcome: 'failed',
+        error: {
+          code: 'cloudflare_server_error',
+          message: 'Cloudflare failed to answer POST /accounts/x/custom_ns (1000: Internal error)',
+          status: 500,
+          cfCodes: [1000],
+        },
+      },
       '✗ + nameserver ns1.example.com: failed — Cloudflare failed to answer POST /accounts/x/custom_ns (1000: Internal error)\n',
     ],
-    [{ outcome: 'skipped', blockedBy: ['delete_nameserver:ns1.example.com'] }, '↷ + nameserver ns1.example.com: skipped (depends on delete_nameserver:ns1.example.com, which failed)\n'],
+    [
+      { outcome: 'skipped', blockedBy: ['delete_nameserver:ns1.example.com'] },
+      '↷ + nameserver ns1.example.com: skipped (depends on delete_nameserver:ns1.example.com, which failed)\n',
+    ],
     [{ outcome: 'not_attempted' }, '· + nameserver ns1.example.com: not attempted\n'],
   ])('%o', (r, expected) => {
     expect(renderStepLine({ ...base, ...r } as StepResult)).toBe(expected);
@@ -30,16 +58,23 @@ describe('renderStepLine', () => {
 
   test('symbols per kind, glue verdicts, and colour only when asked', () => {
     const line = (r: Partial<StepResult>): string => renderStepLine({ outcome: 'done', ...r } as StepResult);
-    expect(line({ kind: 'delete_nameserver', target: 'ns3.example.com' })).toBe('✓ - nameserver ns3.example.com: deleted\n');
+    expect(line({ kind: 'delete_nameserver', target: 'ns3.example.com' })).toBe(
+      '✓ - nameserver ns3.example.com: deleted\n',
+    );
     expect(line({ kind: 'assign_zone', target: 'a.example' })).toBe('✓ ~ zone a.example: changed\n');
     expect(line({ kind: 'set_account_default', target: 'account default' })).toBe('✓ ~ account default: changed\n');
-    expect(line({ kind: 'glue_check', target: 'set 1', glue: { blocking: false, verdict: 'ok' } })).toBe('✓ ? glue check set 1: ok\n');
+    expect(line({ kind: 'glue_check', target: 'set 1', glue: { blocking: false, verdict: 'ok' } })).toBe(
+      '✓ ? glue check set 1: ok\n',
+    );
     expect(line({ kind: 'glue_check', target: 'set 1', glue: { blocking: true, verdict: 'not_visible' } })).toBe(
       '✓ ? glue check set 1: not_visible (policy warn: not blocking)\n',
     );
     const plain = line({ kind: 'assign_zone', target: 'a.example' });
     expect(plain).not.toContain('\x1b[');
-    const coloured = renderStepLine({ id: 'x', kind: 'assign_zone', target: 'a.example', outcome: 'done' }, { colour: true });
+    const coloured = renderStepLine(
+      { id: 'x', kind: 'assign_zone', target: 'a.example', outcome: 'done' },
+      { colour: true },
+    );
     expect(coloured).toContain('\x1b[');
     expect(coloured.replace(/\x1b\[[0-9;]*m/g, '')).toBe(plain);
   });
@@ -65,19 +100,28 @@ describe('renderApplySummary', () => {
     const api = seedAccount(new MemoryApi()).addNameserver('ns1.example.com', 1).addNameserver('ns2.example.com', 1);
     const { alreadyDone } = await checkStaleness(seedPlan(), api);
     const res = await executePlan(seedPlan(), api, { alreadyDone, checkGlue: ok });
-    expect(renderApplySummary(res)).toBe('Apply complete: 0 created, 4 changed, 0 deleted, 1 checks.\n2 steps were already done and left as they are.\n');
+    expect(renderApplySummary(res)).toBe(
+      'Apply complete: 0 created, 4 changed, 0 deleted, 1 checks.\n2 steps were already done and left as they are.\n',
+    );
   });
 
   test('glue warn: complete, with a warning pointing at the records to register', async () => {
-    const res = await executePlan(seedPlan('warn'), seedAccount(new MemoryApi()), { checkGlue: async () => ({ blocking: true, verdict: 'failed' }) });
+    const res = await executePlan(seedPlan('warn'), seedAccount(new MemoryApi()), {
+      checkGlue: async () => ({ blocking: true, verdict: 'failed' }),
+    });
     const out = renderApplySummary(res);
     expect(out).toMatch(/^Apply complete: 2 created, 4 changed, 0 deleted, 1 checks\.\n/);
     expect(out).toContain('Warning: the glue check for set 1 did not pass (failed); policy glue_check is warn');
   });
 
   test('failures: done, failed with Cloudflare code and message, skipped naming the dependency, resume hint', async () => {
-    const api = seedAccount(new MemoryApi()).fail('setZoneNameservers', 'legacy.example', () => serverError('Internal error'));
-    const res = await executePlan(seedPlan(), api, { concurrency: 1, checkGlue: async () => ({ blocking: true, verdict: 'not_visible' }) });
+    const api = seedAccount(new MemoryApi()).fail('setZoneNameservers', 'legacy.example', () =>
+      serverError('Internal error'),
+    );
+    const res = await executePlan(seedPlan(), api, {
+      concurrency: 1,
+      checkGlue: async () => ({ blocking: true, verdict: 'not_visible' }),
+    });
     expect(renderApplySummary(noDurations(res), { planFile: 'plan.json' })).toBe(
       [
         'Apply incomplete: 2 steps failed.',
@@ -104,7 +148,9 @@ describe('renderApplySummary', () => {
   });
 
   test('glue could not be verified (no parent server answered): says how to reach DNS, not to register records', async () => {
-    const res = await executePlan(seedPlan(), seedAccount(new MemoryApi()), { checkGlue: async () => ({ blocking: true, verdict: 'could_not_verify' }) });
+    const res = await executePlan(seedPlan(), seedAccount(new MemoryApi()), {
+      checkGlue: async () => ({ blocking: true, verdict: 'could_not_verify' }),
+    });
     const out = renderApplySummary(res);
     expect(out).toContain('The glue check for set 1 could not verify anything: no parent server answered');
     expect(out).toContain('dns.parent_servers');
@@ -127,7 +173,9 @@ describe('renderApplySummary', () => {
   test('interrupted', async () => {
     const res = await executePlan(seedPlan(), seedAccount(new MemoryApi()), { signal: AbortSignal.abort() });
     const out = renderApplySummary(res);
-    expect(out).toMatch(/^Apply incomplete: interrupted — no new steps were started, running steps were allowed to finish\.\n/);
+    expect(out).toMatch(
+      /^Apply incomplete: interrupted — no new steps were started, running steps were allowed to finish\.\n/,
+    );
     expect(out).toContain('Not attempted (7):');
   });
 });

@@ -9,7 +9,12 @@ describe('checkStaleness', () => {
     const report = await checkStaleness(seedPlan(), api);
     expect(report).toEqual({ stale: [], alreadyDone: [] });
     expect(api.callsOf('listNameservers')).toHaveLength(1);
-    expect(api.callsOf('getZoneNameservers').map((c) => c.target).sort()).toEqual(['a.example', 'b.example', 'legacy.example']);
+    expect(
+      api
+        .callsOf('getZoneNameservers')
+        .map((c) => c.target)
+        .sort(),
+    ).toEqual(['a.example', 'b.example', 'legacy.example']);
     expect(api.callsOf('getAccountDefault')).toHaveLength(1);
     expect(api.writes()).toEqual([]);
   });
@@ -25,7 +30,12 @@ describe('checkStaleness', () => {
     api.zones.get('z-a')!.ns = { type: 'custom.account', set: 2 };
     const report = await checkStaleness(seedPlan(), api);
     expect(report.stale).toEqual([
-      { stepId: 'assign_zone:a.example', target: 'a.example', planned: { type: 'cloudflare.standard' }, current: { type: 'custom.account', set: 2 } },
+      {
+        stepId: 'assign_zone:a.example',
+        target: 'a.example',
+        planned: { type: 'cloudflare.standard' },
+        current: { type: 'custom.account', set: 2 },
+      },
     ]);
     expect(api.writes()).toEqual([]);
 
@@ -45,21 +55,45 @@ describe('checkStaleness', () => {
   });
 
   test('nameservers: create present in the wanted set is done, in another set is stale; delete absent is done', async () => {
-    const api = new MemoryApi().addNameserver('ns1.example.com', 1).addNameserver('ns2.example.com', 3).addNameserver('ns4.example.com', 2);
-    const plan = makePlan([create('ns1.example.com', 1), create('ns2.example.com', 1), create('ns3.example.com', 1), remove('ns4.example.com', 2), remove('ns5.example.com', 2)]);
+    const api = new MemoryApi()
+      .addNameserver('ns1.example.com', 1)
+      .addNameserver('ns2.example.com', 3)
+      .addNameserver('ns4.example.com', 2);
+    const plan = makePlan([
+      create('ns1.example.com', 1),
+      create('ns2.example.com', 1),
+      create('ns3.example.com', 1),
+      remove('ns4.example.com', 2),
+      remove('ns5.example.com', 2),
+    ]);
     const report = await checkStaleness(plan, api);
-    expect(report.alreadyDone.sort()).toEqual(['create_nameserver:ns1.example.com', 'delete_nameserver:ns5.example.com']);
-    expect(report.stale).toEqual([{ stepId: 'create_nameserver:ns2.example.com', target: 'ns2.example.com', planned: null, current: { set: 3 } }]);
+    expect(report.alreadyDone.sort()).toEqual([
+      'create_nameserver:ns1.example.com',
+      'delete_nameserver:ns5.example.com',
+    ]);
+    expect(report.stale).toEqual([
+      { stepId: 'create_nameserver:ns2.example.com', target: 'ns2.example.com', planned: null, current: { set: 3 } },
+    ]);
   });
 
   test('a delete whose name moved to another set meanwhile is stale', async () => {
     const api = new MemoryApi().addNameserver('ns4.example.com', 3);
     const report = await checkStaleness(makePlan([remove('ns4.example.com', 2)]), api);
-    expect(report.stale).toEqual([{ stepId: 'delete_nameserver:ns4.example.com', target: 'ns4.example.com', planned: { set: 2 }, current: { set: 3 } }]);
+    expect(report.stale).toEqual([
+      {
+        stepId: 'delete_nameserver:ns4.example.com',
+        target: 'ns4.example.com',
+        planned: { set: 2 },
+        current: { set: 3 },
+      },
+    ]);
   });
 
   test('a name moving between sets (delete, then re-create) resumes at every point', async () => {
-    const plan = makePlan([remove('ns1.example.com', 1), create('ns1.example.com', 2, ['delete_nameserver:ns1.example.com'])]);
+    const plan = makePlan([
+      remove('ns1.example.com', 1),
+      create('ns1.example.com', 2, ['delete_nameserver:ns1.example.com']),
+    ]);
     const at = async (set?: number): Promise<Awaited<ReturnType<typeof checkStaleness>>> => {
       const api = new MemoryApi();
       if (set !== undefined) api.addNameserver('ns1.example.com', set);
@@ -67,12 +101,21 @@ describe('checkStaleness', () => {
     };
     expect(await at(1)).toEqual({ stale: [], alreadyDone: [] });
     expect(await at(undefined)).toEqual({ stale: [], alreadyDone: ['delete_nameserver:ns1.example.com'] });
-    expect(await at(2)).toEqual({ stale: [], alreadyDone: ['delete_nameserver:ns1.example.com', 'create_nameserver:ns1.example.com'] });
-    expect((await at(4)).stale.map((s) => s.stepId)).toEqual(['delete_nameserver:ns1.example.com', 'create_nameserver:ns1.example.com']);
+    expect(await at(2)).toEqual({
+      stale: [],
+      alreadyDone: ['delete_nameserver:ns1.example.com', 'create_nameserver:ns1.example.com'],
+    });
+    expect((await at(4)).stale.map((s) => s.stepId)).toEqual([
+      'delete_nameserver:ns1.example.com',
+      'create_nameserver:ns1.example.com',
+    ]);
   });
 
   test('account default: after → done, before → run, other → stale, unknown before → run', async () => {
-    const check = async (live: string, before = 'cloudflare.standard'): Promise<Awaited<ReturnType<typeof checkStaleness>>> => {
+    const check = async (
+      live: string,
+      before = 'cloudflare.standard',
+    ): Promise<Awaited<ReturnType<typeof checkStaleness>>> => {
       const api = new MemoryApi();
       api.accountDefault = live;
       return checkStaleness(makePlan([setDefault(before, 'custom.account')]), api);
@@ -80,7 +123,12 @@ describe('checkStaleness', () => {
     expect((await check('custom.account')).alreadyDone).toEqual(['set_account_default']);
     expect(await check('cloudflare.standard')).toEqual({ stale: [], alreadyDone: [] });
     expect((await check('cloudflare.standard.random')).stale).toEqual([
-      { stepId: 'set_account_default', target: 'account default', planned: { value: 'cloudflare.standard' }, current: { value: 'cloudflare.standard.random' } },
+      {
+        stepId: 'set_account_default',
+        target: 'account default',
+        planned: { value: 'cloudflare.standard' },
+        current: { value: 'cloudflare.standard.random' },
+      },
     ]);
     expect((await check('cloudflare.standard.random', 'unknown')).stale).toEqual([]);
   });
@@ -93,7 +141,11 @@ describe('checkStaleness', () => {
   });
 
   test('an API error while re-reading propagates (nothing is written)', async () => {
-    const api = seedAccount(new MemoryApi()).fail('getAccountDefault', '*', () => new AcnsError('cloudflare_api', 'down'));
+    const api = seedAccount(new MemoryApi()).fail(
+      'getAccountDefault',
+      '*',
+      () => new AcnsError('cloudflare_api', 'down'),
+    );
     await expect(checkStaleness(seedPlan(), api)).rejects.toMatchObject({ code: 'cloudflare_api' });
     expect(api.writes()).toEqual([]);
   });

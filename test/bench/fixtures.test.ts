@@ -6,7 +6,13 @@ import { buildPlan } from '../../src/plan/build.js';
 describe('bench fixtures', () => {
   test('managed zones are spread evenly over the account and exist in it', () => {
     const names = managedZoneNames(5, 20);
-    expect(names).toEqual(['zone-00001.example', 'zone-00005.example', 'zone-00009.example', 'zone-00013.example', 'zone-00017.example']);
+    expect(names).toEqual([
+      'zone-00001.example',
+      'zone-00005.example',
+      'zone-00009.example',
+      'zone-00013.example',
+      'zone-00017.example',
+    ]);
     const account = new Set(accountState(20).zones.map((z) => z.name));
     for (const n of names) expect(account.has(n)).toBe(true);
     expect(() => managedZoneNames(3, 2)).toThrow(RangeError);
@@ -14,7 +20,10 @@ describe('bench fixtures', () => {
 
   test('the generated file is valid and manages exactly the zones given', () => {
     const zones = managedZoneNames(30, 100);
-    const res = loadDesiredStateFromString(desiredYaml({ zones, mix: true, accountDefault: true }), 'bench.yaml', { cwd: '/', env: {} });
+    const res = loadDesiredStateFromString(desiredYaml({ zones, mix: true, accountDefault: true }), 'bench.yaml', {
+      cwd: '/',
+      env: {},
+    });
     if (!res.ok) throw new Error(JSON.stringify(res.errors));
     expect(res.state.zones.map((z) => z.name)).toEqual(zones);
     expect(res.state.sets.map((s) => s.set)).toEqual([1, 2]);
@@ -40,7 +49,13 @@ describe('bench fixtures', () => {
 describe('measure helpers', () => {
   test('repeatedRequests counts only successful repeats', () => {
     const e = (method: string, path: string, status: number) => ({ method, path, status, time: 0 });
-    const log = [e('GET', '/zones?page=1', 429), e('GET', '/zones?page=1', 200), e('GET', '/zones?page=2', 200), e('GET', '/zones?page=2', 200), e('PATCH', '/zones/a', 200)];
+    const log = [
+      e('GET', '/zones?page=1', 429),
+      e('GET', '/zones?page=1', 200),
+      e('GET', '/zones?page=2', 200),
+      e('GET', '/zones?page=2', 200),
+      e('PATCH', '/zones/a', 200),
+    ];
     expect(repeatedRequests(log)).toEqual(['GET /zones?page=2']);
   });
 

@@ -3,7 +3,11 @@ import { parseBenchArgs } from '../../src/bench/run.js';
 describe('parseBenchArgs', () => {
   test('defaults, --quick, --only and --out', () => {
     expect(parseBenchArgs([])).toEqual({ quick: false, out: 'bench/results.json' });
-    expect(parseBenchArgs(['--quick', '--only', 'plan, apply', '--out', '/tmp/r.json'])).toEqual({ quick: true, only: ['plan', 'apply'], out: '/tmp/r.json' });
+    expect(parseBenchArgs(['--quick', '--only', 'plan, apply', '--out', '/tmp/r.json'])).toEqual({
+      quick: true,
+      only: ['plan', 'apply'],
+      out: '/tmp/r.json',
+    });
   });
 
   test('unknown options and scenarios are refused, naming what is known', () => {

@@ -17,7 +17,14 @@ const api: ScenarioResult = {
     { what: 'wall time ≤ 1.2 × lower bound', ok: false, detail: '1.30×' },
   ],
 };
-const cpu: ScenarioResult = { id: 'pure-plan', title: '4a. pure planning', wallMs: 420.4, peakRssBytes: 241.4 * 1024 * 1024, params: {}, checks: [] };
+const cpu: ScenarioResult = {
+  id: 'pure-plan',
+  title: '4a. pure planning',
+  wallMs: 420.4,
+  peakRssBytes: 241.4 * 1024 * 1024,
+  params: {},
+  checks: [],
+};
 
 describe('table', () => {
   test('rows: API scenarios show requests, limit, 429s, bound and ratio; CPU ones show dashes', () => {
@@ -37,7 +44,9 @@ describe('table', () => {
   test('renders an aligned Markdown table, numbers right-aligned', () => {
     const lines = renderTable([api, cpu]).trimEnd().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^\| scenario +\| requests \| +limit \| 429s \| +wall \| lower bound \| ratio \| peak RSS \|$/);
+    expect(lines[0]).toMatch(
+      /^\| scenario +\| requests \| +limit \| 429s \| +wall \| lower bound \| ratio \| peak RSS \|$/,
+    );
     expect(lines[1]).toMatch(/^\|-+\|-+:\|/);
     const widths = lines.map((l) => [...l].length);
     expect(new Set(widths).size).toBe(1); // every line equally wide, counting '≤' and '—' as one column
@@ -46,7 +55,9 @@ describe('table', () => {
   });
 
   test('checks: one line each, ✓ or ✗ with the detail', () => {
-    expect(renderChecks([api, cpu])).toBe('✓ plan: requests ≤ 543 — 542\n✗ plan: wall time ≤ 1.2 × lower bound — 1.30×\n');
+    expect(renderChecks([api, cpu])).toBe(
+      '✓ plan: requests ≤ 543 — 542\n✗ plan: wall time ≤ 1.2 × lower bound — 1.30×\n',
+    );
     expect(renderChecks([cpu])).toBe('');
   });
 

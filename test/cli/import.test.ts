@@ -17,7 +17,12 @@ function io(env: Record<string, string> = {}): CliIO & { out: () => string; err:
   return {
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s) },
-    env: { CLOUDFLARE_BASE_URL: emu.url, CLOUDFLARE_API_TOKEN: DEMO_TOKEN, CLOUDFLARE_ACCOUNT_ID: DEMO_ACCOUNT_ID, ...env },
+    env: {
+      CLOUDFLARE_BASE_URL: emu.url,
+      CLOUDFLARE_API_TOKEN: DEMO_TOKEN,
+      CLOUDFLARE_ACCOUNT_ID: DEMO_ACCOUNT_ID,
+      ...env,
+    },
     cwd: dir,
     out: () => out,
     err: () => err,
@@ -28,8 +33,21 @@ beforeEach(async () => {
   emu = await startEmulator();
   dir = await mkdtemp(join(tmpdir(), 'acns-import-'));
   // A lived-in account: two sets, zones on both, one zone on standard, the default on custom.account.
-  const ns = (name: string, set: number) => ({ ns_name: name, ns_set: set, ipv4: '192.0.2.1', ipv6: '2001:db8::1', status: 'verified', zone_tag: 'x' });
-  emu.state.customNs.push(ns('ns1.example.com', 1), ns('ns2.example.com', 1), ns('ns1.example.net', 2), ns('ns2.example.net', 2), ns('ns3.example.net', 2));
+  const ns = (name: string, set: number) => ({
+    ns_name: name,
+    ns_set: set,
+    ipv4: '192.0.2.1',
+    ipv6: '2001:db8::1',
+    status: 'verified',
+    zone_tag: 'x',
+  });
+  emu.state.customNs.push(
+    ns('ns1.example.com', 1),
+    ns('ns2.example.com', 1),
+    ns('ns1.example.net', 2),
+    ns('ns2.example.net', 2),
+    ns('ns3.example.net', 2),
+  );
   const zone = (name: string) => emu.state.zones.find((z) => z.name === name)!;
   zone('example.org').nameservers = { type: 'custom.account', ns_set: 1 };
   zone('shop.example.org').nameservers = { type: 'custom.account', ns_set: 2 };
@@ -98,7 +116,10 @@ test('import --endpoints legacy reads through the legacy endpoints and keeps tha
   const paths = emu.requests().map((r) => r.path);
   expect(paths.some((p) => /\/zones\/[0-9a-f]+\/custom_ns$/.test(p))).toBe(true);
   expect(paths.some((p) => p.includes('dns_settings'))).toBe(false);
-  const doc = parse(await readFile(join(dir, 'legacy.yaml'), 'utf8')) as { cloudflare?: { endpoints?: string }; zones: Record<string, unknown> };
+  const doc = parse(await readFile(join(dir, 'legacy.yaml'), 'utf8')) as {
+    cloudflare?: { endpoints?: string };
+    zones: Record<string, unknown>;
+  };
   expect(doc.cloudflare?.endpoints).toBe('legacy');
   expect(doc.zones).toEqual({ 'example.org': 1, 'shop.example.org': 2 });
   const p = io({ ACNS_DNS_ROOT_SERVERS: '127.0.0.1:9', ACNS_DNS_PORT: '9' });

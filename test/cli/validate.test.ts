@@ -11,7 +11,12 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 function fakeIO(cwd = ROOT, env: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CliIO = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env, cwd };
+  const io: CliIO = {
+    stdout: { write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => err.push(s) },
+    env,
+    cwd,
+  };
   return { io, stdout: () => out.join(''), stderr: () => err.join('') };
 }
 

@@ -43,7 +43,9 @@ test('a directory given as the file: a clear error with a file name to use, noth
 
 test('a missing directory: says which, nothing written', async () => {
   const e = await failure(writeFileAtomic('nodir/plan.json', dir, 'x', 'the plan'));
-  expect(e.message).toBe('cannot write the plan to nodir/plan.json: the directory nodir does not exist; nothing was written');
+  expect(e.message).toBe(
+    'cannot write the plan to nodir/plan.json: the directory nodir does not exist; nothing was written',
+  );
   expect(e.exitCode).toBe(1);
   expect(await readdir(dir)).toEqual([]);
 });

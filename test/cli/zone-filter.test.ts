@@ -29,7 +29,9 @@ async function cli(argv: string[]) {
 test('--zone with a zone the file does not manage is refused before any request, with a did-you-mean', async () => {
   const r = await cli(['plan', '--zone', 'exmaple.org']);
   expect(r.code).toBe(1);
-  expect(r.err).toContain('--zone names a zone that acns.yaml does not manage: exmaple.org (did you mean example.org?)');
+  expect(r.err).toContain(
+    '--zone names a zone that acns.yaml does not manage: exmaple.org (did you mean example.org?)',
+  );
   expect(r.err).not.toMatch(/could not reach/);
   expect(r.out).toBe('');
 });

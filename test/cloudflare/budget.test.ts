@@ -4,7 +4,12 @@ const flush = () => new Promise((r) => setImmediate(r));
 
 test('bursts while the window has room, then waits for the oldest send to leave it', async () => {
   const events: ProgressEvent[] = [];
-  const b = new RequestBudget({ requestsPerWindow: 3, windowSeconds: 0.2, marginMs: 0, onProgress: (e) => events.push(e) });
+  const b = new RequestBudget({
+    requestsPerWindow: 3,
+    windowSeconds: 0.2,
+    marginMs: 0,
+    onProgress: (e) => events.push(e),
+  });
   await Promise.all([b.acquire(), b.acquire(), b.acquire()]);
   let fourth = false;
   const p = b.acquire().then(() => (fourth = true));

@@ -1,7 +1,13 @@
 import { MockAgent } from 'undici';
 import { CloudflareClient, type RequestEvent } from '../../src/cloudflare/client.js';
 import type { ProgressEvent } from '../../src/cloudflare/budget.js';
-import { CloudflareError, NetworkError, OutcomeUnknownError, ResponseShapeError, isAccountWide } from '../../src/cloudflare/errors.js';
+import {
+  CloudflareError,
+  NetworkError,
+  OutcomeUnknownError,
+  ResponseShapeError,
+  isAccountWide,
+} from '../../src/cloudflare/errors.js';
 
 const ORIGIN = 'https://api.cloudflare.com';
 const TOKEN = 'tok-SECRET-0123456789';
@@ -22,7 +28,12 @@ function client(extra: Partial<ConstructorParameters<typeof CloudflareClient>[0]
     ...extra,
   });
 }
-const fail = (code: number, message: string) => ({ success: false, errors: [{ code, message }], messages: [], result: null });
+const fail = (code: number, message: string) => ({
+  success: false,
+  errors: [{ code, message }],
+  messages: [],
+  result: null,
+});
 
 beforeEach(() => {
   agent = new MockAgent();
@@ -39,31 +50,75 @@ describe('envelope parsing', () => {
   test('returns result and result_info, tolerates unknown fields, sends the bearer token', async () => {
     agent
       .get(ORIGIN)
-      .intercept({ path: `${P}/zones?account.id=a1&per_page=50`, method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } })
-      .reply(200, { success: true, errors: [], messages: [], result: [{ id: 'z', name: 'a.example', brand_new: 1 }], result_info: { page: 1, total_count: 1 }, extra: true }, { headers: { 'cf-ray': 'abc-FRA' } });
+      .intercept({
+        path: `${P}/zones?account.id=a1&per_page=50`,
+        method: 'GET',
+        headers: { authorization: `Bearer ${TOKEN}` },
+      })
+      .reply(
+        200,
+        {
+          success: true,
+          errors: [],
+          messages: [],
+          result: [{ id: 'z', name: 'a.example', brand_new: 1 }],
+          result_info: { page: 1, total_count: 1 },
+          extra: true,
+        },
+        { headers: { 'cf-ray': 'abc-FRA' } },
+      );
     const r = await client().request('GET', '/zones', { query: { 'account.id': 'a1', name: undefined, per_page: 50 } });
     expect(r.result).toEqual([{ id: 'z', name: 'a.example', brand_new: 1 }]);
     expect(r.resultInfo).toEqual({ page: 1, total_count: 1 });
-    expect(events).toEqual([{ method: 'GET', path: '/zones?account.id=a1&per_page=50', status: 200, rayId: 'abc-FRA', durationMs: expect.any(Number), attempt: 1 }]);
+    expect(events).toEqual([
+      {
+        method: 'GET',
+        path: '/zones?account.id=a1&per_page=50',
+        status: 200,
+        rayId: 'abc-FRA',
+        durationMs: expect.any(Number),
+        attempt: 1,
+      },
+    ]);
     expect(progress.at(-1)).toEqual({ kind: 'requests', done: 1, total: 1 });
   });
 
   test('email + key credentials use X-Auth headers', async () => {
-    agent.get(ORIGIN).intercept({ path: `${P}/zones`, method: 'GET', headers: { 'x-auth-email': 'me@example.com', 'x-auth-key': 'k3y' } }).reply(200, { success: true, result: [] });
+    agent
+      .get(ORIGIN)
+      .intercept({
+        path: `${P}/zones`,
+        method: 'GET',
+        headers: { 'x-auth-email': 'me@example.com', 'x-auth-key': 'k3y' },
+      })
+      .reply(200, { success: true, result: [] });
     const c = client({ credentials: { kind: 'key', email: 'me@example.com', key: 'k3y' } });
     expect((await c.request('GET', '/zones')).result).toEqual([]);
   });
 
   test('a body that is not an envelope is a ResponseShapeError naming the endpoint', async () => {
-    agent.get(ORIGIN).intercept({ path: `${P}/zones/z1`, method: 'GET' }).reply(200, '<html>proxy</html>');
+    agent
+      .get(ORIGIN)
+      .intercept({ path: `${P}/zones/z1`, method: 'GET' })
+      .reply(200, '<html>proxy</html>');
     await expect(client().request('GET', '/zones/z1')).rejects.toThrow(ResponseShapeError);
-    agent.get(ORIGIN).intercept({ path: `${P}/zones/z1`, method: 'GET' }).reply(200, { success: true });
+    agent
+      .get(ORIGIN)
+      .intercept({ path: `${P}/zones/z1`, method: 'GET' })
+      .reply(200, { success: true });
     await expect(client().request('GET', '/zones/z1')).rejects.toThrow(/GET \/zones\/z1.*no "result"/);
   });
 
   test('success:false with HTTP 200 is still an error', async () => {
-    agent.get(ORIGIN).intercept({ path: `${P}/zones/z1`, method: 'GET' }).reply(200, fail(1234, 'odd'));
-    await expect(client().request('GET', '/zones/z1')).rejects.toMatchObject({ code: 'cloudflare_error', status: 200, errors: [{ code: 1234, message: 'odd' }] });
+    agent
+      .get(ORIGIN)
+      .intercept({ path: `${P}/zones/z1`, method: 'GET' })
+      .reply(200, fail(1234, 'odd'));
+    await expect(client().request('GET', '/zones/z1')).rejects.toMatchObject({
+      code: 'cloudflare_error',
+      status: 200,
+      errors: [{ code: 1234, message: 'odd' }],
+    });
   });
 });
 
@@ -78,8 +133,13 @@ describe('error codes', () => {
     ['GET', '/nowhere', 404, 7003, 'cloudflare_no_route', /CLOUDFLARE_BASE_URL/, false],
     ['DELETE', '/accounts/a1/custom_ns/ns9.example.com', 404, 1007, 'cloudflare_not_found', /deleted/, false],
   ] as const)('%s %s → %i code %i', async (method, path, status, code, acnsCode, hint, wide) => {
-    agent.get(ORIGIN).intercept({ path: P + path, method }).reply(status, fail(code, 'whatever'));
-    const e = (await client().request(method, path).catch((x: unknown) => x)) as CloudflareError;
+    agent
+      .get(ORIGIN)
+      .intercept({ path: P + path, method })
+      .reply(status, fail(code, 'whatever'));
+    const e = (await client()
+      .request(method, path)
+      .catch((x: unknown) => x)) as CloudflareError;
     expect(e).toBeInstanceOf(CloudflareError);
     expect(e).toMatchObject({ code: acnsCode, status, method, path, accountWide: wide });
     expect(e.has(code)).toBe(true);
@@ -88,13 +148,24 @@ describe('error codes', () => {
   });
 
   test('unknown zone id (7003 "perhaps your object identifier is invalid") reads as not found', async () => {
-    agent.get(ORIGIN).intercept({ path: `${P}/zones/bad/dns_settings`, method: 'GET' }).reply(404, fail(7003, 'Could not route to /zones/bad/dns_settings, perhaps your object identifier is invalid?'));
-    await expect(client().request('GET', '/zones/bad/dns_settings')).rejects.toMatchObject({ code: 'cloudflare_not_found' });
+    agent
+      .get(ORIGIN)
+      .intercept({ path: `${P}/zones/bad/dns_settings`, method: 'GET' })
+      .reply(404, fail(7003, 'Could not route to /zones/bad/dns_settings, perhaps your object identifier is invalid?'));
+    await expect(client().request('GET', '/zones/bad/dns_settings')).rejects.toMatchObject({
+      code: 'cloudflare_not_found',
+    });
   });
 
   test.each([971, 10100])('429 code %i retried until the limit, then account-wide rate limited', async (code) => {
-    agent.get(ORIGIN).intercept({ path: `${P}/zones`, method: 'GET' }).reply(429, fail(code, 'Please wait'), { headers: { 'retry-after': '0' } }).times(3);
-    const e = (await client({ maxRateLimitRetries: 2 }).request('GET', '/zones').catch((x: unknown) => x)) as CloudflareError;
+    agent
+      .get(ORIGIN)
+      .intercept({ path: `${P}/zones`, method: 'GET' })
+      .reply(429, fail(code, 'Please wait'), { headers: { 'retry-after': '0' } })
+      .times(3);
+    const e = (await client({ maxRateLimitRetries: 2 })
+      .request('GET', '/zones')
+      .catch((x: unknown) => x)) as CloudflareError;
     expect(e).toMatchObject({ code: 'cloudflare_rate_limited', accountWide: true, status: 429 });
     expect(e.message).toMatch(/gave up after 2 retries/);
     expect(events.map((x) => x.status)).toEqual([429, 429, 429]);
@@ -102,40 +173,73 @@ describe('error codes', () => {
 
   test('429 then success, for POST too (a 429 was not processed)', async () => {
     const pool = agent.get(ORIGIN);
-    pool.intercept({ path: `${P}/accounts/a1/custom_ns`, method: 'POST' }).reply(429, fail(971, 'wait'), { headers: { 'retry-after': '0' } });
-    pool.intercept({ path: `${P}/accounts/a1/custom_ns`, method: 'POST' }).reply(200, { success: true, result: { ns_name: 'ns1.example.com' } });
+    pool
+      .intercept({ path: `${P}/accounts/a1/custom_ns`, method: 'POST' })
+      .reply(429, fail(971, 'wait'), { headers: { 'retry-after': '0' } });
+    pool
+      .intercept({ path: `${P}/accounts/a1/custom_ns`, method: 'POST' })
+      .reply(200, { success: true, result: { ns_name: 'ns1.example.com' } });
     const c = client();
-    expect((await c.request('POST', '/accounts/a1/custom_ns', { body: { ns_name: 'ns1.example.com' } })).result).toEqual({ ns_name: 'ns1.example.com' });
+    expect(
+      (await c.request('POST', '/accounts/a1/custom_ns', { body: { ns_name: 'ns1.example.com' } })).result,
+    ).toEqual({ ns_name: 'ns1.example.com' });
     expect(c.stats()).toEqual({ requests: 2, rateLimited: 1, retries: 1 });
   });
 
   test('GET 5xx is retried with backoff; exhausted retries surface the last status', async () => {
     const pool = agent.get(ORIGIN);
-    pool.intercept({ path: `${P}/zones/z1`, method: 'GET' }).reply(502, 'bad gateway').times(2);
+    pool
+      .intercept({ path: `${P}/zones/z1`, method: 'GET' })
+      .reply(502, 'bad gateway')
+      .times(2);
     pool.intercept({ path: `${P}/zones/z1`, method: 'GET' }).reply(200, { success: true, result: { id: 'z1' } });
     expect((await client().request('GET', '/zones/z1')).result).toEqual({ id: 'z1' });
-    expect(events.map((e) => [e.status, e.attempt])).toEqual([[502, 1], [502, 2], [200, 3]]);
-    pool.intercept({ path: `${P}/zones/z2`, method: 'GET' }).reply(503, fail(10002, 'down')).times(3);
-    await expect(client({ maxRetries: 2 }).request('GET', '/zones/z2')).rejects.toMatchObject({ code: 'cloudflare_server_error', status: 503 });
+    expect(events.map((e) => [e.status, e.attempt])).toEqual([
+      [502, 1],
+      [502, 2],
+      [200, 3],
+    ]);
+    pool
+      .intercept({ path: `${P}/zones/z2`, method: 'GET' })
+      .reply(503, fail(10002, 'down'))
+      .times(3);
+    await expect(client({ maxRetries: 2 }).request('GET', '/zones/z2')).rejects.toMatchObject({
+      code: 'cloudflare_server_error',
+      status: 503,
+    });
   });
 
   test('POST 5xx is never re-sent: outcome unknown', async () => {
-    agent.get(ORIGIN).intercept({ path: `${P}/accounts/a1/custom_ns`, method: 'POST' }).reply(500, fail(10002, 'oops'));
-    const e = await client().request('POST', '/accounts/a1/custom_ns', { body: {} }).catch((x: unknown) => x);
+    agent
+      .get(ORIGIN)
+      .intercept({ path: `${P}/accounts/a1/custom_ns`, method: 'POST' })
+      .reply(500, fail(10002, 'oops'));
+    const e = await client()
+      .request('POST', '/accounts/a1/custom_ns', { body: {} })
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(OutcomeUnknownError);
     expect(events).toHaveLength(1);
   });
 
   test('connection errors: GET retried then NetworkError naming the base URL; POST outcome unknown', async () => {
     const pool = agent.get(ORIGIN);
-    pool.intercept({ path: `${P}/zones`, method: 'GET' }).replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).times(3);
-    const e = (await client({ maxRetries: 2 }).request('GET', '/zones').catch((x: unknown) => x)) as NetworkError;
+    pool
+      .intercept({ path: `${P}/zones`, method: 'GET' })
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
+      .times(3);
+    const e = (await client({ maxRetries: 2 })
+      .request('GET', '/zones')
+      .catch((x: unknown) => x)) as NetworkError;
     expect(e).toBeInstanceOf(NetworkError);
     expect(e.message).toMatch(/https:\/\/api\.cloudflare\.com\/client\/v4.*connection closed.*3 attempts/);
     expect(e.hint).toMatch(/CLOUDFLARE_BASE_URL/);
     expect(isAccountWide(e)).toBe(true);
-    pool.intercept({ path: `${P}/accounts/a1/custom_ns`, method: 'POST' }).replyWithError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
-    await expect(client().request('POST', '/accounts/a1/custom_ns', { body: {} })).rejects.toBeInstanceOf(OutcomeUnknownError);
+    pool
+      .intercept({ path: `${P}/accounts/a1/custom_ns`, method: 'POST' })
+      .replyWithError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }));
+    await expect(client().request('POST', '/accounts/a1/custom_ns', { body: {} })).rejects.toBeInstanceOf(
+      OutcomeUnknownError,
+    );
   });
 });
 
@@ -144,7 +248,10 @@ describe('secrets', () => {
     const pool = agent.get(ORIGIN);
     pool.intercept({ path: `${P}/zones`, method: 'GET' }).reply(403, fail(10000, `Authentication error`));
     pool.intercept({ path: `${P}/accounts/a1/custom_ns`, method: 'POST' }).reply(500, 'x');
-    pool.intercept({ path: `${P}/zones/z`, method: 'GET' }).replyWithError(Object.assign(new Error('boom'), { code: 'ECONNREFUSED' })).times(2);
+    pool
+      .intercept({ path: `${P}/zones/z`, method: 'GET' })
+      .replyWithError(Object.assign(new Error('boom'), { code: 'ECONNREFUSED' }))
+      .times(2);
     pool.intercept({ path: `${P}/zones/y`, method: 'GET' }).reply(200, 'not json');
     const c = client({ maxRetries: 1 });
     const errors = await Promise.all([

@@ -57,7 +57,8 @@ test('a 429 storm: the run succeeds and, after the first 429s, only one probe is
   // first after each pause: the remaining 4 storm answers and the first success arrive one at a time.
   const log = emu.requests();
   expect(log.slice(0, 8).every((e) => e.status === 429)).toBe(true);
-  for (let i = 8; i <= 12; i++) expect((log[i] as LogEntry).time).toBeGreaterThanOrEqual((log[i - 1] as LogEntry).answeredAt as number);
+  for (let i = 8; i <= 12; i++)
+    expect((log[i] as LogEntry).time).toBeGreaterThanOrEqual((log[i - 1] as LogEntry).answeredAt as number);
   expect(log.slice(0, 12).every((e) => e.status === 429)).toBe(true);
   expect(log.slice(12).every((e) => e.status === 200)).toBe(true);
   // Every pause honoured retry-after: after each 429 of the probes, nothing was sent for 50 ms.
@@ -78,7 +79,12 @@ test('a real rate window overflowing (dashboard users share it): every request s
   const s = client.stats();
   expect(s.requests).toBe(30 + s.rateLimited);
   expect(s.rateLimited).toBeLessThanOrEqual(8 + 2); // the requests in flight, plus one probe per window
-  expect(maxInWindow(emu.requests().filter((e) => e.status === 200), 1000)).toBeLessThanOrEqual(15);
+  expect(
+    maxInWindow(
+      emu.requests().filter((e) => e.status === 200),
+      1000,
+    ),
+  ).toBeLessThanOrEqual(15);
   await client.close();
 });
 
@@ -116,15 +122,18 @@ test('connection resets are retried for idempotent requests', async () => {
   await client.close();
 });
 
-test.each(['commit_then_drop', 'commit_then_fail'] as const)('a lost POST answer (%s): exactly one object results', async (action) => {
-  const { client, api } = setup();
-  emu.addFault({ method: 'POST', path: /custom_ns$/, action });
-  const ns = await api.createNameserver('ns1.example.com', 2);
-  expect(ns).toMatchObject({ name: 'ns1.example.com', set: 2, ipv4: expect.stringMatching(/^198\.51\.100\./) });
-  expect(emu.state.customNs.map((n) => n.ns_name)).toEqual(['ns1.example.com']);
-  expect(emu.requests().map((e) => e.method)).toEqual(['POST', 'GET']);
-  await client.close();
-});
+test.each(['commit_then_drop', 'commit_then_fail'] as const)(
+  'a lost POST answer (%s): exactly one object results',
+  async (action) => {
+    const { client, api } = setup();
+    emu.addFault({ method: 'POST', path: /custom_ns$/, action });
+    const ns = await api.createNameserver('ns1.example.com', 2);
+    expect(ns).toMatchObject({ name: 'ns1.example.com', set: 2, ipv4: expect.stringMatching(/^198\.51\.100\./) });
+    expect(emu.state.customNs.map((n) => n.ns_name)).toEqual(['ns1.example.com']);
+    expect(emu.requests().map((e) => e.method)).toEqual(['POST', 'GET']);
+    await client.close();
+  },
+);
 
 test('a POST reset before it was processed: read back finds nothing, sent once more', async () => {
   const { client, api } = setup();

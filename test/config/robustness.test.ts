@@ -11,9 +11,44 @@ import type { LoadResult } from '../../src/config/types.js';
 import { mulberry32 as prng } from '../support/prng.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const EXAMPLES = ['minimal', 'two-sets', 'account-default'].map((n) => readFileSync(join(ROOT, 'examples', `${n}.yaml`), 'utf8'));
+const EXAMPLES = ['minimal', 'two-sets', 'account-default'].map((n) =>
+  readFileSync(join(ROOT, 'examples', `${n}.yaml`), 'utf8'),
+);
 
-const SCALARS = ['1', '0', '6', '-1', 'standard', 'advanced', 'custom.account', 'true', '"yes"', '~', '', '[]', '{}', 'localhost', '1.2.3.4', 'Ns1.EXAMPLE.com.', 'bücher.example', '&a x', '*a', '*nope', "'", '"', '[', '{', '? x', '!!binary aGk=', '0x1F', '1e9', '12345678901234567890123456789012', 'ns_1.example.net', '<<: {}', ':'];
+const SCALARS = [
+  '1',
+  '0',
+  '6',
+  '-1',
+  'standard',
+  'advanced',
+  'custom.account',
+  'true',
+  '"yes"',
+  '~',
+  '',
+  '[]',
+  '{}',
+  'localhost',
+  '1.2.3.4',
+  'Ns1.EXAMPLE.com.',
+  'bücher.example',
+  '&a x',
+  '*a',
+  '*nope',
+  "'",
+  '"',
+  '[',
+  '{',
+  '? x',
+  '!!binary aGk=',
+  '0x1F',
+  '1e9',
+  '12345678901234567890123456789012',
+  'ns_1.example.net',
+  '<<: {}',
+  ':',
+];
 
 function mutate(src: string, rnd: () => number): string {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
@@ -32,14 +67,18 @@ function mutate(src: string, rnd: () => number): string {
         lines[i] = (lines[i] ?? '').replace(/(:\s+|-\s+|\[)([^#\n,\]]*)/, (_m, p: string) => `${p}${pick(SCALARS)}`);
         break;
       case 3: // break indentation
-        lines[i] = rnd() < 0.5 ? ' '.repeat(1 + Math.floor(rnd() * 5)) + (lines[i] ?? '') : (lines[i] ?? '').replace(/^\s+/, rnd() < 0.5 ? '' : '\t');
+        lines[i] =
+          rnd() < 0.5
+            ? ' '.repeat(1 + Math.floor(rnd() * 5)) + (lines[i] ?? '')
+            : (lines[i] ?? '').replace(/^\s+/, rnd() < 0.5 ? '' : '\t');
         break;
       case 4: {
         // random bytes (any code unit, including control characters and lone surrogates)
         const l = lines[i] ?? '';
         const at = Math.floor(rnd() * (l.length + 1));
         let junk = '';
-        for (let k = 0, n = 1 + Math.floor(rnd() * 8); k < n; k++) junk += String.fromCharCode(Math.floor(rnd() * (rnd() < 0.8 ? 128 : 0xffff)));
+        for (let k = 0, n = 1 + Math.floor(rnd() * 8); k < n; k++)
+          junk += String.fromCharCode(Math.floor(rnd() * (rnd() < 0.8 ? 128 : 0xffff)));
         lines[i] = l.slice(0, at) + junk + l.slice(at);
         break;
       }
@@ -96,10 +135,18 @@ describe('robustness', () => {
   });
 
   test.each([
-    ['binary garbage', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)).toString('latin1'), 'binary'],
+    [
+      'binary garbage',
+      Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)).toString('latin1'),
+      'binary',
+    ],
     ['deep flow nesting', `version: 1\nzones: ${'['.repeat(100000)}${']'.repeat(100000)}\n`, 'nested'],
     ['deep block nesting', Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n'), 'nested'],
-    ['alias bomb', 'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n', 'aliases expand'],
+    [
+      'alias bomb',
+      'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n',
+      'aliases expand',
+    ],
     ['recursive alias', 'version: 1\nzones: &z {a.example: *z}\n', 'refers to a value that contains it'],
     ['a mapping as a key', 'version: 1\n? [a, b]\n: 1\n', 'used as a key'],
     ['a lone scalar', 'hello\n', 'mapping'],
@@ -142,7 +189,12 @@ describe('robustness', () => {
     };
 
     test('a missing file', async () => {
-      expect(await only('nope.yaml')).toMatchObject({ file: 'nope.yaml', line: 1, col: 1, message: expect.stringContaining('file not found') });
+      expect(await only('nope.yaml')).toMatchObject({
+        file: 'nope.yaml',
+        line: 1,
+        col: 1,
+        message: expect.stringContaining('file not found'),
+      });
     });
     test('a directory', async () => {
       expect((await only('.')).message).toContain('is a directory');
@@ -155,11 +207,25 @@ describe('robustness', () => {
       expect(d.message).toContain('up to 10 MB');
     });
     test('invalid UTF-8 is reported at its line', async () => {
-      writeFileSync(join(dir, 'latin1.yaml'), Buffer.concat([Buffer.from('version: 1\nzones:\n  caf'), Buffer.from([0xe9]), Buffer.from('.example: standard\n')]));
-      expect(await only('latin1.yaml')).toMatchObject({ line: 3, col: 6, message: expect.stringContaining('not valid UTF-8') });
+      writeFileSync(
+        join(dir, 'latin1.yaml'),
+        Buffer.concat([
+          Buffer.from('version: 1\nzones:\n  caf'),
+          Buffer.from([0xe9]),
+          Buffer.from('.example: standard\n'),
+        ]),
+      );
+      expect(await only('latin1.yaml')).toMatchObject({
+        line: 3,
+        col: 6,
+        message: expect.stringContaining('not valid UTF-8'),
+      });
     });
     test('UTF-16 is refused', async () => {
-      writeFileSync(join(dir, 'u16.yaml'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('version: 1\n', 'utf16le')]));
+      writeFileSync(
+        join(dir, 'u16.yaml'),
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('version: 1\n', 'utf16le')]),
+      );
       expect((await only('u16.yaml')).message).toContain('UTF-16');
     });
     test('a UTF-8 byte-order mark is accepted', async () => {
@@ -180,7 +246,13 @@ describe('robustness', () => {
       chmodSync(f, 0o600);
     });
     test('a 10,000-zone file validates', async () => {
-      const lines = ['version: 1', 'nameserver_sets:', '  1: {names: [ns1.example.com, ns2.example.com]}', '  2: {names: [ns1.example.net, ns2.example.net]}', 'zones:'];
+      const lines = [
+        'version: 1',
+        'nameserver_sets:',
+        '  1: {names: [ns1.example.com, ns2.example.com]}',
+        '  2: {names: [ns1.example.net, ns2.example.net]}',
+        'zones:',
+      ];
       for (let i = 0; i < 5000; i++) lines.push(`  z${i}.example.org: 1`, `  sub.z${i}.example.org: 2`);
       writeFileSync(join(dir, 'big-ok.yaml'), `${lines.join('\n')}\n`);
       const res = await load('big-ok.yaml');

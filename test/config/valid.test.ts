@@ -6,7 +6,11 @@ import { loadDesiredState, loadDesiredStateFromString, type LoadOptions } from '
 import type { DesiredState, LoadResult } from '../../src/config/types.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const opts = (env: Record<string, string> = {}, extra: Partial<LoadOptions> = {}): LoadOptions => ({ cwd: ROOT, env, ...extra });
+const opts = (env: Record<string, string> = {}, extra: Partial<LoadOptions> = {}): LoadOptions => ({
+  cwd: ROOT,
+  env,
+  ...extra,
+});
 
 function ok(res: LoadResult): DesiredState {
   if (!res.ok) throw new Error(res.errors.map((e) => `${e.line}:${e.col} ${e.message}`).join('\n'));
@@ -14,17 +18,20 @@ function ok(res: LoadResult): DesiredState {
 }
 
 describe('valid desired-state files', () => {
-  test.each(['minimal', 'two-sets', 'account-default'])('examples/%s.yaml is valid and starts with the schema comment', async (name) => {
-    const file = `examples/${name}.yaml`;
-    const res = await loadDesiredState(file, opts());
-    const state = ok(res);
-    expect(res.ok && res.warnings).toEqual([]);
-    expect(state.file).toBe(file);
-    expect(state.accountId).toBe('372e67954025e0ba6aaa6d586b9e0b59');
-    const bytes = readFileSync(`${ROOT}/${file}`);
-    expect(state.digest).toBe(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
-    expect(bytes.toString('utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../schemas/acns.schema.json');
-  });
+  test.each(['minimal', 'two-sets', 'account-default'])(
+    'examples/%s.yaml is valid and starts with the schema comment',
+    async (name) => {
+      const file = `examples/${name}.yaml`;
+      const res = await loadDesiredState(file, opts());
+      const state = ok(res);
+      expect(res.ok && res.warnings).toEqual([]);
+      expect(state.file).toBe(file);
+      expect(state.accountId).toBe('372e67954025e0ba6aaa6d586b9e0b59');
+      const bytes = readFileSync(`${ROOT}/${file}`);
+      expect(state.digest).toBe(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+      expect(bytes.toString('utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../schemas/acns.schema.json');
+    },
+  );
 
   test('two-sets.yaml: sets, zones sorted by name, targets and positions', async () => {
     const s = ok(await loadDesiredState('examples/two-sets.yaml', opts()));
@@ -41,7 +48,8 @@ describe('valid desired-state files', () => {
       ['shop.example.org', { type: 'custom', set: 2 }],
     ]);
     const text = readFileSync(`${ROOT}/examples/two-sets.yaml`, 'utf8').split('\n');
-    for (const z of s.zones) expect(text[z.pos.line - 1].slice(z.pos.col - 1)).toMatch(new RegExp(`^${z.name.replace(/\./g, '\\.')}:`));
+    for (const z of s.zones)
+      expect(text[z.pos.line - 1].slice(z.pos.col - 1)).toMatch(new RegExp(`^${z.name.replace(/\./g, '\\.')}:`));
     for (const set of s.sets) {
       expect(text[set.pos.line - 1].slice(set.pos.col - 1)).toMatch(new RegExp(`^${set.set}:`));
       for (const n of set.names) expect(text[n.pos.line - 1].slice(n.pos.col - 1).startsWith(n.name)).toBe(true);
@@ -160,7 +168,8 @@ describe('valid desired-state files', () => {
   });
 
   describe('environment', () => {
-    const base = 'version: 1\naccount_id: 372e67954025e0ba6aaa6d586b9e0b59\ndns:\n  root_servers: [192.0.2.1]\n  port: 53\n';
+    const base =
+      'version: 1\naccount_id: 372e67954025e0ba6aaa6d586b9e0b59\ndns:\n  root_servers: [192.0.2.1]\n  port: 53\n';
     test('CLOUDFLARE_ACCOUNT_ID beats the file; ACNS_DNS_* beat dns:', () => {
       const s = ok(
         loadDesiredStateFromString(
@@ -175,15 +184,31 @@ describe('valid desired-state files', () => {
         ),
       );
       expect(s.accountId).toBe('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
-      expect(s.dns).toEqual({ rootServers: ['127.0.0.1:5300', '[::1]:5300'], parentServers: ['127.0.0.2'], port: 5300 });
+      expect(s.dns).toEqual({
+        rootServers: ['127.0.0.1:5300', '[::1]:5300'],
+        parentServers: ['127.0.0.2'],
+        port: 5300,
+      });
     });
     test('empty variables are ignored', () => {
-      const s = ok(loadDesiredStateFromString(base, 'e.yaml', opts({ CLOUDFLARE_ACCOUNT_ID: '', ACNS_DNS_ROOT_SERVERS: ' ', ACNS_DNS_PORT: '' })));
+      const s = ok(
+        loadDesiredStateFromString(
+          base,
+          'e.yaml',
+          opts({ CLOUDFLARE_ACCOUNT_ID: '', ACNS_DNS_ROOT_SERVERS: ' ', ACNS_DNS_PORT: '' }),
+        ),
+      );
       expect(s.accountId).toBe('372e67954025e0ba6aaa6d586b9e0b59');
       expect(s.dns).toEqual({ rootServers: ['192.0.2.1'], parentServers: [], port: 53 });
     });
     test('the account id may come from the environment alone when required', () => {
-      const s = ok(loadDesiredStateFromString('version: 1\n', 'e.yaml', opts({ CLOUDFLARE_ACCOUNT_ID: '372e67954025e0ba6aaa6d586b9e0b59' }, { requireAccountId: true })));
+      const s = ok(
+        loadDesiredStateFromString(
+          'version: 1\n',
+          'e.yaml',
+          opts({ CLOUDFLARE_ACCOUNT_ID: '372e67954025e0ba6aaa6d586b9e0b59' }, { requireAccountId: true }),
+        ),
+      );
       expect(s.accountId).toBe('372e67954025e0ba6aaa6d586b9e0b59');
     });
   });

@@ -3,7 +3,7 @@
  * something intercepting port 53 answering for the server we asked) is not evidence that a zone is
  * undelegated — it ends as could_not_verify / unknown, naming the server. Referrals keep AA=0.
  */
-import { FakeDnsServer, startFakeServers } from '../../src/dns/fakeserver.js';
+import { type FakeDnsServer, startFakeServers } from '../../src/dns/fakeserver.js';
 import { unauthoritative, type DnsResponse } from '../../src/dns/client.js';
 import { checkSetGlue, checkZoneDelegation, type GlueCheckOptions } from '../../src/dns/glue.js';
 import { comZone, EXAMPLE, exampleZone, rootZone } from './fixtures.js';
@@ -39,22 +39,44 @@ function opts(over: Partial<GlueCheckOptions> = {}): GlueCheckOptions {
   return { rootServers: [], parentServers: [com.address], port, timeoutMs: 300, retries: 0, ...over };
 }
 
-const nonexistent = { set: 1, registrar: 'external' as const, names: [{ name: 'ns1.nonexistent.com', ipv4: '127.0.0.40' }] };
+const nonexistent = {
+  set: 1,
+  registrar: 'external' as const,
+  names: [{ name: 'ns1.nonexistent.com', ipv4: '127.0.0.40' }],
+};
 const example = { set: 1, registrar: 'external' as const, names: EXAMPLE };
 
 describe('unauthoritative', () => {
   const res = (over: Partial<DnsResponse>, packet: Partial<DnsResponse['packet']> = {}): DnsResponse =>
-    ({ server: '192.0.2.1:53', rcode: 'NXDOMAIN', aa: false, ra: false, transport: 'udp', truncatedOverUdp: false, packet: { answers: [], authorities: [], ...packet }, ...over }) as DnsResponse;
+    ({
+      server: '192.0.2.1:53',
+      rcode: 'NXDOMAIN',
+      aa: false,
+      ra: false,
+      transport: 'udp',
+      truncatedOverUdp: false,
+      packet: { answers: [], authorities: [], ...packet },
+      ...over,
+    }) as DnsResponse;
 
   test('NXDOMAIN and NODATA without AA are not the zone’s word; RA=1 is named as an interceptor sign', () => {
     expect(unauthoritative(res({}))).toBe('NXDOMAIN: answer not authoritative (AA=0)');
     expect(unauthoritative(res({ rcode: 'NOERROR' }))).toBe('NODATA: answer not authoritative (AA=0)');
-    expect(unauthoritative(res({ ra: true }))).toMatch(/^NXDOMAIN: answer not authoritative \(AA=0\), and RA=1 on a non-recursive query: a resolver or something intercepting port 53/);
+    expect(unauthoritative(res({ ra: true }))).toMatch(
+      /^NXDOMAIN: answer not authoritative \(AA=0\), and RA=1 on a non-recursive query: a resolver or something intercepting port 53/,
+    );
   });
 
   test('AA=1 answers, referrals (AA=0 by design) and other rcodes pass through', () => {
     expect(unauthoritative(res({ aa: true }))).toBeUndefined();
-    expect(unauthoritative(res({ rcode: 'NOERROR' }, { authorities: [{ type: 'NS', name: 'example.com', data: 'ns1.example.com' }] as never }))).toBeUndefined();
+    expect(
+      unauthoritative(
+        res(
+          { rcode: 'NOERROR' },
+          { authorities: [{ type: 'NS', name: 'example.com', data: 'ns1.example.com' }] as never },
+        ),
+      ),
+    ).toBeUndefined();
     expect(unauthoritative(res({ rcode: 'SERVFAIL' }))).toBeUndefined();
   });
 });
@@ -125,7 +147,11 @@ describe('checkZoneDelegation with answers that are not authoritative', () => {
 
   test('an intercepted root walk → unknown, naming the server', async () => {
     root.knobs = { interceptNxdomain: true };
-    const d = await checkZoneDelegation('example.com', ['ns1.example.com'], { ...base(), parentServers: [], rootServers: [root.address] });
+    const d = await checkZoneDelegation('example.com', ['ns1.example.com'], {
+      ...base(),
+      parentServers: [],
+      rootServers: [root.address],
+    });
     expect(d.status).toBe('unknown');
     expect(d.nameservers).toEqual([]);
     expect(d.detail).toContain(`could not find the parent servers of example.com`);

@@ -19,7 +19,15 @@ describe('parseServer / formatServer', () => {
     expect(parseServer('127.0.0.1', 5300)).toEqual({ host: '127.0.0.1', port: 5300 });
   });
 
-  test.each(['a.gtld-servers.net', 'a.gtld-servers.net:53', '192.0.2.1:0', '192.0.2.1:70000', '[example.com]:53', '', '300.1.1.1'])('rejects %j', (text) => {
+  test.each([
+    'a.gtld-servers.net',
+    'a.gtld-servers.net:53',
+    '192.0.2.1:0',
+    '192.0.2.1:70000',
+    '[example.com]:53',
+    '',
+    '300.1.1.1',
+  ])('rejects %j', (text) => {
     let err: unknown;
     try {
       parseServer(text);
@@ -54,8 +62,12 @@ describe('query', () => {
 
   test('a silent server ends in a DnsQueryError naming the server', async () => {
     server.knobs = { silent: true };
-    await expect(query(parseServer(server.address), 'example.com', 'NS', { timeoutMs: 100, retries: 1 })).rejects.toThrow(DnsQueryError);
-    await expect(query(parseServer(server.address), 'example.com', 'NS', { timeoutMs: 100, retries: 0 })).rejects.toThrow(`no answer from ${server.address}`);
+    await expect(
+      query(parseServer(server.address), 'example.com', 'NS', { timeoutMs: 100, retries: 1 }),
+    ).rejects.toThrow(DnsQueryError);
+    await expect(
+      query(parseServer(server.address), 'example.com', 'NS', { timeoutMs: 100, retries: 0 }),
+    ).rejects.toThrow(`no answer from ${server.address}`);
   });
 
   test('AA answer and NXDOMAIN', async () => {

@@ -48,14 +48,22 @@ export function comZone(): FakeZone {
 export function exampleZone(): FakeZone {
   return {
     origin: 'example.com',
-    records: [ns('example.com', 'ns1.example.com'), ns('example.com', 'ns2.example.com'), ...EXAMPLE.flatMap((e) => [a(e.name, e.ipv4), aaaa(e.name, e.ipv6)])],
+    records: [
+      ns('example.com', 'ns1.example.com'),
+      ns('example.com', 'ns2.example.com'),
+      ...EXAMPLE.flatMap((e) => [a(e.name, e.ipv4), aaaa(e.name, e.ipv6)]),
+    ],
   };
 }
 
 export function hostedZone(): FakeZone {
   return {
     origin: 'hosted.com',
-    records: [ns('hosted.com', 'ns.elsewhere.com'), a('ns1.hosted.com', '127.0.0.21'), aaaa('ns1.hosted.com', '2001:db8::21')],
+    records: [
+      ns('hosted.com', 'ns.elsewhere.com'),
+      a('ns1.hosted.com', '127.0.0.21'),
+      aaaa('ns1.hosted.com', '2001:db8::21'),
+    ],
   };
 }
 

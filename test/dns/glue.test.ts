@@ -1,4 +1,4 @@
-import { FakeDnsServer, startFakeServers } from '../../src/dns/fakeserver.js';
+import { type FakeDnsServer, startFakeServers } from '../../src/dns/fakeserver.js';
 import { checkSetGlue, checkZoneDelegation, waitForGlue, type GlueCheckOptions } from '../../src/dns/glue.js';
 import type { GlueExpectation } from '../../src/plan/types.js';
 import { comZone, EXAMPLE, exampleZone, hostedZone, rootZone } from './fixtures.js';
@@ -64,7 +64,15 @@ describe('checkSetGlue', () => {
     ]);
     expect(r.names[0]!.found.ipv6).toEqual(['2001:db8::3']); // canonicalised from 2001:0db8:0000::0003
     expect(r.names.every((n) => n.child.status === 'ok')).toBe(true);
-    expect(r.servers).toEqual([expect.objectContaining({ server: com.address, kind: 'referral', transport: 'udp', truncatedOverUdp: false, confirmedOverTcp: false })]);
+    expect(r.servers).toEqual([
+      expect.objectContaining({
+        server: com.address,
+        kind: 'referral',
+        transport: 'udp',
+        truncatedOverUdp: false,
+        confirmedOverTcp: false,
+      }),
+    ]);
     expect(com.log.filter((l) => l.transport === 'tcp')).toEqual([]);
   });
 
@@ -127,7 +135,12 @@ describe('checkSetGlue', () => {
   });
 
   test('additional records outside the parent zone are not glue', async () => {
-    com.knobs = { extraAdditionals: [{ name: 'ns1.oob.net', type: 'A', data: '127.0.0.31' }, { name: 'ns1.example.com', type: 'A', data: '192.0.2.66' }] };
+    com.knobs = {
+      extraAdditionals: [
+        { name: 'ns1.oob.net', type: 'A', data: '127.0.0.31' },
+        { name: 'ns1.example.com', type: 'A', data: '192.0.2.66' },
+      ],
+    };
     const r = await checkSetGlue(exp([{ name: 'ns1.oob.net', ipv4: '127.0.0.31' }], { hostZone: 'oob.com' }), opts());
     expect(r.servers[0]!.glue).toEqual([]);
     expect(r.names[0]).toMatchObject({ status: 'missing', inDelegation: true });
@@ -139,7 +152,13 @@ describe('checkSetGlue', () => {
     com2.addRecords('com', [{ name: 'ns1.example.com', type: 'A', data: '127.0.0.33' }]);
     const r = await checkSetGlue(exp(EXAMPLE), opts({ parentServers: [com.address, com2.address] }));
     expect(r.verdict).toBe('failed');
-    expect(r.names[0]).toMatchObject({ status: 'mismatch', ipv4: 'mismatch', ipv6: 'ok', inconsistentAcrossServers: true, stale: ['127.0.0.33'] });
+    expect(r.names[0]).toMatchObject({
+      status: 'mismatch',
+      ipv4: 'mismatch',
+      ipv6: 'ok',
+      inconsistentAcrossServers: true,
+      stale: ['127.0.0.33'],
+    });
     expect(r.names[1]).toMatchObject({ status: 'ok', inconsistentAcrossServers: false });
     expect(r.names[0]!.problems.join()).toContain(`${com2.address} has 127.0.0.33`);
   });
@@ -183,7 +202,9 @@ describe('checkSetGlue', () => {
     const r = await checkSetGlue(exp([{ name: 'ns1.hosted.com', ipv4: '127.0.0.21', ipv6: '2001:db8::21' }]), opts());
     expect(r.verdict).toBe('failed');
     expect(r.names[0]!.child).toMatchObject({ status: 'mismatch', ipv4: ['127.0.0.99'] });
-    expect(r.names[0]!.problems.join()).toContain("hosted.com's servers answer A 127.0.0.99 for ns1.hosted.com (expected 127.0.0.21)");
+    expect(r.names[0]!.problems.join()).toContain(
+      "hosted.com's servers answer A 127.0.0.99 for ns1.hosted.com (expected 127.0.0.21)",
+    );
   });
 
   test('parent discovery from root hints: fake root → com → child', async () => {
@@ -202,7 +223,14 @@ describe('checkSetGlue', () => {
       initialDelayMs: 20,
       onAttempt: (rep, n) => {
         attempts.push(`${n}:${rep.verdict}`);
-        if (n === 1) com.addRecords('com', missingNames.flatMap((m) => [{ name: m.name, type: 'A' as const, data: m.ipv4 }, { name: m.name, type: 'AAAA' as const, data: m.ipv6 }]));
+        if (n === 1)
+          com.addRecords(
+            'com',
+            missingNames.flatMap((m) => [
+              { name: m.name, type: 'A' as const, data: m.ipv4 },
+              { name: m.name, type: 'AAAA' as const, data: m.ipv6 },
+            ]),
+          );
       },
     });
     expect(attempts).toEqual(['1:failed', '2:ok']);
@@ -215,28 +243,49 @@ describe('checkZoneDelegation', () => {
 
   test('delegated to the expected names (case and order do not matter)', async () => {
     const d = await checkZoneDelegation('Example.com', ['NS2.example.com.', 'ns1.example.com'], base());
-    expect(d).toMatchObject({ zone: 'example.com', status: 'delegated', nameservers: ['ns1.example.com', 'ns2.example.com'] });
+    expect(d).toMatchObject({
+      zone: 'example.com',
+      status: 'delegated',
+      nameservers: ['ns1.example.com', 'ns2.example.com'],
+    });
   });
 
   test('delegated elsewhere, with the NS the parent has', async () => {
-    const d = await checkZoneDelegation('hosted.com', EXAMPLE.map((e) => e.name), base());
+    const d = await checkZoneDelegation(
+      'hosted.com',
+      EXAMPLE.map((e) => e.name),
+      base(),
+    );
     expect(d).toMatchObject({ status: 'elsewhere', nameservers: ['ns.elsewhere.com'] });
     expect(d.detail).toContain('ns.elsewhere.com');
   });
 
   test('through the root hints', async () => {
-    const d = await checkZoneDelegation('example.com', EXAMPLE.map((e) => e.name), { ...base(), parentServers: [], rootServers: [root.address] });
+    const d = await checkZoneDelegation(
+      'example.com',
+      EXAMPLE.map((e) => e.name),
+      { ...base(), parentServers: [], rootServers: [root.address] },
+    );
     expect(d.status).toBe('delegated');
   });
 
   test('unknown when no parent server answers, within the bound', async () => {
-    const d = await checkZoneDelegation('example.com', ['ns1.example.com'], { ...base(), parentServers: [silent.address], deadlineMs: 5000 });
+    const d = await checkZoneDelegation('example.com', ['ns1.example.com'], {
+      ...base(),
+      parentServers: [silent.address],
+      deadlineMs: 5000,
+    });
     expect(d).toMatchObject({ status: 'unknown', nameservers: [] });
     expect(d.detail).toContain('no parent server answered');
   });
 
   test('unknown when the whole call exceeds its bound', async () => {
-    const d = await checkZoneDelegation('example.com', ['ns1.example.com'], { ...base(), parentServers: [silent.address], timeoutMs: 5000, deadlineMs: 100 });
+    const d = await checkZoneDelegation('example.com', ['ns1.example.com'], {
+      ...base(),
+      parentServers: [silent.address],
+      timeoutMs: 5000,
+      deadlineMs: 100,
+    });
     expect(d.status).toBe('unknown');
     expect(d.detail).toContain('within 100 ms');
   });

@@ -1,6 +1,6 @@
 /**
  * Integration test against a real NSD serving a fake `.com` (test/fixtures/dns/com.zone) on a
- * random loopback port (research glue-check.md §3.2). CI installs nsd, so there a missing nsd is
+ * random loopback port. CI installs nsd, so there a missing nsd is
  * a failure; locally the tests are skipped with a message saying so.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -20,11 +20,15 @@ const inCi = process.env.CI === 'true';
 
 if (!nsd && inCi) {
   test('real nsd is installed in CI', () => {
-    throw new Error('nsd is not installed but CI=true: install it (apt-get install -y --no-install-recommends nsd) so the real-NSD glue test cannot be skipped');
+    throw new Error(
+      'nsd is not installed but CI=true: install it (apt-get install -y --no-install-recommends nsd) so the real-NSD glue test cannot be skipped',
+    );
   });
 } else if (!nsd) {
   // eslint-disable-next-line no-console
-  console.warn('test/dns/nsd.test.ts: SKIPPED — nsd is not installed (apt-get install -y --no-install-recommends nsd to run it)');
+  console.warn(
+    'test/dns/nsd.test.ts: SKIPPED — nsd is not installed (apt-get install -y --no-install-recommends nsd to run it)',
+  );
   test.skip('real nsd glue check (skipped: nsd is not installed)', () => undefined);
 } else {
   describe('glue check against a real NSD', () => {
@@ -114,7 +118,10 @@ if (!nsd && inCi) {
     });
 
     test('missing glue, confirmed over TCP', async () => {
-      const r = await checkSetGlue({ set: 1, registrar: 'external', names: [{ name: 'ns1.missing.com', ipv4: '198.51.100.5' }] }, opts());
+      const r = await checkSetGlue(
+        { set: 1, registrar: 'external', names: [{ name: 'ns1.missing.com', ipv4: '198.51.100.5' }] },
+        opts(),
+      );
       expect(r.verdict).toBe('failed');
       expect(r.names[0]!.status).toBe('missing');
       expect(r.servers[0]).toMatchObject({ transport: 'tcp', confirmedOverTcp: true });
@@ -140,23 +147,35 @@ if (!nsd && inCi) {
     });
 
     test('NSD partial glue with TC=0 at a 512-byte buffer is confirmed over TCP, not reported', async () => {
-      const names = Array.from({ length: 13 }, (_, i) => ({ name: `ns${i + 1}.big.com`, ipv4: `198.51.100.${101 + i}`, ipv6: `2001:db8::${(101 + i).toString(16)}` }));
+      const names = Array.from({ length: 13 }, (_, i) => ({
+        name: `ns${i + 1}.big.com`,
+        ipv4: `198.51.100.${101 + i}`,
+        ipv6: `2001:db8::${(101 + i).toString(16)}`,
+      }));
       const r = await checkSetGlue({ set: 1, registrar: 'external', names }, opts({ udpPayloadSize: 512 }));
       expect(r.servers[0]).toMatchObject({ transport: 'tcp', truncatedOverUdp: false, confirmedOverTcp: true });
       expect(r.names.every((n) => n.status === 'ok')).toBe(true);
     });
 
     test('NXDOMAIN host zone → failed', async () => {
-      const r = await checkSetGlue({ set: 1, registrar: 'external', names: [{ name: 'ns1.nonexistent.com', ipv4: '198.51.100.9' }] }, opts());
+      const r = await checkSetGlue(
+        { set: 1, registrar: 'external', names: [{ name: 'ns1.nonexistent.com', ipv4: '198.51.100.9' }] },
+        opts(),
+      );
       expect(r.verdict).toBe('failed');
       expect(r.servers[0]!.kind).toBe('nxdomain');
     });
 
     test('delegation check: delegated and elsewhere', async () => {
       const o = { rootServers: [], parentServers: [server], port: 53, timeoutMs: 300, retries: 0 };
-      expect((await checkZoneDelegation('example.com', ['ns1.example.com', 'ns2.example.com'], o)).status).toBe('delegated');
+      expect((await checkZoneDelegation('example.com', ['ns1.example.com', 'ns2.example.com'], o)).status).toBe(
+        'delegated',
+      );
       const hosted = await checkZoneDelegation('hosted.com', ['ns1.hosted.com'], o);
-      expect(hosted).toMatchObject({ status: 'elsewhere', nameservers: ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'] });
+      expect(hosted).toMatchObject({
+        status: 'elsewhere',
+        nameservers: ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'],
+      });
     });
   });
 }

@@ -12,7 +12,13 @@ let ok: GlueReport;
 beforeAll(async () => {
   com = await FakeDnsServer.start({ zones: [comZone()] });
   silent = await FakeDnsServer.start({ zones: [], knobs: { silent: true } });
-  const o = { rootServers: [], parentServers: [com.address, silent.address], port: com.port, timeoutMs: 200, retries: 0 };
+  const o = {
+    rootServers: [],
+    parentServers: [com.address, silent.address],
+    port: com.port,
+    timeoutMs: 200,
+    retries: 0,
+  };
   [missing, mismatch, ok] = await Promise.all([
     checkSetGlue(
       {
@@ -25,7 +31,14 @@ beforeAll(async () => {
       },
       o,
     ),
-    checkSetGlue({ set: 2, registrar: 'external', names: [{ name: 'ns1.mismatch.com', ipv4: '198.51.100.11', ipv6: '2001:db8::11' }] }, o),
+    checkSetGlue(
+      {
+        set: 2,
+        registrar: 'external',
+        names: [{ name: 'ns1.mismatch.com', ipv4: '198.51.100.11', ipv6: '2001:db8::11' }],
+      },
+      o,
+    ),
     checkSetGlue({ set: 3, registrar: 'external', names: EXAMPLE }, { ...o, parentServers: [com.address] }),
   ]);
 });
@@ -37,14 +50,22 @@ afterAll(async () => {
 describe('renderGlueText', () => {
   test('missing glue: one line per name, the records in both forms, the Cloudflare Support line', () => {
     const text = renderGlueText([missing]);
-    expect(text).toContain('Glue check for set 1: missing.com (parent zone "com", 1/2 parent servers answered): FAILED');
-    expect(text).toMatch(/MISSING\s+ns1\.missing\.com {2}A: missing {2}AAAA: missing {2}- A glue missing \(expected 198\.51\.100\.1\); AAAA glue missing \(expected 2001:db8::1\)/);
-    expect(text).toContain('At the registrar of missing.com, register these name server hosts (glue records / child name servers / host records):');
+    expect(text).toContain(
+      'Glue check for set 1: missing.com (parent zone "com", 1/2 parent servers answered): FAILED',
+    );
+    expect(text).toMatch(
+      /MISSING\s+ns1\.missing\.com {2}A: missing {2}AAAA: missing {2}- A glue missing \(expected 198\.51\.100\.1\); AAAA glue missing \(expected 2001:db8::1\)/,
+    );
+    expect(text).toContain(
+      'At the registrar of missing.com, register these name server hosts (glue records / child name servers / host records):',
+    );
     expect(text).toContain('  ns1.missing.com  IPv4 198.51.100.1     IPv6 2001:db8::1');
     expect(text).toContain('  ns1.missing.com.  IN A     198.51.100.1');
     expect(text).toContain('  ns2.missing.com.  IN AAAA  2001:db8::2');
     expect(text).toContain(`Parent servers that did not answer: ${silent.address}`);
-    expect(text).toContain('Cloudflare Support adds glue for domains on Cloudflare Registrar; open a support ticket with the records above');
+    expect(text).toContain(
+      'Cloudflare Support adds glue for domains on Cloudflare Registrar; open a support ticket with the records above',
+    );
     expect(text).not.toContain('\u001b['); // no colour unless asked
   });
 
@@ -67,10 +88,28 @@ describe('renderGlueJson', () => {
     const doc = JSON.parse(renderGlueJson([missing, ok]));
     expect(doc.format_version).toBe(1);
     expect(doc.ok).toBe(false);
-    expect(doc.sets[0]).toMatchObject({ set: 1, verdict: 'failed', blocking: true, host_zone: 'missing.com', parent_zone: 'com', unreachable_parent_servers: [silent.address] });
+    expect(doc.sets[0]).toMatchObject({
+      set: 1,
+      verdict: 'failed',
+      blocking: true,
+      host_zone: 'missing.com',
+      parent_zone: 'com',
+      unreachable_parent_servers: [silent.address],
+    });
     expect(doc.sets[0].register[0]).toEqual({ name: 'ns1.missing.com', ipv4: '198.51.100.1', ipv6: '2001:db8::1' });
-    expect(doc.sets[0].servers[0]).toMatchObject({ kind: 'referral', transport: 'tcp', confirmed_over_tcp: true, truncated_over_udp: false, delegation_ns: ['ns1.missing.com', 'ns2.missing.com'] });
-    expect(doc.sets[0].names[0]).toMatchObject({ name: 'ns1.missing.com', status: 'missing', in_delegation: true, inconsistent_across_servers: false });
+    expect(doc.sets[0].servers[0]).toMatchObject({
+      kind: 'referral',
+      transport: 'tcp',
+      confirmed_over_tcp: true,
+      truncated_over_udp: false,
+      delegation_ns: ['ns1.missing.com', 'ns2.missing.com'],
+    });
+    expect(doc.sets[0].names[0]).toMatchObject({
+      name: 'ns1.missing.com',
+      status: 'missing',
+      in_delegation: true,
+      inconsistent_across_servers: false,
+    });
     expect(doc.sets[1].verdict).toBe('ok');
     expect(renderGlueJson([missing, ok])).toBe(renderGlueJson([missing, ok]));
   });
@@ -79,7 +118,7 @@ describe('renderGlueJson', () => {
     const keys = new Set<string>();
     const walk = (v: unknown): void => {
       if (Array.isArray(v)) v.forEach(walk);
-      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (keys.add(k), walk(x));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) keys.add(k), walk(x);
     };
     walk(JSON.parse(renderGlueJson([missing, mismatch, ok])));
     expect([...keys].filter((k) => !/^[a-z0-9]+(_[a-z0-9]+)*$/.test(k))).toEqual([]);

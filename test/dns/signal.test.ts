@@ -8,7 +8,7 @@
  * emits that warning (the `events.maxEventTargetListenersWarned` symbol on the signal).
  */
 import { getEventListeners } from 'node:events';
-import { FakeDnsServer, startFakeServers } from '../../src/dns/fakeserver.js';
+import { type FakeDnsServer, startFakeServers } from '../../src/dns/fakeserver.js';
 import { checkSetGlue, checkZoneDelegation, waitForGlue, type GlueCheckOptions } from '../../src/dns/glue.js';
 import { comZone, EXAMPLE, exampleZone } from './fixtures.js';
 
@@ -28,11 +28,16 @@ beforeAll(async () => {
     { host: '127.0.0.7', zones: [], knobs: { silent: true } },
   ]);
   port = com.port;
-  EventTarget.prototype.addEventListener = function (this: EventTarget, ...args: Parameters<EventTarget['addEventListener']>) {
+  EventTarget.prototype.addEventListener = function (
+    this: EventTarget,
+    ...args: Parameters<EventTarget['addEventListener']>
+  ) {
     originalAdd.apply(this, args);
     if (args[0] !== 'abort' || !(this instanceof AbortSignal)) return;
     if (nodeState(this, 'events.maxEventTargetListenersWarned') === true) {
-      warnings.push(`${getEventListeners(this, 'abort').length} abort listeners added to [AbortSignal]. MaxListeners is ${String(nodeState(this, 'events.maxEventTargetListeners'))}.`);
+      warnings.push(
+        `${getEventListeners(this, 'abort').length} abort listeners added to [AbortSignal]. MaxListeners is ${String(nodeState(this, 'events.maxEventTargetListeners'))}.`,
+      );
     }
   };
 });
@@ -55,7 +60,15 @@ function nodeState(target: object, description: string): unknown {
 const leakWarnings = (): string[] => [...new Set(warnings)];
 
 function opts(signal: AbortSignal, over: Partial<GlueCheckOptions> = {}): GlueCheckOptions {
-  return { rootServers: [], parentServers: Array(15).fill(com.address), port, timeoutMs: 300, retries: 0, signal, ...over };
+  return {
+    rootServers: [],
+    parentServers: Array(15).fill(com.address),
+    port,
+    timeoutMs: 300,
+    retries: 0,
+    signal,
+    ...over,
+  };
 }
 
 test('this Node keeps the state the test reads (without tripping the real warning, which would print)', () => {
@@ -67,10 +80,18 @@ test('this Node keeps the state the test reads (without tripping the real warnin
 
 test('many glue checks (15 parent servers each) with one AbortSignal: no listener warning', async () => {
   const c = new AbortController();
-  const reports = await Promise.all(Array.from({ length: 12 }, (_, i) => checkSetGlue({ set: i + 1, registrar: 'external', names: EXAMPLE }, opts(c.signal))));
+  const reports = await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      checkSetGlue({ set: i + 1, registrar: 'external', names: EXAMPLE }, opts(c.signal)),
+    ),
+  );
   expect(reports.map((r) => r.verdict)).toEqual(Array(12).fill('ok'));
   expect(reports[0]!.servers).toHaveLength(15);
-  const waited = await Promise.all(Array.from({ length: 12 }, () => waitForGlue({ set: 1, registrar: 'external', names: EXAMPLE }, { ...opts(c.signal), waitMs: 1000 })));
+  const waited = await Promise.all(
+    Array.from({ length: 12 }, () =>
+      waitForGlue({ set: 1, registrar: 'external', names: EXAMPLE }, { ...opts(c.signal), waitMs: 1000 }),
+    ),
+  );
   expect(waited.every((r) => r.verdict === 'ok')).toBe(true);
   expect(leakWarnings()).toEqual([]);
 });
@@ -78,7 +99,9 @@ test('many glue checks (15 parent servers each) with one AbortSignal: no listene
 test('many delegation checks (15 parent servers each) with one AbortSignal: no listener warning', async () => {
   const c = new AbortController();
   const names = EXAMPLE.map((e) => e.name);
-  const results = await Promise.all(Array.from({ length: 12 }, () => checkZoneDelegation('example.com', names, opts(c.signal))));
+  const results = await Promise.all(
+    Array.from({ length: 12 }, () => checkZoneDelegation('example.com', names, opts(c.signal))),
+  );
   expect(results.map((r) => r.status)).toEqual(Array(12).fill('delegated'));
   expect(leakWarnings()).toEqual([]);
 });
@@ -86,8 +109,14 @@ test('many delegation checks (15 parent servers each) with one AbortSignal: no l
 test('aborting the shared signal still stops every check', async () => {
   const c = new AbortController();
   const slow = { ...opts(c.signal), parentServers: Array(15).fill(silent.address), timeoutMs: 10_000 };
-  const glue = Promise.all(Array.from({ length: 12 }, () => checkSetGlue({ set: 1, registrar: 'external', names: EXAMPLE }, slow)));
-  const deleg = Promise.all(Array.from({ length: 12 }, () => checkZoneDelegation('example.com', ['ns1.example.com'], { ...slow, deadlineMs: 60_000 })));
+  const glue = Promise.all(
+    Array.from({ length: 12 }, () => checkSetGlue({ set: 1, registrar: 'external', names: EXAMPLE }, slow)),
+  );
+  const deleg = Promise.all(
+    Array.from({ length: 12 }, () =>
+      checkZoneDelegation('example.com', ['ns1.example.com'], { ...slow, deadlineMs: 60_000 }),
+    ),
+  );
   setTimeout(() => c.abort(), 50);
   const [g, d] = await Promise.all([glue, deleg]);
   expect(g.every((r) => r.verdict === 'could_not_verify')).toBe(true);

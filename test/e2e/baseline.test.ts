@@ -10,7 +10,9 @@ test('after an apply, a zone changed out of band is planned back as [drift]; a f
   w = await startWorld();
   w.writeConfig(BASE_CONFIG);
   expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
-  const record = JSON.parse(readFileSync(join(w.dir, '.acns/last-applied.json'), 'utf8')) as { values: Record<string, unknown> };
+  const record = JSON.parse(readFileSync(join(w.dir, '.acns/last-applied.json'), 'utf8')) as {
+    values: Record<string, unknown>;
+  };
   expect(record.values['zone:example.org']).toEqual({ type: 'custom.account', set: 1 });
   expect(record.values['ns:ns1.example.net']).toEqual({ set: 2 });
   expect(record.values.default).toEqual({ value: 'custom.account' });

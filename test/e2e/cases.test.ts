@@ -34,7 +34,15 @@ const SET1 = `  1:\n    names: [ns1.example.com, ns2.example.com]\n`;
 const SET2 = `  2:\n    names: [ns1.example.net, ns2.example.net]\n    registrar: cloudflare\n`;
 
 function addNames(emu: Emulator, set: number, names: string[]): void {
-  for (const n of names) emu.state.customNs.push({ ns_name: n, ns_set: set, ipv4: NS_V4, ipv6: NS_V6, status: 'verified', zone_tag: emu.state.zones[0]!.id });
+  for (const n of names)
+    emu.state.customNs.push({
+      ns_name: n,
+      ns_set: set,
+      ipv4: NS_V4,
+      ipv6: NS_V6,
+      status: 'verified',
+      zone_tag: emu.state.zones[0]!.id,
+    });
 }
 
 function onSet(emu: Emulator, zone: string, set: number): void {
@@ -56,7 +64,12 @@ const CASES: Case[] = [
       emu.state.accountDefault = 'custom.account';
     },
     config: `${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 1\n  shop.example.org: 2\naccount_default: custom.account\n`,
-    steps: ['create_nameserver:ns1.example.net', 'create_nameserver:ns2.example.net', 'glue_check:2', 'assign_zone:shop.example.org'],
+    steps: [
+      'create_nameserver:ns1.example.net',
+      'create_nameserver:ns2.example.net',
+      'glue_check:2',
+      'assign_zone:shop.example.org',
+    ],
     edges: [
       ['glue_check:2', 'create_nameserver:ns1.example.net'],
       ['glue_check:2', 'create_nameserver:ns2.example.net'],
@@ -142,7 +155,7 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'only the account default changes: cloudflare.standard → custom.account waits for every set\'s glue check',
+    name: "only the account default changes: cloudflare.standard → custom.account waits for every set's glue check",
     seed(emu) {
       seedApplied(emu);
       emu.state.accountDefault = 'cloudflare.standard';
@@ -226,7 +239,9 @@ test('the hierarchy rule against an unmanaged live zone, with a single managed z
 
 test('swapping a parent and its child zone between sets cannot be ordered safely: a guard, apply exits 3, nothing written', async () => {
   seedApplied(w.emu);
-  w.writeConfig(`${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 2\n  shop.example.org: 1\npolicy:\n  glue_check: warn\n`);
+  w.writeConfig(
+    `${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 2\n  shop.example.org: 1\npolicy:\n  glue_check: warn\n`,
+  );
   const doc = await planDoc();
   expect(doc.safe).toBe(false);
   const guard = doc.guards.find((g) => g.kind === 'ordering');

@@ -34,7 +34,14 @@ test('stale plan: a zone changed out of band between plan and apply → exit 3, 
 test('a persistent 500 on one zone: exit 1, summary lists it with the code, others done; the re-run finishes only that one', async () => {
   await savePlan();
   const shop = w.emu.state.zones.find((x) => x.name === 'shop.example.org')!;
-  w.emu.addFault({ method: 'PATCH', path: new RegExp(`/zones/${shop.id}/`), status: 500, code: 10042, message: 'Boom on purpose', times: Infinity });
+  w.emu.addFault({
+    method: 'PATCH',
+    path: new RegExp(`/zones/${shop.id}/`),
+    status: 500,
+    code: 10042,
+    message: 'Boom on purpose',
+    times: Infinity,
+  });
   const a = await w.cli(['apply', 'plan.json']);
   expect(a.code).toBe(1);
   expect(a.stdout).toContain('shop.example.org');
@@ -53,7 +60,9 @@ test('a persistent 500 on one zone: exit 1, summary lists it with the code, othe
   expect(w.zone('shop.example.org')).toEqual({ type: 'custom.account', ns_set: 2 });
   const writes = w.writes();
   expect(writes.filter((x) => x.startsWith('POST'))).toEqual([]);
-  expect(writes.filter((x) => x.startsWith('PATCH') && x.includes('/zones/'))).toEqual([`PATCH /zones/${shop.id}/dns_settings`]);
+  expect(writes.filter((x) => x.startsWith('PATCH') && x.includes('/zones/'))).toEqual([
+    `PATCH /zones/${shop.id}/dns_settings`,
+  ]);
   expect(w.emu.state.accountDefault).toBe('custom.account');
 });
 

@@ -91,7 +91,11 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
   const hostZone = (tld: 'com' | 'net'): FakeRecord[] => {
     const host = `example.${tld}`;
     const names = HOST_NAMES[tld];
-    return [fakeSoa(host), ...names.map((n) => ({ name: host, type: 'NS' as const, data: n })), ...names.flatMap((n) => addressRecords(n))];
+    return [
+      fakeSoa(host),
+      ...names.map((n) => ({ name: host, type: 'NS' as const, data: n })),
+      ...names.flatMap((n) => addressRecords(n)),
+    ];
   };
   const rootRecords: FakeRecord[] = [
     fakeSoa(''),
@@ -110,8 +114,20 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
         { origin: 'net', records: tldZone('net', glueState[2]) },
       ],
     },
-    { host: NS_V4, zones: [{ origin: 'example.com', records: hostZone('com') }, { origin: 'example.net', records: hostZone('net') }] },
-    { host: NS_V6, zones: [{ origin: 'example.com', records: hostZone('com') }, { origin: 'example.net', records: hostZone('net') }] },
+    {
+      host: NS_V4,
+      zones: [
+        { origin: 'example.com', records: hostZone('com') },
+        { origin: 'example.net', records: hostZone('net') },
+      ],
+    },
+    {
+      host: NS_V6,
+      zones: [
+        { origin: 'example.com', records: hostZone('com') },
+        { origin: 'example.net', records: hostZone('net') },
+      ],
+    },
   ]);
   const tld = servers[1]!;
   const dnsPort = servers[0]!.port;
@@ -140,11 +156,20 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
       const out: string[] = [];
       const err: string[] = [];
       const merged: Record<string, string | undefined> = { ...env, ...extraEnv };
-      const io: CliIO = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env: merged, cwd: dir };
+      const io: CliIO = {
+        stdout: { write: (s: string) => out.push(s) },
+        stderr: { write: (s: string) => err.push(s) },
+        env: merged,
+        cwd: dir,
+      };
       const code = await run(argv, io);
       return { code, stdout: out.join(''), stderr: err.join('') };
     },
-    writes: () => emu.requests().filter(isWrite).map((r) => `${r.method} ${r.path}`),
+    writes: () =>
+      emu
+        .requests()
+        .filter(isWrite)
+        .map((r) => `${r.method} ${r.path}`),
     zone(name) {
       const z = emu.state.zones.find((x) => x.name === name);
       if (!z) throw new Error(`no zone ${name} in the emulator`);
@@ -168,10 +193,22 @@ export function seedApplied(emu: Emulator): void {
   const s = emu.state;
   for (const [set, names] of Object.entries(SET_NAMES)) {
     for (const n of names) {
-      s.customNs.push({ ns_name: n, ns_set: Number(set), ipv4: NS_V4, ipv6: NS_V6, status: 'verified', zone_tag: s.zones[0]!.id });
+      s.customNs.push({
+        ns_name: n,
+        ns_set: Number(set),
+        ipv4: NS_V4,
+        ipv6: NS_V6,
+        status: 'verified',
+        zone_tag: s.zones[0]!.id,
+      });
     }
   }
-  const want: Record<string, number> = { 'example.org': 1, 'shop.example.org': 2, '113.0.203.in-addr.arpa': 1, '10.113.0.203.in-addr.arpa': 2 };
+  const want: Record<string, number> = {
+    'example.org': 1,
+    'shop.example.org': 2,
+    '113.0.203.in-addr.arpa': 1,
+    '10.113.0.203.in-addr.arpa': 2,
+  };
   for (const z of s.zones) if (want[z.name]) z.nameservers = { type: 'custom.account', ns_set: want[z.name] };
   s.accountDefault = 'custom.account';
 }

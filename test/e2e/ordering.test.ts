@@ -18,7 +18,14 @@ function indexOf(writes: string[], re: RegExp): number {
 
 test('moving a name between sets: delete before re-create, zones of the old set stay on ≥2 names', async () => {
   // live: set 1 has three names; the file moves ns3.example.com to a new set 3 used by legacy.example
-  w.emu.state.customNs.push({ ns_name: 'ns3.example.com', ns_set: 1, ipv4: NS_V4, ipv6: NS_V6, status: 'verified', zone_tag: w.emu.state.zones[0]!.id });
+  w.emu.state.customNs.push({
+    ns_name: 'ns3.example.com',
+    ns_set: 1,
+    ipv4: NS_V4,
+    ipv6: NS_V6,
+    status: 'verified',
+    zone_tag: w.emu.state.zones[0]!.id,
+  });
   w.writeConfig(`version: 1
 account_id: ${ACCOUNT}
 nameserver_sets:
@@ -49,7 +56,9 @@ account_default: custom.account
     .trimEnd()
     .split('\n')
     .map((l) => JSON.parse(l) as { type?: string; method?: string; step?: string });
-  const reqs = journal.filter((l) => l.type === 'request' && l.method && l.method !== 'GET').map((l) => `${l.method} ${l.step}`);
+  const reqs = journal
+    .filter((l) => l.type === 'request' && l.method && l.method !== 'GET')
+    .map((l) => `${l.method} ${l.step}`);
   const at = (s: string) => {
     const i = reqs.indexOf(s);
     expect(i).toBeGreaterThanOrEqual(0);
@@ -63,7 +72,12 @@ account_default: custom.account
   expect(recreated?.ns_set).toBe(3);
   expect(w.zone('legacy.example')).toEqual({ type: 'custom.account', ns_set: 3 });
   // set 1 still has two names and its zones never left it
-  expect(w.emu.state.customNs.filter((n) => n.ns_set === 1).map((n) => n.ns_name).sort()).toEqual(['ns1.example.com', 'ns2.example.com']);
+  expect(
+    w.emu.state.customNs
+      .filter((n) => n.ns_set === 1)
+      .map((n) => n.ns_name)
+      .sort(),
+  ).toEqual(['ns1.example.com', 'ns2.example.com']);
   expect(w.zone('example.org')).toEqual({ type: 'custom.account', ns_set: 1 });
   expect((await w.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
 });

@@ -15,7 +15,9 @@ const ANSI = /\u001b\[[0-9;]*m/;
 
 function compile(schema: object): ValidateFunction {
   const ajv = new Ajv({ strict: true, allErrors: true });
-  const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => void;
+  const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+    a: Ajv,
+  ) => void;
   addFormats(ajv);
   return ajv.compile(schema);
 }
@@ -92,11 +94,25 @@ test('plan --format json for a rich plan validates against schemas/plan.schema.j
   w = await startWorld();
   seedApplied(w.emu);
   const s = w.emu.state;
-  s.customNs.push({ ns_name: 'ns3.example.com', ns_set: 1, ipv4: NS_V4, ipv6: NS_V6, status: 'verified', zone_tag: s.zones[0]!.id });
+  s.customNs.push({
+    ns_name: 'ns3.example.com',
+    ns_set: 1,
+    ipv4: NS_V4,
+    ipv6: NS_V6,
+    status: 'verified',
+    zone_tag: s.zones[0]!.id,
+  });
   s.accountDefault = 'cloudflare.standard';
   // creates (set 3), a name moving set (delete + create), a pruned name, zone moves, a default change;
   // guards: a missing zone, a mass change, and the hierarchy rule against live 113.0.203.in-addr.arpa
-  s.customNs.push({ ns_name: 'ns9.example.com', ns_set: 4, ipv4: NS_V4, ipv6: NS_V6, status: 'verified', zone_tag: s.zones[0]!.id });
+  s.customNs.push({
+    ns_name: 'ns9.example.com',
+    ns_set: 4,
+    ipv4: NS_V4,
+    ipv6: NS_V6,
+    status: 'verified',
+    zone_tag: s.zones[0]!.id,
+  });
   w.writeConfig(`version: 1
 account_id: ${ACCOUNT}
 nameserver_sets:
@@ -121,10 +137,26 @@ policy:
 `);
   const p = await w.cli(['plan', '--format', 'json']);
   expect(p.code).toBe(0);
-  const doc = JSON.parse(p.stdout) as { steps: { id: string; kind: string }[]; guards: { kind: string }[]; safe: boolean };
+  const doc = JSON.parse(p.stdout) as {
+    steps: { id: string; kind: string }[];
+    guards: { kind: string }[];
+    safe: boolean;
+  };
   const kinds = new Set(doc.steps.map((x) => x.kind));
-  expect([...kinds].sort()).toEqual(['assign_zone', 'create_nameserver', 'delete_nameserver', 'glue_check', 'set_account_default']);
-  expect(doc.steps.map((x) => x.id)).toEqual(expect.arrayContaining(['delete_nameserver:ns3.example.com', 'create_nameserver:ns3.example.com', 'delete_nameserver:ns9.example.com']));
+  expect([...kinds].sort()).toEqual([
+    'assign_zone',
+    'create_nameserver',
+    'delete_nameserver',
+    'glue_check',
+    'set_account_default',
+  ]);
+  expect(doc.steps.map((x) => x.id)).toEqual(
+    expect.arrayContaining([
+      'delete_nameserver:ns3.example.com',
+      'create_nameserver:ns3.example.com',
+      'delete_nameserver:ns9.example.com',
+    ]),
+  );
   expect(doc.safe).toBe(false);
   expect(doc.guards.map((g) => g.kind)).toEqual(expect.arrayContaining(['hierarchy', 'mass_change', 'zone_not_found']));
 
@@ -145,11 +177,22 @@ test('drift --format json: format_version 1 and the documented shape, with every
   s.customNs = s.customNs.filter((n) => n.ns_name !== 'ns2.example.net'); // a name gone
   s.zones.find((z) => z.name === 'example.org')!.nameservers = { type: 'cloudflare.standard' }; // a zone moved
   s.accountDefault = 'cloudflare.standard'; // the default changed
-  s.customNs.push({ ns_name: 'ns4.example.com', ns_set: 5, ipv4: NS_V4, ipv6: NS_V6, status: 'verified', zone_tag: s.zones[0]!.id }); // unmanaged
+  s.customNs.push({
+    ns_name: 'ns4.example.com',
+    ns_set: 5,
+    ipv4: NS_V4,
+    ipv6: NS_V6,
+    status: 'verified',
+    zone_tag: s.zones[0]!.id,
+  }); // unmanaged
 
   const d = await w.cli(['drift', '--format', 'json']);
   expect(d.code).toBe(2);
-  const doc = JSON.parse(d.stdout) as { format_version: number; items: { kind: string; key: string }[]; has_drift: boolean };
+  const doc = JSON.parse(d.stdout) as {
+    format_version: number;
+    items: { kind: string; key: string }[];
+    has_drift: boolean;
+  };
   expect(doc.format_version).toBe(1);
   expect(doc.has_drift).toBe(true);
   expect(doc.items.map((i) => i.key)).toEqual(['ns:ns2.example.net', 'zone:example.org', 'default']);
@@ -170,10 +213,25 @@ test('drift --format json: format_version 1 and the documented shape, with every
 const DRIFT_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['format_version', 'tool', 'created_at', 'account_id', 'config', 'has_drift', 'items', 'unmanaged', 'delegation'],
+  required: [
+    'format_version',
+    'tool',
+    'created_at',
+    'account_id',
+    'config',
+    'has_drift',
+    'items',
+    'unmanaged',
+    'delegation',
+  ],
   properties: {
     format_version: { const: 1 },
-    tool: { type: 'object', additionalProperties: false, required: ['name', 'version'], properties: { name: { const: 'acns' }, version: { type: 'string' } } },
+    tool: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'version'],
+      properties: { name: { const: 'acns' }, version: { type: 'string' } },
+    },
     created_at: { type: 'string', format: 'date-time' },
     account_id: { type: 'string', pattern: '^[0-9a-f]{32}$' },
     config: {
@@ -215,7 +273,11 @@ const DRIFT_SCHEMA = {
         },
         zones: {
           type: 'array',
-          items: { type: 'object', required: ['name', 'nameservers'], properties: { name: { type: 'string' }, nameservers: { $ref: '#/definitions/zone_ns' } } },
+          items: {
+            type: 'object',
+            required: ['name', 'nameservers'],
+            properties: { name: { type: 'string' }, nameservers: { $ref: '#/definitions/zone_ns' } },
+          },
         },
       },
     },
@@ -250,7 +312,12 @@ const DRIFT_SCHEMA = {
     value: {
       anyOf: [
         { type: 'null' },
-        { type: 'object', additionalProperties: false, required: ['set'], properties: { set: { type: 'integer', minimum: 1, maximum: 5 } } },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['set'],
+          properties: { set: { type: 'integer', minimum: 1, maximum: 5 } },
+        },
         { $ref: '#/definitions/zone_ns' },
         { type: 'object', additionalProperties: false, required: ['value'], properties: { value: { type: 'string' } } },
       ],

@@ -14,9 +14,12 @@ beforeEach(async () => {
 afterEach(() => w.close());
 
 function expectApplied(world: World): void {
-  expect(world.emu.state.customNs.map((n) => `${n.ns_set}:${n.ns_name}`).sort()).toEqual(
-    ['1:ns1.example.com', '1:ns2.example.com', '2:ns1.example.net', '2:ns2.example.net'],
-  );
+  expect(world.emu.state.customNs.map((n) => `${n.ns_set}:${n.ns_name}`).sort()).toEqual([
+    '1:ns1.example.com',
+    '1:ns2.example.com',
+    '2:ns1.example.net',
+    '2:ns2.example.net',
+  ]);
   expect(world.zone('example.org')).toEqual({ type: 'custom.account', ns_set: 1 });
   expect(world.zone('113.0.203.in-addr.arpa')).toEqual({ type: 'custom.account', ns_set: 1 });
   expect(world.zone('shop.example.org')).toEqual({ type: 'custom.account', ns_set: 2 });
@@ -111,7 +114,10 @@ test('the journal: default .acns/journal.jsonl and --journal FILE, request lines
   expect(existsSync(join(w.dir, '.acns/journal.jsonl'))).toBe(false);
   const text = readFileSync(custom, 'utf8');
   expect(text).not.toContain(TOKEN);
-  const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const lines = text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const posts = lines.filter((l) => l.method === 'POST' && l.type === 'request');
   expect(posts).toHaveLength(4);
   for (const p of posts) {
@@ -148,7 +154,13 @@ test('apply without a plan file on a terminal: "no" cancels with nothing written
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
     const out: string[] = [];
     const err: string[] = [];
-    const io: CliIO = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env: w.env, cwd: w.dir, stdin };
+    const io: CliIO = {
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => err.push(s) },
+      env: w.env,
+      cwd: w.dir,
+      stdin,
+    };
     const pending = run(['apply'], io);
     // answer once the question is on screen
     while (!err.join('').includes('Enter a value')) await new Promise((r) => setTimeout(r, 10));
@@ -193,12 +205,16 @@ test('the journal logs each write before it is sent (a crash mid-request still l
   const lines = readFileSync(join(w.dir, '.acns/journal.jsonl'), 'utf8')
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { type: string; step: string | null; method?: string; path?: string; status?: number });
+    .map(
+      (l) => JSON.parse(l) as { type: string; step: string | null; method?: string; path?: string; status?: number },
+    );
   const writes = lines.filter((l) => l.type === 'request' && l.method !== 'GET');
   expect(writes.length).toBe(9); // 4 names created, 4 zones switched, the default: what BASE_CONFIG asks for
   for (const req of writes) {
     const at = lines.indexOf(req);
-    const sent = lines.slice(0, at).filter((l) => l.type === 'sending' && l.method === req.method && l.path === req.path && l.step === req.step);
+    const sent = lines
+      .slice(0, at)
+      .filter((l) => l.type === 'sending' && l.method === req.method && l.path === req.path && l.step === req.step);
     expect(sent).toHaveLength(1);
   }
   // reads are not announced: only writes change the account

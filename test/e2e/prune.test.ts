@@ -8,8 +8,19 @@ let w: World;
 afterEach(() => w.close());
 
 function seed(world: World): void {
-  for (const [name, set] of [['ns1.example.com', 1], ['ns2.example.com', 1], ['ns3.example.com', 1]] as const) {
-    world.emu.state.customNs.push({ ns_name: name, ns_set: set, ipv4: '127.0.0.3', ipv6: '::1', status: 'verified', zone_tag: 'x' });
+  for (const [name, set] of [
+    ['ns1.example.com', 1],
+    ['ns2.example.com', 1],
+    ['ns3.example.com', 1],
+  ] as const) {
+    world.emu.state.customNs.push({
+      ns_name: name,
+      ns_set: set,
+      ipv4: '127.0.0.3',
+      ipv6: '::1',
+      status: 'verified',
+      zone_tag: 'x',
+    });
   }
   world.emu.state.zones.find((z) => z.name === 'example.org')!.nameservers = { type: 'custom.account', ns_set: 1 };
   world.emu.state.accountDefault = 'custom.account';
@@ -21,7 +32,12 @@ test('prune with an empty file: guards for the zone and the default using set 1;
   w.writeConfig(`version: 1\naccount_id: ${ACCOUNT}\npolicy:\n  prune: true\n  glue_check: off\n`);
   const plan = await w.cli(['plan', '-o', 'plan.json', '--format', 'json']);
   expect(plan.code).toBe(0);
-  const doc = JSON.parse(plan.stdout) as { safe: boolean; guards: { id: string; message: string }[]; unmanaged: { zones: { name: string }[] }; notes: string[] };
+  const doc = JSON.parse(plan.stdout) as {
+    safe: boolean;
+    guards: { id: string; message: string }[];
+    unmanaged: { zones: { name: string }[] };
+    notes: string[];
+  };
   expect(doc.safe).toBe(false);
   expect(doc.guards.map((g) => g.id).sort()).toEqual(['set_in_use:1', 'set_in_use:default']);
   expect(doc.guards.find((g) => g.id === 'set_in_use:1')!.message).toContain('example.org');

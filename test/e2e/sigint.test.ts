@@ -59,7 +59,10 @@ test('SIGINT during apply: exit 130, summary printed with "not attempted", no st
   const journal = readFileSync(join(w.dir, '.acns/journal.jsonl'), 'utf8')
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { type: string; step: string | null; outcome?: string; event?: string; exit_code?: number });
+    .map(
+      (l) =>
+        JSON.parse(l) as { type: string; step: string | null; outcome?: string; event?: string; exit_code?: number },
+    );
   const requested = new Set(journal.filter((l) => l.type === 'request' && l.step).map((l) => l.step as string));
   const finished = new Map(journal.filter((l) => l.type === 'step').map((l) => [l.step as string, l.outcome]));
   expect(requested.size).toBeGreaterThan(0);
@@ -87,7 +90,8 @@ test('SIGINT during a read-only command (plan): exits 130 at once, says nothing 
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   w.emu.options.latencyMs = 0;
   // let the emulator finish the slow answers it started, so no timer outlives the test
-  for (let i = 0; i < 150 && w.emu.requests().some((r) => r.status === 0); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 150 && w.emu.requests().some((r) => r.status === 0); i++)
+    await new Promise((r) => setTimeout(r, 20));
   expect(code).toBe(130);
   expect(stderr).toContain('acns: interrupted; nothing was changed.');
   expect(stdout).not.toContain('Plan:');

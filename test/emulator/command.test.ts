@@ -9,7 +9,13 @@ function harness(argv: string[]) {
   let out = '';
   let err = '';
   const ac = new AbortController();
-  const io: CliIO = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, cwd: process.cwd(), signal: ac.signal };
+  const io: CliIO = {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    env: {},
+    cwd: process.cwd(),
+    signal: ac.signal,
+  };
   let runner: CommandRunner | undefined;
   const program = new Command().exitOverride();
   const reg: Registry = { program, io, setRunner: (r) => (runner = r) };
@@ -26,7 +32,9 @@ test('acns emulator serves the demo account until interrupted and prints what to
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/client\/v4$/);
   expect(h.out()).toContain(`export CLOUDFLARE_ACCOUNT_ID=${DEMO_ACCOUNT_ID}`);
   expect(h.out()).toContain('export CLOUDFLARE_API_TOKEN=cli-token');
-  const r = await request(`${url}/accounts/${DEMO_ACCOUNT_ID}/custom_ns`, { headers: { authorization: 'Bearer cli-token' } });
+  const r = await request(`${url}/accounts/${DEMO_ACCOUNT_ID}/custom_ns`, {
+    headers: { authorization: 'Bearer cli-token' },
+  });
   expect(await r.body.json()).toMatchObject({ success: true, result: [] });
   h.ac.abort();
   expect(await done).toBe(0);
@@ -46,19 +54,37 @@ test('--fault, --not-entitled and --log from the command line', async () => {
   const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'acns-emu-cli-'));
   const log = join(dir, 'requests.jsonl');
-  const h = harness(['emulator', '--port', '0', '--fault', 'GET /zones$ 503 2', '--fault', '* /nowhere reset', '--log', log]);
+  const h = harness([
+    'emulator',
+    '--port',
+    '0',
+    '--fault',
+    'GET /zones$ 503 2',
+    '--fault',
+    '* /nowhere reset',
+    '--log',
+    log,
+  ]);
   const done = h.run();
   while (!h.out().includes('Press Ctrl-C')) await new Promise((r) => setTimeout(r, 10));
   const url = /listening on (\S+)/.exec(h.out())?.[1] as string;
   expect(h.out()).toContain('2 faults');
-  const get = async (p: string) => (await request(`${url}${p}`, { headers: { authorization: 'Bearer demo-token' } })).statusCode;
+  const get = async (p: string) =>
+    (await request(`${url}${p}`, { headers: { authorization: 'Bearer demo-token' } })).statusCode;
   expect(await get('/zones')).toBe(503);
   expect(await get('/zones')).toBe(503);
   expect(await get('/zones')).toBe(200); // only twice
   h.ac.abort();
   expect(await done).toBe(0);
-  const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { method: string; path: string; status: number; fault?: string });
-  expect(lines.map((l) => `${l.method} ${l.path} ${l.status}`)).toEqual(['GET /zones 503', 'GET /zones 503', 'GET /zones 200']);
+  const lines = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { method: string; path: string; status: number; fault?: string });
+  expect(lines.map((l) => `${l.method} ${l.path} ${l.status}`)).toEqual([
+    'GET /zones 503',
+    'GET /zones 503',
+    'GET /zones 200',
+  ]);
   expect(lines[0]!.fault).toBe('respond');
   rmSync(dir, { recursive: true, force: true });
 
@@ -66,7 +92,9 @@ test('--fault, --not-entitled and --log from the command line', async () => {
   const neDone = ne.run();
   while (!ne.out().includes('Press Ctrl-C')) await new Promise((r) => setTimeout(r, 10));
   const neUrl = /listening on (\S+)/.exec(ne.out())?.[1] as string;
-  const r = await request(`${neUrl}/accounts/${DEMO_ACCOUNT_ID}/custom_ns`, { headers: { authorization: 'Bearer demo-token' } });
+  const r = await request(`${neUrl}/accounts/${DEMO_ACCOUNT_ID}/custom_ns`, {
+    headers: { authorization: 'Bearer demo-token' },
+  });
   expect(((await r.body.json()) as { errors: { code: number }[] }).errors[0]!.code).toBe(1002);
   ne.ac.abort();
   expect(await neDone).toBe(0);

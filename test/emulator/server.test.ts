@@ -3,16 +3,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
-import { DEMO_ACCOUNT_ID, DEMO_TOKEN, bigAccountState, demoState, loadStateFile, zoneIdFor } from '../../src/emulator/model.js';
+import {
+  DEMO_ACCOUNT_ID,
+  DEMO_TOKEN,
+  bigAccountState,
+  demoState,
+  loadStateFile,
+  zoneIdFor,
+} from '../../src/emulator/model.js';
 
 let emu: Emulator;
 const ACC = DEMO_ACCOUNT_ID;
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${DEMO_TOKEN}` }) {
-  const r = await request(emu.url + path, { method: method as 'GET', headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = { authorization: `Bearer ${DEMO_TOKEN}` },
+) {
+  const r = await request(emu.url + path, {
+    method: method as 'GET',
+    headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: r.statusCode, headers: r.headers, json: (await r.body.json()) as any };
 }
-const create = (ns_name: string, ns_set?: number) => call('POST', `/accounts/${ACC}/custom_ns`, ns_set === undefined ? { ns_name } : { ns_name, ns_set });
+const create = (ns_name: string, ns_set?: number) =>
+  call('POST', `/accounts/${ACC}/custom_ns`, ns_set === undefined ? { ns_name } : { ns_name, ns_set });
 
 beforeEach(async () => {
   emu = await startEmulator();
@@ -23,15 +40,31 @@ describe('seed and envelope', () => {
   test('demo account: zones, ids deterministic, pagination with result_info', async () => {
     const p1 = await call('GET', `/zones?account.id=${ACC}&per_page=5&page=1`);
     expect(p1.status).toBe(200);
-    expect(p1.json).toMatchObject({ success: true, errors: [], messages: [], result_info: { page: 1, per_page: 5, count: 5, total_count: 8, total_pages: 2 } });
+    expect(p1.json).toMatchObject({
+      success: true,
+      errors: [],
+      messages: [],
+      result_info: { page: 1, per_page: 5, count: 5, total_count: 8, total_pages: 2 },
+    });
     const p2 = await call('GET', `/zones?account.id=${ACC}&per_page=5&page=2`);
     const names = [...p1.json.result, ...p2.json.result].map((z: any) => z.name);
-    expect(names).toEqual(['10.113.0.203.in-addr.arpa', '113.0.203.in-addr.arpa', 'big.example', 'example.com', 'example.net', 'example.org', 'legacy.example', 'shop.example.org']);
+    expect(names).toEqual([
+      '10.113.0.203.in-addr.arpa',
+      '113.0.203.in-addr.arpa',
+      'big.example',
+      'example.com',
+      'example.net',
+      'example.org',
+      'legacy.example',
+      'shop.example.org',
+    ]);
     const org = p1.json.result.concat(p2.json.result).find((z: any) => z.name === 'example.org');
     expect(org.id).toBe(zoneIdFor('example.org'));
     expect(org.id).toMatch(/^[0-9a-f]{32}$/);
     const big = emu.state.zones.find((z) => z.name === 'big.example');
-    expect((await call('GET', `/zones/${big?.id}/dns_settings`)).json.result.nameservers).toEqual({ type: 'cloudflare.advanced' });
+    expect((await call('GET', `/zones/${big?.id}/dns_settings`)).json.result.nameservers).toEqual({
+      type: 'cloudflare.advanced',
+    });
     expect((await call('GET', `/zones?name=example.org`)).json.result.map((z: any) => z.name)).toEqual(['example.org']);
     expect((await call('GET', `/zones?name=ends_with:arpa`)).json.result).toHaveLength(2);
   });
@@ -58,7 +91,9 @@ describe('auth', () => {
     const wrong = await call('GET', '/zones', undefined, { authorization: 'Bearer nope' });
     expect([wrong.status, wrong.json.errors[0].code]).toEqual([401, 10000]);
     emu.state.keys.push({ email: 'me@example.com', key: 'k' });
-    expect((await call('GET', '/zones', undefined, { 'x-auth-email': 'me@example.com', 'x-auth-key': 'k' })).status).toBe(200);
+    expect(
+      (await call('GET', '/zones', undefined, { 'x-auth-email': 'me@example.com', 'x-auth-key': 'k' })).status,
+    ).toBe(200);
     expect((await call('GET', `/accounts/${'0'.repeat(32)}/custom_ns`)).json.errors[0].code).toBe(10000);
   });
 });
@@ -71,14 +106,21 @@ describe('custom nameserver rules', () => {
     expect(a).toEqual({ type: 'A', value: expect.stringMatching(/^198\.51\.100\.\d+$/) });
     expect(aaaa).toEqual({ type: 'AAAA', value: expect.stringMatching(/^2001:db8:cf:/) });
     const other = await startEmulator();
-    const again = await request(`${other.url}/accounts/${ACC}/custom_ns`, { method: 'POST', headers: { authorization: `Bearer ${DEMO_TOKEN}` }, body: JSON.stringify({ ns_name: 'ns1.example.com' }) });
+    const again = await request(`${other.url}/accounts/${ACC}/custom_ns`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEMO_TOKEN}` },
+      body: JSON.stringify({ ns_name: 'ns1.example.com' }),
+    });
     expect(((await again.body.json()) as any).result.dns_records).toEqual(r.json.result.dns_records);
     await other.close();
   });
 
   test('addresses can be overridden in-process', async () => {
     emu.options.behaviour.addressFor = () => ({ ipv4: '192.0.2.9', ipv6: '2001:db8::9' });
-    expect((await create('ns1.example.com')).json.result.dns_records).toEqual([{ type: 'A', value: '192.0.2.9' }, { type: 'AAAA', value: '2001:db8::9' }]);
+    expect((await create('ns1.example.com')).json.result.dns_records).toEqual([
+      { type: 'A', value: '192.0.2.9' },
+      { type: 'AAAA', value: '2001:db8::9' },
+    ]);
   });
 
   test('ns_set 1–5, at most 5 names per set, a name in one set only', async () => {
@@ -95,14 +137,28 @@ describe('custom nameserver rules', () => {
 
   test('delete by ns_name; unknown name → 404', async () => {
     await create('ns1.example.com');
-    expect((await call('DELETE', `/accounts/${ACC}/custom_ns/ns1.example.com`)).json).toEqual({ success: true, errors: [], messages: [], result: [] });
+    expect((await call('DELETE', `/accounts/${ACC}/custom_ns/ns1.example.com`)).json).toEqual({
+      success: true,
+      errors: [],
+      messages: [],
+      result: [],
+    });
     expect((await call('DELETE', `/accounts/${ACC}/custom_ns/ns1.example.com`)).status).toBe(404);
   });
 
   test('not entitled → 1002 everywhere custom nameservers are involved (switchable)', async () => {
     emu.state.entitled = false;
-    expect((await call('GET', `/accounts/${ACC}/custom_ns`)).json.errors[0]).toEqual({ code: 1002, message: 'This feature is not enabled for your account.' });
-    expect((await call('PATCH', `/accounts/${ACC}/dns_settings`, { zone_defaults: { nameservers: { type: 'custom.account' } } })).json.errors[0].code).toBe(1002);
+    expect((await call('GET', `/accounts/${ACC}/custom_ns`)).json.errors[0]).toEqual({
+      code: 1002,
+      message: 'This feature is not enabled for your account.',
+    });
+    expect(
+      (
+        await call('PATCH', `/accounts/${ACC}/dns_settings`, {
+          zone_defaults: { nameservers: { type: 'custom.account' } },
+        })
+      ).json.errors[0].code,
+    ).toBe(1002);
     emu.state.entitled = true;
     expect((await call('GET', `/accounts/${ACC}/custom_ns`)).status).toBe(200);
   });
@@ -124,7 +180,10 @@ describe('zone assignment and account default', () => {
     await create('ns2.example.com', 1);
     const ok = await call('PATCH', `/zones/${zid}/dns_settings`, { nameservers: { type: 'custom.account' } });
     expect(ok.json.result.nameservers).toEqual({ type: 'custom.account', ns_set: 1 });
-    expect((await call('GET', `/zones/${zid}`)).json.result.vanity_name_servers).toEqual(['ns1.example.com', 'ns2.example.com']);
+    expect((await call('GET', `/zones/${zid}`)).json.result.vanity_name_servers).toEqual([
+      'ns1.example.com',
+      'ns2.example.com',
+    ]);
     expect((await call('GET', `/zones/${'f'.repeat(32)}/dns_settings`)).status).toBe(404);
   });
 
@@ -142,11 +201,21 @@ describe('zone assignment and account default', () => {
   });
 
   test('account default through dns_settings and the legacy account settings stay in sync', async () => {
-    await call('PATCH', `/accounts/${ACC}/dns_settings`, { zone_defaults: { nameservers: { type: 'cloudflare.standard.random' } } });
-    expect((await call('GET', `/accounts/${ACC}/dns_settings`)).json.result.zone_defaults.nameservers).toEqual({ type: 'cloudflare.standard.random' });
-    const put = await call('PUT', `/accounts/${ACC}`, { id: ACC, name: 'Demo Account', settings: { default_nameservers: 'custom.account' } });
+    await call('PATCH', `/accounts/${ACC}/dns_settings`, {
+      zone_defaults: { nameservers: { type: 'cloudflare.standard.random' } },
+    });
+    expect((await call('GET', `/accounts/${ACC}/dns_settings`)).json.result.zone_defaults.nameservers).toEqual({
+      type: 'cloudflare.standard.random',
+    });
+    const put = await call('PUT', `/accounts/${ACC}`, {
+      id: ACC,
+      name: 'Demo Account',
+      settings: { default_nameservers: 'custom.account' },
+    });
     expect(put.json.result.settings.default_nameservers).toBe('custom.account');
-    expect((await call('GET', `/accounts/${ACC}/dns_settings`)).json.result.zone_defaults.nameservers.type).toBe('custom.account');
+    expect((await call('GET', `/accounts/${ACC}/dns_settings`)).json.result.zone_defaults.nameservers.type).toBe(
+      'custom.account',
+    );
     expect((await call('PUT', `/accounts/${ACC}`, { settings: {} })).status).toBe(400);
   });
 });
@@ -154,7 +223,8 @@ describe('zone assignment and account default', () => {
 describe('rate window, faults and the log', () => {
   test('past N requests per window: 429 code 971 with retry-after and x-ratelimit headers', async () => {
     emu.options.rate = { requests: 3, seconds: 60 };
-    for (let i = 0; i < 3; i++) expect((await call('GET', '/zones')).headers['x-ratelimit-remaining']).toBe(String(2 - i));
+    for (let i = 0; i < 3; i++)
+      expect((await call('GET', '/zones')).headers['x-ratelimit-remaining']).toBe(String(2 - i));
     const r = await call('GET', '/zones');
     expect(r.status).toBe(429);
     expect(r.json.errors[0].code).toBe(971);
@@ -190,10 +260,16 @@ describe('state files', () => {
   test('YAML and JSON, with defaults from the demo seed and clear errors', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'acns-emu-'));
     const y = join(dir, 's.yaml');
-    await writeFile(y, 'tokens: [t1]\nentitled: false\nzones:\n  - name: Example.COM.\n    nameservers: {type: custom.account, ns_set: 2}\n  - plain.example\ncustom_ns:\n  - {ns_name: ns1.example.net, ns_set: 2}\n  - {ns_name: ns2.example.net, ns_set: 2, ipv4: 192.0.2.7}\naccount_default: custom.account\n');
+    await writeFile(
+      y,
+      'tokens: [t1]\nentitled: false\nzones:\n  - name: Example.COM.\n    nameservers: {type: custom.account, ns_set: 2}\n  - plain.example\ncustom_ns:\n  - {ns_name: ns1.example.net, ns_set: 2}\n  - {ns_name: ns2.example.net, ns_set: 2, ipv4: 192.0.2.7}\naccount_default: custom.account\n',
+    );
     const s = await loadStateFile(y);
     expect(s).toMatchObject({ accountId: ACC, tokens: ['t1'], entitled: false, accountDefault: 'custom.account' });
-    expect(s.zones.map((z) => [z.name, z.nameservers])).toEqual([['example.com', { type: 'custom.account', ns_set: 2 }], ['plain.example', { type: 'cloudflare.standard' }]]);
+    expect(s.zones.map((z) => [z.name, z.nameservers])).toEqual([
+      ['example.com', { type: 'custom.account', ns_set: 2 }],
+      ['plain.example', { type: 'cloudflare.standard' }],
+    ]);
     expect(s.customNs[1]?.ipv4).toBe('192.0.2.7');
     const j = join(dir, 's.json');
     await writeFile(j, JSON.stringify({ account_id: 'a'.repeat(32) }));

@@ -19,7 +19,9 @@ type Yaml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EXAMPLES = join(ROOT, 'examples/github-actions');
-const WORKFLOW_FILES = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yml')).sort();
+const WORKFLOW_FILES = readdirSync(EXAMPLES)
+  .filter((f) => f.endsWith('.yml'))
+  .sort();
 const ACTION_TEXT = readFileSync(join(ROOT, 'action.yml'), 'utf8');
 const ACTION: Yaml = parse(ACTION_TEXT);
 const WORKFLOWS: Record<string, { text: string; doc: Yaml }> = Object.fromEntries(
@@ -30,7 +32,8 @@ const WORKFLOWS: Record<string, { text: string; doc: Yaml }> = Object.fromEntrie
 );
 
 /** A step that runs this repository's action (published name or `./` when used inside the repo). */
-const isAcnsAction = (uses: unknown): boolean => typeof uses === 'string' && (/^acns\/acns@/.test(uses) || uses === './');
+const isAcnsAction = (uses: unknown): boolean =>
+  typeof uses === 'string' && (/^acns\/acns@/.test(uses) || uses === './');
 
 describe('the three example workflows', () => {
   test('exist: plan on pull request, apply on merge, drift on a schedule', () => {
@@ -47,7 +50,8 @@ describe('the three example workflows', () => {
     for (const job of jobs) {
       expect(job['runs-on']).toBeTruthy();
       expect(Array.isArray(job.steps) && job.steps.length > 0).toBe(true);
-      for (const step of job.steps as Yaml[]) expect(typeof step.uses === 'string' || typeof step.run === 'string').toBe(true);
+      for (const step of job.steps as Yaml[])
+        expect(typeof step.uses === 'string' || typeof step.run === 'string').toBe(true);
       expect(job.steps.some((s: Yaml) => isAcnsAction(s.uses))).toBe(true);
     }
   });
@@ -57,7 +61,9 @@ describe('the three example workflows', () => {
     expect(doc.on.pull_request).toBeDefined();
     const steps = doc.jobs.plan.steps as Yaml[];
     const plan = steps.find((s) => isAcnsAction(s.uses) && /^plan\b/.test(s.with?.command));
-    expect(plan?.with.command.split(/\s+/)).toEqual(expect.arrayContaining(['-o', 'plan.json', '--format', 'markdown', '--detailed-exitcode']));
+    expect(plan?.with.command.split(/\s+/)).toEqual(
+      expect.arrayContaining(['-o', 'plan.json', '--format', 'markdown', '--detailed-exitcode']),
+    );
     expect(steps.some((s) => isAcnsAction(s.uses) && /^validate\b/.test(s.with?.command))).toBe(true);
     // The comment is found by the very marker the renderer writes.
     expect(text).toContain(`'${PLAN_MARKER}'`);
@@ -79,7 +85,9 @@ describe('the three example workflows', () => {
     const steps = doc.jobs.apply.steps as Yaml[];
     const finder = steps.find((s) => String(s.uses).startsWith('actions/github-script'))?.with.script as string;
     expect(finder).toContain("workflow_id: 'plan-on-pull-request.yml'"); // the plan example's file name
-    const uploaded = (planDoc.jobs.plan.steps as Yaml[]).find((s) => String(s.uses).startsWith('actions/upload-artifact'))?.with.name;
+    const uploaded = (planDoc.jobs.plan.steps as Yaml[]).find((s) =>
+      String(s.uses).startsWith('actions/upload-artifact'),
+    )?.with.name;
     expect(finder).toContain(`name: '${uploaded}'`);
     const download = steps.find((s) => String(s.uses).startsWith('actions/download-artifact'));
     expect(download?.with.name).toBe(uploaded);
@@ -105,9 +113,13 @@ describe('the three example workflows', () => {
   test.each(WORKFLOW_FILES)('%s reads only outputs the action declares', (f) => {
     const { doc, text } = WORKFLOWS[f];
     const actionStepIds = new Set(
-      (Object.values(doc.jobs) as Yaml[]).flatMap((j) => (j.steps as Yaml[]).filter((s) => isAcnsAction(s.uses) && s.id).map((s) => s.id as string)),
+      (Object.values(doc.jobs) as Yaml[]).flatMap((j) =>
+        (j.steps as Yaml[]).filter((s) => isAcnsAction(s.uses) && s.id).map((s) => s.id as string),
+      ),
     );
-    const used = [...text.matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)].filter((m) => actionStepIds.has(m[1])).map((m) => m[2]);
+    const used = [...text.matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)]
+      .filter((m) => actionStepIds.has(m[1]))
+      .map((m) => m[2]);
     for (const o of used) expect(Object.keys(ACTION.outputs)).toContain(o);
   });
 });
@@ -137,7 +149,8 @@ describe('secrets', () => {
     }
     // Every expression that names a credential reads it from the secret store.
     for (const m of text.matchAll(/\$\{\{([^}]*)\}\}/g)) {
-      if (/TOKEN|API_KEY|ACCOUNT_ID/.test(m[1]) && !/^\s*github\.token\s*$/.test(m[1])) expect(m[1]).toMatch(/^\s*secrets\.[A-Z0-9_]+\s*$/);
+      if (/TOKEN|API_KEY|ACCOUNT_ID/.test(m[1]) && !/^\s*github\.token\s*$/.test(m[1]))
+        expect(m[1]).toMatch(/^\s*secrets\.[A-Z0-9_]+\s*$/);
     }
   });
 
@@ -192,7 +205,8 @@ describe('action.yml', () => {
     expect(ACTION.inputs.command.required).toBe(true);
     expect(ACTION.inputs['working-directory'].default).toBe('.');
     expect(String(ACTION.inputs['node-version'].default)).toBe('20');
-    for (const o of ['exit-code', 'output-file', 'plan-file']) expect(ACTION.outputs[o].value).toBe(`\${{ steps.run.outputs.${o} }}`);
+    for (const o of ['exit-code', 'output-file', 'plan-file'])
+      expect(ACTION.outputs[o].value).toBe(`\${{ steps.run.outputs.${o} }}`);
   });
 
   test('sets up node, runs npm ci in the action directory, runs dist/cli/main.js; every run step names its shell', () => {
@@ -286,7 +300,13 @@ describe('action.yml', () => {
     test('the command is split into arguments, never run by a shell', () => {
       const r = runAction('validate; touch pwned $(touch pwned2)', 0);
       expect(r.status).toBe(0);
-      expect(JSON.parse(readFileSync(r.outputs['output-file'], 'utf8'))).toEqual(['validate;', 'touch', 'pwned', '$(touch', 'pwned2)']);
+      expect(JSON.parse(readFileSync(r.outputs['output-file'], 'utf8'))).toEqual([
+        'validate;',
+        'touch',
+        'pwned',
+        '$(touch',
+        'pwned2)',
+      ]);
       expect(existsSync(join(r.work, 'pwned'))).toBe(false);
       expect(existsSync(join(r.work, 'pwned2'))).toBe(false);
     });
@@ -307,7 +327,13 @@ function acnsInvocations(): { where: string; args: string[] }[] {
     for (const [jobName, job] of Object.entries(doc.jobs as Record<string, Yaml>)) {
       (job.steps as Yaml[]).forEach((s, i) => {
         const where = `${f} jobs.${jobName}.steps[${i}]`;
-        if (isAcnsAction(s.uses)) out.push({ where, args: String(s.with?.command ?? '').trim().split(/\s+/) });
+        if (isAcnsAction(s.uses))
+          out.push({
+            where,
+            args: String(s.with?.command ?? '')
+              .trim()
+              .split(/\s+/),
+          });
         if (typeof s.run === 'string') {
           for (const line of s.run.split('\n')) {
             if (/^\s*#/.test(line)) continue;
@@ -323,7 +349,12 @@ function acnsInvocations(): { where: string; args: string[] }[] {
 
 async function help(argv: string[]): Promise<string> {
   const chunks: string[] = [];
-  const io: CliIO = { stdout: { write: (s: string) => chunks.push(s) }, stderr: { write: () => undefined }, env: {}, cwd: ROOT };
+  const io: CliIO = {
+    stdout: { write: (s: string) => chunks.push(s) },
+    stderr: { write: () => undefined },
+    env: {},
+    cwd: ROOT,
+  };
   expect(await run([...argv, '--help'], io)).toBe(0);
   return chunks.join('');
 }

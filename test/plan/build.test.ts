@@ -7,8 +7,15 @@ const S2 = ['ns1.example.net', 'ns2.example.net'];
 
 describe('buildPlan', () => {
   test('a fresh account: create names → glue check → zones → default', () => {
-    const d = desired({ sets: { 1: S1 }, zones: { 'example.org': 1, 'legacy.example': 'standard' }, accountDefault: 'custom.account' });
-    const l = live({ zones: { 'example.org': 'standard', 'legacy.example': 'standard' }, accountDefault: 'cloudflare.standard' });
+    const d = desired({
+      sets: { 1: S1 },
+      zones: { 'example.org': 1, 'legacy.example': 'standard' },
+      accountDefault: 'custom.account',
+    });
+    const l = live({
+      zones: { 'example.org': 'standard', 'legacy.example': 'standard' },
+      accountDefault: 'cloudflare.standard',
+    });
     const p = buildPlan(d, l, {});
     expect(ids(p)).toEqual([
       'create_nameserver:ns1.example.com',
@@ -17,8 +24,14 @@ describe('buildPlan', () => {
       'assign_zone:example.org',
       'set_account_default',
     ]);
-    expect(step(p, 'glue_check:1').dependsOn).toEqual(['create_nameserver:ns1.example.com', 'create_nameserver:ns2.example.com']);
-    expect(step(p, 'assign_zone:example.org').dependsOn).toEqual([...step(p, 'glue_check:1').dependsOn, 'glue_check:1']);
+    expect(step(p, 'glue_check:1').dependsOn).toEqual([
+      'create_nameserver:ns1.example.com',
+      'create_nameserver:ns2.example.com',
+    ]);
+    expect(step(p, 'assign_zone:example.org').dependsOn).toEqual([
+      ...step(p, 'glue_check:1').dependsOn,
+      'glue_check:1',
+    ]);
     expect(step(p, 'set_account_default').dependsOn).toContain('glue_check:1');
     const z = step(p, 'assign_zone:example.org');
     expect(z.before).toEqual({ type: 'cloudflare.standard' });
@@ -30,12 +43,27 @@ describe('buildPlan', () => {
     expect(step(p, 'create_nameserver:ns1.example.com').source).toBe('acns.yaml:4');
     expect(p.summary).toEqual({ create: 2, change: 2, delete: 0, checks: 1 });
     expect(p.safe).toBe(true);
-    expect(p.glue).toEqual([{ set: 1, registrar: 'external', hostZone: 'example.com', names: [{ name: 'ns1.example.com' }, { name: 'ns2.example.com' }] }]);
+    expect(p.glue).toEqual([
+      {
+        set: 1,
+        registrar: 'external',
+        hostZone: 'example.com',
+        names: [{ name: 'ns1.example.com' }, { name: 'ns2.example.com' }],
+      },
+    ]);
   });
 
   test('a no-change plan is empty and safe', () => {
-    const d = desired({ sets: { 1: S1 }, zones: { 'example.org': 1, 'big.example': 'advanced' }, accountDefault: 'custom.account' });
-    const l = live({ sets: { 1: S1 }, zones: { 'example.org': 1, 'big.example': 'advanced' }, accountDefault: 'custom.account' });
+    const d = desired({
+      sets: { 1: S1 },
+      zones: { 'example.org': 1, 'big.example': 'advanced' },
+      accountDefault: 'custom.account',
+    });
+    const l = live({
+      sets: { 1: S1 },
+      zones: { 'example.org': 1, 'big.example': 'advanced' },
+      accountDefault: 'custom.account',
+    });
     const p = buildPlan(d, l, {});
     expect(p.steps).toEqual([]);
     expect(p.summary).toEqual({ create: 0, change: 0, delete: 0, checks: 0 });
@@ -53,7 +81,12 @@ describe('buildPlan', () => {
     const d = desired({ sets: { 1: S1, 2: S2 }, zones: { 'example.org': 1, 'shop.example.org': 2 } });
     const l = live({ sets: { 1: S1 }, zones: { 'example.org': 1, 'shop.example.org': 'standard' } });
     const p = buildPlan(d, l, {});
-    expect(ids(p)).toEqual(['create_nameserver:ns1.example.net', 'create_nameserver:ns2.example.net', 'glue_check:2', 'assign_zone:shop.example.org']);
+    expect(ids(p)).toEqual([
+      'create_nameserver:ns1.example.net',
+      'create_nameserver:ns2.example.net',
+      'glue_check:2',
+      'assign_zone:shop.example.org',
+    ]);
     expect(p.glue.map((g) => g.set)).toEqual([2]);
   });
 
@@ -67,7 +100,11 @@ describe('buildPlan', () => {
   test('glue_check off: no check steps, a note says so', () => {
     const d = desired({ sets: { 1: S1 }, zones: { 'example.org': 1 }, glueCheck: 'off' });
     const p = buildPlan(d, live({ zones: { 'example.org': 'standard' } }), {});
-    expect(ids(p)).toEqual(['create_nameserver:ns1.example.com', 'create_nameserver:ns2.example.com', 'assign_zone:example.org']);
+    expect(ids(p)).toEqual([
+      'create_nameserver:ns1.example.com',
+      'create_nameserver:ns2.example.com',
+      'assign_zone:example.org',
+    ]);
     expect(p.summary.checks).toBe(0);
     expect(p.notes.join('\n')).toMatch(/glue checks are off.*set 1/);
   });
@@ -95,20 +132,31 @@ describe('buildPlan', () => {
   });
 
   test('moving a name to another set: delete, then re-create; the old set keeps ≥2 names throughout', () => {
-    const d = desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns4.example.com'], 2: ['ns3.example.com', 'ns1.example.net'] }, zones: { 'example.org': 1, 'other.example': 2 } });
-    const l = live({ sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns3.example.com'] }, zones: { 'example.org': 1, 'other.example': 'standard' } });
+    const d = desired({
+      sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns4.example.com'], 2: ['ns3.example.com', 'ns1.example.net'] },
+      zones: { 'example.org': 1, 'other.example': 2 },
+    });
+    const l = live({
+      sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns3.example.com'] },
+      zones: { 'example.org': 1, 'other.example': 'standard' },
+    });
     const p = buildPlan(d, l, {});
     expect(waitsFor(p, 'create_nameserver:ns3.example.com', 'delete_nameserver:ns3.example.com')).toBe(true);
     expect(waitsFor(p, 'assign_zone:other.example', 'create_nameserver:ns3.example.com')).toBe(true);
     expect(waitsFor(p, 'assign_zone:other.example', 'glue_check:2')).toBe(true);
     // set 1 keeps ns1+ns2 while ns3 leaves: the deletion does not wait for anything
     expect(step(p, 'delete_nameserver:ns3.example.com').dependsOn).toEqual([]);
-    expect(step(p, 'delete_nameserver:ns3.example.com').reason).toMatch(/set 1 live but set 2 in acns\.yaml:\d+: a name cannot change set/);
+    expect(step(p, 'delete_nameserver:ns3.example.com').reason).toMatch(
+      /set 1 live but set 2 in acns\.yaml:\d+: a name cannot change set/,
+    );
     expect(p.safe).toBe(true);
   });
 
   test('moving a name out of a 2-name set in use: the replacement is created first', () => {
-    const d = desired({ sets: { 1: ['ns1.example.com', 'ns9.example.com'], 2: ['ns2.example.com', 'ns1.example.net'] }, zones: { 'example.org': 1 } });
+    const d = desired({
+      sets: { 1: ['ns1.example.com', 'ns9.example.com'], 2: ['ns2.example.com', 'ns1.example.net'] },
+      zones: { 'example.org': 1 },
+    });
     const l = live({ sets: { 1: S1 }, zones: { 'example.org': 1 } });
     const p = buildPlan(d, l, {});
     expect(waitsFor(p, 'delete_nameserver:ns2.example.com', 'create_nameserver:ns9.example.com')).toBe(true);
@@ -117,7 +165,10 @@ describe('buildPlan', () => {
   });
 
   test('a swap between two full sets in use cannot be ordered: a guard, still a complete plan', () => {
-    const d = desired({ sets: { 1: ['ns1.example.com', 'ns1.example.net'], 2: ['ns2.example.com', 'ns2.example.net'] }, zones: { 'example.org': 1, 'example.net': 2 } });
+    const d = desired({
+      sets: { 1: ['ns1.example.com', 'ns1.example.net'], 2: ['ns2.example.com', 'ns2.example.net'] },
+      zones: { 'example.org': 1, 'example.net': 2 },
+    });
     const l = live({ sets: { 1: S1, 2: S2 }, zones: { 'example.org': 1, 'example.net': 2 } });
     const p = buildPlan(d, l, {});
     // 2 deletes, 2 re-creates, and the glue checks of both sets (each loses names while a zone stays on it)
@@ -146,14 +197,22 @@ describe('buildPlan', () => {
 
   test('one name swapped in a full set: the removal goes first, then the addition', () => {
     const five = ['ns1.x.test', 'ns2.x.test', 'ns3.x.test', 'ns4.x.test', 'ns5.x.test'];
-    const d = desired({ sets: { 1: ['ns1.x.test', 'ns2.x.test', 'ns3.x.test', 'ns4.x.test', 'ns6.x.test'] }, zones: { 'example.org': 1 }, prune: true });
+    const d = desired({
+      sets: { 1: ['ns1.x.test', 'ns2.x.test', 'ns3.x.test', 'ns4.x.test', 'ns6.x.test'] },
+      zones: { 'example.org': 1 },
+      prune: true,
+    });
     const p = buildPlan(d, live({ sets: { 1: five }, zones: { 'example.org': 1 } }), {});
     expect(step(p, 'create_nameserver:ns6.x.test').dependsOn).toEqual(['delete_nameserver:ns5.x.test']);
     expect(ids(p).indexOf('delete_nameserver:ns5.x.test')).toBeLessThan(ids(p).indexOf('create_nameserver:ns6.x.test'));
   });
 
   test('a custom.account default counts as using the sets: its only set is not emptied before a new one is ready', () => {
-    const d = desired({ sets: { 2: ['ns3.example.net', 'ns4.example.net'] }, accountDefault: 'custom.account', prune: true });
+    const d = desired({
+      sets: { 2: ['ns3.example.net', 'ns4.example.net'] },
+      accountDefault: 'custom.account',
+      prune: true,
+    });
     const p = buildPlan(d, live({ sets: { 1: S1 }, accountDefault: 'custom.account' }), {});
     // set 2 becomes the default's fallback: its glue is checked, and set 1 goes only after that
     expect(ids(p)).toContain('glue_check:2');
@@ -171,7 +230,11 @@ describe('buildPlan', () => {
     expect(p.safe).toBe(true);
     expect(waitsFor(p, 'assign_zone:a.test', 'assign_zone:z.a.test')).toBe(true);
     // a true swap cannot be ordered without sharing a set for a moment
-    const swap = buildPlan(desired({ sets, zones: { 'p.test': 2, 'c.p.test': 1 } }), live({ sets, zones: { 'p.test': 1, 'c.p.test': 2 } }), {});
+    const swap = buildPlan(
+      desired({ sets, zones: { 'p.test': 2, 'c.p.test': 1 } }),
+      live({ sets, zones: { 'p.test': 1, 'c.p.test': 2 } }),
+      {},
+    );
     expect(swap.safe).toBe(false);
     expect(guardKinds(swap)).toEqual(['ordering']);
     expect(swap.guards[0]!.message).toMatch(/parent or child zone/);
@@ -187,7 +250,10 @@ describe('buildPlan', () => {
 
   test('zones with live custom.tenant / custom.zone types are changed like any other', () => {
     const d = desired({ sets: { 1: S1 }, zones: { 'a.example': 1, 'b.example': 'standard' } });
-    const l = live({ sets: { 1: S1 }, zones: { 'a.example': { type: 'custom.tenant' }, 'b.example': { type: 'custom.zone' } } });
+    const l = live({
+      sets: { 1: S1 },
+      zones: { 'a.example': { type: 'custom.tenant' }, 'b.example': { type: 'custom.zone' } },
+    });
     const p = buildPlan(d, l, {});
     expect(ids(p)).toEqual(['glue_check:1', 'assign_zone:a.example', 'assign_zone:b.example']);
     expect(step(p, 'assign_zone:b.example').after).toEqual({ type: 'cloudflare.standard' });
@@ -204,7 +270,13 @@ describe('buildPlan', () => {
     const d = desired({ sets: { 1: S1, 2: S2 }, zones: {}, accountDefault: 'custom.account' });
     const l = live({ sets: { 1: S1 }, accountDefault: 'cloudflare.standard' });
     const p = buildPlan(d, l, {});
-    expect(ids(p)).toEqual(['create_nameserver:ns1.example.net', 'create_nameserver:ns2.example.net', 'glue_check:1', 'glue_check:2', 'set_account_default']);
+    expect(ids(p)).toEqual([
+      'create_nameserver:ns1.example.net',
+      'create_nameserver:ns2.example.net',
+      'glue_check:1',
+      'glue_check:2',
+      'set_account_default',
+    ]);
     expect(step(p, 'set_account_default').before).toEqual({ value: 'cloudflare.standard' });
     expect(step(p, 'set_account_default').after).toEqual({ value: 'custom.account' });
   });
@@ -219,8 +291,17 @@ describe('buildPlan', () => {
   });
 
   test('removing ACNS entirely: zones → standard and default → standard before names are deleted', () => {
-    const d = desired({ sets: {}, zones: { 'a.example': 'standard', 'b.example': 'standard' }, accountDefault: 'cloudflare.standard', prune: true });
-    const l = live({ sets: { 1: S1, 2: S2 }, zones: { 'a.example': 1, 'b.example': 2 }, accountDefault: 'custom.account' });
+    const d = desired({
+      sets: {},
+      zones: { 'a.example': 'standard', 'b.example': 'standard' },
+      accountDefault: 'cloudflare.standard',
+      prune: true,
+    });
+    const l = live({
+      sets: { 1: S1, 2: S2 },
+      zones: { 'a.example': 1, 'b.example': 2 },
+      accountDefault: 'custom.account',
+    });
     const p = buildPlan(d, l, {});
     expect(ids(p)).toEqual([
       'assign_zone:a.example',
@@ -231,35 +312,65 @@ describe('buildPlan', () => {
       'delete_nameserver:ns2.example.com',
       'delete_nameserver:ns2.example.net',
     ]);
-    expect(step(p, 'delete_nameserver:ns1.example.com').dependsOn).toEqual(['assign_zone:a.example', 'set_account_default']);
-    expect(step(p, 'delete_nameserver:ns1.example.net').dependsOn).toEqual(['assign_zone:b.example', 'set_account_default']);
+    expect(step(p, 'delete_nameserver:ns1.example.com').dependsOn).toEqual([
+      'assign_zone:a.example',
+      'set_account_default',
+    ]);
+    expect(step(p, 'delete_nameserver:ns1.example.net').dependsOn).toEqual([
+      'assign_zone:b.example',
+      'set_account_default',
+    ]);
     expect(p.summary).toEqual({ create: 0, change: 3, delete: 4, checks: 0 });
     expect(p.safe).toBe(true);
   });
 
   test('unmanaged zones: other zones of the account on a set the file changes are listed', () => {
     const d = desired({ sets: { 1: [...S1, 'ns3.example.com'] }, zones: { 'example.org': 1 } });
-    const l = live({ sets: { 1: S1, 2: S2 }, zones: { 'example.org': 1 }, other: { 'x.example': 1, 'y.example': 2, 'z.example': 'standard' } });
+    const l = live({
+      sets: { 1: S1, 2: S2 },
+      zones: { 'example.org': 1 },
+      other: { 'x.example': 1, 'y.example': 2, 'z.example': 'standard' },
+    });
     const p = buildPlan(d, l, {});
     expect(p.unmanaged.zones).toEqual([{ name: 'x.example', nameservers: { type: 'custom.account', set: 1 } }]);
     expect(p.unmanaged.nameservers.map((n) => n.name)).toEqual(['ns1.example.net', 'ns2.example.net']);
   });
 
   test('--zone restricts to the zone, its set creates and glue check; no deletions or default', () => {
-    const d = desired({ sets: { 1: S1, 2: S2 }, zones: { 'a.example': 1, 'b.example': 2 }, accountDefault: 'custom.account', prune: true });
-    const l = live({ sets: { 3: ['ns7.example.com', 'ns8.example.com'] }, zones: { 'a.example': 'standard', 'b.example': 'standard' }, accountDefault: 'cloudflare.standard' });
+    const d = desired({
+      sets: { 1: S1, 2: S2 },
+      zones: { 'a.example': 1, 'b.example': 2 },
+      accountDefault: 'custom.account',
+      prune: true,
+    });
+    const l = live({
+      sets: { 3: ['ns7.example.com', 'ns8.example.com'] },
+      zones: { 'a.example': 'standard', 'b.example': 'standard' },
+      accountDefault: 'cloudflare.standard',
+    });
     const full = buildPlan(d, l, {});
     expect(full.summary).toEqual({ create: 4, change: 3, delete: 2, checks: 2 });
     const p = buildPlan(d, l, { zoneFilter: ['A.example.'] });
-    expect(ids(p)).toEqual(['create_nameserver:ns1.example.com', 'create_nameserver:ns2.example.com', 'glue_check:1', 'assign_zone:a.example']);
+    expect(ids(p)).toEqual([
+      'create_nameserver:ns1.example.com',
+      'create_nameserver:ns2.example.com',
+      'glue_check:1',
+      'assign_zone:a.example',
+    ]);
     expect(p.zoneFilter).toEqual(['a.example']);
     expect(p.glue.map((g) => g.set)).toEqual([1]);
     expect(p.notes.join('\n')).toMatch(/restricted with --zone to a\.example/);
   });
 
   test('--zone leaves out a zone that needs a moved name, and says why', () => {
-    const d = desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns4.example.com'], 2: ['ns3.example.com', 'ns1.example.net'] }, zones: { 'other.example': 2 } });
-    const l = live({ sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns3.example.com'] }, zones: { 'other.example': 'standard' } });
+    const d = desired({
+      sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns4.example.com'], 2: ['ns3.example.com', 'ns1.example.net'] },
+      zones: { 'other.example': 2 },
+    });
+    const l = live({
+      sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns3.example.com'] },
+      zones: { 'other.example': 'standard' },
+    });
     const p = buildPlan(d, l, { zoneFilter: ['other.example', 'nope.example'] });
     expect(p.steps.some((s) => s.kind === 'delete_nameserver')).toBe(false);
     expect(ids(p)).not.toContain('assign_zone:other.example');
@@ -268,8 +379,16 @@ describe('buildPlan', () => {
   });
 
   test('drift classification with a baseline', () => {
-    const d = desired({ sets: { 1: S1, 2: S2 }, zones: { 'a.example': 1, 'b.example': 2 }, accountDefault: 'custom.account' });
-    const l = live({ sets: { 1: S1, 2: S2 }, zones: { 'a.example': 'standard', 'b.example': 1 }, accountDefault: 'cloudflare.standard' });
+    const d = desired({
+      sets: { 1: S1, 2: S2 },
+      zones: { 'a.example': 1, 'b.example': 2 },
+      accountDefault: 'custom.account',
+    });
+    const l = live({
+      sets: { 1: S1, 2: S2 },
+      zones: { 'a.example': 'standard', 'b.example': 1 },
+      accountDefault: 'cloudflare.standard',
+    });
     const baseline = {
       'zone:a.example': { type: 'custom.account', set: 1 }, // applied, then someone switched it off: drift
       'zone:b.example': { type: 'custom.account', set: 1 }, // the file changed 1 → 2: config
@@ -296,8 +415,16 @@ describe('buildPlan', () => {
   });
 
   test('deterministic: the same inputs give the same plan', () => {
-    const d = desired({ sets: { 1: S1, 2: S2 }, zones: { 'a.example': 1, 'b.example': 2, 'c.example': 'standard' }, accountDefault: 'custom.account', prune: true });
-    const l = live({ sets: { 3: ['ns7.example.com', 'ns8.example.com'] }, zones: { 'a.example': 3, 'b.example': 'standard', 'c.example': 3 } });
+    const d = desired({
+      sets: { 1: S1, 2: S2 },
+      zones: { 'a.example': 1, 'b.example': 2, 'c.example': 'standard' },
+      accountDefault: 'custom.account',
+      prune: true,
+    });
+    const l = live({
+      sets: { 3: ['ns7.example.com', 'ns8.example.com'] },
+      zones: { 'a.example': 3, 'b.example': 'standard', 'c.example': 3 },
+    });
     expect(JSON.stringify(buildPlan(d, l, {}))).toBe(JSON.stringify(buildPlan(d, l, {})));
   });
 });

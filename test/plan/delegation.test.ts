@@ -13,7 +13,9 @@ function basePlan(): Plan {
   );
 }
 
-function finding(p: Partial<DelegationFinding> & Pick<DelegationFinding, 'zone' | 'direction' | 'status'>): DelegationFinding {
+function finding(
+  p: Partial<DelegationFinding> & Pick<DelegationFinding, 'zone' | 'direction' | 'status'>,
+): DelegationFinding {
   return { stepId: `assign_zone:${p.zone}`, customNames: SET1, nameservers: [], detail: 'd', ...p };
 }
 
@@ -21,7 +23,9 @@ test('a zone already delegated to the set names adds nothing; the plan stays saf
   const plan = basePlan();
   expect(plan.safe).toBe(true);
   const before = JSON.stringify(plan);
-  const out = addDelegationFindings(plan, [finding({ zone: 'example.org', direction: 'to_custom', status: 'delegated', nameservers: SET1 })]);
+  const out = addDelegationFindings(plan, [
+    finding({ zone: 'example.org', direction: 'to_custom', status: 'delegated', nameservers: SET1 }),
+  ]);
   expect(out.notes).toEqual(plan.notes);
   expect(out.guards).toEqual([]);
   expect(out.safe).toBe(true);
@@ -31,7 +35,12 @@ test('a zone already delegated to the set names adds nothing; the plan stays saf
 test('a switched zone delegated elsewhere gets a "next step at your registrar" note naming the set names and today\'s NS', () => {
   const plan = basePlan();
   const out = addDelegationFindings(plan, [
-    finding({ zone: 'example.org', direction: 'to_custom', status: 'elsewhere', nameservers: ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'] }),
+    finding({
+      zone: 'example.org',
+      direction: 'to_custom',
+      status: 'elsewhere',
+      nameservers: ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'],
+    }),
   ]);
   const added = out.notes.slice(plan.notes.length);
   expect(added).toHaveLength(1);
@@ -42,16 +51,24 @@ test('a switched zone delegated elsewhere gets a "next step at your registrar" n
 });
 
 test('a switched zone its parent does not delegate at all says so', () => {
-  const out = addDelegationFindings(basePlan(), [finding({ zone: 'example.org', direction: 'to_custom', status: 'elsewhere', nameservers: [] })]);
+  const out = addDelegationFindings(basePlan(), [
+    finding({ zone: 'example.org', direction: 'to_custom', status: 'elsewhere', nameservers: [] }),
+  ]);
   expect(out.notes.at(-1)).toMatch(/next step at your registrar for example\.org.*does not delegate it today/);
 });
 
 test('going back to standard while still delegated to the custom names is a delegation guard: the plan is unsafe', () => {
   const plan = basePlan();
-  const out = addDelegationFindings(plan, [finding({ zone: 'legacy.example', direction: 'to_standard', status: 'delegated', nameservers: SET1 })]);
+  const out = addDelegationFindings(plan, [
+    finding({ zone: 'legacy.example', direction: 'to_standard', status: 'delegated', nameservers: SET1 }),
+  ]);
   expect(out.safe).toBe(false);
   expect(out.guards).toEqual([
-    expect.objectContaining({ id: 'delegation:legacy.example', kind: 'delegation', steps: ['assign_zone:legacy.example'] }),
+    expect.objectContaining({
+      id: 'delegation:legacy.example',
+      kind: 'delegation',
+      steps: ['assign_zone:legacy.example'],
+    }),
   ]);
   expect(out.guards[0]!.message).toContain('ns1.example.com, ns2.example.com');
   expect(out.guards[0]!.message).toMatch(/registrar/);
@@ -61,7 +78,12 @@ test('going back to standard while still delegated to the custom names is a dele
 
 test('half-propagated delegation still pointing partly at the custom names is guarded too', () => {
   const out = addDelegationFindings(basePlan(), [
-    finding({ zone: 'legacy.example', direction: 'to_standard', status: 'elsewhere', nameservers: ['ada.ns.cloudflare.com', 'ns1.example.com'] }),
+    finding({
+      zone: 'legacy.example',
+      direction: 'to_standard',
+      status: 'elsewhere',
+      nameservers: ['ada.ns.cloudflare.com', 'ns1.example.com'],
+    }),
   ]);
   expect(out.guards.map((g) => g.id)).toEqual(['delegation:legacy.example']);
 });
@@ -69,7 +91,12 @@ test('half-propagated delegation still pointing partly at the custom names is gu
 test('going back to standard after the registrar moved away: no guard, no note', () => {
   const plan = basePlan();
   const out = addDelegationFindings(plan, [
-    finding({ zone: 'legacy.example', direction: 'to_standard', status: 'elsewhere', nameservers: ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'] }),
+    finding({
+      zone: 'legacy.example',
+      direction: 'to_standard',
+      status: 'elsewhere',
+      nameservers: ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'],
+    }),
   ]);
   expect(out.guards).toEqual([]);
   expect(out.notes).toEqual(plan.notes);
@@ -79,7 +106,12 @@ test('going back to standard after the registrar moved away: no guard, no note',
 test('unknown delegation is a note (never a guard), for both directions, sorted by zone', () => {
   const plan = basePlan();
   const out = addDelegationFindings(plan, [
-    finding({ zone: 'legacy.example', direction: 'to_standard', status: 'unknown', detail: 'no parent server answered' }),
+    finding({
+      zone: 'legacy.example',
+      direction: 'to_standard',
+      status: 'unknown',
+      detail: 'no parent server answered',
+    }),
     finding({ zone: 'example.org', direction: 'to_custom', status: 'unknown', detail: 'timeout' }),
   ]);
   expect(out.guards).toEqual([]);

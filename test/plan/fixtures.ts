@@ -38,16 +38,25 @@ export function desired(spec: DesiredSpec): DesiredState {
     .map(([name, t]) => ({
       name,
       pos: pos(),
-      target: typeof t === 'number' ? { type: 'custom', set: t } : t === 'standard' ? { type: 'standard' } : { type: 'advanced' },
+      target:
+        typeof t === 'number'
+          ? { type: 'custom', set: t }
+          : t === 'standard'
+            ? { type: 'standard' }
+            : { type: 'advanced' },
     }));
   const state: DesiredState = {
     file,
-    digest: 'sha256:' + 'ab'.repeat(32),
+    digest: `sha256:${'ab'.repeat(32)}`,
     version: 1,
     accountId: '372e67954025e0ba6aaa6d586b9e0b59',
     sets,
     zones,
-    policy: { prune: spec.prune ?? false, glueCheck: spec.glueCheck ?? 'enforce', maxZoneChanges: spec.maxZoneChanges ?? 50 },
+    policy: {
+      prune: spec.prune ?? false,
+      glueCheck: spec.glueCheck ?? 'enforce',
+      maxZoneChanges: spec.maxZoneChanges ?? 50,
+    },
     cloudflare: { endpoints: 'dns_settings', requestsPerWindow: 1000, windowSeconds: 300, concurrency: 8 },
     dns: { rootServers: [], parentServers: [], port: 53 },
   };

@@ -10,7 +10,10 @@ const live: LiveNameserver[] = [
 ];
 
 test('each declared set expects its live names with the addresses Cloudflare assigned', () => {
-  const d = desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns3.example.com'], 2: ['ns1.example.net', 'ns2.example.net'] }, registrar: { 1: 'cloudflare' } });
+  const d = desired({
+    sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns3.example.com'], 2: ['ns1.example.net', 'ns2.example.net'] },
+    registrar: { 1: 'cloudflare' },
+  });
   const r = glueExpectations(d, live);
   expect(r.expectations).toEqual([
     {
@@ -36,12 +39,16 @@ test('no hostZone key when the set has none; live names the file does not list a
   const d = desired({ sets: { 4: ['ns8.example.org', 'ns9.example.org'] } });
   delete d.sets[0]!.hostZone;
   const r = glueExpectations(d, live);
-  expect(r.expectations).toEqual([{ set: 4, registrar: 'external', names: [{ name: 'ns9.example.org', ipv4: '192.0.2.9' }] }]);
+  expect(r.expectations).toEqual([
+    { set: 4, registrar: 'external', names: [{ name: 'ns9.example.org', ipv4: '192.0.2.9' }] },
+  ]);
   expect(r.expectations[0]).not.toHaveProperty('hostZone');
   expect(r.notCreated).toEqual([{ name: 'ns8.example.org', set: 4 }]);
 });
 
 test('an empty file or an empty account gives no expectations', () => {
   expect(glueExpectations(desired({}), live)).toEqual({ expectations: [], notCreated: [] });
-  expect(glueExpectations(desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com'] } }), []).expectations).toEqual([]);
+  expect(glueExpectations(desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com'] } }), []).expectations).toEqual(
+    [],
+  );
 });

@@ -19,14 +19,24 @@ describe('guards', () => {
     expect(guardKinds(p)).toEqual(['mass_change']);
     expect(p.guards[0].override).toBe('--allow-mass-change');
     expect(p.guards[0].steps).toHaveLength(4);
-    expect(p.guards[0].message).toMatch(/changes 4 zones, more than policy\.max_zone_changes \(3\).*--allow-mass-change/);
+    expect(p.guards[0].message).toMatch(
+      /changes 4 zones, more than policy\.max_zone_changes \(3\).*--allow-mass-change/,
+    );
     expect(p.steps).toHaveLength(5); // still complete
-    expect(buildPlan(desired({ sets: { 1: S1 }, zones, maxZoneChanges: 4 }), live({ sets: { 1: S1 }, zones: liveZones }), {}).safe).toBe(true);
+    expect(
+      buildPlan(desired({ sets: { 1: S1 }, zones, maxZoneChanges: 4 }), live({ sets: { 1: S1 }, zones: liveZones }), {})
+        .safe,
+    ).toBe(true);
   });
 
   test('zone not found, with a did-you-mean from the account', () => {
     const d = desired({ sets: { 1: S1 }, zones: { 'exmaple.org': 1, 'example.org': 1, 'zzzz.test': 1 } });
-    const l = live({ sets: { 1: S1 }, zones: { 'example.org': 1 }, missing: ['exmaple.org', 'zzzz.test'], accountZoneNames: ['example.org', 'example.net', 'other.io'] });
+    const l = live({
+      sets: { 1: S1 },
+      zones: { 'example.org': 1 },
+      missing: ['exmaple.org', 'zzzz.test'],
+      accountZoneNames: ['example.org', 'example.net', 'other.io'],
+    });
     const p = buildPlan(d, l, {});
     expect(guardKinds(p)).toEqual(['zone_not_found:exmaple.org', 'zone_not_found:zzzz.test']);
     expect(p.guards[0].message).toBe(
@@ -43,7 +53,9 @@ describe('guards', () => {
     const p = buildPlan(d, l, {});
     expect(guardKinds(p)).toEqual(['set_in_use:2']);
     expect(p.guards[0].steps).toEqual(['delete_nameserver:ns1.example.net', 'delete_nameserver:ns2.example.net']);
-    expect(p.guards[0].message).toMatch(/leaves set 2 with 0 names while zone legacy\.example still uses it — move that zone/);
+    expect(p.guards[0].message).toMatch(
+      /leaves set 2 with 0 names while zone legacy\.example still uses it — move that zone/,
+    );
     expect(p.unmanaged.zones.map((z) => z.name)).toEqual(['legacy.example']);
   });
 
@@ -61,7 +73,9 @@ describe('guards', () => {
     const l = live({ sets: { 1: S1, 2: ['ns1.example.net'] }, zones: { 'a.example': 'standard' } });
     const p = buildPlan(d, l, {});
     expect(guardKinds(p)).toEqual(['set_too_small:2']);
-    expect(p.guards[0].message).toMatch(/set 2 would have 1 name \(ns1\.example\.net\) but zone a\.example uses it; a set in use needs 2–5 names/);
+    expect(p.guards[0].message).toMatch(
+      /set 2 would have 1 name \(ns1\.example\.net\) but zone a\.example uses it; a set in use needs 2–5 names/,
+    );
     expect(p.guards[0].steps).toEqual(['assign_zone:a.example']);
   });
 
@@ -87,8 +101,16 @@ describe('guards', () => {
   });
 
   test('several guards at once are all reported', () => {
-    const d = desired({ sets: { 1: S1 }, zones: { 'a.example': 1, 'b.example': 1, 'typo.example': 1 }, maxZoneChanges: 1 });
-    const l = live({ sets: { 1: S1 }, zones: { 'a.example': 'standard', 'b.example': 'standard' }, missing: ['typo.example'] });
+    const d = desired({
+      sets: { 1: S1 },
+      zones: { 'a.example': 1, 'b.example': 1, 'typo.example': 1 },
+      maxZoneChanges: 1,
+    });
+    const l = live({
+      sets: { 1: S1 },
+      zones: { 'a.example': 'standard', 'b.example': 'standard' },
+      missing: ['typo.example'],
+    });
     expect(guardKinds(buildPlan(d, l, {}))).toEqual(['zone_not_found:typo.example', 'mass_change']);
   });
 });

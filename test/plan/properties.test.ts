@@ -1,7 +1,7 @@
 /**
  * Property: for random (seeded) live accounts and valid desired files, every execution order of a
- * safe plan that respects depends_on keeps Cloudflare's rules at every moment (SPEC §1, §4,
- * docs/ordering.md) and ends in the desired state. Deterministic: a fixed seed, N cases, a few
+ * safe plan that respects depends_on keeps Cloudflare's rules at every moment
+ * (docs/ordering.md) and ends in the desired state. Deterministic: a fixed seed, N cases, a few
  * random topological orders per case.
  */
 import { buildPlan } from '../../src/plan/build.js';
@@ -10,7 +10,15 @@ import { relatedUnmanaged } from '../../src/state/read.js';
 import type { DesiredState } from '../../src/config/types.js';
 import type { LiveState, ZoneNameservers } from '../../src/state/types.js';
 import type { Plan, Step } from '../../src/plan/types.js';
-import { desired, live, zoneNs, type DesiredSpec, type LiveSpec, type LiveZoneSpec, type ZoneSpec } from './fixtures.js';
+import {
+  desired,
+  live,
+  zoneNs,
+  type DesiredSpec,
+  type LiveSpec,
+  type LiveZoneSpec,
+  type ZoneSpec,
+} from './fixtures.js';
 import { mulberry32 } from '../support/prng.js';
 
 // ACNS_PROPERTY_SEED / ACNS_PROPERTY_CASES explore further (locally); CI runs the fixed seed.
@@ -18,13 +26,30 @@ const SEED = Number(process.env.ACNS_PROPERTY_SEED ?? 0x5eed_ac75);
 const CASES = Number(process.env.ACNS_PROPERTY_CASES ?? 400);
 const ORDERS = 5;
 const NAMES = [...[1, 2, 3, 4, 5, 6, 7, 8].map((i) => `ns${i}.a.test`), ...[1, 2, 3, 4].map((i) => `ns${i}.b.test`)];
-const ZONES = ['p.test', 'c.p.test', 'x.c.p.test', 'd.p.test', 'q.test', 'r.q.test', 's.test', 'u.test', 'v.test', '0.192.in-addr.arpa', '2.0.192.in-addr.arpa'];
+const ZONES = [
+  'p.test',
+  'c.p.test',
+  'x.c.p.test',
+  'd.p.test',
+  'q.test',
+  'r.q.test',
+  's.test',
+  'u.test',
+  'v.test',
+  '0.192.in-addr.arpa',
+  '2.0.192.in-addr.arpa',
+];
 const SET_IDS = [1, 2, 3, 4, 5];
 const MOVE_RATE = 0.15; // share of a desired set's new names taken from another live set
 const UNMANAGED_RATE = 0.1; // share of account zones the file does not list
 
 interface Case {
-  live: LiveSpec & { sets: Record<number, string[]>; zones: Record<string, LiveZoneSpec>; other: Record<string, LiveZoneSpec>; accountDefault: string };
+  live: LiveSpec & {
+    sets: Record<number, string[]>;
+    zones: Record<string, LiveZoneSpec>;
+    other: Record<string, LiveZoneSpec>;
+    accountDefault: string;
+  };
   desired: DesiredSpec & { sets: Record<number, string[]>; zones: Record<string, ZoneSpec> };
 }
 
@@ -43,7 +68,17 @@ describe('buildPlan ordering property', () => {
     expect(failures).toEqual([]);
     // The generator must be meaningful: most cases are safe and every kind of change happens often.
     expect(cov.safe).toBeGreaterThanOrEqual(CASES * 0.5);
-    for (const k of ['deletes', 'creates', 'moves', 'zoneMoves', 'customToCustom', 'defaultChanges', 'toCustomDefault', 'glue', 'prune'] as const) {
+    for (const k of [
+      'deletes',
+      'creates',
+      'moves',
+      'zoneMoves',
+      'customToCustom',
+      'defaultChanges',
+      'toCustomDefault',
+      'glue',
+      'prune',
+    ] as const) {
       expect({ [k]: cov[k] >= cov.safe * 0.1 }).toEqual({ [k]: true });
     }
     expect(cov.chains).toBeGreaterThan(0);
@@ -71,7 +106,12 @@ describe('buildPlan ordering counterexamples', () => {
   //    The loader sees `advanced` as "no set" and guards.ts skips pairs inside the file.
   test('1: a zone joining the live set of an `advanced` file zone of its hierarchy is a hierarchy guard', () => {
     const c: Case = {
-      live: { sets: { 1: S1 }, zones: { 'q.test': 'standard', 'r.q.test': 1 }, other: {}, accountDefault: 'cloudflare.standard' },
+      live: {
+        sets: { 1: S1 },
+        zones: { 'q.test': 'standard', 'r.q.test': 1 },
+        other: {},
+        accountDefault: 'cloudflare.standard',
+      },
       desired: { sets: { 1: S1 }, zones: { 'q.test': 1, 'r.q.test': 'advanced' } },
     };
     const { d, l } = states(c);
@@ -84,13 +124,20 @@ describe('buildPlan ordering counterexamples', () => {
   //    graph.ts capacityChains assumes validation refuses >5 names, but validation cannot see live.
   test('2: prune off and a full live set gaining a declared name is a set_too_large guard', () => {
     const c: Case = {
-      live: { sets: { 1: ['ns1.a.test', 'ns2.a.test', 'ns3.a.test', 'ns4.a.test', 'ns5.a.test'] }, zones: {}, other: {}, accountDefault: 'cloudflare.standard' },
+      live: {
+        sets: { 1: ['ns1.a.test', 'ns2.a.test', 'ns3.a.test', 'ns4.a.test', 'ns5.a.test'] },
+        zones: {},
+        other: {},
+        accountDefault: 'cloudflare.standard',
+      },
       desired: { sets: { 1: ['ns1.a.test', 'ns6.a.test'] }, zones: {}, prune: false },
     };
     const { d, l } = states(c);
     const plan = buildPlan(d, l);
     expect(plan.guards.map((g) => g.id)).toEqual(['set_too_large:1']);
-    expect(plan.guards[0]!.message).toMatch(/6 names.*ns2\.a\.test, ns3\.a\.test, ns4\.a\.test, ns5\.a\.test.*prune on/);
+    expect(plan.guards[0]!.message).toMatch(
+      /6 names.*ns2\.a\.test, ns3\.a\.test, ns4\.a\.test, ns5\.a\.test.*prune on/,
+    );
   });
 
   // 3. As the CLI reads live (src/cli/planning.ts): a set whose names are replaced ends with 2 names,
@@ -98,7 +145,12 @@ describe('buildPlan ordering counterexamples', () => {
   //    custom.account default) is unknown, and the deletion may run before the addition → (b)/(d).
   test('3: replacing a name of a set used only by an unmanaged zone: the CLI now reads every zone first', () => {
     const c: Case = {
-      live: { sets: { 1: S1 }, zones: { 'q.test': 'standard' }, other: { 'u.test': 1 }, accountDefault: 'cloudflare.standard' },
+      live: {
+        sets: { 1: S1 },
+        zones: { 'q.test': 'standard' },
+        other: { 'u.test': 1 },
+        accountDefault: 'cloudflare.standard',
+      },
       desired: { sets: { 1: ['ns1.a.test', 'ns3.a.test'] }, zones: { 'q.test': 'standard' }, prune: true },
     };
     // as read by the CLI, u.test is unknown; the removal alone would leave set 1 with 1 name, so
@@ -109,7 +161,12 @@ describe('buildPlan ordering counterexamples', () => {
 
   test('3 (control): with every zone known, the deletion waits for the new name and its glue check', () => {
     const c: Case = {
-      live: { sets: { 1: S1 }, zones: { 'q.test': 'standard' }, other: { 'u.test': 1 }, accountDefault: 'cloudflare.standard' },
+      live: {
+        sets: { 1: S1 },
+        zones: { 'q.test': 'standard' },
+        other: { 'u.test': 1 },
+        accountDefault: 'cloudflare.standard',
+      },
       desired: { sets: { 1: ['ns1.a.test', 'ns3.a.test'] }, zones: { 'q.test': 'standard' }, prune: true },
     };
     const { d, l } = states(c);
@@ -122,7 +179,12 @@ describe('buildPlan ordering counterexamples', () => {
   //    Feasible order: delete ns1 (set 1 keeps 2) → create ns1 in set 2 → glue_check:2 → move z → delete the rest.
   test('4: moving one name of a 3-name set to the set its zone moves to is ordered, not refused', () => {
     const c: Case = {
-      live: { sets: { 1: ['ns1.a.test', 'ns2.a.test', 'ns3.a.test'], 2: ['ns1.b.test', 'ns2.b.test'] }, zones: { 'z.test': 1 }, other: {}, accountDefault: 'cloudflare.standard' },
+      live: {
+        sets: { 1: ['ns1.a.test', 'ns2.a.test', 'ns3.a.test'], 2: ['ns1.b.test', 'ns2.b.test'] },
+        zones: { 'z.test': 1 },
+        other: {},
+        accountDefault: 'cloudflare.standard',
+      },
       desired: { sets: { 2: ['ns1.b.test', 'ns2.b.test', 'ns1.a.test'] }, zones: { 'z.test': 2 }, prune: true },
     };
     const { d, l } = states(c);
@@ -144,7 +206,12 @@ function brokenOrders(c: Case, read: (c: Case) => { d: DesiredState; l: LiveStat
       return;
     }
     const done = new Set(order.map((s) => s.id));
-    for (const s of left) if (s.dependsOn.every((x) => done.has(x))) walk([...order, s], left.filter((x) => x !== s));
+    for (const s of left)
+      if (s.dependsOn.every((x) => done.has(x)))
+        walk(
+          [...order, s],
+          left.filter((x) => x !== s),
+        );
   };
   walk([], plan.steps);
   return out;
@@ -165,9 +232,25 @@ interface Coverage {
   guards: Record<string, number>;
 }
 
-function run(seed: number, planFor: (c: Case) => { d: DesiredState; plan: Plan }): { failures: string[]; cov: Coverage } {
+function run(
+  seed: number,
+  planFor: (c: Case) => { d: DesiredState; plan: Plan },
+): { failures: string[]; cov: Coverage } {
   const rng = mulberry32(seed);
-  const cov: Coverage = { safe: 0, deletes: 0, creates: 0, moves: 0, zoneMoves: 0, customToCustom: 0, defaultChanges: 0, toCustomDefault: 0, glue: 0, chains: 0, prune: 0, guards: {} };
+  const cov: Coverage = {
+    safe: 0,
+    deletes: 0,
+    creates: 0,
+    moves: 0,
+    zoneMoves: 0,
+    customToCustom: 0,
+    defaultChanges: 0,
+    toCustomDefault: 0,
+    glue: 0,
+    chains: 0,
+    prune: 0,
+    guards: {},
+  };
   const failures: string[] = [];
   for (let i = 0; i < CASES && failures.length < 3; i++) {
     const c = genCase(rng);
@@ -197,7 +280,9 @@ function run(seed: number, planFor: (c: Case) => { d: DesiredState; plan: Plan }
 function execute(plan: Plan, c: Case, d: DesiredState, order: Step[]): string | null {
   const m = initialModel(c);
   const done = new Set<string>();
-  const glueSets = new Set(plan.steps.filter((s) => s.kind === 'glue_check').map((s) => (s.after as { set: number }).set));
+  const glueSets = new Set(
+    plan.steps.filter((s) => s.kind === 'glue_check').map((s) => (s.after as { set: number }).set),
+  );
   for (const s of order) {
     for (const dep of s.dependsOn) if (!done.has(dep)) return `${s.id} ran before its dependency ${dep}`;
     const pre = precondition(m, s);
@@ -232,24 +317,32 @@ function precondition(m: Model, s: Step): string | null {
     }
     case 'assign_zone': {
       const cur = m.zones.get(s.target);
-      return JSON.stringify(cur) === JSON.stringify(s.before) ? null : `zone ${s.target} is ${JSON.stringify(cur)}, not ${JSON.stringify(s.before)}`;
+      return JSON.stringify(cur) === JSON.stringify(s.before)
+        ? null
+        : `zone ${s.target} is ${JSON.stringify(cur)}, not ${JSON.stringify(s.before)}`;
     }
     case 'set_account_default':
-      return (s.before as { value: string }).value === m.def ? null : `default is ${m.def}, not ${JSON.stringify(s.before)}`;
+      return (s.before as { value: string }).value === m.def
+        ? null
+        : `default is ${m.def}, not ${JSON.stringify(s.before)}`;
     default:
       return null;
   }
 }
 
-/** (e) glue first, and SPEC §4: a set's names exist before a zone (or a custom.account default) uses it. */
+/** (e) glue first, and ordering: a set's names exist before a zone (or a custom.account default) uses it. */
 function orderingRule(plan: Plan, d: DesiredState, done: Set<string>, glueSets: Set<number>, s: Step): string | null {
   const ready = (set: number): string | null => {
     if (glueSets.has(set) && !done.has(`glue_check:${set}`)) return `set ${set} is used before glue_check:${set}`;
-    if (d.policy.glueCheck === 'enforce' && !glueSets.has(set)) return `set ${set} is newly used but the plan has no glue_check:${set}`;
-    const pending = plan.steps.find((x) => x.kind === 'create_nameserver' && (x.after as { set: number }).set === set && !done.has(x.id));
+    if (d.policy.glueCheck === 'enforce' && !glueSets.has(set))
+      return `set ${set} is newly used but the plan has no glue_check:${set}`;
+    const pending = plan.steps.find(
+      (x) => x.kind === 'create_nameserver' && (x.after as { set: number }).set === set && !done.has(x.id),
+    );
     return pending ? `set ${set} is used before ${pending.id}` : null;
   };
-  if (s.kind === 'assign_zone' && s.after !== null && 'type' in s.after && s.after.set !== undefined) return ready(s.after.set);
+  if (s.kind === 'assign_zone' && s.after !== null && 'type' in s.after && s.after.set !== undefined)
+    return ready(s.after.set);
   if (s.kind === 'set_account_default' && (s.after as { value: string }).value === 'custom.account') {
     for (const set of d.sets) {
       const r = ready(set.set);
@@ -282,7 +375,8 @@ function apply(m: Model, s: Step): void {
 
 /** (a)–(d): Cloudflare's rules, checked after every step. */
 function invariants(m: Model): string | null {
-  for (const [set, names] of m.sets) if (names.size > 5) return `(a) set ${set} has ${names.size} names: ${[...names].join(', ')}`;
+  for (const [set, names] of m.sets)
+    if (names.size > 5) return `(a) set ${set} has ${names.size} names: ${[...names].join(', ')}`;
   const custom = [...m.zones].filter(([, ns]) => ns.type === 'custom.account');
   for (const [z, ns] of custom) {
     const size = m.sets.get(ns.set!)?.size ?? 0;
@@ -290,10 +384,12 @@ function invariants(m: Model): string | null {
   }
   for (const [z, ns] of custom) {
     for (const [y, other] of custom) {
-      if (y !== z && z.endsWith(`.${y}`) && other.set === ns.set) return `(c) zone ${z} shares set ${ns.set} with its ancestor ${y}`;
+      if (y !== z && z.endsWith(`.${y}`) && other.set === ns.set)
+        return `(c) zone ${z} shares set ${ns.set} with its ancestor ${y}`;
     }
   }
-  if (m.def === 'custom.account' && ![...m.sets.values()].some((n) => n.size >= 2)) return '(d) the default is custom.account but no set has 2 names';
+  if (m.def === 'custom.account' && ![...m.sets.values()].some((n) => n.size >= 2))
+    return '(d) the default is custom.account but no set has 2 names';
   return null;
 }
 
@@ -304,7 +400,8 @@ function finalState(m: Model, c: Case): string | null {
   if (!c.desired.prune) {
     const declared = new Set(Object.values(c.desired.sets).flat());
     for (const [k, names] of Object.entries(c.live.sets)) {
-      for (const n of names) if (!declared.has(n)) (want.get(Number(k)) ?? want.set(Number(k), []).get(Number(k))!).push(n);
+      for (const n of names)
+        if (!declared.has(n)) (want.get(Number(k)) ?? want.set(Number(k), []).get(Number(k))!).push(n);
     }
   }
   for (const set of SET_IDS) {
@@ -314,8 +411,12 @@ function finalState(m: Model, c: Case): string | null {
   }
   for (const [z, ns] of m.zones) {
     const t = c.desired.zones[z];
-    const exp = t === undefined || t === 'advanced' ? zoneNs(c.live.zones[z] ?? c.live.other[z]) : zoneNs(t === 'standard' ? 'standard' : t);
-    if (JSON.stringify(ns) !== JSON.stringify(exp)) return `end: zone ${z} is ${JSON.stringify(ns)}, wanted ${JSON.stringify(exp)}`;
+    const exp =
+      t === undefined || t === 'advanced'
+        ? zoneNs(c.live.zones[z] ?? c.live.other[z])
+        : zoneNs(t === 'standard' ? 'standard' : t);
+    if (JSON.stringify(ns) !== JSON.stringify(exp))
+      return `end: zone ${z} is ${JSON.stringify(ns)}, wanted ${JSON.stringify(exp)}`;
   }
   const def = c.desired.accountDefault ?? c.live.accountDefault;
   return m.def === def ? null : `end: default is ${m.def}, wanted ${def}`;
@@ -349,7 +450,9 @@ function genCase(rng: () => number): Case {
     const n = Math.min(int(rng, 0, 5), pool.length);
     if (n > 0) liveSets[set] = pool.splice(0, n);
   }
-  const usableLive = Object.entries(liveSets).filter(([, n]) => n.length >= 2).map(([k]) => Number(k));
+  const usableLive = Object.entries(liveSets)
+    .filter(([, n]) => n.length >= 2)
+    .map(([k]) => Number(k));
 
   // live zones: custom sets (≥2 names) respecting the hierarchy rule, standard, rarely advanced
   const account = ZONES.filter(() => rng() < 0.85);
@@ -370,8 +473,14 @@ function genCase(rng: () => number): Case {
     const names = (liveSets[set] ?? []).filter((n) => free.has(n) && rng() < 0.7);
     // new names: mostly ones that do not exist live; sometimes a live name of another set (a move)
     const liveNames = new Set(Object.values(liveSets).flat());
-    const fresh = shuffle(rng, [...free].filter((n) => !liveNames.has(n)));
-    const moving = shuffle(rng, [...free].filter((n) => liveNames.has(n) && !(liveSets[set] ?? []).includes(n)));
+    const fresh = shuffle(
+      rng,
+      [...free].filter((n) => !liveNames.has(n)),
+    );
+    const moving = shuffle(
+      rng,
+      [...free].filter((n) => liveNames.has(n) && !(liveSets[set] ?? []).includes(n)),
+    );
     while (names.length < size) {
       const from = rng() < MOVE_RATE || (fresh.length === 0 && names.length < 2) ? moving : fresh;
       if (from.length === 0) break;
@@ -406,7 +515,12 @@ function genCase(rng: () => number): Case {
   // planner's set_too_large guard must catch that (counterexample 2)
   const prune = rng() < 0.5;
   const r = rng();
-  const accountDefault = r < 0.3 ? undefined : r < 0.6 || declared.length === 0 ? ('cloudflare.standard' as const) : ('custom.account' as const);
+  const accountDefault =
+    r < 0.3
+      ? undefined
+      : r < 0.6 || declared.length === 0
+        ? ('cloudflare.standard' as const)
+        : ('custom.account' as const);
   return {
     live: { sets: liveSets, zones: managed, other, accountDefault: liveDefault },
     desired: {
@@ -447,15 +561,35 @@ function count(cov: Coverage, plan: Plan, c: Case): void {
   cov.safe++;
   if (has('delete_nameserver')) cov.deletes++;
   if (has('create_nameserver')) cov.creates++;
-  if (plan.steps.some((s) => s.kind === 'create_nameserver' && plan.steps.some((x) => x.id === `delete_nameserver:${s.target}`))) cov.moves++;
+  if (
+    plan.steps.some(
+      (s) => s.kind === 'create_nameserver' && plan.steps.some((x) => x.id === `delete_nameserver:${s.target}`),
+    )
+  )
+    cov.moves++;
   if (has('assign_zone')) cov.zoneMoves++;
-  if (plan.steps.some((s) => s.kind === 'assign_zone' && (s.before as ZoneNameservers).set !== undefined && (s.after as ZoneNameservers).set !== undefined)) cov.customToCustom++;
+  if (
+    plan.steps.some(
+      (s) =>
+        s.kind === 'assign_zone' &&
+        (s.before as ZoneNameservers).set !== undefined &&
+        (s.after as ZoneNameservers).set !== undefined,
+    )
+  )
+    cov.customToCustom++;
   if (has('set_account_default')) cov.defaultChanges++;
-  if (plan.steps.some((s) => s.kind === 'set_account_default' && (s.after as { value: string }).value === 'custom.account')) cov.toCustomDefault++;
+  if (
+    plan.steps.some(
+      (s) => s.kind === 'set_account_default' && (s.after as { value: string }).value === 'custom.account',
+    )
+  )
+    cov.toCustomDefault++;
   if (has('glue_check')) cov.glue++;
   if (c.desired.prune && has('delete_nameserver')) cov.prune++;
   for (const [k, names] of Object.entries(c.live.sets)) {
-    const adds = plan.steps.filter((s) => s.kind === 'create_nameserver' && (s.after as { set: number }).set === Number(k)).length;
+    const adds = plan.steps.filter(
+      (s) => s.kind === 'create_nameserver' && (s.after as { set: number }).set === Number(k),
+    ).length;
     if (names.length + adds > 5) {
       cov.chains++;
       break;
@@ -464,7 +598,12 @@ function count(cov: Coverage, plan: Plan, c: Case): void {
 }
 
 function report(i: number, c: Case, order: Step[], broken: string): string {
-  return [`case ${i}: ${broken}`, `live: ${JSON.stringify(c.live)}`, `desired: ${JSON.stringify(c.desired)}`, `order: ${order.map((s) => s.id).join(' → ')}`].join('\n');
+  return [
+    `case ${i}: ${broken}`,
+    `live: ${JSON.stringify(c.live)}`,
+    `desired: ${JSON.stringify(c.desired)}`,
+    `order: ${order.map((s) => s.id).join(' → ')}`,
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------

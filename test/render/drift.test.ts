@@ -1,5 +1,11 @@
 import { buildDriftReport, type DriftReport } from '../../src/plan/drift.js';
-import { DRIFT_MARKER, driftToDocument, renderDriftJson, renderDriftMarkdown, renderDriftText } from '../../src/render/drift.js';
+import {
+  DRIFT_MARKER,
+  driftToDocument,
+  renderDriftJson,
+  renderDriftMarkdown,
+  renderDriftText,
+} from '../../src/render/drift.js';
 import { desired, live } from '../plan/fixtures.js';
 import { expectGolden } from './golden.js';
 import { META, richDrift } from './rich.js';
@@ -16,13 +22,20 @@ function withDelegation(): DriftReport {
         expected: ['ns1.example.com', 'ns2.example.com', 'ns3.example.com'],
         detail: 'the parent delegates example.org to ada.ns.cloudflare.com, bob.ns.cloudflare.com',
       },
-      { zone: 'fresh.example', status: 'elsewhere', nameservers: [], expected: ['ns1.example.com'], detail: 'fresh.example is not delegated: the parent zone says NXDOMAIN' },
+      {
+        zone: 'fresh.example',
+        status: 'elsewhere',
+        nameservers: [],
+        expected: ['ns1.example.com'],
+        detail: 'fresh.example is not delegated: the parent zone says NXDOMAIN',
+      },
       {
         zone: 'shop.example.org',
         status: 'unknown',
         nameservers: [],
         expected: ['ns1.example.net', 'ns2.example.net'],
-        detail: 'no parent server answered for shop.example.org (192.0.2.53:53: NXDOMAIN: answer not authoritative (AA=0))',
+        detail:
+          'no parent server answered for shop.example.org (192.0.2.53:53: NXDOMAIN: answer not authoritative (AA=0))',
       },
     ],
   };
@@ -39,7 +52,9 @@ describe('drift renderers', () => {
   test('each difference shows live, desired and file:line', () => {
     const r = richDrift();
     const text = renderDriftText(r, { colour: false });
-    expect(text).toContain('  ~ example.org\n      live:    standard nameservers\n      desired: set 1  (acns.yaml:12)');
+    expect(text).toContain(
+      '  ~ example.org\n      live:    standard nameservers\n      desired: set 1  (acns.yaml:12)',
+    );
     expect(text.trimEnd().split('\n').pop()).toMatch(/^Drift: \d+ differences\./);
     const doc = driftToDocument(r, META);
     expect(doc.has_drift).toBe(true);
@@ -68,15 +83,33 @@ describe('drift renderers', () => {
     expect(doc.delegation).toEqual(r.delegation);
     expect(doc.has_drift).toBe(true);
     const md = renderDriftMarkdown(r);
-    expect(md).toContain('- zone example.org uses its custom set, but its parent still delegates it to ada.ns.cloudflare.com');
+    expect(md).toContain(
+      '- zone example.org uses its custom set, but its parent still delegates it to ada.ns.cloudflare.com',
+    );
     expect(md).toContain('- zone shop.example.org: could not read its delegation from DNS');
 
     const S1 = ['ns1.example.com', 'ns2.example.com'];
-    const clean = buildDriftReport(desired({ sets: { 1: S1 }, zones: { 'a.example': 1 } }), live({ sets: { 1: S1 }, zones: { 'a.example': 1 } }));
-    clean.delegation = [{ zone: 'a.example', status: 'elsewhere', nameservers: ['x.ns.cloudflare.com'], expected: S1, detail: 'the parent delegates a.example to x.ns.cloudflare.com' }];
+    const clean = buildDriftReport(
+      desired({ sets: { 1: S1 }, zones: { 'a.example': 1 } }),
+      live({ sets: { 1: S1 }, zones: { 'a.example': 1 } }),
+    );
+    clean.delegation = [
+      {
+        zone: 'a.example',
+        status: 'elsewhere',
+        nameservers: ['x.ns.cloudflare.com'],
+        expected: S1,
+        detail: 'the parent delegates a.example to x.ns.cloudflare.com',
+      },
+    ];
     expect(clean.hasDrift).toBe(false);
-    expect(renderDriftText(clean, { colour: false })).toMatch(/zone a\.example uses its custom set, but its parent still delegates it to x\.ns\.cloudflare\.com[^\n]*\n\nNo drift\./);
-    expect(driftToDocument(clean, META)).toMatchObject({ has_drift: false, delegation: [{ zone: 'a.example', status: 'elsewhere' }] });
+    expect(renderDriftText(clean, { colour: false })).toMatch(
+      /zone a\.example uses its custom set, but its parent still delegates it to x\.ns\.cloudflare\.com[^\n]*\n\nNo drift\./,
+    );
+    expect(driftToDocument(clean, META)).toMatchObject({
+      has_drift: false,
+      delegation: [{ zone: 'a.example', status: 'elsewhere' }],
+    });
     expect(renderDriftMarkdown(clean)).toContain('✅ **No drift.**');
   });
 
@@ -91,8 +124,13 @@ describe('drift renderers', () => {
 
   test('no drift', () => {
     const S1 = ['ns1.example.com', 'ns2.example.com'];
-    const r = buildDriftReport(desired({ sets: { 1: S1 }, zones: { 'a.example': 1 } }), live({ sets: { 1: S1 }, zones: { 'a.example': 1 } }));
-    expect(renderDriftText(r, { colour: false }).trimEnd().split('\n').pop()).toBe('No drift. Live account matches acns.yaml.');
+    const r = buildDriftReport(
+      desired({ sets: { 1: S1 }, zones: { 'a.example': 1 } }),
+      live({ sets: { 1: S1 }, zones: { 'a.example': 1 } }),
+    );
+    expect(renderDriftText(r, { colour: false }).trimEnd().split('\n').pop()).toBe(
+      'No drift. Live account matches acns.yaml.',
+    );
     expect(renderDriftMarkdown(r)).toContain('✅ **No drift.**');
   });
 
@@ -104,7 +142,9 @@ describe('drift renderers', () => {
       liveZones[`zone-${i}.example`] = 'standard';
     }
     const S1 = ['ns1.example.com', 'ns2.example.com'];
-    const md = renderDriftMarkdown(buildDriftReport(desired({ sets: { 1: S1 }, zones }), live({ sets: { 1: S1 }, zones: liveZones })));
+    const md = renderDriftMarkdown(
+      buildDriftReport(desired({ sets: { 1: S1 }, zones }), live({ sets: { 1: S1 }, zones: liveZones })),
+    );
     expect(md.length).toBeLessThan(65_000);
     expect(md).toMatch(/more differences cut/);
   });

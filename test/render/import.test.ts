@@ -3,7 +3,12 @@ import { renderImportYaml, type ImportOptions } from '../../src/render/import.js
 import type { AccountSnapshot } from '../../src/state/snapshot.js';
 
 const ACC = '372e67954025e0ba6aaa6d586b9e0b59';
-const OPTS: ImportOptions = { allZones: false, endpoints: 'dns_settings', schemaRef: './schemas/acns.schema.json', generatedAt: '2025-01-02T03:04:05Z' };
+const OPTS: ImportOptions = {
+  allZones: false,
+  endpoints: 'dns_settings',
+  schemaRef: './schemas/acns.schema.json',
+  generatedAt: '2025-01-02T03:04:05Z',
+};
 
 function snapshot(over: Partial<AccountSnapshot> = {}): AccountSnapshot {
   return {
@@ -28,7 +33,10 @@ function snapshot(over: Partial<AccountSnapshot> = {}): AccountSnapshot {
 
 function load(text: string) {
   const r = loadDesiredStateFromString(text, 'acns.yaml', { cwd: '/', env: {}, requireAccountId: true });
-  if (!r.ok) throw new Error(`import output does not validate:\n${r.errors.map((e) => `${e.line}:${e.col} ${e.message}`).join('\n')}\n---\n${text}`);
+  if (!r.ok)
+    throw new Error(
+      `import output does not validate:\n${r.errors.map((e) => `${e.line}:${e.col} ${e.message}`).join('\n')}\n---\n${text}`,
+    );
   return r.state;
 }
 
@@ -76,7 +84,9 @@ test('legacy endpoints are written back so plan uses the same flavour', () => {
 
 test('legacy endpoints with --all-zones never write `standard`: they cannot tell it from advanced', () => {
   const text = renderImportYaml(snapshot(), { ...OPTS, endpoints: 'legacy', allZones: true });
-  expect(text).toContain('# not imported: legacy.example is on Cloudflare\'s nameservers, standard or advanced (the legacy endpoints cannot tell)');
+  expect(text).toContain(
+    "# not imported: legacy.example is on Cloudflare's nameservers, standard or advanced (the legacy endpoints cannot tell)",
+  );
   const zones = Object.fromEntries(load(text).zones.map((z) => [z.name, z.target]));
   expect(zones['legacy.example']).toBeUndefined();
   expect(zones['example.org']).toEqual({ type: 'custom', set: 1 });
@@ -103,7 +113,10 @@ test('an account default acns does not manage is left out with a comment', () =>
 test('a used set with a single name gets the warning comment (and the loader says why)', () => {
   const text = renderImportYaml(
     snapshot({
-      nameservers: [{ name: 'ns1.example.com', set: 1 }, { name: 'ns1.example.net', set: 2 }],
+      nameservers: [
+        { name: 'ns1.example.com', set: 1 },
+        { name: 'ns1.example.net', set: 2 },
+      ],
       zones: [{ name: 'example.org', id: 'c', nameservers: { type: 'custom.account', set: 1 } }],
       accountDefault: 'cloudflare.standard',
     }),
@@ -118,7 +131,11 @@ test('a used set with a single name gets the warning comment (and the loader say
 test('a set with one unused name still validates', () => {
   const text = renderImportYaml(
     snapshot({
-      nameservers: [{ name: 'ns1.example.com', set: 1 }, { name: 'ns2.example.com', set: 1 }, { name: 'ns1.example.net', set: 2 }],
+      nameservers: [
+        { name: 'ns1.example.com', set: 1 },
+        { name: 'ns2.example.com', set: 1 },
+        { name: 'ns1.example.net', set: 2 },
+      ],
       zones: [{ name: 'example.org', id: 'c', nameservers: { type: 'custom.account', set: 1 } }],
       accountDefault: 'cloudflare.standard',
     }),
@@ -130,7 +147,12 @@ test('a set with one unused name still validates', () => {
 
 test('a zone on a set that has no names in the account: the output still validates, the zone is flagged', () => {
   const text = renderImportYaml(
-    snapshot({ zones: [...snapshot().zones, { name: 'orphan.example', id: 'f', nameservers: { type: 'custom.account', set: 3 } }] }),
+    snapshot({
+      zones: [
+        ...snapshot().zones,
+        { name: 'orphan.example', id: 'f', nameservers: { type: 'custom.account', set: 3 } },
+      ],
+    }),
     OPTS,
   );
   expect(text).toMatch(/# warning: .*orphan\.example.*set 3/);
@@ -140,7 +162,11 @@ test('a zone on a set that has no names in the account: the output still validat
 
 test('a custom.account default uses every set: a one-name set gets the warning even with no zone on it', () => {
   const snap = snapshot({
-    nameservers: [{ name: 'ns1.example.com', set: 1 }, { name: 'ns2.example.com', set: 1 }, { name: 'ns1.example.net', set: 2 }],
+    nameservers: [
+      { name: 'ns1.example.com', set: 1 },
+      { name: 'ns2.example.com', set: 1 },
+      { name: 'ns1.example.net', set: 2 },
+    ],
     zones: [],
     accountDefault: 'custom.account',
   });

@@ -17,7 +17,7 @@ describe('saved-plan JSON document', () => {
     expect(saved.createdAt).toBe(META.createdAt);
   });
 
-  test('the file\'s settings travel with the plan', () => {
+  test("the file's settings travel with the plan", () => {
     const plan = {
       ...richPlan(),
       settings: {
@@ -36,13 +36,26 @@ describe('saved-plan JSON document', () => {
     expect(doc.tool).toEqual({ name: 'acns', version: '0.1.0' });
     expect(doc.config.digest).toMatch(/^sha256:/);
     const z = doc.steps.find((s) => s.kind === 'assign_zone')!;
-    expect(Object.keys(z)).toEqual(['id', 'kind', 'target', 'zone_id', 'before', 'after', 'reason', 'source', 'class', 'depends_on']);
+    expect(Object.keys(z)).toEqual([
+      'id',
+      'kind',
+      'target',
+      'zone_id',
+      'before',
+      'after',
+      'reason',
+      'source',
+      'class',
+      'depends_on',
+    ]);
     expect(doc.zone_filter).toBeNull();
   });
 
   test('an unknown format_version is refused with what to do', () => {
     const doc = { ...planToDocument(richPlan(), META), format_version: 7 };
-    expect(() => documentToPlan(doc, 'plan.json')).toThrow('plan.json is not an acns plan (format_version 7 unknown) — re-run acns plan -o');
+    expect(() => documentToPlan(doc, 'plan.json')).toThrow(
+      'plan.json is not an acns plan (format_version 7 unknown) — re-run acns plan -o',
+    );
     try {
       documentToPlan(doc, 'plan.json');
     } catch (e) {
@@ -60,7 +73,9 @@ describe('saved-plan JSON document', () => {
     const steps = doc.steps as Record<string, unknown>[];
     // resealed, so the schema (not the plan_digest) is what rejects them
     const bad = reseal({ ...doc, token: 'x', steps: [{ ...steps[0], kind: 'explode' }, ...steps.slice(1)] });
-    expect(() => documentToPlan(bad, 'p.json')).toThrow(/p\.json is not a valid acns plan: .*\(top level\) has an unknown field "token".*\/steps\/0\/kind must be equal to one of the allowed values/);
+    expect(() => documentToPlan(bad, 'p.json')).toThrow(
+      /p\.json is not a valid acns plan: .*\(top level\) has an unknown field "token".*\/steps\/0\/kind must be equal to one of the allowed values/,
+    );
     const noZoneId = { ...doc, steps: steps.map((s) => (s.kind === 'assign_zone' ? { ...s, zone_id: undefined } : s)) };
     expect(() => documentToPlan(reseal(JSON.parse(JSON.stringify(noZoneId))), 'p.json')).toThrow(/lacks "zone_id"/);
     const badDigest = reseal(doc);

@@ -26,7 +26,9 @@ describe('renderPlanMarkdown', () => {
     const lines = md.split('\n');
     expect(lines[0]).toBe(PLAN_MARKER);
     expect(md).toContain('⛔ **Unsafe plan** — 3 guards failed');
-    const order = ['| Create |', '#### ⛔ Unsafe', '#### Destructive changes', '#### Glue to publish', '<details>'].map((s) => md.indexOf(s));
+    const order = ['| Create |', '#### ⛔ Unsafe', '#### Destructive changes', '#### Glue to publish', '<details>'].map(
+      (s) => md.indexOf(s),
+    );
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(md).toContain('Cloudflare Registrar: ask Cloudflare Support');
@@ -35,10 +37,18 @@ describe('renderPlanMarkdown', () => {
 
   test('verdicts for no changes and safe changes', () => {
     const S1 = ['ns1.example.com', 'ns2.example.com'];
-    const none = buildPlan(desired({ sets: { 1: S1 }, zones: { 'a.example': 1 } }), live({ sets: { 1: S1 }, zones: { 'a.example': 1 } }));
+    const none = buildPlan(
+      desired({ sets: { 1: S1 }, zones: { 'a.example': 1 } }),
+      live({ sets: { 1: S1 }, zones: { 'a.example': 1 } }),
+    );
     expect(renderPlanMarkdown(none).split('\n')[3]).toBe('✅ **No changes.** Live account matches `acns.yaml`.');
-    const some = buildPlan(desired({ sets: { 1: S1 }, zones: { 'a.example': 1 } }), live({ sets: { 1: S1 }, zones: { 'a.example': 'standard' } }));
-    expect(renderPlanMarkdown(some).split('\n')[3]).toBe('⚠️ **Changes:** 0 to create, 1 to change, 0 to delete, 1 checks.');
+    const some = buildPlan(
+      desired({ sets: { 1: S1 }, zones: { 'a.example': 1 } }),
+      live({ sets: { 1: S1 }, zones: { 'a.example': 'standard' } }),
+    );
+    expect(renderPlanMarkdown(some).split('\n')[3]).toBe(
+      '⚠️ **Changes:** 0 to create, 1 to change, 0 to delete, 1 checks.',
+    );
   });
 
   test('a 3,000-zone plan stays under the budget and says what was cut', () => {

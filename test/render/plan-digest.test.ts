@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { run } from '../../src/cli/program.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { AcnsError } from '../../src/errors.js';
-import { documentToPlan, parsePlanFile, PlanFileError, PlanModifiedError, renderPlanJson } from '../../src/render/json.js';
+import {
+  documentToPlan,
+  parsePlanFile,
+  PlanFileError,
+  PlanModifiedError,
+  renderPlanJson,
+} from '../../src/render/json.js';
 import { reseal } from './reseal.js';
 import { META, richPlan } from './rich.js';
 
@@ -13,7 +19,8 @@ type Doc = Record<string, unknown> & { steps: Record<string, unknown>[]; guards:
 
 const written = renderPlanJson(richPlan(), META);
 const fresh = (): Doc => JSON.parse(written) as Doc;
-const CHANGED = /^plan\.json was changed after `acns plan` wrote it \(its plan_digest does not match its content\); a reviewed plan must be applied exactly as reviewed — run `acns plan -o plan\.json` again$/;
+const CHANGED =
+  /^plan\.json was changed after `acns plan` wrote it \(its plan_digest does not match its content\); a reviewed plan must be applied exactly as reviewed — run `acns plan -o plan\.json` again$/;
 
 function refusal(doc: unknown): AcnsError {
   try {
@@ -27,7 +34,12 @@ function refusal(doc: unknown): AcnsError {
 /** Same content, other key order at every depth. */
 function reverseKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(reverseKeys);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .reverse()
+        .map(([k, x]) => [k, reverseKeys(x)]),
+    );
   return v;
 }
 
@@ -51,16 +63,51 @@ describe('plan_digest', () => {
   });
 
   test.each<[string, (d: Doc) => void]>([
-    ['safe: true, guards: [] on an unsafe plan', (d) => { expect(d.safe).toBe(false); d.safe = true; d.guards = []; }],
-    ['only safe flipped', (d) => { d.safe = true; }],
-    ['one guard dropped', (d) => { d.guards = d.guards.slice(1); }],
-    ["a step's after changed", (d) => {
-      const step = d.steps.find((s) => s.kind === 'assign_zone' && (s.after as { set?: number }).set === 1)!;
-      step.after = { type: 'custom.account', set: 2 };
-    }],
-    ['a step removed', (d) => { d.steps = d.steps.slice(0, -1); }],
-    ['the account changed', (d) => { d.account_id = '0123456789abcdef0123456789abcdef'; }],
-    ['the digest itself replaced', (d) => { d.plan_digest = `sha256:${'0'.repeat(64)}`; }],
+    [
+      'safe: true, guards: [] on an unsafe plan',
+      (d) => {
+        expect(d.safe).toBe(false);
+        d.safe = true;
+        d.guards = [];
+      },
+    ],
+    [
+      'only safe flipped',
+      (d) => {
+        d.safe = true;
+      },
+    ],
+    [
+      'one guard dropped',
+      (d) => {
+        d.guards = d.guards.slice(1);
+      },
+    ],
+    [
+      "a step's after changed",
+      (d) => {
+        const step = d.steps.find((s) => s.kind === 'assign_zone' && (s.after as { set?: number }).set === 1)!;
+        step.after = { type: 'custom.account', set: 2 };
+      },
+    ],
+    [
+      'a step removed',
+      (d) => {
+        d.steps = d.steps.slice(0, -1);
+      },
+    ],
+    [
+      'the account changed',
+      (d) => {
+        d.account_id = '0123456789abcdef0123456789abcdef';
+      },
+    ],
+    [
+      'the digest itself replaced',
+      (d) => {
+        d.plan_digest = `sha256:${'0'.repeat(64)}`;
+      },
+    ],
   ])('edited (%s): refused, code plan_modified, exit 3', (_what, edit) => {
     const doc = fresh();
     edit(doc);
@@ -81,7 +128,9 @@ describe('plan_digest', () => {
     const e = refusal(doc);
     expect(e.code).toBe('plan_modified');
     expect(e.exitCode).toBe(3);
-    expect(e.message).toBe('plan.json was changed after `acns plan` wrote it (it has no plan_digest); a reviewed plan must be applied exactly as reviewed — run `acns plan -o plan.json` again');
+    expect(e.message).toBe(
+      'plan.json was changed after `acns plan` wrote it (it has no plan_digest); a reviewed plan must be applied exactly as reviewed — run `acns plan -o plan.json` again',
+    );
   });
 
   test('an unknown format_version is still reported as such (checked before the digest)', () => {
@@ -106,15 +155,26 @@ describe('acns apply / show of an edited plan file (in-process CLI, no network)'
   function cli(): { io: CliIO; stdout: () => string; stderr: () => string } {
     const out: string[] = [];
     const err: string[] = [];
-    const env = { CLOUDFLARE_API_TOKEN: 'test-token-never-used', CLOUDFLARE_BASE_URL: 'http://127.0.0.1:9/client/v4', NO_COLOR: '1' };
-    const io: CliIO = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env, cwd: dir };
+    const env = {
+      CLOUDFLARE_API_TOKEN: 'test-token-never-used',
+      CLOUDFLARE_BASE_URL: 'http://127.0.0.1:9/client/v4',
+      NO_COLOR: '1',
+    };
+    const io: CliIO = {
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => err.push(s) },
+      env,
+      cwd: dir,
+    };
     return { io, stdout: () => out.join(''), stderr: () => err.join('') };
   }
 
   test('apply edited.json (unsafe plan made to look safe): exit 3, the message, nothing sent', async () => {
     const c = cli();
     expect(await run(['apply', 'edited.json', '--journal', join(dir, 'journal.jsonl')], c.io)).toBe(3);
-    expect(c.stderr()).toContain('error: edited.json was changed after `acns plan` wrote it (its plan_digest does not match its content); a reviewed plan must be applied exactly as reviewed — run `acns plan -o edited.json` again');
+    expect(c.stderr()).toContain(
+      'error: edited.json was changed after `acns plan` wrote it (its plan_digest does not match its content); a reviewed plan must be applied exactly as reviewed — run `acns plan -o edited.json` again',
+    );
     expect(c.stderr()).toContain('hint: nothing was changed;');
     expect(c.stderr()).not.toContain('could not reach');
     expect(c.stderr()).not.toContain('test-token-never-used');

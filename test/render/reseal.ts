@@ -8,13 +8,22 @@ import { createHash } from 'node:crypto';
 
 export function reseal(doc: Record<string, unknown>): Record<string, unknown> {
   const { plan_digest: _old, ...body } = doc;
-  return { ...body, plan_digest: `sha256:${createHash('sha256').update(JSON.stringify(sortKeys(body))).digest('hex')}` };
+  return {
+    ...body,
+    plan_digest: `sha256:${createHash('sha256')
+      .update(JSON.stringify(sortKeys(body)))
+      .digest('hex')}`,
+  };
 }
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, x]) => [k, sortKeys(x)]));
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, x]) => [k, sortKeys(x)]),
+    );
   }
   return v;
 }

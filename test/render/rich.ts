@@ -7,14 +7,27 @@ import { desired, live } from '../plan/fixtures.js';
 const d = desired({
   sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns3.example.com'], 2: ['ns1.example.net', 'ns2.example.net'] },
   registrar: { 2: 'cloudflare' },
-  zones: { 'example.org': 1, 'shop.example.org': 2, 'legacy.example': 'standard', 'big.example': 'advanced', 'moved.example': 2, 'typo.exmple': 1 },
+  zones: {
+    'example.org': 1,
+    'shop.example.org': 2,
+    'legacy.example': 'standard',
+    'big.example': 'advanced',
+    'moved.example': 2,
+    'typo.exmple': 1,
+  },
   accountDefault: 'custom.account',
   prune: true,
   maxZoneChanges: 3,
 });
 const l = live({
   sets: { 1: ['ns1.example.com', 'ns2.example.com'], 3: ['ns1.example.io', 'ns2.example.io'] },
-  zones: { 'example.org': 'standard', 'shop.example.org': 3, 'legacy.example': 1, 'big.example': 'advanced', 'moved.example': 1 },
+  zones: {
+    'example.org': 'standard',
+    'shop.example.org': 3,
+    'legacy.example': 1,
+    'big.example': 'advanced',
+    'moved.example': 1,
+  },
   missing: ['typo.exmple'],
   accountZoneNames: ['example.org', 'typo.example', 'unrelated.test'],
   other: { 'old.example': 3 },

@@ -16,8 +16,16 @@ describe('renderPlanText', () => {
     expect(lines[2]).toMatch(/^UNSAFE: apply will refuse this plan \(3 guards\):$/);
     const stepLines = lines.filter((l) => /^ {2}[+\-~?] /.test(l));
     expect(stepLines).toHaveLength(p.steps.length);
-    p.steps.forEach((s, i) => expect(stepLines[i].startsWith(`  ${{ create_nameserver: '+', delete_nameserver: '-', glue_check: '?' }[s.kind as string] ?? '~'} ${s.kind} ${s.target}  `)).toBe(true));
-    expect(lines[lines.length - 1]).toBe(`Plan: ${p.summary.create} to create, ${p.summary.change} to change, ${p.summary.delete} to delete, ${p.summary.checks} checks.`);
+    p.steps.forEach((s, i) =>
+      expect(
+        stepLines[i].startsWith(
+          `  ${{ create_nameserver: '+', delete_nameserver: '-', glue_check: '?' }[s.kind as string] ?? '~'} ${s.kind} ${s.target}  `,
+        ),
+      ).toBe(true),
+    );
+    expect(lines[lines.length - 1]).toBe(
+      `Plan: ${p.summary.create} to create, ${p.summary.change} to change, ${p.summary.delete} to delete, ${p.summary.checks} checks.`,
+    );
     expect(text).toMatch(/override: acns apply --allow-mass-change/);
     expect(text).not.toMatch(/\u001b\[/);
   });
@@ -28,7 +36,10 @@ describe('renderPlanText', () => {
 
   test('a no-change plan says so', () => {
     const d = desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com'] }, zones: { 'example.org': 1 } });
-    const text = renderPlanText(buildPlan(d, live({ sets: { 1: ['ns1.example.com', 'ns2.example.com'] }, zones: { 'example.org': 1 } })), { colour: false });
+    const text = renderPlanText(
+      buildPlan(d, live({ sets: { 1: ['ns1.example.com', 'ns2.example.com'] }, zones: { 'example.org': 1 } })),
+      { colour: false },
+    );
     expect(text.trimEnd().split('\n').pop()).toBe('No changes. Live account matches acns.yaml.');
     expect(text).not.toMatch(/UNSAFE|Steps/);
   });

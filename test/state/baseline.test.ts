@@ -18,7 +18,12 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** An ApplyResult for `plan` with the given outcomes (default: done). */
 function result(plan: Plan, outcomes: Record<string, StepOutcome> = {}): ApplyResult {
-  const results = plan.steps.map((s) => ({ id: s.id, kind: s.kind, target: s.target, outcome: outcomes[s.id] ?? ('done' as StepOutcome) }));
+  const results = plan.steps.map((s) => ({
+    id: s.id,
+    kind: s.kind,
+    target: s.target,
+    outcome: outcomes[s.id] ?? ('done' as StepOutcome),
+  }));
   const counts = { done: 0, already_done: 0, failed: 0, skipped: 0, not_attempted: 0 };
   for (const r of results) counts[r.outcome]++;
   return { results, exitCode: counts.failed ? 1 : 0, counts };
@@ -28,17 +33,26 @@ const SETS = { 1: ['ns1.example.com', 'ns2.example.com'], 2: ['ns1.example.net',
 
 test('records done and already_done steps, not failed or skipped ones; the file lives at .acns/last-applied.json', async () => {
   const plan = buildPlan(
-    desired({ sets: SETS, zones: { 'example.org': 1, 'example.net': 2, 'legacy.example': 'standard' }, accountDefault: 'custom.account' }),
-    live({ zones: { 'example.org': 'standard', 'example.net': 'standard', 'legacy.example': 1 }, accountDefault: 'cloudflare.standard' }),
+    desired({
+      sets: SETS,
+      zones: { 'example.org': 1, 'example.net': 2, 'legacy.example': 'standard' },
+      accountDefault: 'custom.account',
+    }),
+    live({
+      zones: { 'example.org': 'standard', 'example.net': 'standard', 'legacy.example': 1 },
+      accountDefault: 'cloudflare.standard',
+    }),
   );
   const ids = plan.steps.map((s) => s.id);
-  expect(ids).toEqual(expect.arrayContaining(['create_nameserver:ns1.example.net', 'assign_zone:example.net', 'set_account_default']));
+  expect(ids).toEqual(
+    expect.arrayContaining(['create_nameserver:ns1.example.net', 'assign_zone:example.net', 'set_account_default']),
+  );
   const r = result(plan, {
     'create_nameserver:ns1.example.com': 'already_done',
     'create_nameserver:ns1.example.net': 'failed',
     'glue_check:2': 'skipped',
     'assign_zone:example.net': 'skipped',
-    'set_account_default': 'skipped',
+    set_account_default: 'skipped',
   });
   expect(await recordApplied(path, plan, r)).toBeUndefined();
   expect(path).toBe(join(dir, BASELINE_PATH));
@@ -74,11 +88,18 @@ test('a later apply merges into the record: the default is added, earlier values
 test('a name moved between sets (delete + create) keeps its new value; a pruned name is removed', async () => {
   await recordApplied(path, ...seed());
   const plan = buildPlan(
-    desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns1.example.net'], 2: ['ns3.example.net', 'ns4.example.net'] }, prune: true }),
+    desired({
+      sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns1.example.net'], 2: ['ns3.example.net', 'ns4.example.net'] },
+      prune: true,
+    }),
     live({ sets: SETS }),
   );
   expect(plan.steps.map((s) => s.id)).toEqual(
-    expect.arrayContaining(['delete_nameserver:ns1.example.net', 'create_nameserver:ns1.example.net', 'delete_nameserver:ns2.example.net']),
+    expect.arrayContaining([
+      'delete_nameserver:ns1.example.net',
+      'create_nameserver:ns1.example.net',
+      'delete_nameserver:ns2.example.net',
+    ]),
   );
   await recordApplied(path, plan, result(plan));
   const v = (await readBaseline(path, ACC))!;
@@ -89,7 +110,12 @@ test('a name moved between sets (delete + create) keeps its new value; a pruned 
 
 test('a move whose delete succeeded but whose create failed forgets the name: acns left it absent', async () => {
   await recordApplied(path, ...seed());
-  const plan = buildPlan(desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns1.example.net'], 2: ['ns2.example.net', 'ns3.example.net'] } }), live({ sets: SETS }));
+  const plan = buildPlan(
+    desired({
+      sets: { 1: ['ns1.example.com', 'ns2.example.com', 'ns1.example.net'], 2: ['ns2.example.net', 'ns3.example.net'] },
+    }),
+    live({ sets: SETS }),
+  );
   await recordApplied(path, plan, result(plan, { 'create_nameserver:ns1.example.net': 'failed' }));
   const v = (await readBaseline(path, ACC))!;
   expect(Object.keys(v)).not.toContain('ns:ns1.example.net');
@@ -108,13 +134,23 @@ test("another account's record is ignored on read and replaced on write", async 
 test('missing, corrupt or foreign-format files are no record; a plan still builds and classifies as config', async () => {
   expect(await readBaseline(path, ACC)).toBeUndefined();
   mkdirSync(join(dir, '.acns'));
-  for (const bad of ['{not json', 'null', '[]', JSON.stringify({ format_version: 2, account_id: ACC, values: {} }), JSON.stringify({ format_version: 1, account_id: ACC, values: [] })]) {
+  for (const bad of [
+    '{not json',
+    'null',
+    '[]',
+    JSON.stringify({ format_version: 2, account_id: ACC, values: {} }),
+    JSON.stringify({ format_version: 1, account_id: ACC, values: [] }),
+  ]) {
     writeFileSync(path, bad);
     expect(await readBaseline(path, ACC)).toBeUndefined();
   }
   writeFileSync(path, '{not json');
   const baseline = await readBaseline(path, ACC);
-  const plan = buildPlan(desired({ sets: SETS, zones: { 'example.org': 1 } }), live({ sets: SETS, zones: { 'example.org': 'standard' } }), baseline ? { baseline } : {});
+  const plan = buildPlan(
+    desired({ sets: SETS, zones: { 'example.org': 1 } }),
+    live({ sets: SETS, zones: { 'example.org': 'standard' } }),
+    baseline ? { baseline } : {},
+  );
   expect(plan.steps.every((s) => s.class === 'config')).toBe(true);
   // and recording over a corrupt file starts a fresh record
   expect(await recordApplied(path, plan, result(plan))).toBeUndefined();

@@ -1,4 +1,4 @@
-import { FakeDnsServer, fakeSoa, startFakeServers, type FakeRecord } from '../../src/dns/fakeserver.js';
+import { type FakeDnsServer, fakeSoa, startFakeServers, type FakeRecord } from '../../src/dns/fakeserver.js';
 import { buildPlan } from '../../src/plan/build.js';
 import { addDelegationFindings } from '../../src/plan/delegation.js';
 import { readDelegations, readZoneDelegations } from '../../src/state/delegation.js';
@@ -6,7 +6,8 @@ import { desired, live } from '../plan/fixtures.js';
 
 const SET1 = ['ns1.example.com', 'ns2.example.com'];
 const CF = ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'];
-const ns = (zone: string, names: string[]): FakeRecord[] => names.map((n) => ({ name: zone, type: 'NS' as const, data: n }));
+const ns = (zone: string, names: string[]): FakeRecord[] =>
+  names.map((n) => ({ name: zone, type: 'NS' as const, data: n }));
 
 let root: FakeDnsServer;
 let org: FakeDnsServer;
@@ -14,7 +15,15 @@ let silent: FakeDnsServer;
 
 beforeAll(async () => {
   [root, org] = await startFakeServers([
-    { host: '127.0.0.1', zones: [{ origin: '', records: [fakeSoa(''), ...ns('org', ['a.nic.org']), { name: 'a.nic.org', type: 'A', data: '127.0.0.2' }] }] },
+    {
+      host: '127.0.0.1',
+      zones: [
+        {
+          origin: '',
+          records: [fakeSoa(''), ...ns('org', ['a.nic.org']), { name: 'a.nic.org', type: 'A', data: '127.0.0.2' }],
+        },
+      ],
+    },
     {
       host: '127.0.0.2',
       zones: [
@@ -33,24 +42,56 @@ beforeAll(async () => {
       ],
     },
   ]);
-  [silent] = await startFakeServers([{ host: '127.0.0.1', zones: [{ origin: '', records: [fakeSoa('')] }], knobs: { silent: true } }]);
+  [silent] = await startFakeServers([
+    { host: '127.0.0.1', zones: [{ origin: '', records: [fakeSoa('')] }], knobs: { silent: true } },
+  ]);
 });
 afterAll(async () => {
   await Promise.all([root?.close(), org?.close(), silent?.close()]);
 });
 
 function switching() {
-  const d = desired({ sets: { 1: SET1 }, zones: { 'delegated.org': 1, 'elsewhere.org': 1, 'nowhere.org': 1, 'back.org': 'standard', 'moved.org': 'standard' } });
-  const l = live({ sets: { 1: SET1 }, zones: { 'delegated.org': 'standard', 'elsewhere.org': 'standard', 'nowhere.org': 'standard', 'back.org': 1, 'moved.org': 1 } });
+  const d = desired({
+    sets: { 1: SET1 },
+    zones: {
+      'delegated.org': 1,
+      'elsewhere.org': 1,
+      'nowhere.org': 1,
+      'back.org': 'standard',
+      'moved.org': 'standard',
+    },
+  });
+  const l = live({
+    sets: { 1: SET1 },
+    zones: {
+      'delegated.org': 'standard',
+      'elsewhere.org': 'standard',
+      'nowhere.org': 'standard',
+      'back.org': 1,
+      'moved.org': 1,
+    },
+  });
   return { plan: buildPlan(d, l), live: l, setNames: new Map([[1, SET1]]) };
 }
 
 test('reads each switched zone from DNS and the plan says what to do at the registrar', async () => {
   const { plan, live: l, setNames } = switching();
-  const findings = await readDelegations(plan, l, setNames, { rootServers: [root.address], parentServers: [], port: root.port, timeoutMs: 500, retries: 0 });
+  const findings = await readDelegations(plan, l, setNames, {
+    rootServers: [root.address],
+    parentServers: [],
+    port: root.port,
+    timeoutMs: 500,
+    retries: 0,
+  });
   const by = Object.fromEntries(findings.map((f) => [f.zone, f]));
   expect(Object.keys(by).sort()).toEqual(['back.org', 'delegated.org', 'elsewhere.org', 'moved.org', 'nowhere.org']);
-  expect(by['delegated.org']).toMatchObject({ direction: 'to_custom', status: 'delegated', nameservers: SET1, customNames: SET1, stepId: 'assign_zone:delegated.org' });
+  expect(by['delegated.org']).toMatchObject({
+    direction: 'to_custom',
+    status: 'delegated',
+    nameservers: SET1,
+    customNames: SET1,
+    stepId: 'assign_zone:delegated.org',
+  });
   expect(by['elsewhere.org']).toMatchObject({ direction: 'to_custom', status: 'elsewhere', nameservers: CF });
   expect(by['nowhere.org']).toMatchObject({ direction: 'to_custom', status: 'elsewhere', nameservers: [] });
   expect(by['back.org']).toMatchObject({ direction: 'to_standard', status: 'delegated', customNames: SET1 });
@@ -59,7 +100,9 @@ test('reads each switched zone from DNS and the plan says what to do at the regi
   const out = addDelegationFindings(plan, findings);
   const notes = out.notes.slice(plan.notes.length);
   expect(notes).toHaveLength(2);
-  expect(notes[0]).toMatch(/^next step at your registrar for elsewhere\.org: set its NS to ns1\.example\.com, ns2\.example\.com/);
+  expect(notes[0]).toMatch(
+    /^next step at your registrar for elsewhere\.org: set its NS to ns1\.example\.com, ns2\.example\.com/,
+  );
   expect(notes[1]).toMatch(/^next step at your registrar for nowhere\.org/);
   expect(notes.join('\n')).not.toContain('delegated.org');
   expect(out.guards.map((g) => g.id)).toEqual(['delegation:back.org']);
@@ -70,16 +113,32 @@ test('zones not switched are not looked up; a set without names is skipped', asy
   const d = desired({ sets: { 1: SET1 }, zones: { 'delegated.org': 1, 'moved.org': 'advanced' } });
   const l = live({ sets: { 1: SET1 }, zones: { 'delegated.org': 1, 'moved.org': 'advanced' } });
   const before = org.log.length;
-  expect(await readDelegations(buildPlan(d, l), l, new Map([[1, SET1]]), { rootServers: [root.address], parentServers: [], port: root.port })).toEqual([]);
-  const p = buildPlan(desired({ sets: { 1: SET1 }, zones: { 'elsewhere.org': 1 } }), live({ zones: { 'elsewhere.org': 'standard' } }));
-  expect(await readDelegations(p, live({}), new Map(), { rootServers: [root.address], parentServers: [], port: root.port })).toEqual([]);
+  expect(
+    await readDelegations(buildPlan(d, l), l, new Map([[1, SET1]]), {
+      rootServers: [root.address],
+      parentServers: [],
+      port: root.port,
+    }),
+  ).toEqual([]);
+  const p = buildPlan(
+    desired({ sets: { 1: SET1 }, zones: { 'elsewhere.org': 1 } }),
+    live({ zones: { 'elsewhere.org': 'standard' } }),
+  );
+  expect(
+    await readDelegations(p, live({}), new Map(), { rootServers: [root.address], parentServers: [], port: root.port }),
+  ).toEqual([]);
   expect(org.log.length).toBe(before);
 });
 
 test('silent DNS: every lookup ends as unknown, the call resolves, and the plan gets notes, not guards', async () => {
   const { plan, live: l, setNames } = switching();
   const ac = new AbortController(); // a live signal shared by many lookups (more than 10 listeners)
-  const findings = await readDelegations(plan, l, setNames, { rootServers: [silent.address], parentServers: [], port: silent.port, signal: ac.signal });
+  const findings = await readDelegations(plan, l, setNames, {
+    rootServers: [silent.address],
+    parentServers: [],
+    port: silent.port,
+    signal: ac.signal,
+  });
   expect(findings).toHaveLength(5);
   expect(findings.every((f) => f.status === 'unknown')).toBe(true);
   const out = addDelegationFindings(plan, findings);
@@ -106,7 +165,12 @@ test('an already aborted run does not wait for DNS', async () => {
   const ac = new AbortController();
   ac.abort();
   const asked = silent.log.length;
-  const r = await readZoneDelegations([{ zone: 'delegated.org', customNames: SET1 }], { rootServers: [silent.address], parentServers: [], port: silent.port, signal: ac.signal });
+  const r = await readZoneDelegations([{ zone: 'delegated.org', customNames: SET1 }], {
+    rootServers: [silent.address],
+    parentServers: [],
+    port: silent.port,
+    signal: ac.signal,
+  });
   expect(r[0]!.status).toBe('unknown');
   expect(silent.log.length).toBe(asked); // no query was sent
 });

@@ -16,19 +16,37 @@ describe('readLiveState on the emulator', () => {
     addNs(w.emu, 'ns2.example.com', 1);
     addNs(w.emu, 'ns1.example.com', 1);
     setZone(w.emu, 'example.org', { type: 'custom.account', ns_set: 1 });
-    const live = await readLiveState(desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com'] }, zones: { 'example.org': 1 } }), w.api);
+    const live = await readLiveState(
+      desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com'] }, zones: { 'example.org': 1 } }),
+      w.api,
+    );
     // the zone by name, plus one `ends_with:.example.org` lookup for the subdomain rule; the demo
     // account has shop.example.org below it, whose setting is read too ("org" is never a zone)
-    expect(countKinds(w.emu)).toEqual({ custom_ns: 1, zones_by_name: 2, zones_page: 0, zone_settings: 2, default: 0, other: 0 });
+    expect(countKinds(w.emu)).toEqual({
+      custom_ns: 1,
+      zones_by_name: 2,
+      zones_page: 0,
+      zone_settings: 2,
+      default: 0,
+      other: 0,
+    });
     expect(live).toEqual({
       accountId: w.emu.state.accountId,
       nameservers: [
         { name: 'ns1.example.com', set: 1, ipv4: '198.51.100.7', ipv6: '2001:db8:cf::7' },
         { name: 'ns2.example.com', set: 1, ipv4: '198.51.100.7', ipv6: '2001:db8:cf::7' },
       ],
-      zones: [{ name: 'example.org', id: zoneId(w.emu, 'example.org'), nameservers: { type: 'custom.account', set: 1 } }],
+      zones: [
+        { name: 'example.org', id: zoneId(w.emu, 'example.org'), nameservers: { type: 'custom.account', set: 1 } },
+      ],
       missingZones: [],
-      otherZones: [{ name: 'shop.example.org', id: zoneId(w.emu, 'shop.example.org'), nameservers: { type: 'cloudflare.standard' } }],
+      otherZones: [
+        {
+          name: 'shop.example.org',
+          id: zoneId(w.emu, 'shop.example.org'),
+          nameservers: { type: 'cloudflare.standard' },
+        },
+      ],
     });
     // no listing happened, so no claim about the account's other zone names
     expect(live).not.toHaveProperty('accountZoneNames');
@@ -38,7 +56,14 @@ describe('readLiveState on the emulator', () => {
   test('one zone on standard: no lookup of zones above or below it (the subdomain rule only binds custom sets)', async () => {
     w = await startWorld();
     await readLiveState(desired({ zones: { 'example.org': 'standard' } }), w.api);
-    expect(countKinds(w.emu)).toEqual({ custom_ns: 1, zones_by_name: 1, zones_page: 0, zone_settings: 1, default: 0, other: 0 });
+    expect(countKinds(w.emu)).toEqual({
+      custom_ns: 1,
+      zones_by_name: 1,
+      zones_page: 0,
+      zone_settings: 1,
+      default: 0,
+      other: 0,
+    });
   });
 
   test('related zones found in the listing are read without a second lookup (ids come with the listing)', async () => {
@@ -47,11 +72,21 @@ describe('readLiveState on the emulator', () => {
     addNs(w.emu, 'ns2.example.com', 1);
     setZone(w.emu, 'shop.example.org', { type: 'custom.account', ns_set: 1 });
     const live = await readLiveState(
-      desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com'] }, zones: { 'example.org': 1, '113.0.203.in-addr.arpa': 1 } }),
+      desired({
+        sets: { 1: ['ns1.example.com', 'ns2.example.com'] },
+        zones: { 'example.org': 1, '113.0.203.in-addr.arpa': 1 },
+      }),
       w.api,
     );
     // 1 names + 1 page (the demo account fits in one) + 2 managed settings + 2 related settings
-    expect(countKinds(w.emu)).toEqual({ custom_ns: 1, zones_by_name: 0, zones_page: 1, zone_settings: 4, default: 0, other: 0 });
+    expect(countKinds(w.emu)).toEqual({
+      custom_ns: 1,
+      zones_by_name: 0,
+      zones_page: 1,
+      zone_settings: 4,
+      default: 0,
+      other: 0,
+    });
     expect(live.otherZones!.map((z) => `${z.name}:${z.nameservers.type}:${z.nameservers.set ?? ''}`)).toEqual([
       '10.113.0.203.in-addr.arpa:cloudflare.standard:',
       'shop.example.org:custom.account:1',
@@ -65,16 +100,31 @@ describe('readLiveState on the emulator', () => {
     addNs(w.emu, 'ns1.example.net', 2);
     addNs(w.emu, 'NS1.example.com', 1);
     const live = await readLiveState(desired({}), w.api);
-    expect(live.nameservers.map((n) => `${n.set}:${n.name}`)).toEqual(['1:ns1.example.com', '1:ns9.example.com', '2:ns1.example.net', '2:ns2.example.net']);
+    expect(live.nameservers.map((n) => `${n.set}:${n.name}`)).toEqual([
+      '1:ns1.example.com',
+      '1:ns9.example.com',
+      '2:ns1.example.net',
+      '2:ns2.example.net',
+    ]);
     expect(live.nameservers.find((n) => n.name === 'ns2.example.net')!.ipv6).toBe('2001:db8:cf::9');
     // an empty file reads the names only
-    expect(countKinds(w.emu)).toEqual({ custom_ns: 1, zones_by_name: 0, zones_page: 0, zone_settings: 0, default: 0, other: 0 });
+    expect(countKinds(w.emu)).toEqual({
+      custom_ns: 1,
+      zones_by_name: 0,
+      zones_page: 0,
+      zone_settings: 0,
+      default: 0,
+      other: 0,
+    });
   });
 
   test('the account default is read once, only when the file manages it (or readDefault asks)', async () => {
     w = await startWorld();
     w.emu.state.accountDefault = 'custom.account';
-    const withDefault = await readLiveState(desired({ zones: { 'example.org': 'standard' }, accountDefault: 'custom.account' }), w.api);
+    const withDefault = await readLiveState(
+      desired({ zones: { 'example.org': 'standard' }, accountDefault: 'custom.account' }),
+      w.api,
+    );
     expect(withDefault.accountDefault).toBe('custom.account');
     expect(countKinds(w.emu).default).toBe(1);
     w.emu.resetLog();
@@ -108,7 +158,14 @@ describe('readLiveState on the emulator', () => {
       ['example.org', zoneId(w.emu, 'example.org')],
       ['shop.example.org', zoneId(w.emu, 'shop.example.org')],
     ]);
-    expect(countKinds(w.emu)).toEqual({ custom_ns: 1, zones_by_name: 1, zones_page: 1, zone_settings: 2, default: 0, other: 0 });
+    expect(countKinds(w.emu)).toEqual({
+      custom_ns: 1,
+      zones_by_name: 1,
+      zones_page: 1,
+      zone_settings: 2,
+      default: 0,
+      other: 0,
+    });
     expect(w.emu.requests().length).toBeLessThanOrEqual(planRequestLimit(1, w.emu.state.zones.length));
   });
 
@@ -118,29 +175,50 @@ describe('readLiveState on the emulator', () => {
     addNs(w.emu, 'ns2.example.com', 1);
     setZone(w.emu, 'example.org', { type: 'custom.account', ns_set: 1 });
     setZone(w.emu, 'notexample.org', { type: 'custom.account', ns_set: 1 });
-    const d = desired({ sets: { 1: ['ns1.example.com', 'ns2.example.com'], 2: ['ns1.example.net', 'ns2.example.net'] }, zones: { 'shop.example.org': 2, 'legacy.example': 'standard' } });
+    const d = desired({
+      sets: { 1: ['ns1.example.com', 'ns2.example.com'], 2: ['ns1.example.net', 'ns2.example.net'] },
+      zones: { 'shop.example.org': 2, 'legacy.example': 'standard' },
+    });
     const progress: ReadProgress[] = [];
     const live = await readLiveState(d, w.api, { onProgress: (p) => progress.push(p) });
     expect(live.zones.map((z) => z.name)).toEqual(['legacy.example', 'shop.example.org']);
-    expect(live.otherZones).toEqual([{ name: 'example.org', id: zoneId(w.emu, 'example.org'), nameservers: { type: 'custom.account', set: 1 } }]);
+    expect(live.otherZones).toEqual([
+      { name: 'example.org', id: zoneId(w.emu, 'example.org'), nameservers: { type: 'custom.account', set: 1 } },
+    ]);
     expect(live.accountZoneNames).toEqual([...w.emu.state.zones.map((z) => z.name)].sort());
     expect(progress.some((p) => p.phase === 'related' && p.done === p.total)).toBe(true);
     const total = w.emu.requests().length;
     expect(total).toBeLessThanOrEqual(planRequestLimit(2, w.emu.state.zones.length));
     // the related zone's settings are read once, and no managed zone's twice
-    const settings = w.emu.requests().filter((e) => /\/dns_settings$/.test(e.path)).map((e) => e.path);
+    const settings = w.emu
+      .requests()
+      .filter((e) => /\/dns_settings$/.test(e.path))
+      .map((e) => e.path);
     expect(new Set(settings).size).toBe(settings.length);
     expect(settings).toHaveLength(3);
   });
 
   test('descendants of a managed zone are related too; an account without relatives gives otherZones = []', async () => {
     w = await startWorld();
-    const live = await readLiveState(desired({ zones: { '113.0.203.in-addr.arpa': 'standard', 'example.net': 'standard' } }), w.api);
+    const live = await readLiveState(
+      desired({ zones: { '113.0.203.in-addr.arpa': 'standard', 'example.net': 'standard' } }),
+      w.api,
+    );
     expect(live.otherZones!.map((z) => z.name)).toEqual(['10.113.0.203.in-addr.arpa']);
     w.emu.resetLog();
-    const none = await readLiveState(desired({ zones: { 'example.com': 'standard', 'example.net': 'standard' } }), w.api);
+    const none = await readLiveState(
+      desired({ zones: { 'example.com': 'standard', 'example.net': 'standard' } }),
+      w.api,
+    );
     expect(none.otherZones).toEqual([]);
-    expect(countKinds(w.emu)).toEqual({ custom_ns: 1, zones_by_name: 0, zones_page: 1, zone_settings: 2, default: 0, other: 0 });
+    expect(countKinds(w.emu)).toEqual({
+      custom_ns: 1,
+      zones_by_name: 0,
+      zones_page: 1,
+      zone_settings: 2,
+      default: 0,
+      other: 0,
+    });
   });
 
   test('many zones are resolved by pages of 50, within managed + ceil(account / 50) + 3 requests', async () => {
@@ -154,7 +232,14 @@ describe('readLiveState on the emulator', () => {
     expect(live.missingZones).toEqual(['zone-99999.example']);
     expect(live.accountZoneNames).toHaveLength(230);
     const k = countKinds(w.emu);
-    expect(k).toEqual({ custom_ns: 1, zones_by_name: 0, zones_page: 5, zone_settings: managed - 1, default: 1, other: 0 });
+    expect(k).toEqual({
+      custom_ns: 1,
+      zones_by_name: 0,
+      zones_page: 5,
+      zone_settings: managed - 1,
+      default: 1,
+      other: 0,
+    });
     expect(w.emu.requests().length).toBeLessThanOrEqual(planRequestLimit(managed, 230));
     expect(live.zones.map((z) => z.name)).toEqual([...live.zones.map((z) => z.name)].sort());
   });
@@ -165,7 +250,10 @@ describe('readLiveState on the emulator', () => {
     addNs(w.emu, 'ns2.example.com', 1);
     setZone(w.emu, 'example.org', { type: 'custom.account', ns_set: 1 });
     w.emu.state.accountDefault = 'custom.account';
-    const live = await readLiveState(desired({ zones: { 'example.org': 1, 'legacy.example': 'standard' }, accountDefault: 'custom.account' }), w.api);
+    const live = await readLiveState(
+      desired({ zones: { 'example.org': 1, 'legacy.example': 'standard' }, accountDefault: 'custom.account' }),
+      w.api,
+    );
     expect(live.zones.map((z) => [z.name, z.nameservers])).toEqual([
       ['example.org', { type: 'custom.account', set: 1 }],
       ['legacy.example', { type: 'cloudflare.standard' }],
@@ -179,12 +267,28 @@ describe('readLiveState on the emulator', () => {
 });
 
 describe('relatedUnmanaged', () => {
-  const account = ['example.org', 'shop.example.org', 'a.shop.example.org', 'notexample.org', 'org.example', 'example.org.uk', 'other.net', 'deep.x.example.org'];
+  const account = [
+    'example.org',
+    'shop.example.org',
+    'a.shop.example.org',
+    'notexample.org',
+    'org.example',
+    'example.org.uk',
+    'other.net',
+    'deep.x.example.org',
+  ];
 
   test('ancestors and descendants (at any depth) of managed zones, sorted; managed and look-alikes excluded', () => {
     expect(relatedUnmanaged(new Set(['shop.example.org']), account)).toEqual(['a.shop.example.org', 'example.org']);
-    expect(relatedUnmanaged(new Set(['example.org']), account)).toEqual(['a.shop.example.org', 'deep.x.example.org', 'shop.example.org']);
-    expect(relatedUnmanaged(new Set(['example.org', 'shop.example.org']), account)).toEqual(['a.shop.example.org', 'deep.x.example.org']);
+    expect(relatedUnmanaged(new Set(['example.org']), account)).toEqual([
+      'a.shop.example.org',
+      'deep.x.example.org',
+      'shop.example.org',
+    ]);
+    expect(relatedUnmanaged(new Set(['example.org', 'shop.example.org']), account)).toEqual([
+      'a.shop.example.org',
+      'deep.x.example.org',
+    ]);
   });
 
   test('unrelated managed zones find nothing', () => {
@@ -193,7 +297,15 @@ describe('relatedUnmanaged', () => {
   });
 
   test('reverse zones follow the same rule', () => {
-    const names = ['113.0.203.in-addr.arpa', '10.113.0.203.in-addr.arpa', '13.0.203.in-addr.arpa', '0.203.in-addr.arpa'];
-    expect(relatedUnmanaged(new Set(['113.0.203.in-addr.arpa']), names)).toEqual(['0.203.in-addr.arpa', '10.113.0.203.in-addr.arpa']);
+    const names = [
+      '113.0.203.in-addr.arpa',
+      '10.113.0.203.in-addr.arpa',
+      '13.0.203.in-addr.arpa',
+      '0.203.in-addr.arpa',
+    ];
+    expect(relatedUnmanaged(new Set(['113.0.203.in-addr.arpa']), names)).toEqual([
+      '0.203.in-addr.arpa',
+      '10.113.0.203.in-addr.arpa',
+    ]);
   });
 });

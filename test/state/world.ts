@@ -54,7 +54,14 @@ export function kindOf(e: LogEntry): RequestKind {
 }
 
 export function countKinds(emu: Emulator): Record<RequestKind, number> {
-  const out: Record<RequestKind, number> = { custom_ns: 0, zones_by_name: 0, zones_page: 0, zone_settings: 0, default: 0, other: 0 };
+  const out: Record<RequestKind, number> = {
+    custom_ns: 0,
+    zones_by_name: 0,
+    zones_page: 0,
+    zone_settings: 0,
+    default: 0,
+    other: 0,
+  };
   for (const e of emu.requests()) out[kindOf(e)]++;
   return out;
 }

@@ -64,8 +64,15 @@ async function runApply(planfile: string | undefined, flags: ApplyFlags, io: Cli
   }
 }
 
-async function applyRun(planfile: string | undefined, flags: ApplyFlags, io: CliIO, journal: Journal, glueWaitMs: number): Promise<number> {
-  const onRequest = (e: { method: string; path: string; status: number; rayId?: string; durationMs: number }) => journal.request(e);
+async function applyRun(
+  planfile: string | undefined,
+  flags: ApplyFlags,
+  io: CliIO,
+  journal: Journal,
+  glueWaitMs: number,
+): Promise<number> {
+  const onRequest = (e: { method: string; path: string; status: number; rayId?: string; durationMs: number }) =>
+    journal.request(e);
   const onRequestStart = (e: { method: string; path: string; attempt: number }) => journal.sending(e);
   let conn: Connection | undefined;
   try {
@@ -82,14 +89,24 @@ async function applyRun(planfile: string | undefined, flags: ApplyFlags, io: Cli
       const staleness = await checkStaleness(plan, conn.api);
       if (staleness.stale.length) throw new StalePlanError(staleness.stale);
       alreadyDone = staleness.alreadyDone;
-      journal.event('plan', { account_id: plan.accountId, config_digest: plan.configDigest, steps: plan.steps.length, already_done: alreadyDone.length });
+      journal.event('plan', {
+        account_id: plan.accountId,
+        config_digest: plan.configDigest,
+        steps: plan.steps.length,
+        already_done: alreadyDone.length,
+      });
     } else {
       const planned = await loadAndPlan(flags.config, io, { onRequest, onRequestStart });
       conn = planned.conn;
       plan = planned.plan;
       settings = planSettings(planned.desired);
       io.stdout.write(renderPlanText(plan, { colour: useColour(io.stdout, io.env) }));
-      journal.event('plan', { account_id: plan.accountId, config_digest: plan.configDigest, steps: plan.steps.length, already_done: 0 });
+      journal.event('plan', {
+        account_id: plan.accountId,
+        config_digest: plan.configDigest,
+        steps: plan.steps.length,
+        already_done: 0,
+      });
       if (isEmptyPlan(plan)) return 0;
       refuseUnsafe(plan, flags);
       if (!flags.autoApprove) {
@@ -140,7 +157,9 @@ async function applyRun(planfile: string | undefined, flags: ApplyFlags, io: Cli
 
     const glueShown = [...reports.values()].filter((r) => r.verdict !== 'ok');
     if (glueShown.length) io.stdout.write(`\n${renderGlueText(glueShown, { colour: useColour(io.stdout, io.env) })}`);
-    io.stdout.write(`\n${renderApplySummary(result, { colour: useColour(io.stdout, io.env), ...(planfile ? { planFile: planfile } : {}) })}`);
+    io.stdout.write(
+      `\n${renderApplySummary(result, { colour: useColour(io.stdout, io.env), ...(planfile ? { planFile: planfile } : {}) })}`,
+    );
     journal.event('result', { counts: result.counts, ...(result.stoppedBy ? { stopped_by: result.stoppedBy } : {}) });
     const baselineError = await recordApplied(baselinePath(io.cwd), plan, result);
     if (baselineError) io.stderr.write(`acns: warning: could not update ${BASELINE_PATH}: ${baselineError}\n`);
@@ -173,14 +192,20 @@ function refuseOtherAccount(plan: Plan, planfile: string, envAccount: string | u
 }
 
 async function confirm(io: CliIO): Promise<boolean> {
-  if (!io.stdin || !io.stdin.isTTY) {
-    throw new AcnsError('needs_approval', 'apply needs approval, and no terminal can answer here; nothing was changed', {
-      hint: 'review the plan, then run `acns apply --auto-approve` (or save it with `acns plan -o plan.json` and run `acns apply plan.json`)',
-    });
+  if (!io.stdin?.isTTY) {
+    throw new AcnsError(
+      'needs_approval',
+      'apply needs approval, and no terminal can answer here; nothing was changed',
+      {
+        hint: 'review the plan, then run `acns apply --auto-approve` (or save it with `acns plan -o plan.json` and run `acns apply plan.json`)',
+      },
+    );
   }
   const rl = createInterface({ input: io.stdin, output: io.stderr as unknown as NodeJS.WritableStream });
   try {
-    const answer = await rl.question("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    const answer = await rl.question(
+      "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+    );
     return answer.trim() === 'yes';
   } finally {
     rl.close();

@@ -11,23 +11,29 @@ import { TOOL_VERSION } from '../version.js';
 export function registerDrift(reg: Registry): void {
   reg.program
     .command('drift')
-    .description('report every difference between the live account and the file; changes nothing (exit 2 when anything drifted)')
+    .description(
+      'report every difference between the live account and the file; changes nothing (exit 2 when anything drifted)',
+    )
     .option('-c, --config <file>', 'desired-state file', 'acns.yaml')
     .addOption(formatOption())
     .action((flags: { config: string; format: Format }) => {
       reg.setRunner(async (io) => {
         const desired = await loadConfig(flags.config, io, { requireAccountId: true });
         const conn = connect(io, { accountId: accountIdOf(desired), cloudflare: desired.cloudflare });
-        let live;
+        let live: Awaited<ReturnType<typeof readLiveState>>;
         try {
-          live = await readLiveState(desired, conn.api, { onProgress: (p) => conn.progress.update(`reading ${p.phase}`, p.done, p.total) });
+          live = await readLiveState(desired, conn.api, {
+            onProgress: (p) => conn.progress.update(`reading ${p.phase}`, p.done, p.total),
+          });
         } finally {
           await conn.close();
         }
         const report = buildDriftReport(desired, live);
         // zones on their set in the file and the account: does the parent delegate them to it yet? (information, not drift)
         if (desired.policy.glueCheck !== 'off') {
-          report.delegation = delegationFindings(await readZoneDelegations(delegationTargets(desired, live), dnsOptions(desired, io.signal)));
+          report.delegation = delegationFindings(
+            await readZoneDelegations(delegationTargets(desired, live), dnsOptions(desired, io.signal)),
+          );
         }
         const meta = { toolVersion: TOOL_VERSION, createdAt: new Date().toISOString() };
         io.stdout.write(

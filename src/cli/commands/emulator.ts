@@ -24,7 +24,10 @@ export function registerEmulator(reg: Registry): void {
     .command('emulator')
     .description('run a local Cloudflare API emulator (both endpoint flavours) on 127.0.0.1 until Ctrl-C')
     .option('--port <n>', 'port to listen on (0 = any free port)', '8787')
-    .option('--state <file>', 'JSON or YAML state file (account_id, tokens, entitled, zones, custom_ns, account_default); default: the demo account')
+    .option(
+      '--state <file>',
+      'JSON or YAML state file (account_id, tokens, entitled, zones, custom_ns, account_default); default: the demo account',
+    )
     .option('--latency <ms>', 'delay every answer by this many milliseconds')
     .option('--rate <n/s>', 'rate-limit window: at most N requests per S seconds, then 429 (e.g. 1200/300)')
     .option('--token <token...>', 'API token(s) to accept instead of those in the state')
@@ -47,7 +50,7 @@ export function registerEmulator(reg: Registry): void {
         if (flags.notEntitled) state.entitled = false;
         const faults = (flags.fault ?? []).map(parseFault);
         const log = flags.log ? resolve(io.cwd, flags.log) : undefined;
-        let emu;
+        let emu: Awaited<ReturnType<typeof startEmulator>>;
         try {
           emu = await startEmulator({
             port,
@@ -58,7 +61,11 @@ export function registerEmulator(reg: Registry): void {
           });
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
-          if (code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use`, 'pick another with --port, or --port 0 for any free port');
+          if (code === 'EADDRINUSE')
+            throw new UsageError(
+              `port ${port} is already in use`,
+              'pick another with --port, or --port 0 for any free port',
+            );
           throw e;
         }
         for (const f of faults) emu.addFault(f);
@@ -89,7 +96,8 @@ export function registerEmulator(reg: Registry): void {
 
 function int(v: string, flag: string, min: number, max: number): number {
   const n = Number(v);
-  if (!/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${v}"`);
+  if (!/^\d+$/.test(v) || n < min || n > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${v}"`);
   return n;
 }
 
@@ -98,7 +106,10 @@ const FAULT_ACTIONS = new Set(['reset', 'hang', 'commit_then_fail', 'commit_then
 /** "METHOD PATH-REGEX WHAT [TIMES]" → a Fault (see --fault). */
 export function parseFault(spec: string): Fault {
   const bad = (why: string) =>
-    new UsageError(`--fault "${spec}": ${why}`, 'write it as "METHOD PATH-REGEX WHAT [TIMES]", e.g. --fault "PATCH /zones/.*/dns_settings 500 3"');
+    new UsageError(
+      `--fault "${spec}": ${why}`,
+      'write it as "METHOD PATH-REGEX WHAT [TIMES]", e.g. --fault "PATCH /zones/.*/dns_settings 500 3"',
+    );
   const parts = spec.trim().split(/\s+/);
   if (parts.length < 3 || parts.length > 4) throw bad('expected 3 or 4 words');
   const [method, pathRe, what, times] = parts as [string, string, string, string | undefined];
@@ -125,7 +136,10 @@ export function parseFault(spec: string): Fault {
 function parseRate(v: string): { requests: number; seconds: number } {
   const m = /^(\d+)\/(\d+(?:\.\d+)?)$/.exec(v.trim());
   if (!m || Number(m[1]) < 1 || Number(m[2]) <= 0) {
-    throw new UsageError(`--rate must look like N/S (N requests per S seconds), got "${v}"`, 'Cloudflare allows 1200 requests per 300 seconds: --rate 1200/300');
+    throw new UsageError(
+      `--rate must look like N/S (N requests per S seconds), got "${v}"`,
+      'Cloudflare allows 1200 requests per 300 seconds: --rate 1200/300',
+    );
   }
   return { requests: Number(m[1]), seconds: Number(m[2]) };
 }

@@ -28,13 +28,19 @@ export function registerImport(reg: Registry): void {
     .option('--all-zones', 'list every zone of the account, not only those on custom sets')
     .option('--force', 'overwrite the file if it exists')
     .option('--account-id <id>', 'account to import (default: CLOUDFLARE_ACCOUNT_ID)')
-    .addOption(new Option('--endpoints <flavour>', 'API endpoints to read zone settings and the default with').choices(['dns_settings', 'legacy']).default('dns_settings'))
+    .addOption(
+      new Option('--endpoints <flavour>', 'API endpoints to read zone settings and the default with')
+        .choices(['dns_settings', 'legacy'])
+        .default('dns_settings'),
+    )
     .action((flags: ImportFlags) => {
       reg.setRunner(async (io) => {
         const accountId = (flags.accountId ?? io.env.CLOUDFLARE_ACCOUNT_ID ?? '').trim().toLowerCase();
         if (!/^[0-9a-f]{32}$/.test(accountId)) {
           throw new UsageError(
-            accountId ? 'the account id must be 32 hexadecimal characters' : 'no account id: pass --account-id or set CLOUDFLARE_ACCOUNT_ID',
+            accountId
+              ? 'the account id must be 32 hexadecimal characters'
+              : 'no account id: pass --account-id or set CLOUDFLARE_ACCOUNT_ID',
             'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>)',
           );
         }
@@ -45,10 +51,15 @@ export function registerImport(reg: Registry): void {
             hint: 'pass --force to overwrite it, or -o to write another file (-o - writes to stdout)',
           });
         }
-        const conn = connect(io, { accountId, cloudflare: { ...DEFAULT_SETTINGS.cloudflare, endpoints: flags.endpoints ?? 'dns_settings' } });
-        let snapshot;
+        const conn = connect(io, {
+          accountId,
+          cloudflare: { ...DEFAULT_SETTINGS.cloudflare, endpoints: flags.endpoints ?? 'dns_settings' },
+        });
+        let snapshot: Awaited<ReturnType<typeof readAccountSnapshot>>;
         try {
-          snapshot = await readAccountSnapshot(conn.api, { onProgress: (done, total) => conn.progress.update('reading zone settings', done, total) });
+          snapshot = await readAccountSnapshot(conn.api, {
+            onProgress: (done, total) => conn.progress.update('reading zone settings', done, total),
+          });
         } finally {
           await conn.close();
         }

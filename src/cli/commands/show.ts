@@ -29,7 +29,9 @@ export async function readPlanFile(file: string, io: CliIO): Promise<ReturnType<
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
-    throw new AcnsError('plan_unreadable', `cannot read the plan ${file}: ${why}`, { hint: 'create one with `acns plan -o plan.json`' });
+    throw new AcnsError('plan_unreadable', `cannot read the plan ${file}: ${why}`, {
+      hint: 'create one with `acns plan -o plan.json`',
+    });
   }
   return parsePlanFile(text, file);
 }

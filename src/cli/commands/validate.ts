@@ -11,7 +11,9 @@ export function registerValidate(reg: Registry): void {
         const res = await loadDesiredState(opts.config, { cwd: io.cwd, env: io.env });
         if (!res.ok) {
           for (const d of res.errors) io.stderr.write(`${d.file}:${d.line}:${d.col}: ${d.message}\n`);
-          io.stderr.write(`${res.errors.length} problem${res.errors.length === 1 ? '' : 's'} found in ${opts.config}.\n`);
+          io.stderr.write(
+            `${res.errors.length} problem${res.errors.length === 1 ? '' : 's'} found in ${opts.config}.\n`,
+          );
           return 1;
         }
         for (const d of res.warnings) io.stderr.write(`${d.file}:${d.line}:${d.col}: warning: ${d.message}\n`);
