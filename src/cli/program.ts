@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { AcnsError } from '../errors.js';
 import type { CliIO } from './io.js';
+import type { CommandRunner, Registry } from './registry.js';
 import { TOOL_VERSION } from './version.js';
 import { registerApply } from './commands/apply.js';
 import { registerDrift } from './commands/drift.js';
@@ -14,15 +15,6 @@ import { registerGlue } from './commands/glue.js';
 import { registerPlan } from './commands/plan.js';
 import { registerShow } from './commands/show.js';
 import { registerValidate } from './commands/validate.js';
-
-export type CommandRunner = (io: CliIO) => Promise<number>;
-
-/** Each command registers itself and stores the runner it wants executed. */
-export interface Registry {
-  program: Command;
-  io: CliIO;
-  setRunner(r: CommandRunner): void;
-}
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   let runner: CommandRunner | undefined;

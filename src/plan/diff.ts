@@ -6,8 +6,10 @@
  */
 import equal from 'fast-deep-equal';
 import { formatPos, type DesiredName, type DesiredState, type DesiredZone } from '../config/types.js';
-import type { LiveNameserver, LiveState, LiveZone, ZoneNameservers } from '../state/types.js';
-import { describeZoneNs, sameZoneNs } from './describe.js';
+import type { LiveState, LiveZone } from '../state/types.js';
+import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
+import { describeZoneNs } from './describe.js';
+import { sameZoneNameservers } from '../cloudflare/types.js';
 import type { PlanOptions, Step } from './types.js';
 
 export interface PlanFacts {
@@ -152,7 +154,7 @@ function diffZones(facts: PlanFacts, classify: Classify): void {
     if (!lz) continue; // missing from the account: a guard, not a step
     const want = zoneTargetValue(z);
     const liveSet = lz.nameservers.type === 'custom.account' ? lz.nameservers.set : undefined;
-    if (want === null || sameZoneNs(want, lz.nameservers)) {
+    if (want === null || sameZoneNameservers(want, lz.nameservers)) {
       if (liveSet !== undefined) push(facts.zonesStaying, liveSet, z.name);
       continue;
     }

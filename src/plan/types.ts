@@ -4,7 +4,7 @@
  * (render/json.ts, schemas/plan.schema.json) is a versioned contract derived from this model.
  */
 import type { AccountDefault, DesiredState, EndpointFlavour, GluePolicy, Registrar } from '../config/types.js';
-import type { LiveNameserver, ZoneNameservers } from '../state/types.js';
+import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
 
 export type StepKind = 'create_nameserver' | 'glue_check' | 'assign_zone' | 'set_account_default' | 'delete_nameserver';
 

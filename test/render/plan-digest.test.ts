@@ -10,14 +10,14 @@ import {
   parsePlanFile,
   PlanFileError,
   PlanModifiedError,
-  renderPlanJson,
-} from '../../src/render/json.js';
+  encodePlanFile,
+} from '../../src/plan/planfile.js';
 import { reseal } from './reseal.js';
 import { META, richPlan } from './rich.js';
 
 type Doc = Record<string, unknown> & { steps: Record<string, unknown>[]; guards: unknown[] };
 
-const written = renderPlanJson(richPlan(), META);
+const written = encodePlanFile(richPlan(), META);
 const fresh = (): Doc => JSON.parse(written) as Doc;
 const CHANGED =
   /^plan\.json was changed after `acns plan` wrote it \(its plan_digest does not match its content\); a reviewed plan must be applied exactly as reviewed — run `acns plan -o plan\.json` again$/;

@@ -12,14 +12,14 @@ import { isEmptyPlan } from '../../plan/summary.js';
 import type { Plan } from '../../plan/types.js';
 import { renderApplySummary, renderStepLine } from '../../render/apply.js';
 import { renderPlanText } from '../../render/text.js';
-import { BASELINE_PATH, baselinePath, recordApplied } from '../../state/baseline.js';
+import { BASELINE_PATH, baselinePath, recordApplied } from '../../apply/baseline.js';
 import { connect, dnsOptions, type Connection } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { useColour, type CliIO } from '../io.js';
 import { loadAndPlan } from '../planning.js';
-import type { Registry } from '../program.js';
+import type { Registry } from '../registry.js';
 import { planSettings, settingsForSavedPlan } from '../settings.js';
-import { readPlanFile } from './show.js';
+import { readPlanFile } from '../../plan/planfile.js';
 
 interface ApplyFlags {
   config: string;
@@ -80,7 +80,7 @@ async function applyRun(
     let settings: Pick<DesiredState, 'cloudflare' | 'dns'>;
     let alreadyDone: string[] = [];
     if (planfile) {
-      const saved = await readPlanFile(planfile, io);
+      const saved = await readPlanFile(planfile, io.cwd);
       plan = saved.plan;
       refuseOtherAccount(plan, planfile, io.env.CLOUDFLARE_ACCOUNT_ID);
       settings = settingsForSavedPlan(plan, io.env);

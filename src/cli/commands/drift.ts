@@ -1,11 +1,11 @@
 import { buildDriftReport, delegationFindings, delegationTargets } from '../../plan/drift.js';
 import { renderDriftJson, renderDriftMarkdown, renderDriftText } from '../../render/drift.js';
-import { readZoneDelegations } from '../../state/delegation.js';
+import { readZoneDelegations } from '../../dns/delegation-reads.js';
 import { readLiveState } from '../../state/read.js';
 import { accountIdOf, connect, dnsOptions, loadConfig } from '../context.js';
 import { formatOption, type Format } from '../formats.js';
 import { useColour } from '../io.js';
-import type { Registry } from '../program.js';
+import type { Registry } from '../registry.js';
 import { TOOL_VERSION } from '../version.js';
 
 export function registerDrift(reg: Registry): void {

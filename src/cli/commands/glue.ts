@@ -5,7 +5,7 @@ import { accountIdOf, connect, dnsOptions, loadConfig } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { formatOption, type Format } from '../formats.js';
 import { useColour } from '../io.js';
-import type { Registry } from '../program.js';
+import type { Registry } from '../registry.js';
 
 interface GlueFlags {
   config: string;

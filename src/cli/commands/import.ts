@@ -1,6 +1,5 @@
 import { access } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Option } from 'commander';
 import { AcnsError, UsageError } from '../../errors.js';
 import { readAccountSnapshot } from '../../state/snapshot.js';
@@ -8,7 +7,8 @@ import { renderImportYaml } from '../../render/import.js';
 import { connect } from '../context.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
 import { writeFileAtomic } from '../write-file.js';
-import type { Registry } from '../program.js';
+import type { Registry } from '../registry.js';
+import { packageFile } from '../../package-root.js';
 
 interface ImportFlags {
   out: string;
@@ -18,7 +18,7 @@ interface ImportFlags {
   endpoints?: 'dns_settings' | 'legacy';
 }
 
-const SCHEMA = fileURLToPath(new URL('../../../schemas/acns.schema.json', import.meta.url));
+const SCHEMA = packageFile('schemas/acns.schema.json');
 
 export function registerImport(reg: Registry): void {
   reg.program

@@ -1,12 +1,11 @@
-import { renderPlanJson } from '../../render/json.js';
-import { renderPlanMarkdown } from '../../render/markdown.js';
-import { renderPlanText } from '../../render/text.js';
+import { encodePlanFile } from '../../plan/planfile.js';
 import { isEmptyPlan } from '../../plan/summary.js';
 import type { Plan } from '../../plan/types.js';
 import { collect, formatOption, type Format } from '../formats.js';
-import { useColour, type CliIO } from '../io.js';
+import { renderPlan } from '../views.js';
+import { type CliIO } from '../io.js';
 import { loadAndPlan } from '../planning.js';
-import type { Registry } from '../program.js';
+import type { Registry } from '../registry.js';
 import { TOOL_VERSION } from '../version.js';
 import { writeFileAtomic } from '../write-file.js';
 
@@ -49,18 +48,7 @@ export function registerPlan(reg: Registry): void {
     });
 }
 
-export function renderPlan(plan: Plan, format: Format, io: CliIO, createdAt = new Date().toISOString()): string {
-  switch (format) {
-    case 'json':
-      return renderPlanJson(plan, { toolVersion: TOOL_VERSION, createdAt });
-    case 'markdown':
-      return renderPlanMarkdown(plan);
-    default:
-      return renderPlanText(plan, { colour: useColour(io.stdout, io.env) });
-  }
-}
-
 /** Writes the plan document whole or not at all, so a crash never leaves half a plan. */
 export async function savePlan(plan: Plan, file: string, io: CliIO, createdAt: string): Promise<void> {
-  await writeFileAtomic(file, io.cwd, renderPlanJson(plan, { toolVersion: TOOL_VERSION, createdAt }), 'the plan');
+  await writeFileAtomic(file, io.cwd, encodePlanFile(plan, { toolVersion: TOOL_VERSION, createdAt }), 'the plan');
 }

@@ -7,11 +7,14 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { AcnsError } from '../errors.js';
-import type { LiveNameserver, ZoneNameservers } from '../state/types.js';
-import type { Guard, Plan, PlanSettings, StepKind, StepValue } from '../plan/types.js';
+import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
+import type { Guard, Plan, PlanSettings, StepKind, StepValue } from './types.js';
+import { packageFile } from '../package-root.js';
 
 export const PLAN_FORMAT_VERSION = 1;
 
@@ -144,8 +147,8 @@ export function planToDocument(plan: Plan, meta: { toolVersion: string; createdA
   return { ...body, plan_digest: planDigest(body) };
 }
 
-/** The document as text: two-space JSON with a final newline. */
-export function renderPlanJson(plan: Plan, meta: { toolVersion: string; createdAt: string }): string {
+/** The document as text: two-space JSON with a final newline (what `plan -o` writes and `--format json` prints). */
+export function encodePlanFile(plan: Plan, meta: { toolVersion: string; createdAt: string }): string {
   return `${JSON.stringify(planToDocument(plan, meta), null, 2)}\n`;
 }
 
@@ -207,6 +210,34 @@ export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
   if (d.settings) plan.settings = settingsFromDocument(d.settings);
   if (d.zone_filter) plan.zoneFilter = d.zone_filter;
   return { plan, toolVersion: d.tool.version, createdAt: d.created_at };
+}
+
+/** Plan files are small (a few MB for thousands of zones): anything far larger is refused unread. */
+export const MAX_PLAN_FILE_BYTES = 50 * 1024 * 1024;
+
+/** Reads and checks a saved plan file (size, JSON, seal, schema). */
+export async function readPlanFile(file: string, cwd: string): Promise<SavedPlan> {
+  const path = resolve(cwd, file);
+  let text: string;
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    if (st.size > MAX_PLAN_FILE_BYTES) {
+      throw new PlanFileError(
+        `${file} is not an acns plan (${Math.round(st.size / 1024 / 1024)} MB; plan files are far smaller)`,
+        'write one with: acns plan -o plan.json',
+      );
+    }
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if (e instanceof PlanFileError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    throw new AcnsError('plan_unreadable', `cannot read the plan ${file}: ${why}`, {
+      hint: 'create one with `acns plan -o plan.json`',
+    });
+  }
+  return parsePlanFile(text, file);
 }
 
 /** Reads a saved plan from its text. */
@@ -282,7 +313,7 @@ let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
   if (compiled) return compiled;
-  const schema = JSON.parse(readFileSync(new URL('../../schemas/plan.schema.json', import.meta.url), 'utf8')) as object;
+  const schema = JSON.parse(readFileSync(packageFile('schemas/plan.schema.json'), 'utf8')) as object;
   const ajv = new Ajv({ strict: true, allErrors: true });
   const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
     a: Ajv,
