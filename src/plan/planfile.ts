@@ -13,7 +13,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { AcnsError } from '../errors.js';
 import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
-import type { Guard, Plan, PlanSettings, StepKind, StepValue } from './types.js';
+import type { Guard, Plan, PlanSettings, Preconditions, StepKind, StepValue } from './types.js';
 import { packageFile } from '../package-root.js';
 
 export const PLAN_FORMAT_VERSION = 1;
@@ -41,6 +41,8 @@ export interface PlanDocument {
   zone_filter: string[] | null;
   /** The file's API and DNS settings, so `apply plan.json` runs with what was reviewed. */
   settings?: SettingsDocument;
+  /** The facts the plan's safety rests on (absent in plans written before acns recorded them). */
+  preconditions?: PreconditionsDocument;
   /** `sha256:<hex>` of the canonical JSON of this document without this field (see canonicalJson). */
   plan_digest: string;
 }
@@ -53,6 +55,19 @@ export interface SettingsDocument {
     concurrency: number;
   };
   dns: { root_servers: string[]; parent_servers: string[]; port: number };
+}
+
+export interface PreconditionsDocument {
+  nameservers: { set: number; names: string[]; steps: string[] }[];
+  set_users: {
+    set: number;
+    zones: { name: string; zone_id: string; in_file: boolean }[];
+    scope: 'account' | 'known';
+    steps: string[];
+  }[];
+  account_default?: string;
+  declared_sets: number[];
+  max_zone_changes: number;
 }
 
 export interface StepDocument {
@@ -143,6 +158,7 @@ export function planToDocument(plan: Plan, meta: { toolVersion: string; createdA
     notes: [...plan.notes],
     zone_filter: plan.zoneFilter ? [...plan.zoneFilter] : null,
     ...(plan.settings ? { settings: settingsToDocument(plan.settings) } : {}),
+    ...(plan.preconditions ? { preconditions: preconditionsToDocument(plan.preconditions) } : {}),
   };
   return { ...body, plan_digest: planDigest(body) };
 }
@@ -208,6 +224,7 @@ export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
     notes: d.notes,
   };
   if (d.settings) plan.settings = settingsFromDocument(d.settings);
+  if (d.preconditions) plan.preconditions = preconditionsFromDocument(d.preconditions);
   if (d.zone_filter) plan.zoneFilter = d.zone_filter;
   return { plan, toolVersion: d.tool.version, createdAt: d.created_at };
 }
@@ -281,6 +298,36 @@ function canonicalJson(value: unknown): string {
     return `{${members.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
+}
+
+function preconditionsToDocument(p: Preconditions): PreconditionsDocument {
+  return {
+    nameservers: p.nameservers.map((s) => ({ set: s.set, names: [...s.names], steps: [...s.steps] })),
+    set_users: p.setUsers.map((u) => ({
+      set: u.set,
+      zones: u.zones.map((z) => ({ name: z.name, zone_id: z.id, in_file: z.inFile })),
+      scope: u.scope,
+      steps: [...u.steps],
+    })),
+    ...(p.accountDefault !== undefined ? { account_default: p.accountDefault } : {}),
+    declared_sets: [...p.declaredSets],
+    max_zone_changes: p.maxZoneChanges,
+  };
+}
+
+function preconditionsFromDocument(d: PreconditionsDocument): Preconditions {
+  return {
+    nameservers: d.nameservers.map((s) => ({ set: s.set, names: s.names, steps: s.steps })),
+    setUsers: d.set_users.map((u) => ({
+      set: u.set,
+      zones: u.zones.map((z) => ({ name: z.name, id: z.zone_id, inFile: z.in_file })),
+      scope: u.scope,
+      steps: u.steps,
+    })),
+    ...(d.account_default !== undefined ? { accountDefault: d.account_default } : {}),
+    declaredSets: d.declared_sets,
+    maxZoneChanges: d.max_zone_changes,
+  };
 }
 
 function settingsToDocument(s: PlanSettings): SettingsDocument {

@@ -87,6 +87,15 @@ export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions
   }
   if (result.stoppedBy === 'account_wide')
     lines.push('Fix the account-wide failure above (credentials, entitlement, network or rate limit) first.');
+  if (result.stale && result.stale.length > 0) {
+    lines.push(describeStale(result.stale, { midRun: true }));
+    lines.push(
+      opts.planFile
+        ? `The account changed under this plan: run \`acns plan -o ${opts.planFile}\` again, review it, and apply the new plan.`
+        : 'The account changed under this plan: run `acns apply` again to plan from the account as it is now.',
+    );
+    return `${lines.join('\n')}\n`;
+  }
   const cmd = opts.planFile ? `acns apply ${opts.planFile}` : 'acns apply';
   lines.push(`Re-run \`${cmd}\` to resume: done steps are recognised, the rest run.`);
   return `${lines.join('\n')}\n`;
@@ -144,6 +153,7 @@ function headline(result: ApplyResult): string {
   if (result.stoppedBy === 'interrupted')
     return 'interrupted — no new steps were started, running steps were allowed to finish';
   if (result.stoppedBy === 'account_wide') return 'stopped after an account-wide failure — no new steps were started';
+  if (result.stoppedBy === 'stale') return 'stopped: the plan went stale during apply — no new steps were started';
   const failed = result.results.filter((r) => r.outcome === 'failed');
   const glue = failed.filter((r) => r.kind === 'glue_check').length;
   if (glue === failed.length) return `${plural(glue, 'glue check', 'glue checks')} did not pass`;
