@@ -257,6 +257,18 @@ export async function readPlanFile(file: string, cwd: string): Promise<SavedPlan
   return parsePlanFile(text, file);
 }
 
+/** True when `path` holds something acns wrote as a plan (whatever its state), so replacing it loses nothing else. */
+export async function looksLikePlanFile(path: string): Promise<boolean> {
+  try {
+    const st = await stat(path);
+    if (!st.isFile() || st.size > MAX_PLAN_FILE_BYTES) return false;
+    const doc = JSON.parse(await readFile(path, 'utf8')) as { format_version?: unknown; tool?: { name?: unknown } };
+    return typeof doc === 'object' && doc !== null && 'format_version' in doc && doc.tool?.name === 'acns';
+  } catch {
+    return false;
+  }
+}
+
 /** Reads a saved plan from its text. */
 export function parsePlanFile(text: string, file: string): SavedPlan {
   let doc: unknown;
