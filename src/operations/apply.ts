@@ -3,6 +3,7 @@
  * exactly; without one, the file is planned and the caller approves it. Every run is bracketed in
  * the journal by apply_start and apply_end, refused and empty runs included.
  */
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { BASELINE_PATH, baselinePath, recordApplied } from '../apply/baseline.js';
 import { executePlan } from '../apply/executor.js';
@@ -14,6 +15,8 @@ import type { DesiredState } from '../config/types.js';
 import { type GlueReport, checkSetGlue, waitForGlue } from '../dns/glue.js';
 import { AcnsError, UsageError } from '../errors.js';
 import { readPlanFile } from '../plan/planfile.js';
+import { checkDerivation } from '../plan/rederive.js';
+import { configDifferences } from '../plan/config-match.js';
 import { isEmptyPlan } from '../plan/summary.js';
 import type { Plan } from '../plan/types.js';
 import { connect } from './connect.js';
@@ -25,6 +28,10 @@ export interface ApplyRequest {
   /** A plan saved with `acns plan -o`; without one, `config` is planned and `approve` asked. */
   planFile?: string;
   config: string;
+  /** `config` was named by the user (-c): with a plan file, a missing config is then an error, not skipped. */
+  configGiven?: boolean;
+  /** With a plan file: do not compare the plan's glue policy and settings with `config`. */
+  ignoreConfig?: boolean;
   allowMassChange?: boolean;
   /** Keep re-checking missing glue for up to this long. */
   glueWaitMs?: number;
@@ -76,6 +83,10 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
     if (req.planFile) {
       plan = (await readPlanFile(req.planFile, session.cwd)).plan;
       refuseOtherAccount(plan, req.planFile, session.env.CLOUDFLARE_ACCOUNT_ID);
+      // Nothing in the file is trusted for its own safety: the checks below need no request.
+      refuseWithoutPreconditions(plan, req.planFile);
+      if (!req.ignoreConfig) await refuseOtherConfig(session, plan, req);
+      refuseUnderived(plan, req.planFile);
       settings = settingsForSavedPlan(plan, session.env);
       api = connect(session, { accountId: plan.accountId, cloudflare: settings.cloudflare, ...hooks });
       refuseUnsafe(plan, req);
@@ -164,6 +175,59 @@ function refuseUnsafe(plan: Plan, req: Pick<ApplyRequest, 'allowMassChange'>): v
   });
 }
 
+/** A plan without preconditions cannot be re-checked: written by an older acns (format 1 without them). */
+function refuseWithoutPreconditions(plan: Plan, planfile: string): void {
+  if (plan.preconditions || plan.steps.length === 0) return;
+  throw new AcnsError(
+    'plan_unverifiable',
+    `${planfile} does not record the facts its safety rests on (it was written by an older acns), so apply cannot ` +
+      're-check them; nothing was changed',
+    { exitCode: 3, hint: `run \`acns plan -o ${planfile}\` again with this acns, review it, and apply the new plan` },
+  );
+}
+
+/** Guards, glue checks and edges follow from the steps and preconditions by the planner's rules, or the plan is refused. */
+function refuseUnderived(plan: Plan, planfile: string): void {
+  if (!plan.preconditions) return;
+  const problems = checkDerivation(plan, plan.preconditions);
+  if (problems.length === 0) return;
+  const shown = problems.slice(0, 10).map((p) => `  - ${p.message}`);
+  if (problems.length > 10) shown.push(`  - …and ${problems.length - 10} more`);
+  throw new AcnsError(
+    'plan_inconsistent',
+    `${planfile} does not follow from its own steps by acns's ordering and safety rules; nothing was changed:\n` +
+      shown.join('\n'),
+    {
+      exitCode: 3,
+      hint:
+        'a plan file must be exactly what `acns plan` wrote — its seal shows it was not edited afterwards, not who ' +
+        `wrote it: run \`acns plan -o ${planfile}\` again and review the new plan`,
+    },
+  );
+}
+
+/**
+ * The plan is applied with the configuration it will be reviewed against: its glue policy and API
+ * and DNS settings must be the file's (`-c`, default acns.yaml, when it exists).
+ */
+async function refuseOtherConfig(session: Session, plan: Plan, req: ApplyRequest): Promise<void> {
+  if (!req.configGiven && !(await fileExists(resolve(session.cwd, req.config)))) return;
+  const desired = await loadConfig(session, req.config);
+  const diffs = configDifferences(plan, desired);
+  if (diffs.length === 0) return;
+  throw new AcnsError(
+    'plan_config_mismatch',
+    `${req.planFile} was not made with ${req.config} as it is now; nothing was changed:\n` +
+      diffs.map((d) => `  - ${d}`).join('\n'),
+    {
+      exitCode: 3,
+      hint:
+        `plan again with \`acns plan -c ${req.config} -o ${req.planFile}\`, or — if the plan is what you mean to ` +
+        'apply — pass --ignore-config to apply it with the settings it records',
+    },
+  );
+}
+
 /** A saved plan is for one account: a CLOUDFLARE_ACCOUNT_ID naming another is a mistake, not an override. */
 function refuseOtherAccount(plan: Plan, planfile: string, envAccount: string | undefined): void {
   const want = envAccount?.trim().toLowerCase();
@@ -172,4 +236,13 @@ function refuseOtherAccount(plan: Plan, planfile: string, envAccount: string | u
     `${planfile} was made for account ${plan.accountId}, but CLOUDFLARE_ACCOUNT_ID is ${want}; nothing was changed`,
     'unset CLOUDFLARE_ACCOUNT_ID to apply the plan to the account it was made for, or make a new plan for the other account',
   );
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
