@@ -182,7 +182,7 @@ function staleZoneIds(plan: Plan, reads: PlanReads): StaleFact[] {
     out.push({
       object: `zone ${s.target}`,
       planned: `zone id ${id}${owner && owner !== s.target ? ` (the id of ${owner})` : ''}`,
-      current: now ? `zone id ${now}` : 'absent from the account',
+      current: now ? `its id is ${now}` : 'absent from the account',
       steps: [s.id],
     });
   }

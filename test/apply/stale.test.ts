@@ -105,7 +105,7 @@ describe('checkStaleness', () => {
       stale: [],
       alreadyDone: ['delete_nameserver:ns1.example.com', 'create_nameserver:ns1.example.com'],
     });
-    expect((await at(4)).stale.map((s) => s.stepId)).toEqual([
+    expect((await at(4)).stale.map((s) => ('stepId' in s ? s.stepId : s.object))).toEqual([
       'delete_nameserver:ns1.example.com',
       'create_nameserver:ns1.example.com',
     ]);
