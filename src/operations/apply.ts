@@ -8,14 +8,13 @@ import { resolve } from 'node:path';
 import { BASELINE_PATH, baselinePath, recordApplied } from '../apply/baseline.js';
 import { executePlan } from '../apply/executor.js';
 import { defaultJournalPath, type Journal, openJournal } from '../apply/journal.js';
-import { StalePlanError, checkStaleness } from '../apply/stale.js';
+import { preflightSavedPlan, refuseUnsafe, refuseWithoutPreconditions } from '../apply/preflight.js';
 import type { ApplyResult, GlueChecker, StepResult } from '../apply/types.js';
 import type { AccountApiHandle } from '../cloudflare/account.js';
 import type { DesiredState } from '../config/types.js';
 import { type GlueReport, checkSetGlue, waitForGlue } from '../dns/glue.js';
 import { AcnsError, UsageError } from '../errors.js';
 import { readPlanFile } from '../plan/planfile.js';
-import { checkDerivation } from '../plan/rederive.js';
 import { configDifferences } from '../plan/config-match.js';
 import { isEmptyPlan } from '../plan/summary.js';
 import type { Plan } from '../plan/types.js';
@@ -83,16 +82,13 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
     if (req.planFile) {
       plan = (await readPlanFile(req.planFile, session.cwd)).plan;
       refuseOtherAccount(plan, req.planFile, session.env.CLOUDFLARE_ACCOUNT_ID);
-      // Nothing in the file is trusted for its own safety: the checks below need no request.
       refuseWithoutPreconditions(plan, req.planFile);
       if (!req.ignoreConfig) await refuseOtherConfig(session, plan, req);
-      refuseUnderived(plan, req.planFile);
       settings = settingsForSavedPlan(plan, session.env);
       api = connect(session, { accountId: plan.accountId, cloudflare: settings.cloudflare, ...hooks });
-      refuseUnsafe(plan, req);
-      const staleness = await checkStaleness(plan, api);
-      if (staleness.stale.length) throw new StalePlanError(staleness.stale);
-      alreadyDone = staleness.alreadyDone;
+      // Nothing in the file is trusted for its own safety: re-derived, then re-read.
+      const preflight = { planFile: req.planFile, ...(req.allowMassChange ? { allowMassChange: true } : {}) };
+      alreadyDone = (await preflightSavedPlan(plan, api, preflight)).alreadyDone;
     } else {
       const desired = await loadConfig(session, req.config, { requireAccountId: true });
       api = connect(session, connectOptions(desired, hooks));
@@ -161,49 +157,6 @@ function glueChecker(
     reports.set(exp.set, report);
     return report;
   };
-}
-
-function refuseUnsafe(plan: Plan, req: Pick<ApplyRequest, 'allowMassChange'>): void {
-  const blocking = plan.guards.filter((g) => !(g.override === '--allow-mass-change' && req.allowMassChange));
-  if (!blocking.length) return;
-  const lines = blocking.map((g) => `  - ${g.message}${g.override ? ` (override: ${g.override})` : ''}`).join('\n');
-  throw new AcnsError('plan_unsafe', `refusing to apply an unsafe plan; nothing was changed:\n${lines}`, {
-    exitCode: 3,
-    hint: blocking.some((g) => g.override)
-      ? 'review the plan; if the change is intended, run apply again with the override named above'
-      : 'fix the file or the account as described, then run acns plan again',
-  });
-}
-
-/** A plan without preconditions cannot be re-checked: written by an older acns (format 1 without them). */
-function refuseWithoutPreconditions(plan: Plan, planfile: string): void {
-  if (plan.preconditions || plan.steps.length === 0) return;
-  throw new AcnsError(
-    'plan_unverifiable',
-    `${planfile} does not record the facts its safety rests on (it was written by an older acns), so apply cannot ` +
-      're-check them; nothing was changed',
-    { exitCode: 3, hint: `run \`acns plan -o ${planfile}\` again with this acns, review it, and apply the new plan` },
-  );
-}
-
-/** Guards, glue checks and edges follow from the steps and preconditions by the planner's rules, or the plan is refused. */
-function refuseUnderived(plan: Plan, planfile: string): void {
-  if (!plan.preconditions) return;
-  const problems = checkDerivation(plan, plan.preconditions);
-  if (problems.length === 0) return;
-  const shown = problems.slice(0, 10).map((p) => `  - ${p.message}`);
-  if (problems.length > 10) shown.push(`  - …and ${problems.length - 10} more`);
-  throw new AcnsError(
-    'plan_inconsistent',
-    `${planfile} does not follow from its own steps by acns's ordering and safety rules; nothing was changed:\n` +
-      shown.join('\n'),
-    {
-      exitCode: 3,
-      hint:
-        'a plan file must be exactly what `acns plan` wrote — its seal shows it was not edited afterwards, not who ' +
-        `wrote it: run \`acns plan -o ${planfile}\` again and review the new plan`,
-    },
-  );
 }
 
 /**
