@@ -214,6 +214,9 @@ class Run {
       case 'create_nameserver': {
         const live = await this.api.createNameserver(step.target, (step.after as { set: number }).set);
         this.created.set(live.name, live);
+        // never claimed as created by this run: Cloudflare said it existed (another run made it)
+        if (live.alreadyExisted)
+          return { outcome: 'already_done', note: 'it already existed: another run created it meanwhile' };
         return {};
       }
       case 'delete_nameserver':

@@ -34,6 +34,8 @@ export interface StepResult {
   glue?: unknown;
   /** skipped only: the failed step ids at the root of the skip. */
   blockedBy?: string[];
+  /** Why a step the run carried out counts as already done (a name another run created meanwhile). */
+  note?: string;
 }
 
 export type StoppedBy = 'account_wide' | 'interrupted' | 'stale';

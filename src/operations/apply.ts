@@ -3,11 +3,19 @@
  * exactly; without one, the file is planned and the caller approves it. Every run is bracketed in
  * the journal by apply_start and apply_end, refused and empty runs included.
  */
+import { mkdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { BASELINE_PATH, baselinePath, recordApplied } from '../apply/baseline.js';
 import { executePlan } from '../apply/executor.js';
-import { defaultJournalPath, type Journal, openJournal } from '../apply/journal.js';
+import {
+  defaultJournalPath,
+  describeUnfinishedRun,
+  type Journal,
+  openJournal,
+  readUnfinishedRun,
+} from '../apply/journal.js';
+import { type ApplyLock, acquireApplyLock, lockPathFor } from '../apply/lock.js';
 import { preflightSavedPlan, refuseUnsafe, refuseWithoutPreconditions } from '../apply/preflight.js';
 import type { ApplyResult, GlueChecker, StepResult } from '../apply/types.js';
 import type { AccountApiHandle } from '../cloudflare/account.js';
@@ -49,8 +57,46 @@ export type ApplyOutcome =
   | { kind: 'applied'; plan: Plan; result: ApplyResult; glue: GlueReport[]; warnings: string[] };
 
 export async function runApply(session: Session, req: ApplyRequest): Promise<ApplyOutcome> {
-  const journal = openJournal(resolve(session.cwd, req.journal ?? defaultJournalPath(session.cwd)));
+  const journalPath = resolve(session.cwd, req.journal ?? defaultJournalPath(session.cwd));
+  try {
+    mkdirSync(dirname(journalPath), { recursive: true });
+  } catch (e) {
+    throw new AcnsError('journal_unwritable', `cannot open the journal ${journalPath}: ${(e as Error).message}`, {
+      hint: 'pass --journal FILE with a writable location',
+    });
+  }
+  // one apply at a time per journal; taken before reading it, so a running apply is never "unfinished"
+  const lock = acquireApplyLock(lockPathFor(journalPath), { ...(req.planFile ? { plan: req.planFile } : {}) });
+  try {
+    return await runLocked(session, req, journalPath, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(
+  session: Session,
+  req: ApplyRequest,
+  journalPath: string,
+  lock: ApplyLock,
+): Promise<ApplyOutcome> {
+  const previous = readUnfinishedRun(journalPath);
+  const journal = openJournal(journalPath);
   journal.event('apply_start', req.planFile ? { plan: req.planFile } : { config: req.config });
+  if (lock.replaced) {
+    const r = lock.replaced;
+    session.warn(
+      `acns: warning: took over the apply lock left by pid ${r.pid} (started ${r.started_at}), which no longer runs`,
+    );
+  }
+  if (previous) {
+    session.warn(describeUnfinishedRun(previous));
+    journal.event('previous_run_unfinished', {
+      started_at: previous.startedAt,
+      in_flight: previous.inFlight,
+      ...(lock.replaced ? { stale_lock: lock.replaced } : {}),
+    });
+  }
   let exitCode = 1;
   let error: string | undefined;
   try {

@@ -23,7 +23,7 @@ export function renderStepLine(r: StepResult, opts: ApplyRenderOptions = {}): st
     case 'done':
       return `${c.green('✓')} ${label}: ${doneVerb(r)}${dur}\n`;
     case 'already_done':
-      return `${c.dim('=')} ${label}: already done\n`;
+      return `${c.dim('=')} ${label}: already done${r.note ? ` (${r.note})` : ''}\n`;
     case 'failed':
       return `${c.red('✗')} ${label}: ${c.red('failed')} — ${formatError(r)}${dur}\n`;
     case 'skipped':
@@ -52,6 +52,8 @@ export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions
     lines.push(c.green(`Apply complete: ${tally}`));
     if (alreadyDone.length > 0)
       lines.push(`${plural(alreadyDone.length, 'step was', 'steps were')} already done and left as they are.`);
+    for (const r of alreadyDone.filter((x) => x.note))
+      lines.push(`  ${SYMBOL[r.kind]} ${describeTarget(r.kind, r.target)}: ${r.note}`);
     for (const r of glueWarnings) lines.push(glueWarning(r, c));
     return `${lines.join('\n')}\n`;
   }
@@ -64,7 +66,7 @@ export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions
     for (const r of rs) lines.push(`  ${SYMBOL[r.kind]} ${describeTarget(r.kind, r.target)}${line(r)}`);
   };
   section('Done', done, (r) => `: ${doneVerb(r)}`);
-  section('Already done', alreadyDone, () => '');
+  section('Already done', alreadyDone, (r) => (r.note ? ` (${r.note})` : ''));
   section('Failed', by('failed'), (r) => `: ${formatError(r)}${r.error?.hint ? `\n      hint: ${r.error.hint}` : ''}`);
   section('Skipped because a dependency failed', by('skipped'), (r) => ` (depends on ${formatIds(r.blockedBy)})`);
   section('Not attempted', by('not_attempted'), () => '');
