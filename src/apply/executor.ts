@@ -267,7 +267,8 @@ class Run {
     if (report.blocking && enforce) {
       const err = new AcnsError(
         GLUE_CHECK_FAILED,
-        `glue not ready (verdict: ${report.verdict}): the zones and the account default that depend on set ${set} were not switched`,
+        `glue not ready (verdict: ${report.verdict}): the zones and the account default that depend on set ` +
+          `${set} were not switched`,
         { exitCode: 3 },
       );
       throw Object.assign(err, { glueReport: report });

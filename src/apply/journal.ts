@@ -204,7 +204,9 @@ export function readUnfinishedRun(path: string, tailBytes = 4 * 1024 * 1024): Un
 /** The warning an apply prints about the run before it. */
 export function describeUnfinishedRun(r: UnfinishedRun): string {
   const what = r.plan ? `, applying ${r.plan}` : r.config ? `, from ${r.config}` : '';
-  const head = `acns: warning: the previous apply here (started ${r.startedAt}${what}) did not end — it was killed or its machine stopped.`;
+  const head =
+    `acns: warning: the previous apply here (started ${r.startedAt}${what}) did not end — ` +
+    'it was killed or its machine stopped.';
   if (r.inFlight.length === 0) return `${head} No write was in flight; this run re-reads the account and resumes.`;
   const writes = r.inFlight.map((w) => `${w.method} ${w.path}${w.step ? ` (${w.step})` : ''}`).join(', ');
   return (

@@ -42,7 +42,7 @@ export function refuseWithoutPreconditions(plan: Plan, planFile: string): void {
   );
 }
 
-/** Guards, glue checks and edges follow from the steps and preconditions by the planner's rules, or the plan is refused. */
+/** Guards, glue checks and edges must follow from the steps and preconditions by the planner's rules. */
 export function refuseUnderived(plan: Plan, planFile: string): void {
   if (!plan.preconditions) return;
   const problems = checkDerivation(plan, plan.preconditions);

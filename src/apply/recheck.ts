@@ -74,7 +74,9 @@ export async function recheckBeforeDelete(
       out.push({
         object: `zones on set ${set}`,
         planned: 'none once this plan has moved its zones off it',
-        current: `${listNames(zones)} — deleting ${step.target} would leave the set ${left.length} name${left.length === 1 ? '' : 's'}`,
+        current:
+          `${listNames(zones)} — deleting ${step.target} would leave the set ` +
+          `${left.length} name${left.length === 1 ? '' : 's'}`,
         steps: [step.id],
       });
     }

@@ -141,9 +141,8 @@ export function describeStale(stale: StaleObject[], opts: { midRun?: boolean } =
       continue;
     }
     const kind = s.stepId.split(':')[0] as StepKind;
-    lines.push(
-      `  ${describeTarget(kind, s.target)}: was ${describeValue(s.planned)} when planned, now ${describeValue(s.current)}`,
-    );
+    const target = describeTarget(kind, s.target);
+    lines.push(`  ${target}: was ${describeValue(s.planned)} when planned, now ${describeValue(s.current)}`);
   }
   return lines.join('\n');
 }
