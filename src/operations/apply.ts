@@ -15,7 +15,7 @@ import { type GlueReport, checkSetGlue, waitForGlue } from '../dns/glue.js';
 import { AcnsError, UsageError } from '../errors.js';
 import { readPlanFile } from '../plan/planfile.js';
 import { isEmptyPlan } from '../plan/summary.js';
-import type { Plan } from '../plan/types.js';
+import { type Guard, OVERRIDE_FLAG, type OverridableGuard, type Plan } from '../plan/types.js';
 import { connect } from './connect.js';
 import { connectOptions, readAndPlan } from './plan.js';
 import { loadConfig, type Session } from './session.js';
@@ -25,7 +25,8 @@ export interface ApplyRequest {
   /** A plan saved with `acns plan -o`; without one, `config` is planned and `approve` asked. */
   planFile?: string;
   config: string;
-  allowMassChange?: boolean;
+  /** Guards the reviewer allows on purpose (`--allow-mass-change` → mass_change). */
+  allow?: OverridableGuard[];
   /** Keep re-checking missing glue for up to this long. */
   glueWaitMs?: number;
   journal?: string;
@@ -152,10 +153,11 @@ function glueChecker(
   };
 }
 
-function refuseUnsafe(plan: Plan, req: Pick<ApplyRequest, 'allowMassChange'>): void {
-  const blocking = plan.guards.filter((g) => !(g.override === '--allow-mass-change' && req.allowMassChange));
+function refuseUnsafe(plan: Plan, req: Pick<ApplyRequest, 'allow'>): void {
+  const blocking = plan.guards.filter((g) => !(g.override && req.allow?.includes(g.override)));
   if (!blocking.length) return;
-  const lines = blocking.map((g) => `  - ${g.message}${g.override ? ` (override: ${g.override})` : ''}`).join('\n');
+  const override = (g: Guard) => (g.override ? ` (override: ${OVERRIDE_FLAG[g.override]})` : '');
+  const lines = blocking.map((g) => `  - ${g.message}${override(g)}`).join('\n');
   throw new AcnsError('plan_unsafe', `refusing to apply an unsafe plan; nothing was changed:\n${lines}`, {
     exitCode: 3,
     hint: blocking.some((g) => g.override)

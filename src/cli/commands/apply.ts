@@ -34,7 +34,7 @@ export function registerApply(reg: Registry): void {
         const outcome = await runApply(session, {
           ...(planFile ? { planFile } : {}),
           config: flags.config,
-          ...(flags.allowMassChange ? { allowMassChange: true } : {}),
+          ...(flags.allowMassChange ? { allow: ['mass_change' as const] } : {}),
           ...(flags.journal ? { journal: flags.journal } : {}),
           glueWaitMs: flags.glueWait ? parseDuration(flags.glueWait) : 0,
           onPlan: (plan) => io.stdout.write(renderPlanText(plan, { colour: useColour(io.stdout, io.env) })),
