@@ -10,6 +10,7 @@ import addFormatsModule from 'ajv-formats';
 import { stringify as toYaml } from 'yaml';
 import { parseYaml, type PositionIndex } from '../config/parse.js';
 import { didYouMean } from '../config/schema.js';
+import type { AccountSnapshot } from '../state/snapshot.js';
 import {
   defaultAddresses,
   demoState,
@@ -140,16 +141,62 @@ export function stateToDocument(s: EmulatorState, opts: { schemaRef?: string } =
   return doc;
 }
 
+/**
+ * A real account, read by `acns import`, as a state document: its id, names with their addresses,
+ * zones with ids and settings, and the default. No credentials: the emulator's demo token applies.
+ */
+export function stateDocumentFromSnapshot(snap: AccountSnapshot): StateDocument {
+  const zoneType = (t: string): ZoneType =>
+    t === 'cloudflare.foundation_dns'
+      ? 'cloudflare.advanced'
+      : ZONE_TYPES.includes(t as ZoneType)
+        ? (t as ZoneType)
+        : 'cloudflare.standard';
+  const defaults: string[] = [...ZONE_TYPES, 'cloudflare.standard.random'];
+  return {
+    version: 1,
+    account_id: snap.accountId,
+    entitled: true,
+    account_default: (defaults.includes(snap.accountDefault) && snap.accountDefault !== 'custom.zone'
+      ? snap.accountDefault
+      : 'cloudflare.standard') as StateDocument['account_default'],
+    zones: snap.zones.map((z) => {
+      const type = zoneType(z.nameservers.type);
+      return {
+        name: z.name,
+        id: z.id,
+        nameservers: type === 'custom.account' ? { type, ns_set: z.nameservers.set ?? 1 } : type,
+      };
+    }),
+    custom_ns: snap.nameservers.map((n) => ({
+      ns_name: n.name,
+      ns_set: n.set,
+      ...(n.ipv4 ? { ipv4: n.ipv4 } : {}),
+      ...(n.ipv6 ? { ipv6: n.ipv6 } : {}),
+    })),
+  };
+}
+
 /** The state-file text: JSON for a .json file, YAML otherwise. */
 export function renderStateFile(s: EmulatorState, file: string, opts: { schemaRef?: string } = {}): string {
-  const doc = stateToDocument(s, opts);
+  return renderStateDocument(stateToDocument(s, opts), file);
+}
+
+export function renderStateDocument(doc: StateDocument, file: string): string {
   if (/\.json$/i.test(file)) return `${JSON.stringify(doc, null, 2)}\n`;
   return `# acns emulator state (format: docs/emulator.md)\n${toYaml(doc, { lineWidth: 0 })}`;
 }
 
 // --- the document's shape (mirrors the schema) -----------------------------------------------------
 
-type ZoneType = 'cloudflare.standard' | 'cloudflare.advanced' | 'custom.account' | 'custom.tenant' | 'custom.zone';
+const ZONE_TYPES = [
+  'cloudflare.standard',
+  'cloudflare.advanced',
+  'custom.account',
+  'custom.tenant',
+  'custom.zone',
+] as const;
+type ZoneType = (typeof ZONE_TYPES)[number];
 
 interface ZoneDocument {
   name: string;

@@ -223,7 +223,7 @@ describe('zone assignment and account default', () => {
     ]);
   });
 
-  test('an unknown zone id → 404 9109 "Invalid zone identifier"; a malformed one → 7003; 7003 as a switch', async () => {
+  test('an unknown zone id → 404 9109 "Invalid zone identifier"; a malformed one → 7003; or 7003', async () => {
     const unknown = await call('GET', `/zones/${'f'.repeat(32)}/dns_settings`);
     expect([unknown.status, unknown.json.errors]).toEqual([404, [{ code: 9109, message: 'Invalid zone identifier' }]]);
     expect((await call('GET', '/zones/example.org')).json.errors[0].code).toBe(7003);
@@ -396,7 +396,10 @@ describe('state files', () => {
     const y = join(dir, 's.yaml');
     await writeFile(
       y,
-      'tokens: [t1]\nentitled: false\nzones:\n  - name: Example.COM.\n    nameservers: {type: custom.account, ns_set: 2}\n  - plain.example\ncustom_ns:\n  - {ns_name: ns1.example.net, ns_set: 2}\n  - {ns_name: ns2.example.net, ns_set: 2, ipv4: 192.0.2.7}\naccount_default: custom.account\n',
+      'tokens: [t1]\nentitled: false\nzones:\n  - name: Example.COM.\n' +
+        '    nameservers: {type: custom.account, ns_set: 2}\n  - plain.example\ncustom_ns:\n' +
+        '  - {ns_name: ns1.example.net, ns_set: 2}\n  - {ns_name: ns2.example.net, ns_set: 2, ipv4: 192.0.2.7}\n' +
+        'account_default: custom.account\n',
     );
     const s = await loadStateFile(y);
     expect(s).toMatchObject({ accountId: ACC, tokens: ['t1'], entitled: false, accountDefault: 'custom.account' });

@@ -3,6 +3,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option } from 'commander';
 import { AcnsError, UsageError } from '../../errors.js';
+import { renderStateDocument, stateDocumentFromSnapshot } from '../../emulator/statefile.js';
 import { readAccountSnapshot } from '../../state/snapshot.js';
 import { renderImportYaml } from '../../render/import.js';
 import { connect } from '../context.js';
@@ -16,6 +17,7 @@ interface ImportFlags {
   force?: boolean;
   accountId?: string;
   endpoints?: 'dns_settings' | 'legacy';
+  emulatorState?: string;
 }
 
 const SCHEMA = fileURLToPath(new URL('../../../schemas/acns.schema.json', import.meta.url));
@@ -28,6 +30,10 @@ export function registerImport(reg: Registry): void {
     .option('--all-zones', 'list every zone of the account, not only those on custom sets')
     .option('--force', 'overwrite the file if it exists')
     .option('--account-id <id>', 'account to import (default: CLOUDFLARE_ACCOUNT_ID)')
+    .option(
+      '--emulator-state <file>',
+      'write the account as an `acns emulator --state` file (to rehearse a change offline) instead of acns.yaml',
+    )
     .addOption(
       new Option('--endpoints <flavour>', 'API endpoints to read zone settings and the default with')
         .choices(['dns_settings', 'legacy'])
@@ -44,10 +50,11 @@ export function registerImport(reg: Registry): void {
             'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>)',
           );
         }
-        const toStdout = flags.out === '-';
-        const path = resolve(io.cwd, toStdout ? 'acns.yaml' : flags.out);
+        const toStdout = flags.out === '-' && !flags.emulatorState;
+        const path = resolve(io.cwd, flags.emulatorState ?? (toStdout ? 'acns.yaml' : flags.out));
+        const shown = flags.emulatorState ?? flags.out;
         if (!toStdout && !flags.force && (await exists(path))) {
-          throw new AcnsError('import_exists', `${flags.out} already exists; nothing was written`, {
+          throw new AcnsError('import_exists', `${shown} already exists; nothing was written`, {
             hint: 'pass --force to overwrite it, or -o to write another file (-o - writes to stdout)',
           });
         }
@@ -63,6 +70,16 @@ export function registerImport(reg: Registry): void {
         } finally {
           await conn.close();
         }
+        if (flags.emulatorState) {
+          const doc = stateDocumentFromSnapshot(snapshot);
+          await writeFileAtomic(flags.emulatorState, io.cwd, renderStateDocument(doc, path), 'the emulator state');
+          io.stderr.write(
+            `Wrote ${flags.emulatorState}: ${snapshot.nameservers.length} names, ${snapshot.zones.length} zone(s), ` +
+              `the account default; no credentials. Rehearse against it with ` +
+              `\`acns emulator --state ${flags.emulatorState} --dns 5354\` (see docs/emulator.md).\n`,
+          );
+          return 0;
+        }
         const schemaRef = relative(dirname(path), SCHEMA).split('\\').join('/');
         const text = renderImportYaml(snapshot, {
           endpoints: flags.endpoints ?? 'dns_settings',
@@ -76,9 +93,12 @@ export function registerImport(reg: Registry): void {
           await writeFileAtomic(flags.out, io.cwd, text, 'the imported configuration');
         }
         const custom = snapshot.zones.filter((z) => z.nameservers.type === 'custom.account').length;
+        const sets = new Set(snapshot.nameservers.map((n) => n.set)).size;
         io.stderr.write(
-          `Wrote ${toStdout ? 'the configuration to stdout' : flags.out}: ${snapshot.nameservers.length} names in ${new Set(snapshot.nameservers.map((n) => n.set)).size} set(s), ` +
-            `${flags.allZones ? snapshot.zones.length : custom} zone(s). Check it with \`acns plan -c ${toStdout ? '<file>' : flags.out}\` (it should report no changes).\n`,
+          `Wrote ${toStdout ? 'the configuration to stdout' : flags.out}: ` +
+            `${snapshot.nameservers.length} names in ${sets} set(s), ` +
+            `${flags.allZones ? snapshot.zones.length : custom} zone(s). ` +
+            `Check it with \`acns plan -c ${toStdout ? '<file>' : flags.out}\` (it should report no changes).\n`,
         );
         return 0;
       });
