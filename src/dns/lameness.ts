@@ -81,7 +81,9 @@ async function askServer(
     const records = (res.packet.answers ?? []).filter((a) => a.type === type && normName(a.name) === zone);
     if (!res.aa || res.rcode !== 'NOERROR' || records.length === 0) {
       const how = res.rcode !== 'NOERROR' ? res.rcode : !res.aa ? 'without AA=1' : 'with no record';
-      Object.assign(out, { status: 'lame', problem: `answers ${zone} ${type} ${how}: it does not serve the zone` });
+      if (out.status !== 'lame') {
+        Object.assign(out, { status: 'lame', problem: `answers ${zone} ${type} ${how}: it does not serve the zone` });
+      }
       continue;
     }
     if (type === 'SOA') out.serial = (records[0] as { data: SoaData }).data.serial;
