@@ -13,7 +13,7 @@ import { DEFAULT_STAGGER_MS, type DnsCache, QueryBudget, toCache } from './budge
 import type { ServerAddress } from './client.js';
 import { checkChild, type ChildCheck, type ChildNameResult, type ChildObservation, type ChildServer } from './child.js';
 import { discoverParent, hostZoneOf, parseServers, resolveHost, type DiscoveryOptions } from './discover.js';
-import { canonIp, displayZone, normName, parentName } from './names.js';
+import { canonIp, displayZone, isInZone, normName, parentName } from './names.js';
 import { askParent, glueFor, type ExpectedName, type ParentQueryOptions, type ServerObservation } from './parent.js';
 import { type Where, whereOf } from './where.js';
 
@@ -388,7 +388,13 @@ async function runChildCheck(
     for (const a of [e.ipv4, e.ipv6]) if (a) addresses.add(a);
     withGlue.add(e.name);
   }
-  const unresolved = domain.delegationNs.filter((ns) => !withGlue.has(ns));
+  // an in-domain server without glue cannot be found at all (its address lives in the very zone
+  // it serves): nothing to resolve; out-of-domain ones are looked up from the roots
+  const noGlue = domain.delegationNs.filter((ns) => !withGlue.has(ns));
+  for (const ns of noGlue.filter((n) => isInZone(n, hostZone))) {
+    domain.warnings.push(`${hostZone}'s server ${ns} has no glue at the parent: resolvers cannot reach it`);
+  }
+  const unresolved = noGlue.filter((n) => !isInZone(n, hostZone));
   const notes: string[] = [];
   const resolved = await Promise.all(unresolved.map((ns) => resolveHost(ns, { ...ctx.discovery, notes })));
   resolved.forEach((ips, i) => {

@@ -227,7 +227,7 @@ describe('where a delegation is changed', () => {
     ['2.0.192.in-addr.arpa', '0.192.in-addr.arpa', {}, 'rir', 'at the regional internet registry'],
     ['8.b.d.0.1.0.0.2.ip6.arpa', undefined, {}, 'rir', 'at the regional internet registry'],
   ] as const)('%s (parent %s, %j) → %s', (zone, parent, o, kind, text) => {
-    const w = whereOf(zone, parent, o);
+    const w = whereOf(zone, parent, o as { cloudflareZones?: string[]; parentNs?: string[] });
     expect(w.kind).toBe(kind);
     expect(whereText(w)).toContain(text);
   });
