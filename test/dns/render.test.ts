@@ -83,6 +83,35 @@ describe('renderGlueText', () => {
   });
 });
 
+describe('renderGlueText: where the records go', () => {
+  test('a names domain whose parent is a Cloudflare zone: an edit in that zone, no registrar or Support line', () => {
+    const where = { kind: 'cloudflare_zone' as const, zone: 'missing.com', parentZone: 'com' };
+    const text = renderGlueText([{ ...missing, where, domains: missing.domains.map((d) => ({ ...d, where })) }]);
+    expect(text).toContain(
+      "In the Cloudflare zone com (NS records for missing.com in that zone's DNS records), publish these glue records:",
+    );
+    expect(text).not.toContain('At the registrar');
+    expect(text).not.toContain('Cloudflare Support');
+  });
+
+  test('names spanning two domains: both named, the records grouped per domain', async () => {
+    const r = await checkSetGlue(
+      { set: 4, registrar: 'external', names: [EXAMPLE[0]!, { name: 'ns1.missing.com', ipv4: '198.51.100.1' }] },
+      { rootServers: [], parentServers: [com.address], port: com.port, timeoutMs: 200, retries: 0 },
+    );
+    const text = renderGlueText([r]);
+    expect(text).toContain('Glue check for set 4: example.com (parent zone "com"), missing.com (parent zone "com");');
+    expect(text).toContain('At the registrar of example.com, register these name server hosts');
+    expect(text).toContain('At the registrar of missing.com, register these name server hosts');
+    const doc = JSON.parse(renderGlueJson([r]));
+    expect(doc.sets[0].domains.map((d: { host_zone: string; verdict: string }) => [d.host_zone, d.verdict])).toEqual([
+      ['example.com', 'ok'],
+      ['missing.com', 'failed'],
+    ]);
+    expect(doc.sets[0].names.map((n: { host_zone: string }) => n.host_zone)).toEqual(['example.com', 'missing.com']);
+  });
+});
+
 describe('renderGlueJson', () => {
   test('parses, is versioned and carries what machines need', () => {
     const doc = JSON.parse(renderGlueJson([missing, ok]));
