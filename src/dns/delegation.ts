@@ -161,10 +161,10 @@ async function lookup(
   const want = [...new Set(expected)].sort().join(',');
   const matching = referrals.filter((o) => o.delegationNs.join(',') === want);
   const result = { ...base, nameservers, disagreement, ...(nsTtl !== undefined ? { nsTtl } : {}) };
+  const denials = deniers.map((o) => `${o.server} says ${o.kind === 'nxdomain' ? 'NXDOMAIN' : 'no delegation'}`);
   const denied =
     deniers.length > 0
-      ? `; ${deniers.map((o) => `${o.server} says ${o.kind === 'nxdomain' ? 'NXDOMAIN' : 'no delegation'}`).join(', ')}` +
-        ' (the parent servers disagree: a registry change may still be propagating)'
+      ? `; ${denials.join(', ')} (the parent servers disagree: a registry change may still be propagating)`
       : '';
   if (matching.length === answering.length) {
     return { ...result, status: 'delegated', detail: `the parent delegates ${zone} to ${nameservers.join(', ')}` };

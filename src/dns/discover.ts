@@ -125,7 +125,10 @@ function walkOf(opts: DiscoveryOptions): Walk {
   return { opts, cache: toCache(opts.cache), roots: parseServers(list, opts.port), resolving: [] };
 }
 
-/** Walk from the root hints to the servers that delegate `zone`. Throws DiscoveryError when a level cannot be reached. */
+/**
+ * Walk from the root hints to the servers that delegate `zone`.
+ * Throws DiscoveryError when a level cannot be reached.
+ */
 export async function discoverParent(zone: string, opts: DiscoveryOptions): Promise<ParentDiscovery> {
   return findParent(normName(zone), walkOf(opts), 0);
 }

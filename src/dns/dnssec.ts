@@ -49,5 +49,5 @@ export function dsDigest(owner: string, key: DnskeyData, digestType: number): Bu
 export function dsMatches(owner: string, ds: DsData, key: DnskeyData): boolean {
   if (ds.keyTag !== keyTag(key) || ds.algorithm !== key.algorithm) return false;
   const digest = dsDigest(owner, key, ds.digestType);
-  return digest !== undefined && digest.equals(ds.digest);
+  return digest?.equals(ds.digest) === true;
 }

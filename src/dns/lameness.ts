@@ -103,9 +103,8 @@ function summarise(zone: string, servers: LamenessServer[], expected: string[], 
   const problems: string[] = [];
   for (const s of servers.filter((x) => x.status !== 'ok')) problems.push(`${s.server}: ${s.problem}`);
   if (serials.length > 1) {
-    problems.push(
-      `the servers disagree on ${zone}'s SOA serial: ` + answering.map((s) => `${s.server} has ${s.serial}`).join(', '),
-    );
+    const each = answering.map((s) => `${s.server} has ${s.serial}`).join(', ');
+    problems.push(`the servers disagree on ${zone}'s SOA serial: ${each}`);
   }
   if (!apexNsMatches) {
     problems.push(

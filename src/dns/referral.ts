@@ -146,7 +146,8 @@ export async function checkZoneReferral(
     result.nsMatches = referrals.every((o) => o.delegationNs.join(',') === names);
     if (!result.nsMatches) {
       result.problems.push(
-        `the parent delegates ${z} to ${result.nameservers.join(', ') || 'nothing'}, not to ${names.replace(/,/g, ', ')}`,
+        `the parent delegates ${z} to ${result.nameservers.join(', ') || 'nothing'}, ` +
+          `not to ${names.replace(/,/g, ', ')}`,
       );
     }
     const seen = new Map<string, GlueAddress & { servers: string[] }>();
@@ -187,7 +188,7 @@ async function checkDs(
   q: ParentQueryOptions,
 ): Promise<DsCheck> {
   const usable = answers.filter(
-    (r): r is DnsResponse => r !== undefined && r.aa && (r.rcode === 'NOERROR' || r.rcode === 'NXDOMAIN'),
+    (r): r is DnsResponse => r?.aa === true && (r.rcode === 'NOERROR' || r.rcode === 'NXDOMAIN'),
   );
   if (usable.length === 0) {
     return { status: 'could_not_verify', ds: [], dnskeys: [], problem: `no parent server answered ${zone} DS` };

@@ -174,7 +174,8 @@ function instructions(r: GlueReport): string[] {
     if (r.registrar === 'cloudflare' && where.kind === 'registrar') {
       out.push(
         `${d.hostZone} uses Cloudflare Registrar: you cannot add glue records yourself there — ` +
-          'Cloudflare Support adds glue for domains on Cloudflare Registrar; open a support ticket with the records above.',
+          'Cloudflare Support adds glue for domains on Cloudflare Registrar; ' +
+          'open a support ticket with the records above.',
       );
     }
   }

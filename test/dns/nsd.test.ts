@@ -22,7 +22,8 @@ const inCi = process.env.CI === 'true';
 if (!nsd && inCi) {
   test('real nsd is installed in CI', () => {
     throw new Error(
-      'nsd is not installed but CI=true: install it (apt-get install -y --no-install-recommends nsd) so the real-NSD glue test cannot be skipped',
+      'nsd is not installed but CI=true: install it (apt-get install -y --no-install-recommends nsd) ' +
+        'so the real-NSD glue test cannot be skipped',
     );
   });
 } else if (!nsd) {
@@ -53,7 +54,8 @@ if (!nsd && inCi) {
       );
       writeFileSync(
         join(dir, 'org', 'org.zone'),
-        '$ORIGIN org.\n$TTL 3600\n@ IN SOA a.org. h.org. ( 5 1800 900 604800 86400 )\n  IN NS a.org.\na IN A 127.0.0.2\n',
+        '$ORIGIN org.\n$TTL 3600\n@ IN SOA a.org. h.org. ( 5 1800 900 604800 86400 )\n' +
+          '  IN NS a.org.\na IN A 127.0.0.2\n',
       );
       port = await freePort();
       server = `127.0.0.1:${port}`;

@@ -149,7 +149,7 @@ describe('the names domain delegated to its own names', () => {
     );
   });
 
-  test('addresses that do not answer at all stay a warning (Cloudflare may not answer before zones use them)', async () => {
+  test('addresses that do not answer at all stay a warning (Cloudflare may not answer yet)', async () => {
     child3.knobs = { silent: true };
     child4.knobs = { silent: true };
     const r = await checkSetGlue(exp(EXAMPLE.map(({ name, ipv4 }) => ({ name, ipv4 }))), opts());
