@@ -65,7 +65,7 @@ function opts(signal: AbortSignal, over: Partial<GlueCheckOptions> = {}): GlueCh
     rootServers: [],
     parentServers: Array(15).fill(com.address),
     port,
-    timeoutMs: 300,
+    timeoutMs: 2000, // 12 checks × 15 servers burst at one fake server: no timeouts under load
     retries: 0,
     signal,
     ...over,
