@@ -6,7 +6,8 @@
  * others delegate (that is reported as a disagreement). The whole call is bounded (deadline,
  * query cap), so unreachable DNS never stalls a plan: it ends as `unknown`.
  */
-import { DEFAULT_STAGGER_MS, type DnsCache, QueryBudget, toCache } from './budget.js';
+import { DEFAULT_STAGGER_MS, QueryBudget } from './budget.js';
+import { type DnsCache, toCache } from './cache.js';
 import type { ServerAddress } from './client.js';
 import { discoverParent, parseServers } from './discover.js';
 import { normName, parentName } from './names.js';

@@ -11,7 +11,8 @@
  */
 import { getDomain } from 'tldts';
 import type { Answer } from 'dns-packet';
-import { DEFAULT_STAGGER_MS, type DnsCache, firstGood, type Attempt, type QueryBudget, toCache } from './budget.js';
+import { DEFAULT_STAGGER_MS, firstGood, type Attempt, type QueryBudget } from './budget.js';
+import { type DnsCache, toCache } from './cache.js';
 import {
   formatServer,
   parseServer,

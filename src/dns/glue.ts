@@ -9,7 +9,8 @@
 import { setMaxListeners } from 'node:events';
 import type { Registrar } from '../config/types.js';
 import type { GlueExpectation } from '../plan/types.js';
-import { DEFAULT_STAGGER_MS, type DnsCache, QueryBudget, toCache } from './budget.js';
+import { DEFAULT_STAGGER_MS, QueryBudget } from './budget.js';
+import { type DnsCache, toCache } from './cache.js';
 import type { ServerAddress } from './client.js';
 import { checkChild, type ChildCheck, type ChildNameResult, type ChildObservation, type ChildServer } from './child.js';
 import { discoverParent, hostZoneOf, parseServers, resolveHost, type DiscoveryOptions } from './discover.js';
@@ -21,7 +22,8 @@ export type { ServerObservation, ServerKind, GlueAddress } from './parent.js';
 export type { ChildObservation, ChildNameResult } from './child.js';
 export type { Where, WhereKind } from './where.js';
 export { checkZoneDelegation, type DelegationResult } from './delegation.js';
-export { DnsCache, DEFAULT_DEADLINE_MS } from './budget.js';
+export { DEFAULT_DEADLINE_MS } from './budget.js';
+export { DnsCache } from './cache.js';
 
 export type GlueVerdict = 'ok' | 'failed' | 'not_visible' | 'could_not_verify';
 export type NameStatus = 'ok' | 'missing' | 'mismatch' | 'not_visible' | 'could_not_verify';

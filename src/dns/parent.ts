@@ -9,7 +9,7 @@
  * (AA=1) and offers no recursion (RA=0): a recursive resolver configured as a parent server
  * would otherwise pass off cached data as the registry's.
  */
-import type { DnsCache } from './budget.js';
+import type { DnsCache } from './cache.js';
 import type { DnsResponse, QueryOptions, ServerAddress } from './client.js';
 import { formatServer, query, rdataText, unauthoritative } from './client.js';
 import { canonIp, isInZone, normName } from './names.js';

@@ -9,7 +9,8 @@
  * Plain data out; bounded like every check.
  */
 import type { DnskeyData, DsData } from 'dns-packet';
-import { DEFAULT_STAGGER_MS, type DnsCache, QueryBudget, toCache } from './budget.js';
+import { DEFAULT_STAGGER_MS, QueryBudget } from './budget.js';
+import { type DnsCache, toCache } from './cache.js';
 import { type DnsResponse, formatServer, parseServer, query, type ServerAddress } from './client.js';
 import type { DelegationServer } from './delegation.js';
 import { discoverParent, parseServers } from './discover.js';

@@ -5,7 +5,7 @@
  * does not know EDNS is asked without it, and a run's checks share what they learned.
  * Deadlines here are short and injected; nothing waits on a production timer.
  */
-import { DnsCache } from '../../src/dns/budget.js';
+import { DnsCache } from '../../src/dns/cache.js';
 import { type FakeDnsServer, type FakeRecord, fakeSoa, startFakeServers } from '../../src/dns/fakeserver.js';
 import { checkSetGlue, checkZoneDelegation, type GlueCheckOptions } from '../../src/dns/glue.js';
 import { comZone, EXAMPLE, exampleZone, rootZone } from './fixtures.js';
