@@ -7,14 +7,15 @@
 import type { AccountApi } from '../cloudflare/api.js';
 import { AcnsError } from '../errors.js';
 import { checkDerivation } from '../plan/rederive.js';
-import type { Plan } from '../plan/types.js';
+import { type Guard, OVERRIDE_FLAG, type OverridableGuard, type Plan } from '../plan/types.js';
 import { StalePlanError, checkStaleness } from './stale.js';
 import type { StalenessReport } from './types.js';
 
 export interface PreflightOptions {
   /** The plan file's name, for messages. */
   planFile: string;
-  allowMassChange?: boolean;
+  /** Guards the reviewer allows on purpose (`--allow-mass-change` → mass_change). */
+  allow?: OverridableGuard[];
 }
 
 /** Checks in order; throws the AcnsError of the first refusal (exit 3), else returns what is already done. */
@@ -31,7 +32,7 @@ export async function preflightSavedPlan(
   return staleness;
 }
 
-/** A plan without preconditions cannot be re-checked: written by an older acns (format 1 without them). */
+/** A plan without preconditions cannot be re-checked: it was written by an acns that did not record them. */
 export function refuseWithoutPreconditions(plan: Plan, planFile: string): void {
   if (plan.preconditions || plan.steps.length === 0) return;
   throw new AcnsError(
@@ -62,10 +63,11 @@ export function refuseUnderived(plan: Plan, planFile: string): void {
   );
 }
 
-export function refuseUnsafe(plan: Plan, opts: { allowMassChange?: boolean }): void {
-  const blocking = plan.guards.filter((g) => !(g.override === '--allow-mass-change' && opts.allowMassChange));
+export function refuseUnsafe(plan: Plan, opts: { allow?: OverridableGuard[] }): void {
+  const blocking = plan.guards.filter((g) => !(g.override && opts.allow?.includes(g.override)));
   if (!blocking.length) return;
-  const lines = blocking.map((g) => `  - ${g.message}${g.override ? ` (override: ${g.override})` : ''}`).join('\n');
+  const override = (g: Guard): string => (g.override ? ` (override: ${OVERRIDE_FLAG[g.override]})` : '');
+  const lines = blocking.map((g) => `  - ${g.message}${override(g)}`).join('\n');
   throw new AcnsError('plan_unsafe', `refusing to apply an unsafe plan; nothing was changed:\n${lines}`, {
     exitCode: 3,
     hint: blocking.some((g) => g.override)

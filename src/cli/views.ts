@@ -1,7 +1,7 @@
 /** The views of each command's result, chosen by --format. Views only read what operations return. */
 import type { DriftReport } from '../plan/drift.js';
 import { encodePlanFile } from '../plan/planfile.js';
-import type { Plan } from '../plan/types.js';
+import { OVERRIDE_FLAG, type Plan } from '../plan/types.js';
 import type { ApplyResult } from '../apply/types.js';
 import type { GlueReport } from '../dns/glue.js';
 import { renderApplySummary } from '../render/apply.js';
@@ -22,7 +22,7 @@ export function renderPlan(plan: Plan, format: Format, io: CliIO, createdAt = ne
 
 /** After `plan -o FILE` in text: how to carry the plan out, or why apply will refuse it. */
 export function savedPlanHint(plan: Plan, file: string): string {
-  const overrides = [...new Set(plan.guards.map((g) => g.override))];
+  const overrides = [...new Set(plan.guards.map((g) => g.override && OVERRIDE_FLAG[g.override]))];
   if (plan.safe) return `\nSaved the plan to ${file}. To carry out exactly this plan, run:\n  acns apply ${file}\n`;
   if (overrides.every((o) => o !== undefined)) {
     return (

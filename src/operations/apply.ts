@@ -25,7 +25,7 @@ import { AcnsError, UsageError } from '../errors.js';
 import { readPlanFile } from '../plan/planfile.js';
 import { configDifferences } from '../plan/config-match.js';
 import { isEmptyPlan } from '../plan/summary.js';
-import type { Plan } from '../plan/types.js';
+import type { OverridableGuard, Plan } from '../plan/types.js';
 import { connect } from './connect.js';
 import { connectOptions, readAndPlan } from './plan.js';
 import { loadConfig, type Session } from './session.js';
@@ -39,7 +39,8 @@ export interface ApplyRequest {
   configGiven?: boolean;
   /** With a plan file: do not compare the plan's glue policy and settings with `config`. */
   ignoreConfig?: boolean;
-  allowMassChange?: boolean;
+  /** Guards the reviewer allows on purpose (`--allow-mass-change` → mass_change). */
+  allow?: OverridableGuard[];
   /** Keep re-checking missing glue for up to this long. */
   glueWaitMs?: number;
   journal?: string;
@@ -133,7 +134,7 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
       settings = settingsForSavedPlan(plan, session.env);
       api = connect(session, { accountId: plan.accountId, cloudflare: settings.cloudflare, ...hooks });
       // Nothing in the file is trusted for its own safety: re-derived, then re-read.
-      const preflight = { planFile: req.planFile, ...(req.allowMassChange ? { allowMassChange: true } : {}) };
+      const preflight = { planFile: req.planFile, ...(req.allow ? { allow: req.allow } : {}) };
       alreadyDone = (await preflightSavedPlan(plan, api, preflight)).alreadyDone;
     } else {
       const desired = await loadConfig(session, req.config, { requireAccountId: true });

@@ -1,6 +1,7 @@
 /** `plan -o`: where the plan may and may not be written, through the real CLI against the emulator. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PLAN_FORMAT_VERSION } from '../../src/plan/planfile.js';
 import { BASE_CONFIG, startWorld, type World } from './harness.js';
 
 let w: World;
@@ -26,7 +27,7 @@ test('-o over a file that is not an acns plan is refused unless --force', async 
   expect(readFileSync(join(w.dir, 'notes.json'), 'utf8')).toBe('{"mine": true}\n');
   const forced = await w.cli(['plan', '-o', 'notes.json', '--force']);
   expect(forced.code).toBe(0);
-  expect(JSON.parse(readFileSync(join(w.dir, 'notes.json'), 'utf8')).format_version).toBe(1);
+  expect(JSON.parse(readFileSync(join(w.dir, 'notes.json'), 'utf8')).format_version).toBe(PLAN_FORMAT_VERSION);
 });
 
 test('-o replaces an older acns plan without asking', async () => {
@@ -34,13 +35,13 @@ test('-o replaces an older acns plan without asking', async () => {
   const first = readFileSync(join(w.dir, 'plan.json'), 'utf8');
   expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
   expect(JSON.parse(readFileSync(join(w.dir, 'plan.json'), 'utf8')).tool.name).toBe('acns');
-  expect(first).toContain('"format_version": 1');
+  expect(first).toContain(`"format_version": ${PLAN_FORMAT_VERSION}`);
 });
 
 test('-o - prints the plan document on stdout and creates no file named -', async () => {
   const r = await w.cli(['plan', '-o', '-']);
   expect(r.code).toBe(0);
-  expect(JSON.parse(r.stdout).format_version).toBe(1);
+  expect(JSON.parse(r.stdout).format_version).toBe(PLAN_FORMAT_VERSION);
   expect(() => readFileSync(join(w.dir, '-'))).toThrow();
   const both = await w.cli(['plan', '-o', '-', '--format', 'markdown']);
   expect(both.code).toBe(1);

@@ -46,7 +46,7 @@ export function registerApply(reg: Registry): void {
             config: flags.config,
             ...(cmd.getOptionValueSource('config') === 'cli' ? { configGiven: true } : {}),
             ...(flags.ignoreConfig ? { ignoreConfig: true } : {}),
-            ...(flags.allowMassChange ? { allowMassChange: true } : {}),
+            ...(flags.allowMassChange ? { allow: ['mass_change' as const] } : {}),
             ...(flags.journal ? { journal: flags.journal } : {}),
             glueWaitMs: flags.glueWait ? parseDuration(flags.glueWait) : 0,
             onPlan: (plan) => io.stdout.write(renderPlanText(plan, { colour: useColour(io.stdout, io.env) })),
