@@ -4,7 +4,7 @@
  */
 import { closest, distance } from 'fastest-levenshtein';
 import { findHierarchyConflicts } from '../config/hierarchy.js';
-import { formatPos } from '../config/types.js';
+import { type DesiredState, formatPos } from '../config/types.js';
 import { valueSet } from './describe.js';
 import type { PlanFacts } from './diff.js';
 import { type Guard, OVERRIDE_FLAG, type Step } from './types.js';
@@ -22,6 +22,7 @@ export function findGuards(input: GuardInput): Guard[] {
     ...setsTooSmall(input),
     ...setsTooLarge(input),
     ...setsInUse(input),
+    ...leavingSet(input),
     ...massChange(input),
     ...hierarchy(input),
   ];
@@ -179,6 +180,36 @@ function setsInUse({ facts, steps }: GuardInput): Guard[] {
   return out;
 }
 
+/**
+ * A name never goes in the run that moves zones off its set: the zones' parents and the caches
+ * of their apex NS still send resolvers to it. The planner holds such deletions; a plan that
+ * carries one anyway was not written by it.
+ */
+function leavingSet({ steps }: GuardInput): Guard[] {
+  const leaving = new Map<number, string[]>();
+  for (const s of steps) {
+    if (s.kind !== 'assign_zone' || s.before === null || !('type' in s.before)) continue;
+    if (s.before.type !== 'custom.account') continue;
+    const set = s.before.set ?? 1;
+    (leaving.get(set) ?? leaving.set(set, []).get(set)!).push(s.target);
+  }
+  const out: Guard[] = [];
+  const dels = steps.filter((s) => s.kind === 'delete_nameserver' && leaving.has(valueSet(s.before) ?? -1));
+  for (const set of [...new Set(dels.map((d) => valueSet(d.before)!))].sort((a, b) => a - b)) {
+    const mine = dels.filter((d) => valueSet(d.before) === set);
+    out.push({
+      id: `leaving_set:${set}`,
+      kind: 'leaving_set',
+      message:
+        `${mine.map((d) => d.target).join(', ')} would be deleted in the run that moves ` +
+        `${listZones(leaving.get(set)!.sort())} off set ${set}; their parents and resolvers' caches still send ` +
+        'queries to those names — move the zones first, and delete the names in a later run',
+      steps: mine.map((d) => d.id),
+    });
+  }
+  return out;
+}
+
 function massChange({ facts, steps }: GuardInput): Guard[] {
   const zones = steps.filter((s) => s.kind === 'assign_zone');
   const max = facts.desired.policy.maxZoneChanges;
@@ -201,17 +232,18 @@ function hierarchy({ facts, zoneFilter }: GuardInput): Guard[] {
   // `advanced` in the file means "left as it is": such a zone keeps whatever set it has live, which
   // the loader cannot see — so it is checked here like a zone outside the file.
   const liveOf = new Map(facts.live.zones.map((z) => [z.name, z.nameservers]));
-  const advancedOnSet = facts.desired.zones.some(
-    (z) => z.target.type === 'advanced' && liveOf.get(z.name)?.type === 'custom.account',
-  );
+  // A zone --zone leaves out keeps its live set in this run, like an `advanced` one.
+  const keepsLive = (z: DesiredState['zones'][number]): boolean =>
+    z.target.type === 'advanced' || (zoneFilter !== undefined && !zoneFilter.has(z.name));
+  const advancedOnSet = facts.desired.zones.some((z) => keepsLive(z) && liveOf.get(z.name)?.type === 'custom.account');
   if (others.length === 0 && !advancedOnSet) return [];
+  const leftBy = (z: string): string => (zoneFilter && !zoneFilter.has(z) ? '--zone' : '`advanced`');
   const managed = new Map<string, string>(); // file zone → its file:line
   const asLive = new Set<string>(); // file zones whose set comes from the account (advanced: left as is)
   const zones: { name: string; set: number | null }[] = [];
   for (const z of facts.desired.zones) {
-    if (zoneFilter && !zoneFilter.has(z.name)) continue;
     managed.set(z.name, formatPos(z.pos));
-    if (z.target.type === 'advanced') {
+    if (keepsLive(z)) {
       const l = liveOf.get(z.name);
       asLive.add(z.name);
       zones.push({ name: z.name, set: l?.type === 'custom.account' ? (l.set ?? null) : null });
@@ -233,7 +265,7 @@ function hierarchy({ facts, zoneFilter }: GuardInput): Guard[] {
       .map(({ child, ancestor, set }) => {
         const where = (z: string): string =>
           asLive.has(z)
-            ? `set ${set} live, left as it is by \`advanced\` in ${managed.get(z)}`
+            ? `set ${set} live, left as it is by ${leftBy(z)} in ${managed.get(z)}`
             : managed.has(z)
               ? `set ${set} in ${managed.get(z)}`
               : `set ${set} live, not in ${facts.desired.file}`;

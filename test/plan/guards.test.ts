@@ -61,7 +61,7 @@ describe('guards', () => {
 
   test('set in use: the default stays custom.account with no usable set left', () => {
     const d = desired({ sets: {}, zones: { 'a.example': 'standard' }, prune: true });
-    const l = live({ sets: { 1: S1 }, zones: { 'a.example': 1 }, accountDefault: 'custom.account' });
+    const l = live({ sets: { 1: S1 }, zones: { 'a.example': 'standard' }, accountDefault: 'custom.account' });
     const p = buildPlan(d, l, {});
     expect(guardKinds(p)).toEqual(['set_in_use:default']);
     expect(p.guards[0].message).toMatch(/set account_default: cloudflare\.standard/);

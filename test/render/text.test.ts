@@ -14,7 +14,8 @@ describe('renderPlanText', () => {
     const text = renderPlanText(p, { colour: false });
     const lines = text.trimEnd().split('\n');
     expect(lines[2]).toMatch(/^UNSAFE: apply will refuse this plan \(3 guards\):$/);
-    const stepLines = lines.filter((l) => /^ {2}[+\-~?] /.test(l));
+    const notesAt = lines.indexOf('Notes:');
+    const stepLines = lines.slice(0, notesAt < 0 ? undefined : notesAt).filter((l) => /^ {2}[+\-~?] /.test(l));
     expect(stepLines).toHaveLength(p.steps.length);
     p.steps.forEach((s, i) =>
       expect(
