@@ -1,11 +1,13 @@
 /**
- * Folds what DNS says about each switched zone's delegation into a plan:
- * zones switched to a set whose parent still delegates elsewhere get a "next step at your
- * registrar" note; a zone going back to standard while its parent still delegates to the custom
- * names gets a guard — disabling ACNS first would break resolution. Pure: the findings are read
- * by state/delegation.ts.
+ * Folds what DNS says about each switched zone's delegation into a plan: zones switched to a set
+ * whose parent still delegates elsewhere get a "next step at your registrar" note; a zone going
+ * back to standard while its parent still delegates to the custom names gets a guard — disabling
+ * ACNS first would break resolution; a zone moving to another set while its parent still names the
+ * old one gets a note (apply checks that the old set keeps answering for it after the switch).
+ * A zone that leaves a set whose delegation could not be read is a guard with a named override:
+ * unknown never passes. Pure: the findings are read by dns/delegation-reads.ts.
  */
-import type { Plan } from './types.js';
+import type { Guard, Plan } from './types.js';
 
 export interface DelegationFinding {
   zone: string;
@@ -14,44 +16,97 @@ export interface DelegationFinding {
   direction: 'to_custom' | 'to_standard';
   /** The custom names involved: the set switched to, or the set the zone leaves. */
   customNames: string[];
+  /** to_custom from another set: that set's names (the zone leaves them). */
+  leavingNames?: string[];
   status: 'delegated' | 'elsewhere' | 'unknown';
   /** The NS the parent delegates the zone to, as read. */
   nameservers: string[];
   detail: string;
+  /** Where the zone's delegation is changed, in words ("at the registrar of example.org"). */
+  where?: string;
+  /** to_standard: the zone's own pair of Cloudflare nameservers (what to set at the registrar). */
+  cloudflarePair?: string[];
 }
 
 export function addDelegationFindings(plan: Plan, findings: DelegationFinding[]): Plan {
   const notes = [...plan.notes];
   const guards = [...plan.guards];
+  const unknownLeaving: DelegationFinding[] = [];
+  const unknownJoining: DelegationFinding[] = [];
   for (const f of [...findings].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0))) {
     const wanted = f.customNames.join(', ');
+    const at = f.where ?? 'at your registrar';
     if (f.status === 'unknown') {
-      notes.push(
-        `could not read the delegation of ${f.zone} from DNS (${f.detail}); check it at the registrar yourself`,
-      );
+      (leaves(f) ? unknownLeaving : unknownJoining).push(f);
       continue;
     }
-    const custom = new Set(f.customNames);
-    const pointsAtCustom = f.nameservers.some((n) => custom.has(n));
-    if (f.direction === 'to_custom' && f.status !== 'delegated') {
+    const custom = new Set(f.direction === 'to_standard' ? f.customNames : (f.leavingNames ?? []));
+    const pointsAtOld = f.nameservers.filter((n) => custom.has(n));
+    if (f.direction === 'to_custom' && pointsAtOld.length > 0) {
       notes.push(
-        `next step at your registrar for ${f.zone}: set its NS to ${wanted} once the switch is applied ` +
+        `${f.zone} leaves the names ${[...custom].join(', ')} while its parent still delegates it to ` +
+          `${pointsAtOld.join(', ')}: after the switch, acns checks that those names' addresses keep answering ` +
+          `for ${f.zone} (and stops if they do not); then set its NS to ${wanted} ${at}`,
+      );
+    } else if (f.direction === 'to_custom' && f.status !== 'delegated') {
+      notes.push(
+        `next step ${at} for ${f.zone}: set its NS to ${wanted} once the switch is applied ` +
           (f.nameservers.length
             ? `(the parent delegates it to ${f.nameservers.join(', ')} today)`
             : '(its parent zone does not delegate it today)'),
       );
     }
-    if (f.direction === 'to_standard' && pointsAtCustom) {
+    if (f.direction === 'to_standard' && pointsAtOld.length > 0) {
+      const pair = f.cloudflarePair?.length
+        ? f.cloudflarePair.join(', ')
+        : "the Cloudflare nameservers shown for the zone in the dashboard (DNS → Records → Cloudflare nameservers)";
       guards.push({
         id: `delegation:${f.zone}`,
         kind: 'delegation',
         message:
           `zone ${f.zone} is still delegated to the custom nameservers ${f.nameservers.join(', ')} at its parent; ` +
-          `switching it back to Cloudflare's standard nameservers first would break resolution — at the zone's registrar, ` +
-          `set its NS to the Cloudflare nameservers shown for the zone in the dashboard (DNS → Records → Cloudflare nameservers) first, then plan again`,
+          `switching it back to Cloudflare's standard nameservers first would break resolution — ${at}, ` +
+          `set its NS to ${pair} first, then plan again`,
         steps: [f.stepId],
       });
     }
   }
+  if (unknownLeaving.length > 0) guards.push(unknownZonesGuard(unknownLeaving));
+  if (unknownJoining.length > 0) {
+    const zones = unknownJoining.map((f) => f.zone);
+    notes.push(
+      `could not read the delegation of ${countZones(zones)} from DNS (${unknownJoining[0]!.detail}): ` +
+        `${listShort(zones)} — check at their registrars that they point at the set once switched`,
+    );
+  }
   return { ...plan, notes, guards, safe: guards.length === 0 };
+}
+
+/** A zone leaves custom names: to standard, or to another set. */
+function leaves(f: DelegationFinding): boolean {
+  return f.direction === 'to_standard' || (f.leavingNames?.length ?? 0) > 0;
+}
+
+/** One guard for every zone whose delegation could not be read while it leaves a set. */
+function unknownZonesGuard(found: DelegationFinding[]): Guard {
+  const zones = found.map((f) => f.zone);
+  return {
+    id: 'delegation_unknown:zones',
+    kind: 'delegation_unknown',
+    message:
+      `${countZones(zones)} leave${zones.length === 1 ? 's' : ''} a set of custom nameservers, but the ` +
+      `delegation could not be read from DNS (${found[0]!.detail}): ${listShort(zones)} — a zone whose parent ` +
+      'still names the set it leaves stops resolving; run where DNS is reachable (or set dns.parent_servers), ' +
+      'or check each delegation at its registrar and apply with --allow-unknown-delegation',
+    override: 'delegation_unknown',
+    steps: found.map((f) => f.stepId),
+  };
+}
+
+function countZones(zones: string[]): string {
+  return zones.length === 1 ? 'zone' : `${zones.length} zones`;
+}
+
+function listShort(names: string[]): string {
+  return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
 }
