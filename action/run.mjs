@@ -41,7 +41,9 @@ async function main() {
   const env = process.env;
   const args = actionArgs(env.ACNS_ACTION_COMMAND, env.ACNS_ACTION_ARGS);
   if (args.length === 0) {
-    console.log('::error title=acns::the input "command" is empty: give the acns command to run, e.g. "plan -o plan.json"');
+    console.log(
+      '::error title=acns::the input "command" is empty: give the acns command to run, e.g. "plan -o plan.json"',
+    );
     process.exit(1);
   }
   const okCodes = (env.ACNS_ACTION_OK_CODES ?? '0 2').split(/\s+/).filter(Boolean);

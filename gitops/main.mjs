@@ -34,7 +34,10 @@ export const TASKS = {
 
 /**
  * Runs one task; returns the exit code. Never throws: a refusal or an error becomes an annotation.
- * @param {string[]} argv @param {Record<string, string | undefined>} env
+ * @param {string[]} argv
+ * @param {Record<string, string | undefined>} env
+ * @param {{ write(s: string): unknown }} stdout
+ * @param {() => number} now
  */
 export async function main(argv, env, stdout = process.stdout, now = () => Date.now()) {
   let given;

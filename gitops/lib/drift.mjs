@@ -30,7 +30,13 @@ export function classifyDrift(report, record) {
     return { ...i, class: cls };
   });
   const has = (c) => items.some((i) => i.class === c);
-  const status = has('invisible') ? 'error' : has('outside') || has('unknown') ? 'drift' : has('pending_apply') ? 'pending' : 'clean';
+  const status = has('invisible')
+    ? 'error'
+    : has('outside') || has('unknown')
+      ? 'drift'
+      : has('pending_apply')
+        ? 'pending'
+        : 'clean';
   return { status, recordUsed: values !== undefined, items };
 }
 
@@ -46,10 +52,14 @@ export function driftMarkdown({ names, result, runUrl, at, failure }) {
   const value = (v) => (v === null ? '—' : `\`${JSON.stringify(v)}\``);
   const head = {
     clean: '✅ No drift: the live account matches the config.',
-    pending: '⏳ Only pending changes: the config on main differs from the account, but every live value is what acns last applied — the apply workflow has not applied main yet (or failed: see its runs).',
-    drift: '⚠️ **The live account was changed outside acns.** Undo it by re-running the apply workflow, or keep it by putting it in the config.',
-    error: '⛔ **The drift check failed**: the config names zones the account does not show to the token. Grant the token those zones (Zone Read), or remove them from the config.',
+    pending:
+      '⏳ Only pending changes: the config on main differs from the account, but every live value is what ' +
+      'acns last applied — the apply workflow has not applied main yet (or failed: see its runs).',
+    drift:
+      '⚠️ **The live account was changed outside acns.** Undo it by re-running the apply workflow, ' +
+      'or keep it by putting it in the config.',
   }[result.status];
+  // an error always comes with the failure that says what went wrong
   const verdict = failure ? `⛔ **The drift check failed:** ${failure}.` : head;
   const lines = [names.driftMarker, `### acns drift · \`${names.config}\``, '', verdict, ''];
   if (!result.recordUsed && result.items.length)

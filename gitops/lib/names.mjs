@@ -9,7 +9,9 @@ import { posix } from 'node:path';
 export function normalizeConfigPath(path) {
   const p = posix.normalize(String(path).trim().replace(/\\/g, '/'));
   if (p === '' || p === '.' || p.startsWith('../') || p.startsWith('/'))
-    throw new Error(`config path "${path}" must be a file inside the repository, like acns.yaml or accounts/a/acns.yaml`);
+    throw new Error(
+      `config path "${path}" must be a file inside the repository, like acns.yaml or accounts/a/acns.yaml`,
+    );
   return p.replace(/^\.\//, '');
 }
 

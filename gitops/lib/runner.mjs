@@ -39,7 +39,7 @@ export function argvInputs(argv) {
 
 /**
  * @param {Record<string, string | undefined>} env
- * @param {{ write(s: string): void }} stdout
+ * @param {{ write(s: string): unknown }} stdout
  * @param {Record<string, string>} given inputs from the command line; they win over INPUT_* variables
  */
 export function createRunner(env, stdout = process.stdout, given = {}) {

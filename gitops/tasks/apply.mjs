@@ -117,7 +117,9 @@ export async function compare(ctx) {
   ctx.run.setOutput('apply', 'false');
 
   if (!hasSteps) {
-    ctx.run.summary(`### ✅ acns: nothing to apply\n\nThe account already matches \`${current.config?.file}\` on main.\n`);
+    ctx.run.summary(
+      `### ✅ acns: nothing to apply\n\nThe account already matches \`${current.config?.file}\` on main.\n`,
+    );
     ctx.run.notice('the plan made on main has no steps: nothing to apply');
     return;
   }
@@ -133,7 +135,8 @@ export async function compare(ctx) {
   const verdict = comparePlans(reviewed, current, { maxAgeMs: maxAge(ctx), now: ctx.now() });
   if (!verdict.ok) {
     ctx.run.summary(
-      `### ⛔ acns: the plan made on main is not the reviewed plan\n\n${verdict.problems.map((p) => `- ${p}`).join('\n')}\n\n` +
+      '### ⛔ acns: the plan made on main is not the reviewed plan\n\n' +
+        `${verdict.problems.map((p) => `- ${p}`).join('\n')}\n\n` +
         `<details><summary>The plan made on main</summary>\n\n${markdown}\n</details>\n`,
     );
     throw new Refusal(
@@ -143,7 +146,8 @@ export async function compare(ctx) {
   }
   ctx.run.summary(
     '### ✅ acns: the plan made on main matches the reviewed plan\n\n' +
-      `Same steps, targets, zone ids and glue policy. Approving the \`production\` deployment applies exactly this plan.\n\n${markdown}`,
+      'Same steps, targets, zone ids and glue policy. ' +
+      `Approving the \`production\` deployment applies exactly this plan.\n\n${markdown}`,
   );
   ctx.run.setOutput('apply', 'true');
 }

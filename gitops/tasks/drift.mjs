@@ -33,7 +33,8 @@ export async function driftReport(ctx) {
     else await ctx.github.request('POST', `/repos/${ctx.repo}/issues`, { title, body });
     ctx.run.info(`${issue ? 'updated' : 'opened'} the drift issue`);
   } else if (issue) {
-    const why = result.status === 'pending' ? 'only changes waiting for the apply workflow remain' : 'no drift any more';
+    const why =
+      result.status === 'pending' ? 'only changes waiting for the apply workflow remain' : 'no drift any more';
     await ctx.github.request('POST', `/repos/${ctx.repo}/issues/${issue.number}/comments`, {
       body: `${why} ([run](${ctx.runUrl})). Closing.\n\n${body}`,
     });
@@ -44,7 +45,10 @@ export async function driftReport(ctx) {
     ctx.run.info(`closed drift issue #${issue.number}`);
   }
   if (failure)
-    throw new Refusal(failure, 'see the drift step of this run; the drift issue says the same and stays open until it passes');
+    throw new Refusal(
+      failure,
+      'see the drift step of this run; the drift issue says the same and stays open until it passes',
+    );
 }
 
 /**

@@ -27,12 +27,17 @@ export async function guardTip(ctx) {
   const branch = ctx.run.input('branch', ctx.env.CI_DEFAULT_BRANCH || 'main');
   const n = configNames(ctx.run.input('config', 'acns.yaml'));
   if (ctx.env.CI_COMMIT_BRANCH !== branch)
-    throw new Refusal(`this pipeline is for ${ctx.env.CI_COMMIT_BRANCH ?? 'no branch'}; apply runs only on ${branch}`, `run it on ${branch}`);
+    throw new Refusal(
+      `this pipeline is for ${ctx.env.CI_COMMIT_BRANCH ?? 'no branch'}; apply runs only on ${branch}`,
+      `run it on ${branch}`,
+    );
   checkGlueWait(ctx);
-  checkPlanAge(ctx, FRESH_WAY_OUT);
   const p = project(ctx);
   const tip = (await ctx.gitlab.get(`${p}/repository/branches/${encodeURIComponent(branch)}`)).commit.id;
-  if (tip === ctx.sha) return ctx.run.info(`${ctx.sha.slice(0, 7)} is the tip of ${branch}`);
+  if (tip === ctx.sha) {
+    checkPlanAge(ctx, FRESH_WAY_OUT);
+    return ctx.run.info(`${ctx.sha.slice(0, 7)} is the tip of ${branch}`);
+  }
   const blob = async (ref) => {
     try {
       return (await ctx.gitlab.get(`${p}/repository/files/${encodeURIComponent(n.config)}?ref=${ref}`)).blob_id;
@@ -47,6 +52,7 @@ export async function guardTip(ctx) {
         'applying this commit would roll the account back',
       `the pipeline for ${tip.slice(0, 7)} applies the newest config; if it failed, ${FRESH_WAY_OUT}`,
     );
+  checkPlanAge(ctx, FRESH_WAY_OUT);
   ctx.run.info(`${branch} moved on to ${tip.slice(0, 7)}, but ${n.config} is the same there`);
 }
 
@@ -71,7 +77,7 @@ export async function findReviewed(ctx) {
     );
   const pipelines = (await ctx.gitlab.get(`${p}/merge_requests/${mr.iid}/pipelines`)).sort((a, b) => b.id - a.id);
   const newest = pipelines[0];
-  if (!newest || newest.status !== 'success')
+  if (newest?.status !== 'success')
     throw new Refusal(
       newest
         ? `the newest pipeline of !${mr.iid} (${newest.web_url ?? newest.id}) is "${newest.status}", not a success`
@@ -80,8 +86,7 @@ export async function findReviewed(ctx) {
     );
   const jobs = await ctx.gitlab.get(`${p}/pipelines/${newest.id}/jobs?per_page=100`);
   const planJob = jobs.find((j) => j.name === job && j.status === 'success');
-  if (!planJob)
-    throw new Refusal(`pipeline ${newest.id} of !${mr.iid} has no successful job ${job}`, FRESH_WAY_OUT);
+  if (!planJob) throw new Refusal(`pipeline ${newest.id} of !${mr.iid} has no successful job ${job}`, FRESH_WAY_OUT);
   let plan;
   try {
     plan = await ctx.gitlab.get(`${p}/jobs/${planJob.id}/artifacts/${artifact}`);

@@ -89,13 +89,15 @@ export async function planReport(ctx) {
 
 /**
  * The required check. Runs always (if: always()), after detect and plan:
- * nothing to plan → pass; a fork that touches the config → fail (forks get no secrets); the plan job → its result.
+ * nothing to plan → pass; a fork that touches the config → fail (forks get no secrets);
+ * otherwise the plan job's result.
  */
 export async function gate(ctx) {
   let needs;
   try {
     needs = JSON.parse(ctx.run.input('needs', '{}'));
   } catch {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, shown to the user
     throw new Refusal('the input "needs" is not JSON', 'pass needs: ${{ toJSON(needs) }}');
   }
   const detectJob = needs.detect;
@@ -110,7 +112,8 @@ export async function gate(ctx) {
   }
   if (detectJob.outputs?.fork === 'true')
     throw new Refusal(
-      'this pull request comes from a fork and changes the acns config; fork runs get no secrets, so it cannot be planned',
+      'this pull request comes from a fork and changes the acns config; ' +
+        'fork runs get no secrets, so it cannot be planned',
       'push the branch to this repository (a maintainer can do it) and open the pull request from there',
     );
   const result = needs.plan?.result ?? 'missing';

@@ -1,8 +1,7 @@
 /**
  * Process level: the BUILT CLI (dist/cli/main.js, built by `npm test` before jest) applying a
- * saved plan against a slow emulator gets SIGINT (Ctrl-C) or SIGTERM (CI cancel, `kill`) mid-apply:
- * it stops starting steps, lets the running one finish, prints the summary with what was not
- * attempted, and exits 130.
+ * saved plan against a slow emulator gets SIGINT mid-apply: it stops starting steps, lets the
+ * running one finish, prints the summary with what was not attempted, and exits 130.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,17 +12,14 @@ import { BASE_CONFIG, startWorld, type World } from './harness.js';
 const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 let w: World;
-beforeEach(async () => {
+beforeAll(async () => {
   w = await startWorld();
   // one request at a time, so the run is long enough to interrupt between steps
   w.writeConfig(`${BASE_CONFIG}cloudflare:\n  concurrency: 1\n`);
 });
-afterEach(() => w.close());
+afterAll(() => w.close());
 
-test.each([
-  'SIGINT',
-  'SIGTERM',
-] as const)('%s during apply: exit 130, summary printed with "not attempted", no stack trace', async (signal) => {
+test('SIGINT during apply: exit 130, summary printed with "not attempted", no stack trace', async () => {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` (npm test builds it before jest)`);
   expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
   w.emu.options.latencyMs = 250;
@@ -42,14 +38,14 @@ test.each([
     // interrupt as soon as the first step has finished
     if (!sent && stderr.includes('✓')) {
       sent = true;
-      child.kill(signal);
+      child.kill('SIGINT');
     }
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
 
   expect(sent).toBe(true);
   expect(code).toBe(130);
-  expect(stderr).toMatch(signal === 'SIGINT' ? /interrupt received/ : /SIGTERM received: finishing/);
+  expect(stderr).toMatch(/interrupt/i);
   expect(stdout).toMatch(/Not attempted \(\d+\)/);
   expect(stdout).toMatch(/account default/);
   expect(stdout + stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
@@ -75,10 +71,7 @@ test.each([
   expect(journal.at(-1)).toMatchObject({ type: 'event', event: 'apply_end', exit_code: 130 });
 });
 
-test.each([
-  'SIGINT',
-  'SIGTERM',
-] as const)('%s during a read-only command (plan): exits 130 at once, says nothing was changed', async (signal) => {
+test('SIGINT during a read-only command (plan): exits 130 at once, says nothing was changed', async () => {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` (npm test builds it before jest)`);
   w.emu.options.latencyMs = 2000; // every read is slow: the plan cannot finish before the interrupt
   w.emu.resetLog();
@@ -93,7 +86,7 @@ test.each([
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   // wait until the emulator has seen the first request, then interrupt
   while (w.emu.requests().length === 0) await new Promise((r) => setTimeout(r, 20));
-  child.kill(signal);
+  child.kill('SIGINT');
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   w.emu.options.latencyMs = 0;
   // let the emulator finish the slow answers it started, so no timer outlives the test
