@@ -491,3 +491,29 @@ function hasFlag(helpText: string, flag: string): boolean {
   const esc = flag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`(^|[\\s,])${esc}(?=[\\s,=]|$)`, 'm').test(helpText);
 }
+
+describe('docs/gitops.md is checked against the workflows', () => {
+  const doc = readFileSync(join(ROOT, 'docs/gitops.md'), 'utf8');
+
+  test('names every helper task, secret, variable, the required check, the environment and the files', () => {
+    for (const task of Object.keys(TASKS)) expect(doc).toContain(`\`${task}\``);
+    const all = [...Object.values(WF), GITLAB].map((f) => f.text).join('\n');
+    for (const m of all.matchAll(/(secrets|vars)\.([A-Z_]+)/g)) expect(doc).toContain(m[2]);
+    expect(doc).toContain(`**\`${WF['plan-on-pull-request.yml']!.doc.jobs.gate.name}\`**`);
+    expect(doc).toContain(`\`${WF['apply-on-merge.yml']!.doc.jobs.apply.environment}\` environment`);
+    expect(doc).toContain(`group: ${WF['apply-on-merge.yml']!.doc.concurrency.group}`);
+    expect(doc).toContain('`queue: max`');
+    for (const f of [...WORKFLOW_FILES.map((x) => `${EXAMPLES}/${x}`), GITLAB.path, '.github/workflows/release.yml'])
+      expect(doc).toContain(f);
+    expect(doc).toContain(
+      `ACNS_MAX_PLAN_AGE\` (${WF['apply-on-merge.yml']!.doc.env.ACNS_MAX_PLAN_AGE.replace('d', ' days')})`,
+    );
+    expect(doc).toContain(`${WF['apply-on-merge.yml']!.doc.jobs.apply['timeout-minutes']} minutes`);
+  });
+
+  test('its recovery paths use the dispatch inputs the workflow has', () => {
+    const inputs = WF['apply-on-merge.yml']!.doc.on.workflow_dispatch.inputs;
+    for (const m of doc.matchAll(/`mode: (\w+)`/g)) expect(inputs.mode.options).toContain(m[1]);
+    for (const name of ['glue-wait', 'allow-mass-change']) expect(doc).toContain(`\`${name}\``);
+  });
+});
