@@ -3,10 +3,13 @@
  * comes from a pull-request run, whose workflow file the pull request itself could change, so it is
  * evidence of what reviewers saw and never something to execute: the pipeline applies its own plan
  * from main, and only when every step matches the reviewed one — same ids, kinds, targets, zone ids,
- * before and after values and dependencies — with the same account, config digest, glue policy,
+ * before and after values, reason codes and dependencies — with the same account, config digest, glue policy,
  * endpoints and settings, and a reviewed plan younger than the allowed age. Pure.
  */
 import { formatDuration } from './duration.mjs';
+
+/** Plan document versions whose fields this comparison knows (acns writes 2; 1 lacks reason_code). */
+export const KNOWN_FORMATS = [1, 2];
 
 /** Clock skew tolerated before a plan "from the future" is refused. */
 const FUTURE_SKEW_MS = 5 * 60_000;
@@ -26,6 +29,7 @@ export function comparePlans(reviewed, current, { maxAgeMs, now }) {
   const same = (label, a, b) => {
     if (!equal(a, b)) problems.push(`${label}: ${show(a)} in the reviewed plan, ${show(b)} on main`);
   };
+  same('format version', reviewed.format_version, current.format_version);
   same('account', reviewed.account_id, current.account_id);
   same('config file', reviewed.config?.file, current.config?.file);
   same('config digest (the acns.yaml planned)', reviewed.config?.digest, current.config?.digest);
@@ -48,7 +52,7 @@ export function comparePlans(reviewed, current, { maxAgeMs, now }) {
       problems.push(`step ${id} is in the reviewed plan but not in the plan made on main`);
       continue;
     }
-    for (const field of ['kind', 'target', 'zone_id', 'before', 'after']) {
+    for (const field of ['kind', 'target', 'zone_id', 'before', 'after', 'reason_code']) {
       if (!equal(r[field] ?? null, c[field] ?? null))
         problems.push(`step ${id}: ${field} ${show(r[field])} in the reviewed plan, ${show(c[field])} on main`);
     }
@@ -74,7 +78,8 @@ export function ageProblems(createdAt, { maxAgeMs, now }, label) {
 
 function planShape(doc, label) {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return `${label} is not a plan document`;
-  if (doc.format_version !== 1) return `${label} has format_version ${show(doc.format_version)}, not 1`;
+  if (!KNOWN_FORMATS.includes(doc.format_version))
+    return `${label} has format_version ${show(doc.format_version)}, which this pipeline does not know`;
   if (!Array.isArray(doc.steps) || !Array.isArray(doc.guards)) return `${label} has no steps or guards list`;
   const ids = doc.steps.map((s) => s?.id);
   if (ids.some((id) => typeof id !== 'string')) return `${label} has a step without an id`;

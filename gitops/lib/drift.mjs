@@ -3,8 +3,8 @@
  * last set on each object): a difference where the live value is still what acns last applied is
  * "pending apply" (the config changed and has not been applied yet); one where the live value is not
  * what acns applied is "changed outside acns"; a zone the file names that the account (or the token)
- * does not show is an error, not drift. Without a record nothing can be told apart and every
- * difference counts as drift. Pure.
+ * does not show is an error, not drift. An object acns never set (no record, or no entry for it)
+ * cannot be told apart: it counts as drift, labelled as such. Pure.
  */
 import { equal } from './compare.mjs';
 
@@ -25,8 +25,8 @@ export function classifyDrift(report, record) {
     if (i.kind === 'zone' && i.live === null) cls = 'invisible';
     else if (!values) cls = 'unknown';
     else if (i.key in values) cls = equal(values[i.key], i.live) ? 'pending_apply' : 'outside';
-    // acns never set this object: the file asks for something not applied yet, unless it exists live
-    else cls = i.live === null ? 'pending_apply' : 'outside';
+    // acns never set this object: a name still to be created is pending; anything else may be either
+    else cls = i.live === null ? 'pending_apply' : 'unknown';
     return { ...i, class: cls };
   });
   const has = (c) => items.some((i) => i.class === c);
@@ -42,7 +42,7 @@ export function classifyDrift(report, record) {
 
 const LABEL = {
   outside: 'changed outside acns',
-  unknown: 'drift (no last-applied record to tell)',
+  unknown: 'changed outside acns, or not applied yet (acns never set it)',
   pending_apply: 'pending apply',
   invisible: 'error: not visible to the token',
 };

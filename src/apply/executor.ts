@@ -7,9 +7,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { AccountApi } from '../cloudflare/api.js';
+import { isAccountWide } from '../cloudflare/errors.js';
 import { AcnsError } from '../errors.js';
 import type { GlueExpectation, Plan, Step } from '../plan/types.js';
-import type { LiveNameserver, ZoneNameservers } from '../state/types.js';
+import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
 import type { ApplyResult, GlueChecker, StepError, StepOutcome, StepResult, StoppedBy } from './types.js';
 
 export interface ExecuteOptions {
@@ -31,11 +32,6 @@ export const GLUE_CHECK_FAILED = 'glue_check_failed';
 /** The id of the step whose work is running in the current async context (for the journal). */
 export function currentStepId(): string | undefined {
   return stepContext.getStore();
-}
-
-/** True for errors the Cloudflare client marks as account-wide (no import of cloudflare/ needed). */
-export function isAccountWide(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { accountWide?: boolean }).accountWide === true;
 }
 
 export async function executePlan(plan: Plan, api: AccountApi, opts: ExecuteOptions = {}): Promise<ApplyResult> {

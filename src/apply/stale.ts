@@ -6,9 +6,9 @@
 import pLimit from 'p-limit';
 import type { AccountApi } from '../cloudflare/api.js';
 import { AcnsError } from '../errors.js';
-import type { Plan, Step, StepValue } from '../plan/types.js';
-import { describeStale } from '../render/apply.js';
-import type { LiveNameserver, ZoneNameservers } from '../state/types.js';
+import type { Plan, Step, StepKind, StepValue } from '../plan/types.js';
+import { describeTarget, describeValue } from '../plan/describe.js';
+import { type LiveNameserver, sameZoneNameservers, type ZoneNameservers } from '../cloudflare/types.js';
 import type { StaleObject, StalenessReport } from './types.js';
 
 /** Thrown by the CLI when checkStaleness found stale objects: exit 3, nothing written. */
@@ -79,10 +79,17 @@ export async function checkStaleness(
   return { stale, alreadyDone };
 }
 
-/** Equal zone settings: same type, and for custom.account the same set (1 when omitted). */
-export function sameZoneNameservers(a: ZoneNameservers, b: ZoneNameservers): boolean {
-  if (a.type !== b.type) return false;
-  return a.type !== 'custom.account' || (a.set ?? 1) === (b.set ?? 1);
+/** The stale report: each changed object with its plan-time and its current value (StalePlanError's message). */
+export function describeStale(stale: StaleObject[]): string {
+  const n = stale.length;
+  const lines = [`the plan is stale — ${n} ${n === 1 ? 'object' : 'objects'} changed since it was made:`];
+  for (const s of stale) {
+    const kind = s.stepId.split(':')[0] as StepKind;
+    lines.push(
+      `  ${describeTarget(kind, s.target)}: was ${describeValue(s.planned)} when planned, now ${describeValue(s.current)}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 type Verdict = { state: 'run' } | { state: 'done' } | { state: 'stale'; current: StepValue };

@@ -5,6 +5,14 @@ import { run } from './program.js';
 const argv = process.argv.slice(2);
 const command = argv.find((a) => !a.startsWith('-'));
 const controller = new AbortController();
+
+// A reader that goes away (`acns plan | head -1`) closes stdout: what is left to print is dropped
+// quietly and the command still finishes its work — an apply is not turned into a failure by it.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
 let stopping = false;
 
 // SIGTERM (CI cancel, `kill`, container stop) asks for the same graceful stop as a first Ctrl-C: CI runners

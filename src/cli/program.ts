@@ -4,7 +4,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { AcnsError } from '../errors.js';
+import { InvalidConfigError } from '../operations/session.js';
 import type { CliIO } from './io.js';
+import type { CommandRunner, Registry } from './registry.js';
 import { TOOL_VERSION } from './version.js';
 import { registerApply } from './commands/apply.js';
 import { registerDrift } from './commands/drift.js';
@@ -14,15 +16,6 @@ import { registerGlue } from './commands/glue.js';
 import { registerPlan } from './commands/plan.js';
 import { registerShow } from './commands/show.js';
 import { registerValidate } from './commands/validate.js';
-
-export type CommandRunner = (io: CliIO) => Promise<number>;
-
-/** Each command registers itself and stores the runner it wants executed. */
-export interface Registry {
-  program: Command;
-  io: CliIO;
-  setRunner(r: CommandRunner): void;
-}
 
 export async function run(argv: string[], io: CliIO): Promise<number> {
   let runner: CommandRunner | undefined;
@@ -68,6 +61,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
 
 /** The last line of defence: a clear message and an exit code, never a stack trace. */
 export function reportError(e: unknown, io: CliIO): number {
+  if (e instanceof InvalidConfigError) {
+    for (const d of e.diagnostics) io.stderr.write(`${d.file}:${d.line}:${d.col}: ${d.message}\n`);
+  }
   if (e instanceof AcnsError) {
     io.stderr.write(`error: ${e.message}\n`);
     if (e.hint) io.stderr.write(`hint: ${e.hint}\n`);

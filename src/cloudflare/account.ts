@@ -5,7 +5,7 @@
 import type { Dispatcher } from 'undici';
 import type { EndpointFlavour } from '../config/types.js';
 import { AcnsError } from '../errors.js';
-import type { LiveNameserver } from '../state/types.js';
+import type { LiveNameserver } from './types.js';
 import type { AccountApi, ResolvedZones, ZoneRef } from './api.js';
 import { createAssignmentAdapter } from './assignment.js';
 import type { ProgressEvent } from './budget.js';

@@ -4,7 +4,7 @@
  * Implemented in cloudflare/account.ts on top of the HTTP client; state/ and apply/ use only this.
  */
 import type { EndpointFlavour } from '../config/types.js';
-import type { LiveNameserver, ZoneNameservers } from '../state/types.js';
+import type { LiveNameserver, ZoneNameservers } from './types.js';
 
 export interface ZoneRef {
   id: string;

@@ -6,7 +6,7 @@
  * Both report normalised values.
  */
 import type { EndpointFlavour } from '../config/types.js';
-import type { ZoneNameservers } from '../state/types.js';
+import type { ZoneNameservers } from './types.js';
 import { AcnsError } from '../errors.js';
 import type { CloudflareClient } from './client.js';
 import * as ep from './endpoints.js';

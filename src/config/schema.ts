@@ -10,9 +10,10 @@ import { closest, distance } from 'fastest-levenshtein';
 import { checkName } from './names.js';
 import type { PositionIndex } from './parse.js';
 import type { Diagnostic } from './types.js';
+import { packageFile } from '../package-root.js';
 
 /** Where the schema file lives, relative to this module (src/config or dist/config). */
-export const SCHEMA_URL = new URL('../../schemas/acns.schema.json', import.meta.url);
+const SCHEMA_PATH = packageFile('schemas/acns.schema.json');
 
 /** Validates data against the schema; returns positioned diagnostics (empty when valid). */
 export function validateSchema(data: unknown, positions: PositionIndex, file: string): Diagnostic[] {
@@ -63,7 +64,7 @@ let cache: ValidateFunction | undefined;
 
 function compiled(): ValidateFunction {
   if (cache) return cache;
-  const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
+  const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as object;
   const ajv = new Ajv({ strict: true, allErrors: true, verbose: true });
   ajv.addFormat('fqdn', { type: 'string', validate: (s: string) => checkName(s).ok });
   ajv.addFormat('server-address', { type: 'string', validate: isServerAddress });

@@ -9,15 +9,15 @@
  * Exits 0 when every stage behaved as expected, 1 otherwise; always stops its servers.
  */
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { run } from '../cli/program.js';
 import type { CliIO } from '../cli/io.js';
 import { startEmulator } from '../emulator/server.js';
 import { DEMO_TOKEN } from '../emulator/model.js';
 import { DEMO_NAMES, startDemoDns } from './dns.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
-const repo = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+const repo = PACKAGE_ROOT;
 const example = 'examples/two-sets.yaml';
 
 function say(text: string): void {

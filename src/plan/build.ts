@@ -3,7 +3,8 @@
  * optional --zone restriction → one topological sort → guards → summary. Renderers never re-sort.
  */
 import type { DesiredState } from '../config/types.js';
-import type { LiveState, ZoneNameservers } from '../state/types.js';
+import type { LiveState } from '../state/types.js';
+import type { ZoneNameservers } from '../cloudflare/types.js';
 import { diffStates, type PlanFacts } from './diff.js';
 import { addGlueChecks } from './glue.js';
 import { addEdges, orderSteps } from './graph.js';

@@ -6,8 +6,10 @@
  */
 import equal from 'fast-deep-equal';
 import { formatPos, type DesiredName, type DesiredState, type DesiredZone } from '../config/types.js';
-import type { LiveNameserver, LiveState, LiveZone, ZoneNameservers } from '../state/types.js';
-import { describeZoneNs, sameZoneNs } from './describe.js';
+import type { LiveState, LiveZone } from '../state/types.js';
+import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
+import { describeZoneNs } from './describe.js';
+import { sameZoneNameservers } from '../cloudflare/types.js';
 import type { PlanOptions, Step } from './types.js';
 
 export interface PlanFacts {
@@ -111,6 +113,7 @@ function diffNames(facts: PlanFacts, classify: Classify): void {
       target: ns.name,
       before: { set: ns.set },
       after: null,
+      reasonCode: w ? 'name_moves_set' : 'name_pruned',
       reason: c.reason,
       ...(w ? { source: formatPos(w.pos) } : {}),
       class: c.class,
@@ -132,6 +135,7 @@ function diffNames(facts: PlanFacts, classify: Classify): void {
         target: n.name,
         before: null,
         after: { set: n.set },
+        reasonCode: l ? 'name_moves_set' : 'name_missing',
         reason: c.reason,
         source: formatPos(n.pos),
         class: c.class,
@@ -152,7 +156,7 @@ function diffZones(facts: PlanFacts, classify: Classify): void {
     if (!lz) continue; // missing from the account: a guard, not a step
     const want = zoneTargetValue(z);
     const liveSet = lz.nameservers.type === 'custom.account' ? lz.nameservers.set : undefined;
-    if (want === null || sameZoneNs(want, lz.nameservers)) {
+    if (want === null || sameZoneNameservers(want, lz.nameservers)) {
       if (liveSet !== undefined) push(facts.zonesStaying, liveSet, z.name);
       continue;
     }
@@ -165,6 +169,7 @@ function diffZones(facts: PlanFacts, classify: Classify): void {
       zoneId: lz.id,
       before: { ...lz.nameservers },
       after: want,
+      reasonCode: 'zone_setting_differs',
       reason: c.reason,
       source: formatPos(z.pos),
       class: c.class,
@@ -193,6 +198,7 @@ function diffDefault(facts: PlanFacts, classify: Classify): void {
     target: 'account default',
     before: { value: liveValue },
     after: { value: want.value },
+    reasonCode: 'default_differs',
     reason: c.reason,
     source: formatPos(want.pos),
     class: c.class,

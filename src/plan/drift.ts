@@ -6,8 +6,10 @@
  * it and exits 2 when hasDrift.
  */
 import { formatPos, type DesiredState } from '../config/types.js';
-import type { LiveNameserver, LiveState, ZoneNameservers } from '../state/types.js';
-import { describeZoneNs, sameZoneNs } from './describe.js';
+import type { LiveState } from '../state/types.js';
+import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
+import { describeZoneNs } from './describe.js';
+import { sameZoneNameservers } from '../cloudflare/types.js';
 import { zoneTargetValue } from './diff.js';
 
 export type DriftValue = null | { set: number } | ZoneNameservers | { value: string };
@@ -152,7 +154,7 @@ function zoneItems(desired: DesiredState, live: LiveState): DriftItem[] {
       });
       continue;
     }
-    if (want === null || sameZoneNs(want, lz.nameservers)) continue;
+    if (want === null || sameZoneNameservers(want, lz.nameservers)) continue;
     out.push({
       key: `zone:${z.name}`,
       kind: 'zone',

@@ -3,7 +3,7 @@
  * Cloudflare assigned (from the live account). Names not created yet have no addresses to check.
  */
 import type { DesiredState } from '../config/types.js';
-import type { LiveNameserver } from '../state/types.js';
+import type { LiveNameserver } from '../cloudflare/types.js';
 import type { GlueExpectation } from './types.js';
 
 export function glueExpectations(

@@ -4,7 +4,7 @@
  * the account that might use those sets must be known (state/set-users.ts), not only the zones the
  * file manages: only then does the planner order the removals after the additions, or guard them.
  */
-import type { LiveNameserver } from '../state/types.js';
+import type { LiveNameserver } from '../cloudflare/types.js';
 import { valueSet } from './describe.js';
 import type { Plan } from './types.js';
 

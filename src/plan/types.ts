@@ -4,7 +4,7 @@
  * (render/json.ts, schemas/plan.schema.json) is a versioned contract derived from this model.
  */
 import type { AccountDefault, DesiredState, EndpointFlavour, GluePolicy, Registrar } from '../config/types.js';
-import type { LiveNameserver, ZoneNameservers } from '../state/types.js';
+import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
 
 export type StepKind = 'create_nameserver' | 'glue_check' | 'assign_zone' | 'set_account_default' | 'delete_nameserver';
 
@@ -18,6 +18,28 @@ export type StepKind = 'create_nameserver' | 'glue_check' | 'assign_zone' | 'set
  */
 export type StepValue = null | { set: number } | ZoneNameservers | { value: string } | { set: number; names: string[] };
 
+/**
+ * Why a step exists, as a stable code beside the prose (`reason`): tools reading plans branch on this.
+ * - name_missing: a name of the file does not exist live
+ * - name_moves_set: a name is live in another set (deleted, then re-created)
+ * - name_pruned: a live name the file does not list, with policy.prune on
+ * - zone_setting_differs / default_differs: the live setting is not the file's
+ * - glue_zones_switch: zones switch to the set in this run
+ * - glue_default_custom: the account default becomes custom.account, which may fall back to the set
+ * - glue_set_becomes_usable: the set reaches 2 names while a custom.account default may fall back to it
+ * - glue_names_replaced: the set gains names while it is in use, before its old names go
+ */
+export type StepReason =
+  | 'name_missing'
+  | 'name_moves_set'
+  | 'name_pruned'
+  | 'zone_setting_differs'
+  | 'default_differs'
+  | 'glue_zones_switch'
+  | 'glue_default_custom'
+  | 'glue_set_becomes_usable'
+  | 'glue_names_replaced';
+
 export interface Step {
   id: string; // stable: 'create_nameserver:ns1.example.com', 'glue_check:1', 'assign_zone:example.org', 'set_account_default', 'delete_nameserver:ns3.example.com'
   kind: StepKind;
@@ -25,6 +47,7 @@ export interface Step {
   zoneId?: string; // assign_zone only
   before: StepValue;
   after: StepValue;
+  reasonCode: StepReason;
   reason: string; // human: "zone example.org uses set 1 in acns.yaml:14 but set 2 live"
   source?: string; // 'acns.yaml:14' — the line that asks for it (absent for prune deletions)
   class: 'config' | 'drift';
@@ -45,10 +68,17 @@ export interface Guard {
   id: string; // stable, e.g. 'mass_change', 'zone_not_found:exmaple.org'
   kind: GuardKind;
   message: string; // what is unsafe and what to do
-  override?: '--allow-mass-change'; // the flag that lets apply proceed anyway, where one exists
+  /** The guard kind a reviewer may allow on purpose (apply's matching flag: OVERRIDE_FLAG). */
+  override?: OverridableGuard;
   steps: string[]; // step ids concerned
   source?: string; // 'acns.yaml:14'
 }
+
+/** Guards a reviewer may allow on purpose; every other guard needs the file or the account fixed. */
+export type OverridableGuard = 'mass_change';
+
+/** How apply is told to allow an overridable guard. */
+export const OVERRIDE_FLAG: Record<OverridableGuard, string> = { mass_change: '--allow-mass-change' };
 
 /** Per-set glue expectation, carried in the plan so apply and renderers can show records to register. */
 export interface GlueExpectation {

@@ -4,7 +4,9 @@
  */
 import pc from 'picocolors';
 import type { ApplyResult, StaleObject, StepResult } from '../apply/types.js';
-import type { StepKind, StepValue } from '../plan/types.js';
+import type { StepKind } from '../plan/types.js';
+import { describeTarget } from '../plan/describe.js';
+import { describeStale } from '../apply/stale.js';
 
 export interface ApplyRenderOptions {
   colour?: boolean;
@@ -95,26 +97,6 @@ export function renderStaleReport(stale: StaleObject[]): string {
   return `acns: ${describeStale(stale)}\nNothing was changed. Re-run \`acns plan\`, review the new plan, and apply that one.\n`;
 }
 
-/** The stale report without the `acns:` prefix and the advice (StalePlanError's message). */
-export function describeStale(stale: StaleObject[]): string {
-  const lines = [`the plan is stale — ${plural(stale.length, 'object', 'objects')} changed since it was made:`];
-  for (const s of stale) {
-    const kind = s.stepId.split(':')[0] as StepKind;
-    lines.push(
-      `  ${describeTarget(kind, s.target)}: was ${formatValue(s.planned)} when planned, now ${formatValue(s.current)}`,
-    );
-  }
-  return lines.join('\n');
-}
-
-/** A step value in words: `absent`, `set 2`, `custom.account set 1`, `cloudflare.standard`. */
-export function formatValue(v: StepValue): string {
-  if (v === null || v === undefined) return 'absent';
-  if ('type' in v) return v.type === 'custom.account' ? `custom.account set ${v.set ?? 1}` : v.type;
-  if ('value' in v) return v.value;
-  return `set ${v.set}`;
-}
-
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
@@ -126,22 +108,6 @@ const SYMBOL: Record<StepKind, string> = {
   set_account_default: '~',
   glue_check: '?',
 };
-
-function describeTarget(kind: StepKind, target: string): string {
-  switch (kind) {
-    case 'create_nameserver':
-    case 'delete_nameserver':
-      return `nameserver ${target}`;
-    case 'assign_zone':
-      return `zone ${target}`;
-    case 'glue_check':
-      return `glue check ${target}`;
-    case 'set_account_default':
-      return target;
-    default:
-      return target;
-  }
-}
 
 function doneVerb(r: StepResult): string {
   switch (r.kind) {

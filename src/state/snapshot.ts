@@ -3,7 +3,8 @@
  * setting, and the account default. Costs 1 + ⌈zones / 50⌉ + zones + 1 requests.
  */
 import type { AccountApi } from '../cloudflare/api.js';
-import type { LiveNameserver, LiveZone } from './types.js';
+import type { LiveZone } from './types.js';
+import type { LiveNameserver } from '../cloudflare/types.js';
 
 export interface AccountSnapshot {
   accountId: string;

@@ -2,22 +2,7 @@
  * The live state: what the Cloudflare account holds, normalised (lower case, no trailing dots,
  * sorted) so that comparisons are exact. Plain data only; produced by state/read.ts.
  */
-export interface LiveNameserver {
-  name: string;
-  set: number;
-  ipv4?: string; // dns_records A (the glue to publish)
-  ipv6?: string; // dns_records AAAA
-}
-
-/**
- * A zone's nameserver setting as the endpoint adapter reports it. `custom.account` carries the set;
- * other types (`cloudflare.standard`, `cloudflare.advanced`, `custom.tenant`, `custom.zone`, …) do not.
- */
-export interface ZoneNameservers {
-  type: string;
-  set?: number;
-}
-
+import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
 export interface LiveZone {
   name: string;
   id: string;

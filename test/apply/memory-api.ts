@@ -8,7 +8,7 @@ import { currentStepId } from '../../src/apply/executor.js';
 import type { AccountApi, ResolvedZones, ZoneRef } from '../../src/cloudflare/api.js';
 import type { EndpointFlavour } from '../../src/config/types.js';
 import { AcnsError } from '../../src/errors.js';
-import type { LiveNameserver, ZoneNameservers } from '../../src/state/types.js';
+import type { LiveNameserver, ZoneNameservers } from '../../src/cloudflare/types.js';
 
 export type Method = Exclude<keyof AccountApi, 'accountId' | 'endpoints'>;
 

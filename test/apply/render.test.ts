@@ -1,13 +1,8 @@
 import { executePlan } from '../../src/apply/executor.js';
 import { checkStaleness } from '../../src/apply/stale.js';
 import type { ApplyResult, StepResult } from '../../src/apply/types.js';
-import {
-  formatDuration,
-  formatValue,
-  renderApplySummary,
-  renderStaleReport,
-  renderStepLine,
-} from '../../src/render/apply.js';
+import { formatDuration, renderApplySummary, renderStaleReport, renderStepLine } from '../../src/render/apply.js';
+import { describeValue } from '../../src/plan/describe.js';
 import { accountWideError, MemoryApi, serverError } from './memory-api.js';
 import { seedAccount, seedPlan } from './plans.js';
 
@@ -79,14 +74,14 @@ describe('renderStepLine', () => {
     expect(coloured.replace(/\x1b\[[0-9;]*m/g, '')).toBe(plain);
   });
 
-  test('formatDuration and formatValue', () => {
+  test('formatDuration and describeValue', () => {
     expect(formatDuration(999)).toBe('999ms');
     expect(formatDuration(61_000)).toBe('61.0s');
-    expect(formatValue(null)).toBe('absent');
-    expect(formatValue({ set: 2 })).toBe('set 2');
-    expect(formatValue({ type: 'custom.account' })).toBe('custom.account set 1');
-    expect(formatValue({ type: 'cloudflare.standard' })).toBe('cloudflare.standard');
-    expect(formatValue({ value: 'custom.account' })).toBe('custom.account');
+    expect(describeValue(null)).toBe('absent');
+    expect(describeValue({ set: 2 })).toBe('set 2');
+    expect(describeValue({ type: 'custom.account' })).toBe('set 1');
+    expect(describeValue({ type: 'cloudflare.standard' })).toBe('standard nameservers');
+    expect(describeValue({ value: 'custom.account' })).toBe('custom.account');
   });
 });
 
@@ -190,7 +185,7 @@ describe('renderStaleReport', () => {
       [
         'acns: the plan is stale — 3 objects changed since it was made:',
         '  nameserver ns2.example.com: was absent when planned, now set 3',
-        '  zone b.example: was cloudflare.standard when planned, now cloudflare.advanced',
+        '  zone b.example: was standard nameservers when planned, now advanced (Foundation DNS)',
         '  account default: was cloudflare.standard when planned, now cloudflare.standard.random',
         'Nothing was changed. Re-run `acns plan`, review the new plan, and apply that one.',
         '',

@@ -43,7 +43,7 @@ describe('checkStaleness', () => {
     expect(err).toBeInstanceOf(AcnsError);
     expect(err.exitCode).toBe(3);
     expect(err.code).toBe('plan_stale');
-    expect(err.message).toContain('zone a.example: was cloudflare.standard when planned, now custom.account set 2');
+    expect(err.message).toContain('zone a.example: was standard nameservers when planned, now set 2');
     expect(err.hint).toContain('acns plan');
   });
 

@@ -1,4 +1,4 @@
-import { lowerBound, planRequestLimit, ratioToBound, windowForcedMs } from '../../src/bench/bound.js';
+import { lowerBound, planRequestLimit, ratioToBound, windowForcedMs } from '../../bench/bound.js';
 
 describe('lowerBound', () => {
   test('latency-bound: requests × latency / concurrency when the window never binds', () => {

@@ -1,5 +1,5 @@
-import { managedZoneNames, desiredYaml, accountState, pureStates, SET1_NAMES } from '../../src/bench/fixtures.js';
-import { repeatedRequests, median } from '../../src/bench/measure.js';
+import { managedZoneNames, desiredYaml, accountState, pureStates, SET1_NAMES } from '../../bench/fixtures.js';
+import { repeatedRequests, median } from '../../bench/measure.js';
 import { loadDesiredStateFromString } from '../../src/config/load.js';
 import { buildPlan } from '../../src/plan/build.js';
 

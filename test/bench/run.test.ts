@@ -1,4 +1,4 @@
-import { parseBenchArgs } from '../../src/bench/run.js';
+import { parseBenchArgs } from '../../bench/run.js';
 
 describe('parseBenchArgs', () => {
   test('defaults, --quick, --only and --out', () => {

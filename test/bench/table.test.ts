@@ -1,5 +1,5 @@
-import { formatBytes, formatMs, formatRatio, renderChecks, renderTable, tableRows } from '../../src/bench/table.js';
-import type { ScenarioResult } from '../../src/bench/types.js';
+import { formatBytes, formatMs, formatRatio, renderChecks, renderTable, tableRows } from '../../bench/table.js';
+import type { ScenarioResult } from '../../bench/types.js';
 
 const api: ScenarioResult = {
   id: 'plan',

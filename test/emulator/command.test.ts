@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { request } from 'undici';
 import { registerEmulator } from '../../src/cli/commands/emulator.js';
-import type { CommandRunner, Registry } from '../../src/cli/program.js';
+import type { CommandRunner, Registry } from '../../src/cli/registry.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { DEMO_ACCOUNT_ID } from '../../src/emulator/model.js';
 

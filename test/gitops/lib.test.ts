@@ -79,6 +79,7 @@ describe('comparePlans', () => {
     ['after', (p: any) => (p.steps[1].after = { type: 'custom.account', set: 2 }), /after .*"set":2/],
     ['before (the account changed since review)', (p: any) => (p.steps[1].before = { type: 'x' }), /before/],
     ['kind', (p: any) => (p.steps[0].kind = 'create_nameserver'), /kind "create_nameserver"/],
+    ['reason_code', (p: any) => (p.steps[1].reason_code = 'name_missing'), /reason_code "name_missing"/],
     [
       'an extra step',
       (p: any) => p.steps.push({ id: 'x', kind: 'glue_check' }),
@@ -109,7 +110,10 @@ describe('comparePlans', () => {
 
   test('documents that are not plans are refused before anything else', () => {
     expect(comparePlans(null, plan(), opts).problems).toEqual(['the reviewed plan is not a plan document']);
-    expect(comparePlans(plan({ format_version: 2 }), plan(), opts).problems[0]).toMatch(/format_version 2/);
+    expect(comparePlans(plan({ format_version: 3 }), plan(), opts).problems[0]).toMatch(/format_version 3, which/);
+    expect(comparePlans(plan({ format_version: 2 }), plan(), opts).problems).toEqual([
+      'format version: 2 in the reviewed plan, 1 on main',
+    ]);
     const dup = plan();
     dup.steps.push(dup.steps[0]);
     expect(comparePlans(dup, plan(), opts).problems[0]).toMatch(/twice/);
@@ -219,7 +223,7 @@ describe('classifyDrift', () => {
     expect(o).toMatchObject({ status: 'drift', items: [{ class: 'outside' }] });
   });
 
-  test('a name the file adds and acns never created is pending; one acns never set but live is outside', () => {
+  test('a name the file adds and acns never created is pending; another object acns never set counts as drift', () => {
     const ns = (live: unknown) => ({
       key: 'ns:ns3.example.com',
       kind: 'nameserver',
@@ -228,7 +232,10 @@ describe('classifyDrift', () => {
       desired: { set: 1 },
     });
     expect(classifyDrift(report([ns(null)]), record({})).status).toBe('pending');
-    expect(classifyDrift(report([ns({ set: 2 })]), record({})).status).toBe('drift');
+    expect(classifyDrift(report([ns({ set: 2 })]), record({}))).toMatchObject({
+      status: 'drift',
+      items: [{ class: 'unknown' }],
+    });
   });
 
   test('a zone the token cannot see is an error, not drift', () => {

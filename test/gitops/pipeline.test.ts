@@ -8,7 +8,7 @@
  * workflow refuses it, because it applies only its own plan made on main, and only when the reviewed
  * plan has the same steps, zone ids and glue policy.
  */
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configNames } from '../../gitops/lib/names.mjs';
 import { BASE_CONFIG, isWrite, startWorld, type World } from '../e2e/harness.js';
@@ -140,4 +140,40 @@ test('the honest reviewed plan matches; the apply step applies the plan made on 
   );
   expect(report.code).toBe(0);
   expect(api.gh.comments.find((c) => c.issue === 7)?.body).toMatch(/✅ applied/);
+});
+
+test('drift after the apply, with the record acns wrote: outside change, pending apply, invisible zone', async () => {
+  expect(existsSync(join(w.dir, '.acns/last-applied.json'))).toBe(true);
+  // someone switches shop.example.org back in the dashboard; main stops using set 1 for the reverse zone
+  const shop = w.emu.state.zones.find((z) => z.name === 'shop.example.org')!;
+  shop.nameservers = { type: 'cloudflare.standard' };
+  w.writeConfig(BASE_CONFIG.replace('  113.0.203.in-addr.arpa: 1\n', '  113.0.203.in-addr.arpa: standard\n'));
+  const drift = await runAction(w.dir, w.env, { command: 'drift -c acns.yaml --format json' });
+  expect(drift.code).toBe(0);
+  expect(drift.outputs['exit-code']).toBe('2');
+  const report = await spawnTask(
+    'drift-report',
+    { 'exit-code': '2', 'report-file': drift.outputs['output-file']! },
+    gh(),
+    w.dir,
+  );
+  expect(report.code).toBe(0);
+  expect(report.outputs.status).toBe('drift');
+  const issue = api.gh.issues.at(-1)!;
+  expect(issue.body).toMatch(/\| shop\.example\.org \| changed outside acns \|/);
+  expect(issue.body).toMatch(/\| 113\.0\.203\.in-addr\.arpa \| pending apply \|/);
+
+  // a zone the token cannot see: an error, reported through the same issue, and the job fails
+  w.writeConfig(`${BASE_CONFIG.replace('zones:\n', 'zones:\n  ghost.example: 1\n')}`);
+  const ghost = await runAction(w.dir, w.env, { command: 'drift -c acns.yaml --format json' });
+  const failed = await spawnTask(
+    'drift-report',
+    { 'exit-code': ghost.outputs['exit-code']!, 'report-file': ghost.outputs['output-file']! },
+    gh(),
+    w.dir,
+  );
+  expect(failed.code).toBe(1);
+  expect(failed.outputs.status).toBe('error');
+  expect(api.gh.issues.at(-1)!.body).toMatch(/ghost\.example \| error: not visible to the token/);
+  w.writeConfig(BASE_CONFIG);
 });

@@ -1,6 +1,7 @@
 /** Builders for DesiredState / LiveState objects, so planner and renderer tests read like acns.yaml. */
 import type { AccountDefault, DesiredState, DesiredZone, GluePolicy } from '../../src/config/types.js';
-import type { LiveNameserver, LiveState, LiveZone, ZoneNameservers } from '../../src/state/types.js';
+import type { LiveState, LiveZone } from '../../src/state/types.js';
+import type { LiveNameserver, ZoneNameservers } from '../../src/cloudflare/types.js';
 
 export type ZoneSpec = number | 'standard' | 'advanced';
 

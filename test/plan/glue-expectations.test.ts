@@ -1,5 +1,5 @@
 import { glueExpectations } from '../../src/plan/glue-expectations.js';
-import type { LiveNameserver } from '../../src/state/types.js';
+import type { LiveNameserver } from '../../src/cloudflare/types.js';
 import { desired } from './fixtures.js';
 
 const live: LiveNameserver[] = [

@@ -8,7 +8,8 @@ import { buildPlan } from '../../src/plan/build.js';
 import { setsShrunkBelowTwo } from '../../src/plan/shrinking.js';
 import { relatedUnmanaged } from '../../src/state/read.js';
 import type { DesiredState } from '../../src/config/types.js';
-import type { LiveState, ZoneNameservers } from '../../src/state/types.js';
+import type { LiveState } from '../../src/state/types.js';
+import type { ZoneNameservers } from '../../src/cloudflare/types.js';
 import type { Plan, Step } from '../../src/plan/types.js';
 import {
   desired,

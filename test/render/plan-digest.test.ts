@@ -10,14 +10,14 @@ import {
   parsePlanFile,
   PlanFileError,
   PlanModifiedError,
-  renderPlanJson,
-} from '../../src/render/json.js';
+  encodePlanFile,
+} from '../../src/plan/planfile.js';
 import { reseal } from './reseal.js';
 import { META, richPlan } from './rich.js';
 
 type Doc = Record<string, unknown> & { steps: Record<string, unknown>[]; guards: unknown[] };
 
-const written = renderPlanJson(richPlan(), META);
+const written = encodePlanFile(richPlan(), META);
 const fresh = (): Doc => JSON.parse(written) as Doc;
 const CHANGED =
   /^plan\.json was changed after `acns plan` wrote it \(its plan_digest does not match its content\); a reviewed plan must be applied exactly as reviewed — run `acns plan -o plan\.json` again$/;
@@ -134,9 +134,17 @@ describe('plan_digest', () => {
   });
 
   test('an unknown format_version is still reported as such (checked before the digest)', () => {
-    const e = refusal({ ...fresh(), format_version: 2 });
+    const e = refusal({ ...fresh(), format_version: 99 });
     expect(e.code).toBe('plan_file');
-    expect(e.message).toContain('format_version 2 unknown');
+    expect(e.message).toContain('format_version 99 unknown');
+  });
+
+  test('a plan of the previous format says an older acns wrote it and how to go on', () => {
+    const e = refusal({ ...fresh(), format_version: 1 });
+    expect(e.code).toBe('plan_file');
+    expect(e.exitCode).toBe(1);
+    expect(e.message).toBe('plan.json was written by an older acns (plan format 1); this acns reads format 2');
+    expect(e.hint).toContain('acns plan -o <planfile>');
   });
 });
 

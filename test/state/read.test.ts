@@ -1,4 +1,4 @@
-import { planRequestLimit } from '../../src/bench/bound.js';
+import { planRequestLimit } from '../../bench/bound.js';
 import { bigAccountState } from '../../src/emulator/model.js';
 import { readLiveState, relatedUnmanaged, type ReadProgress } from '../../src/state/read.js';
 import { desired } from '../plan/fixtures.js';

@@ -6,7 +6,7 @@ import { demoState, loadStateFile } from '../../emulator/model.js';
 import { startEmulator, type Fault, type LogEntry } from '../../emulator/server.js';
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Registry } from '../program.js';
+import type { Registry } from '../registry.js';
 
 interface EmulatorFlags {
   port: string;

@@ -1,4 +1,4 @@
-import type { Registry } from '../program.js';
+import type { Registry } from '../registry.js';
 import { loadDesiredState } from '../../config/load.js';
 
 export function registerValidate(reg: Registry): void {

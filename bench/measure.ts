@@ -4,7 +4,7 @@
  * about repeated requests.
  */
 import { performance } from 'node:perf_hooks';
-import type { LogEntry } from '../emulator/server.js';
+import type { LogEntry } from '../src/emulator/server.js';
 
 export interface MemorySampler {
   /** Stops sampling; the peak of the samples and of resourceUsage().maxRSS, in bytes. */

@@ -9,15 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { DEMO_ZONES } from '../emulator/model.js';
+import { DEMO_ZONES } from '../src/emulator/model.js';
 import { desiredYaml } from './fixtures.js';
 import { median } from './measure.js';
 import type { ScenarioResult } from './types.js';
 
 const TIME_TARGET_MS = 400;
 
-/** The built CLI next to this file: dist/bench/startup.js → dist/cli/main.js. */
-export const CLI_MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+/** The built CLI: build/bench/startup.js → dist/cli/main.js. */
+export const CLI_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 /** Median wall time of `acns <args>` over `runs` runs, after one untimed warm-up (disk cache). */
 export async function runStartupScenario(

@@ -3,15 +3,15 @@
  * text) managing an evenly spread subset of them, and in-memory desired and live states for pure
  * planning. Deterministic: the same sizes always give the same data.
  */
-import type { DesiredState, DesiredZone, SourcePos } from '../config/types.js';
+import type { DesiredState, DesiredZone, SourcePos } from '../src/config/types.js';
 import {
   bigAccountState,
   DEMO_ACCOUNT_ID,
   defaultAddresses,
   zoneIdFor,
   type EmulatorState,
-} from '../emulator/model.js';
-import type { LiveState, LiveZone } from '../state/types.js';
+} from '../src/emulator/model.js';
+import type { LiveState, LiveZone } from '../src/state/types.js';
 
 export interface DesiredFileOptions {
   zones: string[];

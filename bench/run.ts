@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { TOOL_VERSION } from '../cli/version.js';
+import { TOOL_VERSION } from '../src/cli/version.js';
 import { SCENARIOS } from './scenarios.js';
 import { formatMs, renderChecks, renderTable } from './table.js';
 import type { BenchReport, ScenarioResult } from './types.js';

@@ -4,11 +4,11 @@
  */
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
-import { checkZoneDelegation, type DelegationOptions, type DelegationResult } from '../dns/delegation.js';
-import type { GlueCheckOptions } from '../dns/glue.js';
+import { checkZoneDelegation, type DelegationOptions, type DelegationResult } from './delegation.js';
+import type { GlueCheckOptions } from './glue.js';
 import type { DelegationFinding } from '../plan/delegation.js';
 import type { Plan } from '../plan/types.js';
-import type { LiveState } from './types.js';
+import type { LiveState } from '../state/types.js';
 
 const CONCURRENCY = 8;
 

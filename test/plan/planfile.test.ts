@@ -1,17 +1,23 @@
 import { AcnsError } from '../../src/errors.js';
-import { documentToPlan, parsePlanFile, planToDocument, renderPlanJson, PlanFileError } from '../../src/render/json.js';
-import { expectGolden } from './golden.js';
-import { reseal } from './reseal.js';
-import { META, richPlan } from './rich.js';
+import {
+  documentToPlan,
+  parsePlanFile,
+  planToDocument,
+  encodePlanFile,
+  PlanFileError,
+} from '../../src/plan/planfile.js';
+import { expectGolden } from '../render/golden.js';
+import { reseal } from '../render/reseal.js';
+import { META, richPlan } from '../render/rich.js';
 
 describe('saved-plan JSON document', () => {
   test('the rich plan matches its golden file', () => {
-    expectGolden('plan.json', renderPlanJson(richPlan(), META));
+    expectGolden('plan.json', encodePlanFile(richPlan(), META));
   });
 
   test('round trip: document → plan gives back the same plan', () => {
     const plan = richPlan();
-    const saved = parsePlanFile(renderPlanJson(plan, META), 'plan.json');
+    const saved = parsePlanFile(encodePlanFile(plan, META), 'plan.json');
     expect(saved.plan).toEqual(plan);
     expect(saved.toolVersion).toBe('0.1.0');
     expect(saved.createdAt).toBe(META.createdAt);
@@ -25,14 +31,15 @@ describe('saved-plan JSON document', () => {
         dns: { rootServers: ['127.0.0.1:5300'], parentServers: [], port: 5300 },
       },
     };
-    const text = renderPlanJson(plan, META);
+    const text = encodePlanFile(plan, META);
     expect(JSON.parse(text).settings.cloudflare.requests_per_window).toBe(500);
     expect(parsePlanFile(text, 'plan.json').plan).toEqual(plan);
   });
 
   test('snake_case fields and the contract header', () => {
     const doc = planToDocument(richPlan(), META);
-    expect(doc.format_version).toBe(1);
+    expect(doc.format_version).toBe(2);
+    expect(doc.steps.every((s) => typeof s.reason_code === 'string')).toBe(true);
     expect(doc.tool).toEqual({ name: 'acns', version: '0.1.0' });
     expect(doc.config.digest).toMatch(/^sha256:/);
     const z = doc.steps.find((s) => s.kind === 'assign_zone')!;
@@ -43,6 +50,7 @@ describe('saved-plan JSON document', () => {
       'zone_id',
       'before',
       'after',
+      'reason_code',
       'reason',
       'source',
       'class',

@@ -6,17 +6,17 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { executePlan } from '../apply/executor.js';
-import { checkStaleness } from '../apply/stale.js';
-import { createAccountApi, type AccountApiHandle } from '../cloudflare/account.js';
-import { CloudflareClient, type ClientStats } from '../cloudflare/client.js';
-import { loadDesiredStateFromString } from '../config/load.js';
-import type { DesiredState } from '../config/types.js';
-import { DEMO_ACCOUNT_ID, DEMO_TOKEN, type EmulatorState } from '../emulator/model.js';
-import { startEmulator, type Emulator } from '../emulator/server.js';
-import { buildPlan } from '../plan/build.js';
-import { parsePlanFile, renderPlanJson } from '../render/json.js';
-import { readLiveState } from '../state/read.js';
+import { executePlan } from '../src/apply/executor.js';
+import { checkStaleness } from '../src/apply/stale.js';
+import { createAccountApi, type AccountApiHandle } from '../src/cloudflare/account.js';
+import { CloudflareClient, type ClientStats } from '../src/cloudflare/client.js';
+import { loadDesiredStateFromString } from '../src/config/load.js';
+import type { DesiredState } from '../src/config/types.js';
+import { DEMO_ACCOUNT_ID, DEMO_TOKEN, type EmulatorState } from '../src/emulator/model.js';
+import { startEmulator, type Emulator } from '../src/emulator/server.js';
+import { buildPlan } from '../src/plan/build.js';
+import { parsePlanFile, encodePlanFile } from '../src/plan/planfile.js';
+import { readLiveState } from '../src/state/read.js';
 import { lowerBound, planRequestLimit, type RateWindow } from './bound.js';
 import { accountState, desiredYaml, managedZoneNames } from './fixtures.js';
 import { repeatedRequests, sampleMemory, timed } from './measure.js';
@@ -98,7 +98,7 @@ export async function runApplyScenario(o: ApiScenarioOptions): Promise<ScenarioR
     const planned = buildPlan(desired, await readLiveState(desired, planner));
     await planner.close();
     const file = join(dir, 'plan.json');
-    writeFileSync(file, renderPlanJson(planned, { toolVersion: 'bench', createdAt: new Date().toISOString() }));
+    writeFileSync(file, encodePlanFile(planned, { toolVersion: 'bench', createdAt: new Date().toISOString() }));
     const plan = parsePlanFile(readFileSync(file, 'utf8'), file).plan;
     const before = emu.requests().length;
 

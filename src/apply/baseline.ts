@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ApplyResult } from '../apply/types.js';
+import type { ApplyResult } from './types.js';
 import type { Plan } from '../plan/types.js';
 
 export const BASELINE_PATH = '.acns/last-applied.json';

@@ -7,33 +7,95 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { AcnsError } from '../errors.js';
-import type { LiveNameserver, ZoneNameservers } from '../state/types.js';
-import type { Guard, Plan, PlanSettings, StepKind, StepValue } from '../plan/types.js';
+import type { Plan, PlanSettings } from './types.js';
+import { packageFile } from '../package-root.js';
 
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
+
+// The document's own types: a published contract, so they are spelled out here instead of reusing
+// the in-memory model. A change to the model that the document cannot carry fails to compile below.
+
+export type StepKindDocument =
+  | 'create_nameserver'
+  | 'glue_check'
+  | 'assign_zone'
+  | 'set_account_default'
+  | 'delete_nameserver';
+
+export type ReasonCodeDocument =
+  | 'name_missing'
+  | 'name_moves_set'
+  | 'name_pruned'
+  | 'zone_setting_differs'
+  | 'default_differs'
+  | 'glue_zones_switch'
+  | 'glue_default_custom'
+  | 'glue_set_becomes_usable'
+  | 'glue_names_replaced';
+
+export type GuardKindDocument =
+  | 'mass_change'
+  | 'set_in_use'
+  | 'zone_not_found'
+  | 'set_too_small'
+  | 'set_too_large'
+  | 'hierarchy'
+  | 'delegation'
+  | 'ordering';
+
+export interface ZoneNameserversDocument {
+  type: string;
+  set?: number;
+}
+
+export type StepValueDocument =
+  | null
+  | { set: number }
+  | ZoneNameserversDocument
+  | { value: string }
+  | { set: number; names: string[] };
+
+export interface GuardDocument {
+  id: string;
+  kind: GuardKindDocument;
+  message: string;
+  /** The guard kind apply may be told to allow (`--allow-mass-change` allows mass_change). */
+  override?: 'mass_change';
+  steps: string[];
+  source?: string;
+}
+
+export interface NameserverDocument {
+  name: string;
+  set: number;
+  ipv4?: string;
+  ipv6?: string;
+}
 
 export interface PlanDocument {
-  format_version: 1;
+  format_version: 2;
   tool: { name: 'acns'; version: string };
   created_at: string;
   account_id: string;
   config: { file: string; digest: string };
-  endpoints: Plan['endpoints'];
-  glue_policy: Plan['gluePolicy'];
+  endpoints: 'dns_settings' | 'legacy';
+  glue_policy: 'enforce' | 'warn' | 'off';
   safe: boolean;
-  guards: Guard[];
-  summary: Plan['summary'];
+  guards: GuardDocument[];
+  summary: { create: number; change: number; delete: number; checks: number };
   steps: StepDocument[];
   glue: {
     set: number;
-    registrar: Plan['glue'][number]['registrar'];
+    registrar: 'external' | 'cloudflare';
     host_zone?: string;
     names: { name: string; ipv4?: string; ipv6?: string }[];
   }[];
-  unmanaged: { nameservers: LiveNameserver[]; zones: { name: string; nameservers: ZoneNameservers }[] };
+  unmanaged: { nameservers: NameserverDocument[]; zones: { name: string; nameservers: ZoneNameserversDocument }[] };
   notes: string[];
   zone_filter: string[] | null;
   /** The file's API and DNS settings, so `apply plan.json` runs with what was reviewed. */
@@ -44,7 +106,7 @@ export interface PlanDocument {
 
 export interface SettingsDocument {
   cloudflare: {
-    endpoints: Plan['endpoints'];
+    endpoints: 'dns_settings' | 'legacy';
     requests_per_window: number;
     window_seconds: number;
     concurrency: number;
@@ -54,11 +116,12 @@ export interface SettingsDocument {
 
 export interface StepDocument {
   id: string;
-  kind: StepKind;
+  kind: StepKindDocument;
   target: string;
   zone_id?: string;
-  before: StepValue;
-  after: StepValue;
+  before: StepValueDocument;
+  after: StepValueDocument;
+  reason_code: ReasonCodeDocument;
   reason: string;
   source?: string;
   class: 'config' | 'drift';
@@ -98,7 +161,7 @@ export class PlanModifiedError extends AcnsError {
 
 export function planToDocument(plan: Plan, meta: { toolVersion: string; createdAt: string }): PlanDocument {
   const body: Omit<PlanDocument, 'plan_digest'> = {
-    format_version: 1,
+    format_version: PLAN_FORMAT_VERSION,
     tool: { name: 'acns', version: meta.toolVersion },
     created_at: meta.createdAt,
     account_id: plan.accountId,
@@ -122,6 +185,7 @@ export function planToDocument(plan: Plan, meta: { toolVersion: string; createdA
       ...(s.zoneId ? { zone_id: s.zoneId } : {}),
       before: s.before,
       after: s.after,
+      reason_code: s.reasonCode,
       reason: s.reason,
       ...(s.source ? { source: s.source } : {}),
       class: s.class,
@@ -144,8 +208,8 @@ export function planToDocument(plan: Plan, meta: { toolVersion: string; createdA
   return { ...body, plan_digest: planDigest(body) };
 }
 
-/** The document as text: two-space JSON with a final newline. */
-export function renderPlanJson(plan: Plan, meta: { toolVersion: string; createdAt: string }): string {
+/** The document as text: two-space JSON with a final newline (what `plan -o` writes and `--format json` prints). */
+export function encodePlanFile(plan: Plan, meta: { toolVersion: string; createdAt: string }): string {
   return `${JSON.stringify(planToDocument(plan, meta), null, 2)}\n`;
 }
 
@@ -158,6 +222,12 @@ export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
     );
   }
   const version = (doc as { format_version: unknown }).format_version;
+  if (typeof version === 'number' && version < PLAN_FORMAT_VERSION) {
+    throw new PlanFileError(
+      `${file} was written by an older acns (plan format ${version}); this acns reads format ${PLAN_FORMAT_VERSION}`,
+      'nothing was changed: run `acns plan -o <planfile>` again with this version, review it, and apply that plan',
+    );
+  }
   if (version !== PLAN_FORMAT_VERSION) {
     throw new PlanFileError(
       `${file} is not an acns plan (format_version ${JSON.stringify(version)} unknown) — re-run acns plan -o`,
@@ -187,6 +257,7 @@ export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
       ...(s.zone_id ? { zoneId: s.zone_id } : {}),
       before: s.before,
       after: s.after,
+      reasonCode: s.reason_code,
       reason: s.reason,
       ...(s.source ? { source: s.source } : {}),
       class: s.class,
@@ -207,6 +278,46 @@ export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
   if (d.settings) plan.settings = settingsFromDocument(d.settings);
   if (d.zone_filter) plan.zoneFilter = d.zone_filter;
   return { plan, toolVersion: d.tool.version, createdAt: d.created_at };
+}
+
+/** Plan files are small (a few MB for thousands of zones): anything far larger is refused unread. */
+export const MAX_PLAN_FILE_BYTES = 50 * 1024 * 1024;
+
+/** Reads and checks a saved plan file (size, JSON, seal, schema). */
+export async function readPlanFile(file: string, cwd: string): Promise<SavedPlan> {
+  const path = resolve(cwd, file);
+  let text: string;
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    if (st.size > MAX_PLAN_FILE_BYTES) {
+      throw new PlanFileError(
+        `${file} is not an acns plan (${Math.round(st.size / 1024 / 1024)} MB; plan files are far smaller)`,
+        'write one with: acns plan -o plan.json',
+      );
+    }
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if (e instanceof PlanFileError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    throw new AcnsError('plan_unreadable', `cannot read the plan ${file}: ${why}`, {
+      hint: 'create one with `acns plan -o plan.json`',
+    });
+  }
+  return parsePlanFile(text, file);
+}
+
+/** True when `path` holds something acns wrote as a plan (whatever its state), so replacing it loses nothing else. */
+export async function looksLikePlanFile(path: string): Promise<boolean> {
+  try {
+    const st = await stat(path);
+    if (!st.isFile() || st.size > MAX_PLAN_FILE_BYTES) return false;
+    const doc = JSON.parse(await readFile(path, 'utf8')) as { format_version?: unknown; tool?: { name?: unknown } };
+    return typeof doc === 'object' && doc !== null && 'format_version' in doc && doc.tool?.name === 'acns';
+  } catch {
+    return false;
+  }
 }
 
 /** Reads a saved plan from its text. */
@@ -282,7 +393,7 @@ let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
   if (compiled) return compiled;
-  const schema = JSON.parse(readFileSync(new URL('../../schemas/plan.schema.json', import.meta.url), 'utf8')) as object;
+  const schema = JSON.parse(readFileSync(packageFile('schemas/plan.schema.json'), 'utf8')) as object;
   const ajv = new Ajv({ strict: true, allErrors: true });
   const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
     a: Ajv,

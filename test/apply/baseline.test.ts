@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ApplyResult, StepOutcome } from '../../src/apply/types.js';
 import { buildPlan } from '../../src/plan/build.js';
 import type { Plan } from '../../src/plan/types.js';
-import { BASELINE_PATH, baselinePath, readBaseline, recordApplied } from '../../src/state/baseline.js';
+import { BASELINE_PATH, baselinePath, readBaseline, recordApplied } from '../../src/apply/baseline.js';
 import { desired, live } from '../plan/fixtures.js';
 
 const ACC = '372e67954025e0ba6aaa6d586b9e0b59';

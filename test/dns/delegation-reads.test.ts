@@ -1,7 +1,7 @@
 import { type FakeDnsServer, fakeSoa, startFakeServers, type FakeRecord } from '../../src/dns/fakeserver.js';
 import { buildPlan } from '../../src/plan/build.js';
 import { addDelegationFindings } from '../../src/plan/delegation.js';
-import { readDelegations, readZoneDelegations } from '../../src/state/delegation.js';
+import { readDelegations, readZoneDelegations } from '../../src/dns/delegation-reads.js';
 import { desired, live } from '../plan/fixtures.js';
 
 const SET1 = ['ns1.example.com', 'ns2.example.com'];

@@ -2,8 +2,8 @@
  * Scenario 4: CPU-only work at scale, no network. Pure planning of a large account from in-memory
  * desired and live states, and validation of a large desired-state file from YAML text.
  */
-import { loadDesiredStateFromString } from '../config/load.js';
-import { buildPlan } from '../plan/build.js';
+import { loadDesiredStateFromString } from '../src/config/load.js';
+import { buildPlan } from '../src/plan/build.js';
 import { accountZoneName, desiredYaml, pureStates } from './fixtures.js';
 import { sampleMemory, timed } from './measure.js';
 import type { ScenarioResult, TargetCheck } from './types.js';
