@@ -28,7 +28,7 @@ const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
           'starting no new ones (Ctrl-C again to exit now).\n',
       );
     }
-    controller.abort(); // the emulator stops its server cleanly
+    controller.abort(); // the emulator stops its server cleanly (and `--save` still writes its state)
     return;
   }
   if (graceful && signal === 'SIGTERM') {

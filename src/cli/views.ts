@@ -1,7 +1,7 @@
 /** The views of each command's result, chosen by --format. Views only read what operations return. */
 import type { DriftReport } from '../plan/drift.js';
 import { encodePlanFile } from '../plan/planfile.js';
-import { OVERRIDE_FLAG, type OverridableGuard, type Plan } from '../plan/types.js';
+import { OVERRIDE_FLAG, type Plan } from '../plan/types.js';
 import type { ApplyResult } from '../apply/types.js';
 import type { GlueReport } from '../dns/glue.js';
 import { renderApplySummary } from '../render/apply.js';

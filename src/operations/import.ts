@@ -8,6 +8,7 @@ import type { EndpointFlavour } from '../config/types.js';
 import { AcnsError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import { packageFile } from '../package-root.js';
+import { renderStateDocument, stateDocumentFromSnapshot } from '../emulator/statefile.js';
 import { renderImportYaml } from '../render/import.js';
 import { type AccountSnapshot, readAccountSnapshot } from '../state/snapshot.js';
 import { withConnection } from './connect.js';
@@ -21,6 +22,8 @@ export interface ImportRequest {
   force?: boolean;
   accountId?: string;
   endpoints?: EndpointFlavour;
+  /** Write the account as an `acns emulator --state` file here instead of a desired-state file. */
+  emulatorState?: string;
 }
 
 export interface ImportOutcome {
@@ -40,10 +43,11 @@ export async function runImport(session: Session, req: ImportRequest): Promise<I
       'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>)',
     );
   }
-  const toStdout = req.out === '-';
-  const path = resolve(session.cwd, toStdout ? 'acns.yaml' : req.out);
+  const toStdout = req.out === '-' && !req.emulatorState;
+  const target = req.emulatorState ?? req.out;
+  const path = resolve(session.cwd, toStdout ? 'acns.yaml' : target);
   if (!toStdout && !req.force && (await exists(path))) {
-    throw new AcnsError('import_exists', `${req.out} already exists; nothing was written`, {
+    throw new AcnsError('import_exists', `${target} already exists; nothing was written`, {
       hint: 'pass --force to overwrite it, or -o to write another file (-o - writes to stdout)',
     });
   }
@@ -56,6 +60,11 @@ export async function runImport(session: Session, req: ImportRequest): Promise<I
         onProgress: (done, total) => session.progress.update('reading zone settings', done, total),
       }),
   );
+  if (req.emulatorState) {
+    const text = renderStateDocument(stateDocumentFromSnapshot(snapshot), path);
+    await writeFileAtomic(req.emulatorState, text, { cwd: session.cwd, what: 'the emulator state' });
+    return { snapshot, text, zoneCount: snapshot.zones.length };
+  }
   const schemaRef = relative(dirname(path), packageFile('schemas/acns.schema.json')).split('\\').join('/');
   const text = renderImportYaml(snapshot, {
     endpoints,

@@ -36,7 +36,8 @@ beforeAll(async () => {
     if (args[0] !== 'abort' || !(this instanceof AbortSignal)) return;
     if (nodeState(this, 'events.maxEventTargetListenersWarned') === true) {
       warnings.push(
-        `${getEventListeners(this, 'abort').length} abort listeners added to [AbortSignal]. MaxListeners is ${String(nodeState(this, 'events.maxEventTargetListeners'))}.`,
+        `${getEventListeners(this, 'abort').length} abort listeners added to [AbortSignal]. ` +
+          `MaxListeners is ${String(nodeState(this, 'events.maxEventTargetListeners'))}.`,
       );
     }
   };
@@ -64,7 +65,7 @@ function opts(signal: AbortSignal, over: Partial<GlueCheckOptions> = {}): GlueCh
     rootServers: [],
     parentServers: Array(15).fill(com.address),
     port,
-    timeoutMs: 300,
+    timeoutMs: 2000, // 12 checks × 15 servers burst at one fake server: no timeouts under load
     retries: 0,
     signal,
     ...over,
@@ -75,7 +76,8 @@ test('this Node keeps the state the test reads (without tripping the real warnin
   const c = new AbortController();
   expect(nodeState(c.signal, 'events.maxEventTargetListenersWarned')).toBe(false);
   expect(nodeState(c.signal, 'events.maxEventTargetListeners')).toBe(10);
-  expect(nodeState(AbortSignal.any([c.signal]), 'events.maxEventTargetListeners')).toBe(10); // derived signals have the limit too
+  // derived signals have the limit too
+  expect(nodeState(AbortSignal.any([c.signal]), 'events.maxEventTargetListeners')).toBe(10);
 });
 
 test('many glue checks (15 parent servers each) with one AbortSignal: no listener warning', async () => {

@@ -9,6 +9,7 @@ interface ImportFlags {
   force?: boolean;
   accountId?: string;
   endpoints?: 'dns_settings' | 'legacy';
+  emulatorState?: string;
 }
 
 export function registerImport(reg: Registry): void {
@@ -19,6 +20,10 @@ export function registerImport(reg: Registry): void {
     .option('--all-zones', 'list every zone of the account, not only those on custom sets')
     .option('--force', 'overwrite the file if it exists')
     .option('--account-id <id>', 'account to import (default: CLOUDFLARE_ACCOUNT_ID)')
+    .option(
+      '--emulator-state <file>',
+      'write the account as an `acns emulator --state` file (to rehearse a change offline) instead of acns.yaml',
+    )
     .addOption(
       new Option('--endpoints <flavour>', 'API endpoints to read zone settings and the default with')
         .choices(['dns_settings', 'legacy'])
@@ -27,6 +32,14 @@ export function registerImport(reg: Registry): void {
     .action((flags: ImportFlags) => {
       reg.setRunner(async (io) => {
         const { snapshot, text, zoneCount } = await runImport(sessionFor(io), flags);
+        if (flags.emulatorState) {
+          io.stderr.write(
+            `Wrote ${flags.emulatorState}: ${snapshot.nameservers.length} names, ${snapshot.zones.length} zone(s), ` +
+              'the account default; no credentials. Rehearse against it with ' +
+              `\`acns emulator --state ${flags.emulatorState} --dns 5354\` (see docs/emulator.md).\n`,
+          );
+          return 0;
+        }
         const toStdout = flags.out === '-';
         if (toStdout) io.stdout.write(text);
         const sets = new Set(snapshot.nameservers.map((n) => n.set)).size;
