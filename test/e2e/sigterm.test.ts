@@ -48,7 +48,10 @@ test.each([
   w.emu.options.latencyMs = 250;
   const { child, out, code } = start(['apply', 'plan.json']);
   await untilFirstStepDone(out);
-  for (const s of signals) child.kill(s);
+  for (const [i, s] of signals.entries()) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 200)); // a runner waits seconds before its SIGTERM
+    child.kill(s);
+  }
   expect(await code).toBe(130);
   expect(out.stderr).toMatch(signals[0] === 'SIGTERM' ? /SIGTERM received: finishing/ : /interrupt received/);
   expect(out.stderr).not.toMatch(/interrupted twice/);

@@ -31,7 +31,7 @@ test.each([
     await new Promise((r) => setTimeout(r, 20));
   }
   for (const [i, signal] of signals.entries()) {
-    if (i > 0) await new Promise((r) => setTimeout(r, 100));
+    if (i > 0) await new Promise((r) => setTimeout(r, 200)); // a runner waits seconds before its SIGTERM
     run.child.kill(signal); // the step's process: bash became node run.mjs through exec
   }
   const r = await run.done;
