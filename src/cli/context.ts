@@ -4,6 +4,7 @@
  * these and the modules, map results to exit codes.
  */
 import { accountApiFromEnv, type AccountApiHandle } from '../cloudflare/account.js';
+import type { ProgressEvent } from '../cloudflare/budget.js';
 import type { RequestEvent } from '../cloudflare/client.js';
 import { loadDesiredState } from '../config/load.js';
 import type { DesiredState } from '../config/types.js';
@@ -61,17 +62,13 @@ export function connect(io: CliIO, o: ConnectOptions): Connection {
     endpoints: o.cloudflare.endpoints,
     requestsPerWindow: o.cloudflare.requestsPerWindow,
     windowSeconds: o.cloudflare.windowSeconds,
+    requestsPerSecond: o.cloudflare.requestsPerSecond,
     concurrency: o.cloudflare.concurrency,
     onRequest: o.onRequest,
     ...(o.onRequestStart ? { onRequestStart: o.onRequestStart } : {}),
     onProgress: (e) => {
-      if (e.kind === 'waiting') {
-        const why =
-          e.reason === 'window'
-            ? `request budget for this window spent (${o.cloudflare.requestsPerWindow} per ${o.cloudflare.windowSeconds} s)`
-            : 'Cloudflare answered 429 (rate limited); pausing every request';
-        progress.note(`${why}: waiting ${Math.ceil(e.waitMs / 1000)} s`);
-      }
+      const note = progressNote(e, o.cloudflare);
+      if (note) progress.note(note);
     },
   });
   return {
@@ -82,6 +79,27 @@ export function connect(io: CliIO, o: ConnectOptions): Connection {
       await api.close();
     },
   };
+}
+
+/** The line a client event is worth on stderr (a wait, a stated rate-limit policy), if any. */
+export function progressNote(e: ProgressEvent, cf: DesiredState['cloudflare']): string | undefined {
+  if (e.kind === 'waiting') {
+    const secs = `${Math.ceil(e.waitMs / 1000)} s`;
+    if (e.reason === 'window') {
+      const budget = `${cf.requestsPerWindow} per ${cf.windowSeconds} s`;
+      return `request budget for this window spent (${budget}): waiting ${secs}`;
+    }
+    if (e.reason === 'server_window')
+      return `Cloudflare says this rate window is spent: waiting ${secs} for it to reset`;
+    return `Cloudflare answered 429 (rate limited); pausing every request for ${secs}`;
+  }
+  if (e.kind === 'policy' && e.configuredExceedsServer) {
+    return (
+      `cloudflare.requests_per_window (${e.configured.requests} per ${e.configured.seconds} s) exceeds what ` +
+      `Cloudflare allows this user (${e.quota} per ${e.windowSeconds} s); using Cloudflare's figure`
+    );
+  }
+  return undefined;
 }
 
 /** DNS options for glue and delegation checks (the loader already applied ACNS_DNS_* overrides). */
@@ -101,7 +119,9 @@ export function accountIdOf(desired: DesiredState): string {
       'missing_account_id',
       'no account id: set account_id in the file or CLOUDFLARE_ACCOUNT_ID in the environment',
       {
-        hint: 'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>) or under Account Home → Account details',
+        hint:
+          'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>) or under Account ' +
+          'Home → Account details',
       },
     );
   }

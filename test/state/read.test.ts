@@ -260,9 +260,11 @@ describe('readLiveState on the emulator', () => {
     ]);
     expect(live.accountDefault).toBe('custom.account');
     const paths = w.emu.requests().map((e) => e.path);
-    expect(paths.some((p) => p.includes('dns_settings'))).toBe(false);
+    expect(paths.some((p) => /^\/zones\/.*dns_settings/.test(p))).toBe(false);
     expect(paths.filter((p) => /^\/zones\/[0-9a-f]+\/custom_ns$/.test(p))).toHaveLength(3); // 2 managed + shop.example.org (related)
-    expect(paths).toContain(`/accounts/${w.emu.state.accountId}`);
+    // The account default has no legacy endpoint left: the old account settings fields are gone.
+    expect(paths).toContain(`/accounts/${w.emu.state.accountId}/dns_settings`);
+    expect(paths).not.toContain(`/accounts/${w.emu.state.accountId}`);
   });
 });
 
