@@ -49,31 +49,34 @@ afterEach(async () => {
 });
 
 describe('custom nameservers', () => {
-  test('list normalises names, takes glue from dns_records, treats a missing ns_set as 1, sorts by set then name', async () => {
-    agent
-      .get(ORIGIN)
-      .intercept({ path: `${P}/accounts/${ACC}/custom_ns`, method: 'GET' })
-      .reply(
-        200,
-        ok([
-          {
-            ns_name: 'NS2.Example.NET.',
-            ns_set: 2,
-            dns_records: [
-              { type: 'AAAA', value: '2001:DB8::2' },
-              { type: 'A', value: '192.0.2.2' },
-            ],
-            status: 'verified',
-            zone_tag: 'x',
-          },
-          { ns_name: 'ns1.example.com', dns_records: [{ type: 'A', value: '192.0.2.1' }] },
-        ]),
-      );
-    expect(await api().listNameservers()).toEqual([
-      { name: 'ns1.example.com', set: 1, ipv4: '192.0.2.1' },
-      { name: 'ns2.example.net', set: 2, ipv4: '192.0.2.2', ipv6: '2001:db8::2' },
-    ]);
-  });
+  test(
+    'list normalises names, takes glue from dns_records, treats a missing ns_set as 1, sorts by set then ' + 'name',
+    async () => {
+      agent
+        .get(ORIGIN)
+        .intercept({ path: `${P}/accounts/${ACC}/custom_ns`, method: 'GET' })
+        .reply(
+          200,
+          ok([
+            {
+              ns_name: 'NS2.Example.NET.',
+              ns_set: 2,
+              dns_records: [
+                { type: 'AAAA', value: '2001:DB8::2' },
+                { type: 'A', value: '192.0.2.2' },
+              ],
+              status: 'verified',
+              zone_tag: 'x',
+            },
+            { ns_name: 'ns1.example.com', dns_records: [{ type: 'A', value: '192.0.2.1' }] },
+          ]),
+        );
+      expect(await api().listNameservers()).toEqual([
+        { name: 'ns1.example.com', set: 1, ipv4: '192.0.2.1' },
+        { name: 'ns2.example.net', set: 2, ipv4: '192.0.2.2', ipv6: '2001:db8::2' },
+      ]);
+    },
+  );
 
   test('a list item without ns_name is a clear error naming the endpoint', async () => {
     agent
