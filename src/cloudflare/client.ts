@@ -35,8 +35,6 @@ export interface ClientOptions {
   credentials: Credentials;
   /** Defaults to a keep-alive undici Pool for the base URL's origin. */
   dispatcher?: Dispatcher;
-  /** Share one budget between clients; otherwise built from the figures below. */
-  budget?: RequestBudget;
   /** The per-user window used until the server states its own (default 1000 per 300 s). */
   requestsPerWindow?: number;
   windowSeconds?: number;
@@ -91,17 +89,15 @@ export class CloudflareClient {
     const clock = o.clock ?? systemClock;
     const concurrency = o.concurrency ?? DEFAULT_CONCURRENCY;
     this.gate = new RateLimitGate({ clock, maxPauseMs: o.maxPauseMs, onProgress: o.onProgress });
-    this.budget =
-      o.budget ??
-      new RequestBudget({
-        requestsPerWindow: o.requestsPerWindow ?? 1000,
-        windowSeconds: o.windowSeconds ?? 300,
-        requestsPerSecond: o.requestsPerSecond,
-        maxInFlight: concurrency,
-        clock,
-        gate: this.gate,
-        onProgress: o.onProgress,
-      });
+    this.budget = new RequestBudget({
+      requestsPerWindow: o.requestsPerWindow ?? 1000,
+      windowSeconds: o.windowSeconds ?? 300,
+      requestsPerSecond: o.requestsPerSecond,
+      maxInFlight: concurrency,
+      clock,
+      gate: this.gate,
+      onProgress: o.onProgress,
+    });
     this.ownsDispatcher = !o.dispatcher;
     this.dispatcher =
       o.dispatcher ??
