@@ -65,7 +65,7 @@ type Agree<T> = { [K in keyof T]: true };
 const agree = <T>(x: Agree<T> & T): T => x;
 const all = { ns_name: true, ns_set: true, dns_records: true } as const;
 
-export const TYPE_CONTRACT = [
+const TYPE_CONTRACT = [
   // POST and GET /accounts/{account_id}/custom_ns
   agree<Reads<WireCustomNs, CustomNameserver>>(all),
   agree<Reads<WireDnsRecord, CustomNameserver.DNSRecord>>({ type: true, value: true }),
@@ -96,6 +96,10 @@ export const TYPE_CONTRACT = [
   agree<Reads<WireLegacyZoneCustomNs, LegacyZoneGetResponse>>({ enabled: true, ns_set: true }),
   agree<Sends<WirePutLegacyZoneCustomNs, Omit<LegacyZoneUpdateParams, 'zone_id'>>>({ enabled: true, ns_set: true }),
 ];
+
+test('the type contract covers every request and response acns sends or reads (checked by tsc)', () => {
+  expect(TYPE_CONTRACT).toHaveLength(17);
+});
 
 // --- (a) the SDK against the emulator -------------------------------------------------------------
 
