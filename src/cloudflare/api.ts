@@ -20,6 +20,11 @@ export interface ResolvedZones {
   all?: ZoneRef[];
 }
 
+export interface ResolveOptions {
+  /** Called once per wanted zone as soon as a page or lookup names it (before resolution ends). */
+  onFound?: (z: ZoneRef) => void;
+}
+
 export interface AccountApi {
   readonly accountId: string;
   readonly endpoints: EndpointFlavour;
@@ -30,8 +35,9 @@ export interface AccountApi {
    */
   createNameserver(name: string, set: number): Promise<LiveNameserver & { alreadyExisted?: true }>;
   deleteNameserver(name: string): Promise<void>;
-  resolveZones(names: string[]): Promise<ResolvedZones>;
-  listAllZones(): Promise<ZoneRef[]>;
+  resolveZones(names: string[], opts?: ResolveOptions): Promise<ResolvedZones>;
+  /** Every zone of the account; `onPage` sees each page's zones as it arrives. */
+  listAllZones(opts?: { onPage?: (zones: ZoneRef[]) => void }): Promise<ZoneRef[]>;
   /** Zones of the account below `zone` (names ending in ".zone"), with one filtered listing. */
   listZonesBelow(zone: string): Promise<ZoneRef[]>;
   getZoneNameservers(zoneId: string): Promise<ZoneNameservers>;

@@ -124,6 +124,8 @@ export interface SettingsDocument {
     endpoints: 'dns_settings' | 'legacy';
     requests_per_window: number;
     window_seconds: number;
+    /** Absent in plans written before the per-IP pace was configurable (200 applies). */
+    requests_per_second?: number;
     concurrency: number;
   };
   dns: { root_servers: string[]; parent_servers: string[]; port: number };
@@ -432,6 +434,7 @@ function settingsToDocument(s: PlanSettings): SettingsDocument {
       endpoints: c.endpoints,
       requests_per_window: c.requestsPerWindow,
       window_seconds: c.windowSeconds,
+      requests_per_second: c.requestsPerSecond,
       concurrency: c.concurrency,
     },
     dns: { root_servers: [...dns.rootServers], parent_servers: [...dns.parentServers], port: dns.port },
@@ -445,6 +448,7 @@ function settingsFromDocument(s: SettingsDocument): PlanSettings {
       endpoints: c.endpoints,
       requestsPerWindow: c.requests_per_window,
       windowSeconds: c.window_seconds,
+      requestsPerSecond: c.requests_per_second ?? 200,
       concurrency: c.concurrency,
     },
     dns: { rootServers: dns.root_servers, parentServers: dns.parent_servers, port: dns.port },
