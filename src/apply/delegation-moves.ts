@@ -74,7 +74,10 @@ export async function writeMoves(
   };
   try {
     await mkdir(join(cwd, '.acns'), { recursive: true });
-    await writeFileAtomic(MOVES_PATH, `${JSON.stringify(doc, null, 2)}\n`, { cwd, what: 'the delegation moves record' });
+    await writeFileAtomic(MOVES_PATH, `${JSON.stringify(doc, null, 2)}\n`, {
+      cwd,
+      what: 'the delegation moves record',
+    });
     return undefined;
   } catch (e) {
     return (e as Error).message;

@@ -276,7 +276,8 @@ function toLive(r: ep.CustomNsRecord): LiveNameserver {
 }
 
 function ref(z: ep.ZoneRecord): ZoneRef {
-  return { id: z.id, name: normName(z.name) };
+  const pair = z.name_servers?.map(normName);
+  return { id: z.id, name: normName(z.name), ...(pair?.length ? { nameServers: pair } : {}) };
 }
 
 function dedupe(zs: ep.ZoneRecord[]): ZoneRef[] {

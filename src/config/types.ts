@@ -54,7 +54,8 @@ export interface DesiredState {
     requestsPerSecond: number;
     concurrency: number;
   };
-  dns: { rootServers: string[]; parentServers: string[]; port: number };
+  /** deadlineSeconds: the bound of each DNS check (one set's glue, one zone's delegation); absent: the default. */
+  dns: { rootServers: string[]; parentServers: string[]; port: number; deadlineSeconds?: number };
 }
 
 /** One problem found in a desired-state file. */

@@ -141,6 +141,14 @@ export function fixtureZones(
   const byName = new Map(names.map((n) => [n.ns_name, n]));
   const branded = new Set<string>([`ada.${CF_ZONE}`, `bob.${CF_ZONE}`]);
   const targets = new Map<string, string[]>();
+  // What Cloudflare's servers list as a zone's apex NS: the names of the set it uses now (the
+  // registry's delegation, frozen above, changes only when the user changes it at the registrar).
+  const apex = new Map<string, string[]>();
+  for (const z of state.zones) {
+    const set = z.nameservers.type === 'custom.account' ? (z.nameservers.ns_set ?? 1) : undefined;
+    const own = set === undefined ? [] : names.filter((n) => n.ns_set === set).map((n) => n.ns_name);
+    apex.set(z.name, own.length > 0 ? own : cloudflareNameServers(z.id));
+  }
   for (const z of state.zones) {
     let t = delegations.get(z.name);
     if (!t) {
@@ -199,7 +207,7 @@ export function fixtureZones(
       origin: z,
       records: dedupe([
         fakeSoa(z),
-        ...delegation(z, z, false),
+        ...(apex.has(z) ? apex.get(z)!.map((n) => ns(z, n)) : delegation(z, z, false)),
         ...own,
         ...cf,
         ...children.flatMap((c) => delegation(c, z, false)),

@@ -45,6 +45,7 @@ export function dnsOptions(settings: Pick<DesiredState, 'dns'>, signal?: AbortSi
     rootServers: settings.dns.rootServers,
     parentServers: settings.dns.parentServers,
     port: settings.dns.port,
+    ...(settings.dns.deadlineSeconds !== undefined ? { deadlineMs: settings.dns.deadlineSeconds * 1000 } : {}),
     ...(signal ? { signal } : {}),
   };
 }

@@ -25,6 +25,7 @@ export function configDifferences(plan: Plan, desired: DesiredState): string[] {
     differ('dns.root_servers', plan.settings.dns.rootServers, desired.dns.rootServers);
     differ('dns.parent_servers', plan.settings.dns.parentServers, desired.dns.parentServers);
     differ('dns.port', plan.settings.dns.port, desired.dns.port);
+    differ('dns.deadline_seconds', plan.settings.dns.deadlineSeconds, desired.dns.deadlineSeconds);
   }
   if (plan.preconditions) {
     differ('policy.max_zone_changes', plan.preconditions.maxZoneChanges, desired.policy.maxZoneChanges);

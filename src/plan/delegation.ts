@@ -50,7 +50,7 @@ export function addDelegationFindings(plan: Plan, findings: DelegationFinding[])
       );
     } else if (f.direction === 'to_custom' && f.status !== 'delegated') {
       notes.push(
-        `next step ${at} for ${f.zone}: set its NS to ${wanted} once the switch is applied ` +
+        `next step for ${f.zone} ${at}: set its NS to ${wanted} once the switch is applied ` +
           (f.nameservers.length
             ? `(the parent delegates it to ${f.nameservers.join(', ')} today)`
             : '(its parent zone does not delegate it today)'),
@@ -59,7 +59,7 @@ export function addDelegationFindings(plan: Plan, findings: DelegationFinding[])
     if (f.direction === 'to_standard' && pointsAtOld.length > 0) {
       const pair = f.cloudflarePair?.length
         ? f.cloudflarePair.join(', ')
-        : "the Cloudflare nameservers shown for the zone in the dashboard (DNS → Records → Cloudflare nameservers)";
+        : 'the Cloudflare nameservers shown for the zone in the dashboard (DNS → Records → Cloudflare nameservers)';
       guards.push({
         id: `delegation:${f.zone}`,
         kind: 'delegation',
@@ -104,7 +104,7 @@ function unknownZonesGuard(found: DelegationFinding[]): Guard {
 }
 
 function countZones(zones: string[]): string {
-  return zones.length === 1 ? 'zone' : `${zones.length} zones`;
+  return zones.length === 1 ? '1 zone' : `${zones.length} zones`;
 }
 
 function listShort(names: string[]): string {

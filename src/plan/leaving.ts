@@ -103,6 +103,7 @@ export function evaluateLeaving(
   const hold: HeldDeletion[] = [];
   const guards: Guard[] = [];
   const unknownNames: { name: string; set: number; stepId: string; unknown: DelegationRead[] }[] = [];
+  const listedBy = new Map<string, DelegationRead[]>();
   const leaving = zonesLeaving(plan);
   for (const d of deletedNames(plan)) {
     if (leaving.has(d.set)) continue;
@@ -121,7 +122,8 @@ export function evaluateLeaving(
       listed.push(r);
     }
     if (listed.length > 0) {
-      hold.push({ name: d.name, set: d.set, cause: 'listed', message: listedMessage(d, listed, ctx) });
+      hold.push({ name: d.name, set: d.set, cause: 'listed', message: listedMessage([d.name], d.set, listed, ctx) });
+      listedBy.set(d.name, listed);
       continue;
     }
     if (unknown.length > 0) {
@@ -130,20 +132,11 @@ export function evaluateLeaving(
     }
     const until = cachesUntil(d, moves);
     if (until && until.getTime() > now.getTime()) {
-      hold.push({
-        name: d.name,
-        set: d.set,
-        cause: 'caches',
-        until: until.toISOString(),
-        message:
-          `deleting ${d.name} (set ${d.set}) is held until ${until.toISOString()}: the delegations that named it ` +
-          "moved recently, and resolvers may keep the old ones (the parent's NS TTL, the zones' apex NS TTL and " +
-          "the names' address TTL) until then — plan again after that time",
-      });
+      hold.push({ name: d.name, set: d.set, cause: 'caches', until: until.toISOString(), message: '' });
     }
   }
   if (unknownNames.length > 0) guards.push(unknownGuard(unknownNames));
-  return { hold, guards, moves };
+  return { hold: groupListed(hold, listedBy, ctx), guards, moves };
 }
 
 /**
@@ -185,11 +178,7 @@ function cachesUntil(d: { name: string; set: number }, moves: DelegationMove[]):
   return latest === undefined ? undefined : new Date(latest);
 }
 
-function servedByCloudflare(
-  name: string,
-  r: DelegationRead,
-  addresses: LeavingContext['addresses'],
-): boolean {
+function servedByCloudflare(name: string, r: DelegationRead, addresses: LeavingContext['addresses']): boolean {
   const mine = addresses.get(name);
   const glue = (r.glue ?? []).filter((g) => g.name === name);
   // no glue to compare, or glue at Cloudflare's address: the domain relies on this very name
@@ -197,22 +186,60 @@ function servedByCloudflare(
   return glue.some((g) => g.address === (g.type === 'A' ? mine.ipv4 : mine.ipv6));
 }
 
-function listedMessage(
-  d: { name: string; set: number },
-  listed: DelegationRead[],
-  ctx: LeavingContext,
-): string {
+function listedMessage(names: string[], set: number, listed: DelegationRead[], ctx: LeavingContext): string {
   const zones = listed.map((r) => r.subject).sort();
   const where = [...new Set(listed.map((r) => r.where).filter((w): w is string => Boolean(w)))];
-  const domain = ctx.domainOf(d.name);
-  const holdsNames = zones.includes(domain)
-    ? ` ${domain} holds the names of every set under it: deleting a name it is delegated to takes all of them down.`
+  const domains = [...new Set(names.map((n) => ctx.domainOf(n)))].filter((d) => zones.includes(d));
+  const holdsNames = domains.length
+    ? ` ${domains.join(', ')} hold${domains.length === 1 ? 's' : ''} the names of every set under ` +
+      `${domains.length === 1 ? 'it' : 'them'}: deleting a name it is delegated to takes all of them down.`
     : '';
+  const them = names.length === 1 ? 'it' : 'them';
   return (
-    `deleting ${d.name} (set ${d.set}) is held: the parent still delegates ${listShort(zones)} to it.${holdsNames} ` +
-    `Change those NS first${where.length ? ` (${where.slice(0, 3).join('; ')})` : ''}, then plan again: acns ` +
-    'deletes it once no parent lists it and the caches have expired'
+    `deleting ${names.join(', ')} (set ${set}) is held: the parent still delegates ${listShort(zones)} to ${them}.` +
+    `${holdsNames} Change those NS first${where.length ? ` (${where.slice(0, 3).join('; ')})` : ''}, then plan ` +
+    `again: acns deletes ${them} once no parent lists ${them} and the caches have expired`
   );
+}
+
+/** Names of one set held by the same delegations share one note. */
+function groupListed(
+  hold: HeldDeletion[],
+  listedBy: Map<string, DelegationRead[]>,
+  ctx: LeavingContext,
+): HeldDeletion[] {
+  const groups = new Map<string, string[]>();
+  for (const h of hold) {
+    if (h.cause !== 'listed') continue;
+    const key = `${h.set}|${(listedBy.get(h.name) ?? [])
+      .map((r) => r.subject)
+      .sort()
+      .join(',')}`;
+    groups.set(key, [...(groups.get(key) ?? []), h.name]);
+  }
+  const caches = new Map<string, string[]>();
+  for (const h of hold) {
+    if (h.cause === 'caches') caches.set(`${h.set}|${h.until}`, [...(caches.get(`${h.set}|${h.until}`) ?? []), h.name]);
+  }
+  return hold.map((h) => {
+    if (h.cause === 'caches') {
+      const names = caches.get(`${h.set}|${h.until}`)!;
+      return {
+        ...h,
+        message:
+          `deleting ${names.join(', ')} (set ${h.set}) is held until ${h.until}: the delegations that named ` +
+          `${names.length === 1 ? 'it' : 'them'} moved recently, and resolvers may keep the old ones (the ` +
+          "parent's NS TTL, the zones' apex NS TTL, the names' address TTL) until then — plan again after that time",
+      };
+    }
+    if (h.cause !== 'listed') return h;
+    const key = `${h.set}|${(listedBy.get(h.name) ?? [])
+      .map((r) => r.subject)
+      .sort()
+      .join(',')}`;
+    const names = groups.get(key)!;
+    return { ...h, message: listedMessage(names, h.set, listedBy.get(h.name) ?? [], ctx) };
+  });
 }
 
 /** One guard for every name whose delegations could not all be read (one line for the run, not one per name). */

@@ -128,7 +128,7 @@ export interface SettingsDocument {
     requests_per_second?: number;
     concurrency: number;
   };
-  dns: { root_servers: string[]; parent_servers: string[]; port: number };
+  dns: { root_servers: string[]; parent_servers: string[]; port: number; deadline_seconds?: number };
 }
 
 export interface PreconditionsDocument {
@@ -437,7 +437,12 @@ function settingsToDocument(s: PlanSettings): SettingsDocument {
       requests_per_second: c.requestsPerSecond,
       concurrency: c.concurrency,
     },
-    dns: { root_servers: [...dns.rootServers], parent_servers: [...dns.parentServers], port: dns.port },
+    dns: {
+      root_servers: [...dns.rootServers],
+      parent_servers: [...dns.parentServers],
+      port: dns.port,
+      ...(dns.deadlineSeconds !== undefined ? { deadline_seconds: dns.deadlineSeconds } : {}),
+    },
   };
 }
 
@@ -451,7 +456,12 @@ function settingsFromDocument(s: SettingsDocument): PlanSettings {
       requestsPerSecond: c.requests_per_second ?? 200,
       concurrency: c.concurrency,
     },
-    dns: { rootServers: dns.root_servers, parentServers: dns.parent_servers, port: dns.port },
+    dns: {
+      rootServers: dns.root_servers,
+      parentServers: dns.parent_servers,
+      port: dns.port,
+      ...(dns.deadline_seconds !== undefined ? { deadlineSeconds: dns.deadline_seconds } : {}),
+    },
   };
 }
 

@@ -75,6 +75,9 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
 function verdict(plan: Plan): string {
   if (!plan.safe)
     return `⛔ **Unsafe plan** — ${plan.guards.length} guard${plan.guards.length === 1 ? '' : 's'} failed; ${planLine(plan)}`;
+  const held = plan.held?.length ?? 0;
+  if (plan.steps.length === 0 && held > 0)
+    return `✅ **No changes in this run:** ${held} deletion${held === 1 ? ' is' : 's are'} held (see the notes).`;
   if (plan.steps.length === 0) return `✅ **No changes.** Live account matches \`${esc(plan.configFile)}\`.`;
   return `⚠️ **Changes:** ${planLine(plan).replace(/^Plan: /, '')}`;
 }

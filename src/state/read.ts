@@ -161,7 +161,7 @@ function settingsReader(api: AccountApi, expected: number, tick: (done: number, 
 
 async function readSettings(
   api: AccountApi,
-  refs: { id: string; name: string }[],
+  refs: ZoneRef[],
   tick: (done: number, total: number) => void,
 ): Promise<LiveZone[]> {
   let done = 0;
@@ -169,7 +169,7 @@ async function readSettings(
     refs.map(async (z) => {
       const nameservers = await api.getZoneNameservers(z.id);
       tick(++done, refs.length);
-      return { name: z.name, id: z.id, nameservers };
+      return { name: z.name, id: z.id, nameservers, ...(z.nameServers ? { cloudflareNs: [...z.nameServers] } : {}) };
     }),
   );
   return zones.sort((a, b) => cmp(a.name, b.name));

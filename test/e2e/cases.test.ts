@@ -15,6 +15,8 @@ interface PlanDoc {
 interface Case {
   name: string;
   seed(emu: Emulator): void;
+  /** The registrar's side before planning (e.g. the names' domain no longer delegated to a name that goes). */
+  dns?(w: World): void;
   config: string;
   /** Every step id of the plan (order-insensitive; execution order is checked through `edges`). */
   steps: string[];
@@ -83,13 +85,15 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'growing a set in use (2 → 3 names): one create, no glue check, the zone stays on the set',
+    name: 'growing a set in use (2 → 3 names): one create, then its glue check, the zone stays on the set',
     seed(emu) {
       addNames(emu, 1, ['ns1.example.com', 'ns2.example.com']);
       onSet(emu, 'example.org', 1);
     },
     config: `${HEAD}nameserver_sets:\n  1:\n    names: [ns1.example.com, ns2.example.com, ns3.example.com]\nzones:\n  example.org: 1\n`,
-    steps: ['create_nameserver:ns3.example.com'],
+    // Cloudflare lists the new name in example.org's apex NS at once: its glue is checked right after
+    steps: ['create_nameserver:ns3.example.com', 'glue_check:1'],
+    edges: [['glue_check:1', 'create_nameserver:ns3.example.com']],
     state(w) {
       expect(names(w)).toEqual(['1:ns1.example.com', '1:ns2.example.com', '1:ns3.example.com']);
       expect(w.zone('example.org')).toEqual({ type: 'custom.account', ns_set: 1 });
@@ -101,6 +105,8 @@ const CASES: Case[] = [
       addNames(emu, 1, ['ns1.example.com', 'ns2.example.com', 'ns3.example.com']);
       onSet(emu, 'example.org', 1);
     },
+    // example.com, which holds the names, is no longer delegated to ns3 (else the deletion is held)
+    dns: (w) => w.delegate('com', ['ns1.example.com', 'ns2.example.com']),
     config: `${HEAD}nameserver_sets:\n${SET1}zones:\n  example.org: 1\npolicy:\n  prune: true\n`,
     steps: ['delete_nameserver:ns3.example.com'],
     state(w) {
@@ -182,6 +188,7 @@ async function planDoc(): Promise<PlanDoc> {
 
 test.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   c.seed(w.emu);
+  c.dns?.(w);
   w.writeConfig(c.config);
   const doc = await planDoc();
   expect(doc.guards).toEqual([]);
