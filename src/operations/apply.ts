@@ -177,6 +177,7 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
       checkGlue: glueChecker(session, run, req.glueWaitMs ?? 0, glue),
       checkZone: zoneChecker(api, run, {
         ...(req.zoneCheckWaitMs !== undefined ? { waitMs: req.zoneCheckWaitMs } : {}),
+        allowUnknownDelegation: (req.allow ?? []).includes('delegation_unknown'),
       }),
       concurrency: settings.cloudflare.concurrency,
       onStepDone: (r) => {

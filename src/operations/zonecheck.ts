@@ -18,6 +18,8 @@ export interface ZoneCheckOptions {
   waitMs?: number;
   /** Pauses between attempts (tests pass zeros). */
   sleep?: (ms: number) => Promise<void>;
+  /** --allow-unknown-delegation: a zone's delegation that cannot be read does not stop the run. */
+  allowUnknownDelegation?: boolean;
 }
 
 /** Default: a switch is visible on Cloudflare's servers within seconds; ask for up to 30 s. */
@@ -69,7 +71,7 @@ export function zoneChecker(api: AccountApi, run: DnsRun, opts: ZoneCheckOptions
       });
       const stillListed = d.nameservers.filter((n) => oldNames.includes(n));
       if (d.status === 'unknown') {
-        worse('could_not_verify');
+        if (!opts.allowUnknownDelegation) worse('could_not_verify');
         problems.push(`could not read ${step.target}'s delegation (${d.detail})`);
       } else if (stillListed.length > 0) {
         // the zone left the set: only authority matters here, its apex NS now name the new set

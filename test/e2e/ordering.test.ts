@@ -10,12 +10,6 @@ beforeEach(async () => {
 });
 afterEach(() => w.close());
 
-function indexOf(writes: string[], re: RegExp): number {
-  const i = writes.findIndex((x) => re.test(x));
-  expect(i).toBeGreaterThanOrEqual(0);
-  return i;
-}
-
 test('moving a name between sets: delete before re-create, zones of the old set stay on ≥2 names', async () => {
   // live: set 1 has three names; the file moves ns3.example.com to a new set 3 used by legacy.example
   w.emu.state.customNs.push({
