@@ -5,7 +5,7 @@
  */
 import pc from 'picocolors';
 import { describeValue } from '../plan/describe.js';
-import type { DriftDelegation, DriftItem, DriftReport, DriftValue } from '../plan/drift.js';
+import type { DriftDelegation, DriftDnsFinding, DriftItem, DriftReport, DriftValue } from '../plan/drift.js';
 import { MARKDOWN_BUDGET } from './markdown.js';
 
 export const DRIFT_MARKER = '<!-- acns-drift -->';
@@ -32,6 +32,13 @@ export interface DriftDocument {
   delegation:
     | { zone: string; status: DriftDelegation['status']; nameservers: string[]; expected: string[]; detail: string }[]
     | null;
+  /** DNS checks that did not pass (glue, lameness, referral); absent: not checked. */
+  dns_checks?: {
+    check: DriftDnsFinding['check'];
+    subject: string;
+    status: DriftDnsFinding['status'];
+    problems: string[];
+  }[];
 }
 
 export function renderDriftText(r: DriftReport, opts: { colour: boolean }): string {
@@ -51,6 +58,7 @@ export function renderDriftText(r: DriftReport, opts: { colour: boolean }): stri
   }
   out.push(...unmanagedText(r));
   out.push(...delegationText(r));
+  out.push(...dnsCheckText(r));
   out.push(
     c.bold(
       r.hasDrift
@@ -87,6 +95,7 @@ export function driftToDocument(r: DriftReport, meta: { toolVersion: string; cre
         expected: [...d.expected],
         detail: d.detail,
       })) ?? null,
+    ...(r.dnsChecks ? { dns_checks: r.dnsChecks.map((f) => ({ ...f, problems: [...f.problems] })) } : {}),
   };
 }
 
@@ -107,7 +116,7 @@ export function renderDriftMarkdown(r: DriftReport, opts: { budget?: number } = 
   ];
   const rows = r.items.map((i) => `| ${i.object} | ${value(i.live)} | ${value(i.desired)} | ${i.source ?? '—'} |`);
   const table = rows.length ? ['| Object | Live | Desired | Source |', '|---|---|---|---|'] : [];
-  const info = [...unmanagedText(r), ...delegationText(r)].map((l) => l.replace(/^ {2}/, '- '));
+  const info = [...unmanagedText(r), ...delegationText(r), ...dnsCheckText(r)].map((l) => l.replace(/^ {2}/, '- '));
   let used = size(head) + size(table) + 300;
   const kept: string[] = [];
   for (const row of rows) {
@@ -148,6 +157,21 @@ function delegationText(r: DriftReport): string[] {
   const list = r.delegation ?? [];
   if (list.length === 0) return [];
   return ['Delegation at the parent zone (information, not drift):', ...list.map((d) => `  ${delegationLine(d)}`), ''];
+}
+
+function dnsCheckText(r: DriftReport): string[] {
+  const list = r.dnsChecks ?? [];
+  if (list.length === 0) return [];
+  const what = { glue: 'glue', lameness: 'servers', referral: 'referral' };
+  return [
+    'DNS checks that did not pass (information, not drift):',
+    ...list.map(
+      (f) =>
+        `  [${what[f.check]}] ${f.check === 'glue' ? f.subject : `zone ${f.subject}`}: ` +
+        `${f.status === 'failed' ? 'failed' : 'could not verify'} — ${f.problems.slice(0, 3).join('; ') || 'no detail'}`,
+    ),
+    '',
+  ];
 }
 
 function delegationLine(d: DriftDelegation): string {

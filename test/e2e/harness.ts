@@ -73,6 +73,8 @@ export interface World {
   env: Record<string, string>;
   /** Publish (true) or withdraw (false) the glue of set 1's (com) or set 2's (net) domain at its TLD. */
   glue(set: 1 | 2, present: boolean): void;
+  /** The names' addresses stop serving this zone (REFUSED), as a lame server would. */
+  lame(zone: string): void;
   /** The registrar step: delegate example.com (com) or example.net (net) to these of its names. */
   delegate(tld: 'com' | 'net', names: string[]): void;
   writeConfig(text: string, file?: string): void;
@@ -146,9 +148,10 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
   const tld = servers[1]!;
   // Like Cloudflare, the names' addresses answer for every zone on a set, with that set's names as apex NS
   // (all names share these addresses here), following the emulator's state after every change.
+  const lameZones = new Set<string>();
   const accountZones = (): FakeZone[] =>
     emu.state.zones
-      .filter((z) => z.nameservers.type === 'custom.account')
+      .filter((z) => z.nameservers.type === 'custom.account' && !lameZones.has(z.name))
       .map((z) => {
         const set = z.nameservers.ns_set ?? 1;
         const names = emu.state.customNs.filter((n) => n.ns_set === set).map((n) => n.ns_name);
@@ -185,6 +188,10 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
       const t = set === 1 ? 'com' : 'net';
       glueState[set] = present;
       tld.setRecords(t, tldZone(t, present));
+    },
+    lame(zone) {
+      lameZones.add(zone);
+      refresh();
     },
     delegate(t, names) {
       delegated[t] = [...names];
