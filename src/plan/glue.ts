@@ -74,7 +74,8 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
     return {
       glue: [],
       notes: [
-        `glue checks are off (policy.glue_check: off): set ${sets.join(', ')} will be used without checking that the names' glue is published`,
+        `glue checks are off (policy.glue_check: off): set ${sets.join(', ')} will be used without checking that the ` +
+          `names' glue is published`,
       ],
     };
   }

@@ -11,7 +11,12 @@ const byId = (results: StepResult[]): Record<string, StepResult['outcome']> =>
   Object.fromEntries(results.map((r) => [r.id, r.outcome]));
 
 describe('executePlan: the check after each switch', () => {
-  const failed: ZoneCheckVerdict = { verdict: 'failed', blocking: true, message: 'set 1 answers REFUSED', problems: [] };
+  const failed: ZoneCheckVerdict = {
+    verdict: 'failed',
+    blocking: true,
+    message: 'set 1 answers REFUSED',
+    problems: [],
+  };
 
   test('enforce: a blocking verdict fails that switch and stops the run; nothing new starts (exit 3)', async () => {
     const api = seedAccount(new MemoryApi());
@@ -28,7 +33,9 @@ describe('executePlan: the check after each switch', () => {
     const a = res.results.find((r) => r.id === 'assign_zone:a.example')!;
     expect(a.outcome).toBe('failed');
     expect(a.error?.code).toBe('zone_check_failed');
-    expect(a.error?.message).toMatch(/^a\.example was switched, but set 1 answers REFUSED; no further step was started/);
+    expect(a.error?.message).toMatch(
+      /^a\.example was switched, but set 1 answers REFUSED; no further step was started/,
+    );
     expect(a.zoneCheck).toEqual(failed);
     expect(res.stoppedBy).toBe('zone_check');
     expect(res.exitCode).toBe(3);
