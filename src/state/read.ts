@@ -144,7 +144,7 @@ function settingsReader(api: AccountApi, expected: number, tick: (done: number, 
     if (known) return known;
     const p = api.getZoneNameservers(z.id).then((nameservers) => {
       tick(++done, Math.max(expected, reads.size));
-      return { name: z.name, id: z.id, nameservers };
+      return { name: z.name, id: z.id, nameservers, ...(z.nameServers ? { cloudflareNs: [...z.nameServers] } : {}) };
     });
     p.catch(() => {});
     reads.set(z.name, p);

@@ -186,3 +186,19 @@ test('an already aborted run does not wait for DNS', async () => {
   expect(r[0]!.status).toBe('unknown');
   expect(silent.log.length).toBe(asked); // no query was sent
 });
+
+test("a zone going back to standard: the guard names the zone's own Cloudflare pair and where to set it", async () => {
+  const { plan, live: l, setNames } = switching();
+  const findings = await readDelegations(
+    plan,
+    l,
+    setNames,
+    { rootServers: [root.address], parentServers: [], port: root.port, timeoutMs: 500, retries: 0 },
+    { pairs: new Map([['back.org', ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com']]]) },
+  );
+  const out = addDelegationFindings(plan, findings);
+  const guard = out.guards.find((g) => g.id === 'delegation:back.org')!;
+  expect(guard.message).toMatch(
+    /at the registrar of back\.org, set its NS to ada\.ns\.cloudflare\.com, bob\.ns\.cloudflare\.com first/,
+  );
+});

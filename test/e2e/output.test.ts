@@ -299,6 +299,20 @@ const DRIFT_SCHEMA = {
         },
       ],
     },
+    dns_checks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['check', 'subject', 'status', 'problems'],
+        properties: {
+          check: { enum: ['glue', 'lameness', 'referral'] },
+          subject: { type: 'string' },
+          status: { enum: ['failed', 'could_not_verify'] },
+          problems: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
   },
   definitions: {
     zone_ns: {

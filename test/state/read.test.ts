@@ -1,5 +1,6 @@
 import { planRequestLimit } from '../../bench/bound.js';
 import { bigAccountState } from '../../src/emulator/model.js';
+import { cloudflareNameServers } from '../../src/emulator/routes.js';
 import { readLiveState, relatedUnmanaged, type ReadProgress } from '../../src/state/read.js';
 import { desired } from '../plan/fixtures.js';
 import { addNs, countKinds, setZone, startWorld, zoneId, type StateWorld } from './world.js';
@@ -39,7 +40,12 @@ describe('readLiveState on the emulator', () => {
           { name: 'ns2.example.com', set: 1, ipv4: '198.51.100.7', ipv6: '2001:db8:cf::7' },
         ],
         zones: [
-          { name: 'example.org', id: zoneId(w.emu, 'example.org'), nameservers: { type: 'custom.account', set: 1 } },
+          {
+            name: 'example.org',
+            id: zoneId(w.emu, 'example.org'),
+            nameservers: { type: 'custom.account', set: 1 },
+            cloudflareNs: pairOf(w.emu, 'example.org'),
+          },
         ],
         missingZones: [],
         otherZones: [
@@ -47,6 +53,7 @@ describe('readLiveState on the emulator', () => {
             name: 'shop.example.org',
             id: zoneId(w.emu, 'shop.example.org'),
             nameservers: { type: 'cloudflare.standard' },
+            cloudflareNs: pairOf(w.emu, 'shop.example.org'),
           },
         ],
       });
@@ -192,7 +199,12 @@ describe('readLiveState on the emulator', () => {
     const live = await readLiveState(d, w.api, { onProgress: (p) => progress.push(p) });
     expect(live.zones.map((z) => z.name)).toEqual(['legacy.example', 'shop.example.org']);
     expect(live.otherZones).toEqual([
-      { name: 'example.org', id: zoneId(w.emu, 'example.org'), nameservers: { type: 'custom.account', set: 1 } },
+      {
+        name: 'example.org',
+        id: zoneId(w.emu, 'example.org'),
+        nameservers: { type: 'custom.account', set: 1 },
+        cloudflareNs: pairOf(w.emu, 'example.org'),
+      },
     ]);
     expect(live.accountZoneNames).toEqual([...w.emu.state.zones.map((z) => z.name)].sort());
     expect(progress.some((p) => p.phase === 'related' && p.done === p.total)).toBe(true);
@@ -396,3 +408,8 @@ describe('relatedUnmanaged', () => {
     ]);
   });
 });
+
+/** The zone's own pair of Cloudflare nameservers, as the zone listing carries it (`name_servers`). */
+function pairOf(emu: StateWorld['emu'], zone: string): string[] {
+  return cloudflareNameServers(zoneId(emu, zone));
+}
