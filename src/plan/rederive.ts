@@ -172,7 +172,13 @@ function factsFromPlan(plan: Plan, pre: Preconditions): PlanFacts {
     })),
     zones: fileZones.sort((a, b) => cmp(a.name, b.name)),
     policy: { prune: false, glueCheck: plan.gluePolicy, maxZoneChanges: pre.maxZoneChanges },
-    cloudflare: { endpoints: plan.endpoints, requestsPerWindow: 1, windowSeconds: 1, requestsPerSecond: 1, concurrency: 1 },
+    cloudflare: {
+      endpoints: plan.endpoints,
+      requestsPerWindow: 1,
+      windowSeconds: 1,
+      requestsPerSecond: 1,
+      concurrency: 1,
+    },
     dns: { rootServers: [], parentServers: [], port: 53 },
   };
   const live: LiveState = {
