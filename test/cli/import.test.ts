@@ -112,8 +112,6 @@ test('import without an account id says where to find one', async () => {
 });
 
 test('import --endpoints legacy reads through the legacy endpoints and keeps that setting in the file', async () => {
-  // The client still needs `result` in the legacy zone GET (the real API puts the fields beside it).
-  emu.options.behaviour.legacyZoneGetShape = 'both';
   emu.resetLog();
   expect(await run(['import', '--endpoints', 'legacy', '-o', 'legacy.yaml'], io())).toBe(0);
   const paths = emu.requests().map((r) => r.path);
