@@ -59,6 +59,10 @@ export type ApplyOutcome =
 
 export async function runApply(session: Session, req: ApplyRequest): Promise<ApplyOutcome> {
   const journalPath = resolve(session.cwd, req.journal ?? defaultJournalPath(session.cwd));
+  await refuseJournalOver(session.cwd, journalPath, [
+    ...(req.planFile ? [{ path: req.planFile, what: 'the plan being applied' }] : []),
+    { path: req.config, what: 'the configuration' },
+  ]);
   try {
     mkdirSync(dirname(journalPath), { recursive: true });
   } catch (e) {
@@ -72,6 +76,21 @@ export async function runApply(session: Session, req: ApplyRequest): Promise<App
     return await runLocked(session, req, journalPath, lock);
   } finally {
     lock.release();
+  }
+}
+
+/** The journal is appended to: pointed at the plan or the config, it would corrupt them. */
+async function refuseJournalOver(cwd: string, journal: string, files: { path: string; what: string }[]) {
+  const j = await stat(journal).catch(() => undefined);
+  for (const f of files) {
+    const path = resolve(cwd, f.path);
+    const other = await stat(path).catch(() => undefined);
+    if (path === journal || (j && other && j.dev === other.dev && j.ino === other.ino)) {
+      throw new UsageError(
+        `--journal ${journal} is ${f.what} (${f.path}); appending audit lines to it would damage it — nothing was changed`,
+        'point --journal at its own file, or leave it out to use .acns/journal.jsonl',
+      );
+    }
   }
 }
 
