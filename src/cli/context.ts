@@ -6,17 +6,18 @@
 import { accountApiFromEnv, type AccountApiHandle } from '../cloudflare/account.js';
 import type { RequestEvent } from '../cloudflare/client.js';
 import { loadDesiredState } from '../config/load.js';
-import type { DesiredState } from '../config/types.js';
+import { type DesiredState, formatDiagnostic, problemSummary } from '../config/types.js';
+import { count } from '../config/words.js';
 import { AcnsError } from '../errors.js';
 import type { GlueCheckOptions } from '../dns/glue.js';
 import type { CliIO } from './io.js';
 import { createProgress, type ProgressSink } from './progress.js';
 
 export class InvalidConfigError extends AcnsError {
-  constructor(file: string, count: number) {
+  constructor(file: string, problems: number) {
     super(
       'invalid_config',
-      `${file} is not valid (${count} problem${count === 1 ? '' : 's'} above); nothing was sent to Cloudflare`,
+      `${file} is not valid (${count(problems, 'problem')} above); nothing was sent to Cloudflare`,
       {
         hint: `fix the file, then run \`acns validate -c ${file}\``,
       },
@@ -32,10 +33,11 @@ export async function loadConfig(
 ): Promise<DesiredState> {
   const res = await loadDesiredState(file, { cwd: io.cwd, env: io.env, requireAccountId: opts.requireAccountId });
   if (!res.ok) {
-    for (const d of res.errors) io.stderr.write(`${d.file}:${d.line}:${d.col}: ${d.message}\n`);
-    throw new InvalidConfigError(file, res.errors.length);
+    for (const d of res.errors) io.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (res.omitted) io.stderr.write(`${problemSummary(res, file)[0]}\n`);
+    throw new InvalidConfigError(file, res.errors.length + (res.omitted ?? 0));
   }
-  for (const d of res.warnings) io.stderr.write(`${d.file}:${d.line}:${d.col}: warning: ${d.message}\n`);
+  for (const d of res.warnings) io.stderr.write(`${formatDiagnostic(d, 'warning')}\n`);
   return res.state;
 }
 
@@ -94,7 +96,7 @@ export function dnsOptions(desired: Pick<DesiredState, 'dns'>, signal?: AbortSig
   };
 }
 
-/** The account id the run works on: the file's, overridden by CLOUDFLARE_ACCOUNT_ID. */
+/** The account id the run works on: the file's or CLOUDFLARE_ACCOUNT_ID (the loader refused a mismatch). */
 export function accountIdOf(desired: DesiredState): string {
   if (!desired.accountId) {
     throw new AcnsError(

@@ -3,7 +3,7 @@
  * file, read the live account (and, for switched zones, their delegation in DNS), build the plan.
  */
 import { normaliseName } from '../config/names.js';
-import { didYouMean } from '../config/schema.js';
+import { didYouMean } from '../config/words.js';
 import type { DesiredState } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { buildPlan } from '../plan/build.js';

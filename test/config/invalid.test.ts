@@ -23,6 +23,8 @@ interface Case {
   count?: number; // number of errors expected (default 1)
   env?: Record<string, string>;
   requireAccountId?: boolean;
+  /** A problem with a variable: reported as `environment: …`, never at a line of the file. */
+  environment?: boolean;
 }
 
 const cases: Case[] = [
@@ -384,6 +386,7 @@ const cases: Case[] = [
     name: 'env account id invalid',
     yaml: HEAD,
     env: { CLOUDFLARE_ACCOUNT_ID: 'not-an-id' },
+    environment: true,
     line: 1,
     col: 1,
     words: ['CLOUDFLARE_ACCOUNT_ID', 'not a Cloudflare account id'],
@@ -400,6 +403,7 @@ const cases: Case[] = [
     name: 'env port invalid',
     yaml: HEAD,
     env: { ACNS_DNS_PORT: '0' },
+    environment: true,
     line: 1,
     col: 1,
     words: ['ACNS_DNS_PORT', '1 to 65535'],
@@ -408,6 +412,7 @@ const cases: Case[] = [
     name: 'env root servers invalid',
     yaml: HEAD,
     env: { ACNS_DNS_ROOT_SERVERS: '127.0.0.1:5353,nope' },
+    environment: true,
     line: 1,
     col: 1,
     words: ['ACNS_DNS_ROOT_SERVERS', 'nope'],
@@ -434,7 +439,9 @@ describe('invalid desired-state files', () => {
     const errs: Diagnostic[] = res.errors;
     if (!('count' in c) || c.count !== undefined)
       expect(errs.map((e) => `${e.line}:${e.col} ${e.message}`)).toHaveLength(c.count ?? 1);
-    const hit = errs.find((e) => e.line === c.line && (c.col === undefined || e.col === c.col));
+    const hit = c.environment
+      ? errs.find((e) => e.source === 'environment')
+      : errs.find((e) => e.line === c.line && (c.col === undefined || e.col === c.col) && !e.source);
     if (!hit)
       throw new Error(
         `no error at ${c.line}:${c.col ?? '*'}; got:\n${errs.map((e) => `${e.line}:${e.col} ${e.message}`).join('\n')}`,
@@ -460,12 +467,14 @@ describe('invalid desired-state files', () => {
         });
         expect(code).toBe(1);
         expect(out).toBe('');
-        const line = err
-          .split('\n')
-          .find((l) => l.startsWith(`bad.yaml:${c.line}:${c.col === undefined ? '' : `${c.col}:`}`));
+        const start = c.environment ? 'environment: ' : `bad.yaml:${c.line}:${c.col === undefined ? '' : `${c.col}:`}`;
+        const line = err.split('\n').find((l) => l.startsWith(start));
         if (!line) throw new Error(`no line for ${c.line}:${c.col ?? '*'} in:\n${err}`);
         for (const w of c.words) expect(line).toContain(w);
-        expect(err).toMatch(/\d+ problems? found in bad\.yaml\.\n$/);
+        if (c.environment) {
+          expect(err).not.toContain('bad.yaml:1:1');
+          expect(err).toMatch(/1 problem found in the environment\.\n$/);
+        } else expect(err).toMatch(/\d+ problems? found in bad\.yaml\.\n$/);
         expect(err).not.toMatch(/\n\s+at /); // no stack trace
       } finally {
         rmSync(dir, { recursive: true, force: true });
