@@ -13,6 +13,7 @@ import { CloudflareClient, type ClientOptions, type ClientStats, type RequestEve
 import { baseUrlFromEnv, credentialsFromEnv } from './credentials.js';
 import * as ep from './endpoints.js';
 import { CloudflareError, OutcomeUnknownError } from './errors.js';
+import { normaliseName } from '../config/names.js';
 
 export interface AccountApiOptions {
   client: CloudflareClient;
@@ -78,7 +79,7 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
   }
 
   async function createNameserver(name: string, set: number): Promise<LiveNameserver> {
-    const n = normName(name);
+    const n = normaliseName(name);
     let last: unknown;
     // At most two sends, and the second only after a read-back proved the first did not land.
     for (let round = 0; round < 2; round++) {
@@ -99,11 +100,11 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
 
   async function deleteNameserver(name: string): Promise<void> {
     try {
-      await ep.deleteCustomNs(c, id, normName(name));
+      await ep.deleteCustomNs(c, id, normaliseName(name));
     } catch (e) {
       // A retried DELETE whose first attempt landed answers 404: the name is gone, as wanted.
       if (e instanceof CloudflareError && e.status === 404) {
-        const still = (await listNameservers()).some((x) => x.name === normName(name));
+        const still = (await listNameservers()).some((x) => x.name === normaliseName(name));
         if (!still) return;
       }
       throw e;
@@ -123,23 +124,23 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
   }
 
   async function listZonesBelow(zone: string): Promise<ZoneRef[]> {
-    const suffix = `.${normName(zone)}`;
+    const suffix = `.${normaliseName(zone)}`;
     const name = `ends_with:${suffix}`;
     const first = await ep.listZonesPage(c, { accountId: id, name, page: 1, perPage: ep.ZONES_MAX_PER_PAGE });
     const pages: Promise<ep.ZonePage>[] = [];
     for (let p = 2; p <= first.totalPages; p++)
       pages.push(ep.listZonesPage(c, { accountId: id, name, page: p, perPage: first.perPage }));
     const all = [...first.zones, ...(await Promise.all(pages)).flatMap((pg) => pg.zones)];
-    return sortRefs(dedupe(all.filter((z) => normName(z.name).endsWith(suffix))));
+    return sortRefs(dedupe(all.filter((z) => normaliseName(z.name).endsWith(suffix))));
   }
 
   async function byName(name: string): Promise<ep.ZoneRecord | undefined> {
     const pg = await ep.listZonesPage(c, { accountId: id, name, page: 1, perPage: ep.ZONES_MAX_PER_PAGE });
-    return pg.zones.find((z) => normName(z.name) === name);
+    return pg.zones.find((z) => normaliseName(z.name) === name);
   }
 
   async function resolveZones(names: string[]): Promise<ResolvedZones> {
-    const wanted = [...new Set(names.map(normName))].sort(cmp);
+    const wanted = [...new Set(names.map(normaliseName))].sort(cmp);
     if (wanted.length === 0) return { found: [], missing: [] };
     if (wanted.length === 1) {
       // One filtered call can never be beaten.
@@ -149,11 +150,11 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
     // The first page of the full list tells the size of the account; then finish whichever way is cheaper:
     // the remaining pages of 50, or one filtered call per zone not yet seen.
     const first = await ep.listZonesPage(c, { accountId: id, page: 1, perPage: ep.ZONES_MAX_PER_PAGE });
-    const seen = new Map(first.zones.map((z) => [normName(z.name), z] as const));
+    const seen = new Map(first.zones.map((z) => [normaliseName(z.name), z] as const));
     const notSeen = wanted.filter((n) => !seen.has(n));
     const pagesLeft = first.totalPages - 1;
     if (notSeen.length === 0 || pagesLeft <= notSeen.length) {
-      for (const z of await restPages(first)) seen.set(normName(z.name), z);
+      for (const z of await restPages(first)) seen.set(normaliseName(z.name), z);
       const found = wanted.filter((n) => seen.has(n)).map((n) => ref(seen.get(n) as ep.ZoneRecord));
       const listedAll = pagesLeft <= notSeen.length;
       return {
@@ -168,7 +169,7 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
       };
     }
     const looked = await Promise.all(notSeen.map(byName));
-    looked.forEach((z) => z && seen.set(normName(z.name), z));
+    looked.forEach((z) => z && seen.set(normaliseName(z.name), z));
     const found = wanted.filter((n) => seen.has(n)).map((n) => ref(seen.get(n) as ep.ZoneRecord));
     return { found, missing: wanted.filter((n) => !seen.has(n)) };
   }
@@ -192,13 +193,8 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
   };
 }
 
-/** Lower case, no trailing dot. */
-export function normName(n: string): string {
-  return n.trim().toLowerCase().replace(/\.+$/, '');
-}
-
 function toLive(r: ep.CustomNsRecord): LiveNameserver {
-  const out: LiveNameserver = { name: normName(r.ns_name), set: r.ns_set };
+  const out: LiveNameserver = { name: normaliseName(r.ns_name), set: r.ns_set };
   const a = r.dns_records.find((x) => x.type.toUpperCase() === 'A');
   const aaaa = r.dns_records.find((x) => x.type.toUpperCase() === 'AAAA');
   if (a) out.ipv4 = a.value;
@@ -207,7 +203,7 @@ function toLive(r: ep.CustomNsRecord): LiveNameserver {
 }
 
 function ref(z: ep.ZoneRecord): ZoneRef {
-  return { id: z.id, name: normName(z.name) };
+  return { id: z.id, name: normaliseName(z.name) };
 }
 
 function dedupe(zs: ep.ZoneRecord[]): ZoneRef[] {

@@ -71,7 +71,7 @@ test('import writes a valid, commented file that plans to no changes (round trip
   });
   expect(doc.zones).toEqual({ 'example.org': 1, 'shop.example.org': 2 });
   expect(doc.account_default).toBe('custom.account');
-  expect(a.err()).toContain('Wrote acns.yaml: 5 names in 2 set(s), 2 zone(s)');
+  expect(a.err()).toContain('Wrote acns.yaml: 5 names in 2 sets, 2 zones.');
 
   const loaded = await loadDesiredState('acns.yaml', { cwd: dir, env: {}, requireAccountId: true });
   expect(loaded.ok).toBe(true);

@@ -1,9 +1,11 @@
 import { access } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Option } from 'commander';
 import { AcnsError, UsageError } from '../../errors.js';
 import { readAccountSnapshot } from '../../state/snapshot.js';
-import { renderImportYaml } from '../../render/import.js';
+import { renderImportYaml, schemaReference } from '../../render/import.js';
+import { count } from '../../config/words.js';
+import { TOOL_VERSION } from '../version.js';
 import { connect } from '../context.js';
 import { DEFAULT_SETTINGS } from '../settings.js';
 import { writeFileAtomic } from '../write-file.js';
@@ -63,11 +65,10 @@ export function registerImport(reg: Registry): void {
         } finally {
           await conn.close();
         }
-        const schemaRef = relative(dirname(path), SCHEMA).split('\\').join('/');
         const text = renderImportYaml(snapshot, {
           endpoints: flags.endpoints ?? 'dns_settings',
           allZones: Boolean(flags.allZones),
-          schemaRef: schemaRef.startsWith('.') ? schemaRef : `./${schemaRef}`,
+          schemaRef: schemaReference(path, SCHEMA, TOOL_VERSION),
           generatedAt: new Date().toISOString(),
         });
         if (toStdout) {
@@ -76,9 +77,12 @@ export function registerImport(reg: Registry): void {
           await writeFileAtomic(flags.out, io.cwd, text, 'the imported configuration');
         }
         const custom = snapshot.zones.filter((z) => z.nameservers.type === 'custom.account').length;
+        const sets = new Set(snapshot.nameservers.map((n) => n.set)).size;
+        const zones = flags.allZones ? snapshot.zones.length : custom;
         io.stderr.write(
-          `Wrote ${toStdout ? 'the configuration to stdout' : flags.out}: ${snapshot.nameservers.length} names in ${new Set(snapshot.nameservers.map((n) => n.set)).size} set(s), ` +
-            `${flags.allZones ? snapshot.zones.length : custom} zone(s). Check it with \`acns plan -c ${toStdout ? '<file>' : flags.out}\` (it should report no changes).\n`,
+          `Wrote ${toStdout ? 'the configuration to stdout' : flags.out}: ` +
+            `${count(snapshot.nameservers.length, 'name')} in ${count(sets, 'set')}, ${count(zones, 'zone')}. ` +
+            `Check it with \`acns plan -c ${toStdout ? '<file>' : flags.out}\` (it should report no changes).\n`,
         );
         return 0;
       });
