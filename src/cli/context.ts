@@ -14,12 +14,16 @@ import type { CliIO } from './io.js';
 import { createProgress, type ProgressSink } from './progress.js';
 
 export class InvalidConfigError extends AcnsError {
-  constructor(file: string, problems: number) {
+  constructor(file: string, problems: number, inEnvironmentOnly = false) {
     super(
       'invalid_config',
-      `${file} is not valid (${count(problems, 'problem')} above); nothing was sent to Cloudflare`,
+      inEnvironmentOnly
+        ? `the environment does not fit ${file} (${count(problems, 'problem')} above); nothing was sent to Cloudflare`
+        : `${file} is not valid (${count(problems, 'problem')} above); nothing was sent to Cloudflare`,
       {
-        hint: `fix the file, then run \`acns validate -c ${file}\``,
+        hint: inEnvironmentOnly
+          ? 'fix or unset the environment variable named above'
+          : `fix the file, then run \`acns validate -c ${file}\``,
       },
     );
   }
@@ -35,7 +39,8 @@ export async function loadConfig(
   if (!res.ok) {
     for (const d of res.errors) io.stderr.write(`${formatDiagnostic(d)}\n`);
     if (res.omitted) io.stderr.write(`${problemSummary(res, file)[0]}\n`);
-    throw new InvalidConfigError(file, res.errors.length + (res.omitted ?? 0));
+    const envOnly = !res.omitted && res.errors.every((d) => d.source === 'environment');
+    throw new InvalidConfigError(file, res.errors.length + (res.omitted ?? 0), envOnly);
   }
   for (const d of res.warnings) io.stderr.write(`${formatDiagnostic(d, 'warning')}\n`);
   return res.state;

@@ -47,9 +47,9 @@ export function applyEnv(
     } else if (state.accountId && state.accountId !== fromEnv) {
       const message =
         `${state.file} has account_id ${state.accountId} but ${ENV_ACCOUNT_ID} is ${fromEnv} — ` +
-        `they name different accounts and acns will not guess: unset ${ENV_ACCOUNT_ID} (or set it to ` +
+        `they name different accounts and acns does not guess: unset ${ENV_ACCOUNT_ID} (or set it to ` +
         `${state.accountId}) to use the file's account, or change account_id in ${state.file}`;
-      if (opts.requireAccountId) err(`${message}; nothing was sent to Cloudflare`);
+      if (opts.requireAccountId) err(message);
       else warnings.push(envDiag(`${message}; plan, apply, drift and glue will refuse to run`));
     } else {
       state.accountId = fromEnv;

@@ -77,7 +77,67 @@ const cases: Case[] = [
     yaml: `${HEAD}nameserver_sets:\n  6:\n    names: [ns1.example.com, ns2.example.com]\n`,
     line: 4,
     col: 3,
-    words: ['set "6"', 'numbered 1 to 5'],
+    words: ['set "6"', 'numbered 1 to 5', 'rename it to a free number: 1, 2, 3, 4, 5'],
+  },
+  {
+    name: 'a sixth set when 1 to 5 are taken',
+    yaml:
+      HEAD +
+      'nameserver_sets:\n' +
+      [1, 2, 3, 4, 5].map((n) => `  ${n}:\n    names: [ns1.s${n}.example, ns2.s${n}.example]\n`).join('') +
+      '  6:\n    names: [ns1.s6.example, ns2.s6.example]\n',
+    line: 14,
+    col: 3,
+    words: ['set "6"', 'Cloudflare allows five sets per account', '1 to 5 are all declared'],
+  },
+  {
+    name: 'policy indented under zones',
+    yaml: `${HEAD + SETS}zones:\n  example.org: 1\n  policy:\n    prune: true\n`,
+    line: 10,
+    col: 3,
+    words: ['"policy" looks like a top-level key indented by mistake', 'zone named "policy"', 'start of its line'],
+  },
+  {
+    name: 'names one level off reads as a set named "names"',
+    yaml: `${HEAD}nameserver_sets:\n  names: [ns1.example.com, ns2.example.com]\n`,
+    line: 4,
+    col: 3,
+    words: ['"names" sits directly under nameserver_sets', 'set named "names"', 'indent it under a set number'],
+  },
+  {
+    name: 'a policy key at the top level',
+    yaml: `${HEAD}prune: true\n`,
+    line: 3,
+    col: 1,
+    words: ['"prune" belongs under policy:'],
+  },
+  {
+    name: 'a zone at the top level',
+    yaml: `${HEAD + SETS}example.org: 1\n`,
+    line: 8,
+    col: 1,
+    words: ['"example.org" looks like a zone indented by mistake', 'indent it under zones:'],
+  },
+  {
+    name: 'zones indented under policy',
+    yaml: `${HEAD}policy:\n  prune: true\n  zones:\n    example.org: standard\n`,
+    line: 5,
+    col: 3,
+    words: ['"zones" looks like a top-level key indented by mistake', 'inside policy'],
+  },
+  {
+    name: 'a punycode label that does not decode',
+    yaml: `${HEAD}nameserver_sets:\n  1:\n    names: [ns1.xn--zzzz.example, ns2.example.com]\n`,
+    line: 5,
+    col: 13,
+    words: ['ns1.xn--zzzz.example', '"xn--zzzz"', 'not valid punycode'],
+  },
+  {
+    name: 'a punycode zone label encoding a capital letter (IDNA maps it, so it never round-trips)',
+    yaml: `${HEAD + SETS}zones:\n  xn--wca.example: 1\n`,
+    line: 9,
+    col: 3,
+    words: ['zone name "xn--wca.example"', 'not valid punycode'],
   },
   {
     name: 'set without names',

@@ -199,7 +199,7 @@ describe('valid desired-state files', () => {
       expect(forApi.errors[0]).toMatchObject({ source: 'environment' });
       expect(forApi.errors[0]!.message).toContain('account_id 372e67954025e0ba6aaa6d586b9e0b59');
       expect(forApi.errors[0]!.message).toContain('CLOUDFLARE_ACCOUNT_ID is aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
-      expect(forApi.errors[0]!.message).toContain('nothing was sent to Cloudflare');
+      expect(forApi.errors[0]!.message).toContain('unset CLOUDFLARE_ACCOUNT_ID');
 
       const offline = loadDesiredStateFromString(base, 'e.yaml', opts(env));
       expect(offline.ok).toBe(true);
