@@ -22,15 +22,20 @@ export interface ImportOptions {
 export const SCHEMA_URL_BASE = 'https://raw.githubusercontent.com/acns/acns';
 
 /**
- * The `$schema` reference for a file written to `outputFile`: the installed schema by a relative
- * path when it lies inside the file's own folder tree (acns installed in that project's
- * node_modules, or the file written inside the acns checkout), since such a path holds on every
- * machine that checks the project out; otherwise the schema of this acns version by URL. Never a
- * path that climbs out of the project to wherever acns happens to be installed on this machine.
+ * The `$schema` reference for a file written to `outputFile`. A relative path to the installed
+ * schema when it stays inside the project: below the file's folder (the file is written inside
+ * the acns checkout), or up to a folder whose node_modules holds acns (acns is a dependency of the
+ * project) — such a path holds on every machine that checks the project out. Otherwise (a global
+ * install, another clone) the schema of this acns version by URL: never a path to wherever acns
+ * happens to be installed on this machine.
  */
 export function schemaReference(outputFile: string, installedSchema: string, version: string): string {
-  const rel = relative(dirname(outputFile), installedSchema);
-  if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return `./${rel.split(sep).join('/')}`;
+  const rel = relative(dirname(outputFile), installedSchema).split(sep).join('/');
+  const segments = rel.split('/');
+  const up = segments.findIndex((x) => x !== '..');
+  if (rel && !isAbsolute(rel) && (up === 0 || segments[up] === 'node_modules')) {
+    return up === 0 ? `./${rel}` : rel;
+  }
   return `${SCHEMA_URL_BASE}/v${version}/schemas/acns.schema.json`;
 }
 

@@ -64,6 +64,8 @@ test('import writes a valid, commented file that plans to no changes (round trip
   expect(await run(['import', '-o', 'acns.yaml'], a)).toBe(0);
   const text = await readFile(join(dir, 'acns.yaml'), 'utf8');
   expect(text.split('\n')[0]).toMatch(/^# yaml-language-server: \$schema=.*schemas\/acns\.schema\.json$/);
+  // Written outside the acns checkout: the release's URL, never a path climbing to this machine's clone.
+  expect(text.split('\n')[0]).toMatch(/\$schema=https:\/\/raw\.githubusercontent\.com\/acns\/acns\/v[\d.]+\//);
   const doc = parse(text) as Record<string, unknown>;
   expect(doc.nameserver_sets).toEqual({
     1: { names: ['ns1.example.com', 'ns2.example.com'], registrar: 'external' },
