@@ -75,7 +75,8 @@ export function connect(io: CliIO, o: ConnectOptions): Connection {
       if (e.kind === 'waiting') {
         const why =
           e.reason === 'window'
-            ? `request budget for this window spent (${o.cloudflare.requestsPerWindow} per ${o.cloudflare.windowSeconds} s)`
+            ? 'request budget for this window spent ' +
+              `(${o.cloudflare.requestsPerWindow} per ${o.cloudflare.windowSeconds} s)`
             : 'Cloudflare answered 429 (rate limited); pausing every request';
         progress.note(`${why}: waiting ${Math.ceil(e.waitMs / 1000)} s`);
       }
@@ -108,7 +109,9 @@ export function accountIdOf(desired: DesiredState): string {
       'missing_account_id',
       'no account id: set account_id in the file or CLOUDFLARE_ACCOUNT_ID in the environment',
       {
-        hint: 'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>) or under Account Home → Account details',
+        hint:
+          'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>) ' +
+          'or under Account Home → Account details',
       },
     );
   }

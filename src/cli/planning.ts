@@ -64,14 +64,17 @@ export async function loadAndPlan(file: string, io: CliIO, opts: PlanningOptions
       plan = buildPlan(desired, live, planOptions);
       plan.notes = [
         ...plan.notes,
-        `set${shrinking.length === 1 ? '' : 's'} ${shrinking.join(', ')} would keep fewer than 2 names: acns read every zone of the account and the account default to check that nothing still uses ${shrinking.length === 1 ? 'it' : 'them'}`,
+        `set${shrinking.length === 1 ? '' : 's'} ${shrinking.join(', ')} would keep fewer than 2 names: ` +
+          'acns read every zone of the account and the account default to check that nothing still uses ' +
+          (shrinking.length === 1 ? 'it' : 'them'),
       ];
     }
     plan = { ...plan, settings: planSettings(desired) };
     if (desired.policy.glueCheck === 'off' && plan.steps.some((st) => st.kind === 'assign_zone')) {
       plan.notes = [
         ...plan.notes,
-        `DNS checks are off (policy.glue_check: off in ${desired.file}): neither the glue of the sets nor the delegation of the zones this plan switches was checked`,
+        `DNS checks are off (policy.glue_check: off in ${desired.file}): neither the glue of the sets ` +
+          'nor the delegation of the zones this plan switches was checked',
       ];
     }
     if (desired.policy.glueCheck !== 'off') {
@@ -97,7 +100,8 @@ export function checkZoneFilter(names: string[], desired: Pick<DesiredState, 'zo
     return `${n}${guess ? ` (did you mean ${guess}?)` : ''}`;
   });
   throw new UsageError(
-    `--zone names ${unknown.length === 1 ? 'a zone' : 'zones'} that ${desired.file} does not manage: ${lines.join(', ')}; nothing was read or planned`,
+    `--zone names ${unknown.length === 1 ? 'a zone' : 'zones'} that ${desired.file} does not manage: ` +
+      `${lines.join(', ')}; nothing was read or planned`,
     `--zone takes zone names listed under zones: in ${desired.file}`,
   );
 }

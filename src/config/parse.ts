@@ -67,7 +67,8 @@ export async function readConfigBytes(file: string, cwd: string): Promise<ReadRe
     if (!st.isFile()) return fail('is not a regular file — pass a YAML file with -c FILE');
     if (st.size > MAX_FILE_BYTES) {
       return fail(
-        `the file is ${(st.size / 1048576).toFixed(1)} MB; acns reads desired-state files up to ${MAX_FILE_BYTES / 1048576} MB — check that -c points at the right file`,
+        `the file is ${(st.size / 1048576).toFixed(1)} MB; acns reads desired-state files up to ` +
+          `${MAX_FILE_BYTES / 1048576} MB — check that -c points at the right file`,
       );
     }
     const bytes = await readFile(full);

@@ -151,7 +151,8 @@ function notASetNumber(key: string, sets: unknown): string {
   const free = ['1', '2', '3', '4', '5'].filter((n) => !taken.has(n));
   const fix =
     free.length === 0
-      ? 'Cloudflare allows five sets per account and 1 to 5 are all declared; move its names into one of them or remove it'
+      ? 'Cloudflare allows five sets per account and 1 to 5 are all declared; ' +
+        'move its names into one of them or remove it'
       : `rename it to a free number: ${free.join(', ')}`;
   return `set "${key}" is not a set number — sets are numbered 1 to 5; ${fix}`;
 }
@@ -307,7 +308,9 @@ function describe(
       if (at === '/version')
         return {
           pos,
-          message: `unsupported version ${typeof value === 'number' ? value : show(value)} — this acns reads version 1 files; write "version: 1"`,
+          message:
+            `unsupported version ${typeof value === 'number' ? value : show(value)} — ` +
+            'this acns reads version 1 files; write "version: 1"',
         };
       return {
         pos,
@@ -318,7 +321,9 @@ function describe(
       const guess = typeof value === 'string' ? didYouMean(value, allowed) : undefined;
       return {
         pos,
-        message: `${w} is ${show(value)}, which is not allowed — ${guess ? `did you mean "${guess}"? ` : ''}use one of: ${allowed.join(', ')}`,
+        message:
+          `${w} is ${show(value)}, which is not allowed — ` +
+          `${guess ? `did you mean "${guess}"? ` : ''}use one of: ${allowed.join(', ')}`,
       };
     }
     case 'anyOf': {
@@ -350,21 +355,27 @@ function describe(
       }
       return {
         pos,
-        message: `${w}: ${show(value)} is not an IP address with an optional port — write e.g. 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:5353`,
+        message:
+          `${w}: ${show(value)} is not an IP address with an optional port — ` +
+          'write e.g. 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:5353',
       };
     }
     case 'pattern':
       if (at === '/account_id') {
         return {
           pos,
-          message: `account_id ${show(value)} is not a Cloudflare account id — use the 32 hexadecimal characters shown in the dashboard URL, or set CLOUDFLARE_ACCOUNT_ID`,
+          message:
+            `account_id ${show(value)} is not a Cloudflare account id — ` +
+            'use the 32 hexadecimal characters shown in the dashboard URL, or set CLOUDFLARE_ACCOUNT_ID',
         };
       }
       return { pos, message: `${w} ${e.message ?? 'is invalid'} — fix the value` };
     case 'maxItems':
       return {
         pos,
-        message: `${w} lists ${Array.isArray(value) ? count(value.length, 'name') : 'too many names'}; a set holds at most 5 — move the extra names to another set`,
+        message:
+          `${w} lists ${Array.isArray(value) ? count(value.length, 'name') : 'too many names'}; ` +
+          'a set holds at most 5 — move the extra names to another set',
       };
     case 'minimum':
     case 'maximum': {

@@ -73,7 +73,8 @@ export function buildDesiredState(
         if (!isWithin(nm.name, hostZone)) {
           err(
             nm.pos,
-            `name ${nm.name} is not inside host_zone ${hostZone} of set ${n} — fix host_zone or move the name to another set`,
+            `name ${nm.name} is not inside host_zone ${hostZone} of set ${n} — ` +
+              'fix host_zone or move the name to another set',
           );
         }
       }
@@ -100,8 +101,10 @@ export function buildDesiredState(
     err(
       nm.pos,
       first.set === nm.set
-        ? `name ${nm.name} is listed twice in set ${nm.set} (first at line ${first.pos.line}) — remove one; a set needs distinct names`
-        : `name ${nm.name} is in set ${first.set} (line ${first.pos.line}) and in set ${nm.set} — a name belongs to exactly one set; remove it from one of them`,
+        ? `name ${nm.name} is listed twice in set ${nm.set} (first at line ${first.pos.line}) — ` +
+            'remove one; a set needs distinct names'
+        : `name ${nm.name} is in set ${first.set} (line ${first.pos.line}) and in set ${nm.set} — ` +
+            'a name belongs to exactly one set; remove it from one of them',
     );
   }
   for (const s of sets) s.names = s.names.filter((x) => !dupes.has(x));
@@ -132,7 +135,8 @@ export function buildDesiredState(
       err(
         c.pos,
         () =>
-          `zone "${c.raw}" is the same zone as "${prev.raw}" (line ${prev.zone.pos.line}) once names are normalised to ${c.name} — keep one entry`,
+          `zone "${c.raw}" is the same zone as "${prev.raw}" (line ${prev.zone.pos.line}) ` +
+          `once names are normalised to ${c.name} — keep one entry`,
       );
       continue;
     }
@@ -145,7 +149,8 @@ export function buildDesiredState(
         err(
           positions.value(`/zones/${pointerSegment(c.raw)}`),
           () =>
-            `zone ${c.name} uses set ${n}, which nameserver_sets does not declare — declare set ${n} with 2 to 5 names` +
+            `zone ${c.name} uses set ${n}, which nameserver_sets does not declare — ` +
+            `declare set ${n} with 2 to 5 names` +
             (have ? `, or use a declared set (${have})` : ''),
         );
       }
@@ -181,7 +186,8 @@ export function buildDesiredState(
     if (!sets.length) {
       err(
         accountDefault.pos,
-        'account_default is custom.account but no nameserver set is declared — declare set 1 with 2 to 5 names, or use cloudflare.standard',
+        'account_default is custom.account but no nameserver set is declared — ' +
+          'declare set 1 with 2 to 5 names, or use cloudflare.standard',
       );
     }
   }
@@ -209,7 +215,8 @@ export function buildDesiredState(
     err(
       child.pos,
       `zone ${c.child} uses set ${c.set}, the same set as its ${rel} zone ${c.ancestor} (line ${anc.pos.line}) — ` +
-        'a subdomain or reverse zone must use a different set from every zone above or below it; move one of them to another set',
+        'a subdomain or reverse zone must use a different set from every zone above or below it; ' +
+        'move one of them to another set',
     );
   }
 
@@ -248,7 +255,8 @@ export function buildDesiredState(
     // The deprecated PUT /accounts/{id} only knows cloudflare.standard, custom.account and custom.tenant.
     err(
       accountDefault.pos,
-      'account_default cloudflare.standard.random cannot be set through the legacy endpoints (cloudflare.endpoints: legacy) — ' +
+      'account_default cloudflare.standard.random cannot be set through the legacy endpoints ' +
+        '(cloudflare.endpoints: legacy) — ' +
         'use cloudflare.endpoints: dns_settings, or account_default: cloudflare.standard',
     );
   }

@@ -67,13 +67,15 @@ function restrictToZones(facts: PlanFacts, zones: Set<string>, notes: string[]):
   }
   for (const b of [...new Set(blocked)].sort()) {
     notes.push(
-      `--zone: left out because it needs a deletion or a default change that --zone never makes (${b}); plan without --zone to include it`,
+      `--zone: left out because it needs a deletion or a default change that --zone never makes (${b}); ` +
+        'plan without --zone to include it',
     );
   }
   const unknown = [...zones].filter((z) => !facts.desired.zones.some((d) => d.name === z)).sort();
   if (unknown.length > 0)
     notes.push(
-      `--zone: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in ${facts.desired.file}; nothing planned for ${unknown.length === 1 ? 'it' : 'them'}`,
+      `--zone: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in ${facts.desired.file}; ` +
+        `nothing planned for ${unknown.length === 1 ? 'it' : 'them'}`,
     );
   notes.push(
     `restricted with --zone to ${[...zones].sort().join(', ')}: no deletions and no account default change are planned`,

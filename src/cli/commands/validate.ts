@@ -20,7 +20,8 @@ export function registerValidate(reg: Registry): void {
         const s = res.state;
         const names = s.sets.reduce((n, x) => n + x.names.length, 0);
         io.stdout.write(
-          `${opts.config}: valid (${count(s.sets.length, 'set')}, ${count(names, 'name')}, ${count(s.zones.length, 'zone')}).\n`,
+          `${opts.config}: valid (${count(s.sets.length, 'set')}, ${count(names, 'name')}, ` +
+            `${count(s.zones.length, 'zone')}).\n`,
         );
         return 0;
       });
