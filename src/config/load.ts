@@ -46,9 +46,10 @@ function loadFromBytes(bytes: Buffer, file: string, opts: LoadOptions): LoadResu
   const text = decodeText(bytes, file);
   if (!text.ok) return { ok: false, errors: [text.error] };
   const parsed = parseYaml(text.text, file);
-  if (parsed.data === undefined || parsed.fatal) return { ok: false, errors: sortDiagnostics(parsed.errors) };
   const problems = new Problems();
   problems.addAll(parsed.errors);
+  problems.count(parsed.omitted ?? 0);
+  if (parsed.data === undefined || parsed.fatal) return { ok: false, ...problems.result() };
   validateSchema(parsed.data, parsed.positions, file, problems);
   const sem = buildDesiredState(parsed.data, parsed.positions, file, digest, problems);
   const env = applyEnv(sem.state, opts.env, opts);

@@ -19,6 +19,7 @@ import {
   isSeq,
 } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
+import { MAX_PROBLEMS } from './problems.js';
 import type { Diagnostic } from './types.js';
 import { count } from './words.js';
 
@@ -44,6 +45,8 @@ export interface ParsedFile {
   warnings: Diagnostic[];
   /** The data is incomplete (alias bomb, nesting): later stages would only add noise. */
   fatal: boolean;
+  /** Problems found beyond `errors` (a flood of duplicate keys, say): counted, not described. */
+  omitted?: number;
 }
 
 export type ReadResult = { ok: true; bytes: Buffer } | { ok: false; error: Diagnostic };
@@ -155,10 +158,11 @@ export function parseYaml(text: string, file: string): ParsedFile {
   }
   const walk = new Walk(lc, file, errors);
   walk.node(doc.contents as YamlNode, '', 0, 0);
-  if (walk.fatal) return { data: undefined, positions: walk.positions, errors, warnings, fatal: true };
+  const omitted = walk.omitted;
+  if (walk.fatal) return { data: undefined, positions: walk.positions, errors, warnings, fatal: true, omitted };
   try {
     const data: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    return { data, positions: walk.positions, errors, warnings, fatal: false };
+    return { data, positions: walk.positions, errors, warnings, fatal: false, omitted };
   } catch (e) {
     if (!(e instanceof ReferenceError)) throw e;
     errors.push({
@@ -168,7 +172,7 @@ export function parseYaml(text: string, file: string): ParsedFile {
         `anchors and aliases expand to too many values (more than ${MAX_ALIAS_COUNT}) — ` +
         'write the values out instead of nesting aliases',
     });
-    return { data: undefined, positions: walk.positions, errors, warnings, fatal: true };
+    return { data: undefined, positions: walk.positions, errors, warnings, fatal: true, omitted };
   }
 }
 
@@ -263,6 +267,9 @@ export function pointerSegment(s: string): string {
 class Walk {
   readonly positions: OffsetIndex;
   fatal = false;
+  /** Problems found past the listed ones. */
+  omitted = 0;
+  private listed = 0;
   /** Offset of the first alias, where an alias bomb is reported. */
   firstAlias: number | undefined;
   /** The latest anchor of each name so far, in document order (what an alias refers to). */
@@ -310,13 +317,12 @@ class Walk {
         if (key === undefined) continue;
         const first = seen.get(key);
         if (first !== undefined) {
-          this.errors.push({
-            file: this.file,
-            ...this.lc.linePos(kOffset),
-            message:
+          this.report(
+            kOffset,
+            () =>
               `duplicate key "${key}" (first at line ${this.lc.linePos(first).line}) — ` +
               'each key may appear once; merge the two entries',
-          });
+          );
           continue;
         }
         seen.set(key, kOffset);
@@ -355,7 +361,16 @@ class Walk {
 
   private fail(offset: number, message: string): void {
     this.fatal = true;
-    this.errors.push({ file: this.file, ...this.lc.linePos(offset), message });
+    this.report(offset, () => message);
+  }
+
+  /** The walk goes in document order: past MAX_PROBLEMS problems the rest are only counted. */
+  private report(offset: number, message: () => string): void {
+    if (this.listed >= MAX_PROBLEMS) this.omitted++;
+    else {
+      this.listed++;
+      this.errors.push({ file: this.file, ...this.lc.linePos(offset), message: message() });
+    }
   }
 }
 

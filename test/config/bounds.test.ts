@@ -92,6 +92,16 @@ describe('a file with many problems', () => {
     expect(res.omitted).toBe(0);
   });
 
+  test('a flood of duplicate keys (found while reading the YAML) is bounded the same way', () => {
+    const src = `version: 1\n${'version: 1\n'.repeat(3000)}`;
+    const res = loadDesiredStateFromString(src, 'd.yaml', { cwd: '/', env: {} });
+    expect(res.ok).toBe(false);
+    if (res.ok) return;
+    expect(res.errors).toHaveLength(MAX_PROBLEMS);
+    expect(res.omitted).toBe(2000);
+    expect(res.errors[0]).toMatchObject({ line: 2, col: 1, message: expect.stringContaining('duplicate key') });
+  });
+
   test('a flood of YAML syntax errors is counted, not kept', () => {
     const src = Array.from({ length: 50_000 }, (_, i) => (i % 2 ? 'a: ] }' : '- [ ,')).join('\n');
     const res = loadDesiredStateFromString(src, 's.yaml', { cwd: '/', env: {} });
