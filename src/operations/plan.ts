@@ -6,7 +6,7 @@
 import { readBaseline, baselinePath } from '../apply/baseline.js';
 import type { AccountApiHandle } from '../cloudflare/account.js';
 import { normaliseName } from '../config/names.js';
-import { didYouMean } from '../config/schema.js';
+import { didYouMean } from '../config/words.js';
 import type { DesiredState } from '../config/types.js';
 import { readDelegations } from '../dns/delegation-reads.js';
 import { UsageError } from '../errors.js';

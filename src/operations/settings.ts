@@ -34,7 +34,7 @@ export function settingsForSavedPlan(plan: Plan, env: Record<string, string | un
     cloudflare: { ...base.cloudflare },
     dns: { ...base.dns, rootServers: [...base.dns.rootServers], parentServers: [...base.dns.parentServers] },
   } as unknown as DesiredState;
-  const problems = applyEnv(shell, { ...env, CLOUDFLARE_ACCOUNT_ID: undefined }, {});
+  const problems = applyEnv(shell, { ...env, CLOUDFLARE_ACCOUNT_ID: undefined }, {}).errors;
   if (problems.length) throw new UsageError(problems.map((p) => p.message).join('\n'));
   return { cloudflare: shell.cloudflare, dns: shell.dns };
 }
