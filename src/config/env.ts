@@ -65,6 +65,12 @@ export function applyEnv(
     });
   }
 
+  const fileDns = {
+    ...state.dns,
+    rootServers: [...state.dns.rootServers],
+    parentServers: [...state.dns.parentServers],
+  };
+  const overrides: string[] = [];
   for (const [name, field] of [
     [ENV_ROOT_SERVERS, 'rootServers'],
     [ENV_PARENT_SERVERS, 'parentServers'],
@@ -81,14 +87,23 @@ export function applyEnv(
         `${name} has entries that are not IP[:port]: ${bad.slice(0, 5).join(', ')} — ` +
           'use a comma list such as 192.0.2.1,[2001:db8::1]:5353',
       );
-    else state.dns[field] = list;
+    else {
+      state.dns[field] = list;
+      overrides.push(name);
+    }
   }
 
   const port = env[ENV_DNS_PORT]?.trim();
   if (port) {
     const n = /^\d{1,5}$/.test(port) ? Number(port) : NaN;
-    if (n >= 1 && n <= 65535) state.dns.port = n;
-    else err(`${ENV_DNS_PORT} must be a port number from 1 to 65535 — fix the variable or unset it`);
+    if (n >= 1 && n <= 65535) {
+      state.dns.port = n;
+      overrides.push(ENV_DNS_PORT);
+    } else err(`${ENV_DNS_PORT} must be a port number from 1 to 65535 — fix the variable or unset it`);
+  }
+  if (overrides.length) {
+    state.dnsOverrides = overrides;
+    state.fileDns = fileDns;
   }
   return { errors, warnings };
 }

@@ -57,6 +57,10 @@ export interface DesiredState {
     concurrency: number;
   };
   dns: { rootServers: string[]; parentServers: string[]; port: number };
+  /** ACNS_DNS_* variables that replaced a `dns:` value for this run (the file's own values: fileDns). */
+  dnsOverrides?: string[];
+  /** The file's `dns:` settings before the environment, when dnsOverrides is not empty. */
+  fileDns?: { rootServers: string[]; parentServers: string[]; port: number };
 }
 
 /** One problem found in a desired-state file, or in the environment that overrides it. */

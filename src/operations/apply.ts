@@ -29,7 +29,7 @@ import type { OverridableGuard, Plan } from '../plan/types.js';
 import { connect } from './connect.js';
 import { connectOptions, readAndPlan } from './plan.js';
 import { loadConfig, type Session } from './session.js';
-import { dnsOptions, planSettings, settingsForSavedPlan } from './settings.js';
+import { dnsOptions, settingsForSavedPlan } from './settings.js';
 
 export interface ApplyRequest {
   /** A plan saved with `acns plan -o`; without one, `config` is planned and `approve` asked. */
@@ -159,7 +159,7 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
       const desired = await loadConfig(session, req.config, { requireAccountId: true });
       api = connect(session, connectOptions(desired, hooks));
       plan = await readAndPlan(session, desired, api);
-      settings = planSettings(desired);
+      settings = desired; // this run's own settings, environment included
     }
     journal.event('plan', {
       account_id: plan.accountId,

@@ -79,3 +79,14 @@ test('--journal pointing at the plan or the config is refused before anything is
   expect(onConfig.stderr).toContain('is the configuration (acns.yaml)');
   expect(w.writes()).toEqual([]);
 });
+
+test('DNS servers from ACNS_DNS_* are shown in the plan and not carried into the saved plan', async () => {
+  const r = await w.cli(['plan', '-o', 'env.json'], { ACNS_DNS_PARENT_SERVERS: '127.0.0.9' });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(
+    'the DNS checks of this plan used ACNS_DNS_ROOT_SERVERS, ACNS_DNS_PARENT_SERVERS, ACNS_DNS_PORT',
+  );
+  expect(r.stdout).toContain('parent servers: 127.0.0.9');
+  const doc = JSON.parse(readFileSync(join(w.dir, 'env.json'), 'utf8'));
+  expect(doc.settings.dns).toEqual({ root_servers: [], parent_servers: [], port: 53 });
+});
