@@ -6,6 +6,7 @@
  * A check is bounded (deadline, query cap) and never throws for DNS trouble: that ends as
  * `could_not_verify`, and nothing unverified is ever reported as a pass.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { setMaxListeners } from 'node:events';
 import type { Registrar } from '../config/types.js';
 import type { GlueExpectation } from '../plan/types.js';
@@ -547,14 +548,7 @@ function followSignal(parent?: AbortSignal): AbortSignal | undefined {
   return signal;
 }
 
+/** Waits `ms`, or less when `signal` aborts (the caller then returns what it has). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  return delay(ms, undefined, signal ? { signal } : undefined).catch(() => {});
 }
