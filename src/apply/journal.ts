@@ -37,6 +37,21 @@ export function defaultJournalPath(cwd: string): string {
   return resolve(cwd, DEFAULT_JOURNAL_PATH);
 }
 
+/** Journals not closed yet: a process that must exit at once still ends each one (`endOpenJournals`). */
+const openJournals = new Set<Journal>();
+
+/**
+ * Writes `apply_end` with `data` to every journal still open and closes it, synchronously: for a
+ * process about to exit without finishing its run (a second Ctrl-C), so the journal still ends with
+ * apply_end as documented.
+ */
+export function endOpenJournals(data: Record<string, unknown>): void {
+  for (const j of [...openJournals]) {
+    j.event('apply_end', data);
+    j.close();
+  }
+}
+
 /** Opens (creating parent directories) a journal for appending. Throws AcnsError when it cannot. */
 export function openJournal(path: string): Journal {
   let fd: number | undefined;
@@ -60,7 +75,7 @@ export function openJournal(path: string): Journal {
       });
     }
   };
-  return {
+  const journal: Journal = {
     path,
     get failure() {
       return failure;
@@ -102,6 +117,7 @@ export function openJournal(path: string): Journal {
       write({ type: 'event', event: name, step: currentStepId() ?? null, ...(redact(data) as object) });
     },
     close() {
+      openJournals.delete(journal);
       if (fd === undefined) return;
       try {
         closeSync(fd);
@@ -110,6 +126,8 @@ export function openJournal(path: string): Journal {
       }
     },
   };
+  openJournals.add(journal);
+  return journal;
 }
 
 const SECRET_KEY = /token|secret|password|authori[sz]ation|api[-_]?key|auth[-_]?(key|email)|cookie|^x-auth/i;

@@ -32,7 +32,8 @@ export interface StalenessOptions {
 /**
  * Re-reads what the plan touches: one listNameservers() when a nameserver step exists, one
  * getZoneNameservers() per assign_zone step (concurrently), getAccountDefault() for a default step.
- * glue_check steps are never stale. API errors propagate (the caller reports them, exit 1).
+ * glue_check steps are never stale; one is done when every step it gates is done (a check exists to
+ * hold switches back, and there is none left to hold). API errors propagate (the caller reports them, exit 1).
  */
 export async function checkStaleness(
   plan: Plan,
@@ -75,6 +76,10 @@ export async function checkStaleness(
     if (verdict.state === 'done') alreadyDone.push(step.id);
     else if (verdict.state === 'stale')
       stale.push({ stepId: step.id, target: step.target, planned: step.before, current: verdict.current });
+  }
+  for (const check of steps.filter((s) => s.kind === 'glue_check')) {
+    const gated = steps.filter((s) => s.dependsOn.includes(check.id));
+    if (gated.length > 0 && gated.every((s) => alreadyDone.includes(s.id))) alreadyDone.push(check.id);
   }
   return { stale, alreadyDone };
 }

@@ -20,6 +20,15 @@ export interface DelegationFinding {
   detail: string;
 }
 
+/** How a "next step at your registrar" note starts; `registrarNoteZone` reads the zone back. */
+const REGISTRAR_NOTE = 'next step at your registrar for ';
+
+/** The zone a plan note asks to re-delegate at its registrar, or undefined for any other note. */
+export function registrarNoteZone(note: string): string | undefined {
+  if (!note.startsWith(REGISTRAR_NOTE)) return undefined;
+  return note.slice(REGISTRAR_NOTE.length).split(':', 1)[0];
+}
+
 export function addDelegationFindings(plan: Plan, findings: DelegationFinding[]): Plan {
   const notes = [...plan.notes];
   const guards = [...plan.guards];
@@ -35,7 +44,7 @@ export function addDelegationFindings(plan: Plan, findings: DelegationFinding[])
     const pointsAtCustom = f.nameservers.some((n) => custom.has(n));
     if (f.direction === 'to_custom' && f.status !== 'delegated') {
       notes.push(
-        `next step at your registrar for ${f.zone}: set its NS to ${wanted} once the switch is applied ` +
+        `${REGISTRAR_NOTE}${f.zone}: set its NS to ${wanted} once the switch is applied ` +
           (f.nameservers.length
             ? `(the parent delegates it to ${f.nameservers.join(', ')} today)`
             : '(its parent zone does not delegate it today)'),

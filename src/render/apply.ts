@@ -92,6 +92,12 @@ export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions
   return `${lines.join('\n')}\n`;
 }
 
+/** After a run: the plan's "next step at your registrar" lines for the zones now on their set. */
+export function renderRegistrarSteps(notes: readonly string[]): string {
+  if (notes.length === 0) return '';
+  return `\nStill to do at the registrars (from the plan):\n${notes.map((n) => `  - ${n}\n`).join('')}`;
+}
+
 /** `acns: the plan is stale — …` with each changed object, its plan-time and its current value. */
 export function renderStaleReport(stale: StaleObject[]): string {
   return `acns: ${describeStale(stale)}\nNothing was changed. Re-run \`acns plan\`, review the new plan, and apply that one.\n`;
