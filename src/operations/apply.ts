@@ -18,6 +18,7 @@ import { readPlanFile } from '../plan/planfile.js';
 import { isEmptyPlan } from '../plan/summary.js';
 import { type Guard, OVERRIDE_FLAG, type OverridableGuard, type Plan } from '../plan/types.js';
 import { connect } from './connect.js';
+import { glueWaitNote } from './glue.js';
 import { connectOptions, readAndPlan } from './plan.js';
 import { loadConfig, type Session } from './session.js';
 import { dnsOptions, planSettings, settingsForSavedPlan } from './settings.js';
@@ -160,8 +161,8 @@ function glueChecker(
       ? await waitForGlue(exp, {
           ...dns,
           waitMs,
-          onAttempt: (r, n) => {
-            if (r.blocking) session.progress.note(`glue for set ${exp.set} not ready (attempt ${n}); checking again…`);
+          onAttempt: (r, n, next) => {
+            if (r.blocking && !session.signal?.aborted) session.progress.note(glueWaitNote(exp.set, n, next));
           },
         })
       : await checkSetGlue(exp, dns);
