@@ -251,7 +251,7 @@ test('waitForGlue: the retry is capped by the time left, and the last attempt sa
     waitMs: 150,
     initialDelayMs: 100,
     maxDelayMs: 100,
-    onAttempt: (rep, n, next) => {
+    onAttempt: (rep, _n, next) => {
       expect(rep.blocking).toBe(true);
       if (next) expect(next.delayMs).toBeLessThanOrEqual(next.leftMs);
       seen.push(next ? 'again' : 'last');
