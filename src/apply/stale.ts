@@ -91,7 +91,8 @@ export function describeStale(stale: StaleObject[]): string {
   for (const s of stale) {
     const kind = s.stepId.split(':')[0] as StepKind;
     lines.push(
-      `  ${describeTarget(kind, s.target)}: was ${describeValue(s.planned)} when planned, now ${describeValue(s.current)}`,
+      `  ${describeTarget(kind, s.target)}: was ${describeValue(s.planned)} when planned, ` +
+        `now ${describeValue(s.current)}`,
     );
   }
   return lines.join('\n');

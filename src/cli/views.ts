@@ -30,7 +30,10 @@ export function savedPlanHint(plan: Plan, file: string): string {
       `  acns apply ${file} ${overrides.join(' ')}\n`
     );
   }
-  return `\nSaved the plan to ${file}, but it is unsafe and acns apply will refuse it: fix what the guards above say, then plan again.\n`;
+  return (
+    `\nSaved the plan to ${file}, but it is unsafe and acns apply will refuse it: ` +
+    'fix what the guards above say, then plan again.\n'
+  );
 }
 
 export function renderDrift(report: DriftReport, format: Format, io: CliIO): string {

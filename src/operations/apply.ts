@@ -197,6 +197,7 @@ function refuseOtherAccount(plan: Plan, planfile: string, envAccount: string | u
   if (!want || want === plan.accountId.toLowerCase()) return;
   throw new UsageError(
     `${planfile} was made for account ${plan.accountId}, but CLOUDFLARE_ACCOUNT_ID is ${want}; nothing was changed`,
-    'unset CLOUDFLARE_ACCOUNT_ID to apply the plan to the account it was made for, or make a new plan for the other account',
+    'unset CLOUDFLARE_ACCOUNT_ID to apply the plan to the account it was made for, ' +
+      'or make a new plan for the other account',
   );
 }

@@ -6,7 +6,7 @@ import type { DesiredState } from '../config/types.js';
 import type { LiveState } from '../state/types.js';
 import type { ZoneNameservers } from '../cloudflare/types.js';
 import { diffStates, type PlanFacts } from './diff.js';
-import { addGlueChecks } from './glue.js';
+import { addGlueChecks, fallbackCautions } from './glue.js';
 import { addEdges, orderSteps } from './graph.js';
 import { findGuards } from './guards.js';
 import { summarize } from './summary.js';
@@ -22,6 +22,7 @@ export function buildPlan(desired: DesiredState, live: LiveState, options: PlanO
   const kept = zoneFilter ? restrictToZones(facts, zoneFilter, notes) : [...facts.steps.values()];
   const { steps, cycle } = orderSteps(kept);
   classifyChecks(steps);
+  notes.push(...fallbackCautions(steps));
   const guards = findGuards({ facts, steps, cycle, ...(zoneFilter ? { zoneFilter } : {}) });
 
   const checked = new Set(steps.filter((s) => s.kind === 'glue_check').map((s) => s.target));
@@ -66,13 +67,15 @@ function restrictToZones(facts: PlanFacts, zones: Set<string>, notes: string[]):
   }
   for (const b of [...new Set(blocked)].sort()) {
     notes.push(
-      `--zone: left out because it needs a deletion or a default change that --zone never makes (${b}); plan without --zone to include it`,
+      `--zone: left out because it needs a deletion or a default change that --zone never makes (${b}); ` +
+        'plan without --zone to include it',
     );
   }
   const unknown = [...zones].filter((z) => !facts.desired.zones.some((d) => d.name === z)).sort();
   if (unknown.length > 0)
     notes.push(
-      `--zone: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in ${facts.desired.file}; nothing planned for ${unknown.length === 1 ? 'it' : 'them'}`,
+      `--zone: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in ${facts.desired.file}; ` +
+        `nothing planned for ${unknown.length === 1 ? 'it' : 'them'}`,
     );
   notes.push(
     `restricted with --zone to ${[...zones].sort().join(', ')}: no deletions and no account default change are planned`,
