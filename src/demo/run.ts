@@ -99,7 +99,8 @@ async function main(): Promise<number> {
     return 1;
   }
   process.stdout.write(
-    '\nDemo complete: every stage behaved as expected. Try it yourself: `npx acns emulator` serves the same demo account.\n',
+    '\nDemo complete: every stage behaved as expected. Try it yourself: `node dist/cli/main.js emulator` ' +
+      '(`acns emulator` once installed) serves the same demo account.\n',
   );
   return 0;
 }
