@@ -22,6 +22,9 @@ import { accountState, desiredYaml, managedZoneNames } from './fixtures.js';
 import { repeatedRequests, sampleMemory, timed } from './measure.js';
 import type { ScenarioResult, TargetCheck } from './types.js';
 
+/** Cloudflare's per-IP limit, which the client paces under. */
+const PER_IP_PER_SECOND = 200;
+
 export interface ApiScenarioOptions {
   id: string;
   title: string;
@@ -71,6 +74,7 @@ export async function runPlanScenario(o: ApiScenarioOptions): Promise<ScenarioRe
       latencyMs: o.latencyMs,
       concurrency: o.boundConcurrency ?? o.concurrency,
       window: o.budget,
+      perSecond: PER_IP_PER_SECOND,
     });
     const limit = planRequestLimit(o.managed, o.account);
     const assigns = plan.steps.filter((s) => s.kind === 'assign_zone').length;
@@ -128,6 +132,7 @@ export async function runApplyScenario(o: ApiScenarioOptions): Promise<ScenarioR
         latencyMs: o.latencyMs,
         concurrency: o.concurrency,
         window: o.budget,
+        perSecond: PER_IP_PER_SECOND,
       });
       const limit = 2 * o.managed; // one re-read and one write per zone
       const switched = state.zones.filter((z) => z.nameservers.type === 'custom.account').length;

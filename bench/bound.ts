@@ -16,6 +16,8 @@ export interface BoundInput {
   concurrency: number;
   /** The budget the run is held to; omitted or larger than `requests`: the window forces nothing. */
   window?: RateWindow;
+  /** Cloudflare's per-IP ceiling (requests per second); omitted: none. */
+  perSecond?: number;
 }
 
 export interface LowerBound {
@@ -23,23 +25,28 @@ export interface LowerBound {
   latencyMs: number;
   /** Time the window forces: ⌊(requests − 1) / N⌋ full windows, then the last window's requests at full concurrency. */
   windowMs: number;
-  /** max(latencyMs, windowMs) */
+  /** requests / perSecond: no client may send faster than the per-IP limit */
+  perIpMs: number;
+  /** max(latencyMs, windowMs, perIpMs) */
   boundMs: number;
-  limitedBy: 'latency' | 'window';
+  limitedBy: 'latency' | 'window' | 'per-IP';
 }
 
 /** Cloudflare's page size when listing zones. */
 export const ZONES_PER_PAGE = 50;
 
-/** The fastest any client could finish `requests` requests at this latency, concurrency and window. */
+/** The fastest any client could finish `requests` requests at this latency, concurrency, window and per-IP limit. */
 export function lowerBound(i: BoundInput): LowerBound {
   if (!(i.concurrency >= 1)) throw new RangeError('concurrency must be ≥ 1');
   const requests = Math.max(0, Math.floor(i.requests));
   const latencyMs = (requests * i.latencyMs) / i.concurrency;
   const windowMs = windowForcedMs(requests, i.latencyMs, i.concurrency, i.window);
-  return windowMs > latencyMs
-    ? { latencyMs, windowMs, boundMs: windowMs, limitedBy: 'window' }
-    : { latencyMs, windowMs, boundMs: latencyMs, limitedBy: 'latency' };
+  const perIpMs = i.perSecond ? (requests / i.perSecond) * 1000 : 0;
+  const parts = { latencyMs, windowMs, perIpMs };
+  if (windowMs >= latencyMs && windowMs >= perIpMs && windowMs > 0)
+    return { ...parts, boundMs: windowMs, limitedBy: 'window' };
+  if (perIpMs > latencyMs) return { ...parts, boundMs: perIpMs, limitedBy: 'per-IP' };
+  return { ...parts, boundMs: latencyMs, limitedBy: 'latency' };
 }
 
 /**

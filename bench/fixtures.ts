@@ -117,7 +117,13 @@ export function pureStates(n: number): { desired: DesiredState; live: LiveState 
     zones,
     accountDefault: { value: 'custom.account', pos: pos(19 + n) },
     policy: { prune: false, glueCheck: 'off', maxZoneChanges: 1_000_000 },
-    cloudflare: { endpoints: 'dns_settings', requestsPerWindow: 1000, windowSeconds: 300, concurrency: 8 },
+    cloudflare: {
+      endpoints: 'dns_settings',
+      requestsPerWindow: 1000,
+      windowSeconds: 300,
+      requestsPerSecond: 200,
+      concurrency: 8,
+    },
     dns: { rootServers: [], parentServers: [], port: 53 },
   };
   const live: LiveState = {

@@ -94,7 +94,9 @@ export async function main(argv: string[]): Promise<number> {
   if (report.naiveSpeedup !== undefined)
     process.stdout.write(`naive client / acns client, scenario 1: ${report.naiveSpeedup.toFixed(1)}× slower\n`);
   process.stdout.write(
-    `lower bound = max(requests × latency / concurrency, ⌊(requests − 1) / N⌋ × window + requests in the last window × latency / concurrency), N = the client's budget per window\n\n`,
+    'lower bound = max(requests × latency / concurrency, requests / 200 per second (the per-IP limit), ' +
+      '⌊(requests − 1) / N⌋ × window + requests in the last window × latency / concurrency), ' +
+      "N = the client's budget per window\n\n",
   );
   process.stdout.write(renderChecks(results));
   const failed = results.flatMap((r) => r.checks.filter((c) => !c.ok)).length;

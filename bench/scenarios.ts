@@ -23,7 +23,8 @@ export interface Sizes {
 }
 
 export const LATENCY_MS = 50;
-export const CONCURRENCY = 8;
+/** The client's default maximum in flight (it keeps fewer when the round trip allows). */
+export const CONCURRENCY = 64;
 /** "No budget model": a window so large it never binds. */
 const UNLIMITED = { requests: 1_000_000_000, seconds: 300 };
 

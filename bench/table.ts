@@ -17,6 +17,11 @@ export const TABLE_COLUMNS = [
 ] as const;
 
 /** One row of cells per scenario, in TABLE_COLUMNS order. */
+/** What bound a scenario, when it is not latency: " (window)", " (per-IP)". */
+function boundNote(limitedBy: ScenarioResult['limitedBy']): string {
+  return limitedBy === undefined || limitedBy === 'latency' ? '' : ` (${limitedBy})`;
+}
+
 export function tableRows(results: ScenarioResult[]): string[][] {
   return results.map((r) => [
     r.title,
@@ -24,7 +29,7 @@ export function tableRows(results: ScenarioResult[]): string[][] {
     r.requestLimit === undefined ? '—' : `≤ ${r.requestLimit}`,
     r.rateLimited === undefined ? '—' : String(r.rateLimited),
     formatMs(r.wallMs),
-    r.lowerBoundMs === undefined ? '—' : `${formatMs(r.lowerBoundMs)}${r.limitedBy === 'window' ? ' (window)' : ''}`,
+    r.lowerBoundMs === undefined ? '—' : `${formatMs(r.lowerBoundMs)}${boundNote(r.limitedBy)}`,
     formatRatio(ratioToBound(r.wallMs, r.lowerBoundMs)),
     formatBytes(r.peakRssBytes),
   ]);

@@ -20,7 +20,7 @@ export interface ScenarioResult {
   wallMs: number;
   /** The lower bound on wall time (see bound.ts); absent for CPU-only scenarios. */
   lowerBoundMs?: number;
-  limitedBy?: 'latency' | 'window';
+  limitedBy?: 'latency' | 'window' | 'per-IP';
   /** The most requests the scenario may make (plan: managed + ⌈account / 50⌉ + 3). */
   requestLimit?: number;
   peakRssBytes: number;

@@ -14,21 +14,26 @@ for (const stream of [process.stdout, process.stderr]) {
     if (e.code !== 'EPIPE') throw e;
   });
 }
-let interrupted = 0;
+let stopping = false;
 
-process.on('SIGINT', () => {
-  interrupted++;
-  if (command === 'apply' && interrupted === 1) {
-    // apply stops starting steps, lets running ones finish and prints what was done (exit 130).
-    process.stderr.write(
-      '\nacns: interrupt received: finishing the steps already running, starting no new ones ' +
-        '(Ctrl-C again to exit now).\n',
-    );
-    controller.abort();
+// SIGTERM (CI cancel, `kill`, container stop) asks for the same graceful stop as a first Ctrl-C: CI runners
+// send SIGINT then SIGTERM a few seconds later, so only a second SIGINT (a person insisting) exits at once.
+const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+  const graceful = command === 'apply' || command === 'emulator';
+  if (graceful && !stopping) {
+    stopping = true;
+    if (command === 'apply') {
+      // apply stops starting steps, lets running ones finish and prints what was done (exit 130).
+      process.stderr.write(
+        `\nacns: ${signal === 'SIGINT' ? 'interrupt' : 'SIGTERM'} received: finishing the steps already running, ` +
+          'starting no new ones (Ctrl-C again to exit now).\n',
+      );
+    }
+    controller.abort(); // the emulator stops its server cleanly (and `--save` still writes its state)
     return;
   }
-  if (command === 'emulator' && interrupted === 1) {
-    controller.abort(); // stops the server cleanly
+  if (graceful && signal === 'SIGTERM') {
+    if (command === 'apply') process.stderr.write('\nacns: SIGTERM received: still finishing the running steps.\n');
     return;
   }
   if (command === 'apply') {
@@ -41,10 +46,9 @@ process.on('SIGINT', () => {
     process.stderr.write('\nacns: interrupted; nothing was changed.\n');
   }
   process.exit(130);
-});
-
-// The emulator also stops cleanly on SIGTERM (service managers, `kill`), so `--save` still writes its state.
-if (command === 'emulator') process.on('SIGTERM', () => controller.abort());
+};
+process.on('SIGINT', () => onSignal('SIGINT'));
+process.on('SIGTERM', () => onSignal('SIGTERM'));
 
 const code = await run(argv, {
   stdout: process.stdout,

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { AcnsError } from '../errors.js';
+import { createSecretScrubber, secretsFromEnv } from '../cloudflare/credentials.js';
 import { InvalidConfigError } from '../operations/session.js';
 import type { CliIO } from './io.js';
 import type { CommandRunner, Registry } from './registry.js';
@@ -66,19 +67,21 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
 
 /** The last line of defence: a clear message and an exit code, never a stack trace. */
 export function reportError(e: unknown, io: CliIO): number {
+  // A server may echo a secret back in its error message: none of it reaches the terminal.
+  const scrub = createSecretScrubber(secretsFromEnv(io.env));
   if (e instanceof InvalidConfigError) {
     for (const d of e.diagnostics) io.stderr.write(`${d.file}:${d.line}:${d.col}: ${d.message}\n`);
   }
   if (e instanceof AcnsError) {
-    io.stderr.write(`error: ${e.message}\n`);
-    if (e.hint) io.stderr.write(`hint: ${e.hint}\n`);
+    io.stderr.write(scrub(`error: ${e.message}\n`));
+    if (e.hint) io.stderr.write(scrub(`hint: ${e.hint}\n`));
     return e.exitCode;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  io.stderr.write(`error: unexpected failure: ${msg}\n`);
+  io.stderr.write(scrub(`error: unexpected failure: ${msg}\n`));
   io.stderr.write(
     'hint: this is a bug in acns; please report it with the command you ran (set ACNS_DEBUG=1 for details).\n',
   );
-  if (io.env.ACNS_DEBUG && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
+  if (io.env.ACNS_DEBUG && e instanceof Error && e.stack) io.stderr.write(scrub(`${e.stack}\n`));
   return 1;
 }

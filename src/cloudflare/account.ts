@@ -6,13 +6,13 @@ import type { Dispatcher } from 'undici';
 import type { EndpointFlavour } from '../config/types.js';
 import { AcnsError } from '../errors.js';
 import type { LiveNameserver } from './types.js';
-import type { AccountApi, ResolvedZones, ZoneRef } from './api.js';
+import type { AccountApi, ResolveOptions, ResolvedZones, ZoneRef } from './api.js';
 import { createAssignmentAdapter } from './assignment.js';
 import type { ProgressEvent } from './budget.js';
 import { CloudflareClient, type ClientOptions, type ClientStats, type RequestEvent } from './client.js';
 import { baseUrlFromEnv, credentialsFromEnv } from './credentials.js';
 import * as ep from './endpoints.js';
-import { CloudflareError, OutcomeUnknownError } from './errors.js';
+import { CloudflareError, OutcomeUnknownError, ResponseShapeError } from './errors.js';
 
 export interface AccountApiOptions {
   client: CloudflareClient;
@@ -32,8 +32,11 @@ export interface FromEnvOptions {
   endpoints: EndpointFlavour;
   requestsPerWindow?: number;
   windowSeconds?: number;
+  requestsPerSecond?: number;
   concurrency?: number;
   timeoutMs?: number;
+  /** Cancels the client's waits (pacing, rate-limit pauses, backoff). */
+  signal?: AbortSignal;
   onRequest?: (e: RequestEvent) => void;
   onRequestStart?: ClientOptions['onRequestStart'];
   onProgress?: (e: ProgressEvent) => void;
@@ -58,8 +61,10 @@ export function accountApiFromEnv(env: Record<string, string | undefined>, o: Fr
     dispatcher: o.dispatcher,
     requestsPerWindow: o.requestsPerWindow,
     windowSeconds: o.windowSeconds,
+    requestsPerSecond: o.requestsPerSecond,
     concurrency: o.concurrency,
     timeoutMs: o.timeoutMs,
+    ...(o.signal ? { signal: o.signal } : {}),
     onRequest: o.onRequest,
     ...(o.onRequestStart ? { onRequestStart: o.onRequestStart } : {}),
     onProgress: o.onProgress,
@@ -77,7 +82,7 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
     return recs.map(toLive).sort((a, b) => a.set - b.set || cmp(a.name, b.name));
   }
 
-  async function createNameserver(name: string, set: number): Promise<LiveNameserver> {
+  async function createNameserver(name: string, set: number): Promise<LiveNameserver & { alreadyExisted?: true }> {
     const n = normName(name);
     let last: unknown;
     // At most two sends, and the second only after a read-back proved the first did not land.
@@ -89,7 +94,8 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
         if (!(e instanceof OutcomeUnknownError) && !duplicate) throw e;
         last = e;
         const live = (await listNameservers()).find((x) => x.name === n);
-        if (live && live.set === set) return live;
+        // after a lost response the name found is this run's; after "already exists" it is another's
+        if (live && live.set === set) return duplicate ? { ...live, alreadyExisted: true } : live;
         if (live) throw new NameInOtherSetError(n, set, live.set);
         if (duplicate) throw e;
       }
@@ -110,67 +116,130 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
     }
   }
 
-  async function listAllZones(): Promise<ZoneRef[]> {
-    const first = await ep.listZonesPage(c, { accountId: id, page: 1, perPage: ep.ZONES_MAX_PER_PAGE });
-    return sortRefs(dedupe([...first.zones, ...(await restPages(first))]));
+  /** One page of GET /zones (50 zones, the most Cloudflare gives), optionally filtered by name. */
+  function page(n: number, name?: string): Promise<ep.ZonePage> {
+    return ep.listZonesPage(c, { accountId: id, page: n, perPage: ep.ZONES_MAX_PER_PAGE, ...(name ? { name } : {}) });
   }
 
-  async function restPages(first: ep.ZonePage): Promise<ep.ZoneRecord[]> {
-    const pages: Promise<ep.ZonePage>[] = [];
-    for (let p = 2; p <= first.totalPages; p++)
-      pages.push(ep.listZonesPage(c, { accountId: id, page: p, perPage: first.perPage }));
-    return (await Promise.all(pages)).flatMap((pg) => pg.zones);
+  /**
+   * Every zone of a listing, each page handed to `onPage` as soon as it arrives. The first page's
+   * total_count tells how many more to fetch at once; the listing ends at a short page, or at a
+   * full page once the zones seen reach total_count (so no request goes past the last zone). A
+   * total_count that turns out low never loses zones: the pages go on until a short one.
+   */
+  async function finishListing(
+    first: ep.ZonePage,
+    name: string | undefined,
+    onPage?: (zones: ep.ZoneRecord[]) => void,
+  ): Promise<ep.ZoneRecord[]> {
+    const byId = new Map(first.zones.map((z) => [z.id, z] as const));
+    const short = (p: ep.ZonePage) => p.zones.length < p.perPage;
+    if (short(first)) return [...byId.values()];
+    const total = first.totalCount;
+    let next = 2;
+    if (total !== undefined && total > first.zones.length) {
+      const last = Math.ceil(total / first.perPage);
+      const pages = await Promise.all(
+        Array.from({ length: last - 1 }, (_, i) =>
+          page(i + 2, name).then((p) => {
+            onPage?.(p.zones);
+            return p;
+          }),
+        ),
+      );
+      for (const p of pages) for (const z of p.zones) byId.set(z.id, z);
+      if (pages.some(short)) return [...byId.values()];
+      next = last + 1;
+    }
+    // Every page so far was full: stop only where total_count says the list ends exactly.
+    while (total === undefined || byId.size !== total) {
+      const n = next++;
+      const p = await page(n, name);
+      onPage?.(p.zones);
+      const before = byId.size;
+      for (const z of p.zones) byId.set(z.id, z);
+      if (short(p)) break;
+      if (byId.size === before) {
+        throw new ResponseShapeError('GET /zones', `page ${n} repeats zones already listed (is paging ignored?)`);
+      }
+    }
+    return [...byId.values()];
+  }
+
+  async function listing(name?: string, onPage?: (zones: ep.ZoneRecord[]) => void): Promise<ep.ZoneRecord[]> {
+    const first = await page(1, name);
+    onPage?.(first.zones);
+    return finishListing(first, name, onPage);
+  }
+
+  async function listAllZones(opts: { onPage?: (zones: ZoneRef[]) => void } = {}): Promise<ZoneRef[]> {
+    const onPage = opts.onPage;
+    return sortRefs(dedupe(await listing(undefined, onPage ? (zs) => onPage(zs.map(ref)) : undefined)));
   }
 
   async function listZonesBelow(zone: string): Promise<ZoneRef[]> {
     const suffix = `.${normName(zone)}`;
-    const name = `ends_with:${suffix}`;
-    const first = await ep.listZonesPage(c, { accountId: id, name, page: 1, perPage: ep.ZONES_MAX_PER_PAGE });
-    const pages: Promise<ep.ZonePage>[] = [];
-    for (let p = 2; p <= first.totalPages; p++)
-      pages.push(ep.listZonesPage(c, { accountId: id, name, page: p, perPage: first.perPage }));
-    const all = [...first.zones, ...(await Promise.all(pages)).flatMap((pg) => pg.zones)];
+    const all = await listing(`ends_with:${suffix}`);
     return sortRefs(dedupe(all.filter((z) => normName(z.name).endsWith(suffix))));
   }
 
   async function byName(name: string): Promise<ep.ZoneRecord | undefined> {
-    const pg = await ep.listZonesPage(c, { accountId: id, name, page: 1, perPage: ep.ZONES_MAX_PER_PAGE });
+    const pg = await page(1, name);
     return pg.zones.find((z) => normName(z.name) === name);
   }
 
-  async function resolveZones(names: string[]): Promise<ResolvedZones> {
-    const wanted = [...new Set(names.map(normName))].sort(cmp);
-    if (wanted.length === 0) return { found: [], missing: [] };
-    if (wanted.length === 1) {
-      // One filtered call can never be beaten.
-      const z = await byName(wanted[0] as string);
-      return z ? { found: [ref(z)], missing: [] } : { found: [], missing: wanted };
-    }
-    // The first page of the full list tells the size of the account; then finish whichever way is cheaper:
-    // the remaining pages of 50, or one filtered call per zone not yet seen.
-    const first = await ep.listZonesPage(c, { accountId: id, page: 1, perPage: ep.ZONES_MAX_PER_PAGE });
-    const seen = new Map(first.zones.map((z) => [normName(z.name), z] as const));
-    const notSeen = wanted.filter((n) => !seen.has(n));
-    const pagesLeft = first.totalPages - 1;
-    if (notSeen.length === 0 || pagesLeft <= notSeen.length) {
-      for (const z of await restPages(first)) seen.set(normName(z.name), z);
-      const found = wanted.filter((n) => seen.has(n)).map((n) => ref(seen.get(n) as ep.ZoneRecord));
-      const listedAll = pagesLeft <= notSeen.length;
-      return {
-        found,
-        missing: wanted.filter((n) => !seen.has(n)),
-        ...(listedAll
-          ? {
-              allNames: [...seen.keys()].sort(cmp),
-              all: [...seen.values()].map(ref).sort((a, b) => cmp(a.name, b.name)),
-            }
-          : {}),
+  /**
+   * Zone names → ids with the fewest requests, stopping as soon as every wanted zone is found:
+   * one filtered call for a single zone; otherwise the first page of the account, then whichever
+   * is cheaper — one filtered call per zone not seen yet, or the remaining pages. `onFound` sees
+   * each zone as soon as the page naming it arrives, so its settings can be read meanwhile.
+   */
+  async function resolveZones(names: string[], opts: ResolveOptions = {}): Promise<ResolvedZones> {
+    const wanted = new Set(names.map(normName));
+    const found = new Map<string, ZoneRef>();
+    const see = (zs: ep.ZoneRecord[]) => {
+      for (const z of zs) {
+        const n = normName(z.name);
+        if (!wanted.has(n) || found.has(n)) continue;
+        const r = ref(z);
+        found.set(n, r);
+        opts.onFound?.(r);
+      }
+    };
+    const result = (all?: ep.ZoneRecord[]): ResolvedZones => {
+      const sorted = [...wanted].sort(cmp);
+      const out: ResolvedZones = {
+        found: sorted.filter((n) => found.has(n)).map((n) => found.get(n) as ZoneRef),
+        missing: sorted.filter((n) => !found.has(n)),
       };
+      if (all) {
+        const refs = sortRefs(dedupe(all));
+        out.all = refs;
+        out.allNames = refs.map((z) => z.name);
+      }
+      return out;
+    };
+    if (wanted.size === 0) return result();
+    if (wanted.size === 1) {
+      // One filtered call can never be beaten.
+      const z = await byName([...wanted][0] as string);
+      see(z ? [z] : []);
+      return result();
     }
-    const looked = await Promise.all(notSeen.map(byName));
-    looked.forEach((z) => z && seen.set(normName(z.name), z));
-    const found = wanted.filter((n) => seen.has(n)).map((n) => ref(seen.get(n) as ep.ZoneRecord));
-    return { found, missing: wanted.filter((n) => !seen.has(n)) };
+    const first = await page(1);
+    see(first.zones);
+    const complete = first.zones.length < first.perPage;
+    if (complete) return result(first.zones);
+    if (found.size === wanted.size) return result();
+    const unseen = [...wanted].filter((n) => !found.has(n));
+    const pagesLeft =
+      first.totalCount === undefined ? Number.POSITIVE_INFINITY : Math.ceil(first.totalCount / first.perPage) - 1;
+    if (unseen.length < pagesLeft) {
+      see((await Promise.all(unseen.map(byName))).filter((z): z is ep.ZoneRecord => z !== undefined));
+      if (found.size === wanted.size) return result();
+      // A zone the account does not have: the rest of the listing names every zone (did-you-mean).
+    }
+    return result(await finishListing(first, undefined, see));
   }
 
   return {

@@ -20,15 +20,24 @@ export interface ResolvedZones {
   all?: ZoneRef[];
 }
 
+export interface ResolveOptions {
+  /** Called once per wanted zone as soon as a page or lookup names it (before resolution ends). */
+  onFound?: (z: ZoneRef) => void;
+}
+
 export interface AccountApi {
   readonly accountId: string;
   readonly endpoints: EndpointFlavour;
   listNameservers(): Promise<LiveNameserver[]>;
-  /** Creates a name; after a lost response or a duplicate error it reads back and returns the live object. */
-  createNameserver(name: string, set: number): Promise<LiveNameserver>;
+  /**
+   * Creates a name; after a lost response or a duplicate error it reads back and returns the live
+   * object — with `alreadyExisted` when Cloudflare answered that it exists (someone else made it).
+   */
+  createNameserver(name: string, set: number): Promise<LiveNameserver & { alreadyExisted?: true }>;
   deleteNameserver(name: string): Promise<void>;
-  resolveZones(names: string[]): Promise<ResolvedZones>;
-  listAllZones(): Promise<ZoneRef[]>;
+  resolveZones(names: string[], opts?: ResolveOptions): Promise<ResolvedZones>;
+  /** Every zone of the account; `onPage` sees each page's zones as it arrives. */
+  listAllZones(opts?: { onPage?: (zones: ZoneRef[]) => void }): Promise<ZoneRef[]>;
   /** Zones of the account below `zone` (names ending in ".zone"), with one filtered listing. */
   listZonesBelow(zone: string): Promise<ZoneRef[]>;
   getZoneNameservers(zoneId: string): Promise<ZoneNameservers>;

@@ -1,9 +1,13 @@
 /**
  * The two endpoint flavours behind one interface: "zone nameserver assignment" and "account
  * default". `dns_settings` uses the current API (PATCH /zones/{id}/dns_settings,
- * PATCH /accounts/{id}/dns_settings); `legacy` uses the seed's deprecated endpoints
- * (PUT /zones/{id}/custom_ns with {enabled, ns_set}; PUT /accounts/{id} settings.default_nameservers).
- * Both report normalised values.
+ * PATCH /accounts/{id}/dns_settings); `legacy` uses the deprecated zone endpoint
+ * (PUT /zones/{id}/custom_ns with {enabled, ns_set}). Both report normalised values.
+ *
+ * The account default goes through /accounts/{id}/dns_settings in both flavours: the old
+ * `settings.default_nameservers` / `use_account_custom_ns_by_default` fields of PUT /accounts/{id}
+ * were deprecated in favour of DNS settings in November 2024 and dropped from Cloudflare's API
+ * schema (and SDK types) in May 2025, so a write there may be ignored while answering success.
  */
 import type { EndpointFlavour } from '../config/types.js';
 import type { ZoneNameservers } from './types.js';
@@ -37,23 +41,39 @@ export function createAssignmentAdapter(
   return flavour === 'legacy' ? legacyAdapter(c, accountId) : dnsSettingsAdapter(c, accountId);
 }
 
-/** Cloudflare's nameserver setting → the normalised form (`set` only for custom.account). */
-export function normaliseZoneNameservers(ns: ep.NameserversSetting): ZoneNameservers {
+/**
+ * Cloudflare's nameserver setting → the normalised form (`set` only for custom.account). An
+ * advanced (Foundation DNS) zone may be reported only by the deprecated `foundation_dns: true` next
+ * to `cloudflare.standard`: it is advanced all the same.
+ */
+export function normaliseZoneNameservers(ns: ep.NameserversSetting, foundationDns = false): ZoneNameservers {
   const type = ns.type.toLowerCase();
-  return type === 'custom.account' ? { type, set: ns.ns_set ?? 1 } : { type };
+  if (type === 'custom.account') return { type, set: ns.ns_set ?? 1 };
+  if (foundationDns && type.startsWith('cloudflare.')) return { type: 'cloudflare.advanced' };
+  return { type };
 }
 
 function dnsSettingsAdapter(c: CloudflareClient, accountId: string): AssignmentAdapter {
   return {
     flavour: 'dns_settings',
     async getZone(zoneId) {
-      return normaliseZoneNameservers(await ep.getZoneDnsSettings(c, zoneId));
+      const s = await ep.getZoneDnsSettings(c, zoneId);
+      return normaliseZoneNameservers(s.nameservers, s.foundationDns);
     },
     async setZone(zoneId, ns) {
       const body: ep.NameserversSetting =
         ns.type === 'custom.account' ? { type: ns.type, ns_set: ns.set ?? 1 } : { type: ns.type };
       await ep.patchZoneDnsSettings(c, zoneId, body);
     },
+    ...accountDefault(c, accountId),
+  };
+}
+
+function accountDefault(
+  c: CloudflareClient,
+  accountId: string,
+): Pick<AssignmentAdapter, 'getAccountDefault' | 'setAccountDefault'> {
+  return {
     async getAccountDefault() {
       const ns = await ep.getAccountDnsSettings(c, accountId);
       return (ns?.type ?? 'cloudflare.standard').toLowerCase();
@@ -63,8 +83,6 @@ function dnsSettingsAdapter(c: CloudflareClient, accountId: string): AssignmentA
     },
   };
 }
-
-const LEGACY_DEFAULTS = new Set(['cloudflare.standard', 'custom.account', 'custom.tenant']);
 
 function legacyAdapter(c: CloudflareClient, accountId: string): AssignmentAdapter {
   return {
@@ -79,19 +97,6 @@ function legacyAdapter(c: CloudflareClient, accountId: string): AssignmentAdapte
       if (ns.type === 'cloudflare.standard') return ep.putLegacyZoneCustomNs(c, zoneId, { enabled: false });
       throw new UnsupportedByEndpointError(`zone nameservers "${ns.type}"`);
     },
-    async getAccountDefault() {
-      const a = await ep.getAccount(c, accountId);
-      const dn = a.settings.default_nameservers;
-      if (typeof dn === 'string' && dn !== '') return dn.toLowerCase();
-      return a.settings.use_account_custom_ns_by_default === true ? 'custom.account' : 'cloudflare.standard';
-    },
-    async setAccountDefault(value) {
-      if (!LEGACY_DEFAULTS.has(value)) throw new UnsupportedByEndpointError(`account default "${value}"`);
-      // PUT replaces the account: send back what was read, changing only the default.
-      const a = await ep.getAccount(c, accountId);
-      const settings: Record<string, unknown> = { ...a.settings, default_nameservers: value };
-      delete settings.use_account_custom_ns_by_default;
-      await ep.putAccount(c, accountId, { ...a, settings });
-    },
+    ...accountDefault(c, accountId),
   };
 }

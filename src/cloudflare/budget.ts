@@ -1,56 +1,127 @@
 /**
- * The one request budget of a run. It models Cloudflare's rate window (N requests per S seconds,
- * counted over a sliding window of send times): requests burst while the window has room and wait
- * only once it is spent. A 429 (or `x-ratelimit-remaining: 0`) closes a shared gate that pauses
- * every request of the run until `retry-after`; when the gate opens, a single probe request goes
- * first and the others follow only once it was not rate-limited, so a long 429 storm costs one
- * request per pause instead of one per waiting request.
+ * The one request budget of a run: it decides when each request may be sent. Four limits, all
+ * checked for every send, in the order requests asked (first come, first served):
+ * - the 429 gate (see gate.ts): closed during a rate-limit pause, then one probe first;
+ * - Cloudflare's per-user window: N requests per S seconds, counted over a sliding window of send
+ *   times. N and S are the configured guess until the server states its policy
+ *   (`Ratelimit-Policy`), then the server's. What the server says remains (`Ratelimit`, or the
+ *   older `x-ratelimit-remaining`) caps sends until its window resets;
+ * - the per-IP pace: sends spaced evenly just under `requestsPerSecond` (Cloudflare refuses more
+ *   than 200 per second from one address), so bursts never happen (a late timer may let at most
+ *   two sends catch up);
+ * - requests in flight: enough to keep the pace at the measured round trip (rate × round trip,
+ *   with headroom), never more than `maxInFlight`.
  */
+import { type Clock, systemClock, untilAborted } from './clock.js';
+import type { RateLimitGate } from './gate.js';
+import type { RateLimitInfo } from './ratelimit.js';
 
 /** Progress the CLI can show on stderr. */
 export type ProgressEvent =
   | { kind: 'requests'; done: number; total: number }
-  | { kind: 'waiting'; reason: 'window' | 'rate_limited'; waitMs: number }
-  | { kind: 'resumed' };
+  | {
+      kind: 'waiting';
+      /** window: acns's own budget; server_window: the server says none remain; rate_limited: a 429. */
+      reason: 'window' | 'server_window' | 'rate_limited';
+      waitMs: number;
+      /** When the wait ends (ms since the epoch, on the client's clock): for a countdown. */
+      untilMs: number;
+    }
+  | { kind: 'resumed' }
+  | {
+      /** The server stated its rate-limit policy (first time, or a change). */
+      kind: 'policy';
+      quota: number;
+      windowSeconds: number;
+      configured: { requests: number; seconds: number };
+      /** The configured budget asks for more than the server allows: the server's is used. */
+      configuredExceedsServer: boolean;
+    };
+
+/** Cloudflare's per-IP limit of the client API. */
+export const CLOUDFLARE_REQUESTS_PER_SECOND = 200;
+/** The pace keeps this share of the per-IP limit, leaving room for jitter in arrival times. */
+export const PACE_SHARE = 0.95;
+/** Requests in flight: rate × round trip, times this, plus IN_FLIGHT_SPARE (round trips vary). */
+const IN_FLIGHT_HEADROOM = 2;
+const IN_FLIGHT_SPARE = 2;
+/**
+ * How early a send may go before its slot in the even pace, so a timer that fires a little late
+ * does not slow the whole run: any second then holds at most 1 + (1000 + tolerance) / interval
+ * sends, so the tolerance is at most two slots and never more than keeps that under the ceiling.
+ */
+const PACE_TOLERANCE_SLOTS = 2;
+
+function paceToleranceMs(rps: number, intervalMs: number): number {
+  const fits = (1000 * (rps - 1)) / (rps * PACE_SHARE) - 1000;
+  return Math.max(0, Math.min(PACE_TOLERANCE_SLOTS * intervalMs, fits - 0.001));
+}
 
 export interface BudgetOptions {
   requestsPerWindow: number;
   windowSeconds: number;
+  /** The per-IP ceiling (default 200); the pace keeps just under it. */
+  requestsPerSecond?: number;
+  /** Most requests in flight at once (default 64). */
+  maxInFlight?: number;
   /** Extra wait past the window edge to absorb clock skew with the server (default 5 %, ≤ 1 s). */
   marginMs?: number;
+  clock?: Clock;
+  gate?: RateLimitGate;
   onProgress?: (e: ProgressEvent) => void;
 }
 
 /** Permission to send one request; hand it back to `settle` when the answer (or failure) arrives. */
 export interface Ticket {
-  readonly probe: boolean;
   /** Send order within the run: tells a newer answer from an older one that arrived late. */
-  readonly seq?: number;
+  readonly seq: number;
+  /** The first send after a rate-limit pause: the others wait for its answer. */
+  readonly probe: boolean;
 }
 
 export class RequestBudget {
-  readonly requestsPerWindow: number;
-  readonly windowMs: number;
-  private readonly marginMs: number;
+  readonly configured: { requests: number; seconds: number };
+  readonly requestsPerSecond: number;
+  readonly maxInFlight: number;
+  private readonly clock: Clock;
+  private readonly gate?: RateLimitGate;
   private readonly onProgress?: (e: ProgressEvent) => void;
+  private readonly fixedMarginMs?: number;
+  private readonly intervalMs: number;
+  private readonly toleranceMs: number;
+  private limit: number;
+  private windowMs: number;
+  private learned?: { quota: number; windowSeconds: number };
   private sent: number[] = []; // send times inside the current window, oldest first
-  private pausedUntil = 0;
-  private probeNeeded = false;
-  private probe?: { done: Promise<void>; release: () => void };
-  private waiting?: 'window' | 'rate_limited';
-  /** The server's last `x-ratelimit-remaining`, minus what was sent since, until its reset time. */
+  private sentHead = 0;
+  /** The pace's next slot (theoretical arrival time of the generic cell rate algorithm). */
+  private nextSlot = Number.NEGATIVE_INFINITY;
+  /** The server's last remaining figure, minus what was sent since, until its reset time. */
   private server?: { remaining: number; resetAt: number; seq: number };
   private total = 0;
-  private inFlight = 0;
+  private flying = 0;
+  private srttMs?: number;
+  private freed?: { promise: Promise<void>; resolve: () => void };
+  private tail: Promise<unknown> = Promise.resolve();
+  private waiting?: 'window' | 'server_window';
 
-  constructor(opts: BudgetOptions) {
-    if (!(opts.requestsPerWindow >= 1) || !(opts.windowSeconds > 0)) {
+  constructor(o: BudgetOptions) {
+    if (!(o.requestsPerWindow >= 1) || !(o.windowSeconds > 0)) {
       throw new RangeError('requestsPerWindow must be ≥ 1 and windowSeconds > 0');
     }
-    this.requestsPerWindow = Math.floor(opts.requestsPerWindow);
-    this.windowMs = opts.windowSeconds * 1000;
-    this.marginMs = opts.marginMs ?? Math.min(1000, Math.round(this.windowMs * 0.05));
-    this.onProgress = opts.onProgress;
+    const rps = o.requestsPerSecond ?? CLOUDFLARE_REQUESTS_PER_SECOND;
+    if (!(rps > 0)) throw new RangeError('requestsPerSecond must be > 0');
+    this.configured = { requests: Math.floor(o.requestsPerWindow), seconds: o.windowSeconds };
+    this.limit = this.configured.requests;
+    this.windowMs = o.windowSeconds * 1000;
+    this.requestsPerSecond = rps;
+    this.intervalMs = 1000 / (rps * PACE_SHARE);
+    this.toleranceMs = paceToleranceMs(rps, this.intervalMs);
+    this.maxInFlight = Math.max(1, Math.floor(o.maxInFlight ?? 64));
+    this.fixedMarginMs = o.marginMs;
+    this.clock = o.clock ?? systemClock;
+    this.gate = o.gate;
+    this.onProgress = o.onProgress;
   }
 
   /** Requests granted so far in this run. */
@@ -58,79 +129,55 @@ export class RequestBudget {
     return this.total;
   }
 
-  /** Waits until the window has room and no pause is in force, then counts one request. */
-  async acquire(): Promise<Ticket> {
-    for (;;) {
-      const now = Date.now();
-      if (now < this.pausedUntil) {
-        await this.wait('rate_limited', this.pausedUntil - now);
-        continue;
-      }
-      if (this.probe) {
-        await this.probe.done;
-        continue;
-      }
-      if (this.server && now >= this.server.resetAt) this.server = undefined;
-      if (this.server && this.server.remaining <= 0) {
-        await this.wait('rate_limited', this.server.resetAt - now);
-        continue;
-      }
-      this.prune(now);
-      if (this.sent.length >= this.requestsPerWindow) {
-        const oldest = this.sent[0] ?? now;
-        await this.wait('window', Math.max(1, oldest + this.windowMs + this.marginMs - now));
-        continue;
-      }
-      this.sent.push(now);
-      this.total++;
-      this.inFlight++;
-      if (this.server) this.server.remaining--;
-      if (this.waiting) {
-        this.waiting = undefined;
-        this.onProgress?.({ kind: 'resumed' });
-      }
-      if (this.probeNeeded) {
-        this.probeNeeded = false;
-        let release!: () => void;
-        const done = new Promise<void>((r) => (release = r));
-        this.probe = { done, release };
-        return { probe: true, seq: this.total };
-      }
-      return { probe: false, seq: this.total };
+  get inFlight(): number {
+    return this.flying;
+  }
+
+  /** How many requests may be in flight now: enough for the pace at the measured round trip. */
+  get inFlightTarget(): number {
+    if (this.srttMs === undefined) return this.maxInFlight;
+    const perRoundTrip = (this.requestsPerSecond * PACE_SHARE * this.srttMs) / 1000;
+    const needed = Math.ceil(perRoundTrip * IN_FLIGHT_HEADROOM) + IN_FLIGHT_SPARE;
+    return Math.max(1, Math.min(this.maxInFlight, needed));
+  }
+
+  /** The window in force: the server's stated policy once known, else the configured one. */
+  get window(): { requests: number; seconds: number; fromServer: boolean } {
+    return { requests: this.limit, seconds: this.windowMs / 1000, fromServer: this.learned !== undefined };
+  }
+
+  /** Waits (in turn) until every limit allows one more send, then counts it. */
+  acquire(signal?: AbortSignal): Promise<Ticket> {
+    const turn = this.tail.then(() => this.waitForRoom(signal));
+    this.tail = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Hands a ticket back; `rttMs` (the attempt's round trip) tunes how many may fly. */
+  settle(_t: Ticket, rttMs?: number): void {
+    this.flying = Math.max(0, this.flying - 1);
+    if (rttMs !== undefined && Number.isFinite(rttMs) && rttMs >= 0) {
+      this.srttMs = this.srttMs === undefined ? rttMs : 0.8 * this.srttMs + 0.2 * rttMs;
     }
+    const f = this.freed;
+    this.freed = undefined;
+    f?.resolve();
   }
 
-  /** Hands a ticket back; releases the requests queued behind a probe. */
-  settle(t: Ticket): void {
-    this.inFlight = Math.max(0, this.inFlight - 1);
-    if (t.probe && this.probe) {
-      const p = this.probe;
-      this.probe = undefined;
-      p.release();
-    }
-  }
-
-  /** Pauses every request of the run for `ms` (a 429's retry-after). */
-  pause(ms: number): void {
-    const until = Date.now() + Math.max(0, ms);
-    if (until > this.pausedUntil) this.pausedUntil = until;
-    this.probeNeeded = true;
-  }
-
-  /** Reads Cloudflare's rate-limit headers: a spent server-side window pauses the run until it resets. */
-  observe(headers: Record<string, string | string[] | undefined>, ticket?: Ticket): void {
-    const raw = first(headers['x-ratelimit-remaining']);
-    const reported = raw === undefined ? NaN : Number(raw);
-    if (!Number.isFinite(reported)) return;
+  /** Takes in what an answer said about the rate limit (call before settling its ticket). */
+  observe(info: RateLimitInfo, ticket?: Ticket): void {
+    if (info.quota !== undefined && info.windowSeconds !== undefined && info.quota >= 1 && info.windowSeconds > 0)
+      this.learnPolicy(info.quota, info.windowSeconds);
+    if (info.remaining === undefined) return;
+    const resetMs = info.resetMs ?? info.retryAfterMs ?? (this.learned ? this.windowMs : undefined);
+    if (resetMs === undefined) return;
     // The other requests in flight may not be counted in that figure yet: assume they will be.
-    const remaining = reported - Math.max(0, this.inFlight - 1);
-    const wait = retryAfterMs(headers) ?? resetMs(first(headers['x-ratelimit-reset']));
-    if (wait === undefined) return;
+    const remaining = info.remaining - Math.max(0, this.flying - 1);
     // Later requests may not outrun what the server says is left of its window. Answers arrive out
     // of order, so an older, larger figure never raises the estimate before the window resets; the
     // answer to a request sent after the one behind the estimate is newer news and replaces it
     // (servers with sliding windows give back room before their announced reset time).
-    const now = Date.now();
+    const now = this.clock.now();
     const seq = ticket?.seq ?? -1;
     const cur = this.server && now < this.server.resetAt ? this.server : undefined;
     if (cur !== undefined && seq >= 0 && seq < cur.seq) return; // older news than what we hold
@@ -138,45 +185,98 @@ export class RequestBudget {
     this.server =
       cur && !newer && cur.remaining <= remaining
         ? cur
-        : { remaining, resetAt: now + wait, seq: Math.max(seq, cur?.seq ?? -1) };
-    if (reported <= 0) this.pause(wait);
+        : { remaining, resetAt: now + resetMs, seq: Math.max(seq, cur?.seq ?? -1) };
+  }
+
+  private learnPolicy(quota: number, windowSeconds: number): void {
+    if (this.learned && this.learned.quota === quota && this.learned.windowSeconds === windowSeconds) return;
+    this.learned = { quota, windowSeconds };
+    this.limit = Math.floor(quota);
+    this.windowMs = windowSeconds * 1000;
+    const c = this.configured;
+    this.onProgress?.({
+      kind: 'policy',
+      quota,
+      windowSeconds,
+      configured: { ...c },
+      configuredExceedsServer: c.requests / c.seconds > quota / windowSeconds,
+    });
+  }
+
+  private marginMs(): number {
+    return this.fixedMarginMs ?? Math.min(1000, Math.round(this.windowMs * 0.05));
+  }
+
+  private async waitForRoom(signal?: AbortSignal): Promise<Ticket> {
+    for (;;) {
+      if (signal?.aborted) await untilAborted(Promise.resolve(), signal);
+      const gated = this.gate?.blocked(signal);
+      if (gated) {
+        await gated;
+        continue;
+      }
+      if (this.flying >= this.inFlightTarget) {
+        await untilAborted(this.slotFreed(), signal);
+        continue;
+      }
+      const now = this.clock.now();
+      if (this.server && now >= this.server.resetAt) this.server = undefined;
+      if (this.server && this.server.remaining <= 0) {
+        await this.wait('server_window', this.server.resetAt - now, signal);
+        continue;
+      }
+      this.prune(now);
+      if (this.sent.length - this.sentHead >= this.limit) {
+        const oldest = this.sent[this.sentHead] ?? now;
+        await this.wait('window', Math.max(1, oldest + this.windowMs + this.marginMs() - now), signal);
+        continue;
+      }
+      const earliest = this.nextSlot - this.toleranceMs;
+      if (now < earliest) {
+        await this.clock.sleep(earliest - now, signal);
+        continue;
+      }
+      return this.grant(now);
+    }
+  }
+
+  private grant(now: number): Ticket {
+    this.sent.push(now);
+    this.nextSlot = Math.max(this.nextSlot, now) + this.intervalMs;
+    this.total++;
+    this.flying++;
+    if (this.server) this.server.remaining--;
+    if (this.waiting) {
+      this.waiting = undefined;
+      this.onProgress?.({ kind: 'resumed' });
+    }
+    const probe = this.gate?.pass() ?? false;
+    return { seq: this.total, probe };
+  }
+
+  private slotFreed(): Promise<void> {
+    if (!this.freed) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.freed = { promise, resolve };
+    }
+    return this.freed.promise;
   }
 
   private prune(now: number): void {
-    let i = 0;
-    while (i < this.sent.length && (this.sent[i] as number) + this.windowMs + this.marginMs <= now) i++;
-    if (i > 0) this.sent.splice(0, i);
+    const edge = now - this.windowMs - this.marginMs();
+    while (this.sentHead < this.sent.length && (this.sent[this.sentHead] as number) <= edge) this.sentHead++;
+    if (this.sentHead > 1024 && this.sentHead * 2 > this.sent.length) {
+      this.sent = this.sent.slice(this.sentHead);
+      this.sentHead = 0;
+    }
   }
 
-  private async wait(reason: 'window' | 'rate_limited', ms: number): Promise<void> {
+  private async wait(reason: 'window' | 'server_window', ms: number, signal?: AbortSignal): Promise<void> {
     if (this.waiting !== reason) {
       this.waiting = reason;
-      this.onProgress?.({ kind: 'waiting', reason, waitMs: ms });
+      this.onProgress?.({ kind: 'waiting', reason, waitMs: ms, untilMs: this.clock.now() + ms });
     }
-    await new Promise((r) => setTimeout(r, ms));
+    await this.clock.sleep(ms, signal);
   }
-}
-
-/** `retry-after` in ms (seconds or an HTTP date), or undefined when absent or unparsable. */
-export function retryAfterMs(headers: Record<string, string | string[] | undefined>): number | undefined {
-  const ra = first(headers['retry-after']);
-  if (ra === undefined || ra === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(ra.trim())) return Math.round(Number(ra) * 1000);
-  const at = Date.parse(ra);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-function resetMs(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (/^\d+$/.test(v.trim())) {
-    const n = Number(v);
-    // Either seconds from now, or an epoch timestamp in seconds.
-    return n > 1e9 ? Math.max(0, n * 1000 - Date.now()) : n * 1000;
-  }
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-function first(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }

@@ -2,9 +2,22 @@
  * Typed Cloudflare endpoints: one function per call, each building its path once and checking the
  * fields acns relies on (a missing required field is a ResponseShapeError naming the endpoint;
  * unknown fields are ignored). Values are returned as Cloudflare spells them; account.ts normalises.
+ * Where Cloudflare's SDKs accept an answer without `result` (lists, writes), so does acns.
  */
 import type { CloudflareClient } from './client.js';
 import { ResponseShapeError } from './errors.js';
+import type {
+  WireAccountDefaultType,
+  WireCreateCustomNs,
+  WireLegacyZoneCustomNs,
+  WirePatchAccountDnsSettings,
+  WirePatchZoneDnsSettings,
+  WirePutLegacyZoneCustomNs,
+  WireZone,
+  WireZoneNameservers,
+  WireZoneNameserverType,
+  WireZonesQuery,
+} from './wire.js';
 
 export interface DnsRecord {
   type: string;
@@ -17,48 +30,46 @@ export interface CustomNsRecord {
   dns_records: DnsRecord[];
 }
 
-export interface ZoneRecord {
-  id: string;
-  name: string;
-  status?: string;
-  name_servers?: string[];
-  vanity_name_servers?: string[];
-}
+export type ZoneRecord = WireZone;
 
 export interface ZonePage {
   zones: ZoneRecord[];
   page: number;
+  /** The page size the server used (result_info.per_page, else the one asked for). */
   perPage: number;
-  totalCount: number;
-  totalPages: number;
+  /** What result_info.total_count claims: a hint for fetching pages in parallel, never trusted alone. */
+  totalCount?: number;
 }
 
-export interface NameserversSetting {
-  type: string;
-  ns_set?: number;
+export type NameserversSetting = WireZoneNameservers;
+
+/** A zone's dns_settings as acns reads them. */
+export interface ZoneDnsSettings {
+  nameservers: NameserversSetting;
+  foundationDns: boolean;
 }
 
-export interface LegacyZoneCustomNs {
-  enabled: boolean;
-  ns_set?: number;
-}
-
-export interface AccountRecord {
-  id: string;
-  name: string;
-  type?: string;
-  settings: Record<string, unknown>;
-}
+export type LegacyZoneCustomNs = WirePutLegacyZoneCustomNs;
 
 /** Cloudflare's largest page for GET /zones. */
 export const ZONES_MAX_PER_PAGE = 50;
 
 // --- account custom nameservers ---------------------------------------------------------------
 
+/** The whole list; `result_info.total_count`, when present, must match what came back. */
 export async function listCustomNs(c: CloudflareClient, accountId: string): Promise<CustomNsRecord[]> {
   const ep = 'GET /accounts/{account_id}/custom_ns';
   const r = await c.request<unknown>('GET', `/accounts/${enc(accountId)}/custom_ns`);
-  return asArray(r.result, ep).map((x) => customNs(x, ep));
+  const list = r.result === undefined || r.result === null ? [] : asArray(r.result, ep);
+  const total = num(r.resultInfo?.total_count);
+  if (total !== undefined && total !== list.length) {
+    throw new ResponseShapeError(
+      ep,
+      `the answer holds ${list.length} nameservers but result_info.total_count says ${total}; ` +
+        'acns does not plan from part of the list',
+    );
+  }
+  return list.map((x) => customNs(x, ep));
 }
 
 export async function createCustomNs(
@@ -67,9 +78,8 @@ export async function createCustomNs(
   name: string,
   set: number,
 ): Promise<CustomNsRecord> {
-  const r = await c.request<unknown>('POST', `/accounts/${enc(accountId)}/custom_ns`, {
-    body: { ns_name: name, ns_set: set },
-  });
+  const body: WireCreateCustomNs = { ns_name: name, ns_set: set };
+  const r = await c.request<unknown>('POST', `/accounts/${enc(accountId)}/custom_ns`, { body });
   return customNs(r.result, 'POST /accounts/{account_id}/custom_ns');
 }
 
@@ -85,45 +95,50 @@ export async function listZonesPage(
   q: { accountId: string; name?: string; page: number; perPage: number },
 ): Promise<ZonePage> {
   const ep = 'GET /zones';
+  const query: WireZonesQuery = { 'account.id': q.accountId, page: q.page, per_page: q.perPage };
+  if (q.name !== undefined) query.name = q.name;
   const r = await c.request<unknown>('GET', '/zones', {
-    query: { 'account.id': q.accountId, name: q.name, page: q.page, per_page: q.perPage },
+    query: { 'account.id': query['account.id'], name: query.name, page: query.page, per_page: query.per_page },
   });
-  const zones = asArray(r.result, ep).map((z) => zone(z, ep));
+  const zones = r.result === undefined || r.result === null ? [] : asArray(r.result, ep).map((z) => zone(z, ep));
   const ri = r.resultInfo ?? {};
-  const perPage = num(ri.per_page) ?? q.perPage;
-  const totalCount = num(ri.total_count) ?? (q.page === 1 && zones.length < perPage ? zones.length : undefined);
-  if (totalCount === undefined) throw new ResponseShapeError(ep, 'result_info.total_count is missing');
-  const totalPages = num(ri.total_pages) ?? Math.max(1, Math.ceil(totalCount / perPage));
-  return { zones, page: num(ri.page) ?? q.page, perPage, totalCount, totalPages };
-}
-
-export async function getZone(c: CloudflareClient, zoneId: string): Promise<ZoneRecord> {
-  const r = await c.request<unknown>('GET', `/zones/${enc(zoneId)}`);
-  return zone(r.result, 'GET /zones/{zone_id}');
+  const page: ZonePage = { zones, page: num(ri.page) ?? q.page, perPage: num(ri.per_page) ?? q.perPage };
+  const total = num(ri.total_count);
+  if (total !== undefined) page.totalCount = total;
+  return page;
 }
 
 // --- zone nameserver assignment -----------------------------------------------------------------
 
-export async function getZoneDnsSettings(c: CloudflareClient, zoneId: string): Promise<NameserversSetting> {
+export async function getZoneDnsSettings(c: CloudflareClient, zoneId: string): Promise<ZoneDnsSettings> {
   const ep = 'GET /zones/{zone_id}/dns_settings';
   const r = await c.request<unknown>('GET', `/zones/${enc(zoneId)}/dns_settings`);
-  return nameservers(obj(r.result, ep, 'result').nameservers, ep, 'result.nameservers');
+  const result = obj(r.result, ep, 'result');
+  return {
+    nameservers: nameservers(result.nameservers, ep, 'result.nameservers'),
+    foundationDns: result.foundation_dns === true,
+  };
 }
 
 export async function patchZoneDnsSettings(c: CloudflareClient, zoneId: string, ns: NameserversSetting): Promise<void> {
-  await c.request('PATCH', `/zones/${enc(zoneId)}/dns_settings`, { body: { nameservers: ns } });
+  const type = ns.type as WireZoneNameserverType;
+  const body: WirePatchZoneDnsSettings = {
+    nameservers: ns.ns_set === undefined ? { type } : { type, ns_set: ns.ns_set },
+  };
+  await c.request('PATCH', `/zones/${enc(zoneId)}/dns_settings`, { body });
 }
 
-/** Deprecated GET /zones/{id}/custom_ns: `enabled`/`ns_set` at the top level or inside `result`. */
+/** Deprecated GET /zones/{id}/custom_ns: `enabled`/`ns_set` at the top level (as specified) or in `result`. */
 export async function getLegacyZoneCustomNs(c: CloudflareClient, zoneId: string): Promise<LegacyZoneCustomNs> {
   const ep = 'GET /zones/{zone_id}/custom_ns';
   const r = await c.request<unknown>('GET', `/zones/${enc(zoneId)}/custom_ns`);
+  const top = r.body as WireLegacyZoneCustomNs;
   const inner =
     typeof r.result === 'object' && r.result !== null && !Array.isArray(r.result)
       ? (r.result as Record<string, unknown>)
       : {};
-  const enabled = typeof r.body.enabled === 'boolean' ? r.body.enabled : inner.enabled;
-  const set = num(r.body.ns_set) ?? num(inner.ns_set);
+  const enabled = typeof top.enabled === 'boolean' ? top.enabled : inner.enabled;
+  const set = num(top.ns_set) ?? num(inner.ns_set);
   if (typeof enabled !== 'boolean')
     throw new ResponseShapeError(ep, '"enabled" is missing (looked at the top level and in result)');
   return set === undefined ? { enabled } : { enabled, ns_set: set };
@@ -152,23 +167,10 @@ export async function getAccountDnsSettings(
 }
 
 export async function patchAccountDnsSettings(c: CloudflareClient, accountId: string, type: string): Promise<void> {
-  await c.request('PATCH', `/accounts/${enc(accountId)}/dns_settings`, {
-    body: { zone_defaults: { nameservers: { type } } },
-  });
-}
-
-export async function getAccount(c: CloudflareClient, accountId: string): Promise<AccountRecord> {
-  const ep = 'GET /accounts/{account_id}';
-  const r = await c.request<unknown>('GET', `/accounts/${enc(accountId)}`);
-  const a = obj(r.result, ep, 'result');
-  const out: AccountRecord = { id: str(a.id, ep, 'result.id'), name: str(a.name, ep, 'result.name'), settings: {} };
-  if (typeof a.type === 'string') out.type = a.type;
-  if (typeof a.settings === 'object' && a.settings !== null) out.settings = a.settings as Record<string, unknown>;
-  return out;
-}
-
-export async function putAccount(c: CloudflareClient, accountId: string, body: AccountRecord): Promise<void> {
-  await c.request('PUT', `/accounts/${enc(accountId)}`, { body });
+  const body: WirePatchAccountDnsSettings = {
+    zone_defaults: { nameservers: { type: type as WireAccountDefaultType } },
+  };
+  await c.request('PATCH', `/accounts/${enc(accountId)}/dns_settings`, { body });
 }
 
 // --- shape checks -------------------------------------------------------------------------------

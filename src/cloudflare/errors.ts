@@ -1,14 +1,18 @@
 /**
- * Typed failures of the Cloudflare client. Messages say what went wrong and what to do; they carry
- * the HTTP method, the API path, the status and Cloudflare's codes — never request headers, so the
- * token cannot leak through an error.
+ * Typed failures of the Cloudflare client. Cloudflare reuses error codes across its services, so
+ * an answer is classified by HTTP status + Cloudflare code + the endpoint that gave it, never by
+ * the code alone, and never by the message (except the documented "already exist" text). An
+ * answer that matches no known case is reported with Cloudflare's own code, message and ray id.
+ * Messages carry the method, the API path, the status and the codes — never request headers, so
+ * the token cannot leak through an error.
  */
 import { AcnsError } from '../errors.js';
 
-/** One item of the envelope's `errors`/`messages`. */
+/** One item of the envelope's `errors`/`messages` (6003 nests its cause in `error_chain`). */
 export interface CloudflareMessage {
   code: number;
   message: string;
+  error_chain?: CloudflareMessage[];
 }
 
 export interface CloudflareErrorInit {
@@ -16,38 +20,175 @@ export interface CloudflareErrorInit {
   errors: CloudflareMessage[];
   method: string;
   path: string;
+  /** Cloudflare's `cf-ray` id of the answer: what Cloudflare support asks for. */
+  rayId?: string;
   /** The request was retried this many times before giving up (429 storms, 5xx bursts). */
   retries?: number;
 }
 
-/** Cloudflare answered with `success: false` or an error status. */
+/** What an endpoint is, for classification: codes mean different things on different services. */
+export type EndpointKind =
+  | 'custom_ns'
+  | 'account_dns_settings'
+  | 'account'
+  | 'zones'
+  | 'zone'
+  | 'zone_dns_settings'
+  | 'zone_custom_ns'
+  | 'other';
+
+export function endpointKind(path: string): EndpointKind {
+  const p = (path.split('?')[0] ?? path).replace(/\/+$/, '');
+  if (/^\/accounts\/[^/]+\/custom_ns(\/|$)/.test(p)) return 'custom_ns';
+  if (/^\/accounts\/[^/]+\/dns_settings$/.test(p)) return 'account_dns_settings';
+  if (/^\/accounts\/[^/]+$/.test(p)) return 'account';
+  if (p === '/zones') return 'zones';
+  if (/^\/zones\/[^/]+\/dns_settings$/.test(p)) return 'zone_dns_settings';
+  if (/^\/zones\/[^/]+\/custom_ns$/.test(p)) return 'zone_custom_ns';
+  if (/^\/zones\/[^/]+$/.test(p)) return 'zone';
+  return 'other';
+}
+
+interface Described {
+  code: string;
+  message: string;
+  hint?: string;
+  accountWide: boolean;
+}
+
+/**
+ * Cloudflare answered with `success: false` or an error status, in a way no subclass describes:
+ * the message is Cloudflare's own code and text, with the ray id.
+ */
 export class CloudflareError extends AcnsError {
   readonly status: number;
   readonly errors: CloudflareMessage[];
   readonly method: string;
   readonly path: string;
+  readonly rayId?: string;
   /** True when no other request of the run can succeed either: stop starting new steps. */
   readonly accountWide: boolean;
-  constructor(init: CloudflareErrorInit) {
-    const d = describe(init);
-    super(d.code, d.message, { exitCode: 1, hint: d.hint });
+  constructor(init: CloudflareErrorInit, d?: Described) {
+    const desc = d ?? {
+      code: init.status >= 500 ? 'cloudflare_server_error' : 'cloudflare_error',
+      message:
+        init.status >= 500
+          ? `Cloudflare failed to answer ${where(init)} (${said(init)}${retried(init)})`
+          : `Cloudflare refused ${where(init)} (${said(init)})`,
+      ...(init.status >= 500
+        ? { hint: 'Cloudflare may be having an incident (https://www.cloudflarestatus.com); try again later' }
+        : {}),
+      accountWide: false,
+    };
+    super(desc.code, desc.message, { exitCode: 1, hint: desc.hint });
     this.name = 'CloudflareError';
     this.status = init.status;
     this.errors = init.errors;
     this.method = init.method;
     this.path = init.path;
-    this.accountWide = d.accountWide;
+    if (init.rayId) this.rayId = init.rayId;
+    this.accountWide = desc.accountWide;
   }
 
-  /** True when any of Cloudflare's error codes is `code`. */
+  /** True when any of Cloudflare's error codes (or a code in their chains) is `code`. */
   has(code: number): boolean {
-    return this.errors.some((e) => e.code === code);
+    return allCodes(this.errors).includes(code);
   }
 
-  /** True when Cloudflare reported a duplicate ("already exists"). */
+  /** True when Cloudflare reported a duplicate (the documented "already exist" text). */
   get isDuplicate(): boolean {
     return this.errors.some((e) => /already exist/i.test(e.message));
   }
+}
+
+/** The credentials were refused or could not be read: every other request would fail the same way. */
+export class CredentialsRejectedError extends CloudflareError {
+  constructor(init: CloudflareErrorInit) {
+    super(init, describeCredentials(init));
+    this.name = 'CredentialsRejectedError';
+  }
+}
+
+/** The account may not use account custom nameservers (1002 on custom_ns or dns_settings). */
+export class NotEntitledError extends CloudflareError {
+  constructor(init: CloudflareErrorInit) {
+    super(init, {
+      code: 'cloudflare_not_entitled',
+      message: `the account is not entitled to account custom nameservers (${where(init)}: ${said(init)})`,
+      hint: 'account custom nameservers need a Business plan (after contacting Cloudflare Support) or Enterprise',
+      accountWide: true,
+    });
+    this.name = 'NotEntitledError';
+  }
+}
+
+/** The zone id is unknown to Cloudflare (404/7003, or 9109 "Invalid zone identifier"). */
+export class ZoneNotFoundError extends CloudflareError {
+  constructor(init: CloudflareErrorInit) {
+    super(init, {
+      code: 'cloudflare_zone_not_found',
+      message: `Cloudflare does not know the zone in ${where(init)} (${said(init)})`,
+      hint: 'the zone may have been deleted or moved to another account since it was read; run plan again',
+      accountWide: false,
+    });
+    this.name = 'ZoneNotFoundError';
+  }
+}
+
+/** A zone was pointed at a set Cloudflare does not offer (1001 on a zone's nameserver call). */
+export class SetMissingError extends CloudflareError {
+  constructor(init: CloudflareErrorInit) {
+    super(init, {
+      code: 'cloudflare_set_missing',
+      message: `Cloudflare says the nameserver set does not exist (${where(init)}: ${said(init)})`,
+      hint: 'a set is offered to zones only once it has at least 2 names: create the names first, then assign zones',
+      accountWide: false,
+    });
+    this.name = 'SetMissingError';
+  }
+}
+
+/** Cloudflare kept answering 429 (971) after every allowed pause. */
+export class RateLimitedError extends CloudflareError {
+  constructor(init: CloudflareErrorInit) {
+    const n = init.retries ?? 0;
+    super(init, {
+      code: 'cloudflare_rate_limited',
+      message:
+        `Cloudflare kept rate-limiting requests (${where(init)}: ${said(init)}; ` +
+        `gave up after ${n} retr${n === 1 ? 'y' : 'ies'})`,
+      hint:
+        'something else is using the API with the same user (dashboard, scripts); wait five minutes, ' +
+        'or lower cloudflare.requests_per_window',
+      accountWide: true,
+    });
+    this.name = 'RateLimitedError';
+  }
+}
+
+/** Picks the error class for an answer: status + Cloudflare code + endpoint. */
+export function classifyError(init: CloudflareErrorInit): CloudflareError {
+  const kind = endpointKind(init.path);
+  const codes = init.errors.map((e) => e.code);
+  const has = (c: number) => codes.includes(c);
+  const zoneCall = kind === 'zone_dns_settings' || kind === 'zone_custom_ns' || kind === 'zone';
+  if ((init.status === 400 && has(6003)) || has(10000) || init.status === 401) {
+    return new CredentialsRejectedError(init);
+  }
+  // 1001 is "Missing Authorization header" everywhere except a zone's nameserver calls.
+  if (has(1001)) {
+    if (kind === 'zone_dns_settings' || kind === 'zone_custom_ns') return new SetMissingError(init);
+    return new CredentialsRejectedError(init);
+  }
+  const acnsCall =
+    kind === 'custom_ns' ||
+    kind === 'zone_custom_ns' ||
+    kind === 'zone_dns_settings' ||
+    kind === 'account_dns_settings';
+  if (has(1002) && acnsCall) return new NotEntitledError(init);
+  if (zoneCall && (has(9109) || (init.status === 404 && has(7003)))) return new ZoneNotFoundError(init);
+  if (init.status === 429 || has(971)) return new RateLimitedError(init);
+  return new CloudflareError(init);
 }
 
 /** The API could not be reached at all (DNS, refused, TLS, reset on every attempt). */
@@ -61,7 +202,9 @@ export class NetworkError extends AcnsError {
       `could not reach the Cloudflare API at ${opts.baseUrl} (${opts.method} ${opts.path}: ${opts.reason}, ` +
         `${opts.attempts} attempt${opts.attempts === 1 ? '' : 's'})`,
       {
-        hint: 'check network connectivity and CLOUDFLARE_BASE_URL (unset it to use https://api.cloudflare.com/client/v4)',
+        hint:
+          'check network connectivity and CLOUDFLARE_BASE_URL ' +
+          '(unset it to use https://api.cloudflare.com/client/v4)',
       },
     );
     this.name = 'NetworkError';
@@ -97,7 +240,9 @@ export class ResponseShapeError extends AcnsError {
   readonly accountWide = false;
   constructor(endpoint: string, problem: string) {
     super('cloudflare_bad_response', `unexpected response from ${endpoint}: ${problem}`, {
-      hint: 'the Cloudflare API may have changed, or CLOUDFLARE_BASE_URL points at something that is not the Cloudflare API',
+      hint:
+        'the Cloudflare API may have changed, or CLOUDFLARE_BASE_URL points at something ' +
+        'that is not the Cloudflare API',
     });
     this.name = 'ResponseShapeError';
   }
@@ -111,99 +256,75 @@ export function isAccountWide(e: unknown): boolean {
 /** The token permission a path needs, as Cloudflare's dashboard names it. */
 export function permissionFor(method: string, path: string): string {
   const write = method !== 'GET';
-  const p = path.split('?')[0] ?? path;
-  if (/^\/accounts\/[^/]+\/custom_ns/.test(p)) return write ? 'Account Settings Write' : 'Account Settings Read';
-  if (/^\/accounts\/[^/]+\/dns_settings/.test(p))
-    return write ? 'Account DNS Settings Write' : 'Account DNS Settings Read';
-  if (/^\/accounts\/[^/]+$/.test(p)) return write ? 'Account Settings Write' : 'Account Settings Read';
-  if (/^\/zones\/[^/]+\/dns_settings/.test(p)) return write ? 'Zone DNS Settings Write' : 'Zone DNS Settings Read';
-  if (/^\/zones\/[^/]+\/custom_ns/.test(p)) return write ? 'Zone Write' : 'Zone Read';
-  return write ? 'Zone Write' : 'Zone Read';
+  switch (endpointKind(path)) {
+    case 'custom_ns':
+    case 'account':
+      return write ? 'Account Settings Write' : 'Account Settings Read';
+    case 'account_dns_settings':
+      return write ? 'Account DNS Settings Write' : 'Account DNS Settings Read';
+    case 'zone_dns_settings':
+      return write ? 'Zone DNS Settings Write' : 'Zone DNS Settings Read';
+    default:
+      return write ? 'Zone Write' : 'Zone Read';
+  }
 }
 
-interface Described {
-  code: string;
-  message: string;
-  hint?: string;
-  accountWide: boolean;
-}
-
-function describe(init: CloudflareErrorInit): Described {
-  const { status, errors, method, path } = init;
-  const where = `${method} ${path}`;
-  const cf = errors.length > 0 ? errors.map((e) => `${e.code}: ${e.message}`).join('; ') : `HTTP ${status}`;
-  const has = (c: number) => errors.some((e) => e.code === c);
-  if (has(10000) || status === 401 || (status === 403 && errors.length === 0)) {
-    const perm = permissionFor(method, path);
+function describeCredentials(init: CloudflareErrorInit): Described {
+  const codes = allCodes(init.errors);
+  if (init.status === 400 && codes.includes(6003)) {
+    // The header itself could not be read: the secret is malformed or in the wrong variable.
+    const keyHeader = codes.includes(6103);
     return {
       code: 'cloudflare_auth',
-      message: `Cloudflare rejected the credentials for ${where} (${cf})`,
+      message: `Cloudflare could not read the credentials sent with ${where(init)} (${said(init)})`,
+      hint: keyHeader
+        ? 'CLOUDFLARE_API_KEY must be the Global API Key of CLOUDFLARE_EMAIL; or (preferred) use CLOUDFLARE_API_TOKEN'
+        : 'CLOUDFLARE_API_TOKEN must be an API token (a Global API Key goes in CLOUDFLARE_API_KEY, ' +
+          'with CLOUDFLARE_EMAIL); copy it again without quotes or spaces',
+      accountWide: true,
+    };
+  }
+  if (codes.includes(1001)) {
+    return {
+      code: 'cloudflare_auth',
+      message: `Cloudflare did not receive the credentials with ${where(init)} (${said(init)})`,
       hint:
-        `check CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY), that it belongs to this account, ` +
-        `and that the token has the "${perm}" permission`,
+        'a proxy between acns and Cloudflare may strip the Authorization header; ' +
+        'check HTTPS_PROXY and CLOUDFLARE_BASE_URL',
       accountWide: true,
-    };
-  }
-  if (has(1002)) {
-    return {
-      code: 'cloudflare_not_entitled',
-      message: `the account is not entitled to account custom nameservers (${where}: ${cf})`,
-      hint: 'account custom nameservers need a Business plan (after contacting Cloudflare Support) or Enterprise',
-      accountWide: true,
-    };
-  }
-  if (has(1001)) {
-    return {
-      code: 'cloudflare_set_missing',
-      message: `Cloudflare says the nameserver set does not exist (${where}: ${cf})`,
-      hint: 'a set is offered to zones only once it has at least 2 names: create the names first, then assign zones',
-      accountWide: false,
-    };
-  }
-  if (has(971) || has(10100) || status === 429) {
-    const n = init.retries ?? 0;
-    return {
-      code: 'cloudflare_rate_limited',
-      message: `Cloudflare kept rate-limiting requests (${where}: ${cf}; gave up after ${n} retr${n === 1 ? 'y' : 'ies'})`,
-      hint: 'someone else may be using the API or dashboard heavily; wait five minutes, or lower cloudflare.requests_per_window',
-      accountWide: true,
-    };
-  }
-  if (has(7003) && errors.some((e) => /identifier is invalid|could not route/i.test(e.message))) {
-    return {
-      code: 'cloudflare_not_found',
-      message: `Cloudflare does not know the object in ${where} (${cf})`,
-      hint: 'the zone or account id may be wrong, or the object was deleted since it was read; check the account id and run plan again',
-      accountWide: false,
-    };
-  }
-  if (has(7003) || has(7000)) {
-    return {
-      code: 'cloudflare_no_route',
-      message: `Cloudflare has no route for ${where} (${cf})`,
-      hint: 'check CLOUDFLARE_BASE_URL (it should end in /client/v4) and the account id',
-      accountWide: false,
-    };
-  }
-  if (status === 404) {
-    return {
-      code: 'cloudflare_not_found',
-      message: `not found: ${where} (${cf})`,
-      hint: 'the object may have been deleted or the id is wrong; run plan again to re-read the account',
-      accountWide: false,
-    };
-  }
-  if (status >= 500) {
-    return {
-      code: 'cloudflare_server_error',
-      message: `Cloudflare failed to answer ${where} (${cf}${init.retries ? `, after ${init.retries} retries` : ''})`,
-      hint: 'Cloudflare may be having an incident (https://www.cloudflarestatus.com); try again later',
-      accountWide: false,
     };
   }
   return {
-    code: 'cloudflare_error',
-    message: `Cloudflare refused ${where} (${cf})`,
-    accountWide: false,
+    code: 'cloudflare_auth',
+    message: `Cloudflare rejected the credentials for ${where(init)} (${said(init)})`,
+    hint:
+      'check CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY), that it belongs to this account, ' +
+      `and that the token has the "${permissionFor(init.method, init.path)}" permission`,
+    accountWide: true,
   };
+}
+
+function where(init: CloudflareErrorInit): string {
+  return `${init.method} ${init.path}`;
+}
+
+/** Cloudflare's own words: every code and message (chains included), the status, the ray id. */
+function said(init: CloudflareErrorInit): string {
+  const parts = init.errors.map(formatMessage);
+  const text = parts.length > 0 ? `HTTP ${init.status}, ${parts.join('; ')}` : `HTTP ${init.status}`;
+  return init.rayId ? `${text}, ray ${init.rayId}` : text;
+}
+
+function formatMessage(e: CloudflareMessage): string {
+  const own = e.message ? `${e.code}: ${e.message}` : String(e.code);
+  const chain = e.error_chain?.length ? ` [${e.error_chain.map(formatMessage).join('; ')}]` : '';
+  return own + chain;
+}
+
+function retried(init: CloudflareErrorInit): string {
+  return init.retries ? `, after ${init.retries} retr${init.retries === 1 ? 'y' : 'ies'}` : '';
+}
+
+function allCodes(ms: CloudflareMessage[]): number[] {
+  return ms.flatMap((m) => [m.code, ...allCodes(m.error_chain ?? [])]);
 }

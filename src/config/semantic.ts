@@ -225,9 +225,10 @@ export function buildDesiredState(
     },
     cloudflare: {
       endpoints: oneOf<EndpointFlavour>(cf.endpoints, ['dns_settings', 'legacy'], 'dns_settings'),
-      requestsPerWindow: intIn(cf.requests_per_window, 1, 1200, 1000),
+      requestsPerWindow: intIn(cf.requests_per_window, 1, Number.MAX_SAFE_INTEGER, 1000),
       windowSeconds: intIn(cf.window_seconds, 1, 3600, 300),
-      concurrency: intIn(cf.concurrency, 1, 64, 8),
+      requestsPerSecond: intIn(cf.requests_per_second, 1, 10_000, 200),
+      concurrency: intIn(cf.concurrency, 1, 64, 64),
     },
     dns: {
       rootServers: servers(dns.root_servers),

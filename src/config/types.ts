@@ -50,6 +50,8 @@ export interface DesiredState {
     endpoints: EndpointFlavour;
     requestsPerWindow: number;
     windowSeconds: number;
+    /** Cloudflare's per-IP limit; the client paces just under it. */
+    requestsPerSecond: number;
     concurrency: number;
   };
   dns: { rootServers: string[]; parentServers: string[]; port: number };

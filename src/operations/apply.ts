@@ -3,11 +3,20 @@
  * exactly; without one, the file is planned and the caller approves it. Every run is bracketed in
  * the journal by apply_start and apply_end, refused and empty runs included.
  */
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { BASELINE_PATH, baselinePath, recordApplied } from '../apply/baseline.js';
 import { executePlan } from '../apply/executor.js';
-import { defaultJournalPath, type Journal, openJournal } from '../apply/journal.js';
-import { StalePlanError, checkStaleness } from '../apply/stale.js';
+import {
+  defaultJournalPath,
+  describeUnfinishedRun,
+  type Journal,
+  openJournal,
+  readUnfinishedRun,
+} from '../apply/journal.js';
+import { type ApplyLock, acquireApplyLock, lockPathFor } from '../apply/lock.js';
+import { preflightSavedPlan, refuseUnsafe, refuseWithoutPreconditions } from '../apply/preflight.js';
 import type { ApplyResult, GlueChecker, StepResult } from '../apply/types.js';
 import type { AccountApiHandle } from '../cloudflare/account.js';
 import type { DesiredState } from '../config/types.js';
@@ -15,8 +24,9 @@ import { type GlueReport, checkSetGlue, waitForGlue } from '../dns/glue.js';
 import { AcnsError, UsageError } from '../errors.js';
 import { registrarNoteZone } from '../plan/delegation.js';
 import { readPlanFile } from '../plan/planfile.js';
+import { configDifferences } from '../plan/config-match.js';
 import { isEmptyPlan } from '../plan/summary.js';
-import { type Guard, OVERRIDE_FLAG, type OverridableGuard, type Plan } from '../plan/types.js';
+import type { OverridableGuard, Plan } from '../plan/types.js';
 import { connect } from './connect.js';
 import { glueWaitNote } from './glue.js';
 import { connectOptions, readAndPlan } from './plan.js';
@@ -27,6 +37,10 @@ export interface ApplyRequest {
   /** A plan saved with `acns plan -o`; without one, `config` is planned and `approve` asked. */
   planFile?: string;
   config: string;
+  /** `config` was named by the user (-c): with a plan file, a missing config is then an error, not skipped. */
+  configGiven?: boolean;
+  /** With a plan file: do not compare the plan's glue policy and settings with `config`. */
+  ignoreConfig?: boolean;
   /** Guards the reviewer allows on purpose (`--allow-mass-change` → mass_change). */
   allow?: OverridableGuard[];
   /** Keep re-checking missing glue for up to this long. */
@@ -57,8 +71,65 @@ export type ApplyOutcome =
     };
 
 export async function runApply(session: Session, req: ApplyRequest): Promise<ApplyOutcome> {
-  const journal = openJournal(resolve(session.cwd, req.journal ?? defaultJournalPath(session.cwd)));
+  const journalPath = resolve(session.cwd, req.journal ?? defaultJournalPath(session.cwd));
+  await refuseJournalOver(session.cwd, journalPath, [
+    ...(req.planFile ? [{ path: req.planFile, what: 'the plan being applied' }] : []),
+    { path: req.config, what: 'the configuration' },
+  ]);
+  try {
+    mkdirSync(dirname(journalPath), { recursive: true });
+  } catch (e) {
+    throw new AcnsError('journal_unwritable', `cannot open the journal ${journalPath}: ${(e as Error).message}`, {
+      hint: 'pass --journal FILE with a writable location',
+    });
+  }
+  // one apply at a time per journal; taken before reading it, so a running apply is never "unfinished"
+  const lock = acquireApplyLock(lockPathFor(journalPath), { ...(req.planFile ? { plan: req.planFile } : {}) });
+  try {
+    return await runLocked(session, req, journalPath, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The journal is appended to: pointed at the plan or the config, it would corrupt them. */
+async function refuseJournalOver(cwd: string, journal: string, files: { path: string; what: string }[]) {
+  const j = await stat(journal).catch(() => undefined);
+  for (const f of files) {
+    const path = resolve(cwd, f.path);
+    const other = await stat(path).catch(() => undefined);
+    if (path === journal || (j && other && j.dev === other.dev && j.ino === other.ino)) {
+      throw new UsageError(
+        `--journal ${journal} is ${f.what} (${f.path}); appending audit lines to it would damage it — nothing was changed`,
+        'point --journal at its own file, or leave it out to use .acns/journal.jsonl',
+      );
+    }
+  }
+}
+
+async function runLocked(
+  session: Session,
+  req: ApplyRequest,
+  journalPath: string,
+  lock: ApplyLock,
+): Promise<ApplyOutcome> {
+  const previous = readUnfinishedRun(journalPath);
+  const journal = openJournal(journalPath);
   journal.event('apply_start', req.planFile ? { plan: req.planFile } : { config: req.config });
+  if (lock.replaced) {
+    const r = lock.replaced;
+    session.warn(
+      `acns: warning: took over the apply lock left by pid ${r.pid} (started ${r.started_at}), which no longer runs`,
+    );
+  }
+  if (previous) {
+    session.warn(describeUnfinishedRun(previous));
+    journal.event('previous_run_unfinished', {
+      started_at: previous.startedAt,
+      in_flight: previous.inFlight,
+      ...(lock.replaced ? { stale_lock: lock.replaced } : {}),
+    });
+  }
   let exitCode = 1;
   let error: string | undefined;
   try {
@@ -90,12 +161,13 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
     if (req.planFile) {
       plan = (await readPlanFile(req.planFile, session.cwd)).plan;
       refuseOtherAccount(plan, req.planFile, session.env.CLOUDFLARE_ACCOUNT_ID);
+      refuseWithoutPreconditions(plan, req.planFile);
+      if (!req.ignoreConfig) await refuseOtherConfig(session, plan, req);
       settings = settingsForSavedPlan(plan, session.env);
       api = connect(session, { accountId: plan.accountId, cloudflare: settings.cloudflare, ...hooks });
-      refuseUnsafe(plan, req);
-      const staleness = await checkStaleness(plan, api);
-      if (staleness.stale.length) throw new StalePlanError(staleness.stale);
-      alreadyDone = staleness.alreadyDone;
+      // Nothing in the file is trusted for its own safety: re-derived, then re-read.
+      const preflight = { planFile: req.planFile, ...(req.allow ? { allow: req.allow } : {}) };
+      alreadyDone = (await preflightSavedPlan(plan, api, preflight)).alreadyDone;
     } else {
       const desired = await loadConfig(session, req.config, { requireAccountId: true });
       api = connect(session, connectOptions(desired, hooks));
@@ -178,17 +250,26 @@ function registrarNotes(plan: Plan, switched: (zone: string) => boolean): string
   });
 }
 
-function refuseUnsafe(plan: Plan, req: Pick<ApplyRequest, 'allow'>): void {
-  const blocking = plan.guards.filter((g) => !(g.override && req.allow?.includes(g.override)));
-  if (!blocking.length) return;
-  const override = (g: Guard) => (g.override ? ` (override: ${OVERRIDE_FLAG[g.override]})` : '');
-  const lines = blocking.map((g) => `  - ${g.message}${override(g)}`).join('\n');
-  throw new AcnsError('plan_unsafe', `refusing to apply an unsafe plan; nothing was changed:\n${lines}`, {
-    exitCode: 3,
-    hint: blocking.some((g) => g.override)
-      ? 'review the plan; if the change is intended, run apply again with the override named above'
-      : 'fix the file or the account as described, then run acns plan again',
-  });
+/**
+ * The plan is applied with the configuration it will be reviewed against: its glue policy and API
+ * and DNS settings must be the file's (`-c`, default acns.yaml, when it exists).
+ */
+async function refuseOtherConfig(session: Session, plan: Plan, req: ApplyRequest): Promise<void> {
+  if (!req.configGiven && !(await fileExists(resolve(session.cwd, req.config)))) return;
+  const desired = await loadConfig(session, req.config);
+  const diffs = configDifferences(plan, desired);
+  if (diffs.length === 0) return;
+  throw new AcnsError(
+    'plan_config_mismatch',
+    `${req.planFile} was not made with ${req.config} as it is now; nothing was changed:\n` +
+      diffs.map((d) => `  - ${d}`).join('\n'),
+    {
+      exitCode: 3,
+      hint:
+        `plan again with \`acns plan -c ${req.config} -o ${req.planFile}\`, or — if the plan is what you mean to ` +
+        'apply — pass --ignore-config to apply it with the settings it records',
+    },
+  );
 }
 
 /** A saved plan is for one account: a CLOUDFLARE_ACCOUNT_ID naming another is a mistake, not an override. */
@@ -200,4 +281,13 @@ function refuseOtherAccount(plan: Plan, planfile: string, envAccount: string | u
     'unset CLOUDFLARE_ACCOUNT_ID to apply the plan to the account it was made for, ' +
       'or make a new plan for the other account',
   );
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -3,6 +3,7 @@
  * and the client's waits reported through the session's progress.
  */
 import { type AccountApiHandle, accountApiFromEnv } from '../cloudflare/account.js';
+import type { ProgressEvent } from '../cloudflare/budget.js';
 import type { RequestEvent } from '../cloudflare/client.js';
 import type { DesiredState } from '../config/types.js';
 import type { Session } from './session.js';
@@ -22,18 +23,36 @@ export function connect(session: Session, o: ConnectOptions): AccountApiHandle {
     endpoints: o.cloudflare.endpoints,
     requestsPerWindow: o.cloudflare.requestsPerWindow,
     windowSeconds: o.cloudflare.windowSeconds,
+    requestsPerSecond: o.cloudflare.requestsPerSecond,
     concurrency: o.cloudflare.concurrency,
     ...(o.onRequest ? { onRequest: o.onRequest } : {}),
     ...(o.onRequestStart ? { onRequestStart: o.onRequestStart } : {}),
     onProgress: (e) => {
-      if (e.kind !== 'waiting') return;
-      const why =
-        e.reason === 'window'
-          ? `request budget for this window spent (${o.cloudflare.requestsPerWindow} per ${o.cloudflare.windowSeconds} s)`
-          : 'Cloudflare answered 429 (rate limited); pausing every request';
-      session.progress.note(`${why}: waiting ${Math.ceil(e.waitMs / 1000)} s`);
+      const note = progressNote(e, o.cloudflare);
+      if (note) session.progress.note(note);
     },
   });
+}
+
+/** The line a client event is worth on stderr (a wait, a stated rate-limit policy), if any. */
+export function progressNote(e: ProgressEvent, cf: DesiredState['cloudflare']): string | undefined {
+  if (e.kind === 'waiting') {
+    const secs = `${Math.ceil(e.waitMs / 1000)} s`;
+    if (e.reason === 'window') {
+      const budget = `${cf.requestsPerWindow} per ${cf.windowSeconds} s`;
+      return `request budget for this window spent (${budget}): waiting ${secs}`;
+    }
+    if (e.reason === 'server_window')
+      return `Cloudflare says this rate window is spent: waiting ${secs} for it to reset`;
+    return `Cloudflare answered 429 (rate limited); pausing every request for ${secs}`;
+  }
+  if (e.kind === 'policy' && e.configuredExceedsServer) {
+    return (
+      `cloudflare.requests_per_window (${e.configured.requests} per ${e.configured.seconds} s) exceeds what ` +
+      `Cloudflare allows this user (${e.quota} per ${e.windowSeconds} s); using Cloudflare's figure`
+    );
+  }
+  return undefined;
 }
 
 /** Runs `fn` with a connection that is closed whatever happens. */

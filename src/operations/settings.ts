@@ -9,7 +9,13 @@ import type { GlueCheckOptions } from '../dns/glue.js';
 import type { Plan, PlanSettings } from '../plan/types.js';
 
 export const DEFAULT_SETTINGS: PlanSettings = {
-  cloudflare: { endpoints: 'dns_settings', requestsPerWindow: 1000, windowSeconds: 300, concurrency: 8 },
+  cloudflare: {
+    endpoints: 'dns_settings',
+    requestsPerWindow: 1000,
+    windowSeconds: 300,
+    requestsPerSecond: 200,
+    concurrency: 64,
+  },
   dns: { rootServers: [], parentServers: [], port: 53 },
 };
 

@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { AcnsError } from '../errors.js';
-import type { Plan, PlanSettings } from './types.js';
+import type { Plan, PlanSettings, Preconditions } from './types.js';
 import { packageFile } from '../package-root.js';
 
 export const PLAN_FORMAT_VERSION = 2;
@@ -100,6 +100,8 @@ export interface PlanDocument {
   zone_filter: string[] | null;
   /** The file's API and DNS settings, so `apply plan.json` runs with what was reviewed. */
   settings?: SettingsDocument;
+  /** The facts the plan's safety rests on (absent in plans written before acns recorded them). */
+  preconditions?: PreconditionsDocument;
   /** `sha256:<hex>` of the canonical JSON of this document without this field (see canonicalJson). */
   plan_digest: string;
 }
@@ -109,9 +111,24 @@ export interface SettingsDocument {
     endpoints: 'dns_settings' | 'legacy';
     requests_per_window: number;
     window_seconds: number;
+    /** Absent in plans written before the per-IP pace was configurable (200 applies). */
+    requests_per_second?: number;
     concurrency: number;
   };
   dns: { root_servers: string[]; parent_servers: string[]; port: number };
+}
+
+export interface PreconditionsDocument {
+  nameservers: { set: number; names: string[]; steps: string[] }[];
+  set_users: {
+    set: number;
+    zones: { name: string; zone_id: string; in_file: boolean }[];
+    scope: 'account' | 'known';
+    steps: string[];
+  }[];
+  account_default?: string;
+  declared_sets: number[];
+  max_zone_changes: number;
 }
 
 export interface StepDocument {
@@ -204,6 +221,7 @@ export function planToDocument(plan: Plan, meta: { toolVersion: string; createdA
     notes: [...plan.notes],
     zone_filter: plan.zoneFilter ? [...plan.zoneFilter] : null,
     ...(plan.settings ? { settings: settingsToDocument(plan.settings) } : {}),
+    ...(plan.preconditions ? { preconditions: preconditionsToDocument(plan.preconditions) } : {}),
   };
   return { ...body, plan_digest: planDigest(body) };
 }
@@ -276,6 +294,7 @@ export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
     notes: d.notes,
   };
   if (d.settings) plan.settings = settingsFromDocument(d.settings);
+  if (d.preconditions) plan.preconditions = preconditionsFromDocument(d.preconditions);
   if (d.zone_filter) plan.zoneFilter = d.zone_filter;
   return { plan, toolVersion: d.tool.version, createdAt: d.created_at };
 }
@@ -363,6 +382,36 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+function preconditionsToDocument(p: Preconditions): PreconditionsDocument {
+  return {
+    nameservers: p.nameservers.map((s) => ({ set: s.set, names: [...s.names], steps: [...s.steps] })),
+    set_users: p.setUsers.map((u) => ({
+      set: u.set,
+      zones: u.zones.map((z) => ({ name: z.name, zone_id: z.id, in_file: z.inFile })),
+      scope: u.scope,
+      steps: [...u.steps],
+    })),
+    ...(p.accountDefault !== undefined ? { account_default: p.accountDefault } : {}),
+    declared_sets: [...p.declaredSets],
+    max_zone_changes: p.maxZoneChanges,
+  };
+}
+
+function preconditionsFromDocument(d: PreconditionsDocument): Preconditions {
+  return {
+    nameservers: d.nameservers.map((s) => ({ set: s.set, names: s.names, steps: s.steps })),
+    setUsers: d.set_users.map((u) => ({
+      set: u.set,
+      zones: u.zones.map((z) => ({ name: z.name, id: z.zone_id, inFile: z.in_file })),
+      scope: u.scope,
+      steps: u.steps,
+    })),
+    ...(d.account_default !== undefined ? { accountDefault: d.account_default } : {}),
+    declaredSets: d.declared_sets,
+    maxZoneChanges: d.max_zone_changes,
+  };
+}
+
 function settingsToDocument(s: PlanSettings): SettingsDocument {
   const { cloudflare: c, dns } = s;
   return {
@@ -370,6 +419,7 @@ function settingsToDocument(s: PlanSettings): SettingsDocument {
       endpoints: c.endpoints,
       requests_per_window: c.requestsPerWindow,
       window_seconds: c.windowSeconds,
+      requests_per_second: c.requestsPerSecond,
       concurrency: c.concurrency,
     },
     dns: { root_servers: [...dns.rootServers], parent_servers: [...dns.parentServers], port: dns.port },
@@ -383,6 +433,7 @@ function settingsFromDocument(s: SettingsDocument): PlanSettings {
       endpoints: c.endpoints,
       requestsPerWindow: c.requests_per_window,
       windowSeconds: c.window_seconds,
+      requestsPerSecond: c.requests_per_second ?? 200,
       concurrency: c.concurrency,
     },
     dns: { rootServers: dns.root_servers, parentServers: dns.parent_servers, port: dns.port },

@@ -106,6 +106,40 @@ export interface Plan {
   settings?: PlanSettings;
   /** Restricted with --zone: the zone names asked for. */
   zoneFilter?: string[];
+  /** The facts the plan's safety rests on, as read when planning; apply re-reads and compares them. */
+  preconditions?: Preconditions;
+}
+
+/**
+ * What a plan assumed about the account besides its steps' own `before` values. Apply re-reads it
+ * before the first write (any difference makes the plan stale) and re-derives guards, glue checks
+ * and edges from it and the steps, so a plan is never trusted for its own safety.
+ */
+export interface Preconditions {
+  /** The names of every live set (and of every set a step touches, even empty), with the steps that rely on it. */
+  nameservers: SetMembers[];
+  /** Every set the plan takes names from: the zones using it, in or out of the file. */
+  setUsers: SetUsers[];
+  /** The account default when planning read it (a custom.account default uses every set). */
+  accountDefault?: string;
+  /** The sets the file declares (a custom.account default waits for each to be ready). */
+  declaredSets: number[];
+  /** policy.max_zone_changes when planning. */
+  maxZoneChanges: number;
+}
+
+export interface SetMembers {
+  set: number;
+  names: string[]; // sorted
+  steps: string[]; // step ids whose safety rests on these names
+}
+
+export interface SetUsers {
+  set: number;
+  zones: { name: string; id: string; inFile: boolean }[]; // sorted by name
+  /** 'account': every zone of the account was read (the set drops below 2 names); 'known': the zones planning read. */
+  scope: 'account' | 'known';
+  steps: string[]; // the deletions that rely on it
 }
 
 export interface PlanSettings {

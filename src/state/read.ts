@@ -2,8 +2,9 @@
  * Reads exactly what the desired state needs from the live account: the custom nameservers, the
  * managed zones' ids and nameserver settings, the account default when the file manages it, and
  * the settings of unmanaged zones in a managed zone's hierarchy (for the subdomain rule) when the
- * run listed the account anyway. Everything goes through AccountApi, concurrently; the client's
- * budget and concurrency limit bound it. The result is normalised and sorted plain data.
+ * run listed the account anyway. Everything goes through AccountApi, concurrently and pipelined:
+ * a zone's settings read starts as soon as the page naming it arrives, while other pages are
+ * still on their way. The client's budget paces it. The result is normalised and sorted plain data.
  */
 import type { AccountApi, ZoneRef } from '../cloudflare/api.js';
 import type { DesiredState } from '../config/types.js';
@@ -30,19 +31,20 @@ export async function readLiveState(
   const names = desired.zones.map((z) => z.name);
   const wantDefault = desired.accountDefault !== undefined || opts.readDefault === true;
 
+  const reads = settingsReader(api, names.length, (done, total) => progress({ phase: 'settings', done, total }));
   const [nameservers, resolved, accountDefault] = await Promise.all([
     api.listNameservers().then((r) => {
       progress({ phase: 'nameservers', done: 1, total: 1 });
       return r;
     }),
     names.length
-      ? api.resolveZones(names)
+      ? api.resolveZones(names, { onFound: reads.start })
       : Promise.resolve({ found: [], missing: [] as string[], allNames: undefined }),
     wantDefault ? api.getAccountDefault() : Promise.resolve(undefined),
   ]);
   progress({ phase: 'zones', done: resolved.found.length, total: names.length });
 
-  const zones = await readSettings(api, resolved.found, (done, total) => progress({ phase: 'settings', done, total }));
+  const zones = await reads.finish(resolved.found);
 
   let accountZoneNames = resolved.allNames;
   let listed: Map<string, ZoneRef> | undefined =
@@ -128,6 +130,33 @@ async function relatedByName(
   const refs = new Map<string, ZoneRef>();
   for (const r of [...above, ...below]) if (!managed.has(r.name)) refs.set(r.name, r);
   return readSettings(api, [...refs.values()], tick);
+}
+
+/**
+ * Settings reads started one by one as zones are found (each at most once), finished together.
+ * A read that fails early is held until finish() reports it, never left unhandled.
+ */
+function settingsReader(api: AccountApi, expected: number, tick: (done: number, total: number) => void) {
+  const reads = new Map<string, Promise<LiveZone>>();
+  let done = 0;
+  const start = (z: ZoneRef): Promise<LiveZone> => {
+    const known = reads.get(z.name);
+    if (known) return known;
+    const p = api.getZoneNameservers(z.id).then((nameservers) => {
+      tick(++done, Math.max(expected, reads.size));
+      return { name: z.name, id: z.id, nameservers };
+    });
+    p.catch(() => {});
+    reads.set(z.name, p);
+    return p;
+  };
+  return {
+    start: (z: ZoneRef): void => void start(z),
+    async finish(found: ZoneRef[]): Promise<LiveZone[]> {
+      const zones = await Promise.all(found.map(start));
+      return zones.sort((a, b) => cmp(a.name, b.name));
+    },
+  };
 }
 
 async function readSettings(

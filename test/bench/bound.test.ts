@@ -18,6 +18,14 @@ describe('lowerBound', () => {
     expect(b.limitedBy).toBe('window');
   });
 
+  test('per-IP-bound: no client sends faster than the per-IP limit, however many are in flight', () => {
+    const b = lowerBound({ requests: 542, latencyMs: 50, concurrency: 64, perSecond: 200 });
+    expect(b.perIpMs).toBeCloseTo(2710);
+    expect(b.latencyMs).toBeCloseTo((542 * 50) / 64);
+    expect(b).toMatchObject({ boundMs: b.perIpMs, limitedBy: 'per-IP' });
+    expect(lowerBound({ requests: 542, latencyMs: 50, concurrency: 8, perSecond: 200 }).limitedBy).toBe('latency');
+  });
+
   test('without a window, and with concurrency 1', () => {
     expect(lowerBound({ requests: 10, latencyMs: 50, concurrency: 1 }).boundMs).toBe(500);
     expect(lowerBound({ requests: 0, latencyMs: 50, concurrency: 8 }).boundMs).toBe(0);

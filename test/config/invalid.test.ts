@@ -278,11 +278,11 @@ const cases: Case[] = [
     words: ['policy.max_zone_changes', '>= 0'],
   },
   {
-    name: 'requests_per_window above the API limit',
-    yaml: `${HEAD}cloudflare:\n  requests_per_window: 5000\n`,
+    name: 'requests_per_second of 0',
+    yaml: `${HEAD}cloudflare:\n  requests_per_second: 0\n`,
     line: 4,
     col: 24,
-    words: ['cloudflare.requests_per_window', '<= 1200'],
+    words: ['cloudflare.requests_per_second', '>= 1'],
   },
   {
     name: 'endpoints typo',

@@ -73,7 +73,13 @@ describe('valid desired-state files', () => {
       sets: [],
       zones: [],
       policy: { prune: false, glueCheck: 'enforce', maxZoneChanges: 50 },
-      cloudflare: { endpoints: 'dns_settings', requestsPerWindow: 1000, windowSeconds: 300, concurrency: 8 },
+      cloudflare: {
+        endpoints: 'dns_settings',
+        requestsPerWindow: 1000,
+        windowSeconds: 300,
+        requestsPerSecond: 200,
+        concurrency: 64,
+      },
       dns: { rootServers: [], parentServers: [], port: 53 },
     });
   });
@@ -95,7 +101,7 @@ describe('valid desired-state files', () => {
       '  bücher.example: 2', // 13
       '  alpha.example: standard', // 14
       'policy: {prune: true, glue_check: warn, max_zone_changes: 0}', // 15
-      'cloudflare: {endpoints: legacy, requests_per_window: 1200, window_seconds: 60, concurrency: 1}', // 16
+      'cloudflare: {endpoints: legacy, requests_per_window: 5000, window_seconds: 60, concurrency: 1}', // 16
       'dns: {root_servers: ["127.0.0.1:5353", "[::1]:5353"], parent_servers: ["::1"], port: 5300}', // 17
     ].join('\n');
     const s = ok(loadDesiredStateFromString(yaml, 'n.yaml', opts()));
@@ -118,7 +124,14 @@ describe('valid desired-state files', () => {
       ['zeta.example', 12, 3],
     ]);
     expect(s.policy).toEqual({ prune: true, glueCheck: 'warn', maxZoneChanges: 0 });
-    expect(s.cloudflare).toEqual({ endpoints: 'legacy', requestsPerWindow: 1200, windowSeconds: 60, concurrency: 1 });
+    // above 1200: Enterprise limits can be raised
+    expect(s.cloudflare).toEqual({
+      endpoints: 'legacy',
+      requestsPerWindow: 5000,
+      windowSeconds: 60,
+      requestsPerSecond: 200,
+      concurrency: 1,
+    });
     expect(s.dns).toEqual({ rootServers: ['127.0.0.1:5353', '[::1]:5353'], parentServers: ['::1'], port: 5300 });
   });
 

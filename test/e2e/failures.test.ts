@@ -16,55 +16,62 @@ async function savePlan(): Promise<void> {
   w.emu.resetLog();
 }
 
-test('stale plan: a zone changed out of band between plan and apply → exit 3, no writes, both values named', async () => {
-  await savePlan();
-  const z = w.emu.state.zones.find((x) => x.name === 'example.org')!;
-  z.nameservers = { type: 'cloudflare.advanced' };
-  const a = await w.cli(['apply', 'plan.json']);
-  expect(a.code).toBe(3);
-  expect(w.writes()).toEqual([]);
-  // one line naming the zone, its value when planned and its value now
-  const line = a.stderr.split('\n').find((l) => l.includes('example.org'));
-  expect(line).toMatch(/standard.*advanced/);
-  expect(a.stderr).toMatch(/stale/);
-  expect(a.stderr).not.toMatch(/\n\s+at /); // no stack trace
-  expect(w.emu.state.customNs).toHaveLength(0);
-});
+test(
+  'stale plan: a zone changed out of band between plan and apply → exit 3, no writes, both values ' + 'named',
+  async () => {
+    await savePlan();
+    const z = w.emu.state.zones.find((x) => x.name === 'example.org')!;
+    z.nameservers = { type: 'cloudflare.advanced' };
+    const a = await w.cli(['apply', 'plan.json']);
+    expect(a.code).toBe(3);
+    expect(w.writes()).toEqual([]);
+    // one line naming the zone, its value when planned and its value now
+    const line = a.stderr.split('\n').find((l) => l.includes('example.org'));
+    expect(line).toMatch(/standard.*advanced/);
+    expect(a.stderr).toMatch(/stale/);
+    expect(a.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(w.emu.state.customNs).toHaveLength(0);
+  },
+);
 
-test('a persistent 500 on one zone: exit 1, summary lists it with the code, others done; the re-run finishes only that one', async () => {
-  await savePlan();
-  const shop = w.emu.state.zones.find((x) => x.name === 'shop.example.org')!;
-  w.emu.addFault({
-    method: 'PATCH',
-    path: new RegExp(`/zones/${shop.id}/`),
-    status: 500,
-    code: 10042,
-    message: 'Boom on purpose',
-    times: Infinity,
-  });
-  const a = await w.cli(['apply', 'plan.json']);
-  expect(a.code).toBe(1);
-  expect(a.stdout).toContain('shop.example.org');
-  expect(a.stdout).toContain('10042');
-  expect(a.stdout).toMatch(/fail/i);
-  expect(w.zone('shop.example.org').type).toBe('cloudflare.standard');
-  expect(w.zone('example.org')).toEqual({ type: 'custom.account', ns_set: 1 });
-  expect(w.zone('10.113.0.203.in-addr.arpa')).toEqual({ type: 'custom.account', ns_set: 2 });
-  expect(w.emu.state.customNs).toHaveLength(4);
+test(
+  'a persistent 500 on one zone: exit 1, summary lists it with the code, others done; the re-run finishes ' +
+    'only that one',
+  async () => {
+    await savePlan();
+    const shop = w.emu.state.zones.find((x) => x.name === 'shop.example.org')!;
+    w.emu.addFault({
+      method: 'PATCH',
+      path: new RegExp(`/zones/${shop.id}/`),
+      status: 500,
+      code: 10042,
+      message: 'Boom on purpose',
+      times: Infinity,
+    });
+    const a = await w.cli(['apply', 'plan.json']);
+    expect(a.code).toBe(1);
+    expect(a.stdout).toContain('shop.example.org');
+    expect(a.stdout).toContain('10042');
+    expect(a.stdout).toMatch(/fail/i);
+    expect(w.zone('shop.example.org').type).toBe('cloudflare.standard');
+    expect(w.zone('example.org')).toEqual({ type: 'custom.account', ns_set: 1 });
+    expect(w.zone('10.113.0.203.in-addr.arpa')).toEqual({ type: 'custom.account', ns_set: 2 });
+    expect(w.emu.state.customNs).toHaveLength(4);
 
-  w.emu.clearFaults();
-  w.emu.resetLog();
-  const again = await w.cli(['apply', 'plan.json']);
-  expect(again.stderr).not.toMatch(/error:/);
-  expect(again.code).toBe(0);
-  expect(w.zone('shop.example.org')).toEqual({ type: 'custom.account', ns_set: 2 });
-  const writes = w.writes();
-  expect(writes.filter((x) => x.startsWith('POST'))).toEqual([]);
-  expect(writes.filter((x) => x.startsWith('PATCH') && x.includes('/zones/'))).toEqual([
-    `PATCH /zones/${shop.id}/dns_settings`,
-  ]);
-  expect(w.emu.state.accountDefault).toBe('custom.account');
-});
+    w.emu.clearFaults();
+    w.emu.resetLog();
+    const again = await w.cli(['apply', 'plan.json']);
+    expect(again.stderr).not.toMatch(/error:/);
+    expect(again.code).toBe(0);
+    expect(w.zone('shop.example.org')).toEqual({ type: 'custom.account', ns_set: 2 });
+    const writes = w.writes();
+    expect(writes.filter((x) => x.startsWith('POST'))).toEqual([]);
+    expect(writes.filter((x) => x.startsWith('PATCH') && x.includes('/zones/'))).toEqual([
+      `PATCH /zones/${shop.id}/dns_settings`,
+    ]);
+    expect(w.emu.state.accountDefault).toBe('custom.account');
+  },
+);
 
 test('a lost POST response: the name exists exactly once and apply succeeds', async () => {
   await savePlan();
@@ -119,6 +126,31 @@ test('a wrong token: exit 1 naming CLOUDFLARE_API_TOKEN, and the token never app
   expect(w.writes()).toEqual([]);
 });
 
+test('a token pasted with smart quotes: every command exits 1 at once, naming the variable, nothing sent', async () => {
+  w.emu.resetLog();
+  const pasted = `\u201c${TOKEN}\u201d`;
+  for (const argv of [['plan'], ['apply', '--auto-approve'], ['drift'], ['glue']]) {
+    const r = await w.cli(argv, { CLOUDFLARE_API_TOKEN: pasted });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'error: CLOUDFLARE_API_TOKEN contains a character an HTTP header cannot carry (U+201C at position 1',
+    );
+    expect(r.stderr).toContain('hint: copy the value of CLOUDFLARE_API_TOKEN again as plain text');
+    expect(r.stdout + r.stderr).not.toContain(TOKEN);
+  }
+  expect(w.emu.requests()).toEqual([]);
+});
+
+test('a secret echoed back in a server error is never printed', async () => {
+  const secret = 'sekrit-token-value-654321';
+  w.emu.state.tokens.push(secret);
+  w.emu.addFault({ method: 'GET', path: /custom_ns/, status: 400, code: 1234, message: `bad token ${secret}` });
+  const r = await w.cli(['plan'], { CLOUDFLARE_API_TOKEN: secret });
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('1234: bad token [redacted]');
+  expect(r.stdout + r.stderr).not.toContain(secret);
+});
+
 test('an unreachable API: exit 1, a clear message, no stack trace', async () => {
   const r = await w.cli(['plan'], { CLOUDFLARE_BASE_URL: 'http://127.0.0.1:9/client/v4' });
   expect(r.code).toBe(1);
@@ -128,18 +160,22 @@ test('an unreachable API: exit 1, a clear message, no stack trace', async () => 
   expect(r.stdout + r.stderr).not.toContain(TOKEN);
 });
 
-test('a zone missing from the account: plan prints the guard (exit 0), apply refuses it (exit 3) even with --allow-mass-change', async () => {
-  w.writeConfig(BASE_CONFIG.replace('legacy.example: standard', 'legacy.example: standard\n  nosuch.example: 1'));
-  const p = await w.cli(['plan', '-o', 'plan.json']);
-  expect(p.code).toBe(0);
-  expect(p.stdout).toMatch(/UNSAFE/);
-  expect(p.stdout).toContain('nosuch.example');
-  w.emu.resetLog();
-  const a = await w.cli(['apply', 'plan.json', '--allow-mass-change']);
-  expect(a.code).toBe(3);
-  expect(a.stderr).toContain('nosuch.example');
-  expect(w.emu.requests()).toEqual([]);
-});
+test(
+  'a zone missing from the account: plan prints the guard (exit 0), apply refuses it (exit 3) even with ' +
+    '--allow-mass-change',
+  async () => {
+    w.writeConfig(BASE_CONFIG.replace('legacy.example: standard', 'legacy.example: standard\n  nosuch.example: 1'));
+    const p = await w.cli(['plan', '-o', 'plan.json']);
+    expect(p.code).toBe(0);
+    expect(p.stdout).toMatch(/UNSAFE/);
+    expect(p.stdout).toContain('nosuch.example');
+    w.emu.resetLog();
+    const a = await w.cli(['apply', 'plan.json', '--allow-mass-change']);
+    expect(a.code).toBe(3);
+    expect(a.stderr).toContain('nosuch.example');
+    expect(w.emu.requests()).toEqual([]);
+  },
+);
 
 test('a saved plan for another account than CLOUDFLARE_ACCOUNT_ID is refused before any request', async () => {
   await savePlan();

@@ -136,9 +136,7 @@ test('the journal: default .acns/journal.jsonl and --journal FILE, request lines
   expect(def).toMatch(/"step":"set_account_default/);
 });
 
-test('cloudflare.endpoints: legacy applies through the PUT endpoints', async () => {
-  // The client still needs `result` in the legacy zone GET (the real API puts the fields beside it).
-  w.emu.options.behaviour.legacyZoneGetShape = 'both';
+test('cloudflare.endpoints: legacy applies zones through the PUT endpoints (the default through dns_settings)', async () => {
   w.writeConfig(`${BASE_CONFIG}cloudflare:\n  endpoints: legacy\n`);
   expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
   const a = await w.cli(['apply', 'plan.json']);
@@ -146,8 +144,10 @@ test('cloudflare.endpoints: legacy applies through the PUT endpoints', async () 
   expect(a.code).toBe(0);
   expectApplied(w);
   const writes = w.writes();
-  expect(writes.some((x) => x.startsWith('PATCH'))).toBe(false);
-  expect(writes.filter((x) => x.startsWith('PUT')).length).toBeGreaterThanOrEqual(5);
+  expect(writes.filter((x) => x.startsWith('PATCH'))).toEqual([
+    expect.stringMatching(/^PATCH \/accounts\/[0-9a-f]+\/dns_settings/),
+  ]);
+  expect(writes.filter((x) => x.startsWith('PUT')).length).toBeGreaterThanOrEqual(4);
   expect((await w.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
 });
 

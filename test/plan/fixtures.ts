@@ -58,7 +58,13 @@ export function desired(spec: DesiredSpec): DesiredState {
       glueCheck: spec.glueCheck ?? 'enforce',
       maxZoneChanges: spec.maxZoneChanges ?? 50,
     },
-    cloudflare: { endpoints: 'dns_settings', requestsPerWindow: 1000, windowSeconds: 300, concurrency: 8 },
+    cloudflare: {
+      endpoints: 'dns_settings',
+      requestsPerWindow: 1000,
+      windowSeconds: 300,
+      requestsPerSecond: 200,
+      concurrency: 8,
+    },
     dns: { rootServers: [], parentServers: [], port: 53 },
   };
   if (spec.accountDefault) state.accountDefault = { value: spec.accountDefault, pos: pos() };

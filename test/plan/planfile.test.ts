@@ -27,13 +27,41 @@ describe('saved-plan JSON document', () => {
     const plan = {
       ...richPlan(),
       settings: {
-        cloudflare: { endpoints: 'legacy' as const, requestsPerWindow: 500, windowSeconds: 300, concurrency: 4 },
+        cloudflare: {
+          endpoints: 'legacy' as const,
+          requestsPerWindow: 500,
+          windowSeconds: 300,
+          requestsPerSecond: 50,
+          concurrency: 4,
+        },
         dns: { rootServers: ['127.0.0.1:5300'], parentServers: [], port: 5300 },
       },
     };
     const text = encodePlanFile(plan, META);
     expect(JSON.parse(text).settings.cloudflare.requests_per_window).toBe(500);
+    expect(JSON.parse(text).settings.cloudflare.requests_per_second).toBe(50);
     expect(parsePlanFile(text, 'plan.json').plan).toEqual(plan);
+  });
+
+  test('a plan written before requests_per_second existed still loads, with the default pace', () => {
+    const plan = {
+      ...richPlan(),
+      settings: {
+        cloudflare: {
+          endpoints: 'dns_settings' as const,
+          requestsPerWindow: 1000,
+          windowSeconds: 300,
+          requestsPerSecond: 200,
+          concurrency: 8,
+        },
+        dns: { rootServers: [], parentServers: [], port: 53 },
+      },
+    };
+    const doc = planToDocument(plan, META);
+    delete doc.settings?.cloudflare.requests_per_second;
+    const old = reseal(doc as unknown as Record<string, unknown>);
+    const loaded = parsePlanFile(JSON.stringify(old), 'old-plan.json').plan;
+    expect(loaded.settings?.cloudflare.requestsPerSecond).toBe(200);
   });
 
   test('snake_case fields and the contract header', () => {

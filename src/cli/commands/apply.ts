@@ -15,6 +15,7 @@ interface ApplyFlags {
   allowMassChange?: boolean;
   journal?: string;
   glueWait?: string;
+  ignoreConfig?: boolean;
 }
 
 export function registerApply(reg: Registry): void {
@@ -27,38 +28,50 @@ export function registerApply(reg: Registry): void {
     .option('--allow-mass-change', 'apply a plan that changes more zones than policy.max_zone_changes')
     .option('--journal <file>', `append an audit line per request and step outcome (default ${DEFAULT_JOURNAL_PATH})`)
     .option('--glue-wait <duration>', 'keep re-checking missing glue with backoff for up to this long (e.g. 30m)')
-    .action((planFile: string | undefined, flags: ApplyFlags) => {
-      reg.setRunner(async (io) => {
-        const session = sessionFor(io);
-        const colour = useColour(io.stderr, io.env);
-        const outcome = await runApply(session, {
-          ...(planFile ? { planFile } : {}),
-          config: flags.config,
-          ...(flags.allowMassChange ? { allow: ['mass_change' as const] } : {}),
-          ...(flags.journal ? { journal: flags.journal } : {}),
-          glueWaitMs: flags.glueWait ? parseDuration(flags.glueWait) : 0,
-          onPlan: (plan) => io.stdout.write(renderPlanText(plan, { colour: useColour(io.stdout, io.env) })),
-          approve: async () => Boolean(flags.autoApprove) || confirm(io),
-          onStepDone: (r, done, total) => {
-            session.progress.line(renderStepLine(r, { colour }));
-            session.progress.update('steps', done, total);
-          },
-        });
-        if (outcome.kind === 'cancelled') {
-          io.stderr.write('Apply cancelled: nothing was changed.\n');
-          return 1;
-        }
-        if (outcome.kind === 'nothing_to_do') {
-          if (outcome.reason === 'all_done')
-            io.stdout.write('No changes to apply: every step of this plan is already done.\n');
+    .option(
+      '--ignore-config',
+      "with a plan file: apply it with the glue policy and settings it records, without comparing them with -c's file",
+    )
+    .action(
+      (
+        planFile: string | undefined,
+        flags: ApplyFlags,
+        cmd: { getOptionValueSource(k: string): string | undefined },
+      ) => {
+        reg.setRunner(async (io) => {
+          const session = sessionFor(io);
+          const colour = useColour(io.stderr, io.env);
+          const outcome = await runApply(session, {
+            ...(planFile ? { planFile } : {}),
+            config: flags.config,
+            ...(cmd.getOptionValueSource('config') === 'cli' ? { configGiven: true } : {}),
+            ...(flags.ignoreConfig ? { ignoreConfig: true } : {}),
+            ...(flags.allowMassChange ? { allow: ['mass_change' as const] } : {}),
+            ...(flags.journal ? { journal: flags.journal } : {}),
+            glueWaitMs: flags.glueWait ? parseDuration(flags.glueWait) : 0,
+            onPlan: (plan) => io.stdout.write(renderPlanText(plan, { colour: useColour(io.stdout, io.env) })),
+            approve: async () => Boolean(flags.autoApprove) || confirm(io),
+            onStepDone: (r, done, total) => {
+              session.progress.line(renderStepLine(r, { colour }));
+              session.progress.update('steps', done, total);
+            },
+          });
+          if (outcome.kind === 'cancelled') {
+            io.stderr.write('Apply cancelled: nothing was changed.\n');
+            return 1;
+          }
+          if (outcome.kind === 'nothing_to_do') {
+            if (outcome.reason === 'all_done')
+              io.stdout.write('No changes to apply: every step of this plan is already done.\n');
+            io.stdout.write(renderRegistrarSteps(outcome.registrar));
+            return 0;
+          }
+          io.stdout.write(renderApplied(outcome.result, outcome.glue, io, planFile));
+          io.stderr.write(glueWarnings(shownGlue(outcome.glue), io));
           io.stdout.write(renderRegistrarSteps(outcome.registrar));
-          return 0;
-        }
-        io.stdout.write(renderApplied(outcome.result, outcome.glue, io, planFile));
-        io.stderr.write(glueWarnings(shownGlue(outcome.glue), io));
-        io.stdout.write(renderRegistrarSteps(outcome.registrar));
-        for (const w of outcome.warnings) io.stderr.write(`${w}\n`);
-        return outcome.result.exitCode;
-      });
-    });
+          for (const w of outcome.warnings) io.stderr.write(`${w}\n`);
+          return outcome.result.exitCode;
+        });
+      },
+    );
 }

@@ -1,4 +1,5 @@
 import { Option } from 'commander';
+import { UsageError } from '../../errors.js';
 import { runImport } from '../../operations/import.js';
 import type { Registry } from '../registry.js';
 import { sessionFor } from '../session.js';
@@ -29,8 +30,14 @@ export function registerImport(reg: Registry): void {
         .choices(['dns_settings', 'legacy'])
         .default('dns_settings'),
     )
-    .action((flags: ImportFlags) => {
+    .action((flags: ImportFlags, cmd: { getOptionValueSource(k: string): string | undefined }) => {
       reg.setRunner(async (io) => {
+        if (flags.emulatorState && (flags.allZones || cmd.getOptionValueSource('out') === 'cli')) {
+          throw new UsageError(
+            '--emulator-state writes every zone to its own file: -o and --all-zones do not apply to it',
+            'run import twice to get both an acns.yaml and an emulator state',
+          );
+        }
         const { snapshot, text, zoneCount } = await runImport(sessionFor(io), flags);
         if (flags.emulatorState) {
           io.stderr.write(
