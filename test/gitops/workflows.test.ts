@@ -400,6 +400,7 @@ describe('the release workflow', () => {
     expect(runs).toMatch(/scripts\/release-tree\.sh/);
     expect(runs).toMatch(/git commit-tree/);
     expect(runs).toMatch(/sha256sum/);
+    expect(runs).toMatch(/npm pack --silent --pack-destination/); // the CLI package, for npm install -g
     const node = (job.steps as Yaml[]).find((s) => String(s.uses).startsWith('actions/setup-node'))!;
     expect(node.with['node-version']).toBe('20');
     const script = readFileSync(join(ROOT, 'scripts/release-tree.sh'), 'utf8');
