@@ -106,6 +106,9 @@ test('a second SIGINT during apply exits at once, and the journal still ends wit
     error: 'interrupted_twice',
   });
   expect(lines.filter((l) => l.includes('"apply_end"'))).toHaveLength(1);
+  // the next apply still says the run before it was cut short, with any write it left in flight
+  const next = await w.cli(['apply', 'twice.json', '--journal', 'twice.jsonl']);
+  expect(next.stderr).toContain('did not end — a second Ctrl-C cut it short');
 });
 
 test('SIGINT during a read-only command (plan): exits 130 at once, says nothing was changed', async () => {
