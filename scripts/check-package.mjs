@@ -47,7 +47,7 @@ const FORBIDDEN = [
   /^\.ci\//,
   /^\.acns\//,
   /^dist\/.*\.map$/,
-  /\.tsbuildinfo$/,
+  /^(?!node_modules\/).*\.tsbuildinfo$/,
   /^tsconfig/,
   /^jest\.config/,
   /^node_modules\/(typescript|jest|@jest|@swc|@biomejs|@types)\//,
