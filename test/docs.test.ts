@@ -55,6 +55,14 @@ test.each(COMMANDS)('acns %s: every flag is in docs/commands.md and in the READM
   expect(flags.filter((f) => !hasFlag(row, f))).toEqual([]);
 });
 
+test("the README's command table keeps two columns: every | inside a cell is escaped", () => {
+  const rows = read('README.md')
+    .split('\n')
+    .filter((l) => l.startsWith('| `acns '));
+  expect(rows.length).toBeGreaterThanOrEqual(COMMANDS.length);
+  for (const r of rows) expect({ r, cells: r.split(/(?<!\\)\|/).length - 2 }).toEqual({ r, cells: 2 });
+});
+
 test('no command example runs a bare `npx acns`', () => {
   const files = [
     'README.md',
