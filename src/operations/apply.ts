@@ -100,7 +100,8 @@ async function refuseJournalOver(cwd: string, journal: string, files: { path: st
     const other = await stat(path).catch(() => undefined);
     if (path === journal || (j && other && j.dev === other.dev && j.ino === other.ino)) {
       throw new UsageError(
-        `--journal ${journal} is ${f.what} (${f.path}); appending audit lines to it would damage it — nothing was changed`,
+        `--journal ${journal} is ${f.what} (${f.path}); appending audit lines to it would damage it — ` +
+          'nothing was changed',
         'point --journal at its own file, or leave it out to use .acns/journal.jsonl',
       );
     }
