@@ -162,14 +162,23 @@ export async function checkSetGlue(exp: GlueExpectation, opts: GlueCheckOptions)
   }
 }
 
-/** Poll `checkSetGlue` with backoff (5 s doubling to 60 s, capped by the time left) until not blocking. */
+/** After an attempt that will be retried: how long until the next check, and how much of the wait is left. */
+export interface GlueRetry {
+  delayMs: number;
+  leftMs: number;
+}
+
+/**
+ * Poll `checkSetGlue` with backoff (5 s doubling to 60 s, capped by the time left) until not blocking.
+ * `onAttempt` gets each report and, when another check follows, when it will be (`next`).
+ */
 export async function waitForGlue(
   exp: GlueExpectation,
   opts: GlueCheckOptions & {
     waitMs: number;
     initialDelayMs?: number;
     maxDelayMs?: number;
-    onAttempt?: (report: GlueReport, attempt: number) => void;
+    onAttempt?: (report: GlueReport, attempt: number, next?: GlueRetry) => void;
   },
 ): Promise<GlueReport> {
   const deadline = Date.now() + opts.waitMs;
@@ -177,10 +186,12 @@ export async function waitForGlue(
   let delay = opts.initialDelayMs ?? 5000;
   for (let attempt = 1; ; attempt++) {
     const report = await checkSetGlue(exp, { ...opts, ...(signal ? { signal } : {}) });
-    opts.onAttempt?.(report, attempt);
     const left = deadline - Date.now();
-    if (!report.blocking || left <= 0 || signal?.aborted) return report;
-    await sleep(Math.min(delay, left), signal);
+    const again = report.blocking && left > 0 && !signal?.aborted;
+    const wait = Math.min(delay, left);
+    opts.onAttempt?.(report, attempt, again ? { delayMs: wait, leftMs: left } : undefined);
+    if (!again) return report;
+    await sleep(wait, signal);
     delay = Math.min(delay * 2, opts.maxDelayMs ?? 60_000);
   }
 }
