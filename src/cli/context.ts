@@ -62,6 +62,7 @@ export function connect(io: CliIO, o: ConnectOptions): Connection {
     requestsPerWindow: o.cloudflare.requestsPerWindow,
     windowSeconds: o.cloudflare.windowSeconds,
     concurrency: o.cloudflare.concurrency,
+    ...(io.retryBackoff ? { backoffBaseMs: io.retryBackoff.baseMs, backoffCapMs: io.retryBackoff.capMs } : {}),
     onRequest: o.onRequest,
     ...(o.onRequestStart ? { onRequestStart: o.onRequestStart } : {}),
     onProgress: (e) => {

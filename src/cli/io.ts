@@ -16,6 +16,12 @@ export interface CliIO {
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   /** Aborted on SIGINT: long operations stop starting new work. */
   signal?: AbortSignal;
+  /**
+   * The Cloudflare client's pause between retries; absent means the client's own defaults. Tests
+   * that provoke 5xx answers or an unreachable API set a few milliseconds so they never wait on the
+   * production backoff.
+   */
+  retryBackoff?: { baseMs: number; capMs: number };
 }
 
 /** Colour only on a TTY and never with NO_COLOR (https://no-color.org). */

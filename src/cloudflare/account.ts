@@ -34,6 +34,8 @@ export interface FromEnvOptions {
   windowSeconds?: number;
   concurrency?: number;
   timeoutMs?: number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
   onRequest?: (e: RequestEvent) => void;
   onRequestStart?: ClientOptions['onRequestStart'];
   onProgress?: (e: ProgressEvent) => void;
@@ -60,6 +62,8 @@ export function accountApiFromEnv(env: Record<string, string | undefined>, o: Fr
     windowSeconds: o.windowSeconds,
     concurrency: o.concurrency,
     timeoutMs: o.timeoutMs,
+    backoffBaseMs: o.backoffBaseMs,
+    backoffCapMs: o.backoffCapMs,
     onRequest: o.onRequest,
     ...(o.onRequestStart ? { onRequestStart: o.onRequestStart } : {}),
     onProgress: o.onProgress,

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/program.js';
+import { TEST_RETRY_BACKOFF } from '../support/retry.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -22,6 +23,7 @@ async function cli(argv: string[]) {
     // an API that does not exist: the check must refuse before any request is tried
     env: { CLOUDFLARE_API_TOKEN: 't0k', CLOUDFLARE_BASE_URL: 'http://127.0.0.1:9/client/v4' },
     cwd: dir,
+    retryBackoff: TEST_RETRY_BACKOFF,
   });
   return { code, out, err };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { run } from '../../src/cli/program.js';
 import type { CliIO } from '../../src/cli/io.js';
+import { TEST_RETRY_BACKOFF } from '../support/retry.js';
 import { BASE_CONFIG, SET_NAMES, TOKEN, startWorld, type World } from './harness.js';
 
 let w: World;
@@ -160,6 +161,7 @@ test('apply without a plan file on a terminal: "no" cancels with nothing written
       env: w.env,
       cwd: w.dir,
       stdin,
+      retryBackoff: TEST_RETRY_BACKOFF,
     };
     const pending = run(['apply'], io);
     // answer once the question is on screen

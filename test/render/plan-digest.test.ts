@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/program.js';
 import type { CliIO } from '../../src/cli/io.js';
+import { TEST_RETRY_BACKOFF } from '../support/retry.js';
 import { AcnsError } from '../../src/errors.js';
 import {
   documentToPlan,
@@ -165,6 +166,7 @@ describe('acns apply / show of an edited plan file (in-process CLI, no network)'
       stderr: { write: (s: string) => err.push(s) },
       env,
       cwd: dir,
+      retryBackoff: TEST_RETRY_BACKOFF,
     };
     return { io, stdout: () => out.join(''), stderr: () => err.join('') };
   }
