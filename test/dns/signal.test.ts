@@ -59,12 +59,19 @@ function nodeState(target: object, description: string): unknown {
 
 const leakWarnings = (): string[] => [...new Set(warnings)];
 
+/**
+ * The fake servers answer at once, so no check waits on these bounds; they are generous so that a
+ * busy machine answering slowly cannot turn an answer into a timeout. The test is about listeners.
+ */
+const QUERY_TIMEOUT_MS = 10_000;
+const CALL_DEADLINE_MS = 60_000;
+
 function opts(signal: AbortSignal, over: Partial<GlueCheckOptions> = {}): GlueCheckOptions {
   return {
     rootServers: [],
     parentServers: Array(15).fill(com.address),
     port,
-    timeoutMs: 300,
+    timeoutMs: QUERY_TIMEOUT_MS,
     retries: 0,
     signal,
     ...over,
@@ -89,7 +96,7 @@ test('many glue checks (15 parent servers each) with one AbortSignal: no listene
   expect(reports[0]!.servers).toHaveLength(15);
   const waited = await Promise.all(
     Array.from({ length: 12 }, () =>
-      waitForGlue({ set: 1, registrar: 'external', names: EXAMPLE }, { ...opts(c.signal), waitMs: 1000 }),
+      waitForGlue({ set: 1, registrar: 'external', names: EXAMPLE }, { ...opts(c.signal), waitMs: CALL_DEADLINE_MS }),
     ),
   );
   expect(waited.every((r) => r.verdict === 'ok')).toBe(true);
@@ -100,7 +107,9 @@ test('many delegation checks (15 parent servers each) with one AbortSignal: no l
   const c = new AbortController();
   const names = EXAMPLE.map((e) => e.name);
   const results = await Promise.all(
-    Array.from({ length: 12 }, () => checkZoneDelegation('example.com', names, opts(c.signal))),
+    Array.from({ length: 12 }, () =>
+      checkZoneDelegation('example.com', names, { ...opts(c.signal), deadlineMs: CALL_DEADLINE_MS }),
+    ),
   );
   expect(results.map((r) => r.status)).toEqual(Array(12).fill('delegated'));
   expect(leakWarnings()).toEqual([]);
@@ -108,16 +117,19 @@ test('many delegation checks (15 parent servers each) with one AbortSignal: no l
 
 test('aborting the shared signal still stops every check', async () => {
   const c = new AbortController();
-  const slow = { ...opts(c.signal), parentServers: Array(15).fill(silent.address), timeoutMs: 10_000 };
+  // The servers never answer and no bound ends a check before the test does: only the abort can.
+  const slow = { ...opts(c.signal), parentServers: Array(15).fill(silent.address) };
   const glue = Promise.all(
     Array.from({ length: 12 }, () => checkSetGlue({ set: 1, registrar: 'external', names: EXAMPLE }, slow)),
   );
   const deleg = Promise.all(
     Array.from({ length: 12 }, () =>
-      checkZoneDelegation('example.com', ['ns1.example.com'], { ...slow, deadlineMs: 60_000 }),
+      checkZoneDelegation('example.com', ['ns1.example.com'], { ...slow, deadlineMs: CALL_DEADLINE_MS }),
     ),
   );
-  setTimeout(() => c.abort(), 50);
+  // Abort once the checks are known to be waiting on the silent servers, not at a guessed moment.
+  while (silent.log.length === 0) await new Promise((r) => setTimeout(r, 5));
+  c.abort();
   const [g, d] = await Promise.all([glue, deleg]);
   expect(g.every((r) => r.verdict === 'could_not_verify')).toBe(true);
   expect(g[0]!.servers.every((s) => s.error?.includes('aborted'))).toBe(true);
