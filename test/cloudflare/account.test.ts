@@ -49,7 +49,7 @@ afterEach(async () => {
 });
 
 describe('custom nameservers', () => {
-  test('list normalises names, takes glue from dns_records, treats a missing ns_set as 1, sorts by set then name', async () => {
+  test('list normalises names, glue from dns_records, a missing ns_set is 1, sorted by set then name', async () => {
     agent
       .get(ORIGIN)
       .intercept({ path: `${P}/accounts/${ACC}/custom_ns`, method: 'GET' })

@@ -52,7 +52,7 @@ test('retry-after as seconds or HTTP date', () => {
   expect(retryAfterMs({ 'retry-after': 'soon' })).toBeUndefined();
 });
 
-test('x-ratelimit-remaining caps later sends until the server window resets (out-of-order answers never raise it)', async () => {
+test('x-ratelimit-remaining caps sends until the server window resets (late answers never raise it)', async () => {
   const b = new RequestBudget({ requestsPerWindow: 100, windowSeconds: 10 });
   const t1 = await b.acquire();
   const t2 = await b.acquire();

@@ -21,7 +21,9 @@ const inCi = process.env.CI === 'true';
 if (!nsd && inCi) {
   test('real nsd is installed in CI', () => {
     throw new Error(
-      'nsd is not installed but CI=true: install it (apt-get install -y --no-install-recommends nsd) so the real-NSD glue test cannot be skipped',
+      'nsd is not installed but CI=true: ' +
+        'install it (apt-get install -y --no-install-recommends nsd) ' +
+        'so the real-NSD glue test cannot be skipped',
     );
   });
 } else if (!nsd) {

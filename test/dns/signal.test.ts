@@ -43,7 +43,9 @@ beforeAll(async () => {
     if (args[0] !== 'abort' || !(this instanceof AbortSignal)) return;
     if (nodeState(this, 'events.maxEventTargetListenersWarned') === true) {
       warnings.push(
-        `${getEventListeners(this, 'abort').length} abort listeners added to [AbortSignal]. MaxListeners is ${String(nodeState(this, 'events.maxEventTargetListeners'))}.`,
+        `${getEventListeners(this, 'abort').length} abort listeners added to ` +
+          `[AbortSignal]. MaxListeners is ` +
+          `${String(nodeState(this, 'events.maxEventTargetListeners'))}.`,
       );
     }
   };
@@ -89,7 +91,8 @@ test('this Node keeps the state the test reads (without tripping the real warnin
   const c = new AbortController();
   expect(nodeState(c.signal, 'events.maxEventTargetListenersWarned')).toBe(false);
   expect(nodeState(c.signal, 'events.maxEventTargetListeners')).toBe(10);
-  expect(nodeState(AbortSignal.any([c.signal]), 'events.maxEventTargetListeners')).toBe(10); // derived signals have the limit too
+  // derived signals have the limit too
+  expect(nodeState(AbortSignal.any([c.signal]), 'events.maxEventTargetListeners')).toBe(10);
 });
 
 test('many glue checks (15 parent servers each) with one AbortSignal: no listener warning', async () => {

@@ -16,7 +16,7 @@ async function savePlan(): Promise<void> {
   w.emu.resetLog();
 }
 
-test('stale plan: a zone changed out of band between plan and apply → exit 3, no writes, both values named', async () => {
+test('stale plan: a zone changed between plan and apply → exit 3, no writes, both values named', async () => {
   await savePlan();
   const z = w.emu.state.zones.find((x) => x.name === 'example.org')!;
   z.nameservers = { type: 'cloudflare.advanced' };
@@ -31,7 +31,7 @@ test('stale plan: a zone changed out of band between plan and apply → exit 3, 
   expect(w.emu.state.customNs).toHaveLength(0);
 });
 
-test('a persistent 500 on one zone: exit 1, summary lists it with the code, others done; the re-run finishes only that one', async () => {
+test('a persistent 500 on one zone: exit 1, listed with its code, others done; a re-run does only it', async () => {
   await savePlan();
   const shop = w.emu.state.zones.find((x) => x.name === 'shop.example.org')!;
   w.emu.addFault({
@@ -128,7 +128,7 @@ test('an unreachable API: exit 1, a clear message, no stack trace', async () => 
   expect(r.stdout + r.stderr).not.toContain(TOKEN);
 });
 
-test('a zone missing from the account: plan prints the guard (exit 0), apply refuses it (exit 3) even with --allow-mass-change', async () => {
+test('a zone not in the account: plan shows a guard (0), apply refuses (3) even with --allow-mass-change', async () => {
   w.writeConfig(BASE_CONFIG.replace('legacy.example: standard', 'legacy.example: standard\n  nosuch.example: 1'));
   const p = await w.cli(['plan', '-o', 'plan.json']);
   expect(p.code).toBe(0);

@@ -202,7 +202,7 @@ test('the journal brackets every apply, even a refused or empty one, with apply_
   expect(events.at(-1)).toMatchObject({ event: 'apply_end', exit_code: 0 });
 });
 
-test('the journal logs each write before it is sent (a crash mid-request still leaves its trace), then its result', async () => {
+test('the journal logs each write before sending (a crash mid-request leaves a trace), then its result', async () => {
   expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
   const lines = readFileSync(join(w.dir, '.acns/journal.jsonl'), 'utf8')
     .trim()

@@ -262,7 +262,11 @@ describe('state files', () => {
     const y = join(dir, 's.yaml');
     await writeFile(
       y,
-      'tokens: [t1]\nentitled: false\nzones:\n  - name: Example.COM.\n    nameservers: {type: custom.account, ns_set: 2}\n  - plain.example\ncustom_ns:\n  - {ns_name: ns1.example.net, ns_set: 2}\n  - {ns_name: ns2.example.net, ns_set: 2, ipv4: 192.0.2.7}\naccount_default: custom.account\n',
+      'tokens: [t1]\nentitled: false\nzones:\n  - name: Example.COM.\n' +
+        '    nameservers: {type: custom.account, ns_set: 2}\n  - plain.example\n' +
+        'custom_ns:\n  - {ns_name: ns1.example.net, ns_set: 2}\n' +
+        '  - {ns_name: ns2.example.net, ns_set: 2, ipv4: 192.0.2.7}\n' +
+        'account_default: custom.account\n',
     );
     const s = await loadStateFile(y);
     expect(s).toMatchObject({ accountId: ACC, tokens: ['t1'], entitled: false, accountDefault: 'custom.account' });

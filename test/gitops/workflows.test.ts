@@ -56,7 +56,8 @@ describe('the three example workflows', () => {
     }
   });
 
-  test('plan on pull request: plans with -o plan.json --format markdown --detailed-exitcode, one comment by marker, artifact, summary, fails when unsafe', () => {
+  test('plan on pull request: plan flags, one comment by marker, artifact, summary, fails when unsafe', () => {
+    // the flags: -o plan.json --format markdown --detailed-exitcode
     const { doc, text } = WORKFLOWS['plan-on-pull-request.yml'];
     expect(doc.on.pull_request).toBeDefined();
     const steps = doc.jobs.plan.steps as Yaml[];
@@ -77,7 +78,7 @@ describe('the three example workflows', () => {
     expect(unsafe?.run).toMatch(/process\.exit\(1\)/);
   });
 
-  test('apply on merge: push to main, acns-apply concurrency never cancelled, the reviewed artifact, else --auto-approve', () => {
+  test('apply on merge: push to main, acns-apply never cancelled, the reviewed artifact, else --auto-approve', () => {
     const { doc } = WORKFLOWS['apply-on-merge.yml'];
     const planDoc = WORKFLOWS['plan-on-pull-request.yml'].doc;
     expect(doc.on.push.branches).toEqual(['main']);
@@ -98,7 +99,7 @@ describe('the three example workflows', () => {
     expect(conds).toEqual(["steps.choose.outputs.plan != ''", "steps.choose.outputs.plan == ''"]);
   });
 
-  test('drift on a schedule: a valid cron, acns drift --format markdown, issue by marker on exit 2, closed on 0', () => {
+  test('drift on a schedule: valid cron, acns drift --format markdown, issue by marker on exit 2, closed on 0', () => {
     const { doc, text } = WORKFLOWS['drift-schedule.yml'];
     const cron = doc.on.schedule[0].cron as string;
     expect(cron.trim().split(/\s+/)).toHaveLength(5);
@@ -209,7 +210,7 @@ describe('action.yml', () => {
       expect(ACTION.outputs[o].value).toBe(`\${{ steps.run.outputs.${o} }}`);
   });
 
-  test('sets up node, runs npm ci in the action directory, runs dist/cli/main.js; every run step names its shell', () => {
+  test('sets up node, npm ci in the action directory, runs dist/cli/main.js; every run step names its shell', () => {
     const steps = ACTION.runs.steps as Yaml[];
     expect(steps[0].uses).toMatch(/^actions\/setup-node@v\d+$/);
     expect(steps[0].with['node-version']).toBe('${{ inputs.node-version }}');

@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 describe('readLiveState on the emulator', () => {
-  test('one managed zone: custom_ns list, one filtered lookup, its settings, and the zones below it found by name', async () => {
+  test('one managed zone: custom_ns list, one filtered lookup, its settings, the zones below it by name', async () => {
     w = await startWorld();
     addNs(w.emu, 'ns2.example.com', 1);
     addNs(w.emu, 'ns1.example.com', 1);
@@ -53,7 +53,7 @@ describe('readLiveState on the emulator', () => {
     expect(live).not.toHaveProperty('accountDefault');
   });
 
-  test('one zone on standard: no lookup of zones above or below it (the subdomain rule only binds custom sets)', async () => {
+  test('one zone on standard: no lookup above or below it (the subdomain rule only binds custom sets)', async () => {
     w = await startWorld();
     await readLiveState(desired({ zones: { 'example.org': 'standard' } }), w.api);
     expect(countKinds(w.emu)).toEqual({
@@ -150,7 +150,7 @@ describe('readLiveState on the emulator', () => {
     expect(k.zone_settings).toBe(0);
   });
 
-  test('a missing zone deep in a hierarchy: its relatives come from the one listing, within the request bound', async () => {
+  test('a missing zone deep in a hierarchy: relatives from the one listing, within the request bound', async () => {
     w = await startWorld();
     const live = await readLiveState(desired({ zones: { 'x.shop.example.org': 1 } }), w.api);
     expect(live.missingZones).toEqual(['x.shop.example.org']);
@@ -198,7 +198,7 @@ describe('readLiveState on the emulator', () => {
     expect(settings).toHaveLength(3);
   });
 
-  test('descendants of a managed zone are related too; an account without relatives gives otherZones = []', async () => {
+  test('descendants of a managed zone are related too; no relatives gives otherZones = []', async () => {
     w = await startWorld();
     const live = await readLiveState(
       desired({ zones: { '113.0.203.in-addr.arpa': 'standard', 'example.net': 'standard' } }),
@@ -261,7 +261,8 @@ describe('readLiveState on the emulator', () => {
     expect(live.accountDefault).toBe('custom.account');
     const paths = w.emu.requests().map((e) => e.path);
     expect(paths.some((p) => p.includes('dns_settings'))).toBe(false);
-    expect(paths.filter((p) => /^\/zones\/[0-9a-f]+\/custom_ns$/.test(p))).toHaveLength(3); // 2 managed + shop.example.org (related)
+    // 2 managed + shop.example.org (related)
+    expect(paths.filter((p) => /^\/zones\/[0-9a-f]+\/custom_ns$/.test(p))).toHaveLength(3);
     expect(paths).toContain(`/accounts/${w.emu.state.accountId}`);
   });
 });
