@@ -9,9 +9,12 @@ import { performance } from 'node:perf_hooks';
 import type { AccountApi } from '../cloudflare/api.js';
 import { isAccountWide } from '../cloudflare/errors.js';
 import { AcnsError } from '../errors.js';
+import { valueSet } from '../plan/describe.js';
 import type { GlueExpectation, Plan, Step } from '../plan/types.js';
 import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
-import type { ApplyResult, GlueChecker, StepError, StepOutcome, StepResult, StoppedBy } from './types.js';
+import { liveGlueExpectation, recheckBeforeDelete, type RecheckMemo } from './recheck.js';
+import { StalePlanError } from './stale.js';
+import type { ApplyResult, GlueChecker, StaleObject, StepError, StepOutcome, StepResult, StoppedBy } from './types.js';
 
 export interface ExecuteOptions {
   /** Steps in flight at once. Default 4. */
@@ -28,6 +31,7 @@ export interface ExecuteOptions {
 }
 
 export const GLUE_CHECK_FAILED = 'glue_check_failed';
+export const PLAN_STALE = 'plan_stale';
 
 /** The id of the step whose work is running in the current async context (for the journal). */
 export function currentStepId(): string | undefined {
@@ -70,6 +74,10 @@ class Run {
   private running = 0;
   private stoppedBy?: StoppedBy;
   private interrupted = false;
+  private readonly stale: StaleObject[] = [];
+  private readonly memo: RecheckMemo = { unusedBelowTwo: new Set() };
+  /** Deletions of one set run one after another, so each re-check sees the count it acts on. */
+  private readonly setQueues = new Map<number, Promise<unknown>>();
   private wake: () => void = () => {};
 
   constructor(
@@ -107,9 +115,17 @@ class Run {
     let exitCode: ApplyResult['exitCode'] = 0;
     if (this.interrupted)
       exitCode = 130; // Ctrl-C wins, even after an account-wide stop
+    else if (this.stale.length > 0)
+      exitCode = 3; // a safety refusal: re-plan, whatever else failed
     else if (failed.some((r) => r.error?.code !== GLUE_CHECK_FAILED)) exitCode = 1;
     else if (failed.length > 0) exitCode = 3;
-    return { results, stoppedBy: this.stoppedBy, exitCode, counts };
+    return {
+      results,
+      stoppedBy: this.stoppedBy,
+      exitCode,
+      counts,
+      ...(this.stale.length > 0 ? { stale: [...this.stale] } : {}),
+    };
   }
 
   private stop(reason: StoppedBy): void {
@@ -166,6 +182,10 @@ class Run {
         (extra) => this.finish(step, { outcome: 'done', durationMs: elapsed(t0), ...extra }),
         (e: unknown) => {
           if (isAccountWide(e)) this.stop('account_wide');
+          if (e instanceof StalePlanError) {
+            this.stale.push(...e.stale);
+            this.stop('stale');
+          }
           const glue = (e as { glueReport?: unknown } | null)?.glueReport;
           this.finish(step, {
             outcome: 'failed',
@@ -194,10 +214,17 @@ class Run {
       case 'create_nameserver': {
         const live = await this.api.createNameserver(step.target, (step.after as { set: number }).set);
         this.created.set(live.name, live);
+        // never claimed as created by this run: Cloudflare said it existed (another run made it)
+        if (live.alreadyExisted)
+          return { outcome: 'already_done', note: 'it already existed: another run created it meanwhile' };
         return {};
       }
       case 'delete_nameserver':
-        await this.api.deleteNameserver(step.target);
+        await this.serialisedBySet(valueSet(step.before), async () => {
+          const changed = await recheckBeforeDelete(this.plan, this.api, step, this.memo);
+          if (changed) throw new StalePlanError(changed, { midRun: true });
+          await this.api.deleteNameserver(step.target);
+        });
         return {};
       case 'assign_zone':
         if (!step.zoneId)
@@ -227,17 +254,37 @@ class Run {
         { exitCode: 3 },
       );
     }
-    const exp = await this.fillAddresses(planned);
+    let exp: GlueExpectation;
+    if (this.plan.preconditions) {
+      // the set's live members now, not only the names the plan listed: a name added since is checked too
+      const live = await liveGlueExpectation(planned, (step.after as { names: string[] }).names, this.api);
+      if (live.stale) throw new StalePlanError([live.stale], { midRun: true });
+      exp = live.expectation;
+    } else {
+      exp = await this.fillAddresses(planned);
+    }
     const report = await this.opts.checkGlue(exp);
     if (report.blocking && enforce) {
       const err = new AcnsError(
         GLUE_CHECK_FAILED,
-        `glue not ready (verdict: ${report.verdict}): the zones and the account default that depend on set ${set} were not switched`,
+        `glue not ready (verdict: ${report.verdict}): the zones and the account default that depend on set ` +
+          `${set} were not switched`,
         { exitCode: 3 },
       );
       throw Object.assign(err, { glueReport: report });
     }
     return { glue: report };
+  }
+
+  private async serialisedBySet(set: number | undefined, fn: () => Promise<void>): Promise<void> {
+    if (set === undefined) return fn();
+    const prev = this.setQueues.get(set) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    this.setQueues.set(
+      set,
+      next.catch(() => {}),
+    );
+    return next;
   }
 
   /** Fills addresses unknown at plan time from names created in this run, else one fresh list. */

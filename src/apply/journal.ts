@@ -4,7 +4,7 @@
  * made the request, from the executor's async context). Only whitelisted fields are written:
  * never a header, a token or a key.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AcnsError } from '../errors.js';
 import { currentStepId } from './executor.js';
@@ -95,6 +95,7 @@ export function openJournal(path: string): Journal {
         ...(r.durationMs !== undefined ? { duration_ms: r.durationMs } : {}),
         ...(r.error ? { error: r.error } : {}),
         ...(r.blockedBy ? { blocked_by: r.blockedBy } : {}),
+        ...(r.note ? { note: r.note } : {}),
         ...(r.glue !== undefined ? { glue_verdict: (r.glue as { verdict?: unknown }).verdict ?? null } : {}),
       });
     },
@@ -131,4 +132,85 @@ function stripQuerySecrets(path: string): string {
   for (const k of [...params.keys()]) if (SECRET_KEY.test(k)) params.delete(k);
   const rest = params.toString();
   return rest ? `${path.slice(0, q)}?${rest}` : path.slice(0, q);
+}
+
+/** An apply whose journal has an apply_start and no apply_end: it was killed or its machine stopped. */
+export interface UnfinishedRun {
+  startedAt: string;
+  plan?: string;
+  config?: string;
+  /** Writes logged as `sending` with no `request` line after them: they may or may not have landed. */
+  inFlight: { method: string; path: string; step: string | null }[];
+}
+
+/** The journal's last run, when it did not end. Pure over the journal's text (its tail is enough). */
+export function unfinishedRun(text: string): UnfinishedRun | undefined {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const parsed: Record<string, unknown>[] = [];
+  for (const l of lines) {
+    try {
+      parsed.push(JSON.parse(l) as Record<string, unknown>);
+    } catch {
+      // a line cut short by a crash: skipped
+    }
+  }
+  let start = -1;
+  for (let i = parsed.length - 1; i >= 0; i--) {
+    if (parsed[i]!.type === 'event' && parsed[i]!.event === 'apply_start') {
+      start = i;
+      break;
+    }
+  }
+  if (start < 0) return undefined;
+  const run = parsed.slice(start);
+  if (run.some((l) => l.type === 'event' && l.event === 'apply_end')) return undefined;
+  const pending: UnfinishedRun['inFlight'] = [];
+  for (const l of run) {
+    const key = { method: String(l.method), path: String(l.path), step: (l.step as string | null) ?? null };
+    if (l.type === 'sending') pending.push(key);
+    if (l.type === 'request') {
+      const i = pending.findIndex((p) => p.method === key.method && p.path === key.path && p.step === key.step);
+      if (i >= 0) pending.splice(i, 1);
+    }
+  }
+  const s = run[0]!;
+  return {
+    startedAt: String(s.time),
+    ...(typeof s.plan === 'string' ? { plan: s.plan } : {}),
+    ...(typeof s.config === 'string' ? { config: s.config } : {}),
+    inFlight: pending,
+  };
+}
+
+/** Reads the end of a journal (the last run is there) and reports it when it did not end. */
+export function readUnfinishedRun(path: string, tailBytes = 4 * 1024 * 1024): UnfinishedRun | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    const len = Math.min(size, tailBytes);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    let text = buf.toString('utf8');
+    if (len < size) text = text.slice(text.indexOf('\n') + 1); // drop the partial first line
+    return unfinishedRun(text);
+  } catch {
+    return undefined; // no journal yet, or unreadable: nothing to say
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** The warning an apply prints about the run before it. */
+export function describeUnfinishedRun(r: UnfinishedRun): string {
+  const what = r.plan ? `, applying ${r.plan}` : r.config ? `, from ${r.config}` : '';
+  const head =
+    `acns: warning: the previous apply here (started ${r.startedAt}${what}) did not end — ` +
+    'it was killed or its machine stopped.';
+  if (r.inFlight.length === 0) return `${head} No write was in flight; this run re-reads the account and resumes.`;
+  const writes = r.inFlight.map((w) => `${w.method} ${w.path}${w.step ? ` (${w.step})` : ''}`).join(', ');
+  return (
+    `${head} Writes it had sent without an answer, which may or may not have reached Cloudflare: ${writes}. ` +
+    'This run re-reads the account first, so whatever they did is recognised.'
+  );
 }

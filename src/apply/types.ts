@@ -34,15 +34,19 @@ export interface StepResult {
   glue?: unknown;
   /** skipped only: the failed step ids at the root of the skip. */
   blockedBy?: string[];
+  /** Why a step the run carried out counts as already done (a name another run created meanwhile). */
+  note?: string;
 }
 
-export type StoppedBy = 'account_wide' | 'interrupted';
+export type StoppedBy = 'account_wide' | 'interrupted' | 'stale';
 
 export interface ApplyResult {
   results: StepResult[]; // plan order
   stoppedBy?: StoppedBy;
   exitCode: 0 | 1 | 3 | 130;
   counts: Record<StepOutcome, number>;
+  /** What changed during the run and stopped it (re-checks before deletions and glue checks). */
+  stale?: StaleObject[];
 }
 
 /** The minimum the executor needs from a glue report (src/dns/glue.ts's GlueReport fits). */
@@ -54,12 +58,23 @@ export interface GlueVerdict {
 /** Injected so apply never imports dns/: the CLI passes `(exp) => checkSetGlue(exp, opts)`. */
 export type GlueChecker = (exp: GlueExpectation) => Promise<GlueVerdict>;
 
+/** A changed object: a step's target, or a fact the plan rests on (a precondition). */
+export type StaleObject = StaleStep | StaleFact;
+
 /** An object whose live value is neither the plan's `before` nor its `after`. */
-export interface StaleObject {
+export interface StaleStep {
   stepId: string;
   target: string;
   planned: StepValue; // the step's `before`
   current: StepValue; // what the account holds now (null: absent)
+}
+
+/** A precondition that changed: the names of a set, the zones on it, the account default, a zone's id. */
+export interface StaleFact {
+  object: string; // 'names of set 2', 'zones on set 2', 'account default', 'zone example.org'
+  planned: string; // in words
+  current: string; // in words
+  steps: string[]; // the steps that relied on it
 }
 
 export interface StalenessReport {

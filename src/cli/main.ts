@@ -5,31 +5,48 @@ import { run } from './program.js';
 const argv = process.argv.slice(2);
 const command = argv.find((a) => !a.startsWith('-'));
 const controller = new AbortController();
-let interrupted = 0;
 
-process.on('SIGINT', () => {
-  interrupted++;
-  if (command === 'apply' && interrupted === 1) {
-    // apply stops starting steps, lets running ones finish and prints what was done (exit 130).
-    process.stderr.write(
-      '\nacns: interrupt received: finishing the steps already running, starting no new ones (Ctrl-C again to exit now).\n',
-    );
-    controller.abort();
+// A reader that goes away (`acns plan | head -1`) closes stdout: what is left to print is dropped
+// quietly and the command still finishes its work — an apply is not turned into a failure by it.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+let stopping = false;
+
+// SIGTERM (CI cancel, `kill`, container stop) asks for the same graceful stop as a first Ctrl-C: CI runners
+// send SIGINT then SIGTERM a few seconds later, so only a second SIGINT (a person insisting) exits at once.
+const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+  const graceful = command === 'apply' || command === 'emulator';
+  if (graceful && !stopping) {
+    stopping = true;
+    if (command === 'apply') {
+      // apply stops starting steps, lets running ones finish and prints what was done (exit 130).
+      process.stderr.write(
+        `\nacns: ${signal === 'SIGINT' ? 'interrupt' : 'SIGTERM'} received: finishing the steps already running, ` +
+          'starting no new ones (Ctrl-C again to exit now).\n',
+      );
+    }
+    controller.abort(); // the emulator stops its server cleanly (and `--save` still writes its state)
     return;
   }
-  if (command === 'emulator' && interrupted === 1) {
-    controller.abort(); // stops the server cleanly
+  if (graceful && signal === 'SIGTERM') {
+    if (command === 'apply') process.stderr.write('\nacns: SIGTERM received: still finishing the running steps.\n');
     return;
   }
   if (command === 'apply') {
     process.stderr.write(
-      '\nacns: interrupted twice: exiting now; steps that were running may or may not have completed — run `acns plan` to see where the account stands.\n',
+      '\nacns: interrupted twice: exiting now; steps that were running may or may not have completed — ' +
+        'run `acns plan` to see where the account stands.\n',
     );
   } else {
     process.stderr.write('\nacns: interrupted; nothing was changed.\n');
   }
   process.exit(130);
-});
+};
+process.on('SIGINT', () => onSignal('SIGINT'));
+process.on('SIGTERM', () => onSignal('SIGTERM'));
 
 const code = await run(argv, {
   stdout: process.stdout,

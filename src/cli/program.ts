@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { AcnsError } from '../errors.js';
+import { InvalidConfigError } from '../operations/session.js';
 import type { CliIO } from './io.js';
 import type { CommandRunner, Registry } from './registry.js';
 import { TOOL_VERSION } from './version.js';
@@ -60,6 +61,9 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
 
 /** The last line of defence: a clear message and an exit code, never a stack trace. */
 export function reportError(e: unknown, io: CliIO): number {
+  if (e instanceof InvalidConfigError) {
+    for (const d of e.diagnostics) io.stderr.write(`${d.file}:${d.line}:${d.col}: ${d.message}\n`);
+  }
   if (e instanceof AcnsError) {
     io.stderr.write(`error: ${e.message}\n`);
     if (e.hint) io.stderr.write(`hint: ${e.hint}\n`);

@@ -4,17 +4,8 @@
  * `plan --format json > plan.json` stays clean.
  */
 import cliProgress from 'cli-progress';
+import type { ProgressSink } from '../operations/session.js';
 import type { CliIO } from './io.js';
-
-export interface ProgressSink {
-  /** A counter moved: `label` names what is counted ("zone settings", "steps"). */
-  update(label: string, done: number, total: number): void;
-  /** A one-off message (waiting for the rate window, glue check retrying…), prefixed `acns: `. */
-  note(message: string): void;
-  /** A line of the command's own progress output (e.g. one finished apply step), kept above the bar. */
-  line(text: string): void;
-  stop(): void;
-}
 
 const LINE_INTERVAL_MS = 5000;
 const MIN_TOTAL_FOR_PROGRESS = 20;

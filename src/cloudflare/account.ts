@@ -81,7 +81,7 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
     return recs.map(toLive).sort((a, b) => a.set - b.set || cmp(a.name, b.name));
   }
 
-  async function createNameserver(name: string, set: number): Promise<LiveNameserver> {
+  async function createNameserver(name: string, set: number): Promise<LiveNameserver & { alreadyExisted?: true }> {
     const n = normName(name);
     let last: unknown;
     // At most two sends, and the second only after a read-back proved the first did not land.
@@ -93,7 +93,8 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
         if (!(e instanceof OutcomeUnknownError) && !duplicate) throw e;
         last = e;
         const live = (await listNameservers()).find((x) => x.name === n);
-        if (live && live.set === set) return live;
+        // after a lost response the name found is this run's; after "already exists" it is another's
+        if (live && live.set === set) return duplicate ? { ...live, alreadyExisted: true } : live;
         if (live) throw new NameInOtherSetError(n, set, live.set);
         if (duplicate) throw e;
       }

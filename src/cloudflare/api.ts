@@ -24,8 +24,11 @@ export interface AccountApi {
   readonly accountId: string;
   readonly endpoints: EndpointFlavour;
   listNameservers(): Promise<LiveNameserver[]>;
-  /** Creates a name; after a lost response or a duplicate error it reads back and returns the live object. */
-  createNameserver(name: string, set: number): Promise<LiveNameserver>;
+  /**
+   * Creates a name; after a lost response or a duplicate error it reads back and returns the live
+   * object — with `alreadyExisted` when Cloudflare answered that it exists (someone else made it).
+   */
+  createNameserver(name: string, set: number): Promise<LiveNameserver & { alreadyExisted?: true }>;
   deleteNameserver(name: string): Promise<void>;
   resolveZones(names: string[]): Promise<ResolvedZones>;
   listAllZones(): Promise<ZoneRef[]>;

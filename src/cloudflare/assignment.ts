@@ -40,7 +40,10 @@ export function createAssignmentAdapter(
 /** Cloudflare's nameserver setting → the normalised form (`set` only for custom.account). */
 export function normaliseZoneNameservers(ns: ep.NameserversSetting): ZoneNameservers {
   const type = ns.type.toLowerCase();
-  return type === 'custom.account' ? { type, set: ns.ns_set ?? 1 } : { type };
+  if (type === 'custom.account') return { type, set: ns.ns_set ?? 1 };
+  // Before `cloudflare.advanced` existed, an advanced zone read as standard with foundation_dns: true.
+  if (type === 'cloudflare.standard' && ns.foundation_dns === true) return { type: 'cloudflare.advanced' };
+  return { type };
 }
 
 function dnsSettingsAdapter(c: CloudflareClient, accountId: string): AssignmentAdapter {

@@ -36,6 +36,8 @@ export interface ZonePage {
 export interface NameserversSetting {
   type: string;
   ns_set?: number;
+  /** Zone reads only: the deprecated advanced (Foundation DNS) flag, still the only sign of it on some accounts. */
+  foundation_dns?: boolean;
 }
 
 export interface LegacyZoneCustomNs {
@@ -107,7 +109,9 @@ export async function getZone(c: CloudflareClient, zoneId: string): Promise<Zone
 export async function getZoneDnsSettings(c: CloudflareClient, zoneId: string): Promise<NameserversSetting> {
   const ep = 'GET /zones/{zone_id}/dns_settings';
   const r = await c.request<unknown>('GET', `/zones/${enc(zoneId)}/dns_settings`);
-  return nameservers(obj(r.result, ep, 'result').nameservers, ep, 'result.nameservers');
+  const result = obj(r.result, ep, 'result');
+  const ns = nameservers(result.nameservers, ep, 'result.nameservers');
+  return result.foundation_dns === true ? { ...ns, foundation_dns: true } : ns;
 }
 
 export async function patchZoneDnsSettings(c: CloudflareClient, zoneId: string, ns: NameserversSetting): Promise<void> {

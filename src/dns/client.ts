@@ -4,7 +4,9 @@
  *
  * Every query: RD=0, EDNS0 with a 1232-byte buffer, a random id, a new UDP socket (so the OS picks
  * a random source port), and only answers whose source, id and question match are accepted —
- * anything else is ignored while we keep waiting. TC=1 over UDP re-asks over TCP.
+ * anything else is ignored while we keep waiting. TC=1 over UDP re-asks over TCP. A server that
+ * answers FORMERR to EDNS (old middleboxes and servers) is asked again without it. With a budget,
+ * every message sent counts against the check's query cap.
  */
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
@@ -12,6 +14,7 @@ import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, RecordType } from 'dns-packet';
 import { AcnsError } from '../errors.js';
+import type { QueryBudget } from './budget.js';
 import { canonIp, normName } from './names.js';
 
 export interface ServerAddress {
@@ -25,6 +28,8 @@ export interface QueryOptions {
   tcp?: boolean; // ask over TCP only (used to confirm anything that is not ok)
   udpPayloadSize?: number; // EDNS0 buffer; default 1232
   signal?: AbortSignal;
+  /** The check's bounds: each message sent takes one query from it; none left → DnsQueryError. */
+  budget?: QueryBudget;
 }
 
 export interface DnsResponse {
@@ -35,6 +40,7 @@ export interface DnsResponse {
   ra: boolean; // RA=1 on our RD=0 query: a resolver (or something intercepting port 53) answered
   transport: 'udp' | 'tcp';
   truncatedOverUdp: boolean; // a UDP answer came with TC=1 and we re-asked over TCP
+  ednsFallback?: boolean; // the server answered FORMERR to EDNS; this answer is to a query without it
 }
 
 /** A query that got no usable answer (timeouts, network errors, malformed replies). */
@@ -113,39 +119,53 @@ export async function query(
   type: RecordType,
   opts: QueryOptions = {},
 ): Promise<DnsResponse> {
+  const first = await queryOnce(server, name, type, opts, true);
+  if (first.rcode !== 'FORMERR') return first;
+  // RFC 6891 §7: a responder that does not understand EDNS answers FORMERR; ask again without it
+  const plain = await queryOnce(server, name, type, opts, false);
+  return { ...plain, ednsFallback: true };
+}
+
+async function queryOnce(
+  server: ServerAddress,
+  name: string,
+  type: RecordType,
+  opts: QueryOptions,
+  edns: boolean,
+): Promise<DnsResponse> {
   const timeoutMs = opts.timeoutMs ?? 2000;
   const attempts = 1 + Math.max(0, opts.retries ?? 1);
   const label = formatServer(server);
+  const signal = opts.signal ?? opts.budget?.signal;
+  const question = { name: normName(name), type };
+  const send = (tcp: boolean): Promise<DecodedPacket> => {
+    if (opts.budget && !opts.budget.take()) {
+      throw new DnsQueryError(label, `not asked: ${opts.budget.reason() ?? 'no queries left'}`);
+    }
+    const id = randomInt(0, 65536);
+    const msg = encodeQuery(id, question, opts, edns);
+    return tcp
+      ? exchangeTcp(server, msg, id, question, timeoutMs, signal)
+      : exchangeUdp(server, msg, id, question, timeoutMs, signal);
+  };
   let lastError: unknown;
   for (let i = 0; i < attempts; i++) {
-    if (opts.signal?.aborted) throw new DnsQueryError(label, `query to ${label} aborted`);
-    const id = randomInt(0, 65536);
-    const question = { name: normName(name), type };
+    if (signal?.aborted) throw new DnsQueryError(label, `query to ${label} aborted`);
     try {
-      if (opts.tcp) {
-        const packet = await exchangeTcp(server, encodeQuery(id, question, opts), id, question, timeoutMs, opts.signal);
-        return toResponse(label, packet, 'tcp', false);
-      }
-      const packet = await exchangeUdp(server, encodeQuery(id, question, opts), id, question, timeoutMs, opts.signal);
+      if (opts.tcp) return toResponse(label, await send(true), 'tcp', false);
+      const packet = await send(false);
       if (!packet.flag_tc) return toResponse(label, packet, 'udp', false);
-      const id2 = randomInt(0, 65536);
-      const tcpPacket = await exchangeTcp(
-        server,
-        encodeQuery(id2, question, opts),
-        id2,
-        question,
-        timeoutMs,
-        opts.signal,
-      );
-      return toResponse(label, tcpPacket, 'tcp', true);
+      return toResponse(label, await send(true), 'tcp', true);
     } catch (err) {
+      if (err instanceof DnsQueryError) throw err;
       lastError = err;
     }
   }
   const why = lastError instanceof Error ? lastError.message : String(lastError);
   throw new DnsQueryError(
     label,
-    `no answer from ${label} for ${question2text(name, type)} over ${opts.tcp ? 'TCP' : 'UDP'} (${attempts} attempt${attempts > 1 ? 's' : ''}): ${why}`,
+    `no answer from ${label} for ${question2text(name, type)} over ${opts.tcp ? 'TCP' : 'UDP'} ` +
+      `(${attempts} attempt${attempts > 1 ? 's' : ''}): ${why}`,
     lastError,
   );
 }
@@ -177,24 +197,31 @@ function rcodeName(code: number): string {
   return RCODES[code] ?? `RCODE${code}`;
 }
 
-function encodeQuery(id: number, question: { name: string; type: RecordType }, opts: QueryOptions): Buffer {
+function encodeQuery(
+  id: number,
+  question: { name: string; type: RecordType },
+  opts: QueryOptions,
+  edns: boolean,
+): Buffer {
   return dnsPacket.encode({
     type: 'query',
     id,
     flags: 0, // RD=0: we want the server's own data, referrals included
     questions: [{ ...question, class: 'IN' }],
-    additionals: [
-      {
-        type: 'OPT',
-        name: '.',
-        udpPayloadSize: opts.udpPayloadSize ?? 1232,
-        extendedRcode: 0,
-        ednsVersion: 0,
-        flags: 0,
-        flag_do: false,
-        options: [],
-      },
-    ] as unknown as Answer[],
+    additionals: (edns
+      ? [
+          {
+            type: 'OPT',
+            name: '.',
+            udpPayloadSize: opts.udpPayloadSize ?? 1232,
+            extendedRcode: 0,
+            ednsVersion: 0,
+            flags: 0,
+            flag_do: false,
+            options: [],
+          },
+        ]
+      : []) as unknown as Answer[],
   });
 }
 

@@ -1,20 +1,40 @@
 /**
  * Delegation check: which NS does the parent zone delegate a zone to?
  * Used by plan/apply/drift for "next step at your registrar" and for the guard before a zone goes
- * back to Cloudflare's standard nameservers. The whole call is bounded, so unreachable DNS
- * never stalls a plan: it ends as `unknown`.
+ * back to Cloudflare's standard nameservers. What every answering parent server says is kept:
+ * the NS are the union over them, and one server answering NXDOMAIN does not erase what the
+ * others delegate (that is reported as a disagreement). The whole call is bounded (deadline,
+ * query cap), so unreachable DNS never stalls a plan: it ends as `unknown`.
  */
-import { setMaxListeners } from 'node:events';
-import type { QueryOptions, ServerAddress } from './client.js';
-import { discoverParent, parseServers, type DiscoveryOptions } from './discover.js';
+import { DEFAULT_STAGGER_MS, QueryBudget } from './budget.js';
+import { type DnsCache, toCache } from './cache.js';
+import type { ServerAddress } from './client.js';
+import { discoverParent, parseServers } from './discover.js';
 import { normName, parentName } from './names.js';
-import { askParent } from './parent.js';
+import { askParent, type ParentQueryOptions, type ServerKind } from './parent.js';
+import { type Where, whereOf } from './where.js';
+
+/** What one parent server said about the zone. */
+export interface DelegationServer {
+  server: string;
+  kind: ServerKind;
+  nameservers: string[];
+  nsTtl?: number;
+  error?: string;
+}
 
 export interface DelegationResult {
   zone: string;
   status: 'delegated' | 'elsewhere' | 'unknown';
   nameservers: string[]; // the NS the parent delegates the zone to (union over answering servers, sorted)
   detail: string; // human explanation
+  parentZone?: string;
+  /** Longest TTL of the parent's NS RRset (seconds): how long resolvers may keep the delegation. */
+  nsTtl?: number;
+  /** The answering parent servers did not all say the same (NS sets differ, or some deny the zone). */
+  disagreement?: boolean;
+  servers?: DelegationServer[];
+  where?: Where; // where the delegation is changed (registrar, a Cloudflare zone, the RIR…)
 }
 
 export interface DelegationOptions {
@@ -24,10 +44,14 @@ export interface DelegationOptions {
   timeoutMs?: number;
   retries?: number;
   signal?: AbortSignal;
-  /** Bound for the whole call; default 3 × timeout × attempts. */
+  /** Bound for the whole call; default 10 s. */
   deadlineMs?: number;
-  /** Shared discovery cache (zone → servers) for many zones in one run. */
-  cache?: DiscoveryOptions['cache'];
+  maxQueries?: number;
+  staggerMs?: number;
+  /** Shared by many zones in one run: referrals, server names, authority answers. */
+  cache?: DnsCache | Map<string, ServerAddress[]>;
+  /** Zones in the Cloudflare account (for `where`). */
+  cloudflareZones?: string[];
 }
 
 /** Does the parent delegate `zone` to exactly `expectedNames`? */
@@ -37,32 +61,12 @@ export async function checkZoneDelegation(
   opts: DelegationOptions,
 ): Promise<DelegationResult> {
   const z = normName(zone);
-  const timeoutMs = opts.timeoutMs ?? 2000;
-  const retries = opts.retries ?? 1;
-  const deadlineMs = opts.deadlineMs ?? 3 * timeoutMs * (retries + 1);
   if (opts.signal?.aborted) return { zone: z, status: 'unknown', nameservers: [], detail: 'the run was interrupted' };
-  // One signal for this call's many concurrent queries (one per parent server, 13 for a TLD):
-  // follows the caller's without adding a listener to it, and has no listener limit.
-  const controller = new AbortController();
-  const signal = opts.signal ? AbortSignal.any([opts.signal, controller.signal]) : controller.signal;
-  setMaxListeners(0, signal);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<DelegationResult>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      resolve({
-        zone: z,
-        status: 'unknown',
-        nameservers: [],
-        detail: `no answer about ${z}'s delegation within ${deadlineMs} ms`,
-      });
-    }, deadlineMs);
-  });
+  const budget = new QueryBudget({ deadlineMs: opts.deadlineMs, maxQueries: opts.maxQueries, signal: opts.signal });
   try {
-    return await Promise.race([lookup(z, expectedNames.map(normName), opts, { timeoutMs, retries, signal }), timeout]);
+    return await lookup(z, expectedNames.map(normName), opts, budget);
   } finally {
-    clearTimeout(timer);
-    controller.abort();
+    budget.dispose();
   }
 }
 
@@ -70,8 +74,22 @@ async function lookup(
   zone: string,
   expected: string[],
   opts: DelegationOptions,
-  q: QueryOptions,
+  budget: QueryBudget,
 ): Promise<DelegationResult> {
+  const cache = toCache(opts.cache);
+  const q: ParentQueryOptions = {
+    timeoutMs: opts.timeoutMs ?? 2000,
+    retries: opts.retries ?? 1,
+    signal: budget.signal,
+    budget,
+    cache,
+  };
+  const cut = (): string => {
+    if (budget.ended === 'deadline' || (budget.signal.aborted && !opts.signal?.aborted)) {
+      return `no answer about ${zone}'s delegation within ${budget.deadlineMs} ms`;
+    }
+    return budget.reason() ?? '';
+  };
   let servers: ServerAddress[];
   let parentZone = parentName(zone);
   try {
@@ -81,55 +99,84 @@ async function lookup(
       const found = await discoverParent(zone, {
         rootServers: opts.rootServers,
         port: opts.port,
-        cache: opts.cache,
-        ...q,
+        timeoutMs: q.timeoutMs,
+        retries: q.retries,
+        budget,
+        cache,
+        staggerMs: opts.staggerMs ?? DEFAULT_STAGGER_MS,
       });
       servers = found.servers;
       parentZone = found.parentZone;
     }
   } catch (err) {
+    const why = cut();
     return {
       zone,
       status: 'unknown',
       nameservers: [],
-      detail: `could not find the parent servers of ${zone}: ${err instanceof Error ? err.message : String(err)}`,
+      parentZone,
+      detail:
+        `could not find the parent servers of ${zone}: ${err instanceof Error ? err.message : String(err)}` +
+        (why ? ` (${why})` : ''),
     };
   }
   const obs = await Promise.all(servers.map((s) => askParent(s, zone, parentZone, [], q)));
+  const where = whereOf(zone, parentZone, {
+    cloudflareZones: opts.cloudflareZones,
+    parentNs: cache.zoneNs.get(parentZone),
+  });
+  const views: DelegationServer[] = obs.map((o) => ({
+    server: o.server,
+    kind: o.kind,
+    nameservers: o.delegationNs,
+    ...(o.nsTtl !== undefined ? { nsTtl: o.nsTtl } : {}),
+    ...(o.error !== undefined ? { error: o.error } : {}),
+  }));
+  const base = { zone, parentZone, servers: views, where };
   const answering = obs.filter((o) => o.kind === 'referral' || o.kind === 'nxdomain' || o.kind === 'nodata');
   if (answering.length === 0) {
+    const why = cut();
+    if (why) return { ...base, status: 'unknown', nameservers: [], detail: why };
     const first = obs.find((o) => o.error && o.transport !== null) ?? obs.find((o) => o.error);
-    const why = first ? ` (${first.server}: ${first.error})` : '';
-    return { zone, status: 'unknown', nameservers: [], detail: `no parent server answered for ${zone}${why}` };
+    const firstWhy = first ? ` (${first.server}: ${first.error})` : '';
+    return { ...base, status: 'unknown', nameservers: [], detail: `no parent server answered for ${zone}${firstWhy}` };
   }
-  if (answering.some((o) => o.kind === 'nxdomain'))
+  const referrals = answering.filter((o) => o.kind === 'referral');
+  const deniers = answering.filter((o) => o.kind !== 'referral');
+  if (referrals.length === 0) {
+    const nx = deniers.some((o) => o.kind === 'nxdomain');
     return {
-      zone,
+      ...base,
       status: 'elsewhere',
       nameservers: [],
-      detail: `${zone} is not delegated: the parent zone says NXDOMAIN`,
+      detail: nx
+        ? `${zone} is not delegated: the parent zone says NXDOMAIN`
+        : `the parent zone has no delegation for ${zone}`,
+      disagreement: false,
     };
-  if (answering.every((o) => o.kind === 'nodata'))
-    return { zone, status: 'elsewhere', nameservers: [], detail: `the parent zone has no delegation for ${zone}` };
-  const nameservers = [...new Set(answering.flatMap((o) => o.delegationNs))].sort();
+  }
+  const nameservers = [...new Set(referrals.flatMap((o) => o.delegationNs))].sort();
+  const ttls = referrals.map((o) => o.nsTtl).filter((t): t is number => t !== undefined);
+  const nsTtl = ttls.length > 0 ? Math.max(...ttls) : undefined;
+  const disagreement = deniers.length > 0 || new Set(referrals.map((o) => o.delegationNs.join(','))).size > 1;
   const want = [...new Set(expected)].sort().join(',');
-  const matching = answering.filter((o) => o.kind === 'referral' && o.delegationNs.join(',') === want);
+  const matching = referrals.filter((o) => o.delegationNs.join(',') === want);
+  const result = { ...base, nameservers, disagreement, ...(nsTtl !== undefined ? { nsTtl } : {}) };
+  const denials = deniers.map((o) => `${o.server} says ${o.kind === 'nxdomain' ? 'NXDOMAIN' : 'no delegation'}`);
+  const denied =
+    deniers.length > 0
+      ? `; ${denials.join(', ')} (the parent servers disagree: a registry change may still be propagating)`
+      : '';
   if (matching.length === answering.length) {
-    return {
-      zone,
-      status: 'delegated',
-      nameservers,
-      detail: `the parent delegates ${zone} to ${nameservers.join(', ')}`,
-    };
+    return { ...result, status: 'delegated', detail: `the parent delegates ${zone} to ${nameservers.join(', ')}` };
   }
   const partly =
     matching.length > 0
       ? ` (${matching.length}/${answering.length} parent servers already show the new NS: still propagating)`
       : '';
   return {
-    zone,
+    ...result,
     status: 'elsewhere',
-    nameservers,
-    detail: `the parent delegates ${zone} to ${nameservers.join(', ') || 'nothing'}${partly}`,
+    detail: `the parent delegates ${zone} to ${nameservers.join(', ') || 'nothing'}${partly}${denied}`,
   };
 }

@@ -12,9 +12,9 @@ import { isInZone, normName } from './names.js';
 
 export interface FakeRecord {
   name: string;
-  type: 'A' | 'AAAA' | 'NS' | 'SOA' | 'CNAME' | 'TXT';
+  type: 'A' | 'AAAA' | 'NS' | 'SOA' | 'CNAME' | 'TXT' | 'DS' | 'DNSKEY';
   ttl?: number;
-  data: unknown; // string for A/AAAA/NS/CNAME; SoaData for SOA; string for TXT
+  data: unknown; // string for A/AAAA/NS/CNAME; SoaData for SOA; string for TXT; DsData / DnskeyData
 }
 
 export interface FakeZone {
@@ -33,12 +33,16 @@ export interface FakeKnobs {
   notAuthoritative?: boolean; // clear AA on every answer (a cache answering for the zone)
   recursionAvailable?: boolean; // set RA on every answer (a resolver answering an RD=0 query)
   interceptNxdomain?: boolean; // answer everything NXDOMAIN, AA=0, RA=1, empty sections (port-53 interceptor)
+  rcode?: 'REFUSED' | 'SERVFAIL'; // answer every query with this rcode and empty sections
+  formerrOnEdns?: boolean; // answer FORMERR to any query carrying EDNS (a server that predates it)
+  delayMs?: number; // answer this much later (a slow server)
 }
 
 export interface FakeQueryLog {
   transport: 'udp' | 'tcp';
   name: string;
   type: string;
+  edns?: boolean; // the query carried an OPT record
 }
 
 export interface FakeServerOptions {
@@ -152,7 +156,7 @@ export class FakeDnsServer {
   private onUdp(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const q = decodeQuery(msg);
     if (!q) return;
-    this.log.push({ transport: 'udp', name: q.name, type: q.type });
+    this.log.push({ transport: 'udp', name: q.name, type: q.type, edns: hasEdns(q.packet) });
     if (this.knobs.silent) return;
     if ((this.knobs.dropUdp ?? 0) > 0) {
       this.knobs.dropUdp = this.knobs.dropUdp! - 1;
@@ -162,15 +166,19 @@ export class FakeDnsServer {
       this.udp?.send(dnsPacket.encode(packet), rinfo.port, rinfo.address);
     };
     const answer = this.answer(q.packet, 'udp');
-    if ((this.knobs.spoofFirst ?? 0) > 0) {
-      this.knobs.spoofFirst = this.knobs.spoofFirst! - 1;
-      send({
-        ...answer,
-        id: ((q.packet.id ?? 0) + 1) % 65536,
-        answers: [{ type: 'A', name: q.name, data: '192.0.2.66' }],
-      });
-    }
-    send(answer);
+    const reply = (): void => {
+      if ((this.knobs.spoofFirst ?? 0) > 0) {
+        this.knobs.spoofFirst = this.knobs.spoofFirst! - 1;
+        send({
+          ...answer,
+          id: ((q.packet.id ?? 0) + 1) % 65536,
+          answers: [{ type: 'A', name: q.name, data: '192.0.2.66' }],
+        });
+      }
+      send(answer);
+    };
+    if (this.knobs.delayMs) setTimeout(reply, this.knobs.delayMs);
+    else reply();
   }
 
   private onTcp(socket: net.Socket): void {
@@ -185,7 +193,7 @@ export class FakeDnsServer {
         buffered = buffered.subarray(2 + msg.length);
         const q = decodeQuery(msg);
         if (!q) continue;
-        this.log.push({ transport: 'tcp', name: q.name, type: q.type });
+        this.log.push({ transport: 'tcp', name: q.name, type: q.type, edns: hasEdns(q.packet) });
         if (this.knobs.silent) continue;
         if ((this.knobs.dropTcp ?? 0) > 0) {
           this.knobs.dropTcp = this.knobs.dropTcp! - 1;
@@ -223,6 +231,8 @@ export class FakeDnsServer {
           } as unknown as Answer,
         ]
       : [];
+    if (edns && this.knobs.formerrOnEdns) return { ...base, flags: 1 }; // FORMERR, no OPT: EDNS unknown here
+    if (this.knobs.rcode) return { ...base, flags: this.knobs.rcode === 'REFUSED' ? 5 : 2, additionals: opt };
     if (transport === 'udp' && this.knobs.truncateUdp) {
       return { ...base, flags: dnsPacket.TRUNCATED_RESPONSE, additionals: opt };
     }
@@ -232,7 +242,7 @@ export class FakeDnsServer {
     const records = this.zones.get(origin)!;
     const extra = (this.knobs.extraAdditionals ?? []).map(normRecord).map(toAnswer);
     let result: { flags: number; answers: Answer[]; authorities: Answer[]; additionals: Answer[] };
-    const cut = findCut(records, origin, qname);
+    const cut = findCut(records, origin, qname, qtype);
     if (cut !== undefined) {
       const ns = records.filter((r) => r.name === cut && r.type === 'NS');
       const targets = new Set(ns.map((r) => r.data as string));
@@ -337,15 +347,23 @@ function soaOf(records: FakeRecord[], origin: string): FakeRecord {
   return records.find((r) => r.type === 'SOA' && r.name === origin) ?? fakeSoa(origin);
 }
 
-/** The highest owner strictly below `origin` on the path to qname that has NS records. */
-function findCut(records: FakeRecord[], origin: string, qname: string): string | undefined {
+/**
+ * The highest owner strictly below `origin` on the path to qname that has NS records. DS lives on
+ * the parent side of a cut (RFC 4035 §3.1.4.1): a DS query for the cut itself is answered here.
+ */
+function findCut(records: FakeRecord[], origin: string, qname: string, qtype?: string): string | undefined {
   const labels = qname === '' ? [] : qname.split('.');
   const originDepth = origin === '' ? 0 : origin.split('.').length;
   for (let depth = originDepth + 1; depth <= labels.length; depth++) {
     const candidate = labels.slice(labels.length - depth).join('.');
+    if (qtype === 'DS' && candidate === qname) continue;
     if (records.some((r) => r.name === candidate && r.type === 'NS')) return candidate;
   }
   return undefined;
+}
+
+function hasEdns(packet: DecodedPacket): boolean {
+  return (packet.additionals ?? []).some((a) => a.type === 'OPT');
 }
 
 function decodeQuery(msg: Buffer): { packet: DecodedPacket; name: string; type: RecordType } | undefined {

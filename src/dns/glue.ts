@@ -1,20 +1,29 @@
 /**
- * The glue check for one nameserver set: ask every
- * parent server for the host zone's delegation, compare glue per name and per family with the
- * addresses Cloudflare assigned, confirm over TCP, ask the host zone's own servers, and classify.
+ * The glue check for one nameserver set. The set's names are grouped by the domain that holds
+ * them, and each domain is judged on its own: ask every parent server of the domain for its
+ * delegation, compare glue per name and per family with the addresses Cloudflare assigned, confirm
+ * over TCP, ask the domain's own servers (every NS of the delegation, glue or not), and classify.
+ * A check is bounded (deadline, query cap) and never throws for DNS trouble: that ends as
+ * `could_not_verify`, and nothing unverified is ever reported as a pass.
  */
 import { setMaxListeners } from 'node:events';
 import type { Registrar } from '../config/types.js';
 import type { GlueExpectation } from '../plan/types.js';
-import type { QueryOptions, ServerAddress } from './client.js';
+import { DEFAULT_STAGGER_MS, QueryBudget } from './budget.js';
+import { type DnsCache, toCache } from './cache.js';
+import type { ServerAddress } from './client.js';
 import { checkChild, type ChildCheck, type ChildNameResult, type ChildObservation, type ChildServer } from './child.js';
-import { discoverParent, hostZoneOf, parseServers, resolveHost } from './discover.js';
-import { canonIp, displayZone, normName, parentName } from './names.js';
-import { askParent, glueFor, type ExpectedName, type ServerObservation } from './parent.js';
+import { discoverParent, hostZoneOf, parseServers, resolveHost, type DiscoveryOptions } from './discover.js';
+import { canonIp, displayZone, isInZone, normName, parentName } from './names.js';
+import { askParent, glueFor, type ExpectedName, type ParentQueryOptions, type ServerObservation } from './parent.js';
+import { type Where, whereOf } from './where.js';
 
 export type { ServerObservation, ServerKind, GlueAddress } from './parent.js';
 export type { ChildObservation, ChildNameResult } from './child.js';
+export type { Where, WhereKind } from './where.js';
 export { checkZoneDelegation, type DelegationResult } from './delegation.js';
+export { DEFAULT_DEADLINE_MS } from './budget.js';
+export { DnsCache } from './cache.js';
 
 export type GlueVerdict = 'ok' | 'failed' | 'not_visible' | 'could_not_verify';
 export type NameStatus = 'ok' | 'missing' | 'mismatch' | 'not_visible' | 'could_not_verify';
@@ -28,10 +37,23 @@ export interface GlueCheckOptions {
   retries?: number; // default 1
   udpPayloadSize?: number; // EDNS0 buffer; default 1232 (tests use 512 to provoke partial glue)
   signal?: AbortSignal;
+  /** Overall bound of one check (one set); default 10 s. Past it the check is could_not_verify. */
+  deadlineMs?: number;
+  /** DNS queries one check may send; default 500. */
+  maxQueries?: number;
+  /** Delay before the next server of a level is asked while earlier ones are silent; default 250 ms. */
+  staggerMs?: number;
+  /** What a run's checks share (referrals, resolved server names, authority answers). */
+  cache?: DnsCache;
+  /** 'optional': a name without AAAA glue passes (registries without IPv6 glue). Wrong addresses always fail. */
+  aaaaGlue?: 'require' | 'optional';
+  /** Zones in the Cloudflare account: a parent zone among them is changed by editing it in Cloudflare. */
+  cloudflareZones?: string[];
 }
 
 export interface NameGlueResult {
   name: string;
+  hostZone: string; // the domain this name was judged against
   status: NameStatus;
   ipv4: FamilyStatus;
   ipv6: FamilyStatus;
@@ -50,124 +72,93 @@ export interface GlueRecord {
   ipv6?: string;
 }
 
+/** One domain holding some of the set's names, judged on its own. */
+export interface DomainGlue {
+  hostZone: string;
+  parentZone: string; // '' for the root
+  where: Where; // where the domain's delegation and glue are changed
+  verdict: GlueVerdict;
+  names: string[]; // the set's names under this domain
+  delegationNs: string[];
+  servers: ServerObservation[];
+  childServers: ChildObservation[];
+  unreachableParentServers: string[];
+  warnings: string[];
+}
+
 export interface GlueReport {
   set: number;
   registrar: Registrar;
-  hostZone: string;
+  hostZone: string; // the first domain's (see `domains` when the names span several)
   parentZone: string; // '' for the root
-  verdict: GlueVerdict;
+  verdict: GlueVerdict; // the worst over `domains`
   blocking: boolean; // failed or could_not_verify: `enforce` stops on it
-  delegationNs: string[]; // the parent's NS set for the host zone (union over servers)
+  delegationNs: string[]; // the parent's NS set for the (first) host zone (union over servers)
   names: NameGlueResult[];
-  servers: ServerObservation[]; // parent servers
+  servers: ServerObservation[]; // parent servers (of every domain)
   childServers: ChildObservation[];
   unreachableParentServers: string[];
   warnings: string[];
   register: GlueRecord[]; // the host records to register at the registrar
   stale: { name: string; address: string }[];
+  domains: DomainGlue[];
+  where: Where; // the first domain's
+  /** Queries sent, and the bounds the check ran under. */
+  bounds: { queries: number; maxQueries: number; deadlineMs: number; cutShort?: string };
+}
+
+interface Ctx {
+  opts: GlueCheckOptions;
+  q: ParentQueryOptions;
+  cache: DnsCache;
+  budget: QueryBudget;
+  discovery: DiscoveryOptions;
 }
 
 /** Check the glue of one set. Never throws for DNS trouble: that ends as `could_not_verify`. */
 export async function checkSetGlue(exp: GlueExpectation, opts: GlueCheckOptions): Promise<GlueReport> {
-  const expected: ExpectedName[] = exp.names.map((n) => ({
-    name: normName(n.name),
-    ...(n.ipv4 ? { ipv4: canonIp(n.ipv4) } : {}),
-    ...(n.ipv6 ? { ipv6: canonIp(n.ipv6) } : {}),
-  }));
-  const hostZone = hostZoneOf(expected[0]?.name ?? '', exp.hostZone);
-  const q: QueryOptions = {
+  const budget = new QueryBudget({ deadlineMs: opts.deadlineMs, maxQueries: opts.maxQueries, signal: opts.signal });
+  const cache = toCache(opts.cache);
+  const q: ParentQueryOptions = {
     timeoutMs: opts.timeoutMs ?? 2000,
     retries: opts.retries ?? 1,
     udpPayloadSize: opts.udpPayloadSize,
-    signal: checkSignal(opts.signal),
+    signal: budget.signal,
+    budget,
+    cache,
   };
-  const report: GlueReport = {
-    set: exp.set,
-    registrar: exp.registrar,
-    hostZone,
-    parentZone: parentName(hostZone),
-    verdict: 'could_not_verify',
-    blocking: true,
-    delegationNs: [],
-    names: [],
-    servers: [],
-    childServers: [],
-    unreachableParentServers: [],
-    warnings: [],
-    register: expected
-      .filter((e) => e.ipv4 || e.ipv6)
-      .map((e) => ({ name: e.name, ...(e.ipv4 ? { ipv4: e.ipv4 } : {}), ...(e.ipv6 ? { ipv6: e.ipv6 } : {}) })),
-    stale: [],
+  const ctx: Ctx = {
+    opts,
+    q,
+    cache,
+    budget,
+    discovery: {
+      rootServers: opts.rootServers,
+      port: opts.port,
+      timeoutMs: q.timeoutMs,
+      retries: q.retries,
+      udpPayloadSize: q.udpPayloadSize,
+      budget,
+      cache,
+      staggerMs: opts.staggerMs ?? DEFAULT_STAGGER_MS,
+    },
   };
-  let parents: ServerAddress[];
-  if (opts.parentServers.length > 0) {
-    parents = parseServers(opts.parentServers, opts.port);
-  } else {
-    try {
-      const found = await discoverParent(hostZone, { rootServers: opts.rootServers, port: opts.port, ...q });
-      parents = found.servers;
-      report.parentZone = found.parentZone;
-    } catch (err) {
-      report.warnings.push(
-        `could not find the servers of ${hostZone}'s parent zone: ${err instanceof Error ? err.message : String(err)}`,
-      );
-      report.names = expected.map((e) => unverified(e, 'the parent zone could not be asked'));
-      return finish(report);
-    }
-  }
-  report.servers = await Promise.all(parents.map((s) => askParent(s, hostZone, report.parentZone, expected, q)));
-  const soaOwner = report.servers.find((o) => o.soaOwner !== undefined)?.soaOwner;
-  if (opts.parentServers.length > 0 && soaOwner !== undefined && soaOwner !== hostZone) report.parentZone = soaOwner;
-  report.unreachableParentServers = report.servers
-    .filter((o) => o.kind === 'error' && o.transport === null)
-    .map((o) => o.server);
-  for (const o of report.servers) {
-    if ((o.kind === 'error' && o.transport !== null) || o.kind === 'authoritative')
-      report.warnings.push(`parent server ${o.server}: ${o.error ?? o.kind}`);
-  }
-  const answering = report.servers.filter((o) => o.kind === 'referral' || o.kind === 'nxdomain' || o.kind === 'nodata');
-  if (answering.length === 0) {
-    const answeredBadly = report.servers.some((o) => o.kind === 'error' && o.transport !== null);
-    report.warnings.push(
-      `no server of the parent zone "${displayZone(report.parentZone)}" ${answeredBadly ? 'gave a usable answer' : 'answered'} for ${hostZone} — set dns.parent_servers (ACNS_DNS_PARENT_SERVERS) to servers this machine can reach, or policy glue_check: warn`,
-    );
-    report.names = expected.map((e) =>
-      unverified(e, answeredBadly ? 'no parent server gave a usable answer' : 'no parent server answered'),
-    );
-    return finish(report);
-  }
-  const undelegated = answering.filter((o) => o.kind !== 'referral');
-  if (undelegated.length > 0) {
-    const why = undelegated.some((o) => o.kind === 'nxdomain')
-      ? `${hostZone} does not exist in the parent zone (NXDOMAIN)`
-      : `the parent zone has no delegation for ${hostZone} (NODATA)`;
-    report.names = expected.map((e) => ({
-      ...unverified(e, why),
-      status: 'missing' as const,
-      ipv4: 'missing' as const,
-      ipv6: 'missing' as const,
+  try {
+    const expected: ExpectedName[] = exp.names.map((n) => ({
+      name: normName(n.name),
+      ...(n.ipv4 ? { ipv4: canonIp(n.ipv4) } : {}),
+      ...(n.ipv6 ? { ipv6: canonIp(n.ipv6) } : {}),
     }));
-    report.verdict = 'failed';
-    report.warnings.push(`${why}: register ${hostZone} (or set host_zone for this set) before glue can be published`);
-    return finish(report);
+    const groups = new Map<string, ExpectedName[]>();
+    for (const e of expected) {
+      const zone = hostZoneOf(e.name, exp.hostZone);
+      groups.set(zone, [...(groups.get(zone) ?? []), e]);
+    }
+    const checked = await Promise.all([...groups].map(([zone, names]) => checkDomain(zone, names, ctx)));
+    return assemble(exp, expected, checked, ctx);
+  } finally {
+    budget.dispose();
   }
-  const referrals = answering;
-  report.delegationNs = [...new Set(referrals.flatMap((o) => o.delegationNs))].sort();
-  if (new Set(referrals.map((o) => o.delegationNs.join(','))).size > 1) {
-    report.warnings.push(
-      `the parent servers disagree on the NS set of ${hostZone} (a registry change may still be propagating)`,
-    );
-  }
-  report.names = expected.map((e) => compareName(e, referrals, report.delegationNs));
-  const child = await runChildCheck(hostZone, expected, referrals, report, opts, q);
-  report.childServers = child.servers;
-  for (const n of report.names) {
-    n.child = child.names[n.name] ?? n.child;
-    n.problems.push(...n.child.problems);
-  }
-  report.stale = report.names.flatMap((n) => n.stale.map((address) => ({ name: n.name, address })));
-  report.verdict = verdictOf(report, child);
-  return finish(report);
 }
 
 /** Poll `checkSetGlue` with backoff (5 s doubling to 60 s, capped by the time left) until not blocking. */
@@ -181,10 +172,10 @@ export async function waitForGlue(
   },
 ): Promise<GlueReport> {
   const deadline = Date.now() + opts.waitMs;
-  const signal = checkSignal(opts.signal);
+  const signal = followSignal(opts.signal);
   let delay = opts.initialDelayMs ?? 5000;
   for (let attempt = 1; ; attempt++) {
-    const report = await checkSetGlue(exp, { ...opts, signal });
+    const report = await checkSetGlue(exp, { ...opts, ...(signal ? { signal } : {}) });
     opts.onAttempt?.(report, attempt);
     const left = deadline - Date.now();
     if (!report.blocking || left <= 0 || signal?.aborted) return report;
@@ -193,16 +184,132 @@ export async function waitForGlue(
   }
 }
 
-function compareName(e: ExpectedName, referrals: ServerObservation[], delegationNs: string[]): NameGlueResult {
+interface DomainResult {
+  domain: DomainGlue;
+  names: NameGlueResult[];
+}
+
+async function checkDomain(hostZone: string, expected: ExpectedName[], ctx: Ctx): Promise<DomainResult> {
+  const { opts, q } = ctx;
+  const domain: DomainGlue = {
+    hostZone,
+    parentZone: parentName(hostZone),
+    where: whereOf(hostZone, parentName(hostZone), { cloudflareZones: opts.cloudflareZones }),
+    verdict: 'could_not_verify',
+    names: expected.map((e) => e.name),
+    delegationNs: [],
+    servers: [],
+    childServers: [],
+    unreachableParentServers: [],
+    warnings: [],
+  };
+  const done = (names: NameGlueResult[]): DomainResult => {
+    domain.where = whereOf(hostZone, domain.parentZone, {
+      cloudflareZones: opts.cloudflareZones,
+      parentNs: ctx.cache.zoneNs.get(domain.parentZone),
+    });
+    return { domain, names };
+  };
+  let parents: ServerAddress[];
+  if (opts.parentServers.length > 0) {
+    parents = parseServers(opts.parentServers, opts.port);
+  } else {
+    const notes: string[] = [];
+    try {
+      const found = await discoverParent(hostZone, { ...ctx.discovery, notes });
+      parents = found.servers;
+      domain.parentZone = found.parentZone;
+    } catch (err) {
+      domain.warnings.push(
+        `could not find the servers of ${hostZone}'s parent zone: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      return done(expected.map((e) => unverified(e, hostZone, 'the parent zone could not be asked')));
+    }
+  }
+  domain.servers = await Promise.all(parents.map((s) => askParent(s, hostZone, domain.parentZone, expected, q)));
+  const soaOwner = domain.servers.find((o) => o.soaOwner !== undefined)?.soaOwner;
+  if (opts.parentServers.length > 0 && soaOwner !== undefined && soaOwner !== hostZone) domain.parentZone = soaOwner;
+  domain.unreachableParentServers = domain.servers
+    .filter((o) => o.kind === 'error' && o.transport === null)
+    .map((o) => o.server);
+  for (const o of domain.servers) {
+    if ((o.kind === 'error' && o.transport !== null) || o.kind === 'authoritative')
+      domain.warnings.push(`parent server ${o.server}: ${o.error ?? o.kind}`);
+  }
+  const answering = domain.servers.filter((o) => o.kind === 'referral' || o.kind === 'nxdomain' || o.kind === 'nodata');
+  if (answering.length === 0) {
+    const answeredBadly = domain.servers.some((o) => o.kind === 'error' && o.transport !== null);
+    domain.warnings.push(
+      `no server of the parent zone "${displayZone(domain.parentZone)}" ` +
+        `${answeredBadly ? 'gave a usable answer' : 'answered'} for ${hostZone} — set dns.parent_servers ` +
+        '(ACNS_DNS_PARENT_SERVERS) to servers this machine can reach, or policy glue_check: warn',
+    );
+    const why = answeredBadly ? 'no parent server gave a usable answer' : 'no parent server answered';
+    return done(expected.map((e) => unverified(e, hostZone, why)));
+  }
+  const referrals = answering.filter((o) => o.kind === 'referral');
+  const undelegated = answering.filter((o) => o.kind !== 'referral');
+  if (undelegated.length > 0 && referrals.length === 0) {
+    const why = undelegated.some((o) => o.kind === 'nxdomain')
+      ? `${hostZone} does not exist in the parent zone (NXDOMAIN)`
+      : `the parent zone has no delegation for ${hostZone} (NODATA)`;
+    domain.warnings.push(`${why}: register ${hostZone} (or set host_zone for this set) before glue can be published`);
+    domain.verdict = 'failed';
+    return done(
+      expected.map((e) => ({
+        ...unverified(e, hostZone, why),
+        status: 'missing' as const,
+        ipv4: 'missing' as const,
+        ipv6: 'missing' as const,
+      })),
+    );
+  }
+  if (undelegated.length > 0) {
+    // some servers delegate, others deny the domain: a registry change in flight, not a verdict
+    domain.warnings.push(
+      `the parent servers disagree about ${hostZone}: ` +
+        `${undelegated.map((o) => `${o.server} says ${o.kind.toUpperCase()}`).join(', ')}; ` +
+        `${referrals.map((o) => o.server).join(', ')} delegate it (a registry change may still be propagating)`,
+    );
+  }
+  domain.delegationNs = [...new Set(referrals.flatMap((o) => o.delegationNs))].sort();
+  if (new Set(referrals.map((o) => o.delegationNs.join(','))).size > 1) {
+    domain.warnings.push(
+      `the parent servers disagree on the NS set of ${hostZone} (a registry change may still be propagating)`,
+    );
+  }
+  const names = expected.map((e) =>
+    undelegated.length > 0
+      ? unverified(e, hostZone, 'the parent servers disagree about the delegation')
+      : compareName(e, hostZone, referrals, domain.delegationNs, opts.aaaaGlue ?? 'require'),
+  );
+  const child = await runChildCheck(hostZone, expected, referrals, domain, ctx);
+  domain.childServers = child.servers;
+  for (const n of names) {
+    n.child = child.names[n.name] ?? n.child;
+    n.problems.push(...n.child.problems);
+  }
+  domain.verdict = verdictOf(domain, names, child);
+  return done(names);
+}
+
+function compareName(
+  e: ExpectedName,
+  hostZone: string,
+  referrals: ServerObservation[],
+  delegationNs: string[],
+  aaaaGlue: 'require' | 'optional',
+): NameGlueResult {
   const result: NameGlueResult = {
-    ...unverified(e, ''),
+    ...unverified(e, hostZone, ''),
     problems: [],
     inDelegation: delegationNs.includes(e.name),
   };
   if (!result.inDelegation) {
     result.status = 'not_visible';
     result.problems.push(
-      `not in the parent's NS set (${delegationNs.join(', ') || 'empty'}): its glue cannot be seen through this delegation`,
+      `not in the parent's NS set (${delegationNs.join(', ') || 'empty'}): ` +
+        'its glue cannot be seen through this delegation',
     );
     return result;
   }
@@ -227,100 +334,195 @@ function compareName(e: ExpectedName, referrals: ServerObservation[], delegation
     else if (perServer.every((l) => l.length === 0)) status = 'missing';
     else status = 'mismatch';
     result[key] = status;
+    const optional = type === 'AAAA' && aaaaGlue === 'optional' && perServer.every((l) => l.every((a) => a === want));
+    if (optional && status !== 'ok') {
+      // allowed: a registry that publishes no IPv6 glue (or still propagating it); never a wrong address
+      result.problems.push(`${type} glue not published by every parent server (expected ${want}; not required)`);
+      families.push('ok');
+      continue;
+    }
     families.push(status);
     if (status === 'missing') result.problems.push(`${type} glue missing (expected ${want})`);
     else if (status === 'mismatch') {
       const detail = disagree
-        ? `parent servers disagree: ${referrals.map((o, i) => `${o.server} has ${perServer[i]!.join(', ') || 'none'}`).join('; ')}`
+        ? `parent servers disagree: ${referrals
+            .map((o, i) => `${o.server} has ${perServer[i]!.join(', ') || 'none'}`)
+            .join('; ')}`
         : `${type} glue ${found.join(', ')} != expected ${want}`;
       result.problems.push(disagree ? `${type} glue: ${detail} (expected ${want})` : detail);
     }
   }
-  result.status =
-    families.length === 0 || families.every((f) => f === 'ok')
-      ? 'ok'
-      : families.every((f) => f === 'missing')
-        ? 'missing'
-        : 'mismatch';
+  if (families.length === 0) {
+    result.status = 'could_not_verify';
+    result.problems.push('Cloudflare reports no address for this name: there is nothing to compare the glue with');
+    return result;
+  }
+  result.status = families.every((f) => f === 'ok')
+    ? 'ok'
+    : families.every((f) => f === 'missing')
+      ? 'missing'
+      : 'mismatch';
   return result;
 }
 
-/** Child servers: glue for the delegation's NS targets, else the names' own addresses, else resolved NS names. */
+/**
+ * The domain's own servers: every NS target of the delegation — in-domain ones at their glue (or
+ * the names' own addresses), out-of-domain ones resolved from the roots (bounded, cached).
+ */
 async function runChildCheck(
   hostZone: string,
   expected: ExpectedName[],
   referrals: ServerObservation[],
-  report: GlueReport,
-  opts: GlueCheckOptions,
-  q: QueryOptions,
+  domain: DomainGlue,
+  ctx: Ctx,
 ): Promise<ChildCheck> {
+  const { opts } = ctx;
   const own = new Set(expected.flatMap((e) => [e.ipv4, e.ipv6].filter((a): a is string => a !== undefined)));
-  const addresses = new Set(referrals.flatMap((o) => o.glue.map((g) => g.address)));
+  const addresses = new Set<string>();
+  const withGlue = new Set<string>();
+  for (const g of referrals.flatMap((o) => o.glue)) {
+    if (!domain.delegationNs.includes(g.name)) continue;
+    addresses.add(g.address);
+    withGlue.add(g.name);
+  }
   for (const e of expected) {
-    if (report.delegationNs.includes(e.name)) [e.ipv4, e.ipv6].forEach((a) => a && addresses.add(a));
+    if (!domain.delegationNs.includes(e.name)) continue;
+    for (const a of [e.ipv4, e.ipv6]) if (a) addresses.add(a);
+    withGlue.add(e.name);
   }
-  if (addresses.size === 0) {
-    for (const ns of report.delegationNs) {
-      const ips = await resolveHost(ns, { rootServers: opts.rootServers, port: opts.port, ...q }).catch(() => []);
-      ips.forEach((ip) => addresses.add(ip));
-    }
+  // an in-domain server without glue cannot be found at all (its address lives in the very zone
+  // it serves): nothing to resolve; out-of-domain ones are looked up from the roots
+  const noGlue = domain.delegationNs.filter((ns) => !withGlue.has(ns));
+  for (const ns of noGlue.filter((n) => isInZone(n, hostZone))) {
+    domain.warnings.push(`${hostZone}'s server ${ns} has no glue at the parent: resolvers cannot reach it`);
   }
+  const unresolved = noGlue.filter((n) => !isInZone(n, hostZone));
+  const notes: string[] = [];
+  const resolved = await Promise.all(unresolved.map((ns) => resolveHost(ns, { ...ctx.discovery, notes })));
+  resolved.forEach((ips, i) => {
+    ips.forEach((ip) => addresses.add(ip));
+    if (ips.length === 0) domain.warnings.push(`could not find an address for ${hostZone}'s server ${unresolved[i]}`);
+  });
+  domain.warnings.push(...new Set(notes));
   const servers: ChildServer[] = [...addresses]
     .sort()
     .map((host) => ({ address: { host, port: opts.port }, own: own.has(host) }));
-  return checkChild(hostZone, servers, expected, q);
+  return checkChild(hostZone, servers, expected, ctx.q);
 }
 
-function verdictOf(report: GlueReport, child: ChildCheck): GlueVerdict {
-  const names = report.names;
-  const childFailed = names.some((n) => n.child.status === 'missing' || n.child.status === 'mismatch');
-  const parentFailed = names.some((n) => n.status === 'missing' || n.status === 'mismatch');
-  const unreachable = child.servers.filter((s) => !s.answered);
+function verdictOf(domain: DomainGlue, names: NameGlueResult[], child: ChildCheck): GlueVerdict {
+  const hostZone = domain.hostZone;
+  const failedChild = new Set(['missing', 'mismatch', 'cname', 'lame']);
+  const lame = child.servers.filter((s) => s.lame !== undefined);
+  const unreachable = child.servers.filter((s) => !s.answered && s.lame === undefined);
   const ownUnreachable = unreachable.filter((s) => s.own).map((s) => s.server);
   const otherUnreachable = unreachable.filter((s) => !s.own);
+  if (lame.length > 0) {
+    domain.warnings.push(
+      `lame delegation: ${hostZone} is delegated to servers that do not serve it: ` +
+        `${lame.map((s) => `${s.server} ${s.lame}`).join('; ')}`,
+    );
+  }
   if (ownUnreachable.length > 0) {
-    report.warnings.push(
-      `the names' own addresses did not answer for ${report.hostZone}: ${ownUnreachable.join(', ')} (Cloudflare's addresses may not answer before zones use them)`,
+    domain.warnings.push(
+      `the names' own addresses did not answer for ${hostZone}: ${ownUnreachable.join(', ')} ` +
+        "(Cloudflare's addresses may not answer before zones use them)",
     );
   }
   if (otherUnreachable.length > 0) {
-    report.warnings.push(
-      `${report.hostZone}'s servers did not answer authoritatively: ${otherUnreachable.map((s) => `${s.server} (${s.error ?? 'no answer'})`).join(', ')}`,
+    domain.warnings.push(
+      `${hostZone}'s servers did not answer authoritatively: ` +
+        `${otherUnreachable.map((s) => `${s.server} (${s.error ?? 'no answer'})`).join(', ')}`,
     );
   }
-  const noChildAnswer =
-    names.length > 0 && names.every((n) => n.child.status === 'unreachable' || n.child.status === 'skipped');
-  if (parentFailed || childFailed) return 'failed';
-  if (names.some((n) => n.status === 'not_visible')) {
-    if (noChildAnswer) {
-      report.warnings.push(
-        `the names are not in ${report.hostZone}'s delegation and ${report.hostZone}'s servers could not be asked: nothing could be verified`,
-      );
-      return 'could_not_verify';
+  for (const n of names) {
+    // "not visible" stands only on the domain's own servers answering this very name correctly
+    if (n.status === 'not_visible' && n.child.status !== 'ok' && !failedChild.has(n.child.status)) {
+      n.status = 'could_not_verify';
+      n.problems.push(`${hostZone}'s servers could not be asked for it either: nothing verifies this name`);
     }
-    report.warnings.push(
-      `${report.hostZone} is delegated to ${report.delegationNs.join(', ') || 'other servers'}, not to these names: their glue (registrar host records) cannot be verified over DNS yet; ${report.hostZone}'s servers answer the expected addresses`,
+  }
+  const failed =
+    lame.length > 0 ||
+    names.some((n) => n.status === 'missing' || n.status === 'mismatch' || failedChild.has(n.child.status));
+  if (failed) return 'failed';
+  if (names.some((n) => n.status === 'could_not_verify')) return 'could_not_verify';
+  if (names.some((n) => n.status === 'not_visible')) {
+    domain.warnings.push(
+      `${hostZone} is delegated to ${domain.delegationNs.join(', ') || 'other servers'}, not to these names: ` +
+        `their glue (registrar host records) cannot be verified over DNS yet; ${hostZone}'s servers answer ` +
+        'the expected addresses',
     );
     return 'not_visible';
   }
   return 'ok';
 }
 
-/**
- * One signal for a check's many concurrent queries (every parent server, every child server ×
- * name × family): it follows the caller's signal without adding a listener to it (many checks
- * share one), and it has no listener limit, so Node never warns about a possible leak.
- */
-function checkSignal(parent?: AbortSignal): AbortSignal | undefined {
-  if (!parent) return undefined;
-  const signal = AbortSignal.any([parent]);
-  setMaxListeners(0, signal);
-  return signal;
+const SEVERITY: GlueVerdict[] = ['ok', 'not_visible', 'could_not_verify', 'failed'];
+
+function assemble(exp: GlueExpectation, expected: ExpectedName[], checked: DomainResult[], ctx: Ctx): GlueReport {
+  const cutShort = ctx.budget.reason();
+  const byName = new Map(checked.flatMap((c) => c.names.map((n) => [n.name, n] as const)));
+  const names = expected.map((e) => byName.get(e.name)!);
+  const domains = checked.map((c) => c.domain);
+  if (cutShort !== undefined) {
+    for (const d of domains) {
+      if (d.verdict === 'failed') continue;
+      d.verdict = 'could_not_verify';
+      for (const n of names.filter((x) => x.hostZone === d.hostZone && x.status === 'not_visible')) {
+        n.status = 'could_not_verify';
+      }
+    }
+  }
+  const first = domains[0];
+  const hostZone = first?.hostZone ?? '';
+  const warnings = domains.flatMap((d) => d.warnings);
+  if (cutShort !== undefined) {
+    warnings.push(
+      `${cutShort} (${ctx.budget.used} queries sent): what was not checked in time could not be verified — ` +
+        'check that this machine can reach DNS servers on port 53, or set dns.parent_servers',
+    );
+  }
+  if (expected.length === 0) warnings.push(`set ${exp.set} has no names to check`);
+  const verdict =
+    expected.length === 0
+      ? 'could_not_verify'
+      : domains.reduce<GlueVerdict>(
+          (worst, d) => (SEVERITY.indexOf(d.verdict) > SEVERITY.indexOf(worst) ? d.verdict : worst),
+          'ok',
+        );
+  return {
+    set: exp.set,
+    registrar: exp.registrar,
+    hostZone,
+    parentZone: first?.parentZone ?? parentName(hostZone),
+    verdict,
+    blocking: verdict === 'failed' || verdict === 'could_not_verify',
+    delegationNs: first?.delegationNs ?? [],
+    names,
+    servers: domains.flatMap((d) => d.servers),
+    childServers: domains.flatMap((d) => d.childServers),
+    unreachableParentServers: domains.flatMap((d) => d.unreachableParentServers),
+    warnings,
+    register: expected
+      .filter((e) => e.ipv4 || e.ipv6)
+      .map((e) => ({ name: e.name, ...(e.ipv4 ? { ipv4: e.ipv4 } : {}), ...(e.ipv6 ? { ipv6: e.ipv6 } : {}) })),
+    stale: names.flatMap((n) => n.stale.map((address) => ({ name: n.name, address }))),
+    domains,
+    where: first?.where ?? whereOf(hostZone, parentName(hostZone)),
+    bounds: {
+      queries: ctx.budget.used,
+      maxQueries: ctx.budget.maxQueries,
+      deadlineMs: ctx.budget.deadlineMs,
+      ...(cutShort !== undefined ? { cutShort } : {}),
+    },
+  };
 }
 
-function unverified(e: ExpectedName, why: string): NameGlueResult {
+function unverified(e: ExpectedName, hostZone: string, why: string): NameGlueResult {
   return {
     name: e.name,
+    hostZone,
     status: 'could_not_verify',
     ipv4: 'unknown',
     ipv6: 'unknown',
@@ -334,9 +536,15 @@ function unverified(e: ExpectedName, why: string): NameGlueResult {
   };
 }
 
-function finish(report: GlueReport): GlueReport {
-  report.blocking = report.verdict === 'failed' || report.verdict === 'could_not_verify';
-  return report;
+/**
+ * A signal that follows the caller's without adding a listener to it (many waits share one) and
+ * has no listener limit, so Node never warns about a possible leak.
+ */
+function followSignal(parent?: AbortSignal): AbortSignal | undefined {
+  if (!parent) return undefined;
+  const signal = AbortSignal.any([parent]);
+  setMaxListeners(0, signal);
+  return signal;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

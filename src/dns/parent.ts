@@ -2,8 +2,14 @@
  * Asking one parent server for the host zone's delegation, and reading what it says: the kind of
  * answer, the NS set, and the glue for NS targets inside the parent zone (dnsviz's filter; other
  * additional records are never taken as glue). Anything short of a full match over UDP is asked
- * again over TCP: NSD and BIND send partial glue with TC=0 when it does not fit.
+ * again over TCP: NSD and BIND send partial glue with TC=0 when it does not fit; when that TCP
+ * confirmation fails, the server's answer is unusable (could not verify), never "missing".
+ *
+ * A server is trusted as a parent server only when it answers the parent zone's SOA itself
+ * (AA=1) and offers no recursion (RA=0): a recursive resolver configured as a parent server
+ * would otherwise pass off cached data as the registry's.
  */
+import type { DnsCache } from './cache.js';
 import type { DnsResponse, QueryOptions, ServerAddress } from './client.js';
 import { formatServer, query, rdataText, unauthoritative } from './client.js';
 import { canonIp, isInZone, normName } from './names.js';
@@ -27,6 +33,15 @@ export interface ServerObservation {
   glue: GlueAddress[]; // glue for those NS targets inside the parent zone
   soaOwner?: string; // zone named by the SOA of an NXDOMAIN / NODATA answer
   error?: string; // why there is no usable answer
+  nsTtl?: number; // TTL of the NS RRset in a referral (seconds): how long resolvers may keep it
+  ednsFallback?: boolean; // the server answered FORMERR to EDNS and was asked without it
+}
+
+export interface ParentQueryOptions extends QueryOptions {
+  /** Shared answers to "is this server authoritative for the parent zone?" */
+  cache?: DnsCache;
+  /** Ask the parent zone's SOA to make sure the server is one of its own (default true). */
+  checkAuthority?: boolean;
 }
 
 export interface ExpectedName {
@@ -37,6 +52,20 @@ export interface ExpectedName {
 
 /** Ask one parent server for `<hostZone> NS`, confirming over TCP when the UDP answer is not a full match. */
 export async function askParent(
+  server: ServerAddress,
+  hostZone: string,
+  parentZone: string,
+  expected: ExpectedName[],
+  opts: ParentQueryOptions,
+): Promise<ServerObservation> {
+  const authority = opts.checkAuthority === false ? undefined : parentAuthority(server, parentZone, opts);
+  const obs = await askDelegation(server, hostZone, parentZone, expected, opts);
+  const notParent = await authority;
+  if (notParent === undefined || obs.kind === 'error') return obs;
+  return { ...obs, kind: 'error', error: notParent };
+}
+
+async function askDelegation(
   server: ServerAddress,
   hostZone: string,
   parentZone: string,
@@ -54,8 +83,65 @@ export async function askParent(
     const tcp = observe(await query(server, hostZone, 'NS', { ...opts, tcp: true }), hostZone, parentZone);
     return { ...tcp, confirmedOverTcp: true };
   } catch (err) {
-    return { ...udp, error: `TCP confirmation failed: ${err instanceof Error ? err.message : String(err)}` };
+    // the UDP answer may be partial (TC=0 with glue left out): it proves nothing either way
+    return {
+      ...udp,
+      kind: 'error',
+      error: `TCP confirmation failed: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
+}
+
+/**
+ * Undefined when `server` answers `zone`'s SOA authoritatively (AA=1) without offering recursion
+ * (RA=0), else why it cannot be taken as a server of that zone. Answers are cached per run; an
+ * unreachable server is left to the delegation query to report.
+ */
+export async function parentAuthority(
+  server: ServerAddress,
+  zone: string,
+  opts: ParentQueryOptions,
+): Promise<string | undefined> {
+  const key = `${formatServer(server)}|${zone}`;
+  const cache = opts.cache;
+  if (cache?.authority.has(key)) return cache.authority.get(key);
+  const pending = cache?.pendingAuthority.get(key);
+  if (pending) return pending;
+  const asked = askAuthority(server, zone, opts);
+  cache?.pendingAuthority.set(key, asked);
+  try {
+    return await asked;
+  } finally {
+    cache?.pendingAuthority.delete(key);
+  }
+}
+
+async function askAuthority(
+  server: ServerAddress,
+  zone: string,
+  opts: ParentQueryOptions,
+): Promise<string | undefined> {
+  const key = `${formatServer(server)}|${zone}`;
+  let res: DnsResponse;
+  try {
+    res = await query(server, zone, 'SOA', { ...opts, tcp: false });
+  } catch {
+    return undefined;
+  }
+  const z = zone || '.';
+  let why: string | undefined;
+  const soa = [...(res.packet.answers ?? []), ...(res.packet.authorities ?? [])].find((a) => a.type === 'SOA');
+  if (res.ra) {
+    why =
+      `not a server of the parent zone ${z}: it offers recursion (RA=1), so it is a resolver ` +
+      "answering from its cache, not the registry — configure the parent zone's own servers";
+  } else if (!res.aa || (res.rcode !== 'NOERROR' && res.rcode !== 'NXDOMAIN')) {
+    why = `not a server of the parent zone ${z}: its SOA came back ${res.rcode}${res.aa ? '' : ' without AA=1'}`;
+  } else if (soa && !isInZone(zone, normName(soa.name))) {
+    why = `not a server of the parent zone ${z}: it is authoritative for ${normName(soa.name) || '.'} instead`;
+  }
+  opts.cache?.authority.set(key, why);
+  return why;
 }
 
 /** Classify one answer and extract the NS set and in-bailiwick glue. */
@@ -65,6 +151,7 @@ export function observe(res: DnsResponse, hostZone: string, parentZone: string):
     transport: res.transport,
     truncatedOverUdp: res.truncatedOverUdp,
     rcode: res.rcode,
+    ...(res.ednsFallback ? { ednsFallback: true } : {}),
   };
   const p = res.packet;
   const soa = (p.authorities ?? []).find((a) => a.type === 'SOA');
@@ -100,7 +187,8 @@ export function observe(res: DnsResponse, hostZone: string, parentZone: string):
     glue.sort(
       (a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type) || a.address.localeCompare(b.address),
     );
-    return { ...base, kind: 'referral', delegationNs: targets, glue };
+    const nsTtl = Math.max(...own.map((a) => (a as { ttl?: number }).ttl ?? 0));
+    return { ...base, kind: 'referral', delegationNs: targets, glue, nsTtl };
   }
   if (authNs.length > 0) {
     const owner = normName(authNs[0]!.name);

@@ -5,7 +5,8 @@
  */
 import pc from 'picocolors';
 import { displayZone } from './names.js';
-import type { GlueReport, NameGlueResult } from './glue.js';
+import type { GlueRecord, GlueReport, NameGlueResult } from './glue.js';
+import { type Where, whereText } from './where.js';
 
 /** `format_version` of the `acns glue --format json` document. */
 export const GLUE_JSON_VERSION = 1;
@@ -25,14 +26,21 @@ export function renderGlueText(reports: GlueReport[], opts: { colour?: boolean }
       not_visible: c.yellow('WARNING — glue not visible through the current delegation'),
       could_not_verify: c.red('COULD NOT VERIFY'),
     }[r.verdict];
+    const domains = r.domains ?? [];
+    const zones =
+      domains.length > 1
+        ? domains.map((d) => `${d.hostZone} (parent zone "${displayZone(d.parentZone)}")`).join(', ')
+        : `${r.hostZone} (parent zone "${displayZone(r.parentZone)}"`;
     out.push(
-      `Glue check for set ${r.set}: ${r.hostZone} (parent zone "${displayZone(r.parentZone)}", ${answered}/${r.servers.length} parent servers answered): ${verdict}`,
+      domains.length > 1
+        ? `Glue check for set ${r.set}: ${zones}; ${answered}/${r.servers.length} parent servers answered: ${verdict}`
+        : `Glue check for set ${r.set}: ${zones}, ${answered}/${r.servers.length} parent servers answered): ${verdict}`,
     );
     const width = Math.max(...r.names.map((n) => n.name.length), 0);
-    for (const n of r.names)
-      out.push(
-        `  ${statusLabel(n, c)} ${n.name.padEnd(width)}  A: ${n.ipv4}  AAAA: ${n.ipv6}${n.problems.length ? `  - ${n.problems.join('; ')}` : ''}`,
-      );
+    for (const n of r.names) {
+      const problems = n.problems.length ? `  - ${n.problems.join('; ')}` : '';
+      out.push(`  ${statusLabel(n, c)} ${n.name.padEnd(width)}  A: ${n.ipv4}  AAAA: ${n.ipv6}${problems}`);
+    }
     if (r.verdict !== 'ok') out.push(...instructions(r));
     for (const w of r.warnings) out.push(`${c.yellow('warning:')} ${w}`);
   }
@@ -51,9 +59,19 @@ export function renderGlueJson(reports: GlueReport[]): string {
       parent_zone: r.parentZone,
       verdict: r.verdict,
       blocking: r.blocking,
+      where: whereJson(r.where),
       delegation_ns: r.delegationNs,
+      domains: (r.domains ?? []).map((d) => ({
+        host_zone: d.hostZone,
+        parent_zone: d.parentZone,
+        where: whereJson(d.where),
+        verdict: d.verdict,
+        names: d.names,
+        delegation_ns: d.delegationNs,
+      })),
       names: r.names.map((n) => ({
         name: n.name,
+        host_zone: n.hostZone,
         status: n.status,
         ipv4: n.ipv4,
         ipv6: n.ipv6,
@@ -62,7 +80,13 @@ export function renderGlueJson(reports: GlueReport[]): string {
         stale: n.stale,
         in_delegation: n.inDelegation,
         inconsistent_across_servers: n.inconsistentAcrossServers,
-        child: { status: n.child.status, ipv4: n.child.ipv4, ipv6: n.child.ipv6, problems: n.child.problems },
+        child: {
+          status: n.child.status,
+          ipv4: n.child.ipv4,
+          ipv6: n.child.ipv6,
+          cname: n.child.cname ?? null,
+          problems: n.child.problems,
+        },
         problems: n.problems,
       })),
       servers: r.servers.map((s) => ({
@@ -74,17 +98,28 @@ export function renderGlueJson(reports: GlueReport[]): string {
         rcode: s.rcode ?? null,
         delegation_ns: s.delegationNs,
         glue: s.glue.map((g) => ({ name: g.name, type: g.type, address: g.address })),
+        ns_ttl: s.nsTtl ?? null,
+        edns_fallback: s.ednsFallback ?? false,
         error: s.error ?? null,
       })),
       child_servers: r.childServers.map((s) => ({
         server: s.server,
         own: s.own,
         answered: s.answered,
+        lame: s.lame ?? null,
         error: s.error ?? null,
       })),
       unreachable_parent_servers: r.unreachableParentServers,
       register: r.register.map((g) => ({ name: g.name, ipv4: g.ipv4 ?? null, ipv6: g.ipv6 ?? null })),
       stale: r.stale.map((s) => ({ name: s.name, address: s.address })),
+      bounds: r.bounds
+        ? {
+            queries: r.bounds.queries,
+            max_queries: r.bounds.maxQueries,
+            deadline_ms: r.bounds.deadlineMs,
+            cut_short: r.bounds.cutShort ?? null,
+          }
+        : null,
       warnings: r.warnings,
     })),
   };
@@ -92,7 +127,7 @@ export function renderGlueJson(reports: GlueReport[]): string {
 }
 
 /** The zone-file lines of the records to register. */
-export function zoneFileLines(r: GlueReport): string[] {
+export function zoneFileLines(r: Pick<GlueReport, 'register'>): string[] {
   const width = Math.max(...r.register.map((g) => g.name.length + 1), 0);
   return r.register.flatMap((g) => [
     ...(g.ipv4 ? [`${`${g.name}.`.padEnd(width)}  IN A     ${g.ipv4}`] : []),
@@ -100,34 +135,60 @@ export function zoneFileLines(r: GlueReport): string[] {
   ]);
 }
 
+function whereJson(w: Where | undefined): { kind: string; zone: string; parent_zone: string } | null {
+  return w ? { kind: w.kind, zone: w.zone, parent_zone: w.parentZone } : null;
+}
+
+/** The lead line of the records to publish, worded for where the change is made. */
+function lead(w: Where, registrar: GlueReport['registrar'], failed: boolean): string {
+  const hosts = 'name server hosts (glue records / child name servers / host records)';
+  switch (w.kind) {
+    case 'registrar':
+      return failed
+        ? `At the registrar of ${w.zone}, register these ${hosts}:`
+        : `At the registrar of ${w.zone}, make sure these ${hosts} are registered:`;
+    case 'cloudflare_zone':
+    case 'parent_zone':
+    case 'rir':
+      return `${capitalise(whereText(w, registrar))}, ${failed ? 'publish' : 'make sure of'} these glue records:`;
+  }
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 function instructions(r: GlueReport): string[] {
   const out: string[] = [''];
-  if (r.register.length > 0) {
-    const lead =
-      r.verdict === 'failed'
-        ? `At the registrar of ${r.hostZone}, register these name server hosts (glue records / child name servers / host records):`
-        : `At the registrar of ${r.hostZone}, make sure these name server hosts are registered (glue records / child name servers / host records):`;
-    out.push(lead);
-    const width = Math.max(...r.register.map((g) => g.name.length));
-    for (const g of r.register)
+  const domains = r.domains?.length ? r.domains : [{ hostZone: r.hostZone, where: r.where, names: [] as string[] }];
+  for (const d of domains) {
+    const register: GlueRecord[] = domains.length > 1 ? r.register.filter((g) => d.names.includes(g.name)) : r.register;
+    if (register.length === 0) continue;
+    const where = d.where ?? { kind: 'registrar' as const, zone: d.hostZone, parentZone: r.parentZone };
+    out.push(lead(where, r.registrar, r.verdict === 'failed'));
+    const width = Math.max(...register.map((g) => g.name.length));
+    for (const g of register)
       out.push(`  ${g.name.padEnd(width)}  IPv4 ${(g.ipv4 ?? '-').padEnd(15)}  IPv6 ${g.ipv6 ?? '-'}`);
     out.push('Zone-file form of the same records (as the parent zone should publish them):');
-    out.push(...zoneFileLines(r).map((l) => `  ${l}`));
+    out.push(...zoneFileLines({ register }).map((l) => `  ${l}`));
+    if (r.registrar === 'cloudflare' && where.kind === 'registrar') {
+      out.push(
+        `${d.hostZone} uses Cloudflare Registrar: you cannot add glue records yourself there — ` +
+          'Cloudflare Support adds glue for domains on Cloudflare Registrar; ' +
+          'open a support ticket with the records above.',
+      );
+    }
   }
   if (r.stale.length > 0)
     out.push(`Remove stale glue addresses: ${r.stale.map((s) => `${s.name} ${s.address}`).join(', ')}`);
   if (r.unreachableParentServers.length > 0)
     out.push(`Parent servers that did not answer: ${r.unreachableParentServers.join(', ')}`);
-  if (r.registrar === 'cloudflare' && r.register.length > 0) {
-    out.push(
-      `${r.hostZone} uses Cloudflare Registrar: you cannot add glue records yourself there — Cloudflare Support adds glue for domains on Cloudflare Registrar; open a support ticket with the records above.`,
-    );
-  }
   if (r.verdict === 'failed' || r.verdict === 'could_not_verify') {
     out.push(
       r.verdict === 'failed'
         ? 'Re-run once the registry publishes the records (or use --glue-wait DURATION to wait for them).'
-        : 'To go on: set dns.parent_servers (ACNS_DNS_PARENT_SERVERS) to parent servers this machine can reach, or set policy glue_check: warn.',
+        : 'To go on: set dns.parent_servers (ACNS_DNS_PARENT_SERVERS) to parent servers this machine can reach, ' +
+            'or set policy glue_check: warn.',
     );
   }
   return out;

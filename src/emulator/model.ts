@@ -1,10 +1,8 @@
 /**
- * The emulator's account model: plain data that tests read and mutate in-process, the demo seed,
- * a generator for big synthetic accounts, and loading a state file (JSON or YAML).
+ * The emulator's account model: plain data that tests read and mutate in-process, the demo seed
+ * and a generator for big synthetic accounts. The state file lives in statefile.ts.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { AcnsError } from '../errors.js';
 
 export interface EmuNameserversSetting {
@@ -26,6 +24,10 @@ export interface EmuNameserver {
   ipv6: string;
   status: string;
   zone_tag: string;
+  /** The name's real addresses while a DNS fixture serves it on loopback ones (saved instead of those). */
+  real?: { ipv4: string; ipv6: string };
+  /** Created while a DNS fixture ran, with loopback addresses only: saved without addresses. */
+  fixture?: boolean;
 }
 
 export interface EmulatorState {
@@ -35,9 +37,13 @@ export interface EmulatorState {
   keys: { email: string; key: string }[];
   /** Account entitled to ACNS; false answers 1002 on every custom nameserver call. */
   entitled: boolean;
+  /** Account plan type: DNS zone defaults (the account default) are Enterprise-only. */
+  plan: 'enterprise' | 'business';
   accountDefault: string;
   zones: EmuZone[];
   customNs: EmuNameserver[];
+  /** Sets whose glue the DNS fixture leaves out at the parent zone (not yet registered). */
+  glueMissing: number[];
 }
 
 export const DEMO_ACCOUNT_ID = '372e67954025e0ba6aaa6d586b9e0b59';
@@ -56,7 +62,9 @@ export const DEMO_ZONES: readonly string[] = [
 export class EmulatorStateError extends AcnsError {
   constructor(file: string, problem: string) {
     super('emulator_state', `emulator state file ${file}: ${problem}`, {
-      hint: 'see `acns emulator --help` for the state file format (account_id, tokens, entitled, zones, custom_ns, account_default)',
+      hint:
+        'the format is described in docs/emulator.md and schemas/emulator-state.schema.json ' +
+        '(account_id, tokens, entitled, plan, account_default, zones, custom_ns, glue_missing)',
     });
     this.name = 'EmulatorStateError';
   }
@@ -72,9 +80,11 @@ export function demoState(): EmulatorState {
     tokens: [DEMO_TOKEN],
     keys: [],
     entitled: true,
+    plan: 'enterprise',
     accountDefault: 'cloudflare.standard',
     zones,
     customNs: [],
+    glueMissing: [],
   };
 }
 
@@ -101,98 +111,4 @@ export function defaultAddresses(name: string): { ipv4: string; ipv6: string } {
   const h = createHash('sha256').update(`ns:${name}`).digest();
   const w = (i: number) => ((h[i] as number) * 256 + (h[i + 1] as number)).toString(16);
   return { ipv4: `198.51.100.${1 + ((h[0] as number) % 254)}`, ipv6: `2001:db8:cf:${w(1)}:${w(3)}::53` };
-}
-
-/** Loads a state file (JSON or YAML); anything not given comes from the demo seed. */
-export async function loadStateFile(file: string): Promise<EmulatorState> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new EmulatorStateError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (e) {
-    throw new EmulatorStateError(file, `is not valid JSON or YAML (${(e as Error).message.split('\n')[0]})`);
-  }
-  return stateFromDocument(doc, file);
-}
-
-export function stateFromDocument(doc: unknown, file = '<state>'): EmulatorState {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
-    throw new EmulatorStateError(file, 'must be a mapping');
-  const d = doc as Record<string, unknown>;
-  const s = demoState();
-  const bad = (p: string) => new EmulatorStateError(file, p);
-  if (d.account_id !== undefined) {
-    if (typeof d.account_id !== 'string' || !/^[0-9a-f]{32}$/.test(d.account_id))
-      throw bad('account_id must be 32 hex digits');
-    s.accountId = d.account_id;
-  }
-  if (typeof d.account_name === 'string') s.accountName = d.account_name;
-  if (d.tokens !== undefined) {
-    if (!Array.isArray(d.tokens) || !d.tokens.every((t) => typeof t === 'string' && t !== ''))
-      throw bad('tokens must be a list of strings');
-    s.tokens = d.tokens as string[];
-  }
-  if (d.keys !== undefined) {
-    if (!Array.isArray(d.keys)) throw bad('keys must be a list of {email, key}');
-    s.keys = d.keys.map((k, i) => {
-      const o = k as Record<string, unknown>;
-      if (typeof o?.email !== 'string' || typeof o?.key !== 'string') throw bad(`keys[${i}] needs email and key`);
-      return { email: o.email, key: o.key };
-    });
-  }
-  if (d.entitled !== undefined) {
-    if (typeof d.entitled !== 'boolean') throw bad('entitled must be true or false');
-    s.entitled = d.entitled;
-  }
-  if (d.account_default !== undefined) {
-    if (typeof d.account_default !== 'string')
-      throw bad('account_default must be a string such as cloudflare.standard');
-    s.accountDefault = d.account_default;
-  }
-  if (d.zones !== undefined) {
-    if (!Array.isArray(d.zones)) throw bad('zones must be a list');
-    s.zones = d.zones.map((z, i) => zoneFromDoc(z, i, bad));
-  }
-  if (d.custom_ns !== undefined) {
-    if (!Array.isArray(d.custom_ns)) throw bad('custom_ns must be a list');
-    s.customNs = d.custom_ns.map((x, i) => {
-      const o = (x ?? {}) as Record<string, unknown>;
-      if (typeof o.ns_name !== 'string') throw bad(`custom_ns[${i}].ns_name is missing`);
-      const set = o.ns_set ?? 1;
-      if (typeof set !== 'number' || !Number.isInteger(set) || set < 1 || set > 5)
-        throw bad(`custom_ns[${i}].ns_set must be 1–5`);
-      const name = o.ns_name.toLowerCase().replace(/\.$/, '');
-      const addr = defaultAddresses(name);
-      return {
-        ns_name: name,
-        ns_set: set,
-        ipv4: typeof o.ipv4 === 'string' ? o.ipv4 : addr.ipv4,
-        ipv6: typeof o.ipv6 === 'string' ? o.ipv6 : addr.ipv6,
-        status: 'verified',
-        zone_tag: zoneIdFor(name.split('.').slice(-2).join('.')),
-      };
-    });
-  }
-  return s;
-}
-
-function zoneFromDoc(z: unknown, i: number, bad: (p: string) => Error): EmuZone {
-  const o = (typeof z === 'string' ? { name: z } : (z ?? {})) as Record<string, unknown>;
-  if (typeof o.name !== 'string' || o.name === '') throw bad(`zones[${i}].name is missing`);
-  const name = o.name.toLowerCase().replace(/\.$/, '');
-  let ns: EmuNameserversSetting = { type: 'cloudflare.standard' };
-  if (typeof o.nameservers === 'string') ns = { type: o.nameservers };
-  else if (typeof o.nameservers === 'object' && o.nameservers !== null) {
-    const n = o.nameservers as Record<string, unknown>;
-    if (typeof n.type !== 'string') throw bad(`zones[${i}].nameservers.type is missing`);
-    ns = typeof n.ns_set === 'number' ? { type: n.type, ns_set: n.ns_set } : { type: n.type };
-  }
-  if (o.id !== undefined && (typeof o.id !== 'string' || !/^[0-9a-f]{32}$/.test(o.id)))
-    throw bad(`zones[${i}].id must be 32 hex digits`);
-  return newZone(name, ns, o.id as string | undefined);
 }

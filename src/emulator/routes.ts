@@ -4,14 +4,36 @@
  */
 import { defaultAddresses, zoneIdFor, type EmuNameserversSetting, type EmuZone, type EmulatorState } from './model.js';
 
-/** Behaviours the research marks UNCONFIRMED: switchable rather than guessed once. */
+/**
+ * Shapes and rules that changed over time or are not confirmed: the default is what the real API
+ * does now (as far as Cloudflare's SDKs, schema and docs tell), the older forms are switches.
+ */
 export interface EmulatorBehaviour {
-  /** Where the deprecated GET /zones/{id}/custom_ns puts `enabled`/`ns_set`. Default 'both'. */
+  /**
+   * Where the deprecated GET /zones/{id}/custom_ns puts `enabled`/`ns_set`: 'top' (default, as
+   * Cloudflare's schema and SDKs have it: beside `success`, no `result`), 'result', or 'both'.
+   */
   legacyZoneGetShape: 'top' | 'result' | 'both';
   /** Whether GET custom_ns carries `result_info`. Default true. */
   customNsResultInfo: boolean;
+  /** Whether `result_info` also carries `total_pages` (the docs' example; not in the schema). Default false. */
+  resultInfoTotalPages: boolean;
   /** Whether zone objects list the ACNS names in `vanity_name_servers`. Default true. */
   vanityNameServers: boolean;
+  /**
+   * How an advanced (Foundation DNS) zone reads in dns_settings: 'current' (`nameservers.type:
+   * cloudflare.advanced`) or 'foundation_dns' (before 2026: `foundation_dns: true` with
+   * `nameservers.type: cloudflare.standard`; `cloudflare.advanced` is then not an accepted type).
+   */
+  advancedShape: 'current' | 'foundation_dns';
+  /** The answer for a well-formed but unknown zone id: '9109' (default) or the older '7003'. */
+  unknownZone: '9109' | '7003';
+  /**
+   * Cloudflare's documented rules: a zone and a zone in its hierarchy may not use the same set,
+   * custom nameservers and advanced nameservers do not combine, and DNS zone defaults are
+   * Enterprise-only. Default true; false is the emulator's older, permissive behaviour.
+   */
+  documentedRules: boolean;
   /** Addresses Cloudflare assigns to a new name (default: deterministic from the name). */
   addressFor: (name: string) => { ipv4: string; ipv6: string };
 }
@@ -30,16 +52,26 @@ export interface EmuResponse {
 
 export function defaultBehaviour(): EmulatorBehaviour {
   return {
-    legacyZoneGetShape: 'both',
+    legacyZoneGetShape: 'top',
     customNsResultInfo: true,
+    resultInfoTotalPages: false,
     vanityNameServers: true,
+    advancedShape: 'current',
+    unknownZone: '9109',
+    documentedRules: true,
     addressFor: defaultAddresses,
   };
 }
 
-/** Cloudflare's error envelope. */
-export function failure(status: number, code: number, message: string): EmuResponse {
-  return { status, body: { success: false, errors: [{ code, message }], messages: [], result: null } };
+/** Cloudflare's error envelope (`chain`: the `error_chain` of the first error). */
+export function failure(status: number, code: number, message: string, chain?: EmuMessage[]): EmuResponse {
+  const error = chain ? { code, message, error_chain: chain } : { code, message };
+  return { status, body: { success: false, errors: [error], messages: [], result: null } };
+}
+
+export interface EmuMessage {
+  code: number;
+  message: string;
 }
 
 export function route(s: EmulatorState, b: EmulatorBehaviour, r: EmuRequest): EmuResponse {
@@ -48,7 +80,7 @@ export function route(s: EmulatorState, b: EmulatorBehaviour, r: EmuRequest): Em
   if (p[0] === 'accounts' && p.length >= 2) {
     if (p[1] !== s.accountId) return failure(403, 10000, 'Authentication error');
     if (p.length === 2 && m === 'GET') return ok(accountObject(s));
-    if (p.length === 2 && m === 'PUT') return putAccount(s, r.body);
+    if (p.length === 2 && m === 'PUT') return putAccount(s, b, r.body);
     if (p[2] === 'custom_ns') {
       if (!s.entitled) return failure(403, 1002, 'This feature is not enabled for your account.');
       if (p.length === 3 && m === 'GET') return listNs(s, b);
@@ -56,24 +88,28 @@ export function route(s: EmulatorState, b: EmulatorBehaviour, r: EmuRequest): Em
       if (p.length === 4 && m === 'DELETE') return deleteNs(s, p[3] as string);
     }
     if (p[2] === 'dns_settings' && p.length === 3) {
-      if (m === 'GET') return ok(accountDnsSettings(s));
-      if (m === 'PATCH') return patchAccountDns(s, r.body);
+      if (m === 'GET') return ok(accountDnsSettings(s, b));
+      if (m === 'PATCH') return patchAccountDns(s, b, r.body);
     }
   }
   if (p[0] === 'zones') {
     if (p.length === 1 && m === 'GET') return listZones(s, b, r.query);
     const zone = p[1] === undefined ? undefined : s.zones.find((z) => z.id === p[1]);
     if (p.length >= 2 && !zone) {
+      // A well-formed id Cloudflare does not know has been seen as 9109 with 400, 403 and 404; 404
+      // is the choice here. A malformed id has no route at all.
+      if (b.unknownZone === '9109' && /^[0-9a-f]{32}$/.test(p[1] as string))
+        return failure(404, 9109, 'Invalid zone identifier');
       return failure(404, 7003, `Could not route to /zones/${p[1]}, perhaps your object identifier is invalid?`);
     }
     if (zone && p.length === 2 && m === 'GET') return ok(zoneObject(s, b, zone));
     if (zone && p[2] === 'dns_settings' && p.length === 3) {
-      if (m === 'GET') return ok(zoneDnsSettings(zone));
-      if (m === 'PATCH') return patchZoneDns(s, zone, r.body);
+      if (m === 'GET') return ok(zoneDnsSettings(zone, b));
+      if (m === 'PATCH') return patchZoneDns(s, b, zone, r.body);
     }
     if (zone && p[2] === 'custom_ns' && p.length === 3) {
       if (m === 'GET') return legacyZoneGet(zone, b);
-      if (m === 'PUT') return legacyZonePut(s, zone, r.body);
+      if (m === 'PUT') return legacyZonePut(s, b, zone, r.body);
     }
   }
   return failure(404, 7003, 'No route for the URI');
@@ -83,13 +119,13 @@ export function route(s: EmulatorState, b: EmulatorBehaviour, r: EmuRequest): Em
 
 function listNs(s: EmulatorState, b: EmulatorBehaviour): EmuResponse {
   const list = [...s.customNs].sort((x, y) => x.ns_set - y.ns_set || cmp(x.ns_name, y.ns_name)).map(nsObject);
-  const info = {
+  const info: Record<string, number> = {
     page: 1,
     per_page: Math.max(20, list.length),
     count: list.length,
     total_count: list.length,
-    total_pages: 1,
   };
+  if (b.resultInfoTotalPages) info.total_pages = 1;
   return b.customNsResultInfo ? ok(list, info) : ok(list);
 }
 
@@ -154,15 +190,11 @@ function listZones(s: EmulatorState, b: EmulatorBehaviour, q: URLSearchParams): 
   if (status !== null) zones = zones.filter((z) => z.status === status);
   zones.sort((x, y) => cmp(x.name, y.name));
   const slice = zones.slice((page - 1) * perPage, page * perPage);
+  const info: Record<string, number> = { page, per_page: perPage, count: slice.length, total_count: zones.length };
+  if (b.resultInfoTotalPages) info.total_pages = Math.max(1, Math.ceil(zones.length / perPage));
   return ok(
     slice.map((z) => zoneObject(s, b, z)),
-    {
-      page,
-      per_page: perPage,
-      count: slice.length,
-      total_count: zones.length,
-      total_pages: Math.max(1, Math.ceil(zones.length / perPage)),
-    },
+    info,
   );
 }
 
@@ -207,47 +239,95 @@ function zoneObject(s: EmulatorState, b: EmulatorBehaviour, z: EmuZone): Record<
   return o;
 }
 
-function zoneDnsSettings(z: EmuZone): Record<string, unknown> {
+function zoneDnsSettings(z: EmuZone, b: EmulatorBehaviour): Record<string, unknown> {
+  const advanced = z.nameservers.type === 'cloudflare.advanced';
   return {
     ...settingsDefaults(),
-    foundation_dns: z.nameservers.type === 'cloudflare.advanced',
-    nameservers: { ...z.nameservers },
+    foundation_dns: advanced,
+    nameservers:
+      advanced && b.advancedShape === 'foundation_dns' ? { type: 'cloudflare.standard' } : { ...z.nameservers },
   };
 }
 
-function patchZoneDns(s: EmulatorState, z: EmuZone, body: unknown): EmuResponse {
-  const ns = (body as { nameservers?: unknown } | null)?.nameservers;
-  if (ns !== undefined) {
-    const o = (ns ?? {}) as Record<string, unknown>;
-    const type = o.type ?? z.nameservers.type;
-    if (typeof type !== 'string' || !ZONE_TYPES.has(type))
-      return failure(400, 1004, `nameservers.type must be one of ${[...ZONE_TYPES].join(', ')}`);
+function patchZoneDns(s: EmulatorState, b: EmulatorBehaviour, z: EmuZone, body: unknown): EmuResponse {
+  const o = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const fdns = o.foundation_dns;
+  if (fdns !== undefined && typeof fdns !== 'boolean') return failure(400, 1004, 'foundation_dns must be a boolean');
+  const types = zoneTypes(b);
+  let next: EmuNameserversSetting = { ...z.nameservers };
+  let advanced = z.nameservers.type === 'cloudflare.advanced';
+  if (o.nameservers !== undefined) {
+    const ns = (o.nameservers ?? {}) as Record<string, unknown>;
+    const type = ns.type ?? (advanced && b.advancedShape === 'foundation_dns' ? 'cloudflare.standard' : next.type);
+    if (typeof type !== 'string' || !types.includes(type))
+      return failure(400, 1004, `nameservers.type must be one of ${types.join(', ')}`);
     if (type === 'custom.account') {
-      const set = o.ns_set ?? 1;
+      const set = ns.ns_set ?? 1;
       const err = checkSetUsable(s, set);
       if (err) return err;
-      z.nameservers = { type, ns_set: set as number };
+      next = { type, ns_set: set as number };
     } else {
-      z.nameservers = { type };
+      next = { type };
     }
+    // Before 2026 the advanced flag was separate from the type: a type alone leaves it as it was.
+    if (b.advancedShape === 'current') advanced = type === 'cloudflare.advanced';
   }
-  return ok(zoneDnsSettings(z));
+  if (fdns !== undefined) advanced = fdns;
+  // An advanced zone must be switched off advanced (to standard) before it takes custom nameservers:
+  // one request naming a custom type is refused unless it also turns foundation_dns off.
+  const wasAdvanced = z.nameservers.type === 'cloudflare.advanced';
+  if (next.type.startsWith('custom.') && (advanced || (wasAdvanced && fdns !== false))) {
+    if (b.documentedRules) return advancedAndCustom(z);
+    advanced = false;
+  }
+  if (advanced) next = { type: 'cloudflare.advanced' };
+  else if (next.type === 'cloudflare.advanced') next = { type: 'cloudflare.standard' };
+  if (b.documentedRules && next.type === 'custom.account') {
+    const err = hierarchyConflict(s, z, next.ns_set ?? 1);
+    if (err) return err;
+  }
+  z.nameservers = next;
+  return ok(zoneDnsSettings(z, b));
+}
+
+/** Advanced nameservers and custom nameservers cannot be combined; Cloudflare's code is not known. */
+function advancedAndCustom(z: EmuZone): EmuResponse {
+  return failure(
+    400,
+    1004,
+    `Zone ${z.name} uses advanced nameservers (Foundation DNS), which cannot be combined with custom nameservers: ` +
+      'set nameservers.type to cloudflare.standard first',
+  );
+}
+
+/** A zone may not share a set with its parent, child or any zone in its direct hierarchy. */
+function hierarchyConflict(s: EmulatorState, z: EmuZone, set: number): EmuResponse | undefined {
+  const related = s.zones.find(
+    (o) =>
+      o !== z &&
+      o.nameservers.type === 'custom.account' &&
+      (o.nameservers.ns_set ?? 1) === set &&
+      (o.name.endsWith(`.${z.name}`) || z.name.endsWith(`.${o.name}`)),
+  );
+  if (!related) return undefined;
+  return failure(
+    400,
+    1004,
+    `Zone ${z.name} cannot use nameserver set ${set}: ${related.name} is in its hierarchy and already uses it ` +
+      '(a subdomain or reverse zone needs a different set than its parent and children)',
+  );
 }
 
 function legacyZoneGet(z: EmuZone, b: EmulatorBehaviour): EmuResponse {
   const meta: Record<string, unknown> = { enabled: z.nameservers.type === 'custom.account' };
   if (z.nameservers.type === 'custom.account') meta.ns_set = z.nameservers.ns_set ?? 1;
-  const body: Record<string, unknown> = {
-    success: true,
-    errors: [],
-    messages: [],
-    result: b.legacyZoneGetShape === 'top' ? [] : meta,
-  };
+  const body: Record<string, unknown> = { success: true, errors: [], messages: [] };
+  if (b.legacyZoneGetShape !== 'top') body.result = meta;
   if (b.legacyZoneGetShape !== 'result') Object.assign(body, meta);
   return { status: 200, body };
 }
 
-function legacyZonePut(s: EmulatorState, z: EmuZone, body: unknown): EmuResponse {
+function legacyZonePut(s: EmulatorState, b: EmulatorBehaviour, z: EmuZone, body: unknown): EmuResponse {
   const o = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   if (o.enabled !== undefined && typeof o.enabled !== 'boolean') return failure(400, 1004, 'enabled must be a boolean');
   if (o.enabled === false) {
@@ -258,6 +338,11 @@ function legacyZonePut(s: EmulatorState, z: EmuZone, body: unknown): EmuResponse
   const set = o.ns_set ?? 1;
   const err = checkSetUsable(s, set);
   if (err) return err;
+  if (b.documentedRules) {
+    if (z.nameservers.type === 'cloudflare.advanced') return advancedAndCustom(z);
+    const conflict = hierarchyConflict(s, z, set as number);
+    if (conflict) return conflict;
+  }
   z.nameservers = { type: 'custom.account', ns_set: set as number };
   return ok([]);
 }
@@ -268,7 +353,7 @@ function accountObject(s: EmulatorState): Record<string, unknown> {
   return {
     id: s.accountId,
     name: s.accountName,
-    type: 'enterprise',
+    type: s.plan === 'enterprise' ? 'enterprise' : 'standard',
     settings: {
       enforce_twofactor: false,
       abuse_contact_email: null,
@@ -279,7 +364,7 @@ function accountObject(s: EmulatorState): Record<string, unknown> {
   };
 }
 
-function putAccount(s: EmulatorState, body: unknown): EmuResponse {
+function putAccount(s: EmulatorState, b: EmulatorBehaviour, body: unknown): EmuResponse {
   const o = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   if (typeof o.name !== 'string' || o.name === '') return failure(400, 1004, 'name is required');
   const st = (o.settings ?? {}) as Record<string, unknown>;
@@ -289,19 +374,32 @@ function putAccount(s: EmulatorState, body: unknown): EmuResponse {
       return failure(400, 1004, `settings.default_nameservers must be one of ${[...LEGACY_DEFAULTS].join(', ')}`);
     if (dn === 'custom.account' && !s.entitled)
       return failure(403, 1002, 'This feature is not enabled for your account.');
+    if (dn !== s.accountDefault && b.documentedRules && s.plan !== 'enterprise') return enterpriseOnly();
     s.accountDefault = dn;
   } else if (typeof st.use_account_custom_ns_by_default === 'boolean') {
-    s.accountDefault = st.use_account_custom_ns_by_default ? 'custom.account' : 'cloudflare.standard';
+    const next = st.use_account_custom_ns_by_default ? 'custom.account' : 'cloudflare.standard';
+    if (next !== s.accountDefault && b.documentedRules && s.plan !== 'enterprise') return enterpriseOnly();
+    s.accountDefault = next;
   }
   s.accountName = o.name;
   return ok(accountObject(s));
 }
 
-function accountDnsSettings(s: EmulatorState): Record<string, unknown> {
-  return { enforce_dns_only: false, zone_defaults: { ...settingsDefaults(), nameservers: { type: s.accountDefault } } };
+function accountDnsSettings(s: EmulatorState, b: EmulatorBehaviour): Record<string, unknown> {
+  const advanced = s.accountDefault === 'cloudflare.advanced';
+  const type = advanced && b.advancedShape === 'foundation_dns' ? 'cloudflare.standard' : s.accountDefault;
+  return {
+    enforce_dns_only: false,
+    zone_defaults: { ...settingsDefaults(), foundation_dns: advanced, nameservers: { type } },
+  };
 }
 
-function patchAccountDns(s: EmulatorState, body: unknown): EmuResponse {
+/** DNS zone defaults are an Enterprise option; the code and status Cloudflare uses are not known. */
+function enterpriseOnly(): EmuResponse {
+  return failure(403, 1004, 'DNS zone defaults are only available to Enterprise accounts.');
+}
+
+function patchAccountDns(s: EmulatorState, b: EmulatorBehaviour, body: unknown): EmuResponse {
   const type = (body as { zone_defaults?: { nameservers?: { type?: unknown } } } | null)?.zone_defaults?.nameservers
     ?.type;
   if (type !== undefined) {
@@ -309,20 +407,20 @@ function patchAccountDns(s: EmulatorState, body: unknown): EmuResponse {
       return failure(400, 1004, `zone_defaults.nameservers.type must be one of ${[...DEFAULT_TYPES].join(', ')}`);
     if (type === 'custom.account' && !s.entitled)
       return failure(403, 1002, 'This feature is not enabled for your account.');
+    if (b.documentedRules && s.plan !== 'enterprise') return enterpriseOnly();
     s.accountDefault = type;
   }
-  return ok(accountDnsSettings(s));
+  return ok(accountDnsSettings(s, b));
 }
 
 // --- helpers ------------------------------------------------------------------------------------
 
-const ZONE_TYPES = new Set([
-  'cloudflare.standard',
-  'cloudflare.advanced',
-  'custom.account',
-  'custom.tenant',
-  'custom.zone',
-]);
+const ZONE_TYPES = ['cloudflare.standard', 'cloudflare.advanced', 'custom.account', 'custom.tenant', 'custom.zone'];
+
+/** The zone nameserver types the API accepts; `cloudflare.advanced` only since 2026. */
+function zoneTypes(b: EmulatorBehaviour): string[] {
+  return b.advancedShape === 'current' ? ZONE_TYPES : ZONE_TYPES.filter((t) => t !== 'cloudflare.advanced');
+}
 const DEFAULT_TYPES = new Set([
   'cloudflare.standard',
   'cloudflare.advanced',
@@ -363,7 +461,8 @@ function settingsDefaults(): Record<string, unknown> {
   };
 }
 
-function cloudflareNameServers(zoneId: string): string[] {
+/** The two branded Cloudflare nameservers a zone gets (deterministic from its id). */
+export function cloudflareNameServers(zoneId: string): string[] {
   const a = parseInt(zoneId.slice(0, 4), 16) % CF_NS.length;
   const b = (a + 1 + (parseInt(zoneId.slice(4, 8), 16) % (CF_NS.length - 1))) % CF_NS.length;
   return [`${CF_NS[a]}.ns.cloudflare.com`, `${CF_NS[b]}.ns.cloudflare.com`];

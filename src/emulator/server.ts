@@ -1,12 +1,23 @@
 /**
  * The emulator's HTTP side: a node:http server on 127.0.0.1 speaking the Cloudflare v4 API under
- * /client/v4, with auth checks, latency, a rate-limit window (429 code 971 + retry-after and
- * x-ratelimit-* headers), fault injection and a request log, all controllable in-process.
+ * /client/v4, with Cloudflare's authentication errors, latency, its rate limits (ratelimit.ts),
+ * fault injection, a request log and a control endpoint under /__acns, all controllable in-process.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { CONTROL_PREFIX, controlRoute } from './control.js';
 import { demoState, type EmulatorState } from './model.js';
+import {
+  DEFAULT_BLOCK_SECONDS,
+  DEFAULT_IP_RATE,
+  DEFAULT_RATE,
+  RateLimiter,
+  type RateHeaders,
+  type RateWindow,
+} from './ratelimit.js';
 import { defaultBehaviour, failure, route, type EmuResponse, type EmulatorBehaviour } from './routes.js';
+
+export type { RateHeaders, RateWindow } from './ratelimit.js';
 
 export const API_PREFIX = '/client/v4';
 
@@ -43,33 +54,78 @@ export interface EmulatorOptions {
   port?: number; // 0 (default) = any free port
   state?: EmulatorState;
   latencyMs?: number;
-  /** Rate-limit window: at most `requests` per `seconds` (sliding), then 429. */
-  rate?: { requests: number; seconds: number };
+  /** Per-user window, sliding: default Cloudflare's 1200 requests per 300 s; false: none. */
+  rate?: RateWindow | false;
+  /** Per-IP limit in requests per second: default Cloudflare's 200; false: none. */
+  ipRate?: number | false;
+  /** How long an overrun of the per-user window blocks every call: default 300 s; 0: until it has room. */
+  blockSeconds?: number;
+  /** 'current' (default): `Ratelimit` + `Ratelimit-Policy`; 'legacy': `x-ratelimit-*`; or 'both'. */
+  rateHeaders?: RateHeaders;
+  /** Milliseconds since the epoch, for the rate limits (tests move it instead of waiting). */
+  clock?: () => number;
   behaviour?: Partial<EmulatorBehaviour>;
+  /** Awaited after each change of the state (API write or control call), before the answer goes out. */
+  onChange?: () => Promise<void> | void;
   /** Called once per request when its fate is known (answered, reset, dropped); not for hangs. */
   onLog?: (e: LogEntry) => void;
 }
 
+/** The emulator as it was before it followed the real API's rate limiting: no limits, old headers. */
+export const LEGACY_RATE_LIMITS = {
+  rate: false,
+  ipRate: false,
+  blockSeconds: 0,
+  rateHeaders: 'legacy',
+} as const satisfies Partial<EmulatorOptions>;
+
+export interface EmulatorRuntimeOptions {
+  latencyMs: number;
+  rate: RateWindow | false;
+  ipRate: number | false;
+  blockSeconds: number;
+  rateHeaders: RateHeaders;
+  behaviour: EmulatorBehaviour;
+}
+
 export interface Emulator {
   url: string; // http://127.0.0.1:<port>/client/v4
+  /** http://127.0.0.1:<port>/__acns: the control endpoint. */
+  controlUrl: string;
   port: number;
   state: EmulatorState;
-  /** Mutable at run time: latency, rate window, UNCONFIRMED behaviours, address assignment. */
-  options: { latencyMs: number; rate?: { requests: number; seconds: number }; behaviour: EmulatorBehaviour };
+  /** Mutable at run time: latency, rate limits, API shapes and rules, address assignment. */
+  options: EmulatorRuntimeOptions;
   addFault(f: Fault): void;
   clearFaults(): void;
   requests(): LogEntry[];
-  /** Forgets the request log and the rate window's history. */
+  /** Forgets the request log and the rate limits' history (windows and blocks). */
   resetLog(): void;
   close(): Promise<void>;
 }
 
 export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> {
   const state = o.state ?? demoState();
-  const options = { latencyMs: o.latencyMs ?? 0, rate: o.rate, behaviour: { ...defaultBehaviour(), ...o.behaviour } };
+  const options: EmulatorRuntimeOptions = {
+    latencyMs: o.latencyMs ?? 0,
+    rate: o.rate === undefined ? { ...DEFAULT_RATE } : o.rate,
+    ipRate: o.ipRate === undefined ? DEFAULT_IP_RATE : o.ipRate,
+    blockSeconds: o.blockSeconds ?? DEFAULT_BLOCK_SECONDS,
+    rateHeaders: o.rateHeaders ?? 'current',
+    behaviour: { ...defaultBehaviour(), ...o.behaviour },
+  };
+  const clock = o.clock ?? Date.now;
+  const limiter = new RateLimiter(
+    () => ({
+      rate: options.rate ?? false,
+      ipRate: options.ipRate ?? false,
+      blockSeconds: options.blockSeconds,
+      headers: options.rateHeaders,
+    }),
+    clock,
+  );
   const faults: (Fault & { left: number })[] = [];
   let log: LogEntry[] = [];
-  let accepted: number[] = []; // receive times of requests inside the rate window
   const sockets = new Set<Socket>();
 
   const server = createServer((req, res) => {
@@ -85,9 +141,10 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
     const rawUrl = req.url ?? '/';
     const method = (req.method ?? 'GET').toUpperCase();
     const rel = rawUrl.startsWith(API_PREFIX) ? rawUrl.slice(API_PREFIX.length) || '/' : rawUrl;
+    const text = await readBody(req);
+    if (rawUrl === CONTROL_PREFIX || rawUrl.startsWith(`${CONTROL_PREFIX}/`)) return control(res, method, rawUrl, text);
     const entry: LogEntry = { method, path: rel, status: 0, time };
     log.push(entry);
-    const text = await readBody(req);
 
     const fault = takeFault(method, rel);
     if (fault) entry.fault = fault.action ?? 'respond';
@@ -99,24 +156,20 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
       return void req.socket.destroy();
     }
     if (fault && (fault.action ?? 'respond') === 'respond' && fault.status !== undefined) {
-      const h =
-        fault.status === 429
-          ? { ...rateHeaders(fault.retryAfter ?? 1, 0), 'retry-after': String(fault.retryAfter ?? 1) }
-          : {};
+      const h = fault.status === 429 ? limiter.faultHeaders(fault.retryAfter ?? 1) : {};
       send(res, entry, faultResponse(fault), h);
       return void o.onLog?.(entry);
     }
 
-    const limited = rateCheck();
-    if (limited) {
-      send(res, entry, failure(429, 971, 'Please wait and consider throttling your request speed'), limited);
+    const admission = limiter.admit(req.socket.remoteAddress ?? '127.0.0.1');
+    if (admission.limited) {
+      send(res, entry, failure(429, 971, 'Please wait and consider throttling your request speed'), admission.headers);
       return void o.onLog?.(entry);
     }
 
     const out = answer(req, method, rawUrl, rel, text);
-    const headers = options.rate
-      ? rateHeaders(windowReset(), Math.max(0, options.rate.requests - accepted.length))
-      : {};
+    const headers = admission.headers;
+    if (method !== 'GET' && out.status < 400) await o.onChange?.();
     if (fault?.action === 'commit_then_drop') {
       o.onLog?.(entry);
       return void req.socket.destroy();
@@ -131,7 +184,8 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
 
   function answer(req: IncomingMessage, method: string, rawUrl: string, rel: string, text: string): EmuResponse {
     if (!rawUrl.startsWith(`${API_PREFIX}/`)) return failure(404, 7003, 'No route for the URI');
-    if (!authorised(req)) return failure(401, 10000, 'Authentication error');
+    const denied = authenticate(req, state);
+    if (denied) return denied;
     let body: unknown;
     if (text !== '') {
       try {
@@ -144,12 +198,17 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
     return route(state, options.behaviour, { method, path: u.pathname, query: u.searchParams, body });
   }
 
-  function authorised(req: IncomingMessage): boolean {
-    const auth = req.headers.authorization;
-    if (typeof auth === 'string' && auth.startsWith('Bearer ')) return state.tokens.includes(auth.slice(7));
-    const email = req.headers['x-auth-email'];
-    const key = req.headers['x-auth-key'];
-    return state.keys.some((k) => k.email === email && k.key === key);
+  async function control(res: ServerResponse, method: string, rawUrl: string, text: string): Promise<void> {
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      return reply(res, { status: 400, body: { ok: false, error: 'the body is not JSON' } });
+    }
+    const path = new URL(rawUrl.slice(CONTROL_PREFIX.length) || '/', 'http://emulator.invalid').pathname;
+    const out = controlRoute(state, { method, path, body });
+    if (out.changed) await o.onChange?.();
+    reply(res, out);
   }
 
   function takeFault(method: string, path: string): Fault | undefined {
@@ -166,34 +225,6 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
     return f;
   }
 
-  /** Counts the request in the sliding window; returns 429 headers when the window is spent. */
-  function rateCheck(): Record<string, string> | undefined {
-    if (!options.rate) return undefined;
-    const now = Date.now();
-    const w = options.rate.seconds * 1000;
-    accepted = accepted.filter((t) => t + w > now);
-    if (accepted.length >= options.rate.requests) return rateHeaders(windowReset(), 0);
-    accepted.push(now);
-    return undefined;
-  }
-
-  /** Seconds until the oldest request leaves the window. */
-  function windowReset(): number {
-    if (!options.rate || accepted.length === 0) return 0;
-    return Math.max(0, ((accepted[0] as number) + options.rate.seconds * 1000 - Date.now()) / 1000);
-  }
-
-  function rateHeaders(resetSeconds: number, remaining: number): Record<string, string> {
-    const h: Record<string, string> = {
-      'x-ratelimit-limit': String(options.rate?.requests ?? 1200),
-      'x-ratelimit-remaining': String(remaining),
-      // RFC 1123 date, rounded up so its whole-second resolution never ends the pause early.
-      'x-ratelimit-reset': new Date(Math.ceil((Date.now() + resetSeconds * 1000) / 1000) * 1000).toUTCString(),
-    };
-    if (remaining === 0) h['retry-after'] = String(Math.max(1, Math.ceil(resetSeconds)));
-    return h;
-  }
-
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
@@ -202,6 +233,7 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
 
   return {
     url: `http://127.0.0.1:${port}${API_PREFIX}`,
+    controlUrl: `http://127.0.0.1:${port}${CONTROL_PREFIX}`,
     port,
     state,
     options,
@@ -210,7 +242,7 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
     requests: () => [...log],
     resetLog: () => {
       log = [];
-      accepted = [];
+      limiter.reset();
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -219,6 +251,43 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Cloudflare's answers to credentials it cannot use: no credentials at all (400, 1001), a header
+ * that is not a token or key (400, 6003 with 6111 or 6103 in `error_chain`; a Global API Key sent
+ * as a token is one), credentials it does not know (401, 10000).
+ */
+export function authenticate(req: IncomingMessage, state: EmulatorState): EmuResponse | undefined {
+  const auth = req.headers.authorization;
+  const email = req.headers['x-auth-email'];
+  const key = req.headers['x-auth-key'];
+  const malformed = (code: number, header: string) =>
+    failure(400, 6003, 'Invalid request headers', [{ code, message: `Invalid format for ${header} header` }]);
+  if (typeof auth === 'string') {
+    const m = /^Bearer (.+)$/i.exec(auth);
+    const token = m?.[1] ?? '';
+    if (!TOKEN.test(token) || GLOBAL_KEY.test(token)) return malformed(6111, 'Authorization');
+    return state.tokens.includes(token) ? undefined : failure(401, 10000, 'Authentication error');
+  }
+  if (typeof email === 'string' || typeof key === 'string') {
+    if (typeof key !== 'string' || !GLOBAL_KEY.test(key)) return malformed(6103, 'X-Auth-Key');
+    return state.keys.some((k) => k.email === email && k.key === key)
+      ? undefined
+      : failure(401, 10000, 'Authentication error');
+  }
+  return failure(400, 1001, 'Missing "Authorization" header');
+}
+
+/** RFC 6750's b64token: what may follow "Bearer ". */
+const TOKEN = /^[A-Za-z0-9._~+/-]+=*$/;
+/** A Global API Key: 37 lower-case hex digits. */
+const GLOBAL_KEY = /^[0-9a-f]{37}$/;
+
+function reply(res: ServerResponse, out: EmuResponse): void {
+  const body = JSON.stringify(out.body);
+  res.writeHead(out.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
 function faultResponse(f: Fault): EmuResponse {

@@ -9,6 +9,7 @@ import { diffStates, type PlanFacts } from './diff.js';
 import { addGlueChecks } from './glue.js';
 import { addEdges, orderSteps } from './graph.js';
 import { findGuards } from './guards.js';
+import { recordPreconditions } from './preconditions.js';
 import { summarize } from './summary.js';
 import type { Plan, PlanOptions, Step } from './types.js';
 
@@ -39,6 +40,7 @@ export function buildPlan(desired: DesiredState, live: LiveState, options: PlanO
     glue,
     unmanaged: { nameservers: facts.unmanagedNames, zones: unmanagedZones(facts) },
     notes,
+    preconditions: recordPreconditions(facts, steps),
   };
   if (zoneFilter) plan.zoneFilter = [...zoneFilter].sort();
   return plan;
@@ -48,35 +50,55 @@ export function buildPlan(desired: DesiredState, live: LiveState, options: PlanO
 function restrictToZones(facts: PlanFacts, zones: Set<string>, notes: string[]): Step[] {
   const keep = new Set<string>();
   const blocked: string[] = [];
-  const visit = (id: string, path: string[]): boolean => {
+  // Memoised: the deletions or default change each step needs (none: kept). A step met again while
+  // its own dependencies are being visited (a cycle, such as two zones of one hierarchy swapping
+  // sets) counts as kept here: orderSteps then reports the cycle as an ordering guard, as without --zone.
+  const needs = new Map<string, string[] | 'visiting'>();
+  const visit = (id: string): string[] => {
     const s = facts.steps.get(id);
-    if (!s) return true;
+    if (!s) return [];
+    const prior = needs.get(id);
+    if (prior !== undefined) return prior === 'visiting' ? [] : prior;
     if (s.kind === 'delete_nameserver' || s.kind === 'set_account_default') {
-      blocked.push(`${path[0]} needs ${id}`);
-      return false;
+      needs.set(id, [id]);
+      return [id];
     }
-    let ok = true;
-    for (const d of s.dependsOn) ok = visit(d, path) && ok;
-    if (ok) keep.add(id);
-    return ok;
+    needs.set(id, 'visiting');
+    const out = [...new Set(s.dependsOn.flatMap(visit))];
+    needs.set(id, out);
+    if (out.length === 0) keep.add(id);
+    return out;
   };
   for (const z of [...zones].sort()) {
     const id = `assign_zone:${z}`;
-    if (facts.steps.has(id)) visit(id, [z]);
+    if (facts.steps.has(id)) for (const b of visit(id)) blocked.push(`${z} needs ${b}`);
   }
   for (const b of [...new Set(blocked)].sort()) {
     notes.push(
-      `--zone: left out because it needs a deletion or a default change that --zone never makes (${b}); plan without --zone to include it`,
+      `--zone: left out because it needs a deletion or a default change that --zone never makes (${b}); ` +
+        'plan without --zone to include it',
     );
   }
   const unknown = [...zones].filter((z) => !facts.desired.zones.some((d) => d.name === z)).sort();
   if (unknown.length > 0)
     notes.push(
-      `--zone: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in ${facts.desired.file}; nothing planned for ${unknown.length === 1 ? 'it' : 'them'}`,
+      `--zone: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in ${facts.desired.file}; ` +
+        `nothing planned for ${unknown.length === 1 ? 'it' : 'them'}`,
     );
   notes.push(
     `restricted with --zone to ${[...zones].sort().join(', ')}: no deletions and no account default change are planned`,
   );
+  // A step kept inside a cycle may depend on one that was not: drop until every kept step's
+  // dependencies are kept too, so no step ever runs without what it waits for.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const id of keep) {
+      if (facts.steps.get(id)!.dependsOn.some((d) => facts.steps.has(d) && !keep.has(d))) {
+        keep.delete(id);
+        changed = true;
+      }
+    }
+  }
   return [...facts.steps.values()].filter((s) => keep.has(s.id));
 }
 

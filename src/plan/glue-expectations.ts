@@ -1,6 +1,8 @@
 /**
- * What the glue check expects for each declared set of the file: its names with the addresses
- * Cloudflare assigned (from the live account). Names not created yet have no addresses to check.
+ * What the glue check expects for each declared set of the file: every live member of the set —
+ * the file's names and any other name the set has in the account, since zones on the set are
+ * served by all of them — with the addresses Cloudflare assigned. Names of the file not created
+ * yet have no addresses to check.
  */
 import type { DesiredState } from '../config/types.js';
 import type { LiveNameserver } from '../cloudflare/types.js';
@@ -22,6 +24,11 @@ export function glueExpectations(
         continue;
       }
       names.push({ name: n.name, ...(l.ipv4 ? { ipv4: l.ipv4 } : {}), ...(l.ipv6 ? { ipv6: l.ipv6 } : {}) });
+    }
+    const listed = new Set(set.names.map((n) => n.name));
+    for (const l of live) {
+      if (l.set !== set.set || listed.has(l.name)) continue;
+      names.push({ name: l.name, ...(l.ipv4 ? { ipv4: l.ipv4 } : {}), ...(l.ipv6 ? { ipv6: l.ipv6 } : {}) });
     }
     if (names.length) {
       expectations.push({

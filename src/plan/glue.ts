@@ -5,23 +5,26 @@
  */
 import { formatPos } from '../config/types.js';
 import type { PlanFacts } from './diff.js';
-import type { GlueExpectation, Step } from './types.js';
+import type { GlueExpectation, Step, StepReason } from './types.js';
 
 /** Adds glue_check steps to facts.steps (unless policy.glue_check is off) and returns their expectations and notes. */
 export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; notes: string[] } {
   const { desired } = facts;
   const why = new Map<number, string>();
+  const code = new Map<number, StepReason>();
   const toDefault = facts.defaultStep !== undefined && afterValue(facts.defaultStep.after) === 'custom.account';
   for (const [set, steps] of facts.zonesJoining) {
     const names = steps.map((s) => s.target);
     const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
     why.set(set, `zones switch to set ${set} in this run (${shown}): its names need glue at the parent zone first`);
+    code.set(set, 'glue_zones_switch');
   }
   if (toDefault) {
     for (const s of desired.sets) {
       const prev = why.get(s.set);
       const d = `the account default becomes custom.account, which can fall back to every set`;
       why.set(s.set, prev ? `${prev}; ${d}` : d);
+      if (!code.has(s.set)) code.set(s.set, 'glue_default_custom');
     }
   }
   // A set whose names are replaced while something uses it (zones on it, or a custom.account
@@ -36,8 +39,10 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
     if (defaultUses && liveCount < 2 && finalNames.length >= 2) {
       why.set(
         set,
-        `set ${set} becomes usable in this run and the account default custom.account can fall back to it: its names need glue at the parent zone first`,
+        `set ${set} becomes usable in this run and the account default custom.account can fall back to it: ` +
+          'its names need glue at the parent zone first',
       );
+      code.set(set, 'glue_set_becomes_usable');
       continue;
     }
     if (!losing) continue;
@@ -74,6 +79,7 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
       target: `set ${set}`,
       before: null,
       after: { set, names: [...names] },
+      reasonCode: code.get(set) ?? 'glue_names_replaced',
       reason: why.get(set)!,
       ...(decl ? { source: formatPos(decl.pos) } : {}),
       class: 'config',

@@ -7,7 +7,7 @@ import { findHierarchyConflicts } from '../config/hierarchy.js';
 import { formatPos } from '../config/types.js';
 import { valueSet } from './describe.js';
 import type { PlanFacts } from './diff.js';
-import type { Guard, Step } from './types.js';
+import { type Guard, OVERRIDE_FLAG, type Step } from './types.js';
 
 export interface GuardInput {
   facts: PlanFacts;
@@ -189,8 +189,8 @@ function massChange({ facts, steps }: GuardInput): Guard[] {
       kind: 'mass_change',
       message:
         `this plan changes ${zones.length} zone${zones.length === 1 ? '' : 's'}, more than policy.max_zone_changes (${max}) — ` +
-        `review it, then apply with --allow-mass-change, or raise max_zone_changes in ${facts.desired.file}, or split it with --zone`,
-      override: '--allow-mass-change',
+        `review it, then apply with ${OVERRIDE_FLAG.mass_change}, or raise max_zone_changes in ${facts.desired.file}, or split it with --zone`,
+      override: 'mass_change',
       steps: zones.map((s) => s.id),
     },
   ];

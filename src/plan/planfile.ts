@@ -12,42 +12,103 @@ import { resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { AcnsError } from '../errors.js';
-import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
-import type { Guard, Plan, PlanSettings, StepKind, StepValue } from './types.js';
+import type { Plan, PlanSettings, Preconditions } from './types.js';
 import { packageFile } from '../package-root.js';
 
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
+
+// The document's own types: a published contract, so they are spelled out here instead of reusing
+// the in-memory model. A change to the model that the document cannot carry fails to compile below.
+
+export type StepKindDocument =
+  | 'create_nameserver'
+  | 'glue_check'
+  | 'assign_zone'
+  | 'set_account_default'
+  | 'delete_nameserver';
+
+export type ReasonCodeDocument =
+  | 'name_missing'
+  | 'name_moves_set'
+  | 'name_pruned'
+  | 'zone_setting_differs'
+  | 'default_differs'
+  | 'glue_zones_switch'
+  | 'glue_default_custom'
+  | 'glue_set_becomes_usable'
+  | 'glue_names_replaced';
+
+export type GuardKindDocument =
+  | 'mass_change'
+  | 'set_in_use'
+  | 'zone_not_found'
+  | 'set_too_small'
+  | 'set_too_large'
+  | 'hierarchy'
+  | 'delegation'
+  | 'ordering';
+
+export interface ZoneNameserversDocument {
+  type: string;
+  set?: number;
+}
+
+export type StepValueDocument =
+  | null
+  | { set: number }
+  | ZoneNameserversDocument
+  | { value: string }
+  | { set: number; names: string[] };
+
+export interface GuardDocument {
+  id: string;
+  kind: GuardKindDocument;
+  message: string;
+  /** The guard kind apply may be told to allow (`--allow-mass-change` allows mass_change). */
+  override?: 'mass_change';
+  steps: string[];
+  source?: string;
+}
+
+export interface NameserverDocument {
+  name: string;
+  set: number;
+  ipv4?: string;
+  ipv6?: string;
+}
 
 export interface PlanDocument {
-  format_version: 1;
+  format_version: 2;
   tool: { name: 'acns'; version: string };
   created_at: string;
   account_id: string;
   config: { file: string; digest: string };
-  endpoints: Plan['endpoints'];
-  glue_policy: Plan['gluePolicy'];
+  endpoints: 'dns_settings' | 'legacy';
+  glue_policy: 'enforce' | 'warn' | 'off';
   safe: boolean;
-  guards: Guard[];
-  summary: Plan['summary'];
+  guards: GuardDocument[];
+  summary: { create: number; change: number; delete: number; checks: number };
   steps: StepDocument[];
   glue: {
     set: number;
-    registrar: Plan['glue'][number]['registrar'];
+    registrar: 'external' | 'cloudflare';
     host_zone?: string;
     names: { name: string; ipv4?: string; ipv6?: string }[];
   }[];
-  unmanaged: { nameservers: LiveNameserver[]; zones: { name: string; nameservers: ZoneNameservers }[] };
+  unmanaged: { nameservers: NameserverDocument[]; zones: { name: string; nameservers: ZoneNameserversDocument }[] };
   notes: string[];
   zone_filter: string[] | null;
   /** The file's API and DNS settings, so `apply plan.json` runs with what was reviewed. */
   settings?: SettingsDocument;
+  /** The facts the plan's safety rests on (absent in plans written before acns recorded them). */
+  preconditions?: PreconditionsDocument;
   /** `sha256:<hex>` of the canonical JSON of this document without this field (see canonicalJson). */
   plan_digest: string;
 }
 
 export interface SettingsDocument {
   cloudflare: {
-    endpoints: Plan['endpoints'];
+    endpoints: 'dns_settings' | 'legacy';
     requests_per_window: number;
     window_seconds: number;
     concurrency: number;
@@ -55,13 +116,27 @@ export interface SettingsDocument {
   dns: { root_servers: string[]; parent_servers: string[]; port: number };
 }
 
+export interface PreconditionsDocument {
+  nameservers: { set: number; names: string[]; steps: string[] }[];
+  set_users: {
+    set: number;
+    zones: { name: string; zone_id: string; in_file: boolean }[];
+    scope: 'account' | 'known';
+    steps: string[];
+  }[];
+  account_default?: string;
+  declared_sets: number[];
+  max_zone_changes: number;
+}
+
 export interface StepDocument {
   id: string;
-  kind: StepKind;
+  kind: StepKindDocument;
   target: string;
   zone_id?: string;
-  before: StepValue;
-  after: StepValue;
+  before: StepValueDocument;
+  after: StepValueDocument;
+  reason_code: ReasonCodeDocument;
   reason: string;
   source?: string;
   class: 'config' | 'drift';
@@ -101,7 +176,7 @@ export class PlanModifiedError extends AcnsError {
 
 export function planToDocument(plan: Plan, meta: { toolVersion: string; createdAt: string }): PlanDocument {
   const body: Omit<PlanDocument, 'plan_digest'> = {
-    format_version: 1,
+    format_version: PLAN_FORMAT_VERSION,
     tool: { name: 'acns', version: meta.toolVersion },
     created_at: meta.createdAt,
     account_id: plan.accountId,
@@ -125,6 +200,7 @@ export function planToDocument(plan: Plan, meta: { toolVersion: string; createdA
       ...(s.zoneId ? { zone_id: s.zoneId } : {}),
       before: s.before,
       after: s.after,
+      reason_code: s.reasonCode,
       reason: s.reason,
       ...(s.source ? { source: s.source } : {}),
       class: s.class,
@@ -143,6 +219,7 @@ export function planToDocument(plan: Plan, meta: { toolVersion: string; createdA
     notes: [...plan.notes],
     zone_filter: plan.zoneFilter ? [...plan.zoneFilter] : null,
     ...(plan.settings ? { settings: settingsToDocument(plan.settings) } : {}),
+    ...(plan.preconditions ? { preconditions: preconditionsToDocument(plan.preconditions) } : {}),
   };
   return { ...body, plan_digest: planDigest(body) };
 }
@@ -161,6 +238,12 @@ export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
     );
   }
   const version = (doc as { format_version: unknown }).format_version;
+  if (typeof version === 'number' && version < PLAN_FORMAT_VERSION) {
+    throw new PlanFileError(
+      `${file} was written by an older acns (plan format ${version}); this acns reads format ${PLAN_FORMAT_VERSION}`,
+      'nothing was changed: run `acns plan -o <planfile>` again with this version, review it, and apply that plan',
+    );
+  }
   if (version !== PLAN_FORMAT_VERSION) {
     throw new PlanFileError(
       `${file} is not an acns plan (format_version ${JSON.stringify(version)} unknown) — re-run acns plan -o`,
@@ -190,6 +273,7 @@ export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
       ...(s.zone_id ? { zoneId: s.zone_id } : {}),
       before: s.before,
       after: s.after,
+      reasonCode: s.reason_code,
       reason: s.reason,
       ...(s.source ? { source: s.source } : {}),
       class: s.class,
@@ -208,6 +292,7 @@ export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
     notes: d.notes,
   };
   if (d.settings) plan.settings = settingsFromDocument(d.settings);
+  if (d.preconditions) plan.preconditions = preconditionsFromDocument(d.preconditions);
   if (d.zone_filter) plan.zoneFilter = d.zone_filter;
   return { plan, toolVersion: d.tool.version, createdAt: d.created_at };
 }
@@ -238,6 +323,18 @@ export async function readPlanFile(file: string, cwd: string): Promise<SavedPlan
     });
   }
   return parsePlanFile(text, file);
+}
+
+/** True when `path` holds something acns wrote as a plan (whatever its state), so replacing it loses nothing else. */
+export async function looksLikePlanFile(path: string): Promise<boolean> {
+  try {
+    const st = await stat(path);
+    if (!st.isFile() || st.size > MAX_PLAN_FILE_BYTES) return false;
+    const doc = JSON.parse(await readFile(path, 'utf8')) as { format_version?: unknown; tool?: { name?: unknown } };
+    return typeof doc === 'object' && doc !== null && 'format_version' in doc && doc.tool?.name === 'acns';
+  } catch {
+    return false;
+  }
 }
 
 /** Reads a saved plan from its text. */
@@ -281,6 +378,36 @@ function canonicalJson(value: unknown): string {
     return `{${members.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
+}
+
+function preconditionsToDocument(p: Preconditions): PreconditionsDocument {
+  return {
+    nameservers: p.nameservers.map((s) => ({ set: s.set, names: [...s.names], steps: [...s.steps] })),
+    set_users: p.setUsers.map((u) => ({
+      set: u.set,
+      zones: u.zones.map((z) => ({ name: z.name, zone_id: z.id, in_file: z.inFile })),
+      scope: u.scope,
+      steps: [...u.steps],
+    })),
+    ...(p.accountDefault !== undefined ? { account_default: p.accountDefault } : {}),
+    declared_sets: [...p.declaredSets],
+    max_zone_changes: p.maxZoneChanges,
+  };
+}
+
+function preconditionsFromDocument(d: PreconditionsDocument): Preconditions {
+  return {
+    nameservers: d.nameservers.map((s) => ({ set: s.set, names: s.names, steps: s.steps })),
+    setUsers: d.set_users.map((u) => ({
+      set: u.set,
+      zones: u.zones.map((z) => ({ name: z.name, id: z.zone_id, inFile: z.in_file })),
+      scope: u.scope,
+      steps: u.steps,
+    })),
+    ...(d.account_default !== undefined ? { accountDefault: d.account_default } : {}),
+    declaredSets: d.declared_sets,
+    maxZoneChanges: d.max_zone_changes,
+  };
 }
 
 function settingsToDocument(s: PlanSettings): SettingsDocument {

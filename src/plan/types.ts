@@ -18,6 +18,28 @@ export type StepKind = 'create_nameserver' | 'glue_check' | 'assign_zone' | 'set
  */
 export type StepValue = null | { set: number } | ZoneNameservers | { value: string } | { set: number; names: string[] };
 
+/**
+ * Why a step exists, as a stable code beside the prose (`reason`): tools reading plans branch on this.
+ * - name_missing: a name of the file does not exist live
+ * - name_moves_set: a name is live in another set (deleted, then re-created)
+ * - name_pruned: a live name the file does not list, with policy.prune on
+ * - zone_setting_differs / default_differs: the live setting is not the file's
+ * - glue_zones_switch: zones switch to the set in this run
+ * - glue_default_custom: the account default becomes custom.account, which may fall back to the set
+ * - glue_set_becomes_usable: the set reaches 2 names while a custom.account default may fall back to it
+ * - glue_names_replaced: the set gains names while it is in use, before its old names go
+ */
+export type StepReason =
+  | 'name_missing'
+  | 'name_moves_set'
+  | 'name_pruned'
+  | 'zone_setting_differs'
+  | 'default_differs'
+  | 'glue_zones_switch'
+  | 'glue_default_custom'
+  | 'glue_set_becomes_usable'
+  | 'glue_names_replaced';
+
 export interface Step {
   id: string; // stable: 'create_nameserver:ns1.example.com', 'glue_check:1', 'assign_zone:example.org', 'set_account_default', 'delete_nameserver:ns3.example.com'
   kind: StepKind;
@@ -25,6 +47,7 @@ export interface Step {
   zoneId?: string; // assign_zone only
   before: StepValue;
   after: StepValue;
+  reasonCode: StepReason;
   reason: string; // human: "zone example.org uses set 1 in acns.yaml:14 but set 2 live"
   source?: string; // 'acns.yaml:14' — the line that asks for it (absent for prune deletions)
   class: 'config' | 'drift';
@@ -45,10 +68,17 @@ export interface Guard {
   id: string; // stable, e.g. 'mass_change', 'zone_not_found:exmaple.org'
   kind: GuardKind;
   message: string; // what is unsafe and what to do
-  override?: '--allow-mass-change'; // the flag that lets apply proceed anyway, where one exists
+  /** The guard kind a reviewer may allow on purpose (apply's matching flag: OVERRIDE_FLAG). */
+  override?: OverridableGuard;
   steps: string[]; // step ids concerned
   source?: string; // 'acns.yaml:14'
 }
+
+/** Guards a reviewer may allow on purpose; every other guard needs the file or the account fixed. */
+export type OverridableGuard = 'mass_change';
+
+/** How apply is told to allow an overridable guard. */
+export const OVERRIDE_FLAG: Record<OverridableGuard, string> = { mass_change: '--allow-mass-change' };
 
 /** Per-set glue expectation, carried in the plan so apply and renderers can show records to register. */
 export interface GlueExpectation {
@@ -76,6 +106,40 @@ export interface Plan {
   settings?: PlanSettings;
   /** Restricted with --zone: the zone names asked for. */
   zoneFilter?: string[];
+  /** The facts the plan's safety rests on, as read when planning; apply re-reads and compares them. */
+  preconditions?: Preconditions;
+}
+
+/**
+ * What a plan assumed about the account besides its steps' own `before` values. Apply re-reads it
+ * before the first write (any difference makes the plan stale) and re-derives guards, glue checks
+ * and edges from it and the steps, so a plan is never trusted for its own safety.
+ */
+export interface Preconditions {
+  /** The names of every live set (and of every set a step touches, even empty), with the steps that rely on it. */
+  nameservers: SetMembers[];
+  /** Every set the plan takes names from: the zones using it, in or out of the file. */
+  setUsers: SetUsers[];
+  /** The account default when planning read it (a custom.account default uses every set). */
+  accountDefault?: string;
+  /** The sets the file declares (a custom.account default waits for each to be ready). */
+  declaredSets: number[];
+  /** policy.max_zone_changes when planning. */
+  maxZoneChanges: number;
+}
+
+export interface SetMembers {
+  set: number;
+  names: string[]; // sorted
+  steps: string[]; // step ids whose safety rests on these names
+}
+
+export interface SetUsers {
+  set: number;
+  zones: { name: string; id: string; inFile: boolean }[]; // sorted by name
+  /** 'account': every zone of the account was read (the set drops below 2 names); 'known': the zones planning read. */
+  scope: 'account' | 'known';
+  steps: string[]; // the deletions that rely on it
 }
 
 export interface PlanSettings {

@@ -23,7 +23,7 @@ export function renderStepLine(r: StepResult, opts: ApplyRenderOptions = {}): st
     case 'done':
       return `${c.green('✓')} ${label}: ${doneVerb(r)}${dur}\n`;
     case 'already_done':
-      return `${c.dim('=')} ${label}: already done\n`;
+      return `${c.dim('=')} ${label}: already done${r.note ? ` (${r.note})` : ''}\n`;
     case 'failed':
       return `${c.red('✗')} ${label}: ${c.red('failed')} — ${formatError(r)}${dur}\n`;
     case 'skipped':
@@ -52,6 +52,8 @@ export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions
     lines.push(c.green(`Apply complete: ${tally}`));
     if (alreadyDone.length > 0)
       lines.push(`${plural(alreadyDone.length, 'step was', 'steps were')} already done and left as they are.`);
+    for (const r of alreadyDone.filter((x) => x.note))
+      lines.push(`  ${SYMBOL[r.kind]} ${describeTarget(r.kind, r.target)}: ${r.note}`);
     for (const r of glueWarnings) lines.push(glueWarning(r, c));
     return `${lines.join('\n')}\n`;
   }
@@ -64,7 +66,7 @@ export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions
     for (const r of rs) lines.push(`  ${SYMBOL[r.kind]} ${describeTarget(r.kind, r.target)}${line(r)}`);
   };
   section('Done', done, (r) => `: ${doneVerb(r)}`);
-  section('Already done', alreadyDone, () => '');
+  section('Already done', alreadyDone, (r) => (r.note ? ` (${r.note})` : ''));
   section('Failed', by('failed'), (r) => `: ${formatError(r)}${r.error?.hint ? `\n      hint: ${r.error.hint}` : ''}`);
   section('Skipped because a dependency failed', by('skipped'), (r) => ` (depends on ${formatIds(r.blockedBy)})`);
   section('Not attempted', by('not_attempted'), () => '');
@@ -87,6 +89,15 @@ export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions
   }
   if (result.stoppedBy === 'account_wide')
     lines.push('Fix the account-wide failure above (credentials, entitlement, network or rate limit) first.');
+  if (result.stale && result.stale.length > 0) {
+    lines.push(describeStale(result.stale, { midRun: true }));
+    lines.push(
+      opts.planFile
+        ? `The account changed under this plan: run \`acns plan -o ${opts.planFile}\` again, review it, and apply the new plan.`
+        : 'The account changed under this plan: run `acns apply` again to plan from the account as it is now.',
+    );
+    return `${lines.join('\n')}\n`;
+  }
   const cmd = opts.planFile ? `acns apply ${opts.planFile}` : 'acns apply';
   lines.push(`Re-run \`${cmd}\` to resume: done steps are recognised, the rest run.`);
   return `${lines.join('\n')}\n`;
@@ -144,6 +155,7 @@ function headline(result: ApplyResult): string {
   if (result.stoppedBy === 'interrupted')
     return 'interrupted — no new steps were started, running steps were allowed to finish';
   if (result.stoppedBy === 'account_wide') return 'stopped after an account-wide failure — no new steps were started';
+  if (result.stoppedBy === 'stale') return 'stopped: the plan went stale during apply — no new steps were started';
   const failed = result.results.filter((r) => r.outcome === 'failed');
   const glue = failed.filter((r) => r.kind === 'glue_check').length;
   if (glue === failed.length) return `${plural(glue, 'glue check', 'glue checks')} did not pass`;

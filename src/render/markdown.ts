@@ -5,7 +5,7 @@
  * lists are cut with a count and the comment says what was cut. Read-only over the Plan.
  */
 import { describeValue } from '../plan/describe.js';
-import type { GlueExpectation, Plan, Step } from '../plan/types.js';
+import { type GlueExpectation, OVERRIDE_FLAG, type Plan, type Step } from '../plan/types.js';
 import { SYMBOL, change, planLine, reasonWithSource } from './text.js';
 
 export const PLAN_MARKER = '<!-- acns-plan -->';
@@ -35,7 +35,8 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
         '#### ⛔ Unsafe — `acns apply` will refuse this plan',
         '',
         ...plan.guards.map(
-          (g) => `- **${g.kind}**: ${esc(g.message)}${g.override ? ` (override: \`${g.override}\`)` : ''}`,
+          (g) =>
+            `- **${g.kind}**: ${esc(g.message)}${g.override ? ` (override: \`${OVERRIDE_FLAG[g.override]}\`)` : ''}`,
         ),
         '',
       ];

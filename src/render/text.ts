@@ -5,7 +5,7 @@
  */
 import pc from 'picocolors';
 import { describeValue } from '../plan/describe.js';
-import type { Plan, Step, StepKind } from '../plan/types.js';
+import { OVERRIDE_FLAG, type Plan, type Step, type StepKind } from '../plan/types.js';
 
 export interface TextOptions {
   colour: boolean;
@@ -36,7 +36,7 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
     );
     for (const g of plan.guards) {
       out.push(c.red(`  ✗ [${g.kind}] ${g.message}`));
-      if (g.override) out.push(`      override: acns apply ${g.override}`);
+      if (g.override) out.push(`      override: acns apply ${OVERRIDE_FLAG[g.override]}`);
     }
     out.push('');
   }

@@ -39,5 +39,6 @@ export async function readSetUsers(
     accountZoneNames: all.map((z) => z.name).sort(cmp),
     otherZones: [...(live.otherZones ?? []), ...users].sort((a, b) => cmp(a.name, b.name)),
     accountDefault,
+    usersReadFor: [...wanted].sort((a, b) => a - b),
   };
 }

@@ -19,4 +19,6 @@ export interface LiveState {
   /** Zones the file does not manage whose settings the run read anyway (hierarchy rule). */
   otherZones?: LiveZone[];
   accountDefault?: string; // only when the file manages it
+  /** Sets whose users were read from every zone of the account (state/set-users.ts), not only the known ones. */
+  usersReadFor?: number[];
 }

@@ -2,7 +2,7 @@
  * Hand-built plans for the apply tests, shaped like the planner's output (steps in topological
  * order, stable ids, depends_on edges).
  */
-import type { GlueExpectation, Plan, Step, StepKind, StepValue } from '../../src/plan/types.js';
+import type { GlueExpectation, Plan, Step, StepKind, StepReason, StepValue } from '../../src/plan/types.js';
 import type { GluePolicy } from '../../src/config/types.js';
 
 export function step(
@@ -19,7 +19,14 @@ export function step(
       : kind === 'glue_check'
         ? `glue_check:${(after as { set: number }).set}`
         : `${kind}:${target}`;
-  return { id, kind, target, before, after, reason: `test ${id}`, class: 'config', dependsOn, ...extra };
+  const reasonCode: StepReason = {
+    create_nameserver: 'name_missing',
+    delete_nameserver: 'name_pruned',
+    assign_zone: 'zone_setting_differs',
+    set_account_default: 'default_differs',
+    glue_check: 'glue_zones_switch',
+  }[kind] as StepReason;
+  return { id, kind, target, before, after, reasonCode, reason: `test ${id}`, class: 'config', dependsOn, ...extra };
 }
 
 export const create = (name: string, set = 1, deps: string[] = []): Step =>

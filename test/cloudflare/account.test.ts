@@ -85,7 +85,7 @@ describe('custom nameservers', () => {
     );
   });
 
-  test('a duplicate error is resolved by reading back: the live object is returned', async () => {
+  test('a duplicate error is resolved by reading back: the live object is returned, marked as already existing', async () => {
     const pool = agent.get(ORIGIN);
     pool
       .intercept({
@@ -102,7 +102,12 @@ describe('custom nameservers', () => {
     pool
       .intercept({ path: `${P}/accounts/${ACC}/custom_ns`, method: 'GET' })
       .reply(200, ok([{ ns_name: 'ns1.example.com', ns_set: 2, dns_records: [] }]));
-    expect(await api().createNameserver('NS1.example.com.', 2)).toEqual({ name: 'ns1.example.com', set: 2 });
+    // marked: it exists because someone else created it, so apply never reports it as created
+    expect(await api().createNameserver('NS1.example.com.', 2)).toEqual({
+      name: 'ns1.example.com',
+      set: 2,
+      alreadyExisted: true,
+    });
   });
 
   test('a duplicate in another set is a conflict, not success', async () => {

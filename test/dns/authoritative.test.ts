@@ -64,8 +64,8 @@ describe('unauthoritative', () => {
     expect(unauthoritative(res({ rcode: 'NOERROR' }))).toBe('NODATA: answer not authoritative (AA=0)');
     expect(unauthoritative(res({ ra: true }))).toMatch(
       new RegExp(
-        /^NXDOMAIN: answer not authoritative \(AA=0\), and RA=1 on a non-recursive query: /.source +
-          /a resolver or something intercepting port 53/.source,
+        '^NXDOMAIN: answer not authoritative \\(AA=0\\), and RA=1 on a non-recursive query: ' +
+          'a resolver or something intercepting port 53',
       ),
     );
   });
@@ -111,14 +111,26 @@ describe('checkSetGlue with answers that are not authoritative', () => {
     expect(r.warnings.join()).toContain('does not exist in the parent zone (NXDOMAIN)');
   });
 
-  test('referrals keep AA=0 and are trusted even with RA=1', async () => {
-    com.knobs = { notAuthoritative: true, recursionAvailable: true };
+  test('referrals keep AA=0 and are trusted from a server of the parent zone', async () => {
+    com.knobs = { notAuthoritative: true };
     const r = await checkSetGlue(example, opts());
-    expect(r.servers[0]).toMatchObject({ kind: 'referral' });
-    expect(r.verdict).toBe('ok');
+    expect(r.servers[0]).toMatchObject({ kind: 'error' }); // its com SOA has AA=0 too: not a server of .com
+    com.knobs = {};
+    const ok = await checkSetGlue(example, opts());
+    expect(ok.servers[0]).toMatchObject({ kind: 'referral' });
+    expect(ok.verdict).toBe('ok');
   });
 
-  test('an interceptor answering the root walk NXDOMAIN (flags 0x8083) → could_not_verify naming it', async () => {
+  test('a recursive resolver configured as a parent server (RA=1) is distrusted, even with a referral', async () => {
+    com.knobs = { recursionAvailable: true };
+    const r = await checkSetGlue(example, opts());
+    expect(r.verdict).toBe('could_not_verify');
+    expect(r.servers[0]).toMatchObject({ kind: 'error', transport: 'udp' });
+    expect(r.servers[0]!.error).toContain('offers recursion (RA=1)');
+    expect(r.names.map((n) => n.status)).toEqual(['could_not_verify', 'could_not_verify']);
+  });
+
+  test('an interceptor answering the root walk with NXDOMAIN (0x8083) → could_not_verify naming it', async () => {
     root.knobs = { interceptNxdomain: true };
     const r = await checkSetGlue(example, opts({ parentServers: [], rootServers: [root.address] }));
     expect(r.verdict).toBe('could_not_verify');

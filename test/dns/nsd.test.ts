@@ -4,7 +4,7 @@
  * is skipped and the run's summary names it with the reason.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseServer, query } from '../../src/dns/client.js';
 import { checkSetGlue, checkZoneDelegation, type GlueCheckOptions } from '../../src/dns/glue.js';
+import { checkZoneLameness } from '../../src/dns/lameness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const zoneFile = join(here, '..', 'fixtures', 'dns', 'com.zone');
@@ -21,8 +22,7 @@ const inCi = process.env.CI === 'true';
 if (!nsd && inCi) {
   test('real nsd is installed in CI', () => {
     throw new Error(
-      'nsd is not installed but CI=true: ' +
-        'install it (apt-get install -y --no-install-recommends nsd) ' +
+      'nsd is not installed but CI=true: install it (apt-get install -y --no-install-recommends nsd) ' +
         'so the real-NSD glue test cannot be skipped',
     );
   });
@@ -37,59 +37,51 @@ if (!nsd && inCi) {
     let server: string;
     let stderr = '';
 
+    let second: ChildProcess | undefined; // serves only "org" on 127.0.0.2: REFUSED for anything else
+    let port: number;
+
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'acns-nsd-'));
-      copyFileSync(zoneFile, join(dir, 'com.zone'));
-      const port = await freePort();
-      server = `127.0.0.1:${port}`;
-      writeFileSync(
-        join(dir, 'nsd.conf'),
-        [
-          'server:',
-          `  ip-address: 127.0.0.1@${port}`,
-          '  do-ip6: no',
-          '  username: ""',
-          '  chroot: ""',
-          `  zonesdir: "${dir}"`,
-          '  database: ""',
-          `  zonelistfile: "${dir}/zone.list"`,
-          `  xfrdfile: "${dir}/xfrd.state"`,
-          `  xfrdir: "${dir}"`,
-          `  pidfile: "${dir}/nsd.pid"`,
-          '  server-count: 1',
-          '  verbosity: 1',
-          'remote-control:',
-          '  control-enable: no',
-          'zone:',
-          '  name: "com"',
-          '  zonefile: "com.zone"',
-          '',
-        ].join('\n'),
+      mkdirSync(join(dir, 'com'));
+      mkdirSync(join(dir, 'org'));
+      copyFileSync(zoneFile, join(dir, 'com', 'com.zone'));
+      // lame.com is delegated to ns1.lame.com with glue 127.0.0.2, where only "org" is served
+      appendFileSync(
+        join(dir, 'com', 'com.zone'),
+        'lame.com.           IN NS   ns1.lame.com.\nns1.lame.com.       IN A    127.0.0.2\n',
       );
-      proc = spawn(nsd!, ['-d', '-c', join(dir, 'nsd.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-      proc.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+      writeFileSync(
+        join(dir, 'org', 'org.zone'),
+        '$ORIGIN org.\n$TTL 3600\n@ IN SOA a.org. h.org. ( 5 1800 900 604800 86400 )\n' +
+          '  IN NS a.org.\na IN A 127.0.0.2\n',
+      );
+      port = await freePort();
+      server = `127.0.0.1:${port}`;
+      proc = startNsd(join(dir, 'com'), '127.0.0.1', port, 'com', (c) => (stderr += c));
+      second = startNsd(join(dir, 'org'), '127.0.0.2', port, 'org', (c) => (stderr += c));
+      await ready(proc, server, 'com');
+      await ready(second, `127.0.0.2:${port}`, 'org');
+    });
+
+    afterAll(async () => {
+      await Promise.all([stop(proc), stop(second)]);
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function ready(p: ChildProcess, address: string, zone: string): Promise<void> {
       const deadline = Date.now() + 8000;
       for (;;) {
-        if (proc.exitCode !== null) throw new Error(`nsd exited with ${proc.exitCode}: ${stderr}`);
+        if (p.exitCode !== null) throw new Error(`nsd exited with ${p.exitCode}: ${stderr}`);
         try {
-          const res = await query(parseServer(server), 'com', 'SOA', { timeoutMs: 100, retries: 0 });
-          if (res.rcode === 'NOERROR') break;
+          const res = await query(parseServer(address), zone, 'SOA', { timeoutMs: 100, retries: 0 });
+          if (res.rcode === 'NOERROR') return;
         } catch {
           // not ready yet
         }
         if (Date.now() > deadline) throw new Error(`nsd did not answer within 8 s: ${stderr}`);
         await new Promise((r) => setTimeout(r, 20));
       }
-    });
-
-    afterAll(async () => {
-      if (proc && proc.exitCode === null) {
-        const exited = new Promise((r) => proc!.once('exit', r));
-        proc.kill('SIGTERM');
-        await exited;
-      }
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    }
 
     const opts = (over: Partial<GlueCheckOptions> = {}): GlueCheckOptions => ({
       rootServers: [],
@@ -177,7 +169,80 @@ if (!nsd && inCi) {
         nameservers: ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'],
       });
     });
+
+    test('the parent is trusted only as an authoritative server: NSD answers com SOA with AA=1, RA=0', async () => {
+      const res = await query(parseServer(server), 'com', 'SOA', { timeoutMs: 300, retries: 0 });
+      expect([res.aa, res.ra]).toEqual([true, false]);
+      const r = await checkSetGlue(
+        { set: 1, registrar: 'external', names: [{ name: 'ns1.example.com', ipv4: '198.51.100.1' }] },
+        opts(),
+      );
+      expect(r.servers[0]).toMatchObject({ kind: 'referral' });
+    });
+
+    test('names domain delegated to its own names with matching glue, but REFUSED there: failed, not ok', async () => {
+      const r = await checkSetGlue(
+        { set: 1, registrar: 'external', names: [{ name: 'ns1.lame.com', ipv4: '127.0.0.2' }] },
+        opts(),
+      );
+      expect(r.names[0]).toMatchObject({ status: 'ok', child: { status: 'lame' } });
+      expect(r.verdict).toBe('failed');
+      expect(r.warnings.join('\n')).toContain(`127.0.0.2:${port} answers REFUSED for lame.com`);
+    });
+
+    test('lameness: a real server that does not serve the zone is lame; one that does is ok', async () => {
+      const lame = await checkZoneLameness('lame.com', ['127.0.0.2'], ['ns1.lame.com'], { port, timeoutMs: 300 });
+      expect(lame).toMatchObject({ status: 'failed', lame: [`127.0.0.2:${port}`] });
+      const com = await checkZoneLameness('com', [server], ['a.gtld-servers.com', 'b.gtld-servers.com'], {
+        port,
+        timeoutMs: 300,
+      });
+      expect(com).toMatchObject({ status: 'ok', serials: [1], apexNsMatches: true });
+    });
+
+    test('delegation: the NS TTL of the referral is returned', async () => {
+      const o = { rootServers: [], parentServers: [server], port: 53, timeoutMs: 300, retries: 0 };
+      const d = await checkZoneDelegation('example.com', ['ns1.example.com', 'ns2.example.com'], o);
+      expect(d).toMatchObject({ status: 'delegated', nsTtl: 172800, disagreement: false });
+    });
   });
+}
+
+function startNsd(dir: string, ip: string, port: number, zone: string, onErr: (c: string) => void): ChildProcess {
+  writeFileSync(
+    join(dir, 'nsd.conf'),
+    [
+      'server:',
+      `  ip-address: ${ip}@${port}`,
+      '  do-ip6: no',
+      '  username: ""',
+      '  chroot: ""',
+      `  zonesdir: "${dir}"`,
+      '  database: ""',
+      `  zonelistfile: "${dir}/zone.list"`,
+      `  xfrdfile: "${dir}/xfrd.state"`,
+      `  xfrdir: "${dir}"`,
+      `  pidfile: "${dir}/nsd.pid"`,
+      '  server-count: 1',
+      '  verbosity: 1',
+      'remote-control:',
+      '  control-enable: no',
+      'zone:',
+      `  name: "${zone}"`,
+      `  zonefile: "${zone}.zone"`,
+      '',
+    ].join('\n'),
+  );
+  const p = spawn(nsd!, ['-d', '-c', join(dir, 'nsd.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  p.stderr?.on('data', (c: Buffer) => onErr(c.toString()));
+  return p;
+}
+
+async function stop(p: ChildProcess | undefined): Promise<void> {
+  if (!p || p.exitCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill('SIGTERM');
+  await exited;
 }
 
 function findNsd(): string | undefined {

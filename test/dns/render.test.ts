@@ -55,14 +55,13 @@ describe('renderGlueText', () => {
     );
     expect(text).toMatch(
       new RegExp(
-        /MISSING\s+ns1\.missing\.com {2}A: missing {2}AAAA: missing {2}/.source +
-          /- A glue missing \(expected 198\.51\.100\.1\); AAAA glue missing \(expected 2001:db8::1\)/.source,
+        'MISSING\\s+ns1\\.missing\\.com {2}A: missing {2}AAAA: missing {2}- ' +
+          'A glue missing \\(expected 198\\.51\\.100\\.1\\); AAAA glue missing \\(expected 2001:db8::1\\)',
       ),
     );
     expect(text).toContain(
-      'At the registrar of missing.com, ' +
-        'register these name server hosts (glue records / child name servers / host ' +
-        'records):',
+      'At the registrar of missing.com, register these name server hosts ' +
+        '(glue records / child name servers / host records):',
     );
     expect(text).toContain('  ns1.missing.com  IPv4 198.51.100.1     IPv6 2001:db8::1');
     expect(text).toContain('  ns1.missing.com.  IN A     198.51.100.1');
@@ -85,6 +84,35 @@ describe('renderGlueText', () => {
     expect(text).toContain('OK');
     expect(text).not.toContain('At the registrar');
     expect(text).toContain('\u001b[');
+  });
+});
+
+describe('renderGlueText: where the records go', () => {
+  test('a names domain whose parent is a Cloudflare zone: an edit in that zone, no registrar or Support line', () => {
+    const where = { kind: 'cloudflare_zone' as const, zone: 'missing.com', parentZone: 'com' };
+    const text = renderGlueText([{ ...missing, where, domains: missing.domains.map((d) => ({ ...d, where })) }]);
+    expect(text).toContain(
+      "In the Cloudflare zone com (NS records for missing.com in that zone's DNS records), publish these glue records:",
+    );
+    expect(text).not.toContain('At the registrar');
+    expect(text).not.toContain('Cloudflare Support');
+  });
+
+  test('names spanning two domains: both named, the records grouped per domain', async () => {
+    const r = await checkSetGlue(
+      { set: 4, registrar: 'external', names: [EXAMPLE[0]!, { name: 'ns1.missing.com', ipv4: '198.51.100.1' }] },
+      { rootServers: [], parentServers: [com.address], port: com.port, timeoutMs: 200, retries: 0 },
+    );
+    const text = renderGlueText([r]);
+    expect(text).toContain('Glue check for set 4: example.com (parent zone "com"), missing.com (parent zone "com");');
+    expect(text).toContain('At the registrar of example.com, register these name server hosts');
+    expect(text).toContain('At the registrar of missing.com, register these name server hosts');
+    const doc = JSON.parse(renderGlueJson([r]));
+    expect(doc.sets[0].domains.map((d: { host_zone: string; verdict: string }) => [d.host_zone, d.verdict])).toEqual([
+      ['example.com', 'ok'],
+      ['missing.com', 'failed'],
+    ]);
+    expect(doc.sets[0].names.map((n: { host_zone: string }) => n.host_zone)).toEqual(['example.com', 'missing.com']);
   });
 });
 

@@ -43,9 +43,8 @@ beforeAll(async () => {
     if (args[0] !== 'abort' || !(this instanceof AbortSignal)) return;
     if (nodeState(this, 'events.maxEventTargetListenersWarned') === true) {
       warnings.push(
-        `${getEventListeners(this, 'abort').length} abort listeners added to ` +
-          `[AbortSignal]. MaxListeners is ` +
-          `${String(nodeState(this, 'events.maxEventTargetListeners'))}.`,
+        `${getEventListeners(this, 'abort').length} abort listeners added to [AbortSignal]. ` +
+          `MaxListeners is ${String(nodeState(this, 'events.maxEventTargetListeners'))}.`,
       );
     }
   };

@@ -97,3 +97,24 @@ test('SIGINT during a read-only command (plan): exits 130 at once, says nothing 
   expect(stdout).not.toContain('Plan:');
   expect(w.emu.requests().filter((r) => r.method !== 'GET')).toHaveLength(0);
 });
+
+test('a reader that closes stdout early: apply still finishes, exits 0, journals apply_end and records what it did', async () => {
+  w.emu.options.latencyMs = 0;
+  w.glue(1, true);
+  w.glue(2, true);
+  expect((await w.cli(['plan', '-o', 'closed.json'])).code).toBe(0);
+  const child = spawn(process.execPath, [MAIN, 'apply', 'closed.json'], {
+    cwd: w.dir,
+    env: { PATH: process.env.PATH ?? '', ...w.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.destroy(); // like `| head -0`
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  expect(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  expect(code).toBe(0);
+  const lines = readFileSync(join(w.dir, '.acns/journal.jsonl'), 'utf8').trim().split('\n');
+  expect(JSON.parse(lines[lines.length - 1] as string)).toMatchObject({ event: 'apply_end', exit_code: 0 });
+  expect(existsSync(join(w.dir, '.acns/last-applied.json'))).toBe(true);
+});

@@ -108,3 +108,64 @@ test.each([
 ])('a bad --fault is a clear error: %s', async (spec, msg) => {
   await expect(harness(['emulator', '--port', '0', '--fault', spec]).run()).rejects.toThrow(msg);
 });
+
+test.each([
+  [['emulator', '--save'], /--save needs --state FILE/],
+  [['emulator', '--glue-missing', '2'], /--glue-missing only applies to the DNS fixture/],
+  [['emulator', '--dns', '0', '--glue-missing', '7'], /--glue-missing must list set numbers from 1 to 5/],
+  [['emulator', '--ip-rate', 'fast'], /--ip-rate must be a whole number/],
+  [['emulator', '--block', '-1'], /--block must be a whole number/],
+])('more bad flags are clear errors: %j', async (argv, msg) => {
+  await expect(harness(argv).run()).rejects.toThrow(msg);
+});
+
+test('--state with --save and --dns: the state is served, changed, and written back on exit', async () => {
+  const { mkdtempSync, readFileSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'acns-emu-save-'));
+  const file = join(dir, 'state.json');
+  writeFileSync(file, JSON.stringify({ zones: ['one.example'], custom_ns: [{ ns_name: 'ns1.corp.example' }] }));
+  const h = harness([
+    'emulator',
+    '--port',
+    '0',
+    '--state',
+    file,
+    '--save',
+    '--dns',
+    '0',
+    '--glue-missing',
+    '1',
+    '--rate',
+    'off',
+    '--plan',
+    'business',
+    '--advanced-shape',
+    'foundation_dns',
+  ]);
+  const done = h.run();
+  while (!h.out().includes('Press Ctrl-C')) await new Promise((r) => setTimeout(r, 10));
+  expect(h.out()).toContain('no rate window, 200/s per IP');
+  expect(h.out()).toMatch(/DNS: +root 127\.53\.255\.1:\d+; glue not published for set 1/);
+  expect(h.out()).toMatch(/export ACNS_DNS_ROOT_SERVERS=127\.53\.255\.1:\d+\n {2}export ACNS_DNS_PORT=\d+/);
+  expect(h.out()).toContain(`the state is then saved to ${file}`);
+  const control = /control: +(\S+)/.exec(h.out())?.[1] as string;
+  const r = await request(`${control}/zones/one.example`, {
+    method: 'PATCH',
+    body: JSON.stringify({ nameservers: 'cloudflare.advanced' }),
+  });
+  expect(r.statusCode).toBe(200);
+  await r.body.dump();
+  h.ac.abort();
+  expect(await done).toBe(0);
+  expect(h.err()).toContain(`state saved to ${file}`);
+  const saved = JSON.parse(readFileSync(file, 'utf8'));
+  expect(saved).toMatchObject({
+    plan: 'business',
+    glue_missing: [1],
+    zones: [{ name: 'one.example', nameservers: 'cloudflare.advanced' }],
+    custom_ns: [{ ns_name: 'ns1.corp.example', ns_set: 1, ipv4: expect.stringMatching(/^198\.51\.100\./) }],
+  });
+  rmSync(dir, { recursive: true, force: true });
+});

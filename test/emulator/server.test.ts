@@ -2,15 +2,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { startEmulator, type Emulator } from '../../src/emulator/server.js';
-import {
-  DEMO_ACCOUNT_ID,
-  DEMO_TOKEN,
-  bigAccountState,
-  demoState,
-  loadStateFile,
-  zoneIdFor,
-} from '../../src/emulator/model.js';
+import { LEGACY_RATE_LIMITS, startEmulator, type Emulator } from '../../src/emulator/server.js';
+import { DEMO_ACCOUNT_ID, DEMO_TOKEN, bigAccountState, demoState, zoneIdFor } from '../../src/emulator/model.js';
+import { loadStateFile } from '../../src/emulator/statefile.js';
 
 let emu: Emulator;
 const ACC = DEMO_ACCOUNT_ID;
@@ -44,8 +38,9 @@ describe('seed and envelope', () => {
       success: true,
       errors: [],
       messages: [],
-      result_info: { page: 1, per_page: 5, count: 5, total_count: 8, total_pages: 2 },
+      result_info: { page: 1, per_page: 5, count: 5, total_count: 8 },
     });
+    expect(p1.json.result_info.total_pages).toBeUndefined();
     const p2 = await call('GET', `/zones?account.id=${ACC}&per_page=5&page=2`);
     const names = [...p1.json.result, ...p2.json.result].map((z: any) => z.name);
     expect(names).toEqual([
@@ -69,6 +64,18 @@ describe('seed and envelope', () => {
     expect((await call('GET', `/zones?name=ends_with:arpa`)).json.result).toHaveLength(2);
   });
 
+  test('total_pages in result_info is a switch (the docs example has it, the schema does not)', async () => {
+    emu.options.behaviour.resultInfoTotalPages = true;
+    expect((await call('GET', '/zones?per_page=5')).json.result_info).toEqual({
+      page: 1,
+      per_page: 5,
+      count: 5,
+      total_count: 8,
+      total_pages: 2,
+    });
+    expect((await call('GET', `/accounts/${ACC}/custom_ns`)).json.result_info.total_pages).toBe(1);
+  });
+
   test('per_page outside 5–50 is refused', async () => {
     expect((await call('GET', '/zones?per_page=4')).status).toBe(400);
     expect((await call('GET', '/zones?per_page=51')).json.errors[0].message).toMatch(/per_page/);
@@ -86,15 +93,45 @@ describe('seed and envelope', () => {
 });
 
 describe('auth', () => {
-  test('missing or wrong token → 10000; email + key accepted when configured', async () => {
-    expect((await call('GET', '/zones', undefined, {})).json.errors[0].code).toBe(10000);
+  const KEY = 'c2547eb745079dac9320b638f5e225cf483cc';
+  test('no credentials → 400 with 1001 Missing "Authorization" header', async () => {
+    const r = await call('GET', '/zones', undefined, {});
+    expect(r.status).toBe(400);
+    expect(r.json.errors).toEqual([{ code: 1001, message: 'Missing "Authorization" header' }]);
+  });
+
+  test.each([
+    ['a token with a space', 'Bearer demo token'],
+    ['a token with a quote', 'Bearer "demo-token"'],
+    ['no token after Bearer', 'Bearer '],
+    ['a Global API Key sent as a token', `Bearer ${KEY}`],
+    ['another scheme', 'Basic ZGVtbzp0b2tlbg=='],
+  ])('%s → 400 6003 with 6111 in error_chain', async (_what, authorization) => {
+    const r = await call('GET', '/zones', undefined, { authorization });
+    expect(r.status).toBe(400);
+    expect(r.json.errors).toEqual([
+      {
+        code: 6003,
+        message: 'Invalid request headers',
+        error_chain: [{ code: 6111, message: 'Invalid format for Authorization header' }],
+      },
+    ]);
+  });
+
+  test('a well-formed unknown token → 401 10000; a foreign account → 10000', async () => {
     const wrong = await call('GET', '/zones', undefined, { authorization: 'Bearer nope' });
-    expect([wrong.status, wrong.json.errors[0].code]).toEqual([401, 10000]);
-    emu.state.keys.push({ email: 'me@example.com', key: 'k' });
-    expect(
-      (await call('GET', '/zones', undefined, { 'x-auth-email': 'me@example.com', 'x-auth-key': 'k' })).status,
-    ).toBe(200);
+    expect([wrong.status, wrong.json.errors]).toEqual([401, [{ code: 10000, message: 'Authentication error' }]]);
     expect((await call('GET', `/accounts/${'0'.repeat(32)}/custom_ns`)).json.errors[0].code).toBe(10000);
+  });
+
+  test('email + Global API Key: accepted when configured; a malformed key → 6003 with 6103', async () => {
+    emu.state.keys.push({ email: 'me@example.com', key: KEY });
+    const key = (k: string) => call('GET', '/zones', undefined, { 'x-auth-email': 'me@example.com', 'x-auth-key': k });
+    expect((await key(KEY)).status).toBe(200);
+    expect((await key('f'.repeat(37))).json.errors[0].code).toBe(10000);
+    const bad = await key('demo-token');
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors[0].error_chain).toEqual([{ code: 6103, message: 'Invalid format for X-Auth-Key header' }]);
   });
 });
 
@@ -184,11 +221,22 @@ describe('zone assignment and account default', () => {
       'ns1.example.com',
       'ns2.example.com',
     ]);
-    expect((await call('GET', `/zones/${'f'.repeat(32)}/dns_settings`)).status).toBe(404);
+  });
+
+  test('an unknown zone id → 404 9109 "Invalid zone identifier"; a malformed one → 7003; or 7003', async () => {
+    const unknown = await call('GET', `/zones/${'f'.repeat(32)}/dns_settings`);
+    expect([unknown.status, unknown.json.errors]).toEqual([404, [{ code: 9109, message: 'Invalid zone identifier' }]]);
+    expect((await call('GET', '/zones/example.org')).json.errors[0].code).toBe(7003);
+    emu.options.behaviour.unknownZone = '7003';
+    const old = await call('PATCH', `/zones/${'f'.repeat(32)}/dns_settings`, {
+      nameservers: { type: 'custom.account' },
+    });
+    expect([old.status, old.json.errors[0].code]).toEqual([404, 7003]);
+    expect(old.json.errors[0].message).toMatch(/perhaps your object identifier is invalid/);
   });
 
   test.each([
-    ['top', { result: [], enabled: true, ns_set: 1 }],
+    ['top', { enabled: true, ns_set: 1 }],
     ['result', { result: { enabled: true, ns_set: 1 } }],
     ['both', { result: { enabled: true, ns_set: 1 }, enabled: true, ns_set: 1 }],
   ] as const)('legacy zone custom_ns GET shape "%s"', async (shape, expected) => {
@@ -220,8 +268,94 @@ describe('zone assignment and account default', () => {
   });
 });
 
-describe('rate window, faults and the log', () => {
+describe('rate limits as Cloudflare states them', () => {
+  let now = 1_700_000_000_000;
+  const clock = () => now;
+  beforeEach(async () => {
+    await emu.close();
+    now = 1_700_000_000_000;
+    emu = await startEmulator({ clock, rate: { requests: 3, seconds: 60 } });
+  });
+
+  test('every answer carries Ratelimit and Ratelimit-Policy, and no retry-after or x-ratelimit-*', async () => {
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await call('GET', '/zones');
+      expect(r.status).toBe(200);
+      seen.push(r.headers.ratelimit as string);
+      expect(r.headers['ratelimit-policy']).toBe('"default";q=3;w=60');
+      expect(r.headers['retry-after']).toBeUndefined();
+      expect(r.headers['x-ratelimit-remaining']).toBeUndefined();
+      now += 10_000;
+    }
+    // t counts down to when the oldest request leaves the window.
+    expect(seen).toEqual(['"default";r=2;t=60', '"default";r=1;t=50', '"default";r=0;t=40']);
+    const denied = await call('GET', '/zones', undefined, { authorization: 'Bearer nope' });
+    expect(denied.status).toBe(429); // the window is spent whoever asks
+    emu.resetLog();
+    expect((await call('GET', '/nothing')).headers.ratelimit).toBe('"default";r=2;t=60');
+  });
+
+  test('an overrun blocks every call for five minutes with 429 971, not just until the window has room', async () => {
+    for (let i = 0; i < 3; i++) expect((await call('GET', '/zones')).status).toBe(200);
+    const r = await call('GET', `/accounts/${ACC}/custom_ns`);
+    expect(r.status).toBe(429);
+    expect(r.json.errors).toEqual([{ code: 971, message: 'Please wait and consider throttling your request speed' }]);
+    expect(r.headers['retry-after']).toBe('300');
+    expect(r.headers.ratelimit).toBe('"default";r=0;t=300');
+    now += 61_000; // the window has room again, the block holds
+    const still = await call('GET', '/zones');
+    expect([still.status, still.headers['retry-after']]).toEqual([429, '239']);
+    now += 239_000;
+    expect((await call('GET', '/zones')).status).toBe(200);
+  });
+
+  test('blockSeconds 0 is the older behaviour: 429 only until the window has room', async () => {
+    emu.options.blockSeconds = 0;
+    for (let i = 0; i < 3; i++) expect((await call('GET', '/zones')).status).toBe(200);
+    now += 20_000;
+    const r = await call('GET', '/zones');
+    expect([r.status, r.headers['retry-after']]).toEqual([429, '40']);
+    now += 40_000;
+    expect((await call('GET', '/zones')).status).toBe(200);
+  });
+
+  test('the per-IP limit answers 429 for the rest of the second and does not start the five-minute block', async () => {
+    emu.options.rate = { requests: 1000, seconds: 300 };
+    emu.options.ipRate = 5;
+    for (let i = 0; i < 5; i++) expect((await call('GET', '/zones')).status).toBe(200);
+    const r = await call('GET', '/zones');
+    expect([r.status, r.json.errors[0].code, r.headers['retry-after']]).toEqual([429, 971, '1']);
+    now += 1000;
+    expect((await call('GET', '/zones')).status).toBe(200);
+  });
+
+  test("the defaults are Cloudflare's: 1200 per 300 s, 200 per second per IP, a 300 s block", async () => {
+    const d = await startEmulator();
+    expect(d.options).toMatchObject({
+      rate: { requests: 1200, seconds: 300 },
+      ipRate: 200,
+      blockSeconds: 300,
+      rateHeaders: 'current',
+    });
+    await d.close();
+  });
+
+  test('rateHeaders "both" sends the old and the new headers; an injected 429 carries retry-after', async () => {
+    emu.options.rateHeaders = 'both';
+    const r = await call('GET', '/zones');
+    expect(r.headers.ratelimit).toBe('"default";r=2;t=60');
+    expect(r.headers['x-ratelimit-remaining']).toBe('2');
+    emu.options.rateHeaders = 'current';
+    emu.addFault({ path: /zones/, status: 429, retryAfter: 7 });
+    const f = await call('GET', '/zones');
+    expect([f.status, f.headers['retry-after'], f.headers.ratelimit]).toEqual([429, '7', '"default";r=0;t=7']);
+  });
+});
+
+describe('legacy rate window, faults and the log', () => {
   test('past N requests per window: 429 code 971 with retry-after and x-ratelimit headers', async () => {
+    Object.assign(emu.options, LEGACY_RATE_LIMITS);
     emu.options.rate = { requests: 3, seconds: 60 };
     for (let i = 0; i < 3; i++)
       expect((await call('GET', '/zones')).headers['x-ratelimit-remaining']).toBe(String(2 - i));
@@ -263,9 +397,8 @@ describe('state files', () => {
     await writeFile(
       y,
       'tokens: [t1]\nentitled: false\nzones:\n  - name: Example.COM.\n' +
-        '    nameservers: {type: custom.account, ns_set: 2}\n  - plain.example\n' +
-        'custom_ns:\n  - {ns_name: ns1.example.net, ns_set: 2}\n' +
-        '  - {ns_name: ns2.example.net, ns_set: 2, ipv4: 192.0.2.7}\n' +
+        '    nameservers: {type: custom.account, ns_set: 2}\n  - plain.example\ncustom_ns:\n' +
+        '  - {ns_name: ns1.example.net, ns_set: 2}\n  - {ns_name: ns2.example.net, ns_set: 2, ipv4: 192.0.2.7}\n' +
         'account_default: custom.account\n',
     );
     const s = await loadStateFile(y);
@@ -279,7 +412,9 @@ describe('state files', () => {
     await writeFile(j, JSON.stringify({ account_id: 'a'.repeat(32) }));
     expect((await loadStateFile(j)).zones).toHaveLength(demoState().zones.length);
     await writeFile(j, JSON.stringify({ custom_ns: [{ ns_name: 'x.example', ns_set: 9 }] }));
-    await expect(loadStateFile(j)).rejects.toThrow(/custom_ns\[0\]\.ns_set must be 1–5/);
+    await expect(loadStateFile(j)).rejects.toThrow(
+      /s\.json:1:47: custom_ns\[0\]\.ns_set must be a set number from 1 to 5/,
+    );
     await expect(loadStateFile(join(dir, 'missing.yaml'))).rejects.toThrow(/cannot be read \(ENOENT\)/);
   });
 });

@@ -17,7 +17,7 @@ describe('guards', () => {
     const p = buildPlan(d, live({ sets: { 1: S1 }, zones: liveZones }), {});
     expect(p.safe).toBe(false);
     expect(guardKinds(p)).toEqual(['mass_change']);
-    expect(p.guards[0].override).toBe('--allow-mass-change');
+    expect(p.guards[0].override).toBe('mass_change');
     expect(p.guards[0].steps).toHaveLength(4);
     expect(p.guards[0].message).toMatch(
       /changes 4 zones, more than policy\.max_zone_changes \(3\).*--allow-mass-change/,

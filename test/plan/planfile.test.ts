@@ -38,7 +38,8 @@ describe('saved-plan JSON document', () => {
 
   test('snake_case fields and the contract header', () => {
     const doc = planToDocument(richPlan(), META);
-    expect(doc.format_version).toBe(1);
+    expect(doc.format_version).toBe(2);
+    expect(doc.steps.every((s) => typeof s.reason_code === 'string')).toBe(true);
     expect(doc.tool).toEqual({ name: 'acns', version: '0.1.0' });
     expect(doc.config.digest).toMatch(/^sha256:/);
     const z = doc.steps.find((s) => s.kind === 'assign_zone')!;
@@ -49,6 +50,7 @@ describe('saved-plan JSON document', () => {
       'zone_id',
       'before',
       'after',
+      'reason_code',
       'reason',
       'source',
       'class',

@@ -5,60 +5,29 @@
  * random topological orders per case.
  */
 import { buildPlan } from '../../src/plan/build.js';
+import { checkDerivation } from '../../src/plan/rederive.js';
 import { setsShrunkBelowTwo } from '../../src/plan/shrinking.js';
-import { relatedUnmanaged } from '../../src/state/read.js';
 import type { DesiredState } from '../../src/config/types.js';
 import type { LiveState } from '../../src/state/types.js';
 import type { ZoneNameservers } from '../../src/cloudflare/types.js';
 import type { Plan, Step } from '../../src/plan/types.js';
 import {
-  desired,
-  live,
-  zoneNs,
-  type DesiredSpec,
-  type LiveSpec,
-  type LiveZoneSpec,
-  type ZoneSpec,
-} from './fixtures.js';
+  type Case,
+  type Model,
+  cliStates,
+  finalState,
+  genCase,
+  initialModel,
+  invariants,
+  pick,
+  states,
+} from './generators.js';
 import { mulberry32 } from '../support/prng.js';
 
 // ACNS_PROPERTY_SEED / ACNS_PROPERTY_CASES explore further (locally); CI runs the fixed seed.
 const SEED = Number(process.env.ACNS_PROPERTY_SEED ?? 0x5eed_ac75);
 const CASES = Number(process.env.ACNS_PROPERTY_CASES ?? 400);
 const ORDERS = 5;
-const NAMES = [...[1, 2, 3, 4, 5, 6, 7, 8].map((i) => `ns${i}.a.test`), ...[1, 2, 3, 4].map((i) => `ns${i}.b.test`)];
-const ZONES = [
-  'p.test',
-  'c.p.test',
-  'x.c.p.test',
-  'd.p.test',
-  'q.test',
-  'r.q.test',
-  's.test',
-  'u.test',
-  'v.test',
-  '0.192.in-addr.arpa',
-  '2.0.192.in-addr.arpa',
-];
-const SET_IDS = [1, 2, 3, 4, 5];
-const MOVE_RATE = 0.15; // share of a desired set's new names taken from another live set
-const UNMANAGED_RATE = 0.1; // share of account zones the file does not list
-
-interface Case {
-  live: LiveSpec & {
-    sets: Record<number, string[]>;
-    zones: Record<string, LiveZoneSpec>;
-    other: Record<string, LiveZoneSpec>;
-    accountDefault: string;
-  };
-  desired: DesiredSpec & { sets: Record<number, string[]>; zones: Record<string, ZoneSpec> };
-}
-
-interface Model {
-  sets: Map<number, Set<string>>;
-  zones: Map<string, ZoneNameservers>;
-  def: string;
-}
 
 describe('buildPlan ordering property', () => {
   test(`${CASES} seeded cases × ${ORDERS} random orders keep every rule at every moment, end as desired`, () => {
@@ -97,6 +66,57 @@ describe('buildPlan ordering property', () => {
     });
     expect(failures).toEqual([]);
     expect(cov.safe).toBeGreaterThanOrEqual(CASES * 0.5);
+  });
+});
+
+describe('buildPlan ordering property with --zone', () => {
+  test(`${CASES} seeded cases restricted to random zones: no crash, re-derivable, and safe plans keep every rule`, () => {
+    const rng = mulberry32(SEED + 2);
+    const failures: string[] = [];
+    let safe = 0;
+    for (let i = 0; i < CASES && failures.length < 3; i++) {
+      const c = genCase(rng);
+      const { d, l } = states(c);
+      const zones = Object.keys(c.desired.zones).filter(() => rng() < 0.4);
+      if (zones.length === 0) continue;
+      const plan = buildPlan(d, l, { zoneFilter: zones });
+      const underived = checkDerivation(plan, plan.preconditions!);
+      if (underived.length > 0) {
+        failures.push(`case ${i} --zone ${zones.join(',')}: ${underived.map((p) => p.message).join('; ')}`);
+        continue;
+      }
+      if (plan.steps.some((s) => s.kind === 'delete_nameserver' || s.kind === 'set_account_default'))
+        failures.push(`case ${i} --zone ${zones.join(',')}: a deletion or default change was planned`);
+      if (!plan.safe) continue;
+      safe++;
+      const broken = execute(plan, c, d, randomOrder(plan, rng), false);
+      if (broken) failures.push(`case ${i} --zone ${zones.join(',')}: ${broken}`);
+    }
+    expect(failures).toEqual([]);
+    expect(safe).toBeGreaterThan(CASES * 0.3);
+  });
+
+  // Two zones of one hierarchy swapping sets wait for each other; --zone used to recurse forever on it.
+  test('--zone on two zones of one hierarchy swapping sets shows the ordering guard', () => {
+    const c: Case = {
+      live: {
+        sets: { 1: ['ns1.a.test', 'ns2.a.test'], 2: ['ns1.b.test', 'ns2.b.test'] },
+        zones: { 'p.test': 1, 'c.p.test': 2 },
+        other: {},
+        accountDefault: 'cloudflare.standard',
+      },
+      desired: {
+        sets: { 1: ['ns1.a.test', 'ns2.a.test'], 2: ['ns1.b.test', 'ns2.b.test'] },
+        zones: { 'p.test': 2, 'c.p.test': 1 },
+      },
+    };
+    const { d, l } = states(c);
+    expect(buildPlan(d, l).guards.map((g) => g.kind)).toEqual(['ordering']);
+    for (const zoneFilter of [['p.test'], ['c.p.test'], ['p.test', 'c.p.test']]) {
+      const plan = buildPlan(d, l, { zoneFilter });
+      expect(plan.guards.map((g) => g.kind)).toEqual(['ordering']);
+      expect(plan.guards[0]!.steps).toEqual(['assign_zone:c.p.test', 'assign_zone:p.test']);
+    }
   });
 });
 
@@ -258,6 +278,15 @@ function run(
   for (let i = 0; i < CASES && failures.length < 3; i++) {
     const c = genCase(rng);
     const { d, plan } = planFor(c);
+    // apply re-derives glue checks, edges and guards from the steps and preconditions: the planner's
+    // own output must always pass that check, safe or not
+    const underived = checkDerivation(plan, plan.preconditions!);
+    if (underived.length > 0) {
+      failures.push(
+        `case ${i}: re-derivation disagrees: ${underived.map((p) => p.message).join('; ')}\n${report(i, c, [], '')}`,
+      );
+      continue;
+    }
     if (!plan.safe) {
       for (const g of plan.guards) cov.guards[g.kind] = (cov.guards[g.kind] ?? 0) + 1;
       continue;
@@ -280,7 +309,7 @@ function run(
 // execution model
 
 /** Runs the steps in `order` on a model of the account; returns the first broken rule, or null. */
-function execute(plan: Plan, c: Case, d: DesiredState, order: Step[]): string | null {
+function execute(plan: Plan, c: Case, d: DesiredState, order: Step[], checkEnd = true): string | null {
   const m = initialModel(c);
   const done = new Set<string>();
   const glueSets = new Set(
@@ -297,15 +326,7 @@ function execute(plan: Plan, c: Case, d: DesiredState, order: Step[]): string | 
     const rule = invariants(m);
     if (rule) return `after ${s.id}: ${rule}`;
   }
-  return finalState(m, c);
-}
-
-function initialModel(c: Case): Model {
-  const sets = new Map<number, Set<string>>();
-  for (const [k, names] of Object.entries(c.live.sets)) sets.set(Number(k), new Set(names));
-  const zones = new Map<string, ZoneNameservers>();
-  for (const [z, t] of [...Object.entries(c.live.zones), ...Object.entries(c.live.other)]) zones.set(z, zoneNs(t));
-  return { sets, zones, def: c.live.accountDefault };
+  return checkEnd ? finalState(m, c) : null;
 }
 
 /** (f) the step's `before` matches the model. */
@@ -376,55 +397,6 @@ function apply(m: Model, s: Step): void {
   }
 }
 
-/** (a)–(d): Cloudflare's rules, checked after every step. */
-function invariants(m: Model): string | null {
-  for (const [set, names] of m.sets)
-    if (names.size > 5) return `(a) set ${set} has ${names.size} names: ${[...names].join(', ')}`;
-  const custom = [...m.zones].filter(([, ns]) => ns.type === 'custom.account');
-  for (const [z, ns] of custom) {
-    const size = m.sets.get(ns.set!)?.size ?? 0;
-    if (size < 2) return `(b) zone ${z} is on set ${ns.set}, which has ${size} name(s)`;
-  }
-  for (const [z, ns] of custom) {
-    for (const [y, other] of custom) {
-      if (y !== z && z.endsWith(`.${y}`) && other.set === ns.set)
-        return `(c) zone ${z} shares set ${ns.set} with its ancestor ${y}`;
-    }
-  }
-  if (m.def === 'custom.account' && ![...m.sets.values()].some((n) => n.size >= 2))
-    return '(d) the default is custom.account but no set has 2 names';
-  return null;
-}
-
-/** The end state equals the desired one. */
-function finalState(m: Model, c: Case): string | null {
-  const want = new Map<number, string[]>();
-  for (const [k, names] of Object.entries(c.desired.sets)) want.set(Number(k), [...names]);
-  if (!c.desired.prune) {
-    const declared = new Set(Object.values(c.desired.sets).flat());
-    for (const [k, names] of Object.entries(c.live.sets)) {
-      for (const n of names)
-        if (!declared.has(n)) (want.get(Number(k)) ?? want.set(Number(k), []).get(Number(k))!).push(n);
-    }
-  }
-  for (const set of SET_IDS) {
-    const got = [...(m.sets.get(set) ?? [])].sort().join(',');
-    const exp = [...(want.get(set) ?? [])].sort().join(',');
-    if (got !== exp) return `end: set ${set} holds [${got}], wanted [${exp}]`;
-  }
-  for (const [z, ns] of m.zones) {
-    const t = c.desired.zones[z];
-    const exp =
-      t === undefined || t === 'advanced'
-        ? zoneNs(c.live.zones[z] ?? c.live.other[z])
-        : zoneNs(t === 'standard' ? 'standard' : t);
-    if (JSON.stringify(ns) !== JSON.stringify(exp))
-      return `end: zone ${z} is ${JSON.stringify(ns)}, wanted ${JSON.stringify(exp)}`;
-  }
-  const def = c.desired.accountDefault ?? c.live.accountDefault;
-  return m.def === def ? null : `end: default is ${m.def}, wanted ${def}`;
-}
-
 /** A random order among those that respect depends_on (uniform choice among the ready steps). */
 function randomOrder(plan: Plan, rng: () => number): Step[] {
   const left = [...plan.steps];
@@ -439,127 +411,6 @@ function randomOrder(plan: Plan, rng: () => number): Step[] {
     out.push(s);
   }
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// generators
-
-function genCase(rng: () => number): Case {
-  // live names: up to 5 sets, 0–5 names each, unique across sets
-  const pool = shuffle(rng, NAMES);
-  const liveSets: Record<number, string[]> = {};
-  for (const set of SET_IDS) {
-    if (rng() < 0.35) continue;
-    const n = Math.min(int(rng, 0, 5), pool.length);
-    if (n > 0) liveSets[set] = pool.splice(0, n);
-  }
-  const usableLive = Object.entries(liveSets)
-    .filter(([, n]) => n.length >= 2)
-    .map(([k]) => Number(k));
-
-  // live zones: custom sets (≥2 names) respecting the hierarchy rule, standard, rarely advanced
-  const account = ZONES.filter(() => rng() < 0.85);
-  const liveZones: Record<string, LiveZoneSpec> = {};
-  for (const z of shuffle(rng, account)) {
-    const r = rng();
-    const free = usableLive.filter((set) => !related(z, liveZones, set));
-    liveZones[z] = r < 0.6 && free.length > 0 ? pick(rng, free) : r < 0.95 ? 'standard' : 'advanced';
-  }
-  const liveDefault = usableLive.length > 0 && rng() < 0.5 ? 'custom.account' : 'cloudflare.standard';
-
-  // desired sets: 2–5 names, unique, often starting from the live set of the same number
-  const free = new Set(NAMES);
-  const sets: Record<number, string[]> = {};
-  for (const set of shuffle(rng, SET_IDS)) {
-    if (rng() < 0.4) continue;
-    const size = int(rng, 2, 5);
-    const names = (liveSets[set] ?? []).filter((n) => free.has(n) && rng() < 0.7);
-    // new names: mostly ones that do not exist live; sometimes a live name of another set (a move)
-    const liveNames = new Set(Object.values(liveSets).flat());
-    const fresh = shuffle(
-      rng,
-      [...free].filter((n) => !liveNames.has(n)),
-    );
-    const moving = shuffle(
-      rng,
-      [...free].filter((n) => liveNames.has(n) && !(liveSets[set] ?? []).includes(n)),
-    );
-    while (names.length < size) {
-      const from = rng() < MOVE_RATE || (fresh.length === 0 && names.length < 2) ? moving : fresh;
-      if (from.length === 0) break;
-      names.push(from.shift()!);
-    }
-    names.splice(size);
-    if (names.length < 2) continue;
-    for (const n of names) free.delete(n);
-    sets[set] = names;
-  }
-  const declared = Object.keys(sets).map(Number);
-
-  // desired zones: account zones on declared sets / standard / advanced, hierarchy rule among file zones
-  const zones: Record<string, ZoneSpec> = {};
-  for (const z of shuffle(rng, account)) {
-    if (rng() < UNMANAGED_RATE) continue;
-    const r = rng();
-    const lz = liveZones[z];
-    // an `advanced` file zone counts as "no set" here, as the loader sees it: that it keeps its live
-    // set is for the planner's hierarchy guard to catch (counterexample 1)
-    const placed = Object.fromEntries(Object.entries(zones).map(([y, t]) => [y, t === 'advanced' ? 'standard' : t]));
-    const ok = declared.filter((set) => !related(z, placed, set));
-    if (r < 0.25 && typeof lz === 'number' && ok.includes(lz)) zones[z] = lz;
-    else if (r < 0.75 && ok.length > 0) zones[z] = pick(rng, ok);
-    else zones[z] = r < 0.95 || (typeof lz === 'number' && related(z, placed, lz)) ? 'standard' : 'advanced';
-  }
-  const other: Record<string, LiveZoneSpec> = {};
-  const managed: Record<string, LiveZoneSpec> = {};
-  for (const [z, t] of Object.entries(liveZones)) (z in zones ? managed : other)[z] = t;
-
-  // with prune off, undeclared live names stay in their set and can push it past 5 names: the
-  // planner's set_too_large guard must catch that (counterexample 2)
-  const prune = rng() < 0.5;
-  const r = rng();
-  const accountDefault =
-    r < 0.3
-      ? undefined
-      : r < 0.6 || declared.length === 0
-        ? ('cloudflare.standard' as const)
-        : ('custom.account' as const);
-  return {
-    live: { sets: liveSets, zones: managed, other, accountDefault: liveDefault },
-    desired: {
-      sets,
-      zones,
-      ...(accountDefault ? { accountDefault } : {}),
-      prune,
-      glueCheck: rng() < 0.8 ? 'enforce' : 'off',
-    },
-  };
-}
-
-/** The states buildPlan sees: every account zone known (as after state/set-users.ts), the default read. */
-function states(c: Case): { d: DesiredState; l: LiveState } {
-  const d = desired(c.desired);
-  const l = live({ ...c.live, accountZoneNames: [...Object.keys(c.live.zones), ...Object.keys(c.live.other)].sort() });
-  return { d, l };
-}
-
-/**
- * As state/read.ts reads it: the default only when the file manages it, unmanaged zones only in a
- * file zone's hierarchy.
- */
-function cliStates(c: Case): { d: DesiredState; l: LiveState } {
-  const d = desired(c.desired);
-  const all = [...Object.keys(c.live.zones), ...Object.keys(c.live.other)].sort();
-  const near = new Set(relatedUnmanaged(new Set(Object.keys(c.live.zones)), all));
-  const other = Object.fromEntries(Object.entries(c.live.other).filter(([z]) => near.has(z)));
-  const { accountDefault, ...rest } = c.live;
-  const l = live({ ...rest, other, accountZoneNames: all, ...(c.desired.accountDefault ? { accountDefault } : {}) });
-  return { d, l };
-}
-
-/** Whether zone z has an ancestor or descendant on `set` among `zones`. */
-function related(z: string, zones: Record<string, LiveZoneSpec | ZoneSpec>, set: number): boolean {
-  return Object.entries(zones).some(([y, t]) => t === set && y !== z && (z.endsWith(`.${y}`) || y.endsWith(`.${z}`)));
 }
 
 function count(cov: Coverage, plan: Plan, c: Case): void {
@@ -610,24 +461,4 @@ function report(i: number, c: Case, order: Step[], broken: string): string {
     `desired: ${JSON.stringify(c.desired)}`,
     `order: ${order.map((s) => s.id).join(' → ')}`,
   ].join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
-// seeded randomness
-
-function int(rng: () => number, lo: number, hi: number): number {
-  return lo + Math.floor(rng() * (hi - lo + 1));
-}
-
-function pick<T>(rng: () => number, a: readonly T[]): T {
-  return a[Math.floor(rng() * a.length)];
-}
-
-function shuffle<T>(rng: () => number, a: readonly T[]): T[] {
-  const out = [...a];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
 }

@@ -139,9 +139,17 @@ describe('plan_digest', () => {
   });
 
   test('an unknown format_version is still reported as such (checked before the digest)', () => {
-    const e = refusal({ ...fresh(), format_version: 2 });
+    const e = refusal({ ...fresh(), format_version: 99 });
     expect(e.code).toBe('plan_file');
-    expect(e.message).toContain('format_version 2 unknown');
+    expect(e.message).toContain('format_version 99 unknown');
+  });
+
+  test('a plan of the previous format says an older acns wrote it and how to go on', () => {
+    const e = refusal({ ...fresh(), format_version: 1 });
+    expect(e.code).toBe('plan_file');
+    expect(e.exitCode).toBe(1);
+    expect(e.message).toBe('plan.json was written by an older acns (plan format 1); this acns reads format 2');
+    expect(e.hint).toContain('acns plan -o <planfile>');
   });
 });
 

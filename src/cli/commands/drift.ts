@@ -1,12 +1,8 @@
-import { buildDriftReport, delegationFindings, delegationTargets } from '../../plan/drift.js';
-import { renderDriftJson, renderDriftMarkdown, renderDriftText } from '../../render/drift.js';
-import { readZoneDelegations } from '../../dns/delegation-reads.js';
-import { readLiveState } from '../../state/read.js';
-import { accountIdOf, connect, dnsOptions, loadConfig } from '../context.js';
-import { formatOption, type Format } from '../formats.js';
-import { useColour } from '../io.js';
+import { runDrift } from '../../operations/drift.js';
+import { type Format, formatOption } from '../formats.js';
 import type { Registry } from '../registry.js';
-import { TOOL_VERSION } from '../version.js';
+import { sessionFor } from '../session.js';
+import { renderDrift } from '../views.js';
 
 export function registerDrift(reg: Registry): void {
   reg.program
@@ -18,31 +14,8 @@ export function registerDrift(reg: Registry): void {
     .addOption(formatOption())
     .action((flags: { config: string; format: Format }) => {
       reg.setRunner(async (io) => {
-        const desired = await loadConfig(flags.config, io, { requireAccountId: true });
-        const conn = connect(io, { accountId: accountIdOf(desired), cloudflare: desired.cloudflare });
-        let live: Awaited<ReturnType<typeof readLiveState>>;
-        try {
-          live = await readLiveState(desired, conn.api, {
-            onProgress: (p) => conn.progress.update(`reading ${p.phase}`, p.done, p.total),
-          });
-        } finally {
-          await conn.close();
-        }
-        const report = buildDriftReport(desired, live);
-        // zones on their set in the file and the account: does the parent delegate them to it yet? (information, not drift)
-        if (desired.policy.glueCheck !== 'off') {
-          report.delegation = delegationFindings(
-            await readZoneDelegations(delegationTargets(desired, live), dnsOptions(desired, io.signal)),
-          );
-        }
-        const meta = { toolVersion: TOOL_VERSION, createdAt: new Date().toISOString() };
-        io.stdout.write(
-          flags.format === 'json'
-            ? renderDriftJson(report, meta)
-            : flags.format === 'markdown'
-              ? renderDriftMarkdown(report)
-              : renderDriftText(report, { colour: useColour(io.stdout, io.env) }),
-        );
+        const report = await runDrift(sessionFor(io), { config: flags.config });
+        io.stdout.write(renderDrift(report, flags.format, io));
         return report.hasDrift ? 2 : 0;
       });
     });

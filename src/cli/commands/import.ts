@@ -1,14 +1,7 @@
-import { access } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
 import { Option } from 'commander';
-import { AcnsError, UsageError } from '../../errors.js';
-import { readAccountSnapshot } from '../../state/snapshot.js';
-import { renderImportYaml } from '../../render/import.js';
-import { connect } from '../context.js';
-import { DEFAULT_SETTINGS } from '../settings.js';
-import { writeFileAtomic } from '../write-file.js';
+import { runImport } from '../../operations/import.js';
 import type { Registry } from '../registry.js';
-import { packageFile } from '../../package-root.js';
+import { sessionFor } from '../session.js';
 
 interface ImportFlags {
   out: string;
@@ -16,9 +9,8 @@ interface ImportFlags {
   force?: boolean;
   accountId?: string;
   endpoints?: 'dns_settings' | 'legacy';
+  emulatorState?: string;
 }
-
-const SCHEMA = packageFile('schemas/acns.schema.json');
 
 export function registerImport(reg: Registry): void {
   reg.program
@@ -28,6 +20,10 @@ export function registerImport(reg: Registry): void {
     .option('--all-zones', 'list every zone of the account, not only those on custom sets')
     .option('--force', 'overwrite the file if it exists')
     .option('--account-id <id>', 'account to import (default: CLOUDFLARE_ACCOUNT_ID)')
+    .option(
+      '--emulator-state <file>',
+      'write the account as an `acns emulator --state` file (to rehearse a change offline) instead of acns.yaml',
+    )
     .addOption(
       new Option('--endpoints <flavour>', 'API endpoints to read zone settings and the default with')
         .choices(['dns_settings', 'legacy'])
@@ -35,61 +31,24 @@ export function registerImport(reg: Registry): void {
     )
     .action((flags: ImportFlags) => {
       reg.setRunner(async (io) => {
-        const accountId = (flags.accountId ?? io.env.CLOUDFLARE_ACCOUNT_ID ?? '').trim().toLowerCase();
-        if (!/^[0-9a-f]{32}$/.test(accountId)) {
-          throw new UsageError(
-            accountId
-              ? 'the account id must be 32 hexadecimal characters'
-              : 'no account id: pass --account-id or set CLOUDFLARE_ACCOUNT_ID',
-            'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>)',
+        const { snapshot, text, zoneCount } = await runImport(sessionFor(io), flags);
+        if (flags.emulatorState) {
+          io.stderr.write(
+            `Wrote ${flags.emulatorState}: ${snapshot.nameservers.length} names, ${snapshot.zones.length} zone(s), ` +
+              'the account default; no credentials. Rehearse against it with ' +
+              `\`acns emulator --state ${flags.emulatorState} --dns 5354\` (see docs/emulator.md).\n`,
           );
+          return 0;
         }
         const toStdout = flags.out === '-';
-        const path = resolve(io.cwd, toStdout ? 'acns.yaml' : flags.out);
-        if (!toStdout && !flags.force && (await exists(path))) {
-          throw new AcnsError('import_exists', `${flags.out} already exists; nothing was written`, {
-            hint: 'pass --force to overwrite it, or -o to write another file (-o - writes to stdout)',
-          });
-        }
-        const conn = connect(io, {
-          accountId,
-          cloudflare: { ...DEFAULT_SETTINGS.cloudflare, endpoints: flags.endpoints ?? 'dns_settings' },
-        });
-        let snapshot: Awaited<ReturnType<typeof readAccountSnapshot>>;
-        try {
-          snapshot = await readAccountSnapshot(conn.api, {
-            onProgress: (done, total) => conn.progress.update('reading zone settings', done, total),
-          });
-        } finally {
-          await conn.close();
-        }
-        const schemaRef = relative(dirname(path), SCHEMA).split('\\').join('/');
-        const text = renderImportYaml(snapshot, {
-          endpoints: flags.endpoints ?? 'dns_settings',
-          allZones: Boolean(flags.allZones),
-          schemaRef: schemaRef.startsWith('.') ? schemaRef : `./${schemaRef}`,
-          generatedAt: new Date().toISOString(),
-        });
-        if (toStdout) {
-          io.stdout.write(text);
-        } else {
-          await writeFileAtomic(flags.out, io.cwd, text, 'the imported configuration');
-        }
-        const custom = snapshot.zones.filter((z) => z.nameservers.type === 'custom.account').length;
+        if (toStdout) io.stdout.write(text);
+        const sets = new Set(snapshot.nameservers.map((n) => n.set)).size;
         io.stderr.write(
-          `Wrote ${toStdout ? 'the configuration to stdout' : flags.out}: ${snapshot.nameservers.length} names in ${new Set(snapshot.nameservers.map((n) => n.set)).size} set(s), ` +
-            `${flags.allZones ? snapshot.zones.length : custom} zone(s). Check it with \`acns plan -c ${toStdout ? '<file>' : flags.out}\` (it should report no changes).\n`,
+          `Wrote ${toStdout ? 'the configuration to stdout' : flags.out}: ${snapshot.nameservers.length} names in ` +
+            `${sets} set(s), ${zoneCount} zone(s). Check it with \`acns plan -c ${toStdout ? '<file>' : flags.out}\` ` +
+            '(it should report no changes).\n',
         );
         return 0;
       });
     });
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -5,6 +5,7 @@
 import { applyEnv } from '../config/env.js';
 import type { DesiredState } from '../config/types.js';
 import { UsageError } from '../errors.js';
+import type { GlueCheckOptions } from '../dns/glue.js';
 import type { Plan, PlanSettings } from '../plan/types.js';
 
 export const DEFAULT_SETTINGS: PlanSettings = {
@@ -30,4 +31,14 @@ export function settingsForSavedPlan(plan: Plan, env: Record<string, string | un
   const problems = applyEnv(shell, { ...env, CLOUDFLARE_ACCOUNT_ID: undefined }, {});
   if (problems.length) throw new UsageError(problems.map((p) => p.message).join('\n'));
   return { cloudflare: shell.cloudflare, dns: shell.dns };
+}
+
+/** DNS options for glue and delegation checks (the loader or settingsForSavedPlan applied ACNS_DNS_*). */
+export function dnsOptions(settings: Pick<DesiredState, 'dns'>, signal?: AbortSignal): GlueCheckOptions {
+  return {
+    rootServers: settings.dns.rootServers,
+    parentServers: settings.dns.parentServers,
+    port: settings.dns.port,
+    ...(signal ? { signal } : {}),
+  };
 }

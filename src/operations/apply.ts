@@ -1,0 +1,249 @@
+/**
+ * `acns apply` as an operation: a saved plan is re-checked against the account and carried out
+ * exactly; without one, the file is planned and the caller approves it. Every run is bracketed in
+ * the journal by apply_start and apply_end, refused and empty runs included.
+ */
+import { mkdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { BASELINE_PATH, baselinePath, recordApplied } from '../apply/baseline.js';
+import { executePlan } from '../apply/executor.js';
+import {
+  defaultJournalPath,
+  describeUnfinishedRun,
+  type Journal,
+  openJournal,
+  readUnfinishedRun,
+} from '../apply/journal.js';
+import { type ApplyLock, acquireApplyLock, lockPathFor } from '../apply/lock.js';
+import { preflightSavedPlan, refuseUnsafe, refuseWithoutPreconditions } from '../apply/preflight.js';
+import type { ApplyResult, GlueChecker, StepResult } from '../apply/types.js';
+import type { AccountApiHandle } from '../cloudflare/account.js';
+import type { DesiredState } from '../config/types.js';
+import { type GlueReport, checkSetGlue, waitForGlue } from '../dns/glue.js';
+import { AcnsError, UsageError } from '../errors.js';
+import { readPlanFile } from '../plan/planfile.js';
+import { configDifferences } from '../plan/config-match.js';
+import { isEmptyPlan } from '../plan/summary.js';
+import type { OverridableGuard, Plan } from '../plan/types.js';
+import { connect } from './connect.js';
+import { connectOptions, readAndPlan } from './plan.js';
+import { loadConfig, type Session } from './session.js';
+import { dnsOptions, planSettings, settingsForSavedPlan } from './settings.js';
+
+export interface ApplyRequest {
+  /** A plan saved with `acns plan -o`; without one, `config` is planned and `approve` asked. */
+  planFile?: string;
+  config: string;
+  /** `config` was named by the user (-c): with a plan file, a missing config is then an error, not skipped. */
+  configGiven?: boolean;
+  /** With a plan file: do not compare the plan's glue policy and settings with `config`. */
+  ignoreConfig?: boolean;
+  /** Guards the reviewer allows on purpose (`--allow-mass-change` → mass_change). */
+  allow?: OverridableGuard[];
+  /** Keep re-checking missing glue for up to this long. */
+  glueWaitMs?: number;
+  journal?: string;
+  /** Without a plan file: the plan just made, to show before asking. */
+  onPlan?: (plan: Plan) => void;
+  /** Without a plan file: whether to carry the plan out (absent: cancelled). */
+  approve?: (plan: Plan) => Promise<boolean>;
+  /** Each step's outcome as it is known, with how many of the plan's steps are known so far. */
+  onStepDone?: (r: StepResult, done: number, total: number) => void;
+}
+
+export type ApplyOutcome =
+  | { kind: 'cancelled'; plan: Plan }
+  | { kind: 'nothing_to_do'; plan: Plan; reason: 'empty' | 'all_done' }
+  | { kind: 'applied'; plan: Plan; result: ApplyResult; glue: GlueReport[]; warnings: string[] };
+
+export async function runApply(session: Session, req: ApplyRequest): Promise<ApplyOutcome> {
+  const journalPath = resolve(session.cwd, req.journal ?? defaultJournalPath(session.cwd));
+  try {
+    mkdirSync(dirname(journalPath), { recursive: true });
+  } catch (e) {
+    throw new AcnsError('journal_unwritable', `cannot open the journal ${journalPath}: ${(e as Error).message}`, {
+      hint: 'pass --journal FILE with a writable location',
+    });
+  }
+  // one apply at a time per journal; taken before reading it, so a running apply is never "unfinished"
+  const lock = acquireApplyLock(lockPathFor(journalPath), { ...(req.planFile ? { plan: req.planFile } : {}) });
+  try {
+    return await runLocked(session, req, journalPath, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(
+  session: Session,
+  req: ApplyRequest,
+  journalPath: string,
+  lock: ApplyLock,
+): Promise<ApplyOutcome> {
+  const previous = readUnfinishedRun(journalPath);
+  const journal = openJournal(journalPath);
+  journal.event('apply_start', req.planFile ? { plan: req.planFile } : { config: req.config });
+  if (lock.replaced) {
+    const r = lock.replaced;
+    session.warn(
+      `acns: warning: took over the apply lock left by pid ${r.pid} (started ${r.started_at}), which no longer runs`,
+    );
+  }
+  if (previous) {
+    session.warn(describeUnfinishedRun(previous));
+    journal.event('previous_run_unfinished', {
+      started_at: previous.startedAt,
+      in_flight: previous.inFlight,
+      ...(lock.replaced ? { stale_lock: lock.replaced } : {}),
+    });
+  }
+  let exitCode = 1;
+  let error: string | undefined;
+  try {
+    const outcome = await applyWithJournal(session, req, journal);
+    exitCode = outcome.kind === 'applied' ? outcome.result.exitCode : outcome.kind === 'cancelled' ? 1 : 0;
+    return outcome;
+  } catch (e) {
+    exitCode = e instanceof AcnsError ? e.exitCode : 1;
+    error = e instanceof AcnsError ? e.code : 'unexpected';
+    throw e;
+  } finally {
+    journal.event('apply_end', { exit_code: exitCode, ...(error ? { error } : {}) });
+    if (journal.failure)
+      session.warn(`acns: warning: the journal could not be fully written: ${journal.failure.message}`);
+    journal.close();
+  }
+}
+
+async function applyWithJournal(session: Session, req: ApplyRequest, journal: Journal): Promise<ApplyOutcome> {
+  const hooks = {
+    onRequest: (e: Parameters<Journal['request']>[0]) => journal.request(e),
+    onRequestStart: (e: Parameters<Journal['sending']>[0]) => journal.sending(e),
+  };
+  let api: AccountApiHandle | undefined;
+  try {
+    let plan: Plan;
+    let settings: Pick<DesiredState, 'cloudflare' | 'dns'>;
+    let alreadyDone: string[] = [];
+    if (req.planFile) {
+      plan = (await readPlanFile(req.planFile, session.cwd)).plan;
+      refuseOtherAccount(plan, req.planFile, session.env.CLOUDFLARE_ACCOUNT_ID);
+      refuseWithoutPreconditions(plan, req.planFile);
+      if (!req.ignoreConfig) await refuseOtherConfig(session, plan, req);
+      settings = settingsForSavedPlan(plan, session.env);
+      api = connect(session, { accountId: plan.accountId, cloudflare: settings.cloudflare, ...hooks });
+      // Nothing in the file is trusted for its own safety: re-derived, then re-read.
+      const preflight = { planFile: req.planFile, ...(req.allow ? { allow: req.allow } : {}) };
+      alreadyDone = (await preflightSavedPlan(plan, api, preflight)).alreadyDone;
+    } else {
+      const desired = await loadConfig(session, req.config, { requireAccountId: true });
+      api = connect(session, connectOptions(desired, hooks));
+      plan = await readAndPlan(session, desired, api);
+      settings = planSettings(desired);
+    }
+    journal.event('plan', {
+      account_id: plan.accountId,
+      config_digest: plan.configDigest,
+      steps: plan.steps.length,
+      already_done: alreadyDone.length,
+    });
+    if (!req.planFile) {
+      session.progress.stop();
+      req.onPlan?.(plan);
+      if (isEmptyPlan(plan)) return { kind: 'nothing_to_do', plan, reason: 'empty' };
+      refuseUnsafe(plan, req);
+      if (!req.approve || !(await req.approve(plan))) {
+        journal.event('cancelled', {});
+        return { kind: 'cancelled', plan };
+      }
+    }
+    if (plan.steps.every((s) => alreadyDone.includes(s.id))) return { kind: 'nothing_to_do', plan, reason: 'all_done' };
+
+    const glue = new Map<number, GlueReport>();
+    let finished = 0;
+    const result = await executePlan(plan, api, {
+      alreadyDone,
+      ...(session.signal ? { signal: session.signal } : {}),
+      checkGlue: glueChecker(session, settings, req.glueWaitMs ?? 0, glue),
+      concurrency: settings.cloudflare.concurrency,
+      onStepDone: (r) => {
+        journal.step(r);
+        req.onStepDone?.(r, ++finished, plan.steps.length);
+      },
+    });
+    session.progress.stop();
+    journal.event('result', { counts: result.counts, ...(result.stoppedBy ? { stopped_by: result.stoppedBy } : {}) });
+    const warnings: string[] = [];
+    const baselineError = await recordApplied(baselinePath(session.cwd), plan, result);
+    if (baselineError) warnings.push(`acns: warning: could not update ${BASELINE_PATH}: ${baselineError}`);
+    return { kind: 'applied', plan, result, glue: [...glue.values()], warnings };
+  } finally {
+    session.progress.stop();
+    await api?.close();
+  }
+}
+
+function glueChecker(
+  session: Session,
+  settings: Pick<DesiredState, 'dns'>,
+  waitMs: number,
+  reports: Map<number, GlueReport>,
+): GlueChecker {
+  const dns = dnsOptions(settings, session.signal);
+  return async (exp) => {
+    const report = waitMs
+      ? await waitForGlue(exp, {
+          ...dns,
+          waitMs,
+          onAttempt: (r, n) => {
+            if (r.blocking) session.progress.note(`glue for set ${exp.set} not ready (attempt ${n}); checking again…`);
+          },
+        })
+      : await checkSetGlue(exp, dns);
+    reports.set(exp.set, report);
+    return report;
+  };
+}
+
+/**
+ * The plan is applied with the configuration it will be reviewed against: its glue policy and API
+ * and DNS settings must be the file's (`-c`, default acns.yaml, when it exists).
+ */
+async function refuseOtherConfig(session: Session, plan: Plan, req: ApplyRequest): Promise<void> {
+  if (!req.configGiven && !(await fileExists(resolve(session.cwd, req.config)))) return;
+  const desired = await loadConfig(session, req.config);
+  const diffs = configDifferences(plan, desired);
+  if (diffs.length === 0) return;
+  throw new AcnsError(
+    'plan_config_mismatch',
+    `${req.planFile} was not made with ${req.config} as it is now; nothing was changed:\n` +
+      diffs.map((d) => `  - ${d}`).join('\n'),
+    {
+      exitCode: 3,
+      hint:
+        `plan again with \`acns plan -c ${req.config} -o ${req.planFile}\`, or — if the plan is what you mean to ` +
+        'apply — pass --ignore-config to apply it with the settings it records',
+    },
+  );
+}
+
+/** A saved plan is for one account: a CLOUDFLARE_ACCOUNT_ID naming another is a mistake, not an override. */
+function refuseOtherAccount(plan: Plan, planfile: string, envAccount: string | undefined): void {
+  const want = envAccount?.trim().toLowerCase();
+  if (!want || want === plan.accountId.toLowerCase()) return;
+  throw new UsageError(
+    `${planfile} was made for account ${plan.accountId}, but CLOUDFLARE_ACCOUNT_ID is ${want}; nothing was changed`,
+    'unset CLOUDFLARE_ACCOUNT_ID to apply the plan to the account it was made for, ' +
+      'or make a new plan for the other account',
+  );
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * What an operation may touch of the outside world, without knowing it is a CLI: the environment,
+ * the working directory, the interrupt signal, a progress sink and a place for warnings. The CLI
+ * builds one from the process; tests build their own.
+ */
+import { loadDesiredState } from '../config/load.js';
+import type { DesiredState, Diagnostic } from '../config/types.js';
+import { AcnsError } from '../errors.js';
+
+export interface ProgressSink {
+  /** A counter moved: `label` names what is counted ("zone settings", "steps"). */
+  update(label: string, done: number, total: number): void;
+  /** A one-off message (waiting for the rate window, glue check retrying…). */
+  note(message: string): void;
+  /** A line of the operation's own progress output (e.g. one finished apply step). */
+  line(text: string): void;
+  stop(): void;
+}
+
+export interface Session {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Aborted on an interrupt: long operations stop starting new work. */
+  signal?: AbortSignal;
+  progress: ProgressSink;
+  /** A problem that does not stop the operation (printed on stderr by the CLI). */
+  warn(message: string): void;
+  /** The Cloudflare client's pause between retries; absent means the client's own defaults. */
+  retryBackoff?: RetryBackoff;
+}
+
+/** Tests that provoke 5xx answers or an unreachable API set a few milliseconds, never the production wait. */
+export interface RetryBackoff {
+  baseMs: number;
+  capMs: number;
+}
+
+export const SILENT_PROGRESS: ProgressSink = { update() {}, note() {}, line() {}, stop() {} };
+
+/** The desired-state file is invalid: the diagnostics travel with the error so the caller can print them. */
+export class InvalidConfigError extends AcnsError {
+  readonly diagnostics: Diagnostic[];
+  constructor(file: string, diagnostics: Diagnostic[]) {
+    const n = diagnostics.length;
+    super(
+      'invalid_config',
+      `${file} is not valid (${n} problem${n === 1 ? '' : 's'} above); nothing was sent to Cloudflare`,
+      {
+        hint: `fix the file, then run \`acns validate -c ${file}\``,
+      },
+    );
+    this.name = 'InvalidConfigError';
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** Loads the desired state; warnings go to the session, errors travel in InvalidConfigError. */
+export async function loadConfig(
+  session: Session,
+  file: string,
+  opts: { requireAccountId?: boolean } = {},
+): Promise<DesiredState> {
+  const res = await loadDesiredState(file, { cwd: session.cwd, env: session.env, ...opts });
+  if (!res.ok) throw new InvalidConfigError(file, res.errors);
+  for (const d of res.warnings) session.warn(`${d.file}:${d.line}:${d.col}: warning: ${d.message}`);
+  return res.state;
+}
+
+/** The account id the run works on (the loader has already refused a file and environment that disagree). */
+export function accountIdOf(desired: DesiredState): string {
+  if (!desired.accountId) {
+    throw new AcnsError(
+      'missing_account_id',
+      'no account id: set account_id in the file or CLOUDFLARE_ACCOUNT_ID in the environment',
+      {
+        hint: 'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>) or under Account Home → Account details',
+      },
+    );
+  }
+  return desired.accountId;
+}
