@@ -85,7 +85,7 @@ describe('custom nameservers', () => {
     );
   });
 
-  test('a duplicate error is resolved by reading back: the live object is returned, marked as already existing', async () => {
+  test('a duplicate error is resolved by reading back: the live object, marked as already existing', async () => {
     const pool = agent.get(ORIGIN);
     pool
       .intercept({

@@ -70,7 +70,7 @@ describe('buildPlan ordering property', () => {
 });
 
 describe('buildPlan ordering property with --zone', () => {
-  test(`${CASES} seeded cases restricted to random zones: no crash, re-derivable, and safe plans keep every rule`, () => {
+  test(`${CASES} seeded cases restricted to random zones: no crash, re-derivable, safe plans keep every rule`, () => {
     const rng = mulberry32(SEED + 2);
     const failures: string[] = [];
     let safe = 0;
