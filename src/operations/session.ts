@@ -82,7 +82,9 @@ export function accountIdOf(desired: DesiredState): string {
       'missing_account_id',
       'no account id: set account_id in the file or CLOUDFLARE_ACCOUNT_ID in the environment',
       {
-        hint: 'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>) or under Account Home → Account details',
+        hint:
+          'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>) or under Account Home → ' +
+          'Account details',
       },
     );
   }

@@ -104,7 +104,8 @@ function diffNames(facts: PlanFacts, classify: Classify): void {
       continue;
     }
     const base = w
-      ? `${ns.name} is in set ${ns.set} live but set ${w.set} in ${formatPos(w.pos)}: a name cannot change set, so it is deleted, then re-created`
+      ? `${ns.name} is in set ${ns.set} live but set ${w.set} in ${formatPos(w.pos)}: a name cannot change set, so ` +
+        `it is deleted, then re-created`
       : `${ns.name} exists live in set ${ns.set} but is not in ${file}, and policy.prune is on`;
     const c = classify(`ns:${ns.name}`, w ? { set: w.set } : null, base);
     addStep(facts, {
@@ -160,7 +161,9 @@ function diffZones(facts: PlanFacts, classify: Classify): void {
       if (liveSet !== undefined) push(facts.zonesStaying, liveSet, z.name);
       continue;
     }
-    const base = `zone ${z.name} uses ${describeZoneNs(want)} in ${formatPos(z.pos)} but ${describeZoneNs(lz.nameservers)} live`;
+    const base =
+      `zone ${z.name} uses ${describeZoneNs(want)} in ${formatPos(z.pos)} ` +
+      `but ${describeZoneNs(lz.nameservers)} live`;
     const c = classify(`zone:${z.name}`, want, base);
     const step: Step = {
       id: `assign_zone:${z.name}`,

@@ -89,8 +89,10 @@ function setsTooSmall({ facts, steps, cycle }: GuardInput): Guard[] {
       id: `set_too_small:${set}`,
       kind: 'set_too_small',
       message:
-        `set ${set} would have ${names.size} name${names.size === 1 ? '' : 's'} (${[...names].join(', ') || 'none'}) but ${listZones(zones)} use${zones.length === 1 ? 's' : ''} it; ` +
-        `a set in use needs 2–5 names — add names to set ${set} in ${facts.desired.file}, or move ${zones.length === 1 ? 'that zone' : 'those zones'} to another set`,
+        `set ${set} would have ${names.size} name${names.size === 1 ? '' : 's'} (${[...names].join(', ') || 'none'}) ` +
+        `but ${listZones(zones)} use${zones.length === 1 ? 's' : ''} it; ` +
+        `a set in use needs 2–5 names — add names to set ${set} in ${facts.desired.file}, or move ` +
+        `${zones.length === 1 ? 'that zone' : 'those zones'} to another set`,
       steps: steps.filter((s) => s.kind === 'assign_zone' && zones.includes(s.target)).map((s) => s.id),
       ...(decl ? { source: formatPos(decl.pos) } : {}),
     });
@@ -100,9 +102,10 @@ function setsTooSmall({ facts, steps, cycle }: GuardInput): Guard[] {
       id: 'ordering',
       kind: 'ordering',
       message:
-        `these steps cannot be ordered without breaking a rule at some moment (a set in use below 2 or above 5 names, ` +
-        `or a zone sharing a set with its parent or child zone): ${cycle.join(', ')} — split the change over two runs ` +
-        `(for example, first move one zone or name to a third set or add the new names, apply, then make the rest of the change)`,
+        'these steps cannot be ordered without breaking a rule at some moment (a set in use below 2 or ' +
+        'above 5 names, or a zone sharing a set with its parent or child zone): ' +
+        `${cycle.join(', ')} — split the change over two runs (for example, first move one zone or name to a ` +
+        'third set or add the new names, apply, then make the rest of the change)',
       steps: cycle,
     });
   }
@@ -122,7 +125,8 @@ function setsTooLarge({ facts }: GuardInput): Guard[] {
       id: `set_too_large:${set}`,
       kind: 'set_too_large',
       message:
-        `set ${set} would hold ${names.length} names, more than the 5 Cloudflare allows: ${facts.desired.file} lists ${names.length - extra.length}, ` +
+        `set ${set} would hold ${names.length} names, more than the 5 Cloudflare allows: ` +
+        `${facts.desired.file} lists ${names.length - extra.length}, ` +
         `and policy.prune is off, so the live names it does not list stay (${extra.join(', ')}) — ` +
         `list at most 5 names in total, or turn prune on so the unlisted ones are deleted`,
       steps: (facts.creates.get(set) ?? []).map((c) => c.id),
@@ -157,8 +161,10 @@ function setsInUse({ facts, steps }: GuardInput): Guard[] {
       id: `set_in_use:${set}`,
       kind: 'set_in_use',
       message:
-        `deleting ${dels.map((d) => d.target).join(', ')} leaves set ${set} with ${left} name${left === 1 ? '' : 's'} while ${listZones(zones)} still use${zones.length === 1 ? 's' : ''} it — ` +
-        `move ${zones.length === 1 ? 'that zone' : 'those zones'} to another set or to standard first (list ${zones.length === 1 ? 'it' : 'them'} in ${facts.desired.file}), or keep the names`,
+        `deleting ${dels.map((d) => d.target).join(', ')} leaves set ${set} with ${left} ` +
+        `name${left === 1 ? '' : 's'} while ${listZones(zones)} still use${zones.length === 1 ? 's' : ''} it — ` +
+        `move ${zones.length === 1 ? 'that zone' : 'those zones'} to another set or to standard first (list ` +
+        `${zones.length === 1 ? 'it' : 'them'} in ${facts.desired.file}), or keep the names`,
       steps: dels.map((d) => d.id),
     });
   }
@@ -171,7 +177,8 @@ function setsInUse({ facts, steps }: GuardInput): Guard[] {
       kind: 'set_in_use',
       message:
         `the account default stays custom.account but no set would keep 2 names — ` +
-        `set account_default: cloudflare.standard in ${facts.desired.file} so new zones get working nameservers, or keep a set`,
+        `set account_default: cloudflare.standard in ${facts.desired.file} so new zones get working ` +
+        'nameservers, or keep a set',
       steps: [...deletesBySet.values()].flat().map((d) => d.id),
     });
   }
@@ -187,8 +194,9 @@ function massChange({ facts, steps }: GuardInput): Guard[] {
       id: 'mass_change',
       kind: 'mass_change',
       message:
-        `this plan changes ${zones.length} zone${zones.length === 1 ? '' : 's'}, more than policy.max_zone_changes (${max}) — ` +
-        `review it, then apply with ${OVERRIDE_FLAG.mass_change}, or raise max_zone_changes in ${facts.desired.file}, or split it with --zone`,
+        `this plan changes ${zones.length} zone${zones.length === 1 ? '' : 's'}, more than policy.max_zone_changes ` +
+        `(${max}) — review it, then apply with ${OVERRIDE_FLAG.mass_change}, or raise max_zone_changes in ` +
+        `${facts.desired.file}, or split it with --zone`,
       override: 'mass_change',
       steps: zones.map((s) => s.id),
     },
@@ -246,8 +254,9 @@ function hierarchy({ facts, zoneFilter }: GuardInput): Guard[] {
           id: `hierarchy:${child}:${ancestor}`,
           kind: 'hierarchy' as const,
           message:
-            `zone ${child} (${where(child)}) and its ancestor ${ancestor} (${where(ancestor)}) would use the same set; ` +
-            `a subdomain zone must use a different set from every zone in its hierarchy — choose another set for ${fix}`,
+            `zone ${child} (${where(child)}) and its ancestor ${ancestor} (${where(ancestor)}) would use the ` +
+            'same set; a subdomain zone must use a different set from every zone in its hierarchy — ' +
+            `choose another set for ${fix}`,
           steps: [`assign_zone:${fix}`].filter((id) => facts.steps.has(id)),
           source: managed.get(fix)!,
         };

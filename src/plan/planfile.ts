@@ -166,10 +166,13 @@ export class PlanModifiedError extends AcnsError {
     const what = why === 'missing' ? 'it has no plan_digest' : 'its plan_digest does not match its content';
     super(
       'plan_modified',
-      `${file} was changed after \`acns plan\` wrote it (${what}); a reviewed plan must be applied exactly as reviewed — run \`acns plan -o ${file}\` again`,
+      `${file} was changed after \`acns plan\` wrote it (${what}); a reviewed plan must be applied exactly as ` +
+        `reviewed — run \`acns plan -o ${file}\` again`,
       {
         exitCode: 3,
-        hint: 'nothing was changed; to apply something else, change acns.yaml, plan again and review the new plan — never edit a plan file by hand',
+        hint:
+          'nothing was changed; to apply something else, change acns.yaml, plan again and review the new plan — ' +
+          'never edit a plan file by hand',
       },
     );
     this.name = 'PlanModifiedError';

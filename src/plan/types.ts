@@ -41,7 +41,8 @@ export type StepReason =
   | 'glue_names_replaced';
 
 export interface Step {
-  id: string; // stable: 'create_nameserver:ns1.example.com', 'glue_check:1', 'assign_zone:example.org', 'set_account_default', 'delete_nameserver:ns3.example.com'
+  /** Stable: 'create_nameserver:ns1.example.com', 'glue_check:1', 'assign_zone:example.org', 'set_account_default'. */
+  id: string;
   kind: StepKind;
   target: string; // nameserver name, 'set 1', zone name, or 'account default'
   zoneId?: string; // assign_zone only

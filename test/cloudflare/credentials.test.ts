@@ -130,7 +130,10 @@ describe('plain http to a name: checked at connect time', () => {
       await c.close();
       expect(e).toBeInstanceOf(PlainHttpRefusedError);
       expect((e as Error).message).toMatch(
-        /refusing to send Cloudflare credentials over plain http:\/\/ to api\.example\.com \(it resolves to .*not only to loopback\)/,
+        new RegExp(
+          /refusing to send Cloudflare credentials over plain http:\/\/ to api\.example\.com /.source +
+            /\(it resolves to .*not only to loopback\)/.source,
+        ),
       );
       expect(c.stats().requests).toBe(1);
       expect(hits).toBe(before);

@@ -208,7 +208,7 @@ describe('valid desired-state files', () => {
         port: 5300,
       });
     });
-    test('CLOUDFLARE_ACCOUNT_ID never overrides a different account_id: refused for the API, a warning otherwise', () => {
+    test('CLOUDFLARE_ACCOUNT_ID never overrides another account_id: refused for the API, else a warning', () => {
       const env = { CLOUDFLARE_ACCOUNT_ID: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' };
       const forApi = loadDesiredStateFromString(base, 'e.yaml', opts(env, { requireAccountId: true }));
       expect(forApi.ok).toBe(false);

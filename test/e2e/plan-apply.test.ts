@@ -137,7 +137,7 @@ test('the journal: default .acns/journal.jsonl and --journal FILE, request lines
   expect(def).toMatch(/"step":"set_account_default/);
 });
 
-test('cloudflare.endpoints: legacy applies zones through the PUT endpoints (the default through dns_settings)', async () => {
+test('cloudflare.endpoints: legacy applies zones through the PUT endpoints (the default: dns_settings)', async () => {
   w.writeConfig(`${BASE_CONFIG}cloudflare:\n  endpoints: legacy\n`);
   expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
   const a = await w.cli(['apply', 'plan.json']);
