@@ -10,6 +10,7 @@ import type { CliIO } from './io.js';
 import type { CommandRunner, Registry } from './registry.js';
 import { TOOL_VERSION } from './version.js';
 import { registerApply } from './commands/apply.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerDrift } from './commands/drift.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerImport } from './commands/import.js';
@@ -42,6 +43,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   registerDrift(reg);
   registerEmulator(reg);
   registerImport(reg);
+  registerDoctor(reg);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
