@@ -2,7 +2,8 @@
  * The HTTP client as small layers around one `Send` function, each with one job and tested alone:
  * observe (count attempts, journal events), watch (what answers say about the server), auth (the
  * credentials' headers), pacing (the run's budget), the 429 gate (pause everything, then retry),
- * retry of idempotent calls (5xx, network), and the envelope (the body → a result or a typed error). client.ts composes them:
+ * retry of idempotent calls (5xx, network), and the envelope (the body → a result or a typed
+ * error). client.ts composes them:
  *
  *   envelope ∘ retry ∘ rateLimit ∘ pacing ∘ watch ∘ observe ∘ auth ∘ transport
  */

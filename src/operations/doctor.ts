@@ -375,7 +375,7 @@ function entitlementFinding(r: Outcome<ep.CustomNsRecord[]>): Found {
   return {
     status: 'ok',
     detail:
-      `entitled: the custom nameserver list reads (${names} name${names === 1 ? '' : 's'}` +
+      `entitled: the custom nameserver list is readable (${names} name${names === 1 ? '' : 's'}` +
       `${sets.length ? ` in set${sets.length === 1 ? '' : 's'} ${sets.join(', ')}` : ''})`,
     facts: { names, sets: sets.map(String) },
   };

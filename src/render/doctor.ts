@@ -78,7 +78,7 @@ export function renderDoctorText(r: DoctorReport, opts: { colour: boolean }): st
       c.green(c.bold('Ready')) +
         `${warns ? ` with ${warns} warning${warns === 1 ? '' : 's'}` : ''} (${cost}). ` +
         (r.configFile
-          ? `Next: acns plan -c ${r.configFile}`
+          ? `Next: acns plan${r.configFile === 'acns.yaml' ? '' : ` -c ${r.configFile}`}`
           : 'Next: acns import, to describe the account in acns.yaml, then acns plan.'),
     );
   }
