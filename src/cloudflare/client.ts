@@ -45,6 +45,8 @@ export interface ClientOptions {
   /** Most requests in flight at once (default 64); fewer when the round trip allows. */
   concurrency?: number;
   timeoutMs?: number; // headers and body timeout per attempt, default 30 000
+  /** Longest wait for a connection to open (default: undici's, 10 s). */
+  connectTimeoutMs?: number;
   maxRetries?: number; // 5xx / network retries for idempotent methods, default 4
   maxRateLimitRetries?: number; // 429 retries per request, default 8
   backoffBaseMs?: number; // default 500
@@ -118,7 +120,10 @@ export class CloudflareClient {
         connections: concurrency,
         keepAliveTimeout: 10_000,
         keepAliveMaxTimeout: 60_000,
-        ...(this.baseUrl.loopbackName ? { connect: { lookup: loopbackOnlyLookup(o.lookup) } } : {}),
+        connect: {
+          ...(this.baseUrl.loopbackName ? { lookup: loopbackOnlyLookup(o.lookup) } : {}),
+          ...(o.connectTimeoutMs !== undefined ? { timeout: o.connectTimeoutMs } : {}),
+        },
       });
     const timeoutMs = o.timeoutMs ?? 30_000;
     const backoff = o.backoff ?? exponentialBackoff(o.backoffBaseMs ?? 500, o.backoffCapMs ?? 30_000);

@@ -20,7 +20,7 @@ import {
   DEFAULT_BASE_URL,
 } from '../cloudflare/credentials.js';
 import * as ep from '../cloudflare/endpoints.js';
-import { CredentialsRejectedError } from '../cloudflare/errors.js';
+import { CredentialsRejectedError, NetworkError } from '../cloudflare/errors.js';
 import type { DesiredState } from '../config/types.js';
 import { hostZoneOf } from '../dns/discover.js';
 import { checkDnsReachability, type DnsReachability } from '../dns/reachability.js';
@@ -30,8 +30,11 @@ import type { CheckId, DoctorCheck, DoctorReport } from '../render/doctor.js';
 import { loadConfig, type Session } from './session.js';
 import { planSettings, settingsFromEnv } from './settings.js';
 
-/** Longest wait for one answer from Cloudflare: three rounds of requests stay within ten seconds. */
-export const DOCTOR_REQUEST_TIMEOUT_MS = 3000;
+/**
+ * Longest wait for a connection, and then for an answer: at most four rounds of requests (user token,
+ * account token, the reads, one zone's settings) stay within ten seconds.
+ */
+export const DOCTOR_REQUEST_TIMEOUT_MS = 2500;
 /** The DNS probes' deadline (they run beside the requests). */
 export const DOCTOR_DNS_DEADLINE_MS = 4000;
 /** A local clock further than this from Cloudflare's is worth a warning. */
@@ -212,6 +215,7 @@ async function apiChecks(
     requestsPerSecond: cf.requestsPerSecond,
     concurrency: 8,
     timeoutMs: DOCTOR_REQUEST_TIMEOUT_MS,
+    connectTimeoutMs: DOCTOR_REQUEST_TIMEOUT_MS,
     maxRetries: 0,
     maxRateLimitRetries: 0,
     maxPauseMs: 0,
@@ -244,11 +248,10 @@ async function apiChecks(
   try {
     // The token first: when Cloudflare refuses it, every other request would fail the same way.
     if (ctx.credentials.kind === 'token') {
-      const token = await verifyToken(attempt, client, accountId, clock);
-      set('credentials', token);
-      if (token.status === 'fail') {
-        const detail = 'not checked: Cloudflare did not accept the credentials';
-        for (const id of API_READS) set(id, { status: 'skip', detail });
+      const { finding, stop: why } = await verifyToken(attempt, client, accountId, clock);
+      set('credentials', finding);
+      if (why) {
+        for (const id of API_READS) set(id, { status: 'skip', detail: `not checked: ${why}` });
         set('rate_limits', rateLimitFinding(client.rateLimitState(), cf, policy));
         set('clock', clockFinding(client.serverClock()));
         return client.stats().requests;
@@ -260,19 +263,7 @@ async function apiChecks(
       attempt(() => ep.listZonesPage(client, { accountId, page: 1, perPage: ep.ZONES_MAX_PER_PAGE })),
       attempt(() => ep.getAccountDnsSettings(client, accountId)),
     ]);
-    if (ctx.credentials.kind === 'key') {
-      set(
-        'credentials',
-        !account.ok && account.error instanceof CredentialsRejectedError
-          ? fail(account.error)
-          : {
-              status: 'ok',
-              detail:
-                'CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY (a Global API Key: checked by reading the account; ' +
-                'an API token with only the permissions acns needs is safer)',
-            },
-      );
-    }
+    if (ctx.credentials.kind === 'key') set('credentials', keyFinding(account));
     set('account', accountFinding(account, accountId, ctx.desired));
     set('entitlement', entitlementFinding(customNs));
     set('account_settings', accountSettingsFinding(accountDns));
@@ -291,6 +282,8 @@ const PROXY_FIX =
   'Cloudflare sends Ratelimit and Ratelimit-Policy on every answer: if CLOUDFLARE_BASE_URL points at a proxy, ' +
   'let it pass them';
 
+const UNREACHABLE = 'the Cloudflare API could not be reached';
+
 const API_READS: CheckId[] = ['account', 'entitlement', 'zones', 'zone_settings', 'account_settings'];
 
 const RATE_WAIT_FIX =
@@ -299,8 +292,17 @@ const RATE_WAIT_FIX =
 
 type Attempt = <T>(fn: () => Promise<T>) => Promise<Outcome<T>>;
 
-/** A user's token verifies at /user/tokens/verify; an account's answers 401 there and verifies at the account. */
-async function verifyToken(attempt: Attempt, client: CloudflareClient, accountId: string, clock: Clock) {
+/**
+ * A user's token verifies at /user/tokens/verify; an account's answers 401 there and verifies at
+ * the account. `stop` says why the other reads are pointless (refused credentials, no API at all).
+ */
+async function verifyToken(
+  attempt: Attempt,
+  client: CloudflareClient,
+  accountId: string,
+  clock: Clock,
+): Promise<{ finding: Found; stop?: string }> {
+  const refused = 'Cloudflare did not accept the credentials';
   let owner: ep.TokenOwner = 'user';
   let result = await attempt(() => ep.verifyToken(client, 'user', accountId));
   if (!result.ok && result.error instanceof CredentialsRejectedError && result.error.status === 401) {
@@ -308,41 +310,46 @@ async function verifyToken(attempt: Attempt, client: CloudflareClient, accountId
     owner = 'account';
     result = await attempt(() => ep.verifyToken(client, 'account', accountId));
     if (!result.ok && result.error instanceof CredentialsRejectedError) {
-      return {
-        status: 'fail' as const,
-        detail: `${asUser.message}; nor as an account API token of ${accountId}: ${result.error.message}`,
-        ...(asUser.hint ? { fix: asUser.hint } : {}),
-      };
+      const detail = `${asUser.message}; nor as an account API token of ${accountId}: ${result.error.message}`;
+      return { finding: { ...fail(asUser), detail }, stop: refused };
     }
   }
-  if (!result.ok) return fail(result.error);
+  if (!result.ok) {
+    const e = result.error;
+    const stop = e instanceof CredentialsRejectedError ? refused : e instanceof NetworkError ? UNREACHABLE : undefined;
+    return { finding: fail(e), ...(stop ? { stop } : {}) };
+  }
   const t = result.value;
   const who = owner === 'user' ? 'a user API token' : 'an account API token';
   const facts = { owner, status: t.status, ...(t.expiresOn ? { expires_on: t.expiresOn } : {}) };
   if (t.status !== 'active') {
-    return {
-      status: 'fail' as const,
-      detail: `CLOUDFLARE_API_TOKEN is ${who} whose status is "${t.status}"`,
-      fix: 'create a new API token (or enable this one) in the Cloudflare dashboard and put it in CLOUDFLARE_API_TOKEN',
-      facts,
-    };
+    const fix =
+      'create a new API token (or enable this one) in the Cloudflare dashboard and put it in CLOUDFLARE_API_TOKEN';
+    const detail = `CLOUDFLARE_API_TOKEN is ${who} whose status is "${t.status}"`;
+    return { finding: { status: 'fail', detail, fix, facts }, stop: refused };
   }
-  const expires = t.expiresOn ? Date.parse(t.expiresOn) : Number.NaN;
-  const days = (expires - clock.now()) / 86_400_000;
+  const days = (Date.parse(t.expiresOn ?? '') - clock.now()) / 86_400_000;
   if (Number.isFinite(days) && days < TOKEN_EXPIRY_WARN_DAYS) {
-    return {
-      status: 'warn' as const,
-      detail:
-        `CLOUDFLARE_API_TOKEN is ${who}, active, but it expires on ${t.expiresOn} ` +
-        `(in ${Math.max(0, Math.floor(days))} days)`,
-      fix: 'roll the token or create a new one before it expires, so scheduled runs keep working',
-      facts,
-    };
+    const detail =
+      `CLOUDFLARE_API_TOKEN is ${who}, active, but it expires on ${t.expiresOn} ` +
+      `(in ${Math.max(0, Math.floor(days))} days)`;
+    const fix = 'roll the token or create a new one before it expires, so scheduled runs keep working';
+    return { finding: { status: 'warn', detail, fix, facts } };
   }
+  const detail = `CLOUDFLARE_API_TOKEN is ${who}, active${t.expiresOn ? `, expires on ${t.expiresOn}` : ''}`;
+  return { finding: { status: 'ok', detail, facts } };
+}
+
+/** A Global API Key has no verify endpoint: the account read tells whether Cloudflare accepts it. */
+function keyFinding(account: Outcome<ep.AccountRecord>): Found {
+  if (!account.ok && account.error instanceof CredentialsRejectedError) return fail(account.error);
+  if (!account.ok && account.error instanceof NetworkError)
+    return { status: 'skip', detail: `not checked: ${UNREACHABLE}` };
   return {
-    status: 'ok' as const,
-    detail: `CLOUDFLARE_API_TOKEN is ${who}, active${t.expiresOn ? `, expires on ${t.expiresOn}` : ''}`,
-    facts,
+    status: 'ok',
+    detail:
+      'CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY (a Global API Key: checked by reading the account; ' +
+      'an API token with only the permissions acns needs is safer)',
   };
 }
 

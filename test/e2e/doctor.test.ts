@@ -140,6 +140,43 @@ test('no credentials at all: a failed check with the fix, no request, DNS still 
   expect(check(r, 'dns_udp').status).toBe('ok');
 });
 
+test('email + Global API Key: accepted through the account read (no verify endpoint), five requests', async () => {
+  const key = 'f'.repeat(37);
+  w.emu.state.keys.push({ email: 'me@example.com', key });
+  const r = await doctor({
+    CLOUDFLARE_API_TOKEN: undefined,
+    CLOUDFLARE_EMAIL: 'me@example.com',
+    CLOUDFLARE_API_KEY: key,
+  });
+  expect(check(r, 'credentials')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/Global API Key/) });
+  expect(r.ok).toBe(true);
+  expect(r.requests).toBe(5);
+  const wrong = await doctor({
+    CLOUDFLARE_API_TOKEN: undefined,
+    CLOUDFLARE_EMAIL: 'me@example.com',
+    CLOUDFLARE_API_KEY: 'e'.repeat(37),
+  });
+  expect(check(wrong, 'credentials')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/10000/) });
+  expect(JSON.stringify(wrong)).not.toContain('e'.repeat(37));
+});
+
+test('the API unreachable: one request, credentials fail with the network fix, the reads say why they were skipped', async () => {
+  const closed = await FakeDnsServer.start({ zones: [] }); // a loopback port, then closed: nothing listens
+  const port = closed.port;
+  await closed.close();
+  const r = await doctor({ CLOUDFLARE_BASE_URL: `http://127.0.0.1:${port}/client/v4` });
+  expect(check(r, 'credentials')).toMatchObject({
+    status: 'fail',
+    detail: expect.stringMatching(/could not reach the Cloudflare API .*connection refused/),
+    fix: expect.stringMatching(/CLOUDFLARE_BASE_URL/),
+  });
+  expect(check(r, 'zones')).toEqual(
+    expect.objectContaining({ status: 'skip', detail: 'not checked: the Cloudflare API could not be reached' }),
+  );
+  expect(check(r, 'rate_limits').status).toBe('skip');
+  expect(r.requests).toBe(1);
+});
+
 test('missing rate-limit headers (a stripping proxy): a warning naming the fallback budget', async () => {
   w.emu.options.rateHeaders = 'none';
   const r = await doctor();
