@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { AcnsError } from '../errors.js';
 import { createSecretScrubber, secretsFromEnv } from '../cloudflare/credentials.js';
+import { formatDiagnostic, problemSummary } from '../config/types.js';
 import { InvalidConfigError } from '../operations/session.js';
 import type { CliIO } from './io.js';
 import type { CommandRunner, Registry } from './registry.js';
@@ -67,7 +68,8 @@ export function reportError(e: unknown, io: CliIO): number {
   // A server may echo a secret back in its error message: none of it reaches the terminal.
   const scrub = createSecretScrubber(secretsFromEnv(io.env));
   if (e instanceof InvalidConfigError) {
-    for (const d of e.diagnostics) io.stderr.write(`${d.file}:${d.line}:${d.col}: ${d.message}\n`);
+    for (const d of e.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (e.omitted) io.stderr.write(`${problemSummary({ errors: e.diagnostics, omitted: e.omitted }, '')[0]}\n`);
   }
   if (e instanceof AcnsError) {
     io.stderr.write(scrub(`error: ${e.message}\n`));

@@ -29,7 +29,7 @@ import type { OverridableGuard, Plan } from '../plan/types.js';
 import { connect } from './connect.js';
 import { connectOptions, readAndPlan } from './plan.js';
 import { loadConfig, type Session } from './session.js';
-import { dnsOptions, planSettings, settingsForSavedPlan } from './settings.js';
+import { dnsOptions, settingsForSavedPlan } from './settings.js';
 
 export interface ApplyRequest {
   /** A plan saved with `acns plan -o`; without one, `config` is planned and `approve` asked. */
@@ -59,6 +59,10 @@ export type ApplyOutcome =
 
 export async function runApply(session: Session, req: ApplyRequest): Promise<ApplyOutcome> {
   const journalPath = resolve(session.cwd, req.journal ?? defaultJournalPath(session.cwd));
+  await refuseJournalOver(session.cwd, journalPath, [
+    ...(req.planFile ? [{ path: req.planFile, what: 'the plan being applied' }] : []),
+    { path: req.config, what: 'the configuration' },
+  ]);
   try {
     mkdirSync(dirname(journalPath), { recursive: true });
   } catch (e) {
@@ -72,6 +76,21 @@ export async function runApply(session: Session, req: ApplyRequest): Promise<App
     return await runLocked(session, req, journalPath, lock);
   } finally {
     lock.release();
+  }
+}
+
+/** The journal is appended to: pointed at the plan or the config, it would corrupt them. */
+async function refuseJournalOver(cwd: string, journal: string, files: { path: string; what: string }[]) {
+  const j = await stat(journal).catch(() => undefined);
+  for (const f of files) {
+    const path = resolve(cwd, f.path);
+    const other = await stat(path).catch(() => undefined);
+    if (path === journal || (j && other && j.dev === other.dev && j.ino === other.ino)) {
+      throw new UsageError(
+        `--journal ${journal} is ${f.what} (${f.path}); appending audit lines to it would damage it — nothing was changed`,
+        'point --journal at its own file, or leave it out to use .acns/journal.jsonl',
+      );
+    }
   }
 }
 
@@ -140,7 +159,7 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
       const desired = await loadConfig(session, req.config, { requireAccountId: true });
       api = connect(session, connectOptions(desired, hooks));
       plan = await readAndPlan(session, desired, api);
-      settings = planSettings(desired);
+      settings = desired; // this run's own settings, environment included
     }
     journal.event('plan', {
       account_id: plan.accountId,

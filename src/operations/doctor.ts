@@ -7,7 +7,7 @@
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Dispatcher } from 'undici';
-import { normName } from '../cloudflare/account.js';
+import { normaliseName as normName } from '../config/names.js';
 import { normaliseZoneNameservers } from '../cloudflare/assignment.js';
 import type { ProgressEvent } from '../cloudflare/budget.js';
 import { CloudflareClient, type RateLimitState } from '../cloudflare/client.js';
@@ -28,7 +28,7 @@ import { AcnsError, UsageError } from '../errors.js';
 import type { PlanSettings } from '../plan/types.js';
 import type { CheckId, DoctorCheck, DoctorReport } from '../render/doctor.js';
 import { loadConfig, type Session } from './session.js';
-import { planSettings, settingsFromEnv } from './settings.js';
+import { settingsFromEnv } from './settings.js';
 
 /**
  * Longest wait for a connection, and then for an answer: at most four rounds of requests (user token,
@@ -155,7 +155,9 @@ async function doctorSettings(session: Session, file: string | undefined): Promi
   const path = file ?? 'acns.yaml';
   if (file !== undefined || (await exists(resolve(session.cwd, path)))) {
     const desired = await loadConfig(session, path, { requireAccountId: true });
-    return { accountId: desired.accountId as string, settings: planSettings(desired), desired, configFile: path };
+    // This run's settings: ACNS_DNS_* override the file's dns: here, as for plan and glue.
+    const settings: PlanSettings = { cloudflare: { ...desired.cloudflare }, dns: { ...desired.dns } };
+    return { accountId: desired.accountId as string, settings, desired, configFile: path };
   }
   if (!session.env.CLOUDFLARE_ACCOUNT_ID?.trim()) {
     throw new UsageError(

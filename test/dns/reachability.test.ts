@@ -1,6 +1,6 @@
 /** The DNS reachability probe of `acns doctor`: the interception rules alone, then against fake servers. */
 import type { DnsResponse } from '../../src/dns/client.js';
-import { FakeDnsServer, startFakeServers } from '../../src/dns/fakeserver.js';
+import { type FakeDnsServer, startFakeServers } from '../../src/dns/fakeserver.js';
 import { checkDnsReachability, interceptionSign } from '../../src/dns/reachability.js';
 import { comZone, exampleZone, rootZone } from './fixtures.js';
 
