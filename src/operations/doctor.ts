@@ -240,7 +240,7 @@ async function apiChecks(
     } catch (e) {
       if (e instanceof InterruptedError && session.signal?.aborted) throw e;
       if (e instanceof InterruptedError && stopped) {
-        return { ok: false, error: new AcnsError('doctor_stopped', stopped, { hint: RATE_WAIT_FIX }) };
+        return { ok: false, error: new AcnsError(STOPPED, stopped, { hint: RATE_WAIT_FIX }) };
       }
       if (e instanceof AcnsError) return { ok: false, error: e };
       throw e;
@@ -284,6 +284,7 @@ const PROXY_FIX =
   'Cloudflare sends Ratelimit and Ratelimit-Policy on every answer: if CLOUDFLARE_BASE_URL points at a proxy, ' +
   'let it pass them';
 
+const STOPPED = 'doctor_stopped';
 const UNREACHABLE = 'the Cloudflare API could not be reached';
 
 const API_READS: CheckId[] = ['account', 'entitlement', 'zones', 'zone_settings', 'account_settings'];
@@ -632,7 +633,8 @@ function dnsFindings(r: DnsReachability | AcnsError, desired?: DesiredState): [C
 
 function fail(e: AcnsError): Found {
   return {
-    status: 'fail',
+    // A read stopped before a wait was not checked; the rate-limit check says why it failed.
+    status: e.code === STOPPED ? 'skip' : 'fail',
     detail: e.message,
     fix: e.hint ?? 'see "acns doctor" in docs/troubleshooting.md for what this answer means and what to do',
   };

@@ -195,12 +195,23 @@ test('only the older x-ratelimit-* headers: a warning that says so', async () =>
   expect(c.detail).toMatch(/older x-ratelimit-\* headers/);
 });
 
-test('a 429 fails the rate-limit check without waiting out the pause', async () => {
-  w.emu.addFault({ path: /custom_ns/, status: 429, retryAfter: 300 });
+test('a 429 fails the rate-limit check; the reads that would wait for the window are not sent', async () => {
+  w.emu.addFault({ path: /tokens\/verify/, status: 429, retryAfter: 300 });
   const r = await doctor();
-  expect(check(r, 'rate_limits')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/same user/) });
-  expect(check(r, 'entitlement').status).toBe('fail');
-  expect(r.requests).toBe(6);
+  expect(check(r, 'rate_limits')).toMatchObject({
+    status: 'fail',
+    detail: expect.stringMatching(/answered 429 1 time\(s\).*retry-after 300 s/),
+    fix: expect.stringMatching(/same user/),
+  });
+  expect(check(r, 'credentials')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/971/) });
+  for (const id of ['account', 'entitlement', 'zones', 'account_settings'] as const) {
+    expect(check(r, id)).toMatchObject({
+      status: 'skip',
+      detail: expect.stringMatching(/^not checked: Cloudflare says this user's rate window is spent \(300 s/),
+    });
+  }
+  expect(r.requests).toBe(1);
+  expect(r.ok).toBe(false);
 });
 
 test('a configured budget above what Cloudflare states: a warning with the figure to use', async () => {
