@@ -46,8 +46,13 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   registerImport(reg);
   registerDoctor(reg);
 
+  // `acns help NAME` where NAME is no command: the "unknown command" error (with its did-you-mean) that
+  // `acns NAME` gives, rather than the whole help and exit 1 without saying why.
+  const known = (n: string): boolean => program.commands.some((c) => c.name() === n || c.aliases().includes(n));
+  const topic = argv[0] === 'help' ? argv[1] : undefined;
+  const args = topic && !topic.startsWith('-') && !known(topic) ? [topic] : argv;
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version end here with exitCode 0; usage errors with 1.

@@ -14,6 +14,7 @@ import { baseUrlFromEnv, credentialsFromEnv } from './credentials.js';
 import * as ep from './endpoints.js';
 import { normaliseName } from '../config/names.js';
 import { CloudflareError, OutcomeUnknownError, ResponseShapeError } from './errors.js';
+import { compareText } from '../order.js';
 
 export interface AccountApiOptions {
   client: CloudflareClient;
@@ -80,7 +81,7 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
 
   async function listNameservers(): Promise<LiveNameserver[]> {
     const recs = await ep.listCustomNs(c, id);
-    return recs.map(toLive).sort((a, b) => a.set - b.set || cmp(a.name, b.name));
+    return recs.map(toLive).sort((a, b) => a.set - b.set || compareText(a.name, b.name));
   }
 
   async function createNameserver(name: string, set: number): Promise<LiveNameserver & { alreadyExisted?: true }> {
@@ -208,7 +209,7 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
       }
     };
     const result = (all?: ep.ZoneRecord[]): ResolvedZones => {
-      const sorted = [...wanted].sort(cmp);
+      const sorted = [...wanted].sort(compareText);
       const out: ResolvedZones = {
         found: sorted.filter((n) => found.has(n)).map((n) => found.get(n) as ZoneRef),
         missing: sorted.filter((n) => !found.has(n)),
@@ -282,9 +283,5 @@ function dedupe(zs: ep.ZoneRecord[]): ZoneRef[] {
 }
 
 function sortRefs(zs: ZoneRef[]): ZoneRef[] {
-  return zs.sort((a, b) => cmp(a.name, b.name));
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return zs.sort((a, b) => compareText(a.name, b.name));
 }

@@ -6,7 +6,7 @@ import type { DesiredState } from '../config/types.js';
 import type { LiveState } from '../state/types.js';
 import type { ZoneNameservers } from '../cloudflare/types.js';
 import { diffStates, type PlanFacts } from './diff.js';
-import { addGlueChecks } from './glue.js';
+import { addGlueChecks, fallbackCautions } from './glue.js';
 import { addEdges, orderSteps } from './graph.js';
 import { findGuards } from './guards.js';
 import { recordPreconditions } from './preconditions.js';
@@ -24,6 +24,7 @@ export function buildPlan(desired: DesiredState, live: LiveState, options: PlanO
   const kept = zoneFilter ? restrictToZones(facts, zoneFilter, notes) : [...facts.steps.values()];
   const { steps, cycle } = orderSteps(kept);
   classifyChecks(steps);
+  notes.push(...fallbackCautions(steps));
   const guards = findGuards({ facts, steps, cycle, ...(zoneFilter ? { zoneFilter } : {}) });
 
   const checked = new Set(steps.filter((s) => s.kind === 'glue_check').map((s) => s.target));
