@@ -39,6 +39,8 @@ export interface FromEnvOptions {
   timeoutMs?: number;
   /** Cancels the client's waits (pacing, rate-limit pauses, backoff). */
   signal?: AbortSignal;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
   onRequest?: (e: RequestEvent) => void;
   onRequestStart?: ClientOptions['onRequestStart'];
   onProgress?: (e: ProgressEvent) => void;
@@ -67,6 +69,8 @@ export function accountApiFromEnv(env: Record<string, string | undefined>, o: Fr
     concurrency: o.concurrency,
     timeoutMs: o.timeoutMs,
     ...(o.signal ? { signal: o.signal } : {}),
+    backoffBaseMs: o.backoffBaseMs,
+    backoffCapMs: o.backoffCapMs,
     onRequest: o.onRequest,
     ...(o.onRequestStart ? { onRequestStart: o.onRequestStart } : {}),
     onProgress: o.onProgress,

@@ -25,6 +25,9 @@ export function connect(session: Session, o: ConnectOptions): AccountApiHandle {
     windowSeconds: o.cloudflare.windowSeconds,
     requestsPerSecond: o.cloudflare.requestsPerSecond,
     concurrency: o.cloudflare.concurrency,
+    ...(session.retryBackoff
+      ? { backoffBaseMs: session.retryBackoff.baseMs, backoffCapMs: session.retryBackoff.capMs }
+      : {}),
     ...(o.onRequest ? { onRequest: o.onRequest } : {}),
     ...(o.onRequestStart ? { onRequestStart: o.onRequestStart } : {}),
     onProgress: (e) => {

@@ -14,6 +14,7 @@ import type { CliIO } from '../../src/cli/io.js';
 import { DEMO_ACCOUNT_ID, DEMO_TOKEN } from '../../src/emulator/model.js';
 import { startEmulator, type Emulator, type LogEntry } from '../../src/emulator/server.js';
 import { fakeSoa, startFakeServers, type FakeDnsServer, type FakeRecord } from '../../src/dns/fakeserver.js';
+import { TEST_RETRY_BACKOFF } from '../support/retry.js';
 
 export const ACCOUNT = DEMO_ACCOUNT_ID;
 export const TOKEN = DEMO_TOKEN;
@@ -161,6 +162,7 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
         stderr: { write: (s: string) => err.push(s) },
         env: merged,
         cwd: dir,
+        retryBackoff: TEST_RETRY_BACKOFF,
       };
       const code = await run(argv, io);
       return { code, stdout: out.join(''), stderr: err.join('') };
@@ -241,6 +243,7 @@ export async function cliWithIO(
     stderr: { write: (s: string) => err.push(s) },
     env,
     cwd: world.dir,
+    retryBackoff: TEST_RETRY_BACKOFF,
   };
   const code = await run(argv, io);
   return { code, stdout: out.join(''), stderr: err.join('') };
