@@ -160,7 +160,7 @@ test('email + Global API Key: accepted through the account read (no verify endpo
   expect(JSON.stringify(wrong)).not.toContain('e'.repeat(37));
 });
 
-test('the API unreachable: one request, credentials fail with the network fix, the reads say why they were skipped', async () => {
+test('the API unreachable: one request, credentials fail with the network fix, the reads say why', async () => {
   const closed = await FakeDnsServer.start({ zones: [] }); // a loopback port, then closed: nothing listens
   const port = closed.port;
   await closed.close();
