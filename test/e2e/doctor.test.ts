@@ -314,6 +314,43 @@ test('an answer without a field acns relies on: the check names the endpoint and
   }
 });
 
+test('a token that is not active fails and stops the reads; one about to expire only warns', async () => {
+  const run = async (result: Record<string, unknown>) => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    const api = agent.get('https://api.cloudflare.com');
+    api
+      .intercept({ path: '/client/v4/user/tokens/verify', method: 'GET' })
+      .reply(200, { success: true, result: { id: 't1', ...result } });
+    api
+      .intercept({ path: (p: string) => !p.endsWith('/verify'), method: 'GET' })
+      .reply(500, {})
+      .persist();
+    try {
+      return await doctor(
+        { CLOUDFLARE_BASE_URL: undefined, CLOUDFLARE_API_TOKEN: 'tok-123456' },
+        { dispatcher: agent },
+      );
+    } finally {
+      await agent.close();
+    }
+  };
+  const expired = await run({ status: 'expired' });
+  expect(check(expired, 'credentials')).toMatchObject({
+    status: 'fail',
+    detail: 'CLOUDFLARE_API_TOKEN is a user API token whose status is "expired"',
+    fix: expect.stringMatching(/create a new API token/),
+  });
+  expect(check(expired, 'zones').detail).toBe('not checked: Cloudflare did not accept the credentials');
+  expect(expired.requests).toBe(1);
+  const soon = new Date(Date.now() + 2 * 86_400_000).toISOString();
+  const expiring = await run({ status: 'active', expires_on: soon });
+  expect(check(expiring, 'credentials')).toMatchObject({
+    status: 'warn',
+    detail: expect.stringMatching(/active, but it expires on .* \(in [12] days\)/),
+  });
+});
+
 // --- the command --------------------------------------------------------------------------------
 
 test('acns doctor: exit 0 and a text report when all is well', async () => {
