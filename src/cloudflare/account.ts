@@ -32,6 +32,8 @@ export interface AccountApiHandle extends AccountApi {
 export interface FromEnvOptions {
   accountId: string;
   endpoints: EndpointFlavour;
+  /** What the run does with the account: names the token permissions in a missing-token hint. */
+  access?: 'read' | 'write';
   requestsPerWindow?: number;
   windowSeconds?: number;
   requestsPerSecond?: number;
@@ -61,7 +63,7 @@ export class NameInOtherSetError extends AcnsError {
 export function accountApiFromEnv(env: Record<string, string | undefined>, o: FromEnvOptions): AccountApiHandle {
   const client = new CloudflareClient({
     baseUrl: baseUrlFromEnv(env),
-    credentials: credentialsFromEnv(env),
+    credentials: credentialsFromEnv(env, o.access ?? 'write'),
     dispatcher: o.dispatcher,
     requestsPerWindow: o.requestsPerWindow,
     windowSeconds: o.windowSeconds,

@@ -204,9 +204,11 @@ export class NetworkError extends AcnsError {
       `could not reach the Cloudflare API at ${opts.baseUrl} (${opts.method} ${opts.path}: ${opts.reason}, ` +
         `${opts.attempts} attempt${opts.attempts === 1 ? '' : 's'})`,
       {
-        hint:
-          'check network connectivity and CLOUDFLARE_BASE_URL ' +
-          '(unset it to use https://api.cloudflare.com/client/v4)',
+        // only mention CLOUDFLARE_BASE_URL when it points somewhere else than Cloudflare
+        hint: opts.baseUrl.startsWith('https://api.cloudflare.com/')
+          ? 'check network connectivity (and HTTPS_PROXY if this network needs a proxy)'
+          : `check network connectivity and CLOUDFLARE_BASE_URL (${opts.baseUrl}); unset it to use ` +
+            'https://api.cloudflare.com/client/v4',
       },
     );
     this.name = 'NetworkError';

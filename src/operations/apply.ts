@@ -165,13 +165,13 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
       refuseWithoutPreconditions(plan, req.planFile);
       if (!req.ignoreConfig) await refuseOtherConfig(session, plan, req);
       settings = settingsForSavedPlan(plan, session.env);
-      api = connect(session, { accountId: plan.accountId, cloudflare: settings.cloudflare, ...hooks });
+      api = connect(session, { accountId: plan.accountId, cloudflare: settings.cloudflare, access: 'write', ...hooks });
       // Nothing in the file is trusted for its own safety: re-derived, then re-read.
       const preflight = { planFile: req.planFile, ...(req.allow ? { allow: req.allow } : {}) };
       alreadyDone = (await preflightSavedPlan(plan, api, preflight)).alreadyDone;
     } else {
       const desired = await loadConfig(session, req.config, { requireAccountId: true });
-      api = connect(session, connectOptions(desired, hooks));
+      api = connect(session, connectOptions(desired, { access: 'write', ...hooks }));
       plan = await readAndPlan(session, desired, api);
       settings = desired; // this run's own settings, environment included
     }

@@ -180,3 +180,21 @@ describe('scrubbing secrets from messages', () => {
     expect(createSecretScrubber(['a'])('a b c')).toBe('a b c');
   });
 });
+
+describe('the missing-token hint names the permissions the command needs', () => {
+  const hint = (access?: 'read' | 'write') => {
+    try {
+      credentialsFromEnv({}, access);
+    } catch (e) {
+      return (e as CredentialsError).hint ?? '';
+    }
+    throw new Error('expected a CredentialsError');
+  };
+  test('a read-only command asks for read permissions only', () => {
+    expect(hint('read')).toContain('Zone DNS Settings Read');
+    expect(hint('read')).not.toContain('Write');
+  });
+  test('apply asks for the write permissions', () => {
+    expect(hint('write')).toContain('Zone DNS Settings Write');
+  });
+});
