@@ -37,7 +37,8 @@ export async function runStartupScenario(
     const rssFile = join(dir, 'rss.txt');
     writeFileSync(
       probe,
-      `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS * 1024)));\n`,
+      `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(rssFile)}, ` +
+        `String(process.resourceUsage().maxRSS * 1024)));\n`,
     );
     await runCli(args, dir, []); // warm-up
     const times: number[] = [];

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `acns` executable: wires the real process into cli/program.ts. */
+import { endOpenJournals, INTERRUPTED_TWICE } from '../apply/journal.js';
 import { run } from './program.js';
 
 const argv = process.argv.slice(2);
@@ -36,6 +37,7 @@ const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
     return;
   }
   if (command === 'apply') {
+    endOpenJournals({ exit_code: 130, error: INTERRUPTED_TWICE }); // synchronous: apply_end stays the last line
     process.stderr.write(
       '\nacns: interrupted twice: exiting now; steps that were running may or may not have completed — ' +
         'run `acns plan` to see where the account stands.\n',

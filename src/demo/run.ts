@@ -3,7 +3,7 @@
  * `npm run demo`: the real flow, offline and without credentials. It starts the built-in Cloudflare
  * emulator (demo account) and a local DNS fixture (glue published for example.com, not yet for
  * example.net), then runs the acns CLI itself on examples/two-sets.yaml:
- *   validate → plan → apply (set 1 passes its glue check, set 2 is blocked with the records to
+ *   doctor → validate → plan → apply (set 1 passes its glue check, set 2 is blocked with the records to
  *   register) → the glue is "registered" → apply again (resumes and completes) → plan (no changes)
  *   → drift after an out-of-band change → a plan that marks undoing it as [drift].
  * Exits 0 when every stage behaved as expected, 1 otherwise; always stops its servers.
@@ -59,8 +59,14 @@ async function main(): Promise<number> {
   try {
     process.stdout.write(
       `acns demo: a Cloudflare API emulator at ${emulator.url} (demo account, no credentials needed)\n` +
-        `and a local DNS fixture (root at ${dns.rootServer}): glue for example.com is published, glue for example.net is not.\n` +
+        `and a local DNS fixture (root at ${dns.rootServer}): ` +
+        'glue for example.com is published, glue for example.net is not.\n' +
         `Working in ${relative(process.cwd(), work) || '.'} with a copy of ${example} as acns.yaml.\n`,
+    );
+    await stage(
+      'Doctor: a read-only first check of the account and this machine (run it first against a real account).',
+      ['doctor'],
+      0,
     );
     await stage('Validate acns.yaml: schema and rules, no network.', ['validate'], 0);
     await stage(
@@ -69,7 +75,8 @@ async function main(): Promise<number> {
       2,
     );
     await stage(
-      'Apply the saved plan. Set 1 (example.com) has glue, so its zones switch; set 2 (example.net) has none: its zones are held back (exit 3) and the records to register are printed.',
+      'Apply the saved plan. Set 1 (example.com) has glue, so its zones switch; set 2 (example.net) has none: ' +
+        'its zones are held back (exit 3) and the records to register are printed.',
       ['apply', 'plan.json'],
       3,
     );
@@ -85,7 +92,8 @@ async function main(): Promise<number> {
     else failures.push('the demo account has no example.org');
     await stage('Drift detection finds it (exit 2), as a scheduled job would.', ['drift'], 2);
     await stage(
-      'A plan would undo it; acns remembers what it applied (.acns/last-applied.json), so the step is marked [drift], not a change to the file.',
+      'A plan would undo it; acns remembers what it applied (.acns/last-applied.json), ' +
+        'so the step is marked [drift], not a change to the file.',
       ['plan', '--detailed-exitcode'],
       2,
     );
@@ -99,7 +107,8 @@ async function main(): Promise<number> {
     return 1;
   }
   process.stdout.write(
-    '\nDemo complete: every stage behaved as expected. Try it yourself: `npx acns emulator` serves the same demo account.\n',
+    '\nDemo complete: every stage behaved as expected. Try it yourself: `node dist/cli/main.js emulator` ' +
+      '(`acns emulator` once installed) serves the same demo account.\n',
   );
   return 0;
 }

@@ -2,7 +2,15 @@
  * The emulator's endpoints: Cloudflare's envelope, pagination and rules as real errors, applied to
  * the in-memory model. Pure request → response over the state; HTTP concerns live in server.ts.
  */
-import { defaultAddresses, zoneIdFor, type EmuNameserversSetting, type EmuZone, type EmulatorState } from './model.js';
+import {
+  defaultAddresses,
+  tokenIdFor,
+  zoneIdFor,
+  type EmuNameserversSetting,
+  type EmuZone,
+  type EmulatorState,
+} from './model.js';
+import { compareText } from '../order.js';
 
 /**
  * Shapes and rules that changed over time or are not confirmed: the default is what the real API
@@ -43,7 +51,11 @@ export interface EmuRequest {
   path: string; // after the /client/v4 prefix, without the query
   query: URLSearchParams;
   body: unknown;
+  /** Who sent it (already authenticated): a user's token, an account's token, or a Global API Key. */
+  auth?: EmuAuth;
 }
+
+export type EmuAuth = { kind: 'user_token' | 'account_token'; token: string } | { kind: 'key' };
 
 export interface EmuResponse {
   status: number;
@@ -77,8 +89,14 @@ export interface EmuMessage {
 export function route(s: EmulatorState, b: EmulatorBehaviour, r: EmuRequest): EmuResponse {
   const p = r.path.split('/').filter(Boolean).map(decodeURIComponent);
   const m = r.method;
+  if (p[0] === 'user' && p[1] === 'tokens' && p[2] === 'verify' && p.length === 3 && m === 'GET') {
+    return verifyToken(r.auth, 'user_token');
+  }
   if (p[0] === 'accounts' && p.length >= 2) {
     if (p[1] !== s.accountId) return failure(403, 10000, 'Authentication error');
+    if (p[2] === 'tokens' && p[3] === 'verify' && p.length === 4 && m === 'GET') {
+      return verifyToken(r.auth, 'account_token');
+    }
     if (p.length === 2 && m === 'GET') return ok(accountObject(s));
     if (p.length === 2 && m === 'PUT') return putAccount(s, b, r.body);
     if (p[2] === 'custom_ns') {
@@ -115,10 +133,18 @@ export function route(s: EmulatorState, b: EmulatorBehaviour, r: EmuRequest): Em
   return failure(404, 7003, 'No route for the URI');
 }
 
+// --- tokens -------------------------------------------------------------------------------------
+
+/** A token verifies only at its owner's endpoint; the other answers 401 (as Cloudflare's does). */
+function verifyToken(auth: EmuAuth | undefined, owner: 'user_token' | 'account_token'): EmuResponse {
+  if (auth?.kind !== owner) return failure(401, 1000, 'Invalid API Token');
+  return ok({ id: tokenIdFor(auth.token), status: 'active' });
+}
+
 // --- custom nameservers -------------------------------------------------------------------------
 
 function listNs(s: EmulatorState, b: EmulatorBehaviour): EmuResponse {
-  const list = [...s.customNs].sort((x, y) => x.ns_set - y.ns_set || cmp(x.ns_name, y.ns_name)).map(nsObject);
+  const list = [...s.customNs].sort((x, y) => x.ns_set - y.ns_set || compareText(x.ns_name, y.ns_name)).map(nsObject);
   const info: Record<string, number> = {
     page: 1,
     per_page: Math.max(20, list.length),
@@ -188,7 +214,7 @@ function listZones(s: EmulatorState, b: EmulatorBehaviour, q: URLSearchParams): 
   if (name !== null) zones = zones.filter(nameFilter(name));
   const status = q.get('status');
   if (status !== null) zones = zones.filter((z) => z.status === status);
-  zones.sort((x, y) => cmp(x.name, y.name));
+  zones.sort((x, y) => compareText(x.name, y.name));
   const slice = zones.slice((page - 1) * perPage, page * perPage);
   const info: Record<string, number> = { page, per_page: perPage, count: slice.length, total_count: zones.length };
   if (b.resultInfoTotalPages) info.total_pages = Math.max(1, Math.ceil(zones.length / perPage));
@@ -234,7 +260,7 @@ function zoneObject(s: EmulatorState, b: EmulatorBehaviour, z: EmuZone): Record<
     o.vanity_name_servers = s.customNs
       .filter((n) => n.ns_set === set)
       .map((n) => n.ns_name)
-      .sort(cmp);
+      .sort(compareText);
   }
   return o;
 }
@@ -479,10 +505,6 @@ function isHostname(n: string): boolean {
   return (
     h.length <= 253 && h.includes('.') && h.split('.').every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(l))
   );
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export type { EmuNameserversSetting };

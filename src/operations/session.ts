@@ -4,7 +4,8 @@
  * builds one from the process; tests build their own.
  */
 import { loadDesiredState } from '../config/load.js';
-import type { DesiredState, Diagnostic } from '../config/types.js';
+import { type DesiredState, type Diagnostic, formatDiagnostic } from '../config/types.js';
+import { count } from '../config/words.js';
 import { AcnsError } from '../errors.js';
 
 export interface ProgressSink {
@@ -25,6 +26,14 @@ export interface Session {
   progress: ProgressSink;
   /** A problem that does not stop the operation (printed on stderr by the CLI). */
   warn(message: string): void;
+  /** The Cloudflare client's pause between retries; absent means the client's own defaults. */
+  retryBackoff?: RetryBackoff;
+}
+
+/** Tests that provoke 5xx answers or an unreachable API set a few milliseconds, never the production wait. */
+export interface RetryBackoff {
+  baseMs: number;
+  capMs: number;
 }
 
 export const SILENT_PROGRESS: ProgressSink = { update() {}, note() {}, line() {}, stop() {} };
@@ -32,17 +41,25 @@ export const SILENT_PROGRESS: ProgressSink = { update() {}, note() {}, line() {}
 /** The desired-state file is invalid: the diagnostics travel with the error so the caller can print them. */
 export class InvalidConfigError extends AcnsError {
   readonly diagnostics: Diagnostic[];
-  constructor(file: string, diagnostics: Diagnostic[]) {
-    const n = diagnostics.length;
+  /** Problems found beyond those listed (a flood is counted, not kept). */
+  readonly omitted: number;
+  constructor(file: string, diagnostics: Diagnostic[], omitted = 0) {
+    const problems = count(diagnostics.length + omitted, 'problem');
+    const inEnvironmentOnly = omitted === 0 && diagnostics.every((d) => d.source === 'environment');
     super(
       'invalid_config',
-      `${file} is not valid (${n} problem${n === 1 ? '' : 's'} above); nothing was sent to Cloudflare`,
+      inEnvironmentOnly
+        ? `the environment does not fit ${file} (${problems} above); nothing was sent to Cloudflare`
+        : `${file} is not valid (${problems} above); nothing was sent to Cloudflare`,
       {
-        hint: `fix the file, then run \`acns validate -c ${file}\``,
+        hint: inEnvironmentOnly
+          ? 'fix or unset the environment variable named above'
+          : `fix the file, then run \`acns validate -c ${file}\``,
       },
     );
     this.name = 'InvalidConfigError';
     this.diagnostics = diagnostics;
+    this.omitted = omitted;
   }
 }
 
@@ -53,8 +70,8 @@ export async function loadConfig(
   opts: { requireAccountId?: boolean } = {},
 ): Promise<DesiredState> {
   const res = await loadDesiredState(file, { cwd: session.cwd, env: session.env, ...opts });
-  if (!res.ok) throw new InvalidConfigError(file, res.errors);
-  for (const d of res.warnings) session.warn(`${d.file}:${d.line}:${d.col}: warning: ${d.message}`);
+  if (!res.ok) throw new InvalidConfigError(file, res.errors, res.omitted ?? 0);
+  for (const d of res.warnings) session.warn(formatDiagnostic(d, 'warning'));
   return res.state;
 }
 
@@ -65,7 +82,9 @@ export function accountIdOf(desired: DesiredState): string {
       'missing_account_id',
       'no account id: set account_id in the file or CLOUDFLARE_ACCOUNT_ID in the environment',
       {
-        hint: 'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>) or under Account Home → Account details',
+        hint:
+          'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>) or under Account Home → ' +
+          'Account details',
       },
     );
   }

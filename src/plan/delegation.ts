@@ -1,12 +1,16 @@
 /**
- * Folds what DNS says about each switched zone's delegation into a plan: zones switched to a set
- * whose parent still delegates elsewhere get a "next step at your registrar" note; a zone going
- * back to standard while its parent still delegates to the custom names gets a guard — disabling
- * ACNS first would break resolution; a zone moving to another set while its parent still names the
- * old one gets a note (apply checks that the old set keeps answering for it after the switch).
- * A zone that leaves a set whose delegation could not be read is a guard with a named override:
- * unknown never passes. Pure: the findings are read by dns/delegation-reads.ts.
+ * Folds what DNS says about each switched zone's delegation into a plan:
+ * zones switched to a set whose parent still delegates elsewhere get a "next step at the
+ * registrar" note (worded for where the change is made), and a caution when they move from another
+ * set while the parent still names it — Cloudflare does not document whether the old set keeps
+ * answering for the zone, so apply checks it right after the switch and stops if it does not; a
+ * zone going back to standard while its parent still delegates to the custom names (the guard names
+ * the zone's own Cloudflare pair), or a zone whose parent delegates to names the plan deletes, gets
+ * a guard — either would break resolution. A zone that leaves a set whose delegation could not be
+ * read is a guard with a named override: unknown never passes. Pure: the findings are read by
+ * dns/delegation-reads.ts.
  */
+import { caution } from './notes.js';
 import type { Guard, Plan } from './types.js';
 
 export interface DelegationFinding {
@@ -28,9 +32,32 @@ export interface DelegationFinding {
   cloudflarePair?: string[];
 }
 
+/** The set a zone step leaves, when it moves the zone from one custom set to another. */
+function movesFrom(plan: Plan, stepId: string): number | undefined {
+  const before = plan.steps.find((s) => s.id === stepId)?.before as { type?: string; set?: number } | null;
+  return before?.type === 'custom.account' ? (before.set ?? 1) : undefined;
+}
+
+function setOf(plan: Plan, stepId: string): number | undefined {
+  return (plan.steps.find((s) => s.id === stepId)?.after as { set?: number } | null)?.set;
+}
+
+/** How a "next step" note starts; `registrarNoteZone` reads the zone back. */
+const REGISTRAR_NOTE = 'next step for ';
+/** What plans written before the where-wording said. */
+const OLD_REGISTRAR_NOTE = 'next step at your registrar for ';
+
+/** The zone a plan note asks to re-delegate at its registrar, or undefined for any other note. */
+export function registrarNoteZone(note: string): string | undefined {
+  if (note.startsWith(OLD_REGISTRAR_NOTE)) return note.slice(OLD_REGISTRAR_NOTE.length).split(':', 1)[0];
+  if (!note.startsWith(REGISTRAR_NOTE)) return undefined;
+  return note.slice(REGISTRAR_NOTE.length).split(/[ :]/, 1)[0];
+}
+
 export function addDelegationFindings(plan: Plan, findings: DelegationFinding[]): Plan {
   const notes = [...plan.notes];
   const guards = [...plan.guards];
+  const deleted = new Map(plan.steps.filter((s) => s.kind === 'delete_nameserver').map((s) => [s.target, s.id]));
   const unknownLeaving: DelegationFinding[] = [];
   const unknownJoining: DelegationFinding[] = [];
   for (const f of [...findings].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0))) {
@@ -40,23 +67,47 @@ export function addDelegationFindings(plan: Plan, findings: DelegationFinding[])
       (leaves(f) ? unknownLeaving : unknownJoining).push(f);
       continue;
     }
-    const custom = new Set(f.direction === 'to_standard' ? f.customNames : (f.leavingNames ?? []));
-    const pointsAtOld = f.nameservers.filter((n) => custom.has(n));
-    if (f.direction === 'to_custom' && pointsAtOld.length > 0) {
+    const custom = new Set(f.customNames);
+    const pointsAtCustom = f.nameservers.some((n) => custom.has(n));
+    if (f.direction === 'to_custom' && f.status !== 'delegated') {
       notes.push(
-        `${f.zone} leaves the names ${[...custom].join(', ')} while its parent still delegates it to ` +
-          `${pointsAtOld.join(', ')}: after the switch, acns checks that those names' addresses keep answering ` +
-          `for ${f.zone} (and stops if they do not); then set its NS to ${wanted} ${at}`,
-      );
-    } else if (f.direction === 'to_custom' && f.status !== 'delegated') {
-      notes.push(
-        `next step for ${f.zone} ${at}: set its NS to ${wanted} once the switch is applied ` +
+        `${REGISTRAR_NOTE}${f.zone} ${at}: set its NS to ${wanted} once the switch is applied ` +
           (f.nameservers.length
             ? `(the parent delegates it to ${f.nameservers.join(', ')} today)`
             : '(its parent zone does not delegate it today)'),
       );
+      const from = movesFrom(plan, f.stepId);
+      if (from !== undefined && f.nameservers.length) {
+        // Cloudflare's order is switch first, registrar second: the gap is expected, but it is a gap.
+        const old = new Set(f.leavingNames ?? []);
+        const checked = f.nameservers.some((n) => old.has(n))
+          ? '; apply checks right after the switch that those names still answer for it, and stops if they do not'
+          : '';
+        notes.push(
+          caution(
+            `${f.zone} moves from set ${from} to set ${setOf(plan, f.stepId)}: from the switch until its NS are ` +
+              `changed at the registrar, Cloudflare serves it under ${wanted} while its parent still delegates ` +
+              `it to ${f.nameservers.join(', ')}, names the zone no longer uses${checked}`,
+          ),
+        );
+      }
+      // Names the parent still sends resolvers to must outlive the registrar change.
+      const doomed = f.nameservers.filter((n) => deleted.has(n) && !custom.has(n));
+      if (doomed.length) {
+        guards.push({
+          id: `delegation:${f.zone}`,
+          kind: 'delegation',
+          message:
+            `zone ${f.zone} is delegated at its parent to ${f.nameservers.join(', ')}, and this plan deletes ` +
+            `${doomed.join(', ')}: the zone would stop resolving from that deletion until its NS are changed at ` +
+            `the registrar — keep ${doomed.length === 1 ? 'that name' : 'those names'} for this run (list ` +
+            `${doomed.length === 1 ? 'it' : 'them'} in the file, or leave policy.prune off), apply the switch, ` +
+            `set the zone's NS to ${wanted} ${at}, then remove the old names in a later run`,
+          steps: [f.stepId, ...doomed.map((n) => deleted.get(n) as string)],
+        });
+      }
     }
-    if (f.direction === 'to_standard' && pointsAtOld.length > 0) {
+    if (f.direction === 'to_standard' && pointsAtCustom) {
       const pair = f.cloudflarePair?.length
         ? f.cloudflarePair.join(', ')
         : 'the Cloudflare nameservers shown for the zone in the dashboard (DNS → Records → Cloudflare nameservers)';

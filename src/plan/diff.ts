@@ -217,8 +217,8 @@ function diffZones(facts: PlanFacts, classify: Classify): void {
       continue;
     }
     const base =
-      `zone ${z.name} uses ${describeZoneNs(want)} in ${formatPos(z.pos)} but ` +
-      `${describeZoneNs(lz.nameservers)} live`;
+      `zone ${z.name} uses ${describeZoneNs(want)} in ${formatPos(z.pos)} ` +
+      `but ${describeZoneNs(lz.nameservers)} live`;
     const c = classify(`zone:${z.name}`, want, base);
     const step: Step = {
       id: `assign_zone:${z.name}`,

@@ -2,7 +2,7 @@
  * Guards: what makes a plan unsafe, as data. Each names the object, the rule, and what to do; the
  * plan is still complete and printed in full, and apply refuses it without the named override.
  */
-import { closest, distance } from 'fastest-levenshtein';
+import { didYouMean } from '../config/words.js';
 import { findHierarchyConflicts } from '../config/hierarchy.js';
 import { type DesiredState, formatPos } from '../config/types.js';
 import { valueSet } from './describe.js';
@@ -50,15 +50,14 @@ function zoneNotFound({ facts, zoneFilter }: GuardInput): Guard[] {
   const out: Guard[] = [];
   for (const z of facts.desired.zones) {
     if (!missing.has(z.name) || (zoneFilter && !zoneFilter.has(z.name))) continue;
-    const guess = candidates.length > 0 ? closest(z.name, candidates) : undefined;
-    const near = guess !== undefined && distance(z.name, guess) <= Math.max(2, Math.floor(z.name.length / 5));
+    const guess = didYouMean(z.name, candidates);
     const account = facts.live.accountId ? `account ${facts.live.accountId}` : 'the account';
     out.push({
       id: `zone_not_found:${z.name}`,
       kind: 'zone_not_found',
       message:
         `zone ${z.name} (${formatPos(z.pos)}) is not in ${account}` +
-        (near ? `: did you mean ${guess}?` : '') +
+        (guess ? `: did you mean ${guess}?` : '') +
         ` — fix the name in ${facts.desired.file}, or add the zone to the account first`,
       steps: [],
       source: formatPos(z.pos),
@@ -104,12 +103,10 @@ function setsTooSmall({ facts, steps, cycle }: GuardInput): Guard[] {
       id: 'ordering',
       kind: 'ordering',
       message:
-        `these steps cannot be ordered without breaking a rule at some moment (a set in use below 2 or above 5 ` +
-        `names, ` +
-        `or a zone sharing a set with its parent or child zone): ${cycle.join(', ')} — split the change over two ` +
-        `runs ` +
-        `(for example, first move one zone or name to a third set or add the new names, apply, then make the rest of ` +
-        `the change)`,
+        'these steps cannot be ordered without breaking a rule at some moment (a set in use below 2 or ' +
+        'above 5 names, or a zone sharing a set with its parent or child zone): ' +
+        `${cycle.join(', ')} — split the change over two runs (for example, first move one zone or name to a ` +
+        'third set or add the new names, apply, then make the rest of the change)',
       steps: cycle,
     });
   }
@@ -129,8 +126,8 @@ function setsTooLarge({ facts }: GuardInput): Guard[] {
       id: `set_too_large:${set}`,
       kind: 'set_too_large',
       message:
-        `set ${set} would hold ${names.length} names, more than the 5 Cloudflare allows: ${facts.desired.file} lists ` +
-        `${names.length - extra.length}, ` +
+        `set ${set} would hold ${names.length} names, more than the 5 Cloudflare allows: ` +
+        `${facts.desired.file} lists ${names.length - extra.length}, ` +
         `and policy.prune is off, so the live names it does not list stay (${extra.join(', ')}) — ` +
         `list at most 5 names in total, or turn prune on so the unlisted ones are deleted`,
       steps: (facts.creates.get(set) ?? []).map((c) => c.id),
@@ -181,8 +178,8 @@ function setsInUse({ facts, steps }: GuardInput): Guard[] {
       kind: 'set_in_use',
       message:
         `the account default stays custom.account but no set would keep 2 names — ` +
-        `set account_default: cloudflare.standard in ${facts.desired.file} so new zones get working nameservers, or ` +
-        `keep a set`,
+        `set account_default: cloudflare.standard in ${facts.desired.file} so new zones get working ` +
+        'nameservers, or keep a set',
       steps: [...deletesBySet.values()].flat().map((d) => d.id),
     });
   }
@@ -229,8 +226,7 @@ function massChange({ facts, steps }: GuardInput): Guard[] {
       kind: 'mass_change',
       message:
         `this plan changes ${zones.length} zone${zones.length === 1 ? '' : 's'}, more than policy.max_zone_changes ` +
-        `(${max}) — ` +
-        `review it, then apply with ${OVERRIDE_FLAG.mass_change}, or raise max_zone_changes in ` +
+        `(${max}) — review it, then apply with ${OVERRIDE_FLAG.mass_change}, or raise max_zone_changes in ` +
         `${facts.desired.file}, or split it with --zone`,
       override: 'mass_change',
       steps: zones.map((s) => s.id),
@@ -290,10 +286,9 @@ function hierarchy({ facts, zoneFilter }: GuardInput): Guard[] {
           id: `hierarchy:${child}:${ancestor}`,
           kind: 'hierarchy' as const,
           message:
-            `zone ${child} (${where(child)}) and its ancestor ${ancestor} (${where(ancestor)}) would use the same ` +
-            `set; ` +
-            `a subdomain zone must use a different set from every zone in its hierarchy — choose another set for ` +
-            `${fix}`,
+            `zone ${child} (${where(child)}) and its ancestor ${ancestor} (${where(ancestor)}) would use the ` +
+            'same set; a subdomain zone must use a different set from every zone in its hierarchy — ' +
+            `choose another set for ${fix}`,
           steps: [`assign_zone:${fix}`].filter((id) => facts.steps.has(id)),
           source: managed.get(fix)!,
         };

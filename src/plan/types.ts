@@ -44,7 +44,7 @@ export type StepReason =
   | 'glue_set_grows';
 
 export interface Step {
-  /** Stable: 'create_nameserver:ns1.example.com', 'glue_check:1', 'assign_zone:example.org', … */
+  /** Stable: 'create_nameserver:ns1.example.com', 'glue_check:1', 'assign_zone:example.org', 'set_account_default'. */
   id: string;
   kind: StepKind;
   target: string; // nameserver name, 'set 1', zone name, or 'account default'

@@ -62,7 +62,8 @@ export function renderDriftText(r: DriftReport, opts: { colour: boolean }): stri
   out.push(
     c.bold(
       r.hasDrift
-        ? `Drift: ${r.items.length} difference${r.items.length === 1 ? '' : 's'}. Run acns plan to see how they would be undone.`
+        ? `Drift: ${r.items.length} difference${r.items.length === 1 ? '' : 's'}. Run acns plan to see how they ` +
+            `would be undone.`
         : `No drift. Live account matches ${r.configFile}.`,
     ),
   );
@@ -110,7 +111,8 @@ export function renderDriftMarkdown(r: DriftReport, opts: { budget?: number } = 
     `### acns drift · \`${r.configFile}\``,
     '',
     r.hasDrift
-      ? `⚠️ **${r.items.length} difference${r.items.length === 1 ? '' : 's'}** between the live account \`${r.accountId}\` and \`${r.configFile}\`.`
+      ? `⚠️ **${r.items.length} difference${r.items.length === 1 ? '' : 's'}** between the live account ` +
+        `\`${r.accountId}\` and \`${r.configFile}\`.`
       : `✅ **No drift.** Live account matches \`${r.configFile}\`.`,
     '',
   ];
@@ -128,7 +130,8 @@ export function renderDriftMarkdown(r: DriftReport, opts: { budget?: number } = 
   if (kept.length < rows.length)
     out.push(
       '',
-      `_… ${rows.length - kept.length} more differences cut to stay under GitHub's size limit; run \`acns drift --format json\` for all of them._`,
+      `_… ${rows.length - kept.length} more differences cut to stay under GitHub's size limit; run \`acns drift ` +
+        `--format json\` for all of them._`,
     );
   out.push('');
   for (const l of info) {
@@ -179,7 +182,8 @@ function delegationLine(d: DriftDelegation): string {
   const where = d.nameservers.length
     ? `its parent still delegates it to ${d.nameservers.join(', ')}`
     : `its parent zone does not delegate it (${d.detail})`;
-  return `zone ${d.zone} uses its custom set, but ${where}: next step at your registrar: set NS to ${d.expected.join(', ')}`;
+  const ns = d.expected.join(', ');
+  return `zone ${d.zone} uses its custom set, but ${where}: next step at your registrar: set NS to ${ns}`;
 }
 
 function value(v: DriftValue): string {

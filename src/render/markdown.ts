@@ -5,6 +5,7 @@
  * lists are cut with a count and the comment says what was cut. Read-only over the Plan.
  */
 import { describeValue } from '../plan/describe.js';
+import { splitNotes } from '../plan/notes.js';
 import { type GlueExpectation, OVERRIDE_FLAG, type Plan, type Step } from '../plan/types.js';
 import { SYMBOL, change, planLine, reasonWithSource } from './text.js';
 
@@ -40,18 +41,22 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
         ),
         '',
       ];
+  const { cautions, notes } = splitNotes(plan.notes);
+  const caution = cautions.length
+    ? ['#### ⚠️ Caution — resolution meanwhile', '', ...cautions.map((n) => `- ${esc(n)}`), '']
+    : [];
   const deletes = plan.steps.filter((s) => s.kind === 'delete_nameserver' || isDisable(s));
   const glue = glueSection(plan.glue);
   const tail = [
     ...unmanagedLines(plan),
-    ...(plan.notes.length ? ['#### Notes', '', ...plan.notes.map((n) => `- ${esc(n)}`), ''] : []),
+    ...(notes.length ? ['#### Notes', '', ...notes.map((n) => `- ${esc(n)}`), ''] : []),
     `_${planLine(plan)}_`,
   ];
 
   // Fixed parts first; lists share what is left, destructive changes before the step details.
   const fixed = size(head) + size(glue) + 400;
   let room = budget - fixed;
-  const unsafeFit = fitLines(unsafe, Math.floor(room * 0.3), 'guards');
+  const unsafeFit = fitLines([...unsafe, ...caution], Math.floor(room * 0.3), 'guards and cautions');
   room -= size(unsafeFit);
   const destructive = deletes.length
     ? [
@@ -73,8 +78,10 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
 }
 
 function verdict(plan: Plan): string {
-  if (!plan.safe)
-    return `⛔ **Unsafe plan** — ${plan.guards.length} guard${plan.guards.length === 1 ? '' : 's'} failed; ${planLine(plan)}`;
+  if (!plan.safe) {
+    const n = plan.guards.length;
+    return `⛔ **Unsafe plan** — ${n} guard${n === 1 ? '' : 's'} failed; ${planLine(plan)}`;
+  }
   const held = plan.held?.length ?? 0;
   if (plan.steps.length === 0 && held > 0)
     return `✅ **No changes in this run:** ${held} deletion${held === 1 ? ' is' : 's are'} held (see the notes).`;
@@ -138,7 +145,10 @@ function stepDetails(steps: Step[], room: number): string[] {
           ? s.dependsOn.map((d) => `\`${d}\``).join(', ')
           : `\`${s.dependsOn[0]}\` +${s.dependsOn.length - 1}`;
     const drift = s.class === 'drift' ? ' **drift**' : '';
-    return `| ${i + 1} | \`${SYMBOL[s.kind]}\` | ${s.kind} | ${esc(s.target)} | ${esc(change(s))}${drift} | ${esc(reasonWithSource(s))} | ${deps} |`;
+    return (
+      `| ${i + 1} | \`${SYMBOL[s.kind]}\` | ${s.kind} | ${esc(s.target)} | ${esc(change(s))}${drift} | ` +
+      `${esc(reasonWithSource(s))} | ${deps} |`
+    );
   });
   const fit = fitLines(rows, room - size(header) - size(footer) - 200, 'steps');
   return [...header, ...fit, ...footer];
@@ -171,7 +181,8 @@ function fitLines(lines: string[], max: number, what: string, keepLast = false):
   const cut = body.length - out.length;
   const table = out.length > 0 && out[out.length - 1].startsWith('|');
   out.push(
-    `${table ? '\n' : ''}_… ${cut} more line${cut === 1 ? '' : 's'} of ${what} cut to stay under GitHub's comment limit; run \`acns show plan.json\` for the full plan._`,
+    `${table ? '\n' : ''}_… ${cut} more line${cut === 1 ? '' : 's'} of ${what} cut to stay under GitHub's comment ` +
+      `limit; run \`acns show plan.json\` for the full plan._`,
   );
   if (last !== undefined) out.push(last);
   return out;

@@ -7,6 +7,7 @@
 import pLimit from 'p-limit';
 import type { AccountApi } from '../cloudflare/api.js';
 import type { LiveState, LiveZone } from './types.js';
+import { compareText } from '../order.js';
 
 export async function readSetUsers(
   api: AccountApi,
@@ -32,12 +33,11 @@ export async function readSetUsers(
   const users = read.filter(
     (z) => z.nameservers.type === 'custom.account' && z.nameservers.set !== undefined && wanted.has(z.nameservers.set),
   );
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const accountDefault = live.accountDefault ?? (await api.getAccountDefault());
   return {
     ...live,
-    accountZoneNames: all.map((z) => z.name).sort(cmp),
-    otherZones: [...(live.otherZones ?? []), ...users].sort((a, b) => cmp(a.name, b.name)),
+    accountZoneNames: all.map((z) => z.name).sort(compareText),
+    otherZones: [...(live.otherZones ?? []), ...users].sort((a, b) => compareText(a.name, b.name)),
     accountDefault,
     usersReadFor: [...wanted].sort((a, b) => a - b),
   };

@@ -361,7 +361,7 @@ function fullEndCheck(c: Case, plan: Plan, mem: MemoryApi): string[] {
 }
 
 describe('apply under a second actor (chaos)', () => {
-  test(`${SEEDS} seeds: no request breaks Cloudflare's rules; apply completes or exits 3/1 naming the cause`, async () => {
+  test(`${SEEDS} seeds: no request breaks Cloudflare's rules; apply completes or exits 3/1 with a cause`, async () => {
     const failures: string[] = [];
     const kinds = new Map<MutationKind, number>();
     const exits = new Map<string, number>();

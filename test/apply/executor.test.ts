@@ -183,7 +183,7 @@ describe('executePlan: concurrency and failures', () => {
     expect(api.callsOf('setZoneNameservers').map((c) => c.target)).toEqual(['one.example', 'two.example']);
   });
 
-  test("the client's real errors: Cloudflare codes, status and hint are kept; unreachable API stops the run", async () => {
+  test("the client's real errors keep Cloudflare codes, status and hint; unreachable API stops the run", async () => {
     const api = seedAccount(new MemoryApi())
       .fail(
         'setZoneNameservers',

@@ -22,7 +22,10 @@ describe('acquireApplyLock', () => {
       plan: 'plan.json',
     });
     expect(() => acquireApplyLock(path, {}, { pid: 11, host: 'h', alive: () => true })).toThrow(
-      /another acns apply is running in this directory \(pid 10 on h, since 2026-01-01T00:00:00.000Z, applying plan\.json\)/,
+      new RegExp(
+        /another acns apply is running in this directory /.source +
+          /\(pid 10 on h, since 2026-01-01T00:00:00\.000Z, applying plan\.json\)/.source,
+      ),
     );
     a.release();
     const b = acquireApplyLock(path, {}, { pid: 11, host: 'h' });
@@ -57,5 +60,17 @@ describe('unfinishedRun', () => {
       inFlight: [{ method: 'DELETE', path: '/x/b', step: 'b' }],
     });
     expect(unfinishedRun('')).toBeUndefined();
+  });
+
+  test('a run a second Ctrl-C cut short has its apply_end, and is still reported with its writes in flight', () => {
+    const cut = { type: 'event', event: 'apply_end', exit_code: 130, error: 'interrupted_twice' };
+    expect(unfinishedRun(text([start, send('a'), cut]))).toEqual({
+      startedAt: 'T',
+      interrupted: true,
+      plan: 'p.json',
+      inFlight: [{ method: 'DELETE', path: '/x/a', step: 'a' }],
+    });
+    const graceful = { type: 'event', event: 'apply_end', exit_code: 130 };
+    expect(unfinishedRun(text([start, send('a'), answer('a'), graceful]))).toBeUndefined();
   });
 });

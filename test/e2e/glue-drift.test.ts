@@ -4,7 +4,7 @@ import { BASE_CONFIG, NS_V4, startWorld, seedApplied, type World } from './harne
 let w: World;
 afterEach(() => w.close());
 
-test('glue missing for set 2 (enforce): exit 3, names created, set 2 zones not switched, records printed; fixed → exit 0', async () => {
+test("set 2's glue missing (enforce): exit 3, names created, its zones held, records shown; fixed → 0", async () => {
   w = await startWorld({ glue: { 2: false } });
   w.writeConfig(BASE_CONFIG);
   expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);

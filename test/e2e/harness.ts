@@ -20,6 +20,7 @@ import {
   type FakeRecord,
   type FakeZone,
 } from '../../src/dns/fakeserver.js';
+import { TEST_RETRY_BACKOFF } from '../support/retry.js';
 
 export const ACCOUNT = DEMO_ACCOUNT_ID;
 export const TOKEN = DEMO_TOKEN;
@@ -210,6 +211,7 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
         stderr: { write: (s: string) => err.push(s) },
         env: merged,
         cwd: dir,
+        retryBackoff: TEST_RETRY_BACKOFF,
       };
       refresh(); // the state may have been seeded directly
       const code = await run(argv, io);
@@ -292,6 +294,7 @@ export async function cliWithIO(
     stderr: { write: (s: string) => err.push(s) },
     env,
     cwd: world.dir,
+    retryBackoff: TEST_RETRY_BACKOFF,
   };
   world.refresh();
   const code = await run(argv, io);

@@ -1,4 +1,7 @@
-/** What users and machines read: glue instructions when both sets lack glue, colour rules, and the JSON documents' shapes. */
+/**
+ * What users and machines read: glue instructions when both sets lack glue, colour rules, and the
+ * JSON documents' shapes.
+ */
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -28,7 +31,7 @@ function expectValid(validate: ValidateFunction, doc: unknown): void {
   expect(ok).toBe(true);
 }
 
-test('glue missing for both sets (enforce): exit 3, names created, no zone or default switched, records for both sets printed', async () => {
+test("both sets' glue missing (enforce): exit 3, names created, nothing switched, records of both shown", async () => {
   w = await startWorld({ glue: { 1: false, 2: false } });
   w.writeConfig(BASE_CONFIG);
   const a = await w.cli(['apply', '--auto-approve']);

@@ -102,13 +102,14 @@ test('2: another name of a shrinking set deleted out of band: stale, the set kee
   const a = await w.cli(['apply', 'plan.json', '--allow-unknown-delegation']);
   expect(a.code).toBe(3);
   expect(a.stderr).toContain(
-    'names of set 1: ns1.example.com, ns2.example.com, ns3.example.com when planned, now ns1.example.com, ns3.example.com',
+    'names of set 1: ns1.example.com, ns2.example.com, ns3.example.com when planned, ' +
+      'now ns1.example.com, ns3.example.com',
   );
   expect(w.writes()).toEqual([]);
   expect(w.emu.state.customNs.some((n) => n.ns_name === 'ns3.example.com')).toBe(true);
 });
 
-test('3: a name of the target set deleted out of band: stale before any write, not a 1001 on every re-run', async () => {
+test('3: a name of the target set deleted out of band: stale before any write, not 1001 on each re-run', async () => {
   seedApplied(w.emu);
   setZone(w, 'legacy.example', 'standard');
   w.writeConfig(SET1_ONLY('  example.org: 1\n  legacy.example: 1\n').replace('prune: true', 'prune: false'));
@@ -137,7 +138,8 @@ test('4: a name added to the target set after planning is caught; `acns glue` ch
   const a = await w.cli(['apply', 'plan.json']);
   expect(a.code).toBe(3);
   expect(a.stderr).toContain(
-    'names of set 1: ns1.example.com, ns2.example.com when planned, now ns1.example.com, ns2.example.com, ns5.example.com',
+    'names of set 1: ns1.example.com, ns2.example.com when planned, ' +
+      'now ns1.example.com, ns2.example.com, ns5.example.com',
   );
   expect(w.writes()).toEqual([]);
   expect(w.zone('legacy.example').type).toBe('cloudflare.standard');

@@ -26,7 +26,7 @@ function seed(world: World): void {
   world.emu.state.accountDefault = 'custom.account';
 }
 
-test('prune with an empty file: guards for the zone and the default using set 1; apply refuses (exit 3), nothing deleted', async () => {
+test('prune with an empty file: guards for the zone and default on set 1; apply exits 3, nothing deleted', async () => {
   w = await startWorld();
   seed(w);
   w.writeConfig(`version: 1\naccount_id: ${ACCOUNT}\npolicy:\n  prune: true\n  glue_check: off\n`);
@@ -61,7 +61,9 @@ test('prune that leaves a set with 2 names does not read the whole account', asy
   w = await startWorld();
   seed(w);
   w.writeConfig(
-    `version: 1\naccount_id: ${ACCOUNT}\nnameserver_sets:\n  1:\n    names: [ns1.example.com, ns2.example.com]\nzones:\n  example.org: 1\npolicy:\n  prune: true\n  glue_check: off\n`,
+    `version: 1\naccount_id: ${ACCOUNT}\nnameserver_sets:\n  1:\n` +
+      `    names: [ns1.example.com, ns2.example.com]\nzones:\n  example.org: 1\n` +
+      `policy:\n  prune: true\n  glue_check: off\n`,
   );
   w.emu.resetLog();
   const plan = await w.cli(['plan', '--format', 'json']);

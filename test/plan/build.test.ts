@@ -216,7 +216,7 @@ describe('buildPlan', () => {
     expect(ids(p).indexOf('delete_nameserver:ns5.x.test')).toBeLessThan(ids(p).indexOf('create_nameserver:ns6.x.test'));
   });
 
-  test('a custom.account default counts as using the sets: its only set is not emptied before a new one is ready', () => {
+  test('a custom.account default uses the sets: its only set is not emptied before a new one is ready', () => {
     const d = desired({
       sets: { 2: ['ns3.example.net', 'ns4.example.net'] },
       accountDefault: 'custom.account',
@@ -231,7 +231,7 @@ describe('buildPlan', () => {
     }
   });
 
-  test('a parent and child zone never share a set in between: the joiner waits for the leaver; a swap is an ordering guard', () => {
+  test('parent and child zones never share a set midway: the joiner waits for the leaver; a swap is a guard', () => {
     const sets = { 1: S1, 2: S2, 3: ['ns1.example.io', 'ns2.example.io'] };
     // child leaves set 2 for standard, parent joins set 2: the parent waits for the child
     const d = desired({ sets, zones: { 'a.test': 2, 'z.a.test': 'standard' } });

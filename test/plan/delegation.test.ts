@@ -32,7 +32,7 @@ test('a zone already delegated to the set names adds nothing; the plan stays saf
   expect(JSON.stringify(plan)).toBe(before);
 });
 
-test('a switched zone delegated elsewhere gets a "next step at your registrar" note naming the set names and today\'s NS', () => {
+test('a switched zone delegated elsewhere: a "next step at your registrar" note with set names and today\'s NS', () => {
   const plan = basePlan();
   const out = addDelegationFindings(plan, [
     finding({
@@ -57,7 +57,7 @@ test('a switched zone its parent does not delegate at all says so', () => {
   expect(out.notes.at(-1)).toMatch(/next step for example\.org at your registrar.*does not delegate it today/);
 });
 
-test('going back to standard while still delegated to the custom names is a delegation guard: the plan is unsafe', () => {
+test('back to standard while delegated to the custom names is a delegation guard: the plan is unsafe', () => {
   const plan = basePlan();
   const out = addDelegationFindings(plan, [
     finding({ zone: 'legacy.example', direction: 'to_standard', status: 'delegated', nameservers: SET1 }),

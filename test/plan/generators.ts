@@ -60,7 +60,10 @@ export function states(c: Case): { d: DesiredState; l: LiveState } {
   return { d, l: { ...l, usersReadFor: SET_IDS } };
 }
 
-/** As state/read.ts reads it: the default only when the file manages it, unmanaged zones only in a file zone's hierarchy. */
+/**
+ * As state/read.ts reads it: the default only when the file manages it, unmanaged zones only in a
+ * file zone's hierarchy.
+ */
 export function cliStates(c: Case): { d: DesiredState; l: LiveState } {
   const d = desired(c.desired);
   const all = [...Object.keys(c.live.zones), ...Object.keys(c.live.other)].sort();

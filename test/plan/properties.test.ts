@@ -30,7 +30,7 @@ const CASES = Number(process.env.ACNS_PROPERTY_CASES ?? 400);
 const ORDERS = 5;
 
 describe('buildPlan ordering property', () => {
-  test(`${CASES} seeded cases × ${ORDERS} random orders keep every rule at every moment and end in the desired state`, () => {
+  test(`${CASES} seeded cases × ${ORDERS} random orders keep every rule at every moment, end as desired`, () => {
     const { failures, cov } = run(SEED, (c) => {
       const { d, l } = states(c);
       return { d, plan: buildPlan(d, l) };
@@ -56,7 +56,8 @@ describe('buildPlan ordering property', () => {
     expect(cov.chains).toBeGreaterThan(0);
   });
 
-  test('the same property when the live state is read as the CLI reads it (default and unrelated zones known only when a set shrinks below 2)', () => {
+  test('the same property when the live state is read as the CLI reads it', () => {
+    // as the CLI reads it: the default and unrelated zones are known only when a set shrinks below 2
     const { failures, cov } = run(SEED + 1, (c) => {
       const { d, l } = cliStates(c);
       let plan = buildPlan(d, l);
@@ -71,7 +72,7 @@ describe('buildPlan ordering property', () => {
 });
 
 describe('buildPlan ordering property with --zone', () => {
-  test(`${CASES} seeded cases restricted to random zones: no crash, re-derivable, and safe plans keep every rule`, () => {
+  test(`${CASES} seeded cases restricted to random zones: no crash, re-derivable, safe plans keep every rule`, () => {
     const rng = mulberry32(SEED + 2);
     const failures: string[] = [];
     let safe = 0;
@@ -222,7 +223,8 @@ describe('buildPlan ordering counterexamples', () => {
 
   // 4. Not a broken rule but a false `ordering` guard: every delete of a set that ends below 2 names
   //    waits for the zones leaving it, although deleting one name of 3 keeps the set usable.
-  //    Feasible order: delete ns1 (set 1 keeps 2) → create ns1 in set 2 → glue_check:2 → move z → delete the rest.
+  //    Feasible order: delete ns1 (set 1 keeps 2) → create ns1 in set 2 → glue_check:2 → move z →
+  //    delete the rest.
   test('4: moving one name of a 3-name set to the set its zone moves to is ordered, not refused', () => {
     const c: Case = {
       live: {

@@ -26,9 +26,8 @@ describe('renderPlanMarkdown', () => {
     const lines = md.split('\n');
     expect(lines[0]).toBe(PLAN_MARKER);
     expect(md).toContain('⛔ **Unsafe plan** — 3 guards failed');
-    const order = ['| Create |', '#### ⛔ Unsafe', '#### Destructive changes', '#### Glue to publish', '<details>'].map(
-      (s) => md.indexOf(s),
-    );
+    const sections = ['| Create |', '#### ⛔ Unsafe', '#### Destructive changes', '#### Glue to publish', '<details>'];
+    const order = sections.map((s) => md.indexOf(s));
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(md).toContain('Cloudflare Registrar: ask Cloudflare Support');

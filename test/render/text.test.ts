@@ -20,12 +20,14 @@ describe('renderPlanText', () => {
     p.steps.forEach((s, i) =>
       expect(
         stepLines[i].startsWith(
-          `  ${{ create_nameserver: '+', delete_nameserver: '-', glue_check: '?' }[s.kind as string] ?? '~'} ${s.kind} ${s.target}  `,
+          `  ${{ create_nameserver: '+', delete_nameserver: '-', glue_check: '?' }[s.kind as string] ?? '~'} ` +
+            `${s.kind} ${s.target}  `,
         ),
       ).toBe(true),
     );
     expect(lines[lines.length - 1]).toBe(
-      `Plan: ${p.summary.create} to create, ${p.summary.change} to change, ${p.summary.delete} to delete, ${p.summary.checks} checks.`,
+      `Plan: ${p.summary.create} to create, ${p.summary.change} to change, ` +
+        `${p.summary.delete} to delete, ${p.summary.checks} checks.`,
     );
     expect(text).toMatch(/override: acns apply --allow-mass-change/);
     expect(text).not.toMatch(/\u001b\[/);

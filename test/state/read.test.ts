@@ -358,7 +358,8 @@ describe('readLiveState on the emulator', () => {
     expect(live.accountDefault).toBe('custom.account');
     const paths = w.emu.requests().map((e) => e.path);
     expect(paths.some((p) => /^\/zones\/.*dns_settings/.test(p))).toBe(false);
-    expect(paths.filter((p) => /^\/zones\/[0-9a-f]+\/custom_ns$/.test(p))).toHaveLength(3); // 2 managed + shop.example.org (related)
+    // 2 managed + shop.example.org (related)
+    expect(paths.filter((p) => /^\/zones\/[0-9a-f]+\/custom_ns$/.test(p))).toHaveLength(3);
     // The account default has no legacy endpoint left: the old account settings fields are gone.
     expect(paths).toContain(`/accounts/${w.emu.state.accountId}/dns_settings`);
     expect(paths).not.toContain(`/accounts/${w.emu.state.accountId}`);

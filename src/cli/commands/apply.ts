@@ -1,13 +1,13 @@
 import { DEFAULT_JOURNAL_PATH } from '../../apply/journal.js';
 import { runApply } from '../../operations/apply.js';
-import { renderStepLine } from '../../render/apply.js';
+import { renderRegistrarSteps, renderStepLine } from '../../render/apply.js';
 import { renderPlanText } from '../../render/text.js';
 import { parseDuration } from '../duration.js';
 import { useColour } from '../io.js';
 import { confirm } from '../prompt.js';
 import type { Registry } from '../registry.js';
 import { sessionFor } from '../session.js';
-import { renderApplied } from '../views.js';
+import { glueWarnings, renderApplied, shownGlue } from '../views.js';
 
 interface ApplyFlags {
   config: string;
@@ -71,9 +71,12 @@ export function registerApply(reg: Registry): void {
           if (outcome.kind === 'nothing_to_do') {
             if (outcome.reason === 'all_done')
               io.stdout.write('No changes to apply: every step of this plan is already done.\n');
+            io.stdout.write(renderRegistrarSteps(outcome.registrar));
             return 0;
           }
           io.stdout.write(renderApplied(outcome.result, outcome.glue, io, planFile));
+          io.stderr.write(glueWarnings(shownGlue(outcome.glue), io));
+          io.stdout.write(renderRegistrarSteps(outcome.registrar));
           for (const w of outcome.warnings) io.stderr.write(`${w}\n`);
           return outcome.result.exitCode;
         });

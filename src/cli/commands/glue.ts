@@ -3,7 +3,7 @@ import { parseDuration } from '../duration.js';
 import { type Format, formatOption } from '../formats.js';
 import type { Registry } from '../registry.js';
 import { sessionFor } from '../session.js';
-import { renderGlue } from '../views.js';
+import { glueWarnings, renderGlue } from '../views.js';
 
 interface GlueFlags {
   config: string;
@@ -31,6 +31,7 @@ export function registerGlue(reg: Registry): void {
           );
         }
         io.stdout.write(renderGlue(outcome, flags.format, io));
+        io.stderr.write(glueWarnings(outcome.reports, io));
         if (!outcome.reports.length) return outcome.notCreated.length ? 1 : 0;
         return outcome.reports.some((r) => r.blocking) ? 3 : 0;
       });
