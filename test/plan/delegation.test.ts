@@ -1,5 +1,6 @@
 import { addDelegationFindings, type DelegationFinding } from '../../src/plan/delegation.js';
 import { buildPlan } from '../../src/plan/build.js';
+import { splitNotes } from '../../src/plan/notes.js';
 import type { Plan } from '../../src/plan/types.js';
 import { desired, live } from './fixtures.js';
 
@@ -129,9 +130,12 @@ test('unknown delegation: a zone leaving a set is a guard with a named override 
   ]);
 });
 
-test('custom to another set: unknown is a guard; a parent still naming the old set is a note about the check after the switch', () => {
+test('custom to another set: unknown is a guard; a parent still naming the old set is a caution about the check after the switch', () => {
   const old = ['ns1.old.example', 'ns2.old.example'];
-  const plan = basePlan();
+  const plan = buildPlan(
+    desired({ sets: { 1: SET1, 2: old }, zones: { 'example.org': 1 } }),
+    live({ sets: { 1: SET1, 2: old }, zones: { 'example.org': 2 } }),
+  );
   const unknown = addDelegationFindings(plan, [
     finding({ zone: 'example.org', direction: 'to_custom', status: 'unknown', leavingNames: old }),
   ]);
@@ -140,9 +144,11 @@ test('custom to another set: unknown is a guard; a parent still naming the old s
     finding({ zone: 'example.org', direction: 'to_custom', status: 'elsewhere', nameservers: old, leavingNames: old }),
   ]);
   expect(listed.safe).toBe(true);
-  expect(listed.notes.at(-1)).toMatch(
-    /example\.org leaves the names ns1\.old\.example, ns2\.old\.example while its parent still delegates it to .* acns checks that those names' addresses keep answering/,
-  );
+  expect(splitNotes(listed.notes).cautions).toEqual([
+    expect.stringMatching(
+      /^example\.org moves from set 2 to set 1: .*; apply checks right after the switch that those names still answer for it, and stops if they do not$/,
+    ),
+  ]);
 });
 
 test('the to-standard guard names the Cloudflare pair of the zone and where the change is made', () => {
