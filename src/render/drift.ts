@@ -171,7 +171,8 @@ function dnsCheckText(r: DriftReport): string[] {
     ...list.map(
       (f) =>
         `  [${what[f.check]}] ${f.check === 'glue' ? f.subject : `zone ${f.subject}`}: ` +
-        `${f.status === 'failed' ? 'failed' : 'could not verify'} — ${f.problems.slice(0, 3).join('; ') || 'no detail'}`,
+        `${f.status === 'failed' ? 'failed' : 'could not verify'} — ` +
+        `${f.problems.slice(0, 3).join('; ') || 'no detail'}`,
     ),
     '',
   ];

@@ -99,7 +99,7 @@ test('moved, parent still on the old set, and the old set keeps answering with a
   expect(v).toMatchObject({ verdict: 'ok', blocking: false });
 });
 
-test('moved while the parent still names the old set, and the old set stopped answering: failed, blocking', async () => {
+test('moved while the parent names the old set, which stopped answering: failed, blocking', async () => {
   oldSet.setZones([]); // REFUSED for example.org: the old set no longer serves a zone that left it
   const v = await check();
   expect(v?.verdict).toBe('failed');

@@ -84,7 +84,7 @@ test('apply plan.json repeats the registrar step for the zones it switched, and 
   expect(applied.code).toBe(3); // set 2's glue is missing: shop.example.org is held back
   const tail = applied.stdout.slice(applied.stdout.indexOf('Still to do at the registrars'));
   expect(tail).toMatch(
-    /^Still to do at the registrars \(from the plan\):\n {2}- next step for example\.org at the registrar of example\.org/,
+    /^Still to do at the registrars \(from the plan\):\n {2}- next step for example\.org at the registrar of /,
   );
   expect(tail).not.toContain('shop.example.org'); // not switched: its registrar must not change yet
 

@@ -81,7 +81,7 @@ account_default: custom.account
   expect((await w.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
 });
 
-test('removing ACNS entirely: zones and default back first; the names go in a later run, once caches expired', async () => {
+test('removing ACNS entirely: zones and default first; the names in a later run, once caches expired', async () => {
   w.writeConfig(`version: 1
 account_id: ${ACCOUNT}
 zones:

@@ -109,7 +109,7 @@ describe('buildPlan', () => {
     expect(p.notes.join('\n')).toMatch(/glue checks are off.*set 1/);
   });
 
-  test('growing a set in use creates the name, then checks its glue (Cloudflare lists it in every zone at once)', () => {
+  test('growing a set in use creates the name, then checks its glue (listed in every zone at once)', () => {
     const d = desired({ sets: { 1: [...S1, 'ns3.example.com'] }, zones: { 'example.org': 1 } });
     const p = buildPlan(d, live({ sets: { 1: S1 }, zones: { 'example.org': 1 } }), {});
     expect(ids(p)).toEqual(['create_nameserver:ns3.example.com', 'glue_check:1']);

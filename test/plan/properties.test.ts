@@ -124,7 +124,7 @@ describe('buildPlan ordering property with --zone', () => {
   });
 
   // A zone --zone leaves out keeps its live set: one joining that set below or above it is a conflict.
-  test('--zone: a zone joining the live set of a file zone left out by --zone, in its hierarchy, is a hierarchy guard', () => {
+  test('--zone: joining the live set of a file zone of its hierarchy left out by --zone is a hierarchy guard', () => {
     const c: Case = {
       live: {
         sets: { 2: ['ns1.b.test', 'ns2.b.test'], 5: ['ns4.a.test', 'ns5.a.test'] },
