@@ -95,13 +95,25 @@ export async function startDemoDns(): Promise<DemoDns> {
     origin: domain,
     records: [fakeSoa(domain), ...delegation(domain), ...glueOf(domain)],
   });
+  // As Cloudflare does, a set's addresses answer with authority for the zones on that set, whose apex
+  // NS are the set's names (the demo's file puts example.org and 113.0.203.in-addr.arpa on set 1 —
+  // the names under example.com — and their subdomain zones on set 2, under example.net).
+  const onSet = (zone: string, domain: string): FakeZone => ({
+    origin: zone,
+    records: [fakeSoa(zone), ...delegation(domain).map((r) => ({ ...r, name: zone }))],
+  });
+  const servedBy: Record<string, FakeZone[]> = {
+    'example.com': [onSet('example.org', 'example.com'), onSet('113.0.203.in-addr.arpa', 'example.com')],
+    'example.net': [onSet('shop.example.org', 'example.net'), onSet('10.113.0.203.in-addr.arpa', 'example.net')],
+  };
+  const setZones = (domain: string): FakeZone[] => [childZone(domain), ...(servedBy[domain] ?? [])];
 
   const specs = [
     { host: '127.0.0.1', zones: [rootZone] },
     { host: TLD_HOST, zones: [com(), netWithout(), org, tldZone('example', []), arpa] },
     { host: CF_HOST, zones: customerZones },
-    ...DEMO_NAMES.map((n) => ({ host: n.ipv4, zones: [childZone(n.name.slice(n.name.indexOf('.') + 1))] })),
-    { host: '::1', zones: [childZone('example.com'), childZone('example.net')] },
+    ...DEMO_NAMES.map((n) => ({ host: n.ipv4, zones: setZones(n.name.slice(n.name.indexOf('.') + 1)) })),
+    { host: '::1', zones: [...setZones('example.com'), ...setZones('example.net')] },
   ];
   let servers: FakeDnsServer[];
   try {
