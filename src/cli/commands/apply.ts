@@ -1,13 +1,7 @@
-import { DEFAULT_JOURNAL_PATH } from '../../apply/journal.js';
-import { runApply } from '../../operations/apply.js';
-import { renderStepLine } from '../../render/apply.js';
-import { renderPlanText } from '../../render/text.js';
+import { DEFAULT_JOURNAL_PATH } from '../../apply/types.js';
 import { parseDuration } from '../duration.js';
 import { useColour } from '../io.js';
-import { confirm } from '../prompt.js';
 import type { Registry } from '../registry.js';
-import { sessionFor } from '../session.js';
-import { renderApplied } from '../views.js';
 
 interface ApplyFlags {
   config: string;
@@ -39,6 +33,15 @@ export function registerApply(reg: Registry): void {
         cmd: { getOptionValueSource(k: string): string | undefined },
       ) => {
         reg.setRunner(async (io) => {
+          const [{ runApply }, { renderStepLine }, { renderPlanText }, { confirm }, { sessionFor }, { renderApplied }] =
+            await Promise.all([
+              import('../../operations/apply.js'),
+              import('../../render/apply.js'),
+              import('../../render/text.js'),
+              import('../prompt.js'),
+              import('../session.js'),
+              import('../views.js'),
+            ]);
           const session = sessionFor(io);
           const colour = useColour(io.stderr, io.env);
           const outcome = await runApply(session, {

@@ -1,9 +1,6 @@
-import { runGlue } from '../../operations/glue.js';
 import { parseDuration } from '../duration.js';
 import { type Format, formatOption } from '../formats.js';
 import type { Registry } from '../registry.js';
-import { sessionFor } from '../session.js';
-import { renderGlue } from '../views.js';
 
 interface GlueFlags {
   config: string;
@@ -22,6 +19,11 @@ export function registerGlue(reg: Registry): void {
     .option('--glue-wait <duration>', 'keep re-checking with backoff until glue appears, up to this long (e.g. 30m)')
     .action((flags: GlueFlags) => {
       reg.setRunner(async (io) => {
+        const [{ runGlue }, { sessionFor }, { renderGlue }] = await Promise.all([
+          import('../../operations/glue.js'),
+          import('../session.js'),
+          import('../views.js'),
+        ]);
         const glueWaitMs = flags.glueWait ? parseDuration(flags.glueWait) : 0;
         const outcome = await runGlue(sessionFor(io), { config: flags.config, glueWaitMs });
         for (const n of outcome.notCreated) {

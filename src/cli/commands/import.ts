@@ -1,7 +1,5 @@
 import { Option } from 'commander';
-import { runImport } from '../../operations/import.js';
 import type { Registry } from '../registry.js';
-import { sessionFor } from '../session.js';
 
 interface ImportFlags {
   out: string;
@@ -31,6 +29,10 @@ export function registerImport(reg: Registry): void {
     )
     .action((flags: ImportFlags) => {
       reg.setRunner(async (io) => {
+        const [{ runImport }, { sessionFor }] = await Promise.all([
+          import('../../operations/import.js'),
+          import('../session.js'),
+        ]);
         const { snapshot, text, zoneCount } = await runImport(sessionFor(io), flags);
         if (flags.emulatorState) {
           io.stderr.write(

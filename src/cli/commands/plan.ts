@@ -1,11 +1,7 @@
 import { UsageError } from '../../errors.js';
-import { runPlan } from '../../operations/plan.js';
-import { isEmptyPlan } from '../../plan/summary.js';
 import { collect, type Format, formatOption } from '../formats.js';
 import type { Registry } from '../registry.js';
-import { sessionFor } from '../session.js';
 import { TOOL_VERSION } from '../version.js';
-import { renderPlan, savedPlanHint } from '../views.js';
 
 interface PlanFlags {
   config: string;
@@ -35,6 +31,12 @@ export function registerPlan(reg: Registry): void {
             'drop --format, or save the plan to a file with -o plan.json',
           );
         }
+        const [{ runPlan }, { isEmptyPlan }, { sessionFor }, { renderPlan, savedPlanHint }] = await Promise.all([
+          import('../../operations/plan.js'),
+          import('../../plan/summary.js'),
+          import('../session.js'),
+          import('../views.js'),
+        ]);
         const { plan, createdAt, document } = await runPlan(sessionFor(io), {
           config: flags.config,
           ...(flags.zone ? { zoneFilter: flags.zone } : {}),

@@ -1,7 +1,5 @@
-import { readPlanFile } from '../../plan/planfile.js';
 import { formatOption, type Format } from '../formats.js';
 import type { Registry } from '../registry.js';
-import { renderPlan } from '../views.js';
 
 export function registerShow(reg: Registry): void {
   reg.program
@@ -11,6 +9,10 @@ export function registerShow(reg: Registry): void {
     .addOption(formatOption())
     .action((planfile: string, flags: { format: Format }) => {
       reg.setRunner(async (io) => {
+        const [{ readPlanFile }, { renderPlan }] = await Promise.all([
+          import('../../plan/planfile.js'),
+          import('../views.js'),
+        ]);
         const saved = await readPlanFile(planfile, io.cwd);
         io.stdout.write(renderPlan(saved.plan, flags.format, io, saved.createdAt));
         return 0;

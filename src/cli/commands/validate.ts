@@ -1,5 +1,4 @@
 import type { Registry } from '../registry.js';
-import { loadDesiredState } from '../../config/load.js';
 
 export function registerValidate(reg: Registry): void {
   reg.program
@@ -8,6 +7,7 @@ export function registerValidate(reg: Registry): void {
     .option('-c, --config <file>', 'desired-state file', 'acns.yaml')
     .action((opts: { config: string }) => {
       reg.setRunner(async (io) => {
+        const { loadDesiredState } = await import('../../config/load.js');
         const res = await loadDesiredState(opts.config, { cwd: io.cwd, env: io.env });
         if (!res.ok) {
           for (const d of res.errors) io.stderr.write(`${d.file}:${d.line}:${d.col}: ${d.message}\n`);
@@ -20,7 +20,8 @@ export function registerValidate(reg: Registry): void {
         const s = res.state;
         io.stdout.write(
           `${opts.config}: valid (${s.sets.length} set${s.sets.length === 1 ? '' : 's'}, ` +
-            `${s.sets.reduce((n, x) => n + x.names.length, 0)} names, ${s.zones.length} zone${s.zones.length === 1 ? '' : 's'}).\n`,
+            `${s.sets.reduce((n, x) => n + x.names.length, 0)} names, ` +
+            `${s.zones.length} zone${s.zones.length === 1 ? '' : 's'}).\n`,
         );
         return 0;
       });
