@@ -47,6 +47,7 @@ export async function readLiveState(
   const zones = await reads.finish(resolved.found);
 
   let accountZoneNames = resolved.allNames;
+  let accountZones = 'all' in resolved ? resolved.all : undefined;
   let listed: Map<string, ZoneRef> | undefined =
     'all' in resolved && resolved.all ? new Map(resolved.all.map((z) => [z.name, z])) : undefined;
   if (resolved.missing.length > 0 && !accountZoneNames) {
@@ -54,6 +55,7 @@ export async function readLiveState(
     const all = await api.listAllZones();
     listed = new Map(all.map((z) => [z.name, z]));
     accountZoneNames = all.map((z) => z.name);
+    accountZones = all;
   }
 
   let otherZones: LiveZone[] | undefined;
@@ -87,6 +89,7 @@ export async function readLiveState(
     zones,
     missingZones: [...resolved.missing].sort(cmp),
     ...(accountZoneNames ? { accountZoneNames: [...accountZoneNames].sort(cmp) } : {}),
+    ...(accountZones ? { accountZones: accountZones.map((z) => ({ name: z.name, id: z.id })) } : {}),
     ...(otherZones ? { otherZones } : {}),
     ...(accountDefault !== undefined ? { accountDefault } : {}),
   };
