@@ -113,7 +113,9 @@ export async function runPlanCliScenario(o: ApiScenarioOptions): Promise<Scenari
       {
         what: `wall ≤ ${target} × floor + start-up (${Math.round(startupMs)} ms to the first request)`,
         ok: run.wallMs <= allowed,
-        detail: `${Math.round(run.wallMs)} ms ≤ ${Math.round(allowed)} ms; ${((run.wallMs - startupMs) / bound.boundMs).toFixed(2)}× after start-up`,
+        detail:
+          `${Math.round(run.wallMs)} ms against ${Math.round(allowed)} ms; ` +
+          `${((run.wallMs - startupMs) / bound.boundMs).toFixed(3)}× after start-up`,
       },
     ];
     return {
