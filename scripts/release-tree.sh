@@ -6,7 +6,7 @@
 #
 #   scripts/release-tree.sh OUT_DIR TAG
 #
-# Run from a clean checkout after `npm ci && npm test` (npm pack builds dist/ through `prepare`).
+# Run from a clean checkout after `npm ci && npm test` (npm pack builds dist/ through `prepack`).
 set -euo pipefail
 out="${1:?usage: scripts/release-tree.sh OUT_DIR TAG}"
 tag="${2:?usage: scripts/release-tree.sh OUT_DIR TAG}"

@@ -267,13 +267,36 @@ class Run {
     if (report.blocking && enforce) {
       const err = new AcnsError(
         GLUE_CHECK_FAILED,
-        `glue not ready (verdict: ${report.verdict}): the zones and the account default that depend on set ` +
-          `${set} were not switched`,
+        `glue not ready (verdict: ${report.verdict}): ${this.heldBack(step)}`,
         { exitCode: 3 },
       );
       throw Object.assign(err, { glueReport: report });
     }
     return { glue: report };
+  }
+
+  /**
+   * What a failed glue check holds back, said as it is: the steps that wait for it — and, for a set
+   * that became usable under a custom.account default, that its names already serve new zones.
+   */
+  private heldBack(check: Step): string {
+    const set = (check.after as { set: number }).set;
+    const waiting = this.plan.steps.filter((s) => s.dependsOn.includes(check.id));
+    const zones = waiting.filter((s) => s.kind === 'assign_zone').length;
+    const parts = [
+      ...(zones
+        ? [`${zones === 1 ? 'the zone' : `the ${zones} zones`} switching to set ${set} stay where they are`]
+        : []),
+      ...(waiting.some((s) => s.kind === 'set_account_default') ? ['the account default was not changed'] : []),
+      ...(waiting.some((s) => s.kind === 'delete_nameserver') ? ['the names waiting for it were not deleted'] : []),
+    ];
+    const fallback =
+      check.reasonCode === 'glue_set_becomes_usable'
+        ? `set ${set}'s names exist, so the custom.account account default can already give set ${set} to new ` +
+          'zones: register its glue without delay'
+        : '';
+    if (!parts.length) return fallback || `nothing in this plan waits for set ${set}'s check`;
+    return `${parts.join('; ')}${fallback ? `; ${fallback}` : ''}`;
   }
 
   private async serialisedBySet(set: number | undefined, fn: () => Promise<void>): Promise<void> {

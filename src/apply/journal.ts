@@ -37,6 +37,24 @@ export function defaultJournalPath(cwd: string): string {
   return resolve(cwd, DEFAULT_JOURNAL_PATH);
 }
 
+/** apply_end's `error` when a second Ctrl-C ended the process without waiting for the running steps. */
+export const INTERRUPTED_TWICE = 'interrupted_twice';
+
+/** Journals not closed yet: a process that must exit at once still ends each one (`endOpenJournals`). */
+const openJournals = new Set<Journal>();
+
+/**
+ * Writes `apply_end` with `data` to every journal still open and closes it, synchronously: for a
+ * process about to exit without finishing its run (a second Ctrl-C), so the journal still ends with
+ * apply_end as documented.
+ */
+export function endOpenJournals(data: Record<string, unknown>): void {
+  for (const j of [...openJournals]) {
+    j.event('apply_end', data);
+    j.close();
+  }
+}
+
 /** Opens (creating parent directories) a journal for appending. Throws AcnsError when it cannot. */
 export function openJournal(path: string): Journal {
   let fd: number | undefined;
@@ -60,7 +78,7 @@ export function openJournal(path: string): Journal {
       });
     }
   };
-  return {
+  const journal: Journal = {
     path,
     get failure() {
       return failure;
@@ -103,6 +121,7 @@ export function openJournal(path: string): Journal {
       write({ type: 'event', event: name, step: currentStepId() ?? null, ...(redact(data) as object) });
     },
     close() {
+      openJournals.delete(journal);
       if (fd === undefined) return;
       try {
         closeSync(fd);
@@ -111,6 +130,8 @@ export function openJournal(path: string): Journal {
       }
     },
   };
+  openJournals.add(journal);
+  return journal;
 }
 
 const SECRET_KEY = /token|secret|password|authori[sz]ation|api[-_]?key|auth[-_]?(key|email)|cookie|^x-auth/i;
@@ -134,9 +155,14 @@ function stripQuerySecrets(path: string): string {
   return rest ? `${path.slice(0, q)}?${rest}` : path.slice(0, q);
 }
 
-/** An apply whose journal has an apply_start and no apply_end: it was killed or its machine stopped. */
+/**
+ * An apply whose journal has an apply_start and no apply_end — it was killed or its machine stopped —
+ * or whose apply_end says a second Ctrl-C cut it short (`interrupted`): either way, writes may have
+ * been in flight.
+ */
 export interface UnfinishedRun {
   startedAt: string;
+  interrupted?: boolean;
   plan?: string;
   config?: string;
   /** Writes logged as `sending` with no `request` line after them: they may or may not have landed. */
@@ -163,7 +189,8 @@ export function unfinishedRun(text: string): UnfinishedRun | undefined {
   }
   if (start < 0) return undefined;
   const run = parsed.slice(start);
-  if (run.some((l) => l.type === 'event' && l.event === 'apply_end')) return undefined;
+  const end = run.find((l) => l.type === 'event' && l.event === 'apply_end');
+  if (end && end.error !== INTERRUPTED_TWICE) return undefined;
   const pending: UnfinishedRun['inFlight'] = [];
   for (const l of run) {
     const key = { method: String(l.method), path: String(l.path), step: (l.step as string | null) ?? null };
@@ -176,6 +203,7 @@ export function unfinishedRun(text: string): UnfinishedRun | undefined {
   const s = run[0]!;
   return {
     startedAt: String(s.time),
+    ...(end ? { interrupted: true } : {}),
     ...(typeof s.plan === 'string' ? { plan: s.plan } : {}),
     ...(typeof s.config === 'string' ? { config: s.config } : {}),
     inFlight: pending,
@@ -206,7 +234,7 @@ export function describeUnfinishedRun(r: UnfinishedRun): string {
   const what = r.plan ? `, applying ${r.plan}` : r.config ? `, from ${r.config}` : '';
   const head =
     `acns: warning: the previous apply here (started ${r.startedAt}${what}) did not end — ` +
-    'it was killed or its machine stopped.';
+    (r.interrupted ? 'a second Ctrl-C cut it short.' : 'it was killed or its machine stopped.');
   if (r.inFlight.length === 0) return `${head} No write was in flight; this run re-reads the account and resumes.`;
   const writes = r.inFlight.map((w) => `${w.method} ${w.path}${w.step ? ` (${w.step})` : ''}`).join(', ');
   return (

@@ -52,7 +52,8 @@ export interface PlanReads {
  * same facts: one listNameservers(); the zones' ids by name (resolveZones, or one listing of the
  * account when a set drops below 2 names and every zone's setting must be read again); one
  * settings read per zone concerned; the account default when a step or a precondition needs it.
- * API errors propagate (the caller reports them, exit 1).
+ * A glue_check is done when every step it gates is done (a check exists to hold switches back, and
+ * there is none left to hold). API errors propagate (the caller reports them, exit 1).
  */
 export async function checkStaleness(
   plan: Plan,
@@ -68,6 +69,10 @@ export async function checkStaleness(
     if (verdict.state === 'done') alreadyDone.push(step.id);
     else if (verdict.state === 'stale')
       stale.push({ stepId: step.id, target: step.target, planned: step.before, current: verdict.current });
+  }
+  for (const check of plan.steps.filter((s) => s.kind === 'glue_check')) {
+    const gated = plan.steps.filter((s) => s.dependsOn.includes(check.id));
+    if (gated.length > 0 && gated.every((s) => alreadyDone.includes(s.id))) alreadyDone.push(check.id);
   }
   if (plan.preconditions) stale.push(...stalePreconditions(plan, plan.preconditions, reads));
   return { stale, alreadyDone };

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { AcnsError } from '../errors.js';
 import { createSecretScrubber, secretsFromEnv } from '../cloudflare/credentials.js';
+import { formatDiagnostic, problemSummary } from '../config/types.js';
 import { InvalidConfigError } from '../operations/session.js';
 import type { CliIO } from './io.js';
 import type { CommandRunner, Registry } from './registry.js';
@@ -43,8 +44,13 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   registerEmulator(reg);
   registerImport(reg);
 
+  // `acns help NAME` where NAME is no command: the "unknown command" error (with its did-you-mean) that
+  // `acns NAME` gives, rather than the whole help and exit 1 without saying why.
+  const known = (n: string): boolean => program.commands.some((c) => c.name() === n || c.aliases().includes(n));
+  const topic = argv[0] === 'help' ? argv[1] : undefined;
+  const args = topic && !topic.startsWith('-') && !known(topic) ? [topic] : argv;
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version end here with exitCode 0; usage errors with 1.
@@ -65,7 +71,8 @@ export function reportError(e: unknown, io: CliIO): number {
   // A server may echo a secret back in its error message: none of it reaches the terminal.
   const scrub = createSecretScrubber(secretsFromEnv(io.env));
   if (e instanceof InvalidConfigError) {
-    for (const d of e.diagnostics) io.stderr.write(`${d.file}:${d.line}:${d.col}: ${d.message}\n`);
+    for (const d of e.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (e.omitted) io.stderr.write(`${problemSummary({ errors: e.diagnostics, omitted: e.omitted }, '')[0]}\n`);
   }
   if (e instanceof AcnsError) {
     io.stderr.write(scrub(`error: ${e.message}\n`));

@@ -5,7 +5,7 @@ import { OVERRIDE_FLAG, type Plan } from '../plan/types.js';
 import type { ApplyResult } from '../apply/types.js';
 import type { GlueReport } from '../dns/glue.js';
 import { renderApplySummary } from '../render/apply.js';
-import { renderGlueJson, renderGlueText } from '../dns/render.js';
+import { renderGlueJson, renderGlueText, renderGlueWarnings } from '../dns/render.js';
 import type { GlueOutcome } from '../operations/glue.js';
 import { renderDriftJson, renderDriftMarkdown, renderDriftText } from '../render/drift.js';
 import { renderPlanMarkdown } from '../render/markdown.js';
@@ -30,7 +30,10 @@ export function savedPlanHint(plan: Plan, file: string): string {
       `  acns apply ${file} ${overrides.join(' ')}\n`
     );
   }
-  return `\nSaved the plan to ${file}, but it is unsafe and acns apply will refuse it: fix what the guards above say, then plan again.\n`;
+  return (
+    `\nSaved the plan to ${file}, but it is unsafe and acns apply will refuse it: ` +
+    'fix what the guards above say, then plan again.\n'
+  );
 }
 
 export function renderDrift(report: DriftReport, format: Format, io: CliIO): string {
@@ -43,13 +46,23 @@ export function renderDrift(report: DriftReport, format: Format, io: CliIO): str
 export function renderGlue(outcome: GlueOutcome, format: Format, io: CliIO): string {
   if (format === 'json') return renderGlueJson(outcome.reports);
   if (!outcome.reports.length) return 'No set has names in the account yet: nothing to check.\n';
-  return renderGlueText(outcome.reports, { colour: useColour(io.stdout, io.env) });
+  return renderGlueText(outcome.reports, { colour: useColour(io.stdout, io.env), warnings: false });
+}
+
+/** The glue checks' warnings, for stderr (the reports themselves go to stdout). */
+export function glueWarnings(reports: GlueReport[], io: CliIO): string {
+  return renderGlueWarnings(reports, { colour: useColour(io.stderr, io.env) });
+}
+
+/** The glue reports an apply shows: the checks that did not pass. */
+export function shownGlue(glue: GlueReport[]): GlueReport[] {
+  return glue.filter((r) => r.verdict !== 'ok');
 }
 
 /** What an apply did: the glue checks that did not pass, then the summary. */
 export function renderApplied(result: ApplyResult, glue: GlueReport[], io: CliIO, planFile?: string): string {
   const colour = useColour(io.stdout, io.env);
-  const shown = glue.filter((r) => r.verdict !== 'ok');
-  const glueText = shown.length ? `\n${renderGlueText(shown, { colour })}` : '';
+  const shown = shownGlue(glue);
+  const glueText = shown.length ? `\n${renderGlueText(shown, { colour, warnings: false })}` : '';
   return `${glueText}\n${renderApplySummary(result, { colour, ...(planFile ? { planFile } : {}) })}`;
 }

@@ -12,7 +12,9 @@ import type { ProgressEvent } from './budget.js';
 import { CloudflareClient, type ClientOptions, type ClientStats, type RequestEvent } from './client.js';
 import { baseUrlFromEnv, credentialsFromEnv } from './credentials.js';
 import * as ep from './endpoints.js';
+import { normaliseName } from '../config/names.js';
 import { CloudflareError, OutcomeUnknownError, ResponseShapeError } from './errors.js';
+import { compareText } from '../order.js';
 
 export interface AccountApiOptions {
   client: CloudflareClient;
@@ -79,11 +81,11 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
 
   async function listNameservers(): Promise<LiveNameserver[]> {
     const recs = await ep.listCustomNs(c, id);
-    return recs.map(toLive).sort((a, b) => a.set - b.set || cmp(a.name, b.name));
+    return recs.map(toLive).sort((a, b) => a.set - b.set || compareText(a.name, b.name));
   }
 
   async function createNameserver(name: string, set: number): Promise<LiveNameserver & { alreadyExisted?: true }> {
-    const n = normName(name);
+    const n = normaliseName(name);
     let last: unknown;
     // At most two sends, and the second only after a read-back proved the first did not land.
     for (let round = 0; round < 2; round++) {
@@ -105,11 +107,11 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
 
   async function deleteNameserver(name: string): Promise<void> {
     try {
-      await ep.deleteCustomNs(c, id, normName(name));
+      await ep.deleteCustomNs(c, id, normaliseName(name));
     } catch (e) {
       // A retried DELETE whose first attempt landed answers 404: the name is gone, as wanted.
       if (e instanceof CloudflareError && e.status === 404) {
-        const still = (await listNameservers()).some((x) => x.name === normName(name));
+        const still = (await listNameservers()).some((x) => x.name === normaliseName(name));
         if (!still) return;
       }
       throw e;
@@ -178,14 +180,14 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
   }
 
   async function listZonesBelow(zone: string): Promise<ZoneRef[]> {
-    const suffix = `.${normName(zone)}`;
+    const suffix = `.${normaliseName(zone)}`;
     const all = await listing(`ends_with:${suffix}`);
-    return sortRefs(dedupe(all.filter((z) => normName(z.name).endsWith(suffix))));
+    return sortRefs(dedupe(all.filter((z) => normaliseName(z.name).endsWith(suffix))));
   }
 
   async function byName(name: string): Promise<ep.ZoneRecord | undefined> {
     const pg = await page(1, name);
-    return pg.zones.find((z) => normName(z.name) === name);
+    return pg.zones.find((z) => normaliseName(z.name) === name);
   }
 
   /**
@@ -195,11 +197,11 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
    * each zone as soon as the page naming it arrives, so its settings can be read meanwhile.
    */
   async function resolveZones(names: string[], opts: ResolveOptions = {}): Promise<ResolvedZones> {
-    const wanted = new Set(names.map(normName));
+    const wanted = new Set(names.map(normaliseName));
     const found = new Map<string, ZoneRef>();
     const see = (zs: ep.ZoneRecord[]) => {
       for (const z of zs) {
-        const n = normName(z.name);
+        const n = normaliseName(z.name);
         if (!wanted.has(n) || found.has(n)) continue;
         const r = ref(z);
         found.set(n, r);
@@ -207,7 +209,7 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
       }
     };
     const result = (all?: ep.ZoneRecord[]): ResolvedZones => {
-      const sorted = [...wanted].sort(cmp);
+      const sorted = [...wanted].sort(compareText);
       const out: ResolvedZones = {
         found: sorted.filter((n) => found.has(n)).map((n) => found.get(n) as ZoneRef),
         missing: sorted.filter((n) => !found.has(n)),
@@ -261,13 +263,8 @@ export function createAccountApi(o: AccountApiOptions): AccountApiHandle {
   };
 }
 
-/** Lower case, no trailing dot. */
-export function normName(n: string): string {
-  return n.trim().toLowerCase().replace(/\.+$/, '');
-}
-
 function toLive(r: ep.CustomNsRecord): LiveNameserver {
-  const out: LiveNameserver = { name: normName(r.ns_name), set: r.ns_set };
+  const out: LiveNameserver = { name: normaliseName(r.ns_name), set: r.ns_set };
   const a = r.dns_records.find((x) => x.type.toUpperCase() === 'A');
   const aaaa = r.dns_records.find((x) => x.type.toUpperCase() === 'AAAA');
   if (a) out.ipv4 = a.value;
@@ -276,7 +273,7 @@ function toLive(r: ep.CustomNsRecord): LiveNameserver {
 }
 
 function ref(z: ep.ZoneRecord): ZoneRef {
-  return { id: z.id, name: normName(z.name) };
+  return { id: z.id, name: normaliseName(z.name) };
 }
 
 function dedupe(zs: ep.ZoneRecord[]): ZoneRef[] {
@@ -286,9 +283,5 @@ function dedupe(zs: ep.ZoneRecord[]): ZoneRef[] {
 }
 
 function sortRefs(zs: ZoneRef[]): ZoneRef[] {
-  return zs.sort((a, b) => cmp(a.name, b.name));
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return zs.sort((a, b) => compareText(a.name, b.name));
 }

@@ -2,6 +2,7 @@
  * Time as the client sees it: every wait of the HTTP layers (pacing, rate-limit pauses, backoff)
  * goes through a Clock, so tests drive time instead of waiting for it.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { AcnsError } from '../errors.js';
 
 export interface Clock {
@@ -22,23 +23,10 @@ export class InterruptedError extends AcnsError {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep(ms, signal) {
-    if (signal?.aborted) return Promise.reject(new InterruptedError());
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        clearTimeout(t);
-        reject(new InterruptedError());
-      };
-      const t = setTimeout(
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        Math.max(0, ms),
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  },
+  sleep: (ms, signal) =>
+    delay(Math.max(0, ms), undefined, signal ? { signal } : undefined).catch((e: unknown) => {
+      throw (e as { name?: string }).name === 'AbortError' ? new InterruptedError() : e;
+    }),
 };
 
 /** `p`, or an InterruptedError as soon as `signal` aborts (no timer is left behind). */

@@ -3,6 +3,7 @@
  * any zone above it (ancestors) or below it (descendants). Checking every zone against its
  * ancestors covers every related pair once, in O(zones × depth) via a name index.
  */
+import { compareText } from '../order.js';
 
 export interface HierarchyZone {
   name: string; // normalised: lower case, A-labels, no trailing dot
@@ -40,9 +41,5 @@ export function findHierarchyConflicts(zones: readonly HierarchyZone[]): Hierarc
       out.push({ child: z.name, ancestor, set: z.set });
     }
   }
-  return out.sort((a, b) => cmp(a.child, b.child) || cmp(a.ancestor, b.ancestor) || a.set - b.set);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return out.sort((a, b) => compareText(a.child, b.child) || compareText(a.ancestor, b.ancestor) || a.set - b.set);
 }

@@ -1,19 +1,23 @@
 /**
  * Loading a desired-state file: read → parse → schema → semantic rules → environment overrides.
  * Never throws and never hangs: every problem, of any stage, comes back as a positioned diagnostic,
- * all at once and sorted by position.
+ * all at once and sorted by position — the first MAX_PROBLEMS of them, with a count of the rest.
  */
 import { createHash } from 'node:crypto';
 import { applyEnv } from './env.js';
 import { decodeText, parseYaml, readConfigBytes } from './parse.js';
+import { Problems, sortDiagnostics } from './problems.js';
 import { validateSchema } from './schema.js';
 import { buildDesiredState } from './semantic.js';
-import type { Diagnostic, LoadResult } from './types.js';
+import type { LoadResult } from './types.js';
 
 export interface LoadOptions {
   cwd: string;
   env: Record<string, string | undefined>;
-  /** Commands that talk to the API need an account id from the file or CLOUDFLARE_ACCOUNT_ID. */
+  /**
+   * Commands that talk to the API: they need an account id (the file's or CLOUDFLARE_ACCOUNT_ID)
+   * and refuse when the two name different accounts.
+   */
   requireAccountId?: boolean;
 }
 
@@ -37,29 +41,25 @@ export function loadDesiredStateFromString(source: string, file: string, opts: L
   }
 }
 
-/** Sorts diagnostics by line, then column, dropping exact duplicates. */
-export function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return ds
-    .filter((d) => {
-      const k = `${d.file}\u0000${d.line}\u0000${d.col}\u0000${d.message}`;
-      return seen.has(k) ? false : (seen.add(k), true);
-    })
-    .sort((a, b) => a.line - b.line || a.col - b.col);
-}
-
 function loadFromBytes(bytes: Buffer, file: string, opts: LoadOptions): LoadResult {
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   const text = decodeText(bytes, file);
   if (!text.ok) return { ok: false, errors: [text.error] };
   const parsed = parseYaml(text.text, file);
-  if (parsed.data === undefined || parsed.fatal) return { ok: false, errors: sortDiagnostics(parsed.errors) };
-  const schemaErrors = validateSchema(parsed.data, parsed.positions, file);
-  const sem = buildDesiredState(parsed.data, parsed.positions, file, digest);
-  const envErrors = applyEnv(sem.state, opts.env, opts);
-  const errors = sortDiagnostics([...parsed.errors, ...schemaErrors, ...sem.errors, ...envErrors]);
-  if (errors.length) return { ok: false, errors };
-  return { ok: true, state: sem.state, warnings: sortDiagnostics([...parsed.warnings, ...sem.warnings]) };
+  const problems = new Problems();
+  problems.addAll(parsed.errors);
+  problems.count(parsed.omitted ?? 0);
+  if (parsed.data === undefined || parsed.fatal) return { ok: false, ...problems.result() };
+  validateSchema(parsed.data, parsed.positions, file, problems);
+  const sem = buildDesiredState(parsed.data, parsed.positions, file, digest, problems);
+  const env = applyEnv(sem.state, opts.env, opts);
+  problems.addAll(env.errors);
+  if (problems.size) return { ok: false, ...problems.result() };
+  return {
+    ok: true,
+    state: sem.state,
+    warnings: sortDiagnostics([...parsed.warnings, ...sem.warnings, ...env.warnings]),
+  };
 }
 
 function internalError(file: string, e: unknown): LoadResult {

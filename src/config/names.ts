@@ -1,8 +1,8 @@
 /**
- * Host-name rules for nameserver names and zone names: normalisation (IDN → A-label, lower case,
- * no trailing dot) and the FQDN check that follows it, with a reason users can act on.
+ * Host-name rules for nameserver names and zone names: the one normaliser every layer uses (IDN →
+ * A-label, lower case, no trailing dot) and the FQDN check, with a reason users can act on.
  */
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 
 export type NameCheck = { ok: true; name: string } | { ok: false; reason: string };
 
@@ -11,28 +11,34 @@ export const FQDN_RE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)
 
 /**
  * Normalises a name and checks it is a fully qualified host name: at least two labels, letters,
- * digits and hyphens only, no IP address, no numeric top-level label. Never throws.
+ * digits and hyphens only, no IP address, no numeric top-level label, and every punycode label
+ * (xn--…) a valid encoding of an internationalised label. Never throws.
  */
 export function checkName(raw: string): NameCheck {
-  if (typeof raw !== 'string') return { ok: false, reason: 'is not a text value' };
-  let s = raw.trim();
-  if (s === '') return { ok: false, reason: 'is empty' };
-  if (/[^\x00-\x7f]/.test(s)) {
-    const ascii = safeDomainToASCII(s.replace(/\.$/, ''));
-    if (!ascii) return { ok: false, reason: 'is not a valid internationalised domain name' };
-    s = ascii;
-  }
-  s = s.toLowerCase();
-  if (s.endsWith('.')) s = s.slice(0, -1);
-  if (s === '') return { ok: false, reason: 'is only a dot' };
-  if (FQDN_RE.test(s)) return { ok: true, name: s };
-  return { ok: false, reason: explain(s) };
+  const s = validName(raw, true);
+  return typeof s === 'string' ? { ok: true, name: s } : { ok: false, reason: s.reason };
 }
 
-/** The normalised form of a name already known to be valid, or the raw text lower-cased. */
+/** checkName without building the reason (cheap on floods of bad names): the name, or undefined. */
+export function nameIfValid(raw: string): string | undefined {
+  const s = validName(raw, false);
+  return typeof s === 'string' ? s : undefined;
+}
+
+/** The cheap test the schema runs on every name. */
+export function isValidName(raw: string): boolean {
+  return nameIfValid(raw) !== undefined;
+}
+
+/**
+ * THE name normaliser: IDN → A-label, lower case, no trailing dot (the root "." becomes "").
+ * Total: any text, valid or not, so that live and desired names, DNS owner names and --zone
+ * arguments all compare alike. Cheap for ASCII text (no IDN conversion is attempted).
+ */
 export function normaliseName(raw: string): string {
-  const c = checkName(raw);
-  return c.ok ? c.name : String(raw).toLowerCase();
+  let s = String(raw).trim().replace(/\.+$/, '');
+  if (NON_ASCII.test(s)) s = safeDomainToASCII(s) || s;
+  return s.toLowerCase();
 }
 
 /** True when `name` equals `zone` or lies below it (label-wise: notexample.org is not below example.org). */
@@ -40,9 +46,49 @@ export function isWithin(name: string, zone: string): boolean {
   return name === zone || name.endsWith(`.${zone}`);
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+function validName(raw: string, why: boolean): string | { reason: string } {
+  if (typeof raw !== 'string') return { reason: 'is not a text value' };
+  let s = raw.trim();
+  if (s === '') return { reason: 'is empty' };
+  if (NON_ASCII.test(s)) {
+    const ascii = safeDomainToASCII(s.replace(/\.$/, ''));
+    if (!ascii) return { reason: 'is not a valid internationalised domain name' };
+    s = ascii;
+  }
+  s = s.toLowerCase();
+  if (s.endsWith('.')) s = s.slice(0, -1);
+  if (s === '') return { reason: 'is only a dot' };
+  if (!FQDN_RE.test(s)) return { reason: why ? explain(s) : '' };
+  const bad = s.includes('xn--') ? s.split('.').find((l) => l.startsWith('xn--') && !isPunycodeLabel(l)) : undefined;
+  if (bad !== undefined) {
+    return {
+      reason:
+        `has the label "${bad}", which is not valid punycode (an xn-- label must decode to an ` +
+        'internationalised label and encode back to itself)',
+    };
+  }
+  return s;
+}
+
+/** An xn-- label decodes (Node's IDNA implementation, UTS #46) and encodes back to itself. */
+function isPunycodeLabel(label: string): boolean {
+  const unicode = safeDomainToUnicode(label);
+  return unicode !== '' && unicode !== label && safeDomainToASCII(unicode) === label;
+}
+
 function safeDomainToASCII(s: string): string {
   try {
     return domainToASCII(s);
+  } catch {
+    return '';
+  }
+}
+
+function safeDomainToUnicode(s: string): string {
+  try {
+    return domainToUnicode(s);
   } catch {
     return '';
   }

@@ -1,13 +1,27 @@
 /**
- * Reading and parsing a desired-state file: bytes → text → YAML AST → plain data, with the
- * position of every key and value. Guards against hostile input: size limit, binary content,
- * deep nesting and alias bombs. Never throws; problems come back as diagnostics.
+ * Reading and parsing a desired-state file: bytes → text → YAML document (the `yaml` library) →
+ * plain data (yaml's toJS), with the position of every key and value. Guards against hostile
+ * input: size limit, binary content, deep nesting, alias bombs, floods of errors. Never throws;
+ * problems come back as diagnostics.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type Document, LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import {
+  type Alias,
+  Composer,
+  type Document,
+  LineCounter,
+  Parser,
+  YAMLParseError,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+} from 'yaml';
 import type { Node as YamlNode } from 'yaml';
+import { MAX_PROBLEMS } from './problems.js';
 import type { Diagnostic } from './types.js';
+import { count } from './words.js';
 
 export interface LinePos {
   line: number;
@@ -31,6 +45,8 @@ export interface ParsedFile {
   warnings: Diagnostic[];
   /** The data is incomplete (alias bomb, nesting): later stages would only add noise. */
   fatal: boolean;
+  /** Problems found beyond `errors` (a flood of duplicate keys, say): counted, not described. */
+  omitted?: number;
 }
 
 export type ReadResult = { ok: true; bytes: Buffer } | { ok: false; error: Diagnostic };
@@ -41,8 +57,8 @@ export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const MAX_DEPTH = 64;
 /** YAML syntax errors reported before the rest are summarised (they cascade). */
 export const MAX_SYNTAX_ERRORS = 20;
-/** Nodes that aliases may expand to, in total (alias bombs). */
-export const MAX_ALIAS_NODES = 10_000;
+/** yaml's maxAliasCount: how far aliases may multiply the data (alias bombs). */
+export const MAX_ALIAS_COUNT = 10_000;
 
 /** Reads a file as bytes with clear messages for every way that can fail. */
 export async function readConfigBytes(file: string, cwd: string): Promise<ReadResult> {
@@ -54,7 +70,8 @@ export async function readConfigBytes(file: string, cwd: string): Promise<ReadRe
     if (!st.isFile()) return fail('is not a regular file — pass a YAML file with -c FILE');
     if (st.size > MAX_FILE_BYTES) {
       return fail(
-        `the file is ${(st.size / 1048576).toFixed(1)} MB; acns reads desired-state files up to ${MAX_FILE_BYTES / 1048576} MB — check that -c points at the right file`,
+        `the file is ${(st.size / 1048576).toFixed(1)} MB; acns reads desired-state files up to ` +
+          `${MAX_FILE_BYTES / 1048576} MB — check that -c points at the right file`,
       );
     }
     const bytes = await readFile(full);
@@ -115,8 +132,8 @@ export function decodeText(
 export function parseYaml(text: string, file: string): ParsedFile {
   const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
-  const index = new Map<string, { key: LinePos; value: LinePos }>();
-  const positions = makeIndex(index);
+  const lc = new LineCounter();
+  const noPositions = new OffsetIndex(lc);
   const deep = flowDepthExceeded(text);
   if (deep !== undefined) {
     errors.push({
@@ -124,21 +141,12 @@ export function parseYaml(text: string, file: string): ParsedFile {
       ...offsetPos(text, deep),
       message: `brackets are nested more than ${MAX_DEPTH} levels deep — this is not an acns file; check the file`,
     });
-    return { data: undefined, positions, errors, warnings, fatal: true };
+    return { data: undefined, positions: noPositions, errors, warnings, fatal: true };
   }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false, strict: true });
-  for (const e of doc.errors.slice(0, MAX_SYNTAX_ERRORS)) errors.push(yamlDiag(file, e, lc, 'error'));
-  if (doc.errors.length > MAX_SYNTAX_ERRORS) {
-    const last = lc.linePos(doc.errors[MAX_SYNTAX_ERRORS].pos[0]);
-    errors.push({
-      file,
-      ...last,
-      message: `${doc.errors.length - MAX_SYNTAX_ERRORS} more YAML syntax error${doc.errors.length - MAX_SYNTAX_ERRORS === 1 ? '' : 's'} not shown — fix the ones above first`,
-    });
-  }
-  for (const w of doc.warnings) warnings.push(yamlDiag(file, w, lc, 'warning'));
-  if (errors.length) return { data: undefined, positions, errors, warnings, fatal: true };
+  const { doc, strayErrors } = parseQuietly(text, lc);
+  errors.push(...capped(doc.errors, strayErrors, lc, file, 'error'));
+  warnings.push(...capped(doc.warnings, 0, lc, file, 'warning'));
+  if (errors.length) return { data: undefined, positions: noPositions, errors, warnings, fatal: true };
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     errors.push({
       file,
@@ -146,11 +154,93 @@ export function parseYaml(text: string, file: string): ParsedFile {
       col: 1,
       message: 'the file is empty — start from examples/minimal.yaml (version: 1, nameserver_sets, zones)',
     });
-    return { data: undefined, positions, errors, warnings, fatal: true };
+    return { data: undefined, positions: noPositions, errors, warnings, fatal: true };
   }
-  const conv = new Converter(doc, lc, file, index, errors);
-  const data = conv.convert(doc.contents as YamlNode, '', 0, { line: 1, col: 1 });
-  return { data, positions, errors, warnings, fatal: conv.fatal };
+  const walk = new Walk(lc, file, errors);
+  walk.node(doc.contents as YamlNode, '', 0, 0);
+  const omitted = walk.omitted;
+  if (walk.fatal) return { data: undefined, positions: walk.positions, errors, warnings, fatal: true, omitted };
+  try {
+    const data: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return { data, positions: walk.positions, errors, warnings, fatal: false, omitted };
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    errors.push({
+      file,
+      ...(walk.firstAlias === undefined ? { line: 1, col: 1 } : lc.linePos(walk.firstAlias)),
+      message:
+        `anchors and aliases expand to too many values (more than ${MAX_ALIAS_COUNT}) — ` +
+        'write the values out instead of nesting aliases',
+    });
+    return { data: undefined, positions: walk.positions, errors, warnings, fatal: true, omitted };
+  }
+}
+
+/**
+ * yaml's parseDocument, driven through its public Parser and Composer so that a flood of syntax
+ * errors stays cheap: stray tokens the parser could not place (each would become an error object)
+ * are counted, and only the first few reach the composer. The library's own options: YAML 1.2
+ * core schema, strict, explicit tags such as !!binary left unresolved (warned about, never turned
+ * into objects). Error objects are made without stack traces: a million broken lines make a
+ * million of them, and their stacks were most of the memory.
+ */
+function parseQuietly(text: string, lc: LineCounter): { doc: Document; strayErrors: number } {
+  const options = {
+    prettyErrors: false,
+    strict: true,
+    resolveKnownTags: false,
+    // yaml compares every new key with every earlier one (quadratic: 20,000 keys take seconds);
+    // the walk finds duplicates with one hash lookup per key instead.
+    uniqueKeys: false,
+  } as const;
+  const stackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    const composer = new Composer(options);
+    let doc: Document | undefined;
+    let stray = 0;
+    let extraDoc: Document | undefined;
+    const take = (d: Document) => {
+      if (!doc) doc = d;
+      else extraDoc ??= d;
+    };
+    for (const token of new Parser(lc.addNewLine).parse(text)) {
+      if (token.type === 'error' && ++stray > MAX_SYNTAX_ERRORS + 1) continue;
+      for (const d of composer.next(token)) take(d);
+      if (extraDoc) break;
+    }
+    for (const d of composer.end(true, text.length)) take(d);
+    if (!doc) throw new Error('yaml composed no document');
+    if (extraDoc) {
+      const at = extraDoc.range?.[0] ?? text.length;
+      doc.errors.push(new YAMLParseError([at, at + 1], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
+    }
+    return { doc, strayErrors: Math.max(0, stray - MAX_SYNTAX_ERRORS - 1) };
+  } finally {
+    Error.stackTraceLimit = stackLimit;
+  }
+}
+
+/** The first MAX_SYNTAX_ERRORS of yaml's errors or warnings, then a count of the rest (they cascade). */
+function capped(
+  list: readonly { message: string; pos: [number, number]; code?: string }[],
+  uncounted: number,
+  lc: LineCounter,
+  file: string,
+  kind: 'error' | 'warning',
+): Diagnostic[] {
+  const sorted = [...list].sort((a, b) => a.pos[0] - b.pos[0]);
+  const out = sorted.slice(0, MAX_SYNTAX_ERRORS).map((e) => yamlDiag(file, e, lc, kind));
+  const rest = list.length + uncounted - MAX_SYNTAX_ERRORS;
+  if (rest > 0) {
+    const what = kind === 'error' ? 'YAML syntax error' : 'YAML warning';
+    out.push({
+      file,
+      ...lc.linePos((sorted[MAX_SYNTAX_ERRORS] ?? sorted[sorted.length - 1]!).pos[0]),
+      message: `${count(rest, `more ${what}`)} not shown — fix the ones above first`,
+    });
+  }
+  return out;
 }
 
 /** 1-based line/column of a character offset. */
@@ -169,177 +259,158 @@ export function pointerSegment(s: string): string {
   return s.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-class Converter {
-  private aliasNodes = 0;
-  private aliasReported = false;
-  /** Collections on the current path, to catch aliases that point inside themselves. */
-  private readonly active = new Set<YamlNode>();
-  /** Set when a value had to be dropped (alias bomb, nesting, complex key). */
+/**
+ * One pass over the document as written (aliases are not followed): records where every key and
+ * value starts, and reports what yaml accepts but acns cannot use — duplicate keys, a mapping or
+ * list used as a key, aliases without an anchor or pointing inside themselves, deep nesting.
+ */
+class Walk {
+  readonly positions: OffsetIndex;
   fatal = false;
+  /** Problems found past the listed ones. */
+  omitted = 0;
+  private listed = 0;
+  /** Offset of the first alias, where an alias bomb is reported. */
+  firstAlias: number | undefined;
+  /** The latest anchor of each name so far, in document order (what an alias refers to). */
+  private readonly anchors = new Map<string, YamlNode>();
+  /** Collections on the current path, to catch aliases that point inside themselves. */
+  private readonly open = new Set<YamlNode>();
+
   constructor(
-    private readonly doc: Document,
     private readonly lc: LineCounter,
     private readonly file: string,
-    private readonly index: Map<string, { key: LinePos; value: LinePos }>,
     private readonly errors: Diagnostic[],
-  ) {}
-
-  convert(
-    node: YamlNode | null | undefined,
-    pointer: string,
-    depth: number,
-    keyPos: LinePos,
-    viaAlias = false,
-  ): unknown {
-    const pos = node?.range ? this.lc.linePos(node.range[0]) : keyPos;
-    if (!viaAlias && !this.index.has(pointer)) this.index.set(pointer, { key: keyPos, value: pos });
-    if (node === null || node === undefined) return null;
-    if (viaAlias && ++this.aliasNodes > MAX_ALIAS_NODES) {
-      this.fatal = true;
-      if (!this.aliasReported) {
-        this.aliasReported = true;
-        this.errors.push({
-          file: this.file,
-          ...pos,
-          message: `anchors and aliases expand to more than ${MAX_ALIAS_NODES} values — write the values out instead of nesting aliases`,
-        });
-      }
-      return null;
-    }
-    if (depth > MAX_DEPTH) {
-      this.fatal = true;
-      this.errors.push({
-        file: this.file,
-        ...pos,
-        message: `values are nested more than ${MAX_DEPTH} levels deep — this is not an acns file; check the file`,
-      });
-      return null;
-    }
-    if (isAlias(node)) {
-      let target: YamlNode | undefined;
-      try {
-        target = node.resolve(this.doc) as YamlNode | undefined;
-      } catch {
-        target = undefined;
-      }
-      if (target && this.active.has(target)) {
-        this.fatal = true;
-        this.errors.push({
-          file: this.file,
-          ...pos,
-          message: `alias *${node.source} refers to a value that contains it — an alias cannot point inside itself; write the value out`,
-        });
-        return null;
-      }
-      if (!target) {
-        this.fatal = true;
-        this.errors.push({
-          file: this.file,
-          ...pos,
-          message: `alias *${node.source} has no matching anchor — define &${node.source} before using it`,
-        });
-        return null;
-      }
-      this.active.add(target);
-      try {
-        return this.convert(target, pointer, depth + 1, keyPos, true);
-      } finally {
-        this.active.delete(target);
-      }
-    }
-    if (isScalar(node)) {
-      const v = node.value;
-      return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : String(v);
-    }
-    if (isSeq(node) || isMap(node)) this.active.add(node);
-    try {
-      return this.collection(node, pointer, depth, pos, viaAlias);
-    } finally {
-      this.active.delete(node);
-    }
+  ) {
+    this.positions = new OffsetIndex(lc);
   }
 
-  private collection(node: YamlNode, pointer: string, depth: number, pos: LinePos, viaAlias: boolean): unknown {
-    if (isSeq(node)) {
-      return node.items.map((item, i) => {
-        const p = `${pointer}/${i}`;
-        const ip = isNodeWithRange(item) ? this.lc.linePos(item.range![0]) : pos;
-        return this.convert(item as YamlNode, p, depth + 1, ip, viaAlias);
-      });
+  node(node: YamlNode | null | undefined, pointer: string, keyOffset: number, depth: number): void {
+    const offset = node?.range ? node.range[0] : keyOffset;
+    this.positions.set(pointer, keyOffset, offset);
+    if (node === null || node === undefined) return;
+    if (depth > MAX_DEPTH) {
+      this.fail(
+        offset,
+        `values are nested more than ${MAX_DEPTH} levels deep — this is not an acns file; check the file`,
+      );
+      return;
     }
-    if (isMap(node)) {
-      const out: Record<string, unknown> = {};
-      const seen = new Map<string, LinePos>();
+    if (node.anchor) this.anchors.set(node.anchor, node);
+    if (isAlias(node)) {
+      this.alias(node, offset);
+      return;
+    }
+    if (!isMap(node) && !isSeq(node)) return;
+    this.open.add(node);
+    if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const n = item as YamlNode | null;
+        this.node(n, `${pointer}/${i}`, n?.range ? n.range[0] : offset, depth + 1);
+      });
+    } else {
+      const seen = new Map<string, number>();
       for (const pair of node.items) {
-        if (!isPair(pair)) continue;
         const kNode = pair.key as YamlNode | null;
-        const kPos = kNode?.range ? this.lc.linePos(kNode.range[0]) : pos;
-        const key = this.keyText(kNode, kPos);
+        const kOffset = kNode?.range ? kNode.range[0] : offset;
+        const key = this.keyText(kNode, kOffset);
         if (key === undefined) continue;
-        const prev = seen.get(key);
-        if (prev) {
-          if (!viaAlias) {
-            this.errors.push({
-              file: this.file,
-              ...kPos,
-              message: `duplicate key "${key}" (first at line ${prev.line}) — each key may appear once; merge the two entries`,
-            });
-          }
+        const first = seen.get(key);
+        if (first !== undefined) {
+          this.report(
+            kOffset,
+            () =>
+              `duplicate key "${key}" (first at line ${this.lc.linePos(first).line}) — ` +
+              'each key may appear once; merge the two entries',
+          );
           continue;
         }
-        seen.set(key, kPos);
-        const value = this.convert(
-          pair.value as YamlNode | null,
-          `${pointer}/${pointerSegment(key)}`,
-          depth + 1,
-          kPos,
-          viaAlias,
-        );
-        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+        seen.set(key, kOffset);
+        this.node(pair.value as YamlNode | null, `${pointer}/${pointerSegment(key)}`, kOffset, depth + 1);
       }
-      return out;
     }
-    return null;
+    this.open.delete(node);
   }
 
-  private keyText(kNode: YamlNode | null, kPos: LinePos): string | undefined {
-    let k: unknown = kNode;
-    if (isAlias(k)) {
-      try {
-        k = k.resolve(this.doc);
-      } catch {
-        k = undefined;
-      }
+  private alias(node: Alias, offset: number): void {
+    this.firstAlias ??= offset;
+    const target = this.anchors.get(node.source);
+    if (!target) {
+      this.fail(offset, `alias *${node.source} has no matching anchor — define &${node.source} before using it`);
+    } else if (this.open.has(target)) {
+      this.fail(
+        offset,
+        `alias *${node.source} refers to a value that contains it — an alias cannot point inside itself; ` +
+          'write the value out',
+      );
     }
-    if (k === null || k === undefined) return '';
+  }
+
+  /** The key as the data will have it ('' for an empty key); undefined when it cannot be a key. */
+  private keyText(kNode: YamlNode | null, offset: number): string | undefined {
+    let k: YamlNode | undefined = kNode ?? undefined;
+    if (k && isAlias(k)) {
+      this.alias(k, offset);
+      k = this.anchors.get(k.source);
+    }
+    if (k === undefined) return '';
     if (isScalar(k)) return k.value === null ? '' : String(k.value);
-    this.fatal = true;
-    this.errors.push({
-      file: this.file,
-      ...kPos,
-      message: 'a mapping or list is used as a key — keys must be plain names',
-    });
+    this.fail(offset, 'a mapping or list is used as a key — keys must be plain names');
     return undefined;
   }
-}
 
-function isNodeWithRange(n: unknown): n is YamlNode {
-  return typeof n === 'object' && n !== null && Array.isArray((n as YamlNode).range);
-}
+  private fail(offset: number, message: string): void {
+    this.fatal = true;
+    this.report(offset, () => message);
+  }
 
-function makeIndex(index: Map<string, { key: LinePos; value: LinePos }>): PositionIndex {
-  const nearest = (pointer: string) => {
-    for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
-      const hit = index.get(p);
-      if (hit) return hit;
-      if (p === '') return { key: { line: 1, col: 1 }, value: { line: 1, col: 1 } };
+  /** The walk goes in document order: past MAX_PROBLEMS problems the rest are only counted. */
+  private report(offset: number, message: () => string): void {
+    if (this.listed >= MAX_PROBLEMS) this.omitted++;
+    else {
+      this.listed++;
+      this.errors.push({ file: this.file, ...this.lc.linePos(offset), message: message() });
     }
-  };
-  return {
-    value: (p) => nearest(p).value,
-    key: (p) => nearest(p).key,
-    has: (p) => index.has(p),
-  };
+  }
+}
+
+/**
+ * Where keys and values start, by JSON pointer, kept as character offsets (two small integers per
+ * entry) and turned into line:col only for the few positions a message needs.
+ */
+class OffsetIndex implements PositionIndex {
+  private readonly slots = new Map<string, number>();
+  private readonly keys: number[] = [];
+  private readonly values: number[] = [];
+  constructor(private readonly lc: LineCounter) {}
+
+  set(pointer: string, keyOffset: number, valueOffset: number): void {
+    if (this.slots.has(pointer)) return;
+    this.slots.set(pointer, this.keys.length);
+    this.keys.push(keyOffset);
+    this.values.push(valueOffset);
+  }
+
+  value(pointer: string): LinePos {
+    const slot = this.nearest(pointer);
+    return slot === undefined ? { line: 1, col: 1 } : this.lc.linePos(this.values[slot]!);
+  }
+
+  key(pointer: string): LinePos {
+    const slot = this.nearest(pointer);
+    return slot === undefined ? { line: 1, col: 1 } : this.lc.linePos(this.keys[slot]!);
+  }
+
+  has(pointer: string): boolean {
+    return this.slots.has(pointer);
+  }
+
+  private nearest(pointer: string): number | undefined {
+    for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
+      const hit = this.slots.get(p);
+      if (hit !== undefined || p === '') return hit;
+    }
+  }
 }
 
 function yamlDiag(

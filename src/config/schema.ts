@@ -6,33 +6,165 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { closest, distance } from 'fastest-levenshtein';
-import { checkName } from './names.js';
-import type { PositionIndex } from './parse.js';
-import type { Diagnostic } from './types.js';
+import { checkName, isValidName } from './names.js';
+import { pointerSegment, type PositionIndex } from './parse.js';
+import type { Problems } from './problems.js';
+import { count, didYouMean } from './words.js';
 import { packageFile } from '../package-root.js';
 
 /** Where the schema file lives, relative to this module (src/config or dist/config). */
 const SCHEMA_PATH = packageFile('schemas/acns.schema.json');
 
-/** Validates data against the schema; returns positioned diagnostics (empty when valid). */
-export function validateSchema(data: unknown, positions: PositionIndex, file: string): Diagnostic[] {
-  const validate = compiled();
-  if (validate(data)) return [];
+/** Mapping entries handed to ajv at once: its error list (all errors) stays this small. */
+export const SCHEMA_CHUNK = 2000;
+
+/**
+ * Validates data against the schema, adding positioned diagnostics to `problems`. `zones`, the
+ * one mapping that can hold many thousands of entries, is checked in slices of SCHEMA_CHUNK so
+ * that a file of a million broken zone lines never holds a million ajv errors at once.
+ */
+export function validateSchema(data: unknown, positions: PositionIndex, file: string, problems: Problems): void {
+  const zones = isPlainObject(data) ? data.zones : undefined;
+  if (!isPlainObject(zones) || !isPlainObject(data) || Object.keys(zones).length <= SCHEMA_CHUNK) {
+    report(compiled().root, data, '', data, positions, file, problems);
+    return;
+  }
+  // The rest of the file with an empty zones mapping (valid: zones has no size rule), then the zones.
+  const rest: Record<string, unknown> = {};
+  for (const k of Object.keys(data)) defineKey(rest, k, k === 'zones' ? {} : data[k]);
+  report(compiled().root, rest, '', data, positions, file, problems);
+  const keys = Object.keys(zones);
+  for (let i = 0; i < keys.length; i += SCHEMA_CHUNK) {
+    const slice: Record<string, unknown> = {};
+    for (const k of keys.slice(i, i + SCHEMA_CHUNK)) defineKey(slice, k, zones[k]);
+    report(compiled().zones, slice, '/zones', data, positions, file, problems);
+  }
+}
+
+/** Runs one validator on `value` (found at `prefix` in `data`) and describes its errors. */
+function report(
+  validate: ValidateFunction,
+  value: unknown,
+  prefix: string,
+  data: unknown,
+  positions: PositionIndex,
+  file: string,
+  problems: Problems,
+): void {
+  if (validate(value)) return;
   const errs = validate.errors ?? [];
-  const out: Diagnostic[] = [];
+  if (prefix) for (const e of errs) e.instancePath = prefix + e.instancePath; // ajv's fresh objects, ours to change
   const anyOfPaths = new Set(errs.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
   const typePaths = new Set(
     errs.filter((e) => e.keyword === 'type' && !e.schemaPath.includes('/anyOf/')).map((e) => e.instancePath),
   );
+  // A top-level key indented under zones: is reported once, as that, not also for its value.
+  const misplaced = new Set(
+    errs
+      .filter((e) => e.keyword === 'format' && e.instancePath === '/zones' && e.propertyName !== undefined)
+      .filter((e) => TOP_LEVEL_KEYS.includes(e.propertyName!))
+      .map((e) => `/zones/${pointerSegment(e.propertyName!)}`),
+  );
   for (const e of errs) {
+    if (misplaced.has(e.instancePath)) continue;
     if (e.keyword !== 'type' && typePaths.has(e.instancePath)) continue; // the wrong type says it all
     if (e.keyword === 'propertyNames') continue; // its format error carries the detail
     if (e.schemaPath.includes('/anyOf/') && anyOfPaths.has(e.instancePath)) continue; // summarised by the anyOf error
+    // Where the problem is at the earliest (its key's entry, or the value): past the listed ones, only count it.
+    const child = e.propertyName ?? (e.params as { additionalProperty?: string }).additionalProperty;
+    if (
+      !problems.wants(
+        positions.key(child === undefined ? e.instancePath : `${e.instancePath}/${pointerSegment(child)}`),
+      )
+    ) {
+      problems.count(1);
+      continue;
+    }
     const d = describe(e, data, positions);
-    out.push({ file, line: d.pos.line, col: d.pos.col, message: d.message });
+    problems.add({ file, line: d.pos.line, col: d.pos.col, message: d.message });
   }
-  return out;
+}
+
+/** Where each key of the file belongs, to name indentation mistakes. */
+const TOP_LEVEL_KEYS = [
+  'version',
+  'account_id',
+  'nameserver_sets',
+  'zones',
+  'account_default',
+  'policy',
+  'cloudflare',
+  'dns',
+];
+const SECTION_OF: Record<string, string> = {
+  prune: 'policy',
+  glue_check: 'policy',
+  max_zone_changes: 'policy',
+  endpoints: 'cloudflare',
+  requests_per_window: 'cloudflare',
+  window_seconds: 'cloudflare',
+  concurrency: 'cloudflare',
+  root_servers: 'dns',
+  parent_servers: 'dns',
+  port: 'dns',
+};
+const SET_KEYS = ['names', 'registrar', 'host_zone'];
+
+/**
+ * A key that is valid one level up or down from where it is: the usual indentation slip. Says
+ * where it belongs, or undefined when the key is simply unknown.
+ */
+function misplacedKey(at: string, key: string, value: unknown): string | undefined {
+  if (at !== '' && TOP_LEVEL_KEYS.includes(key)) {
+    const reads = at === '/zones' ? `under zones it reads as a zone named "${key}"` : `it sits inside ${where(at)}`;
+    return (
+      `"${key}" looks like a top-level key indented by mistake (${reads}) — ` +
+      `move "${key}:" to the start of its line`
+    );
+  }
+  if (at === '/nameserver_sets' && SET_KEYS.includes(key)) {
+    return (
+      `"${key}" sits directly under nameserver_sets, so it reads as a set named "${key}" — ` +
+      `indent it under a set number (a line "  1:" above "    ${key}: …")`
+    );
+  }
+  if (at === '' && Object.hasOwn(SECTION_OF, key)) {
+    const section = SECTION_OF[key];
+    return `"${key}" belongs under ${section}: — indent it under a "${section}:" line`;
+  }
+  if (at === '' && SET_KEYS.includes(key)) {
+    return `"${key}" belongs to a set — indent it under nameserver_sets: and a set number ("  1:")`;
+  }
+  if (at === '' && checkName(key).ok && isZoneTarget(value)) {
+    return `"${key}" looks like a zone indented by mistake — indent it under zones:`;
+  }
+  return undefined;
+}
+
+function isZoneTarget(v: unknown): boolean {
+  return v === 'standard' || v === 'advanced' || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 5);
+}
+
+/** A set keyed other than 1..5: name the free numbers, or say that Cloudflare allows five sets. */
+function notASetNumber(key: string, sets: unknown): string {
+  const taken = new Set(isPlainObject(sets) ? Object.keys(sets).filter((k) => /^[1-5]$/.test(k)) : []);
+  const free = ['1', '2', '3', '4', '5'].filter((n) => !taken.has(n));
+  const fix =
+    free.length === 0
+      ? 'Cloudflare allows five sets per account and 1 to 5 are all declared; ' +
+        'move its names into one of them or remove it'
+      : `rename it to a free number: ${free.join(', ')}`;
+  return `set "${key}" is not a set number — sets are numbered 1 to 5; ${fix}`;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Own data property even for "__proto__" (plain assignment is much faster for the others). */
+function defineKey(o: Record<string, unknown>, k: string, value: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
+  else o[k] = value;
 }
 
 /** True when `s` is IPv4, IPv4:port, IPv6 or [IPv6]:port with a port in 1..65535. */
@@ -52,23 +184,20 @@ export function parseServerAddress(s: string): { host: string; port?: number } |
   return undefined;
 }
 
-/** Suggests the closest of `candidates` to `word` when it is plausibly a typo. */
-export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
-  if (!candidates.length || !word) return undefined;
-  const best = closest(word.toLowerCase(), candidates as string[]);
-  const d = distance(word.toLowerCase(), best);
-  return d <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
-}
+let cache: { root: ValidateFunction; zones: ValidateFunction } | undefined;
 
-let cache: ValidateFunction | undefined;
-
-function compiled(): ValidateFunction {
+/** The whole schema, and its `zones` part for checking zones in slices. Compiled once. */
+function compiled(): { root: ValidateFunction; zones: ValidateFunction } {
   if (cache) return cache;
   const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as object;
   const ajv = new Ajv({ strict: true, allErrors: true, verbose: true });
-  ajv.addFormat('fqdn', { type: 'string', validate: (s: string) => checkName(s).ok });
+  ajv.addFormat('fqdn', { type: 'string', validate: isValidName });
   ajv.addFormat('server-address', { type: 'string', validate: isServerAddress });
-  cache = ajv.compile(schema);
+  ajv.addSchema(schema, 'acns');
+  const root = ajv.getSchema('acns');
+  const zones = ajv.getSchema('acns#/properties/zones');
+  if (!root || !zones) throw new Error('schemas/acns.schema.json has no zones mapping');
+  cache = { root, zones };
   return cache;
 }
 
@@ -140,12 +269,9 @@ function describe(
     case 'additionalProperties': {
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
       const keyPos = positions.key(`${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
-      if (at === '/nameserver_sets') {
-        return {
-          pos: keyPos,
-          message: `set "${key}" is not a set number — sets are numbered 1 to 5; rename it to a free number from 1 to 5`,
-        };
-      }
+      const misplaced = misplacedKey(at, key, valueAt(data, `${at}/${pointerSegment(key)}`));
+      if (misplaced) return { pos: keyPos, message: misplaced };
+      if (at === '/nameserver_sets') return { pos: keyPos, message: notASetNumber(key, value) };
       const allowed = Object.keys(parentSchema?.properties ?? {});
       if (key === '<<')
         return { pos: keyPos, message: `merge keys (<<) are not supported in ${w} — write the keys out in full` };
@@ -182,7 +308,9 @@ function describe(
       if (at === '/version')
         return {
           pos,
-          message: `unsupported version ${typeof value === 'number' ? value : show(value)} — this acns reads version 1 files; write "version: 1"`,
+          message:
+            `unsupported version ${typeof value === 'number' ? value : show(value)} — ` +
+            'this acns reads version 1 files; write "version: 1"',
         };
       return {
         pos,
@@ -193,7 +321,9 @@ function describe(
       const guess = typeof value === 'string' ? didYouMean(value, allowed) : undefined;
       return {
         pos,
-        message: `${w} is ${show(value)}, which is not allowed — ${guess ? `did you mean "${guess}"? ` : ''}use one of: ${allowed.join(', ')}`,
+        message:
+          `${w} is ${show(value)}, which is not allowed — ` +
+          `${guess ? `did you mean "${guess}"? ` : ''}use one of: ${allowed.join(', ')}`,
       };
     }
     case 'anyOf': {
@@ -214,6 +344,8 @@ function describe(
         const why = reason.ok ? 'is not valid' : reason.reason;
         if (propertyName !== undefined) {
           const keyPos = positions.key(`${at}/${propertyName.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+          const misplaced = misplacedKey(at, propertyName, valueAt(data, `${at}/${pointerSegment(propertyName)}`));
+          if (misplaced) return { pos: keyPos, message: misplaced };
           return {
             pos: keyPos,
             message: `zone name "${raw}" ${why} — zones are domain names such as example.org or 113.0.203.in-addr.arpa`,
@@ -223,21 +355,27 @@ function describe(
       }
       return {
         pos,
-        message: `${w}: ${show(value)} is not an IP address with an optional port — write e.g. 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:5353`,
+        message:
+          `${w}: ${show(value)} is not an IP address with an optional port — ` +
+          'write e.g. 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:5353',
       };
     }
     case 'pattern':
       if (at === '/account_id') {
         return {
           pos,
-          message: `account_id ${show(value)} is not a Cloudflare account id — use the 32 hexadecimal characters shown in the dashboard URL, or set CLOUDFLARE_ACCOUNT_ID`,
+          message:
+            `account_id ${show(value)} is not a Cloudflare account id — ` +
+            'use the 32 hexadecimal characters shown in the dashboard URL, or set CLOUDFLARE_ACCOUNT_ID',
         };
       }
       return { pos, message: `${w} ${e.message ?? 'is invalid'} — fix the value` };
     case 'maxItems':
       return {
         pos,
-        message: `${w} lists ${Array.isArray(value) ? value.length : 'too many'} names; a set holds at most 5 — move the extra names to another set`,
+        message:
+          `${w} lists ${Array.isArray(value) ? count(value.length, 'name') : 'too many names'}; ` +
+          'a set holds at most 5 — move the extra names to another set',
       };
     case 'minimum':
     case 'maximum': {

@@ -5,9 +5,10 @@
  */
 import { getDomain } from 'tldts';
 import { findHierarchyConflicts } from './hierarchy.js';
-import { checkName, isWithin } from './names.js';
+import { isWithin, nameIfValid } from './names.js';
 import { parseServerAddress } from './schema.js';
 import { pointerSegment, type LinePos, type PositionIndex } from './parse.js';
+import type { Problems } from './problems.js';
 import type {
   AccountDefault,
   DesiredName,
@@ -22,21 +23,27 @@ import type {
 
 export interface SemanticResult {
   state: DesiredState;
-  errors: Diagnostic[];
   warnings: Diagnostic[];
 }
 
-/** Builds the desired state from schema-shaped data and checks the cross-field rules. */
+/**
+ * Builds the desired state from schema-shaped data and checks the cross-field rules; errors go to
+ * `problems` (bounded), warnings are returned.
+ */
 export function buildDesiredState(
   data: unknown,
   positions: PositionIndex,
   file: string,
   digest: string,
+  problems: Problems,
 ): SemanticResult {
-  const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   const at = (p: LinePos): SourcePos => ({ file, line: p.line, col: p.col });
-  const err = (p: LinePos, message: string) => errors.push({ file, line: p.line, col: p.col, message });
+  // A message may be given as a function: past the listed problems it is only counted, never built.
+  const err = (p: LinePos, message: string | (() => string)) => {
+    if (typeof message === 'function' && !problems.wants(p)) problems.count(1);
+    else problems.add({ file, line: p.line, col: p.col, message: typeof message === 'function' ? message() : message });
+  };
   const root = obj(data);
 
   const rawSets = obj(root.nameserver_sets);
@@ -53,20 +60,21 @@ export function buildDesiredState(
     const list = Array.isArray(raw.names) ? raw.names : [];
     list.forEach((item, i) => {
       if (typeof item !== 'string') return;
-      const c = checkName(item);
-      if (c.ok) names.push({ name: c.name, set: n, pos: at(positions.value(`${setPointer}/names/${i}`)) });
+      const name = nameIfValid(item);
+      if (name) names.push({ name, set: n, pos: at(positions.value(`${setPointer}/names/${i}`)) });
     });
     const invalid = list.length - names.length;
     const registrar = raw.registrar === 'cloudflare' ? 'cloudflare' : 'external';
     const set: DesiredSet = { set: n, names, registrar, pos: at(positions.key(setPointer)) };
-    const hostZone = typeof raw.host_zone === 'string' ? checkName(raw.host_zone) : undefined;
-    if (hostZone?.ok) {
-      set.hostZone = hostZone.name;
+    const hostZone = typeof raw.host_zone === 'string' ? (nameIfValid(raw.host_zone) ?? null) : undefined;
+    if (hostZone) {
+      set.hostZone = hostZone;
       for (const nm of names) {
-        if (!isWithin(nm.name, hostZone.name)) {
+        if (!isWithin(nm.name, hostZone)) {
           err(
             nm.pos,
-            `name ${nm.name} is not inside host_zone ${hostZone.name} of set ${n} — fix host_zone or move the name to another set`,
+            `name ${nm.name} is not inside host_zone ${hostZone} of set ${n} — ` +
+              'fix host_zone or move the name to another set',
           );
         }
       }
@@ -93,8 +101,10 @@ export function buildDesiredState(
     err(
       nm.pos,
       first.set === nm.set
-        ? `name ${nm.name} is listed twice in set ${nm.set} (first at line ${first.pos.line}) — remove one; a set needs distinct names`
-        : `name ${nm.name} is in set ${first.set} (line ${first.pos.line}) and in set ${nm.set} — a name belongs to exactly one set; remove it from one of them`,
+        ? `name ${nm.name} is listed twice in set ${nm.set} (first at line ${first.pos.line}) — ` +
+            'remove one; a set needs distinct names'
+        : `name ${nm.name} is in set ${first.set} (line ${first.pos.line}) and in set ${nm.set} — ` +
+            'a name belongs to exactly one set; remove it from one of them',
     );
   }
   for (const s of sets) s.names = s.names.filter((x) => !dupes.has(x));
@@ -104,11 +114,11 @@ export function buildDesiredState(
   const zoneByName = new Map<string, { raw: string; zone: DesiredZone }>();
   const candidates: { raw: string; name: string; pos: SourcePos; value: unknown }[] = [];
   for (const raw of Object.keys(rawZones)) {
-    const c = checkName(raw);
-    if (!c.ok) continue;
+    const name = nameIfValid(raw);
+    if (!name) continue;
     candidates.push({
       raw,
-      name: c.name,
+      name,
       pos: at(positions.key(`/zones/${pointerSegment(raw)}`)),
       value: rawZones[raw],
     });
@@ -124,7 +134,9 @@ export function buildDesiredState(
     if (prev) {
       err(
         c.pos,
-        `zone "${c.raw}" is the same zone as "${prev.raw}" (line ${prev.zone.pos.line}) once names are normalised to ${c.name} — keep one entry`,
+        () =>
+          `zone "${c.raw}" is the same zone as "${prev.raw}" (line ${prev.zone.pos.line}) ` +
+          `once names are normalised to ${c.name} — keep one entry`,
       );
       continue;
     }
@@ -136,7 +148,9 @@ export function buildDesiredState(
         const have = [...declared].sort().join(', ');
         err(
           positions.value(`/zones/${pointerSegment(c.raw)}`),
-          `zone ${c.name} uses set ${n}, which nameserver_sets does not declare — declare set ${n} with 2 to 5 names` +
+          () =>
+            `zone ${c.name} uses set ${n}, which nameserver_sets does not declare — ` +
+            `declare set ${n} with 2 to 5 names` +
             (have ? `, or use a declared set (${have})` : ''),
         );
       }
@@ -172,7 +186,8 @@ export function buildDesiredState(
     if (!sets.length) {
       err(
         accountDefault.pos,
-        'account_default is custom.account but no nameserver set is declared — declare set 1 with 2 to 5 names, or use cloudflare.standard',
+        'account_default is custom.account but no nameserver set is declared — ' +
+          'declare set 1 with 2 to 5 names, or use cloudflare.standard',
       );
     }
   }
@@ -200,7 +215,8 @@ export function buildDesiredState(
     err(
       child.pos,
       `zone ${c.child} uses set ${c.set}, the same set as its ${rel} zone ${c.ancestor} (line ${anc.pos.line}) — ` +
-        'a subdomain or reverse zone must use a different set from every zone above or below it; move one of them to another set',
+        'a subdomain or reverse zone must use a different set from every zone above or below it; ' +
+        'move one of them to another set',
     );
   }
 
@@ -240,13 +256,14 @@ export function buildDesiredState(
     // The deprecated PUT /accounts/{id} only knows cloudflare.standard, custom.account and custom.tenant.
     err(
       accountDefault.pos,
-      'account_default cloudflare.standard.random cannot be set through the legacy endpoints (cloudflare.endpoints: legacy) — ' +
+      'account_default cloudflare.standard.random cannot be set through the legacy endpoints ' +
+        '(cloudflare.endpoints: legacy) — ' +
         'use cloudflare.endpoints: dns_settings, or account_default: cloudflare.standard',
     );
   }
   if (state.accountId === undefined) delete state.accountId;
   if (state.accountDefault === undefined) delete state.accountDefault;
-  return { state, errors, warnings };
+  return { state, warnings };
 }
 
 function obj(v: unknown): Record<string, unknown> {

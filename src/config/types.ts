@@ -1,3 +1,5 @@
+import { count } from './words.js';
+
 /**
  * The desired state: what the YAML file asks for, validated and normalised. Plain data only.
  * Every set, name and zone keeps the position it came from so plans can cite `file:line`.
@@ -55,19 +57,49 @@ export interface DesiredState {
     concurrency: number;
   };
   dns: { rootServers: string[]; parentServers: string[]; port: number };
+  /** ACNS_DNS_* variables that replaced a `dns:` value for this run (the file's own values: fileDns). */
+  dnsOverrides?: string[];
+  /** The file's `dns:` settings before the environment, when dnsOverrides is not empty. */
+  fileDns?: { rootServers: string[]; parentServers: string[]; port: number };
 }
 
-/** One problem found in a desired-state file. */
+/** One problem found in a desired-state file, or in the environment that overrides it. */
 export interface Diagnostic {
   file: string;
   line: number;
   col: number;
   message: string; // "what is wrong — how to fix it"
+  /** 'environment': a variable is at fault, not the file (line and col are then meaningless). */
+  source?: 'environment';
 }
 
 export type LoadResult =
   | { ok: true; state: DesiredState; warnings: Diagnostic[] }
-  | { ok: false; errors: Diagnostic[] };
+  /** `omitted`: problems found beyond the ones listed (the list is bounded). */
+  | { ok: false; errors: Diagnostic[]; omitted?: number };
+
+/** `file:line:col: message`, or `environment: message` for a problem in a variable. */
+export function formatDiagnostic(d: Diagnostic, kind: 'error' | 'warning' = 'error'): string {
+  const where = d.source === 'environment' ? 'environment' : `${d.file}:${d.line}:${d.col}`;
+  return `${where}: ${kind === 'warning' ? 'warning: ' : ''}${d.message}`;
+}
+
+/** The lines that end a failed load: how many problems, where, and the ones not listed. */
+export function problemSummary(res: { errors: Diagnostic[]; omitted?: number }, file: string): string[] {
+  const omitted = res.omitted ?? 0;
+  const lines: string[] = [];
+  if (omitted > 0) lines.push(`…and ${omitted.toLocaleString('en-US')} more not shown — fix the ones above first`);
+  const inEnv = res.errors.filter((d) => d.source === 'environment').length;
+  const inFile = res.errors.length - inEnv + omitted;
+  const where =
+    inEnv && inFile
+      ? `: ${inFile} in ${file}, ${inEnv} in the environment`
+      : inEnv
+        ? ' in the environment'
+        : ` in ${file}`;
+  lines.push(`${count(inEnv + inFile, 'problem')} found${where}.`);
+  return lines;
+}
 
 export function formatPos(p: SourcePos): string {
   return `${p.file}:${p.line}`;

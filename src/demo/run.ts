@@ -59,7 +59,8 @@ async function main(): Promise<number> {
   try {
     process.stdout.write(
       `acns demo: a Cloudflare API emulator at ${emulator.url} (demo account, no credentials needed)\n` +
-        `and a local DNS fixture (root at ${dns.rootServer}): glue for example.com is published, glue for example.net is not.\n` +
+        `and a local DNS fixture (root at ${dns.rootServer}): ` +
+        'glue for example.com is published, glue for example.net is not.\n' +
         `Working in ${relative(process.cwd(), work) || '.'} with a copy of ${example} as acns.yaml.\n`,
     );
     await stage('Validate acns.yaml: schema and rules, no network.', ['validate'], 0);
@@ -69,7 +70,8 @@ async function main(): Promise<number> {
       2,
     );
     await stage(
-      'Apply the saved plan. Set 1 (example.com) has glue, so its zones switch; set 2 (example.net) has none: its zones are held back (exit 3) and the records to register are printed.',
+      'Apply the saved plan. Set 1 (example.com) has glue, so its zones switch; set 2 (example.net) has none: ' +
+        'its zones are held back (exit 3) and the records to register are printed.',
       ['apply', 'plan.json'],
       3,
     );
@@ -85,7 +87,8 @@ async function main(): Promise<number> {
     else failures.push('the demo account has no example.org');
     await stage('Drift detection finds it (exit 2), as a scheduled job would.', ['drift'], 2);
     await stage(
-      'A plan would undo it; acns remembers what it applied (.acns/last-applied.json), so the step is marked [drift], not a change to the file.',
+      'A plan would undo it; acns remembers what it applied (.acns/last-applied.json), ' +
+        'so the step is marked [drift], not a change to the file.',
       ['plan', '--detailed-exitcode'],
       2,
     );
@@ -99,7 +102,8 @@ async function main(): Promise<number> {
     return 1;
   }
   process.stdout.write(
-    '\nDemo complete: every stage behaved as expected. Try it yourself: `npx acns emulator` serves the same demo account.\n',
+    '\nDemo complete: every stage behaved as expected. Try it yourself: `node dist/cli/main.js emulator` ' +
+      '(`acns emulator` once installed) serves the same demo account.\n',
   );
   return 0;
 }

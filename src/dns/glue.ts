@@ -6,6 +6,7 @@
  * A check is bounded (deadline, query cap) and never throws for DNS trouble: that ends as
  * `could_not_verify`, and nothing unverified is ever reported as a pass.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { setMaxListeners } from 'node:events';
 import type { Registrar } from '../config/types.js';
 import type { GlueExpectation } from '../plan/types.js';
@@ -161,14 +162,23 @@ export async function checkSetGlue(exp: GlueExpectation, opts: GlueCheckOptions)
   }
 }
 
-/** Poll `checkSetGlue` with backoff (5 s doubling to 60 s, capped by the time left) until not blocking. */
+/** After an attempt that will be retried: how long until the next check, and how much of the wait is left. */
+export interface GlueRetry {
+  delayMs: number;
+  leftMs: number;
+}
+
+/**
+ * Poll `checkSetGlue` with backoff (5 s doubling to 60 s, capped by the time left) until not blocking.
+ * `onAttempt` gets each report and, when another check follows, when it will be (`next`).
+ */
 export async function waitForGlue(
   exp: GlueExpectation,
   opts: GlueCheckOptions & {
     waitMs: number;
     initialDelayMs?: number;
     maxDelayMs?: number;
-    onAttempt?: (report: GlueReport, attempt: number) => void;
+    onAttempt?: (report: GlueReport, attempt: number, next?: GlueRetry) => void;
   },
 ): Promise<GlueReport> {
   const deadline = Date.now() + opts.waitMs;
@@ -176,10 +186,12 @@ export async function waitForGlue(
   let delay = opts.initialDelayMs ?? 5000;
   for (let attempt = 1; ; attempt++) {
     const report = await checkSetGlue(exp, { ...opts, ...(signal ? { signal } : {}) });
-    opts.onAttempt?.(report, attempt);
     const left = deadline - Date.now();
-    if (!report.blocking || left <= 0 || signal?.aborted) return report;
-    await sleep(Math.min(delay, left), signal);
+    const again = report.blocking && left > 0 && !signal?.aborted;
+    const wait = Math.min(delay, left);
+    opts.onAttempt?.(report, attempt, again ? { delayMs: wait, leftMs: left } : undefined);
+    if (!again) return report;
+    await sleep(wait, signal);
     delay = Math.min(delay * 2, opts.maxDelayMs ?? 60_000);
   }
 }
@@ -547,14 +559,7 @@ function followSignal(parent?: AbortSignal): AbortSignal | undefined {
   return signal;
 }
 
+/** Waits `ms`, or less when `signal` aborts (the caller then returns what it has). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  return delay(ms, undefined, signal ? { signal } : undefined).catch(() => {});
 }

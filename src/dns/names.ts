@@ -4,10 +4,11 @@
  * back in whatever text form the server's data had. Compare only normalised forms.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { normaliseName } from '../config/names.js';
 
-/** Lower case, no trailing dot; the root is ''. */
+/** Lower case, no trailing dot; the root is ''. The one normaliser of config/, under its DNS name. */
 export function normName(name: string): string {
-  return name.trim().replace(/\.+$/, '').toLowerCase();
+  return normaliseName(name);
 }
 
 /** True when `name` equals `zone` or lies below it (the root '' contains every name). */

@@ -11,8 +11,11 @@ import { type Where, whereText } from './where.js';
 /** `format_version` of the `acns glue --format json` document. */
 export const GLUE_JSON_VERSION = 1;
 
-/** Human text for one or more set reports. */
-export function renderGlueText(reports: GlueReport[], opts: { colour?: boolean } = {}): string {
+/**
+ * Human text for one or more set reports. `warnings: false` leaves out the `warning:` lines, for a
+ * caller that prints them apart (the CLI sends them to stderr with `renderGlueWarnings`).
+ */
+export function renderGlueText(reports: GlueReport[], opts: { colour?: boolean; warnings?: boolean } = {}): string {
   const c = pc.createColors(opts.colour ?? false);
   const out: string[] = [];
   for (const r of reports) {
@@ -42,9 +45,15 @@ export function renderGlueText(reports: GlueReport[], opts: { colour?: boolean }
       out.push(`  ${statusLabel(n, c)} ${n.name.padEnd(width)}  A: ${n.ipv4}  AAAA: ${n.ipv6}${problems}`);
     }
     if (r.verdict !== 'ok') out.push(...instructions(r));
-    for (const w of r.warnings) out.push(`${c.yellow('warning:')} ${w}`);
+    if (opts.warnings !== false) for (const w of r.warnings) out.push(`${c.yellow('warning:')} ${w}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The reports' warnings alone, one `warning: set N: …` line each ('' when there are none). */
+export function renderGlueWarnings(reports: GlueReport[], opts: { colour?: boolean } = {}): string {
+  const c = pc.createColors(opts.colour ?? false);
+  return reports.flatMap((r) => r.warnings.map((w) => `${c.yellow('warning:')} set ${r.set}: ${w}\n`)).join('');
 }
 
 /** Stable JSON for `--format json`: fixed key order, `format_version`, snake_case keys (like plan and drift). */

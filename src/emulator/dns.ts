@@ -21,6 +21,7 @@ import { FakeDnsServer, fakeSoa, startFakeServers, type FakeRecord, type FakeZon
 import { isInZone, parentName } from '../dns/names.js';
 import type { EmulatorState } from './model.js';
 import { cloudflareNameServers, type EmulatorBehaviour } from './routes.js';
+import { compareText } from '../order.js';
 
 export interface EmulatorDnsOptions {
   port?: number; // default 0: any free port
@@ -137,7 +138,7 @@ export function fixtureZones(
   state: EmulatorState,
   delegations: Map<string, string[]>,
 ): { root: FakeZone[]; registry: FakeZone[]; content: FakeZone[]; hosts: string[] } {
-  const names = [...state.customNs].sort((a, b) => a.ns_set - b.ns_set || cmp(a.ns_name, b.ns_name));
+  const names = [...state.customNs].sort((a, b) => a.ns_set - b.ns_set || compareText(a.ns_name, b.ns_name));
   const byName = new Map(names.map((n) => [n.ns_name, n]));
   const branded = new Set<string>([`ada.${CF_ZONE}`, `bob.${CF_ZONE}`]);
   const targets = new Map<string, string[]>();
@@ -229,8 +230,4 @@ function dedupe(records: FakeRecord[]): FakeRecord[] {
     const k = `${r.name} ${r.type} ${JSON.stringify(r.data)}`;
     return seen.has(k) ? false : (seen.add(k), true);
   });
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

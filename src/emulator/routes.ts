@@ -3,6 +3,7 @@
  * the in-memory model. Pure request → response over the state; HTTP concerns live in server.ts.
  */
 import { defaultAddresses, zoneIdFor, type EmuNameserversSetting, type EmuZone, type EmulatorState } from './model.js';
+import { compareText } from '../order.js';
 
 /**
  * Shapes and rules that changed over time or are not confirmed: the default is what the real API
@@ -118,7 +119,7 @@ export function route(s: EmulatorState, b: EmulatorBehaviour, r: EmuRequest): Em
 // --- custom nameservers -------------------------------------------------------------------------
 
 function listNs(s: EmulatorState, b: EmulatorBehaviour): EmuResponse {
-  const list = [...s.customNs].sort((x, y) => x.ns_set - y.ns_set || cmp(x.ns_name, y.ns_name)).map(nsObject);
+  const list = [...s.customNs].sort((x, y) => x.ns_set - y.ns_set || compareText(x.ns_name, y.ns_name)).map(nsObject);
   const info: Record<string, number> = {
     page: 1,
     per_page: Math.max(20, list.length),
@@ -188,7 +189,7 @@ function listZones(s: EmulatorState, b: EmulatorBehaviour, q: URLSearchParams): 
   if (name !== null) zones = zones.filter(nameFilter(name));
   const status = q.get('status');
   if (status !== null) zones = zones.filter((z) => z.status === status);
-  zones.sort((x, y) => cmp(x.name, y.name));
+  zones.sort((x, y) => compareText(x.name, y.name));
   const slice = zones.slice((page - 1) * perPage, page * perPage);
   const info: Record<string, number> = { page, per_page: perPage, count: slice.length, total_count: zones.length };
   if (b.resultInfoTotalPages) info.total_pages = Math.max(1, Math.ceil(zones.length / perPage));
@@ -234,7 +235,7 @@ function zoneObject(s: EmulatorState, b: EmulatorBehaviour, z: EmuZone): Record<
     o.vanity_name_servers = s.customNs
       .filter((n) => n.ns_set === set)
       .map((n) => n.ns_name)
-      .sort(cmp);
+      .sort(compareText);
   }
   return o;
 }
@@ -479,10 +480,6 @@ function isHostname(n: string): boolean {
   return (
     h.length <= 253 && h.includes('.') && h.split('.').every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(l))
   );
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export type { EmuNameserversSetting };

@@ -3,6 +3,7 @@
  * /client/v4, with Cloudflare's authentication errors, latency, its rate limits (ratelimit.ts),
  * fault injection, a request log and a control endpoint under /__acns, all controllable in-process.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { CONTROL_PREFIX, controlRoute } from './control.js';
@@ -326,8 +327,4 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', () => resolve(''));
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -9,7 +9,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { stringify as toYaml } from 'yaml';
 import { parseYaml, type PositionIndex } from '../config/parse.js';
-import { didYouMean } from '../config/schema.js';
+import { didYouMean } from '../config/words.js';
 import type { AccountSnapshot } from '../state/snapshot.js';
 import {
   defaultAddresses,

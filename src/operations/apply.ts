@@ -22,14 +22,16 @@ import type { AccountApiHandle } from '../cloudflare/account.js';
 import type { DesiredState } from '../config/types.js';
 import { type GlueReport, checkSetGlue, waitForGlue } from '../dns/glue.js';
 import { AcnsError, UsageError } from '../errors.js';
+import { registrarNoteZone } from '../plan/delegation.js';
 import { readPlanFile } from '../plan/planfile.js';
 import { configDifferences } from '../plan/config-match.js';
 import { isEmptyPlan } from '../plan/summary.js';
 import type { OverridableGuard, Plan } from '../plan/types.js';
 import { connect } from './connect.js';
+import { glueWaitNote } from './glue.js';
 import { connectOptions, readAndPlan } from './plan.js';
 import { loadConfig, type Session } from './session.js';
-import { dnsOptions, planSettings, settingsForSavedPlan } from './settings.js';
+import { dnsOptions, settingsForSavedPlan } from './settings.js';
 
 export interface ApplyRequest {
   /** A plan saved with `acns plan -o`; without one, `config` is planned and `approve` asked. */
@@ -52,13 +54,28 @@ export interface ApplyRequest {
   onStepDone?: (r: StepResult, done: number, total: number) => void;
 }
 
+/**
+ * `registrar`: the plan's "next step at your registrar" notes for the zones that now use their set,
+ * repeated after the run because that is when the user acts on them.
+ */
 export type ApplyOutcome =
   | { kind: 'cancelled'; plan: Plan }
-  | { kind: 'nothing_to_do'; plan: Plan; reason: 'empty' | 'all_done' }
-  | { kind: 'applied'; plan: Plan; result: ApplyResult; glue: GlueReport[]; warnings: string[] };
+  | { kind: 'nothing_to_do'; plan: Plan; reason: 'empty' | 'all_done'; registrar: string[] }
+  | {
+      kind: 'applied';
+      plan: Plan;
+      result: ApplyResult;
+      glue: GlueReport[];
+      warnings: string[];
+      registrar: string[];
+    };
 
 export async function runApply(session: Session, req: ApplyRequest): Promise<ApplyOutcome> {
   const journalPath = resolve(session.cwd, req.journal ?? defaultJournalPath(session.cwd));
+  await refuseJournalOver(session.cwd, journalPath, [
+    ...(req.planFile ? [{ path: req.planFile, what: 'the plan being applied' }] : []),
+    { path: req.config, what: 'the configuration' },
+  ]);
   try {
     mkdirSync(dirname(journalPath), { recursive: true });
   } catch (e) {
@@ -72,6 +89,22 @@ export async function runApply(session: Session, req: ApplyRequest): Promise<App
     return await runLocked(session, req, journalPath, lock);
   } finally {
     lock.release();
+  }
+}
+
+/** The journal is appended to: pointed at the plan or the config, it would corrupt them. */
+async function refuseJournalOver(cwd: string, journal: string, files: { path: string; what: string }[]) {
+  const j = await stat(journal).catch(() => undefined);
+  for (const f of files) {
+    const path = resolve(cwd, f.path);
+    const other = await stat(path).catch(() => undefined);
+    if (path === journal || (j && other && j.dev === other.dev && j.ino === other.ino)) {
+      throw new UsageError(
+        `--journal ${journal} is ${f.what} (${f.path}); appending audit lines to it would damage it — ` +
+          'nothing was changed',
+        'point --journal at its own file, or leave it out to use .acns/journal.jsonl',
+      );
+    }
   }
 }
 
@@ -140,7 +173,7 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
       const desired = await loadConfig(session, req.config, { requireAccountId: true });
       api = connect(session, connectOptions(desired, hooks));
       plan = await readAndPlan(session, desired, api);
-      settings = planSettings(desired);
+      settings = desired; // this run's own settings, environment included
     }
     journal.event('plan', {
       account_id: plan.accountId,
@@ -151,14 +184,15 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
     if (!req.planFile) {
       session.progress.stop();
       req.onPlan?.(plan);
-      if (isEmptyPlan(plan)) return { kind: 'nothing_to_do', plan, reason: 'empty' };
+      if (isEmptyPlan(plan)) return { kind: 'nothing_to_do', plan, reason: 'empty', registrar: [] };
       refuseUnsafe(plan, req);
       if (!req.approve || !(await req.approve(plan))) {
         journal.event('cancelled', {});
         return { kind: 'cancelled', plan };
       }
     }
-    if (plan.steps.every((s) => alreadyDone.includes(s.id))) return { kind: 'nothing_to_do', plan, reason: 'all_done' };
+    if (plan.steps.every((s) => alreadyDone.includes(s.id)))
+      return { kind: 'nothing_to_do', plan, reason: 'all_done', registrar: registrarNotes(plan, () => true) };
 
     const glue = new Map<number, GlueReport>();
     let finished = 0;
@@ -177,7 +211,11 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
     const warnings: string[] = [];
     const baselineError = await recordApplied(baselinePath(session.cwd), plan, result);
     if (baselineError) warnings.push(`acns: warning: could not update ${BASELINE_PATH}: ${baselineError}`);
-    return { kind: 'applied', plan, result, glue: [...glue.values()], warnings };
+    const switched = new Set(
+      result.results.filter((r) => r.outcome === 'done' || r.outcome === 'already_done').map((r) => r.id),
+    );
+    const registrar = registrarNotes(plan, (zone) => switched.has(`assign_zone:${zone}`));
+    return { kind: 'applied', plan, result, glue: [...glue.values()], warnings, registrar };
   } finally {
     session.progress.stop();
     await api?.close();
@@ -196,14 +234,21 @@ function glueChecker(
       ? await waitForGlue(exp, {
           ...dns,
           waitMs,
-          onAttempt: (r, n) => {
-            if (r.blocking) session.progress.note(`glue for set ${exp.set} not ready (attempt ${n}); checking again…`);
+          onAttempt: (r, n, next) => {
+            if (r.blocking && !session.signal?.aborted) session.progress.note(glueWaitNote(exp.set, n, next));
           },
         })
       : await checkSetGlue(exp, dns);
     reports.set(exp.set, report);
     return report;
   };
+}
+
+function registrarNotes(plan: Plan, switched: (zone: string) => boolean): string[] {
+  return plan.notes.filter((n) => {
+    const zone = registrarNoteZone(n);
+    return zone !== undefined && switched(zone);
+  });
 }
 
 /**

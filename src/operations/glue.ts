@@ -2,7 +2,7 @@
  * `acns glue` as an operation: the glue check of every set of the file that has names in the
  * account, alone. Changes nothing.
  */
-import { type GlueReport, checkSetGlue, waitForGlue } from '../dns/glue.js';
+import { type GlueReport, type GlueRetry, checkSetGlue, waitForGlue } from '../dns/glue.js';
 import { glueExpectations } from '../plan/glue-expectations.js';
 import { withConnection } from './connect.js';
 import { connectOptions } from './plan.js';
@@ -27,12 +27,31 @@ export async function runGlue(session: Session, req: { config: string; glueWaitM
         ? waitForGlue(exp, {
             ...dns,
             waitMs,
-            onAttempt: (r, n) => {
-              if (r.blocking) session.progress.note(`set ${exp.set}: glue not ready (attempt ${n})`);
+            onAttempt: (r, n, next) => {
+              if (r.blocking && !session.signal?.aborted) session.progress.note(glueWaitNote(exp.set, n, next));
             },
           })
         : checkSetGlue(exp, dns),
     ),
   );
   return { reports, notCreated };
+}
+
+/** The progress note after a --glue-wait check that did not pass: when the next one is, how long is left. */
+export function glueWaitNote(set: number, attempt: number, next: GlueRetry | undefined): string {
+  const checks = `${attempt} check${attempt === 1 ? '' : 's'}`;
+  if (!next) return `set ${set}: glue still not ready after ${checks}; the --glue-wait time is up`;
+  return (
+    `set ${set}: glue not ready after ${checks}; next check in ${formatWait(next.delayMs)}, ` +
+    `${formatWait(next.leftMs)} of --glue-wait left`
+  );
+}
+
+/** 45s, 2m05s, 1h30m: whole seconds, rounded up so a wait never reads as 0s. */
+export function formatWait(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

@@ -3,13 +3,13 @@
  * that plans to no changes.
  */
 import { access } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { EndpointFlavour } from '../config/types.js';
 import { AcnsError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import { packageFile } from '../package-root.js';
 import { renderStateDocument, stateDocumentFromSnapshot } from '../emulator/statefile.js';
-import { renderImportYaml } from '../render/import.js';
+import { renderImportYaml, schemaReference } from '../render/import.js';
 import { type AccountSnapshot, readAccountSnapshot } from '../state/snapshot.js';
 import { withConnection } from './connect.js';
 import type { Session } from './session.js';
@@ -24,6 +24,8 @@ export interface ImportRequest {
   endpoints?: EndpointFlavour;
   /** Write the account as an `acns emulator --state` file here instead of a desired-state file. */
   emulatorState?: string;
+  /** acns's version, for the file's `$schema` reference when it points at a release. */
+  toolVersion: string;
 }
 
 export interface ImportOutcome {
@@ -65,11 +67,10 @@ export async function runImport(session: Session, req: ImportRequest): Promise<I
     await writeFileAtomic(req.emulatorState, text, { cwd: session.cwd, what: 'the emulator state' });
     return { snapshot, text, zoneCount: snapshot.zones.length };
   }
-  const schemaRef = relative(dirname(path), packageFile('schemas/acns.schema.json')).split('\\').join('/');
   const text = renderImportYaml(snapshot, {
     endpoints,
     allZones: Boolean(req.allZones),
-    schemaRef: schemaRef.startsWith('.') ? schemaRef : `./${schemaRef}`,
+    schemaRef: schemaReference(path, packageFile('schemas/acns.schema.json'), req.toolVersion),
     generatedAt: new Date().toISOString(),
   });
   if (!toStdout) await writeFileAtomic(req.out, text, { cwd: session.cwd, what: 'the imported configuration' });

@@ -6,7 +6,7 @@
 import { readBaseline, baselinePath } from '../apply/baseline.js';
 import type { AccountApiHandle } from '../cloudflare/account.js';
 import { normaliseName } from '../config/names.js';
-import { didYouMean } from '../config/schema.js';
+import { didYouMean } from '../config/words.js';
 import type { DesiredState } from '../config/types.js';
 import { readDelegations } from '../dns/delegation-reads.js';
 import { UsageError } from '../errors.js';
@@ -97,6 +97,16 @@ export async function readAndPlan(
     ];
   }
   plan = { ...plan, settings: planSettings(desired) };
+  if (desired.dnsOverrides?.length) {
+    const dns = desired.dns;
+    plan.notes = [
+      ...plan.notes,
+      `the DNS checks of this plan used ${desired.dnsOverrides.join(', ')} from the environment ` +
+        `(root servers: ${dns.rootServers.join(', ') || 'the root hints'}; parent servers: ` +
+        `${dns.parentServers.join(', ') || 'discovered'}; port ${dns.port}); a saved plan keeps ${desired.file}'s ` +
+        'dns: settings instead, so apply uses those unless its own environment sets the variables again',
+    ];
+  }
   const switches = plan.steps.some((st) => st.kind === 'assign_zone');
   if (desired.policy.glueCheck === 'off' && switches) {
     plan.notes = [

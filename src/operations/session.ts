@@ -3,7 +3,8 @@
  * the working directory, the interrupt signal, a progress sink and a place for warnings. The CLI
  * builds one from the process; tests build their own.
  */
-import type { DesiredState, Diagnostic } from '../config/types.js';
+import { type DesiredState, type Diagnostic, formatDiagnostic } from '../config/types.js';
+import { count } from '../config/words.js';
 import { AcnsError } from '../errors.js';
 
 export interface ProgressSink {
@@ -31,17 +32,25 @@ export const SILENT_PROGRESS: ProgressSink = { update() {}, note() {}, line() {}
 /** The desired-state file is invalid: the diagnostics travel with the error so the caller can print them. */
 export class InvalidConfigError extends AcnsError {
   readonly diagnostics: Diagnostic[];
-  constructor(file: string, diagnostics: Diagnostic[]) {
-    const n = diagnostics.length;
+  /** Problems found beyond those listed (a flood is counted, not kept). */
+  readonly omitted: number;
+  constructor(file: string, diagnostics: Diagnostic[], omitted = 0) {
+    const problems = count(diagnostics.length + omitted, 'problem');
+    const inEnvironmentOnly = omitted === 0 && diagnostics.every((d) => d.source === 'environment');
     super(
       'invalid_config',
-      `${file} is not valid (${n} problem${n === 1 ? '' : 's'} above); nothing was sent to Cloudflare`,
+      inEnvironmentOnly
+        ? `the environment does not fit ${file} (${problems} above); nothing was sent to Cloudflare`
+        : `${file} is not valid (${problems} above); nothing was sent to Cloudflare`,
       {
-        hint: `fix the file, then run \`acns validate -c ${file}\``,
+        hint: inEnvironmentOnly
+          ? 'fix or unset the environment variable named above'
+          : `fix the file, then run \`acns validate -c ${file}\``,
       },
     );
     this.name = 'InvalidConfigError';
     this.diagnostics = diagnostics;
+    this.omitted = omitted;
   }
 }
 
@@ -55,8 +64,8 @@ export async function loadConfig(
   // and the YAML parser and schema compiler are only needed once a file is read.
   const { loadDesiredState } = await import('../config/load.js');
   const res = await loadDesiredState(file, { cwd: session.cwd, env: session.env, ...opts });
-  if (!res.ok) throw new InvalidConfigError(file, res.errors);
-  for (const d of res.warnings) session.warn(`${d.file}:${d.line}:${d.col}: warning: ${d.message}`);
+  if (!res.ok) throw new InvalidConfigError(file, res.errors, res.omitted ?? 0);
+  for (const d of res.warnings) session.warn(formatDiagnostic(d, 'warning'));
   return res.state;
 }
 

@@ -19,8 +19,9 @@ export const DEFAULT_SETTINGS: PlanSettings = {
   dns: { rootServers: [], parentServers: [], port: 53 },
 };
 
-export function planSettings(desired: Pick<DesiredState, 'cloudflare' | 'dns'>): PlanSettings {
-  return { cloudflare: { ...desired.cloudflare }, dns: { ...desired.dns } };
+/** What a saved plan keeps: the file's settings — never DNS servers a variable set for this one run. */
+export function planSettings(desired: Pick<DesiredState, 'cloudflare' | 'dns' | 'fileDns'>): PlanSettings {
+  return { cloudflare: { ...desired.cloudflare }, dns: { ...(desired.fileDns ?? desired.dns) } };
 }
 
 export function settingsForSavedPlan(plan: Plan, env: Record<string, string | undefined>): PlanSettings {
@@ -34,7 +35,7 @@ export function settingsForSavedPlan(plan: Plan, env: Record<string, string | un
     cloudflare: { ...base.cloudflare },
     dns: { ...base.dns, rootServers: [...base.dns.rootServers], parentServers: [...base.dns.parentServers] },
   } as unknown as DesiredState;
-  const problems = applyEnv(shell, { ...env, CLOUDFLARE_ACCOUNT_ID: undefined }, {});
+  const problems = applyEnv(shell, { ...env, CLOUDFLARE_ACCOUNT_ID: undefined }, {}).errors;
   if (problems.length) throw new UsageError(problems.map((p) => p.message).join('\n'));
   return { cloudflare: shell.cloudflare, dns: shell.dns };
 }

@@ -6,12 +6,13 @@ import type { DesiredState } from '../config/types.js';
 import type { LiveState } from '../state/types.js';
 import type { ZoneNameservers } from '../cloudflare/types.js';
 import { diffStates, type PlanFacts } from './diff.js';
-import { addGlueChecks } from './glue.js';
+import { addGlueChecks, fallbackCautions } from './glue.js';
 import { addEdges, orderSteps } from './graph.js';
 import { findGuards } from './guards.js';
 import { recordPreconditions } from './preconditions.js';
 import { summarize } from './summary.js';
 import type { Plan, PlanOptions, Step } from './types.js';
+import { normaliseName } from '../config/names.js';
 
 export function buildPlan(desired: DesiredState, live: LiveState, options: PlanOptions = {}): Plan {
   const facts = diffStates(desired, live, options);
@@ -19,10 +20,11 @@ export function buildPlan(desired: DesiredState, live: LiveState, options: PlanO
   addEdges(facts);
 
   const zoneFilter =
-    options.zoneFilter && options.zoneFilter.length > 0 ? new Set(options.zoneFilter.map(normaliseZone)) : undefined;
+    options.zoneFilter && options.zoneFilter.length > 0 ? new Set(options.zoneFilter.map(normaliseName)) : undefined;
   const kept = zoneFilter ? restrictToZones(facts, zoneFilter, notes) : [...facts.steps.values()];
   const { steps, cycle } = orderSteps(kept);
   classifyChecks(steps);
+  notes.push(...fallbackCautions(steps));
   const guards = findGuards({ facts, steps, cycle, ...(zoneFilter ? { zoneFilter } : {}) });
 
   const checked = new Set(steps.filter((s) => s.kind === 'glue_check').map((s) => s.target));
@@ -122,8 +124,4 @@ function unmanagedZones(facts: PlanFacts): { name: string; nameservers: ZoneName
         z.nameservers.type === 'custom.account' && z.nameservers.set !== undefined && changed.has(z.nameservers.set),
     )
     .map((z) => ({ name: z.name, nameservers: { ...z.nameservers } }));
-}
-
-function normaliseZone(z: string): string {
-  return z.trim().toLowerCase().replace(/\.$/, '');
 }

@@ -22,9 +22,12 @@ export function configDifferences(plan: Plan, desired: DesiredState): string[] {
     differ('cloudflare.requests_per_window', c.requestsPerWindow, desired.cloudflare.requestsPerWindow);
     differ('cloudflare.window_seconds', c.windowSeconds, desired.cloudflare.windowSeconds);
     differ('cloudflare.concurrency', c.concurrency, desired.cloudflare.concurrency);
-    differ('dns.root_servers', plan.settings.dns.rootServers, desired.dns.rootServers);
-    differ('dns.parent_servers', plan.settings.dns.parentServers, desired.dns.parentServers);
-    differ('dns.port', plan.settings.dns.port, desired.dns.port);
+    differ('cloudflare.requests_per_second', c.requestsPerSecond, desired.cloudflare.requestsPerSecond);
+    // the file's own dns: values (ACNS_DNS_* of this run are not part of what was reviewed)
+    const dns = desired.fileDns ?? desired.dns;
+    differ('dns.root_servers', plan.settings.dns.rootServers, dns.rootServers);
+    differ('dns.parent_servers', plan.settings.dns.parentServers, dns.parentServers);
+    differ('dns.port', plan.settings.dns.port, dns.port);
   }
   if (plan.preconditions) {
     differ('policy.max_zone_changes', plan.preconditions.maxZoneChanges, desired.policy.maxZoneChanges);

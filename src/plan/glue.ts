@@ -5,6 +5,7 @@
  */
 import { formatPos } from '../config/types.js';
 import type { PlanFacts } from './diff.js';
+import { caution } from './notes.js';
 import type { GlueExpectation, Step, StepReason } from './types.js';
 
 /** Adds glue_check steps to facts.steps (unless policy.glue_check is off) and returns their expectations and notes. */
@@ -55,7 +56,8 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
     if (!d) continue;
     why.set(
       set,
-      `set ${set} gains ${listShort(creates.map((c) => c.target))} while ${d}: the new names need glue at the parent zone before the old ones go`,
+      `set ${set} gains ${listShort(creates.map((c) => c.target))} while ${d}: ` +
+        'the new names need glue at the parent zone before the old ones go',
     );
   }
   const sets = [...why.keys()].sort((a, b) => a - b);
@@ -64,7 +66,8 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
     return {
       glue: [],
       notes: [
-        `glue checks are off (policy.glue_check: off): set ${sets.join(', ')} will be used without checking that the names' glue is published`,
+        `glue checks are off (policy.glue_check: off): set ${sets.join(', ')} will be used ` +
+          "without checking that the names' glue is published",
       ],
     };
   }
@@ -99,6 +102,25 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
     });
   }
   return { glue, notes: [] };
+}
+
+/**
+ * A set that becomes usable while the default is custom.account is a fallback for new zones from
+ * the moment its second name exists — before its check can run, since Cloudflare hands out the
+ * addresses the glue needs only when it creates the names. No order of steps avoids that window.
+ */
+export function fallbackCautions(steps: readonly Step[]): string[] {
+  return steps
+    .filter((s) => s.kind === 'glue_check' && s.reasonCode === 'glue_set_becomes_usable')
+    .map((s) => {
+      const set = (s.after as { set: number }).set;
+      return caution(
+        `set ${set} can serve new zones as soon as its second name is created: the account default ` +
+          `custom.account may give it to a zone added meanwhile (Cloudflare tries set 1, then the others in order), ` +
+          `before its glue check runs — Cloudflare assigns the addresses the glue needs only when it creates ` +
+          `the names. If the check fails, set ${set} still serves that way: register its glue without delay.`,
+      );
+    });
 }
 
 /** Whether the account default is custom.account once the run is over (live value when unmanaged and known). */

@@ -2,7 +2,7 @@
  * Guards: what makes a plan unsafe, as data. Each names the object, the rule, and what to do; the
  * plan is still complete and printed in full, and apply refuses it without the named override.
  */
-import { closest, distance } from 'fastest-levenshtein';
+import { didYouMean } from '../config/words.js';
 import { findHierarchyConflicts } from '../config/hierarchy.js';
 import { formatPos } from '../config/types.js';
 import { valueSet } from './describe.js';
@@ -49,15 +49,14 @@ function zoneNotFound({ facts, zoneFilter }: GuardInput): Guard[] {
   const out: Guard[] = [];
   for (const z of facts.desired.zones) {
     if (!missing.has(z.name) || (zoneFilter && !zoneFilter.has(z.name))) continue;
-    const guess = candidates.length > 0 ? closest(z.name, candidates) : undefined;
-    const near = guess !== undefined && distance(z.name, guess) <= Math.max(2, Math.floor(z.name.length / 5));
+    const guess = didYouMean(z.name, candidates);
     const account = facts.live.accountId ? `account ${facts.live.accountId}` : 'the account';
     out.push({
       id: `zone_not_found:${z.name}`,
       kind: 'zone_not_found',
       message:
         `zone ${z.name} (${formatPos(z.pos)}) is not in ${account}` +
-        (near ? `: did you mean ${guess}?` : '') +
+        (guess ? `: did you mean ${guess}?` : '') +
         ` — fix the name in ${facts.desired.file}, or add the zone to the account first`,
       steps: [],
       source: formatPos(z.pos),

@@ -7,6 +7,7 @@
 import type { PlanFacts } from './diff.js';
 import { valueSet } from './describe.js';
 import type { Preconditions, SetMembers, SetUsers, Step } from './types.js';
+import { compareText } from '../order.js';
 
 export function recordPreconditions(facts: PlanFacts, steps: Step[]): Preconditions {
   const { desired, live } = facts;
@@ -19,7 +20,7 @@ export function recordPreconditions(facts: PlanFacts, steps: Step[]): Preconditi
     .sort((a, b) => a - b)
     .map((set) => ({
       set,
-      names: (facts.liveSets.get(set) ?? []).map((n) => n.name).sort(cmp),
+      names: (facts.liveSets.get(set) ?? []).map((n) => n.name).sort(compareText),
       steps: relying.get(set) ?? [],
     }));
 
@@ -39,7 +40,7 @@ export function recordPreconditions(facts: PlanFacts, steps: Step[]): Preconditi
       zones: known
         .filter((z) => z.nameservers.type === 'custom.account' && (z.nameservers.set ?? 1) === set)
         .map((z) => ({ name: z.name, id: z.id, inFile: inFile.has(z.name) }))
-        .sort((a, b) => cmp(a.name, b.name)),
+        .sort((a, b) => compareText(a.name, b.name)),
       scope: fullyRead.has(set) ? 'account' : 'known',
       steps: deletes.get(set)!,
     }));
@@ -76,8 +77,4 @@ export function stepsBySet(steps: Step[], declaredSets: number[]): Map<number, s
     add(valueSet(s.after), s.id);
   }
   return out;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -15,6 +15,7 @@ import { addEdges, orderSteps } from './graph.js';
 import { findGuards } from './guards.js';
 import { setsShrunkBelowTwo } from './shrinking.js';
 import type { Plan, Preconditions, Step } from './types.js';
+import { compareText } from '../order.js';
 
 export interface Derivation {
   /** depends_on of every step the rules produce (glue checks included), as sorted ids. */
@@ -170,7 +171,7 @@ function factsFromPlan(plan: Plan, pre: Preconditions): PlanFacts {
       registrar: 'external',
       pos,
     })),
-    zones: fileZones.sort((a, b) => cmp(a.name, b.name)),
+    zones: fileZones.sort((a, b) => compareText(a.name, b.name)),
     policy: { prune: false, glueCheck: plan.gluePolicy, maxZoneChanges: pre.maxZoneChanges },
     cloudflare: {
       endpoints: plan.endpoints,
@@ -212,8 +213,4 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const a = m.get(k);
   if (a) a.push(v);
   else m.set(k, [v]);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -78,12 +78,14 @@ export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions
     const verdict = (r.glue as { verdict?: string } | undefined)?.verdict;
     lines.push(
       verdict === 'could_not_verify'
-        ? `The glue check for ${r.target} could not verify anything: no parent server answered (see the glue report above). ` +
+        ? `The glue check for ${r.target} could not verify anything: no parent server answered ` +
+            '(see the glue report above). ' +
             `Make sure this machine can reach the parent zone's servers on port 53, or set dns.parent_servers ` +
             `(ACNS_DNS_PARENT_SERVERS) to servers it can reach, or — if you have checked the glue yourself — set ` +
             `policy.glue_check: warn; then re-run apply. The nameservers already created stay.`
         : `The glue check for ${r.target} did not pass: register the records shown in the glue report above ` +
-            `(at the registrar of the names' domain, or through Cloudflare Support when it uses Cloudflare Registrar), ` +
+            "(at the registrar of the names' domain, or through Cloudflare Support when it uses " +
+            'Cloudflare Registrar), ' +
             `wait until the parent zone serves them, then re-run apply. The nameservers already created stay.`,
     );
   }
@@ -93,7 +95,8 @@ export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions
     lines.push(describeStale(result.stale, { midRun: true }));
     lines.push(
       opts.planFile
-        ? `The account changed under this plan: run \`acns plan -o ${opts.planFile}\` again, review it, and apply the new plan.`
+        ? `The account changed under this plan: run \`acns plan -o ${opts.planFile}\` again, review it, ` +
+            'and apply the new plan.'
         : 'The account changed under this plan: run `acns apply` again to plan from the account as it is now.',
     );
     return `${lines.join('\n')}\n`;
@@ -103,9 +106,18 @@ export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions
   return `${lines.join('\n')}\n`;
 }
 
+/** After a run: the plan's "next step at your registrar" lines for the zones now on their set. */
+export function renderRegistrarSteps(notes: readonly string[]): string {
+  if (notes.length === 0) return '';
+  return `\nStill to do at the registrars (from the plan):\n${notes.map((n) => `  - ${n}\n`).join('')}`;
+}
+
 /** `acns: the plan is stale — …` with each changed object, its plan-time and its current value. */
 export function renderStaleReport(stale: StaleObject[]): string {
-  return `acns: ${describeStale(stale)}\nNothing was changed. Re-run \`acns plan\`, review the new plan, and apply that one.\n`;
+  return (
+    `acns: ${describeStale(stale)}\n` +
+    'Nothing was changed. Re-run `acns plan`, review the new plan, and apply that one.\n'
+  );
 }
 
 export function formatDuration(ms: number): string {
@@ -165,7 +177,8 @@ function headline(result: ApplyResult): string {
 function glueWarning(r: StepResult, c: ReturnType<typeof pc.createColors>): string {
   const verdict = (r.glue as { verdict?: string }).verdict ?? 'failed';
   return c.yellow(
-    `Warning: the glue check for ${r.target} did not pass (${verdict}); policy glue_check is warn, so its zones were switched anyway. Register the records shown in the glue report above.`,
+    `Warning: the glue check for ${r.target} did not pass (${verdict}); policy glue_check is warn, ` +
+      'so its zones were switched anyway. Register the records shown in the glue report above.',
   );
 }
 

@@ -5,6 +5,7 @@
  * lists are cut with a count and the comment says what was cut. Read-only over the Plan.
  */
 import { describeValue } from '../plan/describe.js';
+import { splitNotes } from '../plan/notes.js';
 import { type GlueExpectation, OVERRIDE_FLAG, type Plan, type Step } from '../plan/types.js';
 import { SYMBOL, change, planLine, reasonWithSource } from './text.js';
 
@@ -40,18 +41,22 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
         ),
         '',
       ];
+  const { cautions, notes } = splitNotes(plan.notes);
+  const caution = cautions.length
+    ? ['#### ⚠️ Caution — resolution meanwhile', '', ...cautions.map((n) => `- ${esc(n)}`), '']
+    : [];
   const deletes = plan.steps.filter((s) => s.kind === 'delete_nameserver' || isDisable(s));
   const glue = glueSection(plan.glue);
   const tail = [
     ...unmanagedLines(plan),
-    ...(plan.notes.length ? ['#### Notes', '', ...plan.notes.map((n) => `- ${esc(n)}`), ''] : []),
+    ...(notes.length ? ['#### Notes', '', ...notes.map((n) => `- ${esc(n)}`), ''] : []),
     `_${planLine(plan)}_`,
   ];
 
   // Fixed parts first; lists share what is left, destructive changes before the step details.
   const fixed = size(head) + size(glue) + 400;
   let room = budget - fixed;
-  const unsafeFit = fitLines(unsafe, Math.floor(room * 0.3), 'guards');
+  const unsafeFit = fitLines([...unsafe, ...caution], Math.floor(room * 0.3), 'guards and cautions');
   room -= size(unsafeFit);
   const destructive = deletes.length
     ? [

@@ -1,10 +1,11 @@
 /**
- * The plan as terminal text, Terraform-like: unsafe reasons first, then steps in execution order
+ * The plan as terminal text, Terraform-like: unsafe reasons and cautions first, then steps in execution order
  * (`+` create, `-` delete, `~` change, `?` check) with the reason and `file:line` under each, then
  * what the file does not manage, ending in the `Plan: …` line. Read-only over the Plan.
  */
 import pc from 'picocolors';
 import { describeValue } from '../plan/describe.js';
+import { splitNotes } from '../plan/notes.js';
 import { OVERRIDE_FLAG, type Plan, type Step, type StepKind } from '../plan/types.js';
 
 export interface TextOptions {
@@ -40,6 +41,12 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
     }
     out.push('');
   }
+  const { cautions, notes } = splitNotes(plan.notes);
+  if (cautions.length > 0) {
+    out.push(c.yellow(c.bold('Caution — apply carries this plan out, but it affects resolution meanwhile:')));
+    for (const n of cautions) out.push(c.yellow(`  ! ${n}`));
+    out.push('');
+  }
   if (plan.steps.length > 0) {
     out.push('Steps, in execution order:');
     out.push('');
@@ -61,9 +68,9 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
       out.push(`  zone ${z.name} uses ${describeValue(z.nameservers)}, a set this plan changes`);
     out.push('');
   }
-  if (plan.notes.length > 0) {
+  if (notes.length > 0) {
     out.push('Notes:');
-    for (const n of plan.notes) out.push(`  - ${n}`);
+    for (const n of notes) out.push(`  - ${n}`);
     out.push('');
   }
   out.push(c.bold(planLine(plan)));

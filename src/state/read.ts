@@ -9,6 +9,7 @@
 import type { AccountApi, ZoneRef } from '../cloudflare/api.js';
 import type { DesiredState } from '../config/types.js';
 import type { LiveState, LiveZone } from './types.js';
+import { compareText } from '../order.js';
 
 export interface ReadProgress {
   phase: 'nameservers' | 'zones' | 'settings' | 'default' | 'related';
@@ -85,10 +86,10 @@ export async function readLiveState(
 
   return {
     accountId: api.accountId,
-    nameservers: [...nameservers].sort((a, b) => a.set - b.set || cmp(a.name, b.name)),
+    nameservers: [...nameservers].sort((a, b) => a.set - b.set || compareText(a.name, b.name)),
     zones,
-    missingZones: [...resolved.missing].sort(cmp),
-    ...(accountZoneNames ? { accountZoneNames: [...accountZoneNames].sort(cmp) } : {}),
+    missingZones: [...resolved.missing].sort(compareText),
+    ...(accountZoneNames ? { accountZoneNames: [...accountZoneNames].sort(compareText) } : {}),
     ...(accountZones ? { accountZones: accountZones.map((z) => ({ name: z.name, id: z.id })) } : {}),
     ...(otherZones ? { otherZones } : {}),
     ...(accountDefault !== undefined ? { accountDefault } : {}),
@@ -109,7 +110,7 @@ export function relatedUnmanaged(managed: Set<string>, accountNames: string[]): 
       related = managed.has(name.slice(i + 1)); // below one
     if (related) out.push(name);
   }
-  return out.sort(cmp);
+  return out.sort(compareText);
 }
 
 /** Zones above (by name) and below (one filtered listing each) the given zones, not managed; with settings. */
@@ -125,7 +126,7 @@ async function relatedByName(
     for (let i = z.indexOf('.'); i !== -1 && z.indexOf('.', i + 1) !== -1; i = z.indexOf('.', i + 1))
       ancestors.add(z.slice(i + 1));
   }
-  const wanted = [...ancestors].filter((a) => !managed.has(a)).sort(cmp);
+  const wanted = [...ancestors].filter((a) => !managed.has(a)).sort(compareText);
   const [above, below] = await Promise.all([
     wanted.length ? api.resolveZones(wanted).then((r) => r.found) : Promise.resolve([] as ZoneRef[]),
     Promise.all(zones.map((z) => api.listZonesBelow(z))).then((lists) => lists.flat()),
@@ -157,7 +158,7 @@ function settingsReader(api: AccountApi, expected: number, tick: (done: number, 
     start: (z: ZoneRef): void => void start(z),
     async finish(found: ZoneRef[]): Promise<LiveZone[]> {
       const zones = await Promise.all(found.map(start));
-      return zones.sort((a, b) => cmp(a.name, b.name));
+      return zones.sort((a, b) => compareText(a.name, b.name));
     },
   };
 }
@@ -175,9 +176,5 @@ async function readSettings(
       return { name: z.name, id: z.id, nameservers };
     }),
   );
-  return zones.sort((a, b) => cmp(a.name, b.name));
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return zones.sort((a, b) => compareText(a.name, b.name));
 }

@@ -8,6 +8,7 @@
 import pLimit from 'p-limit';
 import type { AccountApi } from '../cloudflare/api.js';
 import type { LiveState, LiveZone } from './types.js';
+import { compareText } from '../order.js';
 
 export async function readSetUsers(
   api: AccountApi,
@@ -35,13 +36,12 @@ export async function readSetUsers(
   const users = read.filter(
     (z) => z.nameservers.type === 'custom.account' && z.nameservers.set !== undefined && wanted.has(z.nameservers.set),
   );
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const accountDefault = live.accountDefault ?? (await api.getAccountDefault());
   return {
     ...live,
-    accountZoneNames: all.map((z) => z.name).sort(cmp),
+    accountZoneNames: all.map((z) => z.name).sort(compareText),
     accountZones: all.map((z) => ({ name: z.name, id: z.id })),
-    otherZones: [...(live.otherZones ?? []), ...users].sort((a, b) => cmp(a.name, b.name)),
+    otherZones: [...(live.otherZones ?? []), ...users].sort((a, b) => compareText(a.name, b.name)),
     accountDefault,
     usersReadFor: [...wanted].sort((a, b) => a - b),
   };

@@ -5,6 +5,7 @@
 import type { AccountApi } from '../cloudflare/api.js';
 import type { LiveZone } from './types.js';
 import type { LiveNameserver } from '../cloudflare/types.js';
+import { compareText } from '../order.js';
 
 export interface AccountSnapshot {
   accountId: string;
@@ -30,11 +31,10 @@ export async function readAccountSnapshot(
       return { name: z.name, id: z.id, nameservers };
     }),
   );
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return {
     accountId: api.accountId,
-    nameservers: [...nameservers].sort((a, b) => a.set - b.set || cmp(a.name, b.name)),
-    zones: zones.sort((a, b) => cmp(a.name, b.name)),
+    nameservers: [...nameservers].sort((a, b) => a.set - b.set || compareText(a.name, b.name)),
+    zones: zones.sort((a, b) => compareText(a.name, b.name)),
     accountDefault,
   };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { executePlan } from '../../src/apply/executor.js';
-import { DEFAULT_JOURNAL_PATH, defaultJournalPath, openJournal } from '../../src/apply/journal.js';
+import { DEFAULT_JOURNAL_PATH, defaultJournalPath, endOpenJournals, openJournal } from '../../src/apply/journal.js';
 import { MemoryApi, serverError } from './memory-api.js';
 import { seedAccount, seedPlan } from './plans.js';
 
@@ -27,6 +27,22 @@ const HTTP: Record<string, string> = {
 };
 
 describe('journal', () => {
+  test('endOpenJournals ends every journal still open with apply_end, and leaves closed ones alone', () => {
+    const open = join(tmp(), 'open.jsonl');
+    const closed = join(tmp(), 'closed.jsonl');
+    const a = openJournal(open);
+    a.event('apply_start', { plan: 'plan.json' });
+    const b = openJournal(closed);
+    b.event('apply_end', { exit_code: 0 });
+    b.close();
+    endOpenJournals({ exit_code: 130, error: 'interrupted_twice' });
+    expect(readLines(open).map((l) => l.event)).toEqual(['apply_start', 'apply_end']);
+    expect(readLines(open).at(-1)).toMatchObject({ exit_code: 130, error: 'interrupted_twice' });
+    expect(readLines(closed)).toHaveLength(1);
+    a.event('late', {}); // closed by endOpenJournals: nothing more is written
+    expect(readLines(open)).toHaveLength(2);
+  });
+
   test('one line per request (tagged with its step) and per step outcome, no credentials', async () => {
     const path = join(tmp(), 'deep', 'er', 'journal.jsonl'); // parent dirs are created
     const journal = openJournal(path);

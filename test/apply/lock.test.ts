@@ -58,4 +58,16 @@ describe('unfinishedRun', () => {
     });
     expect(unfinishedRun('')).toBeUndefined();
   });
+
+  test('a run a second Ctrl-C cut short has its apply_end, and is still reported with its writes in flight', () => {
+    const cut = { type: 'event', event: 'apply_end', exit_code: 130, error: 'interrupted_twice' };
+    expect(unfinishedRun(text([start, send('a'), cut]))).toEqual({
+      startedAt: 'T',
+      interrupted: true,
+      plan: 'p.json',
+      inFlight: [{ method: 'DELETE', path: '/x/a', step: 'a' }],
+    });
+    const graceful = { type: 'event', event: 'apply_end', exit_code: 130 };
+    expect(unfinishedRun(text([start, send('a'), answer('a'), graceful]))).toBeUndefined();
+  });
 });

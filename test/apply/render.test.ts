@@ -127,7 +127,8 @@ describe('renderApplySummary', () => {
         '  + nameserver ns2.example.com: created',
         '',
         'Failed (2):',
-        '  ? glue check set 1: glue not ready (verdict: not_visible): the zones and the account default that depend on set 1 were not switched',
+        '  ? glue check set 1: glue not ready (verdict: not_visible): ' +
+          'the 2 zones switching to set 1 stay where they are; the account default was not changed',
         '  ~ zone legacy.example: Internal error [Cloudflare code 1000, HTTP 500]',
         '',
         'Skipped because a dependency failed (3):',

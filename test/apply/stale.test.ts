@@ -133,11 +133,25 @@ describe('checkStaleness', () => {
     expect((await check('cloudflare.standard.random', 'unknown')).stale).toEqual([]);
   });
 
-  test('glue_check steps are never stale nor done', async () => {
+  test('a glue_check is never stale, and not done while a step it gates is still to run', async () => {
     const api = seedAccount(new MemoryApi()).addNameserver('ns1.example.com', 1).addNameserver('ns2.example.com', 1);
+    api.zones.get('z-a')!.ns = { type: 'custom.account', set: 1 };
     const report = await checkStaleness(seedPlan(), api);
-    expect(report.alreadyDone).not.toContain('glue_check:1');
+    expect(report.alreadyDone).toContain('assign_zone:a.example');
+    expect(report.alreadyDone).not.toContain('glue_check:1'); // b.example and the default still wait for it
     expect(report.stale).toEqual([]);
+  });
+
+  test('a glue_check whose gated steps are all done is done: a finished plan has nothing left to check', async () => {
+    const api = seedAccount(new MemoryApi()).addNameserver('ns1.example.com', 1).addNameserver('ns2.example.com', 1);
+    api.zones.get('z-a')!.ns = { type: 'custom.account', set: 1 };
+    api.zones.get('z-b')!.ns = { type: 'custom.account', set: 1 };
+    api.zones.get('z-legacy')!.ns = { type: 'cloudflare.standard' };
+    api.accountDefault = 'custom.account';
+    const plan = seedPlan();
+    const report = await checkStaleness(plan, api);
+    expect(report.stale).toEqual([]);
+    expect([...report.alreadyDone].sort()).toEqual(plan.steps.map((s) => s.id).sort());
   });
 
   test('an API error while re-reading propagates (nothing is written)', async () => {

@@ -65,6 +65,8 @@ test('import writes a valid, commented file that plans to no changes (round trip
   expect(await run(['import', '-o', 'acns.yaml'], a)).toBe(0);
   const text = await readFile(join(dir, 'acns.yaml'), 'utf8');
   expect(text.split('\n')[0]).toMatch(/^# yaml-language-server: \$schema=.*schemas\/acns\.schema\.json$/);
+  // Written outside the acns checkout: the release's URL, never a path climbing to this machine's clone.
+  expect(text.split('\n')[0]).toMatch(/\$schema=https:\/\/raw\.githubusercontent\.com\/acns\/acns\/v[\d.]+\//);
   const doc = parse(text) as Record<string, unknown>;
   expect(doc.nameserver_sets).toEqual({
     1: { names: ['ns1.example.com', 'ns2.example.com'], registrar: 'external' },
@@ -72,7 +74,7 @@ test('import writes a valid, commented file that plans to no changes (round trip
   });
   expect(doc.zones).toEqual({ 'example.org': 1, 'shop.example.org': 2 });
   expect(doc.account_default).toBe('custom.account');
-  expect(a.err()).toContain('Wrote acns.yaml: 5 names in 2 set(s), 2 zone(s)');
+  expect(a.err()).toContain('Wrote acns.yaml: 5 names in 2 sets, 2 zones.');
 
   const loaded = await loadDesiredState('acns.yaml', { cwd: dir, env: {}, requireAccountId: true });
   expect(loaded.ok).toBe(true);
@@ -112,8 +114,6 @@ test('import without an account id says where to find one', async () => {
 });
 
 test('import --endpoints legacy reads through the legacy endpoints and keeps that setting in the file', async () => {
-  // The client still needs `result` in the legacy zone GET (the real API puts the fields beside it).
-  emu.options.behaviour.legacyZoneGetShape = 'both';
   emu.resetLog();
   expect(await run(['import', '--endpoints', 'legacy', '-o', 'legacy.yaml'], io())).toBe(0);
   const paths = emu.requests().map((r) => r.path);
@@ -148,7 +148,7 @@ test('import -o <directory> is a clear error, not a crash', async () => {
 test('import --emulator-state writes a state file that loads back as the same account, and no acns.yaml', async () => {
   const a = io();
   expect(await run(['import', '--emulator-state', 'snap.json'], a)).toBe(0);
-  expect(a.err()).toContain('Wrote snap.json: 5 names, 8 zone(s)');
+  expect(a.err()).toContain('Wrote snap.json: 5 names, 8 zones');
   expect(a.err()).toContain('acns emulator --state snap.json --dns');
   await expect(readFile(join(dir, 'acns.yaml'), 'utf8')).rejects.toThrow();
   const text = await readFile(join(dir, 'snap.json'), 'utf8');

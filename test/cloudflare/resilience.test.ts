@@ -1,16 +1,14 @@
 /** The client against the emulator over loopback: storms, bursts, resets, lost answers, hangs, the budget. */
 import { createAccountApi } from '../../src/cloudflare/account.js';
 import { CloudflareClient, type RequestEvent } from '../../src/cloudflare/client.js';
-import { LEGACY_RATE_LIMITS, startEmulator, type Emulator, type LogEntry } from '../../src/emulator/server.js';
+import { startEmulator, type Emulator, type LogEntry } from '../../src/emulator/server.js';
 import { bigAccountState, DEMO_TOKEN } from '../../src/emulator/model.js';
 
 let emu: Emulator;
 let events: RequestEvent[];
 
 beforeAll(async () => {
-  // The client reads x-ratelimit-* and does not pace under the per-IP limit yet: the emulator's older
-  // rate behaviour (no limits unless a test sets a window, old headers, no five-minute block).
-  emu = await startEmulator({ state: bigAccountState(120), ...LEGACY_RATE_LIMITS });
+  emu = await startEmulator({ state: bigAccountState(120) });
 });
 afterAll(() => emu.close());
 beforeEach(() => {

@@ -23,6 +23,8 @@ interface Case {
   count?: number; // number of errors expected (default 1)
   env?: Record<string, string>;
   requireAccountId?: boolean;
+  /** A problem with a variable: reported as `environment: …`, never at a line of the file. */
+  environment?: boolean;
 }
 
 const cases: Case[] = [
@@ -75,7 +77,67 @@ const cases: Case[] = [
     yaml: `${HEAD}nameserver_sets:\n  6:\n    names: [ns1.example.com, ns2.example.com]\n`,
     line: 4,
     col: 3,
-    words: ['set "6"', 'numbered 1 to 5'],
+    words: ['set "6"', 'numbered 1 to 5', 'rename it to a free number: 1, 2, 3, 4, 5'],
+  },
+  {
+    name: 'a sixth set when 1 to 5 are taken',
+    yaml:
+      HEAD +
+      'nameserver_sets:\n' +
+      [1, 2, 3, 4, 5].map((n) => `  ${n}:\n    names: [ns1.s${n}.example, ns2.s${n}.example]\n`).join('') +
+      '  6:\n    names: [ns1.s6.example, ns2.s6.example]\n',
+    line: 14,
+    col: 3,
+    words: ['set "6"', 'Cloudflare allows five sets per account', '1 to 5 are all declared'],
+  },
+  {
+    name: 'policy indented under zones',
+    yaml: `${HEAD + SETS}zones:\n  example.org: 1\n  policy:\n    prune: true\n`,
+    line: 10,
+    col: 3,
+    words: ['"policy" looks like a top-level key indented by mistake', 'zone named "policy"', 'start of its line'],
+  },
+  {
+    name: 'names one level off reads as a set named "names"',
+    yaml: `${HEAD}nameserver_sets:\n  names: [ns1.example.com, ns2.example.com]\n`,
+    line: 4,
+    col: 3,
+    words: ['"names" sits directly under nameserver_sets', 'set named "names"', 'indent it under a set number'],
+  },
+  {
+    name: 'a policy key at the top level',
+    yaml: `${HEAD}prune: true\n`,
+    line: 3,
+    col: 1,
+    words: ['"prune" belongs under policy:'],
+  },
+  {
+    name: 'a zone at the top level',
+    yaml: `${HEAD + SETS}example.org: 1\n`,
+    line: 8,
+    col: 1,
+    words: ['"example.org" looks like a zone indented by mistake', 'indent it under zones:'],
+  },
+  {
+    name: 'zones indented under policy',
+    yaml: `${HEAD}policy:\n  prune: true\n  zones:\n    example.org: standard\n`,
+    line: 5,
+    col: 3,
+    words: ['"zones" looks like a top-level key indented by mistake', 'inside policy'],
+  },
+  {
+    name: 'a punycode label that does not decode',
+    yaml: `${HEAD}nameserver_sets:\n  1:\n    names: [ns1.xn--zzzz.example, ns2.example.com]\n`,
+    line: 5,
+    col: 13,
+    words: ['ns1.xn--zzzz.example', '"xn--zzzz"', 'not valid punycode'],
+  },
+  {
+    name: 'a punycode zone label encoding a capital letter (IDNA maps it, so it never round-trips)',
+    yaml: `${HEAD + SETS}zones:\n  xn--wca.example: 1\n`,
+    line: 9,
+    col: 3,
+    words: ['zone name "xn--wca.example"', 'not valid punycode'],
   },
   {
     name: 'set without names',
@@ -384,6 +446,7 @@ const cases: Case[] = [
     name: 'env account id invalid',
     yaml: HEAD,
     env: { CLOUDFLARE_ACCOUNT_ID: 'not-an-id' },
+    environment: true,
     line: 1,
     col: 1,
     words: ['CLOUDFLARE_ACCOUNT_ID', 'not a Cloudflare account id'],
@@ -400,6 +463,7 @@ const cases: Case[] = [
     name: 'env port invalid',
     yaml: HEAD,
     env: { ACNS_DNS_PORT: '0' },
+    environment: true,
     line: 1,
     col: 1,
     words: ['ACNS_DNS_PORT', '1 to 65535'],
@@ -408,6 +472,7 @@ const cases: Case[] = [
     name: 'env root servers invalid',
     yaml: HEAD,
     env: { ACNS_DNS_ROOT_SERVERS: '127.0.0.1:5353,nope' },
+    environment: true,
     line: 1,
     col: 1,
     words: ['ACNS_DNS_ROOT_SERVERS', 'nope'],
@@ -434,7 +499,9 @@ describe('invalid desired-state files', () => {
     const errs: Diagnostic[] = res.errors;
     if (!('count' in c) || c.count !== undefined)
       expect(errs.map((e) => `${e.line}:${e.col} ${e.message}`)).toHaveLength(c.count ?? 1);
-    const hit = errs.find((e) => e.line === c.line && (c.col === undefined || e.col === c.col));
+    const hit = c.environment
+      ? errs.find((e) => e.source === 'environment')
+      : errs.find((e) => e.line === c.line && (c.col === undefined || e.col === c.col) && !e.source);
     if (!hit)
       throw new Error(
         `no error at ${c.line}:${c.col ?? '*'}; got:\n${errs.map((e) => `${e.line}:${e.col} ${e.message}`).join('\n')}`,
@@ -460,12 +527,14 @@ describe('invalid desired-state files', () => {
         });
         expect(code).toBe(1);
         expect(out).toBe('');
-        const line = err
-          .split('\n')
-          .find((l) => l.startsWith(`bad.yaml:${c.line}:${c.col === undefined ? '' : `${c.col}:`}`));
+        const start = c.environment ? 'environment: ' : `bad.yaml:${c.line}:${c.col === undefined ? '' : `${c.col}:`}`;
+        const line = err.split('\n').find((l) => l.startsWith(start));
         if (!line) throw new Error(`no line for ${c.line}:${c.col ?? '*'} in:\n${err}`);
         for (const w of c.words) expect(line).toContain(w);
-        expect(err).toMatch(/\d+ problems? found in bad\.yaml\.\n$/);
+        if (c.environment) {
+          expect(err).not.toContain('bad.yaml:1:1');
+          expect(err).toMatch(/1 problem found in the environment\.\n$/);
+        } else expect(err).toMatch(/\d+ problems? found in bad\.yaml\.\n$/);
         expect(err).not.toMatch(/\n\s+at /); // no stack trace
       } finally {
         rmSync(dir, { recursive: true, force: true });

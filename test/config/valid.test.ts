@@ -183,25 +183,42 @@ describe('valid desired-state files', () => {
   describe('environment', () => {
     const base =
       'version: 1\naccount_id: 372e67954025e0ba6aaa6d586b9e0b59\ndns:\n  root_servers: [192.0.2.1]\n  port: 53\n';
-    test('CLOUDFLARE_ACCOUNT_ID beats the file; ACNS_DNS_* beat dns:', () => {
+    test('ACNS_DNS_* beat dns:; a CLOUDFLARE_ACCOUNT_ID equal to the file (any case) is accepted', () => {
       const s = ok(
         loadDesiredStateFromString(
           base,
           'e.yaml',
           opts({
-            CLOUDFLARE_ACCOUNT_ID: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+            CLOUDFLARE_ACCOUNT_ID: '372E67954025E0BA6AAA6D586B9E0B59',
             ACNS_DNS_ROOT_SERVERS: '127.0.0.1:5300, [::1]:5300',
             ACNS_DNS_PARENT_SERVERS: '127.0.0.2',
             ACNS_DNS_PORT: '5300',
           }),
         ),
       );
-      expect(s.accountId).toBe('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
+      expect(s.accountId).toBe('372e67954025e0ba6aaa6d586b9e0b59');
       expect(s.dns).toEqual({
         rootServers: ['127.0.0.1:5300', '[::1]:5300'],
         parentServers: ['127.0.0.2'],
         port: 5300,
       });
+    });
+    test('CLOUDFLARE_ACCOUNT_ID never overrides a different account_id: refused for the API, a warning otherwise', () => {
+      const env = { CLOUDFLARE_ACCOUNT_ID: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' };
+      const forApi = loadDesiredStateFromString(base, 'e.yaml', opts(env, { requireAccountId: true }));
+      expect(forApi.ok).toBe(false);
+      if (forApi.ok) return;
+      expect(forApi.errors).toHaveLength(1);
+      expect(forApi.errors[0]).toMatchObject({ source: 'environment' });
+      expect(forApi.errors[0]!.message).toContain('account_id 372e67954025e0ba6aaa6d586b9e0b59');
+      expect(forApi.errors[0]!.message).toContain('CLOUDFLARE_ACCOUNT_ID is aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
+      expect(forApi.errors[0]!.message).toContain('unset CLOUDFLARE_ACCOUNT_ID');
+
+      const offline = loadDesiredStateFromString(base, 'e.yaml', opts(env));
+      expect(offline.ok).toBe(true);
+      if (!offline.ok) return;
+      expect(offline.state.accountId).toBe('372e67954025e0ba6aaa6d586b9e0b59');
+      expect(offline.warnings.map((w) => w.message).join('\n')).toMatch(/different accounts.*will refuse/);
     });
     test('empty variables are ignored', () => {
       const s = ok(

@@ -222,8 +222,13 @@ describe('checkSetGlue', () => {
       ...opts(),
       waitMs: 10_000,
       initialDelayMs: 20,
-      onAttempt: (rep, n) => {
-        attempts.push(`${n}:${rep.verdict}`);
+      onAttempt: (rep, n, next) => {
+        attempts.push(`${n}:${rep.verdict}:${next ? 'again' : 'last'}`);
+        if (next) {
+          expect(next.delayMs).toBe(20); // the first backoff, well inside the wait
+          expect(next.leftMs).toBeGreaterThan(0);
+          expect(next.leftMs).toBeLessThanOrEqual(10_000);
+        }
         if (n === 1)
           com.addRecords(
             'com',
@@ -234,9 +239,27 @@ describe('checkSetGlue', () => {
           );
       },
     });
-    expect(attempts).toEqual(['1:failed', '2:ok']);
+    expect(attempts).toEqual(['1:failed:again', '2:ok:last']);
     expect(r.blocking).toBe(false);
   });
+});
+
+test('waitForGlue: the retry is capped by the time left, and the last attempt says no check follows', async () => {
+  const seen: string[] = [];
+  const r = await waitForGlue(exp(missingNames), {
+    ...opts(),
+    waitMs: 150,
+    initialDelayMs: 100,
+    maxDelayMs: 100,
+    onAttempt: (rep, _n, next) => {
+      expect(rep.blocking).toBe(true);
+      if (next) expect(next.delayMs).toBeLessThanOrEqual(next.leftMs);
+      seen.push(next ? 'again' : 'last');
+    },
+  });
+  expect(r.blocking).toBe(true);
+  expect(seen.at(-1)).toBe('last');
+  expect(seen.slice(0, -1).every((s) => s === 'again')).toBe(true);
 });
 
 describe('checkZoneDelegation', () => {

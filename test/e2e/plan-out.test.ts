@@ -57,3 +57,36 @@ test('-o into a directory or a device is refused', async () => {
   expect(dev.code).toBe(1);
   expect(dev.stderr).toContain('cannot write the plan to /dev/null: it is not a regular file');
 });
+
+test('a flag the command would ignore is an error, not a silent no-op', async () => {
+  const force = await w.cli(['plan', '--force']);
+  expect(force.code).toBe(1);
+  expect(force.stderr).toContain('--force only matters with -o FILE');
+  const both = await w.cli(['import', '--emulator-state', 'state.json', '--all-zones']);
+  expect(both.code).toBe(1);
+  expect(both.stderr).toContain('--emulator-state writes every zone to its own file');
+});
+
+test('--journal pointing at the plan or the config is refused before anything is read or written', async () => {
+  expect((await w.cli(['plan', '-o', 'j.json'])).code).toBe(0);
+  const plan = readFileSync(join(w.dir, 'j.json'), 'utf8');
+  const onPlan = await w.cli(['apply', 'j.json', '--journal', 'j.json']);
+  expect(onPlan.code).toBe(1);
+  expect(onPlan.stderr).toContain('is the plan being applied (j.json)');
+  expect(readFileSync(join(w.dir, 'j.json'), 'utf8')).toBe(plan);
+  const onConfig = await w.cli(['apply', 'j.json', '--journal', './acns.yaml']);
+  expect(onConfig.code).toBe(1);
+  expect(onConfig.stderr).toContain('is the configuration (acns.yaml)');
+  expect(w.writes()).toEqual([]);
+});
+
+test('DNS servers from ACNS_DNS_* are shown in the plan and not carried into the saved plan', async () => {
+  const r = await w.cli(['plan', '-o', 'env.json'], { ACNS_DNS_PARENT_SERVERS: '127.0.0.9' });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(
+    'the DNS checks of this plan used ACNS_DNS_ROOT_SERVERS, ACNS_DNS_PARENT_SERVERS, ACNS_DNS_PORT',
+  );
+  expect(r.stdout).toContain('parent servers: 127.0.0.9');
+  const doc = JSON.parse(readFileSync(join(w.dir, 'env.json'), 'utf8'));
+  expect(doc.settings.dns).toEqual({ root_servers: [], parent_servers: [], port: 53 });
+});

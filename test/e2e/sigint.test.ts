@@ -71,6 +71,46 @@ test('SIGINT during apply: exit 130, summary printed with "not attempted", no st
   expect(journal.at(-1)).toMatchObject({ type: 'event', event: 'apply_end', exit_code: 130 });
 });
 
+test('a second SIGINT during apply exits at once, and the journal still ends with apply_end', async () => {
+  w.emu.options.latencyMs = 0;
+  expect((await w.cli(['plan', '-o', 'twice.json'])).code).toBe(0);
+  w.emu.options.latencyMs = 800; // the step running at the second Ctrl-C is still waiting for its answer
+  const child = spawn(process.execPath, [MAIN, 'apply', 'twice.json', '--journal', 'twice.jsonl'], {
+    cwd: w.dir,
+    env: { PATH: process.env.PATH ?? '', ...w.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  let sent = 0;
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString();
+    if (sent === 0 && stderr.includes('✓')) {
+      sent = 1;
+      child.kill('SIGINT');
+    } else if (sent === 1 && stderr.includes('interrupt received')) {
+      sent = 2;
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  w.emu.options.latencyMs = 0;
+  for (let i = 0; i < 150 && w.emu.requests().some((r) => r.status === 0); i++)
+    await new Promise((r) => setTimeout(r, 20));
+  expect(sent).toBe(2);
+  expect(code).toBe(130);
+  expect(stderr).toContain('interrupted twice');
+  const lines = readFileSync(join(w.dir, 'twice.jsonl'), 'utf8').trim().split('\n');
+  expect(JSON.parse(lines.at(-1) as string)).toMatchObject({
+    event: 'apply_end',
+    exit_code: 130,
+    error: 'interrupted_twice',
+  });
+  expect(lines.filter((l) => l.includes('"apply_end"'))).toHaveLength(1);
+  // the next apply still says the run before it was cut short, with any write it left in flight
+  const next = await w.cli(['apply', 'twice.json', '--journal', 'twice.jsonl']);
+  expect(next.stderr).toContain('did not end — a second Ctrl-C cut it short');
+});
+
 test('SIGINT during a read-only command (plan): exits 130 at once, says nothing was changed', async () => {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` (npm test builds it before jest)`);
   w.emu.options.latencyMs = 2000; // every read is slow: the plan cannot finish before the interrupt

@@ -39,8 +39,13 @@ const stepsOf = (doc: Yaml) =>
   jobsOf(doc).flatMap(([name, job]) => (job.steps as Yaml[]).map((s) => ({ job: name, s })));
 
 describe('the example workflows', () => {
-  test('plan on pull request, apply on merge, drift on a schedule', () => {
-    expect(WORKFLOW_FILES).toEqual(['apply-on-merge.yml', 'drift-schedule.yml', 'plan-on-pull-request.yml']);
+  test('plan on pull request, apply on merge, drift on a schedule (also for many accounts)', () => {
+    expect(WORKFLOW_FILES).toEqual([
+      'apply-on-merge.yml',
+      'drift-many-accounts.yml',
+      'drift-schedule.yml',
+      'plan-on-pull-request.yml',
+    ]);
   });
 
   test.each(WORKFLOW_FILES)('%s: name, on, no default permissions, every job scoped, timed, with steps', (f) => {
@@ -136,6 +141,7 @@ describe('secrets and tokens', () => {
     for (const [f, job] of [
       ['plan-on-pull-request.yml', 'plan'],
       ['drift-schedule.yml', 'drift'],
+      ['drift-many-accounts.yml', 'drift'],
       ['apply-on-merge.yml', 'prepare'],
     ] as const) {
       const text = JSON.stringify(WF[f]!.doc.jobs[job]);
@@ -289,6 +295,31 @@ describe('drift on a schedule', () => {
   });
 });
 
+describe('drift for many accounts', () => {
+  const { doc } = WF['drift-many-accounts.yml']!;
+  const job = doc.jobs.drift;
+  const single = WF['drift-schedule.yml']!.doc.jobs.drift;
+
+  test('one job per account: its own config, environment (secrets), concurrency group and apply gate', () => {
+    expect(job.strategy['fail-fast']).toBe(false);
+    expect(job.strategy.matrix.account.length).toBeGreaterThan(1);
+    expect(job.env.ACNS_CONFIG).toBe('accounts/${{ matrix.account }}/acns.yaml');
+    expect(job.environment).toBe('acns-${{ matrix.account }}');
+    expect(job.concurrency).toEqual({
+      group: 'acns-drift-accounts/${{ matrix.account }}/acns.yaml',
+      'cancel-in-progress': false,
+    });
+    expect(doc.concurrency).toBeUndefined(); // a workflow-wide group would queue the accounts behind each other
+    expect(job.steps[0].with).toEqual({ task: 'drift-gate', 'apply-workflow': 'apply-acns-${{ matrix.account }}.yml' });
+  });
+
+  test('the same steps as the single-account drift workflow', () => {
+    const shape = (steps: Yaml[]) => steps.map((s) => [s.uses, s.if, Object.keys(s.with ?? {}), s.env]);
+    expect(shape(job.steps.slice(1))).toEqual(shape(single.steps.slice(1)));
+    expect(job.permissions).toEqual(single.permissions);
+  });
+});
+
 describe('every helper task, input and output the workflows use exists', () => {
   const uses = [...Object.values(WF), RELEASE].flatMap(({ doc, path }) =>
     stepsOf(doc).map(({ job, s }) => ({ where: `${path} ${job}`, s })),
@@ -369,6 +400,7 @@ describe('the release workflow', () => {
     expect(runs).toMatch(/scripts\/release-tree\.sh/);
     expect(runs).toMatch(/git commit-tree/);
     expect(runs).toMatch(/sha256sum/);
+    expect(runs).toMatch(/npm pack --silent --pack-destination/); // the CLI package, for npm install -g
     const node = (job.steps as Yaml[]).find((s) => String(s.uses).startsWith('actions/setup-node'))!;
     expect(node.with['node-version']).toBe('20');
     const script = readFileSync(join(ROOT, 'scripts/release-tree.sh'), 'utf8');

@@ -1,5 +1,6 @@
+import { parse } from 'yaml';
 import { loadDesiredStateFromString } from '../../src/config/load.js';
-import { renderImportYaml, type ImportOptions } from '../../src/render/import.js';
+import { renderImportYaml, schemaReference, type ImportOptions } from '../../src/render/import.js';
 import type { AccountSnapshot } from '../../src/state/snapshot.js';
 
 const ACC = '372e67954025e0ba6aaa6d586b9e0b59';
@@ -173,4 +174,63 @@ test('a custom.account default uses every set: a one-name set gets the warning e
   const text = renderImportYaml(snap, OPTS);
   expect(text).toMatch(/# warning: set 2 has 1 name but the account default \(custom\.account\) or zones use it/);
   expect(loadDesiredStateFromString(text, 'acns.yaml', { cwd: '/', env: {} }).ok).toBe(false);
+});
+
+test('every string from the API stays one string: YAML quoting comes from the yaml library', () => {
+  const hostile = [
+    'ns1,ns9.example.net',
+    'a: b.example',
+    '- dash.example',
+    '#hash.example',
+    "it's.example",
+    'yes',
+    '1',
+  ];
+  const text = renderImportYaml(
+    snapshot({
+      accountId: '12345678901234567890123456789012', // all digits: unquoted it would be a number
+      nameservers: hostile.map((name) => ({ name, set: 1 })),
+      zones: [
+        { name: 'a,b.example', id: 'x', nameservers: { type: 'custom.account', set: 1 } },
+        { name: 'null', id: 'y', nameservers: { type: 'custom.account', set: 1 } },
+        { name: 'evil\nzones:\n  injected.example', id: 'z', nameservers: { type: 'custom.account', set: 7 } },
+      ],
+    }),
+    OPTS,
+  );
+  const doc = parse(text) as {
+    account_id: unknown;
+    nameserver_sets: Record<string, { names: unknown[] }>;
+    zones: Record<string, unknown>;
+  };
+  expect(doc.account_id).toBe('12345678901234567890123456789012');
+  expect(doc.nameserver_sets['1']!.names).toEqual(hostile);
+  // The zone on a set without names goes into a comment: its newlines cannot make keys.
+  expect(doc.zones).toEqual({ 'a,b.example': 1, null: 1 });
+  expect(text).not.toMatch(/^\s*injected\.example/m);
+  // Names acns would refuse are flagged where they are, not silently split or dropped.
+  expect(text).toContain('# warning: the name "ns1,ns9.example.net" contains the character ","');
+});
+
+describe('schemaReference: the $schema comment never points outside the project', () => {
+  const schema = '/proj/node_modules/acns/schemas/acns.schema.json';
+  test('acns installed in the project: a relative path into node_modules', () => {
+    expect(schemaReference('/proj/acns.yaml', schema, '1.2.3')).toBe('./node_modules/acns/schemas/acns.schema.json');
+    expect(schemaReference('/proj/accounts/prod.yaml', schema, '1.2.3')).toBe(
+      '../node_modules/acns/schemas/acns.schema.json',
+    );
+  });
+  test('a file in the acns checkout itself: its own schemas folder (a sibling folder gets the URL)', () => {
+    expect(schemaReference('/src/acns/acns.yaml', '/src/acns/schemas/acns.schema.json', '0.1.0')).toBe(
+      './schemas/acns.schema.json',
+    );
+    expect(schemaReference('/src/acns/tmp/a.yaml', '/src/acns/schemas/acns.schema.json', '0.1.0')).toBe(
+      'https://raw.githubusercontent.com/acns/acns/v0.1.0/schemas/acns.schema.json',
+    );
+  });
+  test('acns installed elsewhere (global install, another clone): the schema of this version by URL', () => {
+    expect(
+      schemaReference('/home/me/infra/acns.yaml', '/usr/lib/node_modules/acns/schemas/acns.schema.json', '0.1.0'),
+    ).toBe('https://raw.githubusercontent.com/acns/acns/v0.1.0/schemas/acns.schema.json');
+  });
 });

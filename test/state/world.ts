@@ -11,12 +11,7 @@ export interface StateWorld {
 }
 
 export async function startWorld(o: { state?: EmulatorState; endpoints?: EndpointFlavour } = {}): Promise<StateWorld> {
-  // The client still needs `result` in the legacy zone GET, which the real API leaves out: the
-  // emulator's older shape (both places) for the legacy flavour until the client reads the top level.
-  const emu = await startEmulator({
-    ...(o.state ? { state: o.state } : {}),
-    ...(o.endpoints === 'legacy' ? { behaviour: { legacyZoneGetShape: 'both' as const } } : {}),
-  });
+  const emu = await startEmulator({ ...(o.state ? { state: o.state } : {}) });
   const api = accountApiFromEnv(
     { CLOUDFLARE_BASE_URL: emu.url, CLOUDFLARE_API_TOKEN: 'demo-token' },
     { accountId: DEMO_ACCOUNT_ID, endpoints: o.endpoints ?? 'dns_settings' },

@@ -33,15 +33,21 @@ export function registerApply(reg: Registry): void {
         cmd: { getOptionValueSource(k: string): string | undefined },
       ) => {
         reg.setRunner(async (io) => {
-          const [{ runApply }, { renderStepLine }, { renderPlanText }, { confirm }, { sessionFor }, { renderApplied }] =
-            await Promise.all([
-              import('../../operations/apply.js'),
-              import('../../render/apply.js'),
-              import('../../render/text.js'),
-              import('../prompt.js'),
-              import('../session.js'),
-              import('../views.js'),
-            ]);
+          const [
+            { runApply },
+            { renderRegistrarSteps, renderStepLine },
+            { renderPlanText },
+            { confirm },
+            { sessionFor },
+            { glueWarnings, renderApplied, shownGlue },
+          ] = await Promise.all([
+            import('../../operations/apply.js'),
+            import('../../render/apply.js'),
+            import('../../render/text.js'),
+            import('../prompt.js'),
+            import('../session.js'),
+            import('../views.js'),
+          ]);
           const session = sessionFor(io);
           const colour = useColour(io.stderr, io.env);
           const outcome = await runApply(session, {
@@ -66,9 +72,12 @@ export function registerApply(reg: Registry): void {
           if (outcome.kind === 'nothing_to_do') {
             if (outcome.reason === 'all_done')
               io.stdout.write('No changes to apply: every step of this plan is already done.\n');
+            io.stdout.write(renderRegistrarSteps(outcome.registrar));
             return 0;
           }
           io.stdout.write(renderApplied(outcome.result, outcome.glue, io, planFile));
+          io.stderr.write(glueWarnings(shownGlue(outcome.glue), io));
+          io.stdout.write(renderRegistrarSteps(outcome.registrar));
           for (const w of outcome.warnings) io.stderr.write(`${w}\n`);
           return outcome.result.exitCode;
         });

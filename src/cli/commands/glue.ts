@@ -19,7 +19,7 @@ export function registerGlue(reg: Registry): void {
     .option('--glue-wait <duration>', 'keep re-checking with backoff until glue appears, up to this long (e.g. 30m)')
     .action((flags: GlueFlags) => {
       reg.setRunner(async (io) => {
-        const [{ runGlue }, { sessionFor }, { renderGlue }] = await Promise.all([
+        const [{ runGlue }, { sessionFor }, { glueWarnings, renderGlue }] = await Promise.all([
           import('../../operations/glue.js'),
           import('../session.js'),
           import('../views.js'),
@@ -33,6 +33,7 @@ export function registerGlue(reg: Registry): void {
           );
         }
         io.stdout.write(renderGlue(outcome, flags.format, io));
+        io.stderr.write(glueWarnings(outcome.reports, io));
         if (!outcome.reports.length) return outcome.notCreated.length ? 1 : 0;
         return outcome.reports.some((r) => r.blocking) ? 3 : 0;
       });

@@ -1,5 +1,7 @@
 import { Option } from 'commander';
+import { UsageError } from '../../errors.js';
 import type { Registry } from '../registry.js';
+import { TOOL_VERSION } from '../version.js';
 
 interface ImportFlags {
   out: string;
@@ -27,16 +29,24 @@ export function registerImport(reg: Registry): void {
         .choices(['dns_settings', 'legacy'])
         .default('dns_settings'),
     )
-    .action((flags: ImportFlags) => {
+    .action((flags: ImportFlags, cmd: { getOptionValueSource(k: string): string | undefined }) => {
       reg.setRunner(async (io) => {
-        const [{ runImport }, { sessionFor }] = await Promise.all([
+        if (flags.emulatorState && (flags.allZones || cmd.getOptionValueSource('out') === 'cli')) {
+          throw new UsageError(
+            '--emulator-state writes every zone to its own file: -o and --all-zones do not apply to it',
+            'run import twice to get both an acns.yaml and an emulator state',
+          );
+        }
+        const [{ runImport }, { sessionFor }, { count }] = await Promise.all([
           import('../../operations/import.js'),
           import('../session.js'),
+          import('../../config/words.js'),
         ]);
-        const { snapshot, text, zoneCount } = await runImport(sessionFor(io), flags);
+        const { snapshot, text, zoneCount } = await runImport(sessionFor(io), { ...flags, toolVersion: TOOL_VERSION });
         if (flags.emulatorState) {
           io.stderr.write(
-            `Wrote ${flags.emulatorState}: ${snapshot.nameservers.length} names, ${snapshot.zones.length} zone(s), ` +
+            `Wrote ${flags.emulatorState}: ${count(snapshot.nameservers.length, 'name')}, ` +
+              `${count(snapshot.zones.length, 'zone')}, ` +
               'the account default; no credentials. Rehearse against it with ' +
               `\`acns emulator --state ${flags.emulatorState} --dns 5354\` (see docs/emulator.md).\n`,
           );
@@ -46,9 +56,9 @@ export function registerImport(reg: Registry): void {
         if (toStdout) io.stdout.write(text);
         const sets = new Set(snapshot.nameservers.map((n) => n.set)).size;
         io.stderr.write(
-          `Wrote ${toStdout ? 'the configuration to stdout' : flags.out}: ${snapshot.nameservers.length} names in ` +
-            `${sets} set(s), ${zoneCount} zone(s). Check it with \`acns plan -c ${toStdout ? '<file>' : flags.out}\` ` +
-            '(it should report no changes).\n',
+          `Wrote ${toStdout ? 'the configuration to stdout' : flags.out}: ` +
+            `${count(snapshot.nameservers.length, 'name')} in ${count(sets, 'set')}, ${count(zoneCount, 'zone')}. ` +
+            `Check it with \`acns plan -c ${toStdout ? '<file>' : flags.out}\` (it should report no changes).\n`,
         );
         return 0;
       });

@@ -25,6 +25,11 @@ export function registerPlan(reg: Registry): void {
     .action((flags: PlanFlags, cmd: { getOptionValueSource(k: string): string | undefined }) => {
       reg.setRunner(async (io) => {
         const toStdout = flags.out === '-';
+        if (flags.force && (!flags.out || toStdout)) {
+          throw new UsageError(
+            '--force only matters with -o FILE (it lets -o replace a file that is not an acns plan)',
+          );
+        }
         if (toStdout && cmd.getOptionValueSource('format') === 'cli' && flags.format !== 'json') {
           throw new UsageError(
             `-o - prints the plan document on stdout, so --format ${flags.format} cannot print there too`,

@@ -7,21 +7,23 @@ export function registerValidate(reg: Registry): void {
     .option('-c, --config <file>', 'desired-state file', 'acns.yaml')
     .action((opts: { config: string }) => {
       reg.setRunner(async (io) => {
-        const { loadDesiredState } = await import('../../config/load.js');
+        const [{ loadDesiredState }, { formatDiagnostic, problemSummary }, { count }] = await Promise.all([
+          import('../../config/load.js'),
+          import('../../config/types.js'),
+          import('../../config/words.js'),
+        ]);
         const res = await loadDesiredState(opts.config, { cwd: io.cwd, env: io.env });
         if (!res.ok) {
-          for (const d of res.errors) io.stderr.write(`${d.file}:${d.line}:${d.col}: ${d.message}\n`);
-          io.stderr.write(
-            `${res.errors.length} problem${res.errors.length === 1 ? '' : 's'} found in ${opts.config}.\n`,
-          );
+          for (const d of res.errors) io.stderr.write(`${formatDiagnostic(d)}\n`);
+          for (const line of problemSummary(res, opts.config)) io.stderr.write(`${line}\n`);
           return 1;
         }
-        for (const d of res.warnings) io.stderr.write(`${d.file}:${d.line}:${d.col}: warning: ${d.message}\n`);
+        for (const d of res.warnings) io.stderr.write(`${formatDiagnostic(d, 'warning')}\n`);
         const s = res.state;
+        const names = s.sets.reduce((n, x) => n + x.names.length, 0);
         io.stdout.write(
-          `${opts.config}: valid (${s.sets.length} set${s.sets.length === 1 ? '' : 's'}, ` +
-            `${s.sets.reduce((n, x) => n + x.names.length, 0)} names, ` +
-            `${s.zones.length} zone${s.zones.length === 1 ? '' : 's'}).\n`,
+          `${opts.config}: valid (${count(s.sets.length, 'set')}, ${count(names, 'name')}, ` +
+            `${count(s.zones.length, 'zone')}).\n`,
         );
         return 0;
       });
