@@ -33,21 +33,13 @@ export function registerApply(reg: Registry): void {
         cmd: { getOptionValueSource(k: string): string | undefined },
       ) => {
         reg.setRunner(async (io) => {
-          const [
-            { runApply },
-            { renderRegistrarSteps, renderStepLine },
-            { renderPlanText },
-            { confirm },
-            { sessionFor },
-            { glueWarnings, renderApplied, shownGlue },
-          ] = await Promise.all([
-            import('../../operations/apply.js'),
-            import('../../render/apply.js'),
-            import('../../render/text.js'),
-            import('../prompt.js'),
-            import('../session.js'),
-            import('../views.js'),
-          ]);
+          // one after the other: loading them together trips a module-cache race in Jest's ESM support
+          const { runApply } = await import('../../operations/apply.js');
+          const { renderRegistrarSteps, renderStepLine } = await import('../../render/apply.js');
+          const { renderPlanText } = await import('../../render/text.js');
+          const { confirm } = await import('../prompt.js');
+          const { sessionFor } = await import('../session.js');
+          const { glueWarnings, renderApplied, shownGlue } = await import('../views.js');
           const session = sessionFor(io);
           const colour = useColour(io.stderr, io.env);
           const outcome = await runApply(session, {

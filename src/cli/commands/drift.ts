@@ -11,11 +11,10 @@ export function registerDrift(reg: Registry): void {
     .addOption(formatOption())
     .action((flags: { config: string; format: Format }) => {
       reg.setRunner(async (io) => {
-        const [{ runDrift }, { sessionFor }, { renderDrift }] = await Promise.all([
-          import('../../operations/drift.js'),
-          import('../session.js'),
-          import('../views.js'),
-        ]);
+        // one after the other: loading them together trips a module-cache race in Jest's ESM support
+        const { runDrift } = await import('../../operations/drift.js');
+        const { sessionFor } = await import('../session.js');
+        const { renderDrift } = await import('../views.js');
         const report = await runDrift(sessionFor(io), { config: flags.config });
         io.stdout.write(renderDrift(report, flags.format, io));
         return report.hasDrift ? 2 : 0;

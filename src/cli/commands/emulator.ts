@@ -107,19 +107,12 @@ export function registerEmulator(reg: Registry): void {
           throw new UsageError('--save needs --state FILE: the file the state is written back to');
         if (flags.glueMissing !== undefined && dnsPort === undefined)
           throw new UsageError('--glue-missing only applies to the DNS fixture', 'add --dns PORT');
-        const [
-          { startEmulatorDns },
-          { demoState },
-          { startEmulator },
-          { loadStateFile, renderStateFile },
-          { writeFileAtomic },
-        ] = await Promise.all([
-          import('../../emulator/dns.js'),
-          import('../../emulator/model.js'),
-          import('../../emulator/server.js'),
-          import('../../emulator/statefile.js'),
-          import('../../files.js'),
-        ]);
+        // one after the other: loading them together trips a module-cache race in Jest's ESM support
+        const { startEmulatorDns } = await import('../../emulator/dns.js');
+        const { demoState } = await import('../../emulator/model.js');
+        const { startEmulator } = await import('../../emulator/server.js');
+        const { loadStateFile, renderStateFile } = await import('../../emulator/statefile.js');
+        const { writeFileAtomic } = await import('../../files.js');
         const state = flags.state ? await loadStateFile(resolve(io.cwd, flags.state)) : demoState();
         if (flags.token?.length) state.tokens = flags.token;
         if (flags.notEntitled) state.entitled = false;

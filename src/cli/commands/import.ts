@@ -37,11 +37,10 @@ export function registerImport(reg: Registry): void {
             'run import twice to get both an acns.yaml and an emulator state',
           );
         }
-        const [{ runImport }, { sessionFor }, { count }] = await Promise.all([
-          import('../../operations/import.js'),
-          import('../session.js'),
-          import('../../config/words.js'),
-        ]);
+        // one after the other: loading them together trips a module-cache race in Jest's ESM support
+        const { runImport } = await import('../../operations/import.js');
+        const { sessionFor } = await import('../session.js');
+        const { count } = await import('../../config/words.js');
         const { snapshot, text, zoneCount } = await runImport(sessionFor(io), { ...flags, toolVersion: TOOL_VERSION });
         if (flags.emulatorState) {
           io.stderr.write(

@@ -36,12 +36,11 @@ export function registerPlan(reg: Registry): void {
             'drop --format, or save the plan to a file with -o plan.json',
           );
         }
-        const [{ runPlan }, { isEmptyPlan }, { sessionFor }, { renderPlan, savedPlanHint }] = await Promise.all([
-          import('../../operations/plan.js'),
-          import('../../plan/summary.js'),
-          import('../session.js'),
-          import('../views.js'),
-        ]);
+        // one after the other: loading them together trips a module-cache race in Jest's ESM support
+        const { runPlan } = await import('../../operations/plan.js');
+        const { isEmptyPlan } = await import('../../plan/summary.js');
+        const { sessionFor } = await import('../session.js');
+        const { renderPlan, savedPlanHint } = await import('../views.js');
         const { plan, createdAt, document } = await runPlan(sessionFor(io), {
           config: flags.config,
           ...(flags.zone ? { zoneFilter: flags.zone } : {}),

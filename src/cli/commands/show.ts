@@ -9,10 +9,9 @@ export function registerShow(reg: Registry): void {
     .addOption(formatOption())
     .action((planfile: string, flags: { format: Format }) => {
       reg.setRunner(async (io) => {
-        const [{ readPlanFile }, { renderPlan }] = await Promise.all([
-          import('../../plan/planfile.js'),
-          import('../views.js'),
-        ]);
+        // one after the other: loading them together trips a module-cache race in Jest's ESM support
+        const { readPlanFile } = await import('../../plan/planfile.js');
+        const { renderPlan } = await import('../views.js');
         const saved = await readPlanFile(planfile, io.cwd);
         io.stdout.write(renderPlan(saved.plan, flags.format, io, saved.createdAt));
         return 0;

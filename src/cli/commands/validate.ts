@@ -7,11 +7,10 @@ export function registerValidate(reg: Registry): void {
     .option('-c, --config <file>', 'desired-state file', 'acns.yaml')
     .action((opts: { config: string }) => {
       reg.setRunner(async (io) => {
-        const [{ loadDesiredState }, { formatDiagnostic, problemSummary }, { count }] = await Promise.all([
-          import('../../config/load.js'),
-          import('../../config/types.js'),
-          import('../../config/words.js'),
-        ]);
+        // one after the other: loading them together trips a module-cache race in Jest's ESM support
+        const { loadDesiredState } = await import('../../config/load.js');
+        const { formatDiagnostic, problemSummary } = await import('../../config/types.js');
+        const { count } = await import('../../config/words.js');
         const res = await loadDesiredState(opts.config, { cwd: io.cwd, env: io.env });
         if (!res.ok) {
           for (const d of res.errors) io.stderr.write(`${formatDiagnostic(d)}\n`);
