@@ -11,5 +11,8 @@ export default {
       { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } },
     ],
   },
+  // Most tests wait on loopback I/O, not the CPU: one worker per core (Jest's default leaves one core idle).
+  maxWorkers: '100%',
+  reporters: ['default', '<rootDir>/test/support/skipped-reporter.js'],
   testTimeout: 30000,
 };

@@ -10,7 +10,7 @@ import { run } from '../src/cli/program.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const read = (rel: string): string => readFileSync(join(ROOT, rel), 'utf8');
-const COMMANDS = ['validate', 'plan', 'apply', 'show', 'drift', 'glue', 'import', 'emulator'];
+const COMMANDS = ['validate', 'plan', 'apply', 'show', 'drift', 'glue', 'import', 'doctor', 'emulator'];
 
 /** The flags `acns <command> --help` lists: each as its forms, [long] or [short, long]. */
 async function cliFlags(command: string): Promise<string[][]> {

@@ -14,7 +14,16 @@ import type { GlueExpectation, Plan, Step } from '../plan/types.js';
 import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
 import { liveGlueExpectation, recheckBeforeDelete, type RecheckMemo } from './recheck.js';
 import { StalePlanError } from './stale.js';
-import type { ApplyResult, GlueChecker, StaleObject, StepError, StepOutcome, StepResult, StoppedBy } from './types.js';
+import type {
+  ApplyResult,
+  GlueChecker,
+  StaleObject,
+  StepError,
+  StepOutcome,
+  StepResult,
+  StoppedBy,
+  ZoneChecker,
+} from './types.js';
 
 export interface ExecuteOptions {
   /** Steps in flight at once. Default 4. */
@@ -23,6 +32,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Runs glue_check steps; without it a glue_check fails in `enforce` and passes with a note in `warn`. */
   checkGlue?: GlueChecker;
+  /** Checks a zone right after its switch; a blocking verdict in `enforce` stops the run (exit 3). */
+  checkZone?: ZoneChecker;
   onStepStart?(step: Step): void;
   /** Called once per step when its outcome is known (including skipped / not attempted). */
   onStepDone?(r: StepResult): void;
@@ -31,6 +42,8 @@ export interface ExecuteOptions {
 }
 
 export const GLUE_CHECK_FAILED = 'glue_check_failed';
+/** A zone switched but did not answer as it should right after: a safety stop like a failed glue check. */
+export const ZONE_CHECK_FAILED = 'zone_check_failed';
 export const PLAN_STALE = 'plan_stale';
 
 /** The id of the step whose work is running in the current async context (for the journal). */
@@ -117,7 +130,8 @@ class Run {
       exitCode = 130; // Ctrl-C wins, even after an account-wide stop
     else if (this.stale.length > 0)
       exitCode = 3; // a safety refusal: re-plan, whatever else failed
-    else if (failed.some((r) => r.error?.code !== GLUE_CHECK_FAILED)) exitCode = 1;
+    else if (failed.some((r) => r.error?.code !== GLUE_CHECK_FAILED && r.error?.code !== ZONE_CHECK_FAILED))
+      exitCode = 1;
     else if (failed.length > 0) exitCode = 3;
     return {
       results,
@@ -187,11 +201,14 @@ class Run {
             this.stop('stale');
           }
           const glue = (e as { glueReport?: unknown } | null)?.glueReport;
+          const zoneCheck = (e as { zoneCheck?: StepResult['zoneCheck'] } | null)?.zoneCheck;
+          if (zoneCheck) this.stop('zone_check');
           this.finish(step, {
             outcome: 'failed',
             durationMs: elapsed(t0),
             error: toStepError(e),
             ...(glue ? { glue } : {}),
+            ...(zoneCheck ? { zoneCheck } : {}),
           });
         },
       )
@@ -230,7 +247,7 @@ class Run {
         if (!step.zoneId)
           throw new AcnsError('plan_invalid', `the plan's step ${step.id} has no zone id; run \`acns plan\` again`);
         await this.api.setZoneNameservers(step.zoneId, step.after as ZoneNameservers);
-        return {};
+        return this.checkZone(step);
       case 'set_account_default':
         await this.api.setAccountDefault((step.after as { value: string }).value);
         return {};
@@ -275,6 +292,27 @@ class Run {
     return { glue: report };
   }
 
+  /** After a switch: does the zone answer as it should? In `enforce`, a blocking verdict stops the run. */
+  private async checkZone(step: Step): Promise<Partial<StepResult>> {
+    if (!this.opts.checkZone || this.plan.gluePolicy === 'off') return {};
+    const zoneCheck = await this.opts.checkZone(step);
+    if (!zoneCheck) return {};
+    if (zoneCheck.blocking && this.plan.gluePolicy === 'enforce') {
+      const err = new AcnsError(
+        ZONE_CHECK_FAILED,
+        `${step.target} was switched, but ${zoneCheck.message}; no further step was started`,
+        {
+          exitCode: 3,
+          hint:
+            'see docs/troubleshooting.md ("does not answer for the zone after the switch"); switch the zone back ' +
+            'or fix its delegation, then run apply again',
+        },
+      );
+      throw Object.assign(err, { zoneCheck });
+    }
+    return { zoneCheck };
+  }
+
   /**
    * What a failed glue check holds back, said as it is: the steps that wait for it — and, for a set
    * that became usable under a custom.account default, that its names already serve new zones.
@@ -294,7 +332,9 @@ class Run {
       check.reasonCode === 'glue_set_becomes_usable'
         ? `set ${set}'s names exist, so the custom.account account default can already give set ${set} to new ` +
           'zones: register its glue without delay'
-        : '';
+        : check.reasonCode === 'glue_set_grows'
+          ? `set ${set}'s new names are already listed in the apex NS of its zones: register their glue without delay`
+          : '';
     if (!parts.length) return fallback || `nothing in this plan waits for set ${set}'s check`;
     return `${parts.join('; ')}${fallback ? `; ${fallback}` : ''}`;
   }

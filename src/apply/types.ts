@@ -3,7 +3,7 @@
  * stopped early if it did, and the exit code the CLI should use. Plain data only; rendered by
  * render/apply.ts, written to the journal by apply/journal.ts.
  */
-import type { GlueExpectation, StepKind, StepValue } from '../plan/types.js';
+import type { GlueExpectation, Step, StepKind, StepValue } from '../plan/types.js';
 
 /** Documented default: `.acns/journal.jsonl` under the working directory. */
 export const DEFAULT_JOURNAL_PATH = '.acns/journal.jsonl';
@@ -35,13 +35,16 @@ export interface StepResult {
   error?: StepError;
   /** The glue report of a glue_check step (whatever the injected checker returned). */
   glue?: unknown;
+  /** assign_zone: what the injected zone checker found right after the switch. */
+  zoneCheck?: ZoneCheckVerdict;
   /** skipped only: the failed step ids at the root of the skip. */
   blockedBy?: string[];
   /** Why a step the run carried out counts as already done (a name another run created meanwhile). */
   note?: string;
 }
 
-export type StoppedBy = 'account_wide' | 'interrupted' | 'stale';
+/** zone_check: a zone did not resolve as it should right after its switch; no new step was started. */
+export type StoppedBy = 'account_wide' | 'interrupted' | 'stale' | 'zone_check';
 
 export interface ApplyResult {
   results: StepResult[]; // plan order
@@ -60,6 +63,20 @@ export interface GlueVerdict {
 
 /** Injected so apply never imports dns/: the CLI passes `(exp) => checkSetGlue(exp, opts)`. */
 export type GlueChecker = (exp: GlueExpectation) => Promise<GlueVerdict>;
+
+/**
+ * What a check right after a zone's switch found: the set's addresses answer for the zone with
+ * authority (and, when its parent still names the set it left, so do that set's addresses).
+ */
+export interface ZoneCheckVerdict {
+  verdict: 'ok' | 'failed' | 'could_not_verify';
+  blocking: boolean;
+  message: string; // one line for the step's outcome
+  problems: string[];
+}
+
+/** Injected like the glue checker: called after each assign_zone step that succeeded. */
+export type ZoneChecker = (step: Step) => Promise<ZoneCheckVerdict | undefined>;
 
 /** A changed object: a step's target, or a fact the plan rests on (a precondition). */
 export type StaleObject = StaleStep | StaleFact;

@@ -2,6 +2,8 @@
  * What a command may touch of the outside world. The CLI passes the real process streams and
  * environment; tests pass their own, so every command runs in-process without mocks.
  */
+import type { RetryBackoff } from '../operations/session.js';
+
 export interface Out {
   write(chunk: string): unknown;
   isTTY?: boolean;
@@ -16,6 +18,8 @@ export interface CliIO {
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   /** Aborted on SIGINT: long operations stop starting new work. */
   signal?: AbortSignal;
+  /** The Cloudflare client's pause between retries (see Session); absent means the client's defaults. */
+  retryBackoff?: RetryBackoff;
 }
 
 /** Colour only on a TTY and never with NO_COLOR (https://no-color.org). */

@@ -11,6 +11,7 @@ import type { CliIO } from './io.js';
 import type { CommandRunner, Registry } from './registry.js';
 import { TOOL_VERSION } from './version.js';
 import { registerApply } from './commands/apply.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerDrift } from './commands/drift.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerImport } from './commands/import.js';
@@ -43,6 +44,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   registerDrift(reg);
   registerEmulator(reg);
   registerImport(reg);
+  registerDoctor(reg);
 
   // `acns help NAME` where NAME is no command: the "unknown command" error (with its did-you-mean) that
   // `acns NAME` gives, rather than the whole help and exit 1 without saying why.

@@ -8,6 +8,7 @@ export function sessionFor(io: CliIO, opts: { quiet?: boolean } = {}): Session {
     env: io.env,
     cwd: io.cwd,
     ...(io.signal ? { signal: io.signal } : {}),
+    ...(io.retryBackoff ? { retryBackoff: io.retryBackoff } : {}),
     progress: createProgress(io, opts),
     warn: (message) => void io.stderr.write(`${message}\n`),
   };

@@ -32,6 +32,8 @@ export interface AccountApiHandle extends AccountApi {
 export interface FromEnvOptions {
   accountId: string;
   endpoints: EndpointFlavour;
+  /** What the run does with the account: names the token permissions in a missing-token hint. */
+  access?: 'read' | 'write';
   requestsPerWindow?: number;
   windowSeconds?: number;
   requestsPerSecond?: number;
@@ -39,6 +41,8 @@ export interface FromEnvOptions {
   timeoutMs?: number;
   /** Cancels the client's waits (pacing, rate-limit pauses, backoff). */
   signal?: AbortSignal;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
   onRequest?: (e: RequestEvent) => void;
   onRequestStart?: ClientOptions['onRequestStart'];
   onProgress?: (e: ProgressEvent) => void;
@@ -59,7 +63,7 @@ export class NameInOtherSetError extends AcnsError {
 export function accountApiFromEnv(env: Record<string, string | undefined>, o: FromEnvOptions): AccountApiHandle {
   const client = new CloudflareClient({
     baseUrl: baseUrlFromEnv(env),
-    credentials: credentialsFromEnv(env),
+    credentials: credentialsFromEnv(env, o.access ?? 'write'),
     dispatcher: o.dispatcher,
     requestsPerWindow: o.requestsPerWindow,
     windowSeconds: o.windowSeconds,
@@ -67,6 +71,8 @@ export function accountApiFromEnv(env: Record<string, string | undefined>, o: Fr
     concurrency: o.concurrency,
     timeoutMs: o.timeoutMs,
     ...(o.signal ? { signal: o.signal } : {}),
+    backoffBaseMs: o.backoffBaseMs,
+    backoffCapMs: o.backoffCapMs,
     onRequest: o.onRequest,
     ...(o.onRequestStart ? { onRequestStart: o.onRequestStart } : {}),
     onProgress: o.onProgress,
@@ -273,7 +279,8 @@ function toLive(r: ep.CustomNsRecord): LiveNameserver {
 }
 
 function ref(z: ep.ZoneRecord): ZoneRef {
-  return { id: z.id, name: normaliseName(z.name) };
+  const pair = z.name_servers?.map(normaliseName);
+  return { id: z.id, name: normaliseName(z.name), ...(pair?.length ? { nameServers: pair } : {}) };
 }
 
 function dedupe(zs: ep.ZoneRecord[]): ZoneRef[] {

@@ -9,6 +9,8 @@ import type { LiveNameserver, ZoneNameservers } from './types.js';
 export interface ZoneRef {
   id: string;
   name: string; // normalised
+  /** The zone's own pair of Cloudflare nameservers (`name_servers`), when the listing carried it. */
+  nameServers?: string[];
 }
 
 export interface ResolvedZones {

@@ -24,10 +24,12 @@ import {
   type RequestEvent,
   retry,
   type Send,
+  type ServerSignals,
+  watch,
 } from './layers.js';
 import { transport } from './transport.js';
 
-export type { ClientStats, Envelope, HttpMethod, RequestEvent } from './layers.js';
+export type { ClientStats, Envelope, HttpMethod, RequestEvent, ServerSignals } from './layers.js';
 export type { ResultInfo } from './layers.js';
 
 export interface ClientOptions {
@@ -43,6 +45,8 @@ export interface ClientOptions {
   /** Most requests in flight at once (default 64); fewer when the round trip allows. */
   concurrency?: number;
   timeoutMs?: number; // headers and body timeout per attempt, default 30 000
+  /** Longest wait for a connection to open (default: undici's, 10 s). */
+  connectTimeoutMs?: number;
   maxRetries?: number; // 5xx / network retries for idempotent methods, default 4
   maxRateLimitRetries?: number; // 429 retries per request, default 8
   backoffBaseMs?: number; // default 500
@@ -71,6 +75,16 @@ export interface RequestOptions {
 
 export const DEFAULT_CONCURRENCY = 64;
 
+export interface RateLimitState {
+  window: { requests: number; seconds: number; fromServer: boolean };
+  answers: number;
+  /** Answers that carried no rate-limit header at all. */
+  withoutHeaders: number;
+  /** 429 answers received. */
+  rateLimited: number;
+  last?: NonNullable<ServerSignals['last']>;
+}
+
 export class CloudflareClient {
   readonly baseUrl: BaseUrl;
   readonly budget: RequestBudget;
@@ -81,6 +95,7 @@ export class CloudflareClient {
   private readonly signal?: AbortSignal;
   private readonly onProgress?: (e: ProgressEvent) => void;
   private readonly counters: ClientStats = { requests: 0, rateLimited: 0, retries: 0 };
+  private readonly signals: ServerSignals = { answers: 0, withoutRateLimitHeaders: 0 };
   private queued = 0;
   private done = 0;
 
@@ -105,7 +120,10 @@ export class CloudflareClient {
         connections: concurrency,
         keepAliveTimeout: 10_000,
         keepAliveMaxTimeout: 60_000,
-        ...(this.baseUrl.loopbackName ? { connect: { lookup: loopbackOnlyLookup(o.lookup) } } : {}),
+        connect: {
+          ...(this.baseUrl.loopbackName ? { lookup: loopbackOnlyLookup(o.lookup) } : {}),
+          ...(o.connectTimeoutMs !== undefined ? { timeout: o.connectTimeoutMs } : {}),
+        },
       });
     const timeoutMs = o.timeoutMs ?? 30_000;
     const backoff = o.backoff ?? exponentialBackoff(o.backoffBaseMs ?? 500, o.backoffCapMs ?? 30_000);
@@ -114,6 +132,7 @@ export class CloudflareClient {
         retry({ clock, maxRetries: o.maxRetries ?? 4, backoff, baseUrl: this.baseUrl.href, timeoutMs }),
         rateLimit({ gate: this.gate, clock, maxRetries: o.maxRateLimitRetries ?? 8, backoff }),
         pacing(this.budget, clock),
+        watch(this.signals, clock),
         observe({
           clock,
           stats: this.counters,
@@ -143,6 +162,26 @@ export class CloudflareClient {
 
   stats(): ClientStats {
     return { ...this.counters };
+  }
+
+  /**
+   * The rate limit as this run saw it: the window in force (the server's stated policy once known,
+   * else the configured one) and what the answers said — figures and header names, never values.
+   */
+  rateLimitState(): RateLimitState {
+    const s = this.signals;
+    return {
+      window: this.budget.window,
+      answers: s.answers,
+      withoutHeaders: s.withoutRateLimitHeaders,
+      rateLimited: this.counters.rateLimited,
+      ...(s.last ? { last: { ...s.last, info: { ...s.last.info }, headers: [...s.last.headers] } } : {}),
+    };
+  }
+
+  /** The server's `Date` on the latest answer that had one, and the local clock around it. */
+  serverClock(): ServerSignals['date'] {
+    return this.signals.date ? { ...this.signals.date } : undefined;
   }
 
   /** Closes the pool this client created (an injected dispatcher is left to its owner). */

@@ -27,7 +27,10 @@ export class CredentialsError extends AcnsError {
 }
 
 /** Reads CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY; each must fit in a header. */
-export function credentialsFromEnv(env: Record<string, string | undefined>): Credentials {
+export function credentialsFromEnv(
+  env: Record<string, string | undefined>,
+  access: 'read' | 'write' = 'write',
+): Credentials {
   const token = env.CLOUDFLARE_API_TOKEN?.trim();
   if (token) return { kind: 'token', token: headerSafe('CLOUDFLARE_API_TOKEN', token) };
   const email = env.CLOUDFLARE_EMAIL?.trim();
@@ -43,11 +46,16 @@ export function credentialsFromEnv(env: Record<string, string | undefined>): Cre
       'set both CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY, or (preferred) set CLOUDFLARE_API_TOKEN instead',
     );
   }
+  // A command that only reads is best run with a read-only token: say which permissions that needs.
+  const permissions =
+    access === 'read'
+      ? 'Account Settings Read, Zone Read, Zone DNS Settings Read and (to read account_default) ' +
+        'Account DNS Settings Read'
+      : 'Account Settings Write, Zone Read, Zone DNS Settings Write and (to manage account_default) ' +
+        'Account DNS Settings Write';
   throw new CredentialsError(
     'no Cloudflare credentials: CLOUDFLARE_API_TOKEN is not set',
-    'export CLOUDFLARE_API_TOKEN=<an API token with Account Settings Write, Zone Read, ' +
-      'Zone DNS Settings Write and (to manage account_default) Account DNS Settings Write>, ' +
-      'or set CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY',
+    `export CLOUDFLARE_API_TOKEN=<an API token with ${permissions}>, or set CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY`,
   );
 }
 

@@ -7,6 +7,7 @@
 import type { CloudflareClient } from './client.js';
 import { ResponseShapeError } from './errors.js';
 import type {
+  WireAccount,
   WireAccountDefaultType,
   WireCreateCustomNs,
   WireLegacyZoneCustomNs,
@@ -16,6 +17,7 @@ import type {
   WireZone,
   WireZoneNameservers,
   WireZoneNameserverType,
+  WireTokenVerify,
   WireZonesQuery,
 } from './wire.js';
 
@@ -53,6 +55,49 @@ export type LegacyZoneCustomNs = WirePutLegacyZoneCustomNs;
 
 /** Cloudflare's largest page for GET /zones. */
 export const ZONES_MAX_PER_PAGE = 50;
+
+// --- credentials and account ------------------------------------------------------------------
+
+/** Who owns an API token: a user (My Profile → API Tokens) or an account (Manage Account → API Tokens). */
+export type TokenOwner = 'user' | 'account';
+
+export interface TokenStatus {
+  id: string;
+  /** active, disabled or expired */
+  status: string;
+  expiresOn?: string;
+  notBefore?: string;
+}
+
+/**
+ * Checks the API token itself: GET /user/tokens/verify for a user's token,
+ * GET /accounts/{account_id}/tokens/verify for an account's (the other answers 401).
+ */
+export async function verifyToken(c: CloudflareClient, owner: TokenOwner, accountId: string): Promise<TokenStatus> {
+  const path = owner === 'user' ? '/user/tokens/verify' : `/accounts/${enc(accountId)}/tokens/verify`;
+  const ep = owner === 'user' ? 'GET /user/tokens/verify' : 'GET /accounts/{account_id}/tokens/verify';
+  const r = await c.request<unknown>('GET', path);
+  const o = obj(r.result, ep, 'result') as Partial<Record<keyof WireTokenVerify, unknown>>;
+  const out: TokenStatus = { id: str(o.id, ep, 'result.id'), status: str(o.status, ep, 'result.status') };
+  if (typeof o.expires_on === 'string') out.expiresOn = o.expires_on;
+  if (typeof o.not_before === 'string') out.notBefore = o.not_before;
+  return out;
+}
+
+export interface AccountRecord {
+  id: string;
+  name: string;
+  type?: string;
+}
+
+export async function getAccount(c: CloudflareClient, accountId: string): Promise<AccountRecord> {
+  const ep = 'GET /accounts/{account_id}';
+  const r = await c.request<unknown>('GET', `/accounts/${enc(accountId)}`);
+  const o = obj(r.result, ep, 'result') as Partial<Record<keyof WireAccount, unknown>>;
+  const out: AccountRecord = { id: str(o.id, ep, 'result.id'), name: str(o.name, ep, 'result.name') };
+  if (typeof o.type === 'string') out.type = o.type;
+  return out;
+}
 
 // --- account custom nameservers ---------------------------------------------------------------
 

@@ -35,10 +35,12 @@ export type EndpointKind =
   | 'zone'
   | 'zone_dns_settings'
   | 'zone_custom_ns'
+  | 'token_verify'
   | 'other';
 
 export function endpointKind(path: string): EndpointKind {
   const p = (path.split('?')[0] ?? path).replace(/\/+$/, '');
+  if (/^\/(user|accounts\/[^/]+)\/tokens\/verify$/.test(p)) return 'token_verify';
   if (/^\/accounts\/[^/]+\/custom_ns(\/|$)/.test(p)) return 'custom_ns';
   if (/^\/accounts\/[^/]+\/dns_settings$/.test(p)) return 'account_dns_settings';
   if (/^\/accounts\/[^/]+$/.test(p)) return 'account';
@@ -202,9 +204,11 @@ export class NetworkError extends AcnsError {
       `could not reach the Cloudflare API at ${opts.baseUrl} (${opts.method} ${opts.path}: ${opts.reason}, ` +
         `${opts.attempts} attempt${opts.attempts === 1 ? '' : 's'})`,
       {
-        hint:
-          'check network connectivity and CLOUDFLARE_BASE_URL ' +
-          '(unset it to use https://api.cloudflare.com/client/v4)',
+        // only mention CLOUDFLARE_BASE_URL when it points somewhere else than Cloudflare
+        hint: opts.baseUrl.startsWith('https://api.cloudflare.com/')
+          ? 'check network connectivity (and HTTPS_PROXY if this network needs a proxy)'
+          : `check network connectivity and CLOUDFLARE_BASE_URL (${opts.baseUrl}); unset it to use ` +
+            'https://api.cloudflare.com/client/v4',
       },
     );
     this.name = 'NetworkError';
@@ -291,6 +295,16 @@ function describeCredentials(init: CloudflareErrorInit): Described {
       hint:
         'a proxy between acns and Cloudflare may strip the Authorization header; ' +
         'check HTTPS_PROXY and CLOUDFLARE_BASE_URL',
+      accountWide: true,
+    };
+  }
+  if (endpointKind(init.path) === 'token_verify') {
+    return {
+      code: 'cloudflare_auth',
+      message: `Cloudflare does not accept the API token (${where(init)}: ${said(init)})`,
+      hint:
+        'the token is unknown, expired or disabled: create a new one (My Profile → API Tokens, or an ' +
+        'account API token under Manage Account → API Tokens) and put it in CLOUDFLARE_API_TOKEN',
       accountWide: true,
     };
   }

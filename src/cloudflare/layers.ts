@@ -1,10 +1,11 @@
 /**
  * The HTTP client as small layers around one `Send` function, each with one job and tested alone:
- * observe (count attempts, journal events), auth (the credentials' headers), pacing (the run's
- * budget), the 429 gate (pause everything, then retry), retry of idempotent calls (5xx, network),
- * and the envelope (the body → a result or a typed error). client.ts composes them:
+ * observe (count attempts, journal events), watch (what answers say about the server), auth (the
+ * credentials' headers), pacing (the run's budget), the 429 gate (pause everything, then retry),
+ * retry of idempotent calls (5xx, network), and the envelope (the body → a result or a typed
+ * error). client.ts composes them:
  *
- *   envelope ∘ retry ∘ rateLimit ∘ pacing ∘ observe ∘ auth ∘ transport
+ *   envelope ∘ retry ∘ rateLimit ∘ pacing ∘ watch ∘ observe ∘ auth ∘ transport
  */
 import type { Clock } from './clock.js';
 import type { RequestBudget, Ticket } from './budget.js';
@@ -17,7 +18,14 @@ import {
   type CloudflareMessage,
 } from './errors.js';
 import type { RateLimitGate } from './gate.js';
-import { type Headers, headerValue, parseRateLimitHeaders } from './ratelimit.js';
+import {
+  type Headers,
+  headerValue,
+  parseRateLimitHeaders,
+  type RateLimitHeader,
+  type RateLimitInfo,
+  rateLimitHeadersPresent,
+} from './ratelimit.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -138,6 +146,39 @@ export function observe(o: ObserveOptions): Layer {
       ev.durationMs = o.clock.now() - t0;
       o.onRequest?.(ev);
     }
+  };
+}
+
+// --- watch --------------------------------------------------------------------------------------
+
+/**
+ * What the answers of a run said about the server, for `acns doctor`: the rate-limit figures and
+ * which rate-limit headers came (names only), and the server's clock. Never a header's raw value.
+ */
+export interface ServerSignals {
+  /** Answers received. */
+  answers: number;
+  /** Answers that carried none of the rate-limit headers. */
+  withoutRateLimitHeaders: number;
+  /** The latest answer's figures and the rate-limit headers it carried. */
+  last?: { status: number; info: RateLimitInfo; headers: RateLimitHeader[] };
+  /** The latest answer's `Date` and the local clock around it (ms since the epoch). */
+  date?: { serverMs: number; sentMs: number; receivedMs: number };
+}
+
+/** Records what each answer said about the server into `signals` (the client's copy). */
+export function watch(signals: ServerSignals, clock: Clock): Layer {
+  return (next) => async (req) => {
+    const sentMs = clock.now();
+    const res = await next(req);
+    const receivedMs = clock.now();
+    const headers = rateLimitHeadersPresent(res.headers);
+    signals.answers++;
+    if (headers.length === 0) signals.withoutRateLimitHeaders++;
+    signals.last = { status: res.status, info: parseRateLimitHeaders(res.headers, receivedMs), headers };
+    const date = Date.parse(headerValue(res.headers.date) ?? '');
+    if (Number.isFinite(date)) signals.date = { serverMs: date, sentMs, receivedMs };
+    return res;
   };
 }
 

@@ -56,6 +56,21 @@ export function parseRateLimitHeaders(headers: Headers, now: number = Date.now()
   return out;
 }
 
+/** The rate-limit headers a response carries: names only, in this order. */
+export const RATE_LIMIT_HEADERS = [
+  'ratelimit',
+  'ratelimit-policy',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'retry-after',
+] as const;
+export type RateLimitHeader = (typeof RATE_LIMIT_HEADERS)[number];
+
+export function rateLimitHeadersPresent(headers: Headers): RateLimitHeader[] {
+  return RATE_LIMIT_HEADERS.filter((h) => (headerValue(headers[h])?.trim() ?? '') !== '');
+}
+
 /** `retry-after` in ms (seconds or an HTTP date), or undefined when absent or unparsable. */
 export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
   const ra = headerValue(headers['retry-after'])?.trim();

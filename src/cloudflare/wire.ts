@@ -59,6 +59,21 @@ export interface WireLegacyZoneCustomNs {
   ns_set?: number;
 }
 
+/** The result of GET /user/tokens/verify and GET /accounts/{account_id}/tokens/verify. */
+export interface WireTokenVerify {
+  id: string;
+  status: string; // active, disabled or expired
+  expires_on?: string;
+  not_before?: string;
+}
+
+/** The result of GET /accounts/{account_id} (the fields acns reads). */
+export interface WireAccount {
+  id: string;
+  name: string;
+  type?: string; // standard or enterprise
+}
+
 // --- requests -----------------------------------------------------------------------------------
 
 export type WireZoneNameserverType =

@@ -250,6 +250,7 @@ export function buildDesiredState(
       rootServers: servers(dns.root_servers),
       parentServers: servers(dns.parent_servers),
       port: intIn(dns.port, 1, 65535, 53),
+      ...(dns.deadline_seconds !== undefined ? { deadlineSeconds: intIn(dns.deadline_seconds, 1, 600, 10) } : {}),
     },
   };
   if (accountDefault?.value === 'cloudflare.standard.random' && state.cloudflare.endpoints === 'legacy') {

@@ -56,11 +56,12 @@ export interface DesiredState {
     requestsPerSecond: number;
     concurrency: number;
   };
-  dns: { rootServers: string[]; parentServers: string[]; port: number };
+  /** deadlineSeconds: the bound of each DNS check (one set's glue, one zone's delegation); absent: the default. */
+  dns: { rootServers: string[]; parentServers: string[]; port: number; deadlineSeconds?: number };
   /** ACNS_DNS_* variables that replaced a `dns:` value for this run (the file's own values: fileDns). */
   dnsOverrides?: string[];
   /** The file's `dns:` settings before the environment, when dnsOverrides is not empty. */
-  fileDns?: { rootServers: string[]; parentServers: string[]; port: number };
+  fileDns?: { rootServers: string[]; parentServers: string[]; port: number; deadlineSeconds?: number };
 }
 
 /** One problem found in a desired-state file, or in the environment that overrides it. */

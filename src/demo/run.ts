@@ -3,7 +3,7 @@
  * `npm run demo`: the real flow, offline and without credentials. It starts the built-in Cloudflare
  * emulator (demo account) and a local DNS fixture (glue published for example.com, not yet for
  * example.net), then runs the acns CLI itself on examples/two-sets.yaml:
- *   validate → plan → apply (set 1 passes its glue check, set 2 is blocked with the records to
+ *   doctor → validate → plan → apply (set 1 passes its glue check, set 2 is blocked with the records to
  *   register) → the glue is "registered" → apply again (resumes and completes) → plan (no changes)
  *   → drift after an out-of-band change → a plan that marks undoing it as [drift].
  * Exits 0 when every stage behaved as expected, 1 otherwise; always stops its servers.
@@ -62,6 +62,11 @@ async function main(): Promise<number> {
         `and a local DNS fixture (root at ${dns.rootServer}): ` +
         'glue for example.com is published, glue for example.net is not.\n' +
         `Working in ${relative(process.cwd(), work) || '.'} with a copy of ${example} as acns.yaml.\n`,
+    );
+    await stage(
+      'Doctor: a read-only first check of the account and this machine (run it first against a real account).',
+      ['doctor'],
+      0,
     );
     await stage('Validate acns.yaml: schema and rules, no network.', ['validate'], 0);
     await stage(

@@ -1,26 +1,43 @@
 /**
- * Reads, from DNS, how the parent zone delegates each zone a plan switches: concurrently
- * and with a bound on each lookup, so unreachable DNS never stalls a plan.
+ * Reads, from DNS, the delegations a run needs: how the parent zone delegates each zone a plan
+ * switches, the delegations the "leaving a set" rule checks before names are deleted, and (for
+ * `drift`) the zones on their set. Concurrently, with one cache for the whole run and a bound on
+ * each lookup, so unreachable DNS never stalls a plan: it ends as `unknown`.
  */
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
-import { checkZoneDelegation, type DelegationOptions, type DelegationResult } from './delegation.js';
+import { DnsCache } from './cache.js';
+import { checkZoneDelegation, type DelegationResult } from './delegation.js';
 import type { GlueCheckOptions } from './glue.js';
+import { whereText } from './where.js';
 import type { DelegationFinding } from '../plan/delegation.js';
+import type { DelegationRead, LeavingQuestion } from '../plan/leaving.js';
 import type { Plan } from '../plan/types.js';
 import type { LiveState } from '../state/types.js';
 
 const CONCURRENCY = 8;
+/** Bound of one delegation lookup unless the run sets dns.deadline_seconds. */
+const LOOKUP_DEADLINE_MS = 4000;
+
+export interface DelegationReadOptions {
+  /** One cache for every DNS check of the run (referrals, server names, authority answers). */
+  cache?: DnsCache;
+  /** Zone names of the account: a parent among them is changed in Cloudflare, not at a registrar. */
+  cloudflareZones?: string[];
+  /** Each zone's own pair of Cloudflare nameservers (for "set its NS to … first"). */
+  pairs?: Map<string, string[]>;
+}
 
 export async function readDelegations(
   plan: Plan,
   live: Pick<LiveState, 'nameservers'>,
   setNames: Map<number, string[]>,
   dns: GlueCheckOptions,
+  opts: DelegationReadOptions = {},
 ): Promise<DelegationFinding[]> {
   dns = sharedSignal(dns);
   const limit = pLimit(CONCURRENCY);
-  const cache: DelegationOptions['cache'] = new Map();
+  const cache = opts.cache ?? dns.cache ?? new DnsCache();
   const liveNames = new Map<number, string[]>();
   for (const ns of live.nameservers) liveNames.set(ns.set, [...(liveNames.get(ns.set) ?? []), ns.name]);
 
@@ -29,29 +46,35 @@ export async function readDelegations(
     if (step.kind !== 'assign_zone') continue;
     const after = step.after as { type?: string; set?: number } | null;
     const before = step.before as { type?: string; set?: number } | null;
+    const from = before?.type === 'custom.account' ? (before.set ?? 1) : undefined;
     let direction: DelegationFinding['direction'];
     let customNames: string[];
     if (after?.type === 'custom.account' && after.set !== undefined) {
       direction = 'to_custom';
       customNames = setNames.get(after.set) ?? [];
-    } else if (after?.type === 'cloudflare.standard' && before?.type === 'custom.account' && before.set !== undefined) {
+    } else if (after?.type === 'cloudflare.standard' && from !== undefined) {
       direction = 'to_standard';
-      customNames = liveNames.get(before.set) ?? [];
+      customNames = liveNames.get(from) ?? [];
     } else {
       continue;
     }
-    if (!customNames.length) continue;
+    const leavingNames = direction === 'to_custom' && from !== undefined ? (liveNames.get(from) ?? []) : [];
+    if (!customNames.length && !leavingNames.length) continue;
     jobs.push(
       limit(async () => {
-        const r = await lookup(step.target, customNames, dns, cache);
+        const r = await lookup(step.target, customNames, dns, cache, opts);
+        const pair = opts.pairs?.get(step.target);
         return {
           zone: step.target,
           stepId: step.id,
           direction,
           customNames,
+          ...(leavingNames.length ? { leavingNames } : {}),
           status: r.status,
           nameservers: r.nameservers,
           detail: r.detail,
+          ...(r.where ? { where: whereText(r.where) } : {}),
+          ...(pair?.length ? { cloudflarePair: pair } : {}),
         };
       }),
     );
@@ -59,17 +82,51 @@ export async function readDelegations(
   return (await Promise.all(jobs)).filter((f): f is DelegationFinding => f !== undefined);
 }
 
+/**
+ * The delegations the leaving rule asks about, by subject. The domain holding the names is asked
+ * at dns.parent_servers when set (they are that domain's parent servers); zones are found from the root.
+ */
+export async function readLeaving(
+  questions: LeavingQuestion[],
+  dns: GlueCheckOptions,
+  opts: DelegationReadOptions = {},
+): Promise<Map<string, DelegationRead>> {
+  dns = sharedSignal(dns);
+  const limit = pLimit(CONCURRENCY);
+  const cache = opts.cache ?? dns.cache ?? new DnsCache();
+  const out = new Map<string, DelegationRead>();
+  await Promise.all(
+    questions.map((q) =>
+      limit(async () => {
+        const parents = q.kind === 'names_domain' ? dns.parentServers : [];
+        const r = await lookup(q.subject, q.names, dns, cache, opts, parents);
+        out.set(q.subject, {
+          subject: q.subject,
+          status: r.status,
+          nameservers: r.nameservers,
+          ...(r.glue ? { glue: r.glue } : {}),
+          ...(r.nsTtl !== undefined ? { nsTtl: r.nsTtl } : {}),
+          detail: r.detail,
+          ...(r.where ? { where: whereText(r.where) } : {}),
+        });
+      }),
+    ),
+  );
+  return out;
+}
+
 /** The delegation of each zone, for `drift`: is the parent pointing it at its custom names? */
 export async function readZoneDelegations(
   zones: { zone: string; customNames: string[] }[],
   dns: GlueCheckOptions,
+  opts: DelegationReadOptions = {},
 ): Promise<(DelegationResult & { customNames: string[] })[]> {
   dns = sharedSignal(dns);
   const limit = pLimit(CONCURRENCY);
-  const cache = new Map();
+  const cache = opts.cache ?? dns.cache ?? new DnsCache();
   return Promise.all(
     zones.map((z) =>
-      limit(async () => ({ ...(await lookup(z.zone, z.customNames, dns, cache)), customNames: z.customNames })),
+      limit(async () => ({ ...(await lookup(z.zone, z.customNames, dns, cache, opts)), customNames: z.customNames })),
     ),
   );
 }
@@ -91,19 +148,22 @@ function lookup(
   zone: string,
   names: string[],
   dns: GlueCheckOptions,
-  cache: DelegationOptions['cache'],
+  cache: DnsCache,
+  opts: DelegationReadOptions,
+  parentServers: string[] = [], // dns.parent_servers are the names' parent servers, not each zone's
 ): Promise<DelegationResult> {
   // An interrupted run asks no more: a signal aborted before the lookup starts never fires its event.
   if (dns.signal?.aborted)
     return Promise.resolve({ zone, status: 'unknown', nameservers: [], detail: 'the run was interrupted' });
   return checkZoneDelegation(zone, names, {
     rootServers: dns.rootServers,
-    parentServers: [], // dns.parent_servers are the names' parent servers, not each zone's
+    parentServers,
     port: dns.port,
     timeoutMs: 1500,
     retries: 0,
-    deadlineMs: 4000,
-    ...(cache ? { cache } : {}),
+    deadlineMs: dns.deadlineMs ?? LOOKUP_DEADLINE_MS,
+    cache,
+    ...(opts.cloudflareZones ? { cloudflareZones: opts.cloudflareZones } : {}),
     ...(dns.signal ? { signal: dns.signal } : {}),
   });
 }

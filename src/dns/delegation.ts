@@ -11,7 +11,7 @@ import { type DnsCache, toCache } from './cache.js';
 import type { ServerAddress } from './client.js';
 import { discoverParent, parseServers } from './discover.js';
 import { normName, parentName } from './names.js';
-import { askParent, type ParentQueryOptions, type ServerKind } from './parent.js';
+import { askParent, type GlueAddress, type ParentQueryOptions, type ServerKind } from './parent.js';
 import { type Where, whereOf } from './where.js';
 
 /** What one parent server said about the zone. */
@@ -35,6 +35,8 @@ export interface DelegationResult {
   disagreement?: boolean;
   servers?: DelegationServer[];
   where?: Where; // where the delegation is changed (registrar, a Cloudflare zone, the RIR…)
+  /** In-bailiwick glue served with the delegation (union over the referrals). */
+  glue?: GlueAddress[];
 }
 
 export interface DelegationOptions {
@@ -159,9 +161,18 @@ async function lookup(
   const ttls = referrals.map((o) => o.nsTtl).filter((t): t is number => t !== undefined);
   const nsTtl = ttls.length > 0 ? Math.max(...ttls) : undefined;
   const disagreement = deniers.length > 0 || new Set(referrals.map((o) => o.delegationNs.join(','))).size > 1;
+  const glueSeen = new Map<string, GlueAddress>();
+  for (const g of referrals.flatMap((o) => o.glue)) glueSeen.set(`${g.name}|${g.type}|${g.address}`, g);
+  const glue = [...glueSeen.values()];
   const want = [...new Set(expected)].sort().join(',');
   const matching = referrals.filter((o) => o.delegationNs.join(',') === want);
-  const result = { ...base, nameservers, disagreement, ...(nsTtl !== undefined ? { nsTtl } : {}) };
+  const result = {
+    ...base,
+    nameservers,
+    disagreement,
+    ...(nsTtl !== undefined ? { nsTtl } : {}),
+    ...(glue.length > 0 ? { glue } : {}),
+  };
   const denials = deniers.map((o) => `${o.server} says ${o.kind === 'nxdomain' ? 'NXDOMAIN' : 'no delegation'}`);
   const denied =
     deniers.length > 0

@@ -64,7 +64,7 @@ export async function startEmulatorDns(
   behaviour.addressFor = (name) => ({ ipv4: addressOf(name), ipv6: V6_HOST });
   const delegations = new Map<string, string[]>(); // account zone → NS targets, frozen at first sight
 
-  const build = (): { root: FakeZone[]; registry: FakeZone[]; content: FakeZone[]; hosts: string[] } => {
+  const build = (): ReturnType<typeof fixtureZones> => {
     for (const n of state.customNs) {
       if (n.real || n.fixture) continue;
       if (assigned.has(n.ipv4)) n.fixture = true;
@@ -102,7 +102,7 @@ export async function startEmulatorDns(
     }
   };
   try {
-    await ensure(first.hosts, first.content);
+    await ensure(first.hosts, first.nested);
   } catch (e) {
     await Promise.all([...servers.values()].map((s) => s.close()));
     throw e;
@@ -117,8 +117,11 @@ export async function startEmulatorDns(
         const z = build();
         servers.get(ROOT_HOST)?.setZones(z.root);
         servers.get(REGISTRY_HOST)?.setZones(z.registry);
-        for (const [host, s] of servers) if (host !== ROOT_HOST && host !== REGISTRY_HOST) s.setZones(z.content);
-        await ensure(z.hosts, z.content);
+        // the names' addresses also serve account zones below other account zones; the branded host not
+        for (const [host, s] of servers) {
+          if (host !== ROOT_HOST && host !== REGISTRY_HOST) s.setZones(host === CF_HOST ? z.content : z.nested);
+        }
+        await ensure(z.hosts, z.nested);
       });
       return chain;
     },
@@ -137,11 +140,19 @@ export async function startEmulatorDns(
 export function fixtureZones(
   state: EmulatorState,
   delegations: Map<string, string[]>,
-): { root: FakeZone[]; registry: FakeZone[]; content: FakeZone[]; hosts: string[] } {
+): { root: FakeZone[]; registry: FakeZone[]; content: FakeZone[]; nested: FakeZone[]; hosts: string[] } {
   const names = [...state.customNs].sort((a, b) => a.ns_set - b.ns_set || compareText(a.ns_name, b.ns_name));
   const byName = new Map(names.map((n) => [n.ns_name, n]));
   const branded = new Set<string>([`ada.${CF_ZONE}`, `bob.${CF_ZONE}`]);
   const targets = new Map<string, string[]>();
+  // What Cloudflare's servers list as a zone's apex NS: the names of the set it uses now (the
+  // registry's delegation, frozen above, changes only when the user changes it at the registrar).
+  const apex = new Map<string, string[]>();
+  for (const z of state.zones) {
+    const set = z.nameservers.type === 'custom.account' ? (z.nameservers.ns_set ?? 1) : undefined;
+    const own = set === undefined ? [] : names.filter((n) => n.ns_set === set).map((n) => n.ns_name);
+    apex.set(z.name, own.length > 0 ? own : cloudflareNameServers(z.id));
+  }
   for (const z of state.zones) {
     let t = delegations.get(z.name);
     if (!t) {
@@ -187,20 +198,26 @@ export function fixtureZones(
 
   const registryZones = new Map<string, FakeRecord[]>();
   const content: FakeZone[] = [];
+  const nestedContent: FakeZone[] = [];
   for (const z of zones) {
     const parent = parentOf(z);
-    if (!parent.registry) continue;
-    const list = registryZones.get(parent.zone) ?? [fakeSoa(parent.zone), ns(parent.zone, REGISTRY_NS)];
-    list.push(...delegation(z, parent.zone, true));
-    registryZones.set(parent.zone, list);
+    // an account zone below another account zone is served, with authority, on its set's addresses
+    // (the zone above it delegates to them); the branded servers answer for the zone above
+    const nested = !parent.registry;
+    if (nested && !apex.has(z)) continue;
+    if (parent.registry) {
+      const list = registryZones.get(parent.zone) ?? [fakeSoa(parent.zone), ns(parent.zone, REGISTRY_NS)];
+      list.push(...delegation(z, parent.zone, true));
+      registryZones.set(parent.zone, list);
+    }
     const children = zones.filter((c) => c !== z && parentOf(c).zone === z);
     const own = names.filter((n) => isInZone(n.ns_name, z)).flatMap((n) => addressRecords(n.ns_name, false));
     const cf = z === CF_ZONE ? [...branded].flatMap((n) => addressRecords(n, false)) : [];
-    content.push({
+    (nested ? nestedContent : content).push({
       origin: z,
       records: dedupe([
         fakeSoa(z),
-        ...delegation(z, z, false),
+        ...(apex.has(z) ? apex.get(z)!.map((n) => ns(z, n)) : delegation(z, z, false)),
         ...own,
         ...cf,
         ...children.flatMap((c) => delegation(c, z, false)),
@@ -217,7 +234,7 @@ export function fixtureZones(
   };
   const registry = [...registryZones].map(([origin, records]) => ({ origin, records: dedupe(records) }));
   const hosts = [...new Set([...names.map((n) => n.ipv4), V6_HOST])];
-  return { root: [root], registry, content, hosts };
+  return { root: [root], registry, content, nested: [...content, ...nestedContent], hosts };
 }
 
 function ns(zone: string, target: string): FakeRecord {

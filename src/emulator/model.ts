@@ -33,7 +33,10 @@ export interface EmuNameserver {
 export interface EmulatorState {
   accountId: string;
   accountName: string;
+  /** User API tokens (they verify at GET /user/tokens/verify). */
   tokens: string[];
+  /** Account API tokens (they verify at GET /accounts/{id}/tokens/verify); none when absent. */
+  accountTokens?: string[];
   keys: { email: string; key: string }[];
   /** Account entitled to ACNS; false answers 1002 on every custom nameserver call. */
   entitled: boolean;
@@ -104,6 +107,11 @@ export function newZone(name: string, nameservers: EmuNameserversSetting, id?: s
 /** A deterministic 32-hex zone id. */
 export function zoneIdFor(name: string): string {
   return createHash('sha256').update(`zone:${name}`).digest('hex').slice(0, 32);
+}
+
+/** A deterministic 32-hex token id (what the verify endpoints report; never the token). */
+export function tokenIdFor(token: string): string {
+  return createHash('sha256').update(`token:${token}`).digest('hex').slice(0, 32);
 }
 
 /** Deterministic addresses: 198.51.100.0/24 and 2001:db8:cf::/48 (documentation ranges). */

@@ -11,7 +11,8 @@ export interface RateWindow {
   seconds: number;
 }
 
-export type RateHeaders = 'current' | 'legacy' | 'both';
+/** Which rate-limit headers answers carry; 'none' is a proxy that strips them (retry-after stays on a 429). */
+export type RateHeaders = 'current' | 'legacy' | 'both' | 'none';
 
 export interface RateSettings {
   /** Per-user window (sliding); false: none. */
@@ -95,11 +96,11 @@ export class RateLimiter {
     if (s.rate === false) return h;
     const reset = resetSeconds ?? this.windowReset(s.rate, now);
     const left = Math.max(0, remaining);
-    if (s.headers !== 'legacy') {
+    if (s.headers === 'current' || s.headers === 'both') {
       h.ratelimit = `"default";r=${left};t=${Math.ceil(reset)}`;
       h['ratelimit-policy'] = `"default";q=${s.rate.requests};w=${sfNumber(s.rate.seconds)}`;
     }
-    if (s.headers !== 'current') {
+    if (s.headers === 'legacy' || s.headers === 'both') {
       h['x-ratelimit-limit'] = String(s.rate.requests);
       h['x-ratelimit-remaining'] = String(left);
       // RFC 1123 date, rounded up so its whole-second resolution never ends the pause early.

@@ -2,7 +2,14 @@
  * The emulator's endpoints: Cloudflare's envelope, pagination and rules as real errors, applied to
  * the in-memory model. Pure request → response over the state; HTTP concerns live in server.ts.
  */
-import { defaultAddresses, zoneIdFor, type EmuNameserversSetting, type EmuZone, type EmulatorState } from './model.js';
+import {
+  defaultAddresses,
+  tokenIdFor,
+  zoneIdFor,
+  type EmuNameserversSetting,
+  type EmuZone,
+  type EmulatorState,
+} from './model.js';
 import { compareText } from '../order.js';
 
 /**
@@ -44,7 +51,11 @@ export interface EmuRequest {
   path: string; // after the /client/v4 prefix, without the query
   query: URLSearchParams;
   body: unknown;
+  /** Who sent it (already authenticated): a user's token, an account's token, or a Global API Key. */
+  auth?: EmuAuth;
 }
+
+export type EmuAuth = { kind: 'user_token' | 'account_token'; token: string } | { kind: 'key' };
 
 export interface EmuResponse {
   status: number;
@@ -78,8 +89,14 @@ export interface EmuMessage {
 export function route(s: EmulatorState, b: EmulatorBehaviour, r: EmuRequest): EmuResponse {
   const p = r.path.split('/').filter(Boolean).map(decodeURIComponent);
   const m = r.method;
+  if (p[0] === 'user' && p[1] === 'tokens' && p[2] === 'verify' && p.length === 3 && m === 'GET') {
+    return verifyToken(r.auth, 'user_token');
+  }
   if (p[0] === 'accounts' && p.length >= 2) {
     if (p[1] !== s.accountId) return failure(403, 10000, 'Authentication error');
+    if (p[2] === 'tokens' && p[3] === 'verify' && p.length === 4 && m === 'GET') {
+      return verifyToken(r.auth, 'account_token');
+    }
     if (p.length === 2 && m === 'GET') return ok(accountObject(s));
     if (p.length === 2 && m === 'PUT') return putAccount(s, b, r.body);
     if (p[2] === 'custom_ns') {
@@ -114,6 +131,14 @@ export function route(s: EmulatorState, b: EmulatorBehaviour, r: EmuRequest): Em
     }
   }
   return failure(404, 7003, 'No route for the URI');
+}
+
+// --- tokens -------------------------------------------------------------------------------------
+
+/** A token verifies only at its owner's endpoint; the other answers 401 (as Cloudflare's does). */
+function verifyToken(auth: EmuAuth | undefined, owner: 'user_token' | 'account_token'): EmuResponse {
+  if (auth?.kind !== owner) return failure(401, 1000, 'Invalid API Token');
+  return ok({ id: tokenIdFor(auth.token), status: 'active' });
 }
 
 // --- custom nameservers -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import {
   type RateHeaders,
   type RateWindow,
 } from './ratelimit.js';
-import { defaultBehaviour, failure, route, type EmuResponse, type EmulatorBehaviour } from './routes.js';
+import { defaultBehaviour, type EmuAuth, failure, route, type EmuResponse, type EmulatorBehaviour } from './routes.js';
 
 export type { RateHeaders, RateWindow } from './ratelimit.js';
 
@@ -61,7 +61,7 @@ export interface EmulatorOptions {
   ipRate?: number | false;
   /** How long an overrun of the per-user window blocks every call: default 300 s; 0: until it has room. */
   blockSeconds?: number;
-  /** 'current' (default): `Ratelimit` + `Ratelimit-Policy`; 'legacy': `x-ratelimit-*`; or 'both'. */
+  /** 'current' (default): `Ratelimit` + `Ratelimit-Policy`; 'legacy': `x-ratelimit-*`; 'both'; or 'none'. */
   rateHeaders?: RateHeaders;
   /** Milliseconds since the epoch, for the rate limits (tests move it instead of waiting). */
   clock?: () => number;
@@ -187,6 +187,7 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
     if (!rawUrl.startsWith(`${API_PREFIX}/`)) return failure(404, 7003, 'No route for the URI');
     const denied = authenticate(req, state);
     if (denied) return denied;
+    const auth = identify(req, state);
     let body: unknown;
     if (text !== '') {
       try {
@@ -196,7 +197,7 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
       }
     }
     const u = new URL(rel, 'http://emulator.invalid');
-    return route(state, options.behaviour, { method, path: u.pathname, query: u.searchParams, body });
+    return route(state, options.behaviour, { method, path: u.pathname, query: u.searchParams, body, auth });
   }
 
   async function control(res: ServerResponse, method: string, rawUrl: string, text: string): Promise<void> {
@@ -269,7 +270,8 @@ export function authenticate(req: IncomingMessage, state: EmulatorState): EmuRes
     const m = /^Bearer (.+)$/i.exec(auth);
     const token = m?.[1] ?? '';
     if (!TOKEN.test(token) || GLOBAL_KEY.test(token)) return malformed(6111, 'Authorization');
-    return state.tokens.includes(token) ? undefined : failure(401, 10000, 'Authentication error');
+    const known = state.tokens.includes(token) || (state.accountTokens ?? []).includes(token);
+    return known ? undefined : failure(401, 10000, 'Authentication error');
   }
   if (typeof email === 'string' || typeof key === 'string') {
     if (typeof key !== 'string' || !GLOBAL_KEY.test(key)) return malformed(6103, 'X-Auth-Key');
@@ -278,6 +280,13 @@ export function authenticate(req: IncomingMessage, state: EmulatorState): EmuRes
       : failure(401, 10000, 'Authentication error');
   }
   return failure(400, 1001, 'Missing "Authorization" header');
+}
+
+/** Who sent an authenticated request (call after `authenticate` let it through). */
+function identify(req: IncomingMessage, state: EmulatorState): EmuAuth {
+  const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (token === undefined) return { kind: 'key' };
+  return { kind: state.tokens.includes(token) ? 'user_token' : 'account_token', token };
 }
 
 /** RFC 6750's b64token: what may follow "Bearer ". */

@@ -59,6 +59,7 @@ export function stateFromDocument(doc: unknown, file = '<state>', positions?: Po
   if (d.account_name !== undefined) s.accountName = d.account_name;
   if (d.plan !== undefined) s.plan = d.plan;
   if (d.tokens !== undefined) s.tokens = [...d.tokens];
+  if (d.account_tokens !== undefined) s.accountTokens = [...d.account_tokens];
   if (d.keys !== undefined) s.keys = d.keys.map((k) => ({ email: k.email, key: k.key }));
   if (d.entitled !== undefined) s.entitled = d.entitled;
   if (d.account_default !== undefined) s.accountDefault = d.account_default;
@@ -123,6 +124,7 @@ export function stateToDocument(s: EmulatorState, opts: { schemaRef?: string } =
   doc.account_name = s.accountName;
   doc.plan = s.plan;
   doc.tokens = [...s.tokens];
+  if (s.accountTokens?.length) doc.account_tokens = [...s.accountTokens];
   if (s.keys.length > 0) doc.keys = s.keys.map((k) => ({ ...k }));
   doc.entitled = s.entitled;
   doc.account_default = s.accountDefault as StateDocument['account_default'];
@@ -213,6 +215,7 @@ export interface StateDocument {
   account_name?: string;
   plan?: 'enterprise' | 'business';
   tokens?: string[];
+  account_tokens?: string[];
   keys?: { email: string; key: string }[];
   entitled?: boolean;
   account_default?:
@@ -344,7 +347,8 @@ const TYPE_WORD: Record<string, string> = {
 function patternWords(pointer: string): string {
   if (pointer === '/account_id' || pointer.endsWith('/id')) return 'must be 32 lower-case hexadecimal characters';
   if (pointer.startsWith('/keys/')) return 'must be a Global API Key: 37 lower-case hexadecimal characters';
-  if (pointer.startsWith('/tokens/')) return 'must be a token without spaces or punctuation other than - . _ ~ + /';
+  if (pointer.startsWith('/tokens/') || pointer.startsWith('/account_tokens/'))
+    return 'must be a token without spaces or punctuation other than - . _ ~ + /';
   return 'has the wrong form';
 }
 

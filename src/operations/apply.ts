@@ -17,7 +17,9 @@ import {
 } from '../apply/journal.js';
 import { type ApplyLock, acquireApplyLock, lockPathFor } from '../apply/lock.js';
 import { preflightSavedPlan, refuseUnsafe, refuseWithoutPreconditions } from '../apply/preflight.js';
+import { movesPath, readMoves } from '../apply/delegation-moves.js';
 import type { ApplyResult, GlueChecker, StepResult } from '../apply/types.js';
+import { type DelegationMove, recordSwitch } from '../plan/leaving.js';
 import type { AccountApiHandle } from '../cloudflare/account.js';
 import type { DesiredState } from '../config/types.js';
 import { type GlueReport, checkSetGlue, waitForGlue } from '../dns/glue.js';
@@ -29,9 +31,11 @@ import { isEmptyPlan } from '../plan/summary.js';
 import type { OverridableGuard, Plan } from '../plan/types.js';
 import { connect } from './connect.js';
 import { glueWaitNote } from './glue.js';
+import { type DnsRun, dnsRun, recheckDelegations, saveMoves } from './leaving.js';
 import { connectOptions, readAndPlan } from './plan.js';
 import { loadConfig, type Session } from './session.js';
-import { dnsOptions, settingsForSavedPlan } from './settings.js';
+import { settingsForSavedPlan } from './settings.js';
+import { zoneChecker } from './zonecheck.js';
 
 export interface ApplyRequest {
   /** A plan saved with `acns plan -o`; without one, `config` is planned and `approve` asked. */
@@ -45,6 +49,8 @@ export interface ApplyRequest {
   allow?: OverridableGuard[];
   /** Keep re-checking missing glue for up to this long. */
   glueWaitMs?: number;
+  /** How long a switched zone may take to answer on its set's addresses (default 30 s; tests pass 0). */
+  zoneCheckWaitMs?: number;
   journal?: string;
   /** Without a plan file: the plan just made, to show before asking. */
   onPlan?: (plan: Plan) => void;
@@ -165,13 +171,14 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
       refuseWithoutPreconditions(plan, req.planFile);
       if (!req.ignoreConfig) await refuseOtherConfig(session, plan, req);
       settings = settingsForSavedPlan(plan, session.env);
-      api = connect(session, { accountId: plan.accountId, cloudflare: settings.cloudflare, ...hooks });
+      api = connect(session, { accountId: plan.accountId, cloudflare: settings.cloudflare, access: 'write', ...hooks });
       // Nothing in the file is trusted for its own safety: re-derived, then re-read.
       const preflight = { planFile: req.planFile, ...(req.allow ? { allow: req.allow } : {}) };
       alreadyDone = (await preflightSavedPlan(plan, api, preflight)).alreadyDone;
+      await recheckDelegations(session, plan, api, settings, req.allow ?? []);
     } else {
       const desired = await loadConfig(session, req.config, { requireAccountId: true });
-      api = connect(session, connectOptions(desired, hooks));
+      api = connect(session, connectOptions(desired, { access: 'write', ...hooks }));
       plan = await readAndPlan(session, desired, api);
       settings = desired; // this run's own settings, environment included
     }
@@ -196,10 +203,16 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
 
     const glue = new Map<number, GlueReport>();
     let finished = 0;
+    const run = dnsRun(settings, plan.gluePolicy, session);
+    const movesBefore = await readMoves(movesPath(session.cwd), plan.accountId);
     const result = await executePlan(plan, api, {
       alreadyDone,
       ...(session.signal ? { signal: session.signal } : {}),
-      checkGlue: glueChecker(session, settings, req.glueWaitMs ?? 0, glue),
+      checkGlue: glueChecker(session, run, req.glueWaitMs ?? 0, glue),
+      checkZone: zoneChecker(api, run, {
+        ...(req.zoneCheckWaitMs !== undefined ? { waitMs: req.zoneCheckWaitMs } : {}),
+        allowUnknownDelegation: (req.allow ?? []).includes('delegation_unknown'),
+      }),
       concurrency: settings.cloudflare.concurrency,
       onStepDone: (r) => {
         journal.step(r);
@@ -211,6 +224,7 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
     const warnings: string[] = [];
     const baselineError = await recordApplied(baselinePath(session.cwd), plan, result);
     if (baselineError) warnings.push(`acns: warning: could not update ${BASELINE_PATH}: ${baselineError}`);
+    await saveMoves(session, plan.accountId, movesBefore, switchesOffSets(plan, result, movesBefore), new Date());
     const switched = new Set(
       result.results.filter((r) => r.outcome === 'done' || r.outcome === 'already_done').map((r) => r.id),
     );
@@ -222,13 +236,23 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
   }
 }
 
-function glueChecker(
-  session: Session,
-  settings: Pick<DesiredState, 'dns'>,
-  waitMs: number,
-  reports: Map<number, GlueReport>,
-): GlueChecker {
-  const dns = dnsOptions(settings, session.signal);
+/** Each zone this run switched off a set (as done), recorded so the set's names wait for the caches. */
+function switchesOffSets(plan: Plan, result: ApplyResult, moves: DelegationMove[]): DelegationMove[] {
+  const done = new Set(result.results.filter((r) => r.outcome === 'done').map((r) => r.id));
+  const at = new Date().toISOString();
+  let out = moves;
+  for (const s of plan.steps) {
+    const before = s.before as { type?: string; set?: number } | null;
+    if (s.kind !== 'assign_zone' || before?.type !== 'custom.account' || !done.has(s.id)) continue;
+    const set = before.set ?? 1;
+    const names = plan.preconditions?.nameservers.find((m) => m.set === set)?.names ?? [];
+    out = recordSwitch(out, { subject: s.target, set, names, switchedAt: at });
+  }
+  return out;
+}
+
+function glueChecker(session: Session, run: DnsRun, waitMs: number, reports: Map<number, GlueReport>): GlueChecker {
+  const dns = run.dns;
   return async (exp) => {
     const report = waitMs
       ? await waitForGlue(exp, {

@@ -11,6 +11,8 @@ import type { Session } from './session.js';
 export interface ConnectOptions {
   accountId: string;
   cloudflare: DesiredState['cloudflare'];
+  /** Whether the run writes (apply) or only reads (the default): decides the token permissions a hint names. */
+  access?: 'read' | 'write';
   /** Every request, as the journal records it. */
   onRequest?: (e: RequestEvent) => void;
   /** A write is about to leave (journaled first, so a crash mid-request leaves a trace). */
@@ -20,11 +22,15 @@ export interface ConnectOptions {
 export function connect(session: Session, o: ConnectOptions): AccountApiHandle {
   return accountApiFromEnv(session.env, {
     accountId: o.accountId,
+    access: o.access ?? 'read',
     endpoints: o.cloudflare.endpoints,
     requestsPerWindow: o.cloudflare.requestsPerWindow,
     windowSeconds: o.cloudflare.windowSeconds,
     requestsPerSecond: o.cloudflare.requestsPerSecond,
     concurrency: o.cloudflare.concurrency,
+    ...(session.retryBackoff
+      ? { backoffBaseMs: session.retryBackoff.baseMs, backoffCapMs: session.retryBackoff.capMs }
+      : {}),
     ...(o.onRequest ? { onRequest: o.onRequest } : {}),
     ...(o.onRequestStart ? { onRequestStart: o.onRequestStart } : {}),
     onProgress: (e) => {

@@ -1,14 +1,28 @@
 /**
  * `acns drift` as an operation: every difference between the live account and the file, and for the
- * zones already on their set, whether the parent zone delegates them to it yet (information, not drift).
+ * zones already on their set, what DNS says (information, not drift): whether the parent zone
+ * delegates them to it yet, whether every address of the set serves them with authority, whether the
+ * referral resolvers get carries the right NS, glue and DS, and whether the sets in use have glue.
  */
+import pLimit from 'p-limit';
 import { readZoneDelegations } from '../dns/delegation-reads.js';
-import { buildDriftReport, type DriftReport, delegationFindings, delegationTargets } from '../plan/drift.js';
+import { checkSetGlue } from '../dns/glue.js';
+import { checkZoneLameness } from '../dns/lameness.js';
+import { checkZoneReferral } from '../dns/referral.js';
+import {
+  buildDriftReport,
+  type DriftReport,
+  delegationFindings,
+  delegationTargets,
+  dnsCheckFindings,
+} from '../plan/drift.js';
+import { glueExpectations } from '../plan/glue-expectations.js';
 import { readLiveState } from '../state/read.js';
+import type { LiveState } from '../state/types.js';
 import { withConnection } from './connect.js';
+import { type DnsRun, dnsRun } from './leaving.js';
 import { connectOptions } from './plan.js';
 import { loadConfig, type Session } from './session.js';
-import { dnsOptions } from './settings.js';
 
 export async function runDrift(session: Session, req: { config: string }): Promise<DriftReport> {
   const desired = await loadConfig(session, req.config, { requireAccountId: true });
@@ -19,8 +33,87 @@ export async function runDrift(session: Session, req: { config: string }): Promi
   );
   const report = buildDriftReport(desired, live);
   if (desired.policy.glueCheck !== 'off') {
-    const found = await readZoneDelegations(delegationTargets(desired, live), dnsOptions(desired, session.signal));
+    const run = dnsRun(desired, desired.policy.glueCheck, session, live);
+    const targets = delegationTargets(desired, live);
+    const found = await readZoneDelegations(targets, run.dns, run.reads);
     report.delegation = delegationFindings(found);
+    const delegated = new Set(found.filter((f) => f.status === 'delegated').map((f) => f.zone));
+    report.dnsChecks = dnsCheckFindings(await zoneChecks(desired, live, targets, delegated, run));
   }
   return report;
+}
+
+/** Glue of each set the file's zones use, and each such zone's lameness and referral, bounded and concurrent. */
+async function zoneChecks(
+  desired: Parameters<typeof glueExpectations>[0],
+  live: LiveState,
+  targets: { zone: string; customNames: string[] }[],
+  delegated: Set<string>,
+  run: DnsRun,
+): Promise<{ check: 'glue' | 'lameness' | 'referral'; subject: string; status: string; problems: string[] }[]> {
+  const limit = pLimit(8);
+  const setOf = new Map(
+    live.zones.map((z) => [z.name, z.nameservers.type === 'custom.account' ? (z.nameservers.set ?? 1) : undefined]),
+  );
+  const { expectations } = glueExpectations(desired, live.nameservers);
+  const inUse = new Set(targets.map((t) => setOf.get(t.zone)));
+  const q = { port: run.dns.port, timeoutMs: 1500, retries: 0, ...(run.dns.signal ? { signal: run.dns.signal } : {}) };
+  const jobs: Promise<{
+    check: 'glue' | 'lameness' | 'referral';
+    subject: string;
+    status: string;
+    problems: string[];
+  }>[] = [];
+  for (const exp of expectations.filter((e) => inUse.has(e.set))) {
+    jobs.push(
+      limit(async () => {
+        const r = await checkSetGlue(exp, run.dns);
+        const problems = r.names
+          .filter((n) => n.status !== 'ok')
+          .flatMap((n) => n.problems.map((p) => `${n.name}: ${p}`));
+        if (r.bounds.cutShort) problems.push(r.bounds.cutShort);
+        return { check: 'glue', subject: `set ${exp.set}`, status: r.blocking ? r.verdict : 'ok', problems };
+      }),
+    );
+  }
+  for (const t of targets) {
+    const set = setOf.get(t.zone);
+    const names = live.nameservers.filter((n) => n.set === set);
+    const addresses = names.flatMap((n) => [n.ipv4, n.ipv6]).filter((a): a is string => Boolean(a));
+    jobs.push(
+      limit(async () => {
+        const r = await checkZoneLameness(
+          t.zone,
+          addresses,
+          names.map((n) => n.name),
+          { ...q, deadlineMs: run.dns.deadlineMs ?? 10_000 },
+        );
+        return { check: 'lameness', subject: t.zone, status: r.status, problems: r.problems };
+      }),
+    );
+    // the referral is checked once the registrar step is done (the parent names the set)
+    if (!delegated.has(t.zone)) continue;
+    jobs.push(
+      limit(async () => {
+        const r = await checkZoneReferral(
+          t.zone,
+          names.map((n) => ({
+            name: n.name,
+            ...(n.ipv4 ? { ipv4: n.ipv4 } : {}),
+            ...(n.ipv6 ? { ipv6: n.ipv6 } : {}),
+          })),
+          {
+            rootServers: run.dns.rootServers,
+            parentServers: [],
+            ...q,
+            deadlineMs: run.dns.deadlineMs ?? 10_000,
+            ...(run.dns.cache ? { cache: run.dns.cache } : {}),
+            ...(run.reads.cloudflareZones ? { cloudflareZones: run.reads.cloudflareZones } : {}),
+          },
+        );
+        return { check: 'referral', subject: t.zone, status: r.status, problems: r.problems };
+      }),
+    );
+  }
+  return Promise.all(jobs);
 }

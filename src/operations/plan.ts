@@ -8,20 +8,20 @@ import type { AccountApiHandle } from '../cloudflare/account.js';
 import { normaliseName } from '../config/names.js';
 import { didYouMean } from '../config/words.js';
 import type { DesiredState } from '../config/types.js';
-import { readDelegations } from '../dns/delegation-reads.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import { buildPlan } from '../plan/build.js';
 import { addDelegationFindings } from '../plan/delegation.js';
 import { encodePlanFile, looksLikePlanFile } from '../plan/planfile.js';
 import { setsShrunkBelowTwo } from '../plan/shrinking.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, PlanOptions } from '../plan/types.js';
 import { readLiveState } from '../state/read.js';
 import { readSetUsers } from '../state/set-users.js';
 import type { LiveState } from '../state/types.js';
 import { type ConnectOptions, withConnection } from './connect.js';
+import { dnsRun, leavingVerdict, saveMoves, zoneFindings } from './leaving.js';
 import { accountIdOf, loadConfig, type Session } from './session.js';
-import { dnsOptions, planSettings } from './settings.js';
+import { planSettings } from './settings.js';
 
 export interface PlanRequest {
   config: string;
@@ -77,12 +77,13 @@ export async function readAndPlan(
     onProgress: (p) => session.progress.update(phaseLabel(p.phase), p.done, p.total),
   });
   const baseline = await readBaseline(baselinePath(session.cwd), accountId);
-  const planOptions = {
+  const planOptions: PlanOptions = {
     ...(opts.zoneFilter?.length ? { zoneFilter: opts.zoneFilter } : {}),
     ...(baseline ? { baseline } : {}),
   };
   let plan: Plan = buildPlan(desired, live, planOptions);
   const shrinking = setsShrunkBelowTwo(plan, live.nameservers);
+  const extraNotes: string[] = [];
   if (shrinking.length) {
     // Deleting names empties a set: every zone that may use it must be known first, file or not.
     live = await readSetUsers(api, live, shrinking, (done, total) =>
@@ -90,12 +91,19 @@ export async function readAndPlan(
     );
     plan = buildPlan(desired, live, planOptions);
     const them = shrinking.length === 1 ? 'it' : 'them';
-    plan.notes = [
-      ...plan.notes,
+    extraNotes.push(
       `set${shrinking.length === 1 ? '' : 's'} ${shrinking.join(', ')} would keep fewer than 2 names: acns read ` +
         `every zone of the account and the account default to check that nothing still uses ${them}`,
-    ];
+    );
   }
+  const run = dnsRun(desired, desired.policy.glueCheck, session, live);
+  // A name leaves its set only once no parent lists it and the caches that may hold it expired.
+  const now = new Date();
+  const leaving = await leavingVerdict(session, plan, live, run, now);
+  if (leaving.hold.length > 0) plan = buildPlan(desired, live, { ...planOptions, hold: leaving.hold });
+  await saveMoves(session, accountId, leaving.recorded, leaving.moves, now);
+  const guards = [...plan.guards, ...leaving.guards];
+  plan = { ...plan, guards, safe: guards.length === 0, notes: [...plan.notes, ...extraNotes] };
   plan = { ...plan, settings: planSettings(desired) };
   if (desired.dnsOverrides?.length) {
     const dns = desired.dns;
@@ -115,11 +123,8 @@ export async function readAndPlan(
         'delegation of the zones this plan switches was checked',
     ];
   }
-  if (desired.policy.glueCheck !== 'off') {
-    const setNames = new Map(desired.sets.map((s) => [s.set, s.names.map((n) => n.name)]));
-    const findings = await readDelegations(plan, live, setNames, dnsOptions(desired, session.signal));
-    plan = addDelegationFindings(plan, findings);
-  }
+  const setNames = new Map(desired.sets.map((s) => [s.set, s.names.map((n) => n.name)]));
+  plan = addDelegationFindings(plan, await zoneFindings(plan, live, setNames, run));
   return plan;
 }
 

@@ -25,6 +25,14 @@ export interface Session {
   progress: ProgressSink;
   /** A problem that does not stop the operation (printed on stderr by the CLI). */
   warn(message: string): void;
+  /** The Cloudflare client's pause between retries; absent means the client's own defaults. */
+  retryBackoff?: RetryBackoff;
+}
+
+/** Tests that provoke 5xx answers or an unreachable API set a few milliseconds, never the production wait. */
+export interface RetryBackoff {
+  baseMs: number;
+  capMs: number;
 }
 
 export const SILENT_PROGRESS: ProgressSink = { update() {}, note() {}, line() {}, stop() {} };

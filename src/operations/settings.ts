@@ -29,15 +29,36 @@ export function settingsForSavedPlan(plan: Plan, env: Record<string, string | un
     ...DEFAULT_SETTINGS,
     cloudflare: { ...DEFAULT_SETTINGS.cloudflare, endpoints: plan.endpoints },
   };
+  return withEnv(base, { ...env, CLOUDFLARE_ACCOUNT_ID: undefined }, plan.accountId).settings;
+}
+
+/**
+ * The default settings with the environment applied, for a command run without a desired-state
+ * file: the account comes from CLOUDFLARE_ACCOUNT_ID, which must then be set.
+ */
+export function settingsFromEnv(env: Record<string, string | undefined>): {
+  accountId: string;
+  settings: PlanSettings;
+} {
+  const { accountId, settings } = withEnv(DEFAULT_SETTINGS, env, undefined, true);
+  return { accountId: accountId as string, settings };
+}
+
+function withEnv(
+  base: PlanSettings,
+  env: Record<string, string | undefined>,
+  accountId: string | undefined,
+  requireAccountId = false,
+): { accountId?: string; settings: PlanSettings } {
   const shell = {
     file: '(environment)',
-    accountId: plan.accountId,
+    accountId,
     cloudflare: { ...base.cloudflare },
     dns: { ...base.dns, rootServers: [...base.dns.rootServers], parentServers: [...base.dns.parentServers] },
   } as unknown as DesiredState;
-  const problems = applyEnv(shell, { ...env, CLOUDFLARE_ACCOUNT_ID: undefined }, {}).errors;
+  const problems = applyEnv(shell, env, { requireAccountId }).errors;
   if (problems.length) throw new UsageError(problems.map((p) => p.message).join('\n'));
-  return { cloudflare: shell.cloudflare, dns: shell.dns };
+  return { accountId: shell.accountId, settings: { cloudflare: shell.cloudflare, dns: shell.dns } };
 }
 
 /** DNS options for glue and delegation checks (the loader or settingsForSavedPlan applied ACNS_DNS_*). */
@@ -46,6 +67,7 @@ export function dnsOptions(settings: Pick<DesiredState, 'dns'>, signal?: AbortSi
     rootServers: settings.dns.rootServers,
     parentServers: settings.dns.parentServers,
     port: settings.dns.port,
+    ...(settings.dns.deadlineSeconds !== undefined ? { deadlineMs: settings.dns.deadlineSeconds * 1000 } : {}),
     ...(signal ? { signal } : {}),
   };
 }

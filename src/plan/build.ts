@@ -41,9 +41,10 @@ export function buildPlan(desired: DesiredState, live: LiveState, options: PlanO
     summary: summarize(steps),
     glue,
     unmanaged: { nameservers: facts.unmanagedNames, zones: unmanagedZones(facts) },
-    notes,
+    notes: [...new Set([...notes, ...facts.held.map((h) => h.message)])],
     preconditions: recordPreconditions(facts, steps),
   };
+  if (facts.held.length > 0) plan.held = facts.held.map((h) => ({ ...h }));
   if (zoneFilter) plan.zoneFilter = [...zoneFilter].sort();
   return plan;
 }

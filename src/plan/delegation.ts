@@ -1,13 +1,17 @@
 /**
  * Folds what DNS says about each switched zone's delegation into a plan:
- * zones switched to a set whose parent still delegates elsewhere get a "next step at your
- * registrar" note, and a caution when they move from another set (served by names the parent does
- * not delegate to until the registrar change); a zone going back to standard while its parent still
- * delegates to the custom names, or a zone whose parent delegates to names the plan deletes, gets a
- * guard — either would break resolution. Pure: the findings are read by dns/delegation-reads.ts.
+ * zones switched to a set whose parent still delegates elsewhere get a "next step at the
+ * registrar" note (worded for where the change is made), and a caution when they move from another
+ * set while the parent still names it — Cloudflare does not document whether the old set keeps
+ * answering for the zone, so apply checks it right after the switch and stops if it does not; a
+ * zone going back to standard while its parent still delegates to the custom names (the guard names
+ * the zone's own Cloudflare pair), or a zone whose parent delegates to names the plan deletes, gets
+ * a guard — either would break resolution. A zone that leaves a set whose delegation could not be
+ * read is a guard with a named override: unknown never passes. Pure: the findings are read by
+ * dns/delegation-reads.ts.
  */
 import { caution } from './notes.js';
-import type { Plan } from './types.js';
+import type { Guard, Plan } from './types.js';
 
 export interface DelegationFinding {
   zone: string;
@@ -16,10 +20,16 @@ export interface DelegationFinding {
   direction: 'to_custom' | 'to_standard';
   /** The custom names involved: the set switched to, or the set the zone leaves. */
   customNames: string[];
+  /** to_custom from another set: that set's names (the zone leaves them). */
+  leavingNames?: string[];
   status: 'delegated' | 'elsewhere' | 'unknown';
   /** The NS the parent delegates the zone to, as read. */
   nameservers: string[];
   detail: string;
+  /** Where the zone's delegation is changed, in words ("at the registrar of example.org"). */
+  where?: string;
+  /** to_standard: the zone's own pair of Cloudflare nameservers (what to set at the registrar). */
+  cloudflarePair?: string[];
 }
 
 /** The set a zone step leaves, when it moves the zone from one custom set to another. */
@@ -32,32 +42,36 @@ function setOf(plan: Plan, stepId: string): number | undefined {
   return (plan.steps.find((s) => s.id === stepId)?.after as { set?: number } | null)?.set;
 }
 
-/** How a "next step at your registrar" note starts; `registrarNoteZone` reads the zone back. */
-const REGISTRAR_NOTE = 'next step at your registrar for ';
+/** How a "next step" note starts; `registrarNoteZone` reads the zone back. */
+const REGISTRAR_NOTE = 'next step for ';
+/** What plans written before the where-wording said. */
+const OLD_REGISTRAR_NOTE = 'next step at your registrar for ';
 
 /** The zone a plan note asks to re-delegate at its registrar, or undefined for any other note. */
 export function registrarNoteZone(note: string): string | undefined {
+  if (note.startsWith(OLD_REGISTRAR_NOTE)) return note.slice(OLD_REGISTRAR_NOTE.length).split(':', 1)[0];
   if (!note.startsWith(REGISTRAR_NOTE)) return undefined;
-  return note.slice(REGISTRAR_NOTE.length).split(':', 1)[0];
+  return note.slice(REGISTRAR_NOTE.length).split(/[ :]/, 1)[0];
 }
 
 export function addDelegationFindings(plan: Plan, findings: DelegationFinding[]): Plan {
   const notes = [...plan.notes];
   const guards = [...plan.guards];
   const deleted = new Map(plan.steps.filter((s) => s.kind === 'delete_nameserver').map((s) => [s.target, s.id]));
+  const unknownLeaving: DelegationFinding[] = [];
+  const unknownJoining: DelegationFinding[] = [];
   for (const f of [...findings].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0))) {
     const wanted = f.customNames.join(', ');
+    const at = f.where ?? 'at your registrar';
     if (f.status === 'unknown') {
-      notes.push(
-        `could not read the delegation of ${f.zone} from DNS (${f.detail}); check it at the registrar yourself`,
-      );
+      (leaves(f) ? unknownLeaving : unknownJoining).push(f);
       continue;
     }
     const custom = new Set(f.customNames);
     const pointsAtCustom = f.nameservers.some((n) => custom.has(n));
     if (f.direction === 'to_custom' && f.status !== 'delegated') {
       notes.push(
-        `${REGISTRAR_NOTE}${f.zone}: set its NS to ${wanted} once the switch is applied ` +
+        `${REGISTRAR_NOTE}${f.zone} ${at}: set its NS to ${wanted} once the switch is applied ` +
           (f.nameservers.length
             ? `(the parent delegates it to ${f.nameservers.join(', ')} today)`
             : '(its parent zone does not delegate it today)'),
@@ -65,11 +79,15 @@ export function addDelegationFindings(plan: Plan, findings: DelegationFinding[])
       const from = movesFrom(plan, f.stepId);
       if (from !== undefined && f.nameservers.length) {
         // Cloudflare's order is switch first, registrar second: the gap is expected, but it is a gap.
+        const old = new Set(f.leavingNames ?? []);
+        const checked = f.nameservers.some((n) => old.has(n))
+          ? '; apply checks right after the switch that those names still answer for it, and stops if they do not'
+          : '';
         notes.push(
           caution(
             `${f.zone} moves from set ${from} to set ${setOf(plan, f.stepId)}: from the switch until its NS are ` +
               `changed at the registrar, Cloudflare serves it under ${wanted} while its parent still delegates ` +
-              `it to ${f.nameservers.join(', ')}, names the zone no longer uses`,
+              `it to ${f.nameservers.join(', ')}, names the zone no longer uses${checked}`,
           ),
         );
       }
@@ -84,23 +102,62 @@ export function addDelegationFindings(plan: Plan, findings: DelegationFinding[])
             `${doomed.join(', ')}: the zone would stop resolving from that deletion until its NS are changed at ` +
             `the registrar — keep ${doomed.length === 1 ? 'that name' : 'those names'} for this run (list ` +
             `${doomed.length === 1 ? 'it' : 'them'} in the file, or leave policy.prune off), apply the switch, ` +
-            `set the zone's NS to ${wanted} at its registrar, then remove the old names in a later run`,
+            `set the zone's NS to ${wanted} ${at}, then remove the old names in a later run`,
           steps: [f.stepId, ...doomed.map((n) => deleted.get(n) as string)],
         });
       }
     }
     if (f.direction === 'to_standard' && pointsAtCustom) {
+      const pair = f.cloudflarePair?.length
+        ? f.cloudflarePair.join(', ')
+        : 'the Cloudflare nameservers shown for the zone in the dashboard (DNS → Records → Cloudflare nameservers)';
       guards.push({
         id: `delegation:${f.zone}`,
         kind: 'delegation',
         message:
           `zone ${f.zone} is still delegated to the custom nameservers ${f.nameservers.join(', ')} at its parent; ` +
-          "switching it back to Cloudflare's standard nameservers first would break resolution — " +
-          "at the zone's registrar, set its NS to the Cloudflare nameservers shown for the zone in the dashboard " +
-          '(DNS → Records → Cloudflare nameservers) first, then plan again',
+          `switching it back to Cloudflare's standard nameservers first would break resolution — ${at}, ` +
+          `set its NS to ${pair} first, then plan again`,
         steps: [f.stepId],
       });
     }
   }
+  if (unknownLeaving.length > 0) guards.push(unknownZonesGuard(unknownLeaving));
+  if (unknownJoining.length > 0) {
+    const zones = unknownJoining.map((f) => f.zone);
+    notes.push(
+      `could not read the delegation of ${countZones(zones)} from DNS (${unknownJoining[0]!.detail}): ` +
+        `${listShort(zones)} — check at their registrars that they point at the set once switched`,
+    );
+  }
   return { ...plan, notes, guards, safe: guards.length === 0 };
+}
+
+/** A zone leaves custom names: to standard, or to another set. */
+function leaves(f: DelegationFinding): boolean {
+  return f.direction === 'to_standard' || (f.leavingNames?.length ?? 0) > 0;
+}
+
+/** One guard for every zone whose delegation could not be read while it leaves a set. */
+function unknownZonesGuard(found: DelegationFinding[]): Guard {
+  const zones = found.map((f) => f.zone);
+  return {
+    id: 'delegation_unknown:zones',
+    kind: 'delegation_unknown',
+    message:
+      `${countZones(zones)} leave${zones.length === 1 ? 's' : ''} a set of custom nameservers, but the ` +
+      `delegation could not be read from DNS (${found[0]!.detail}): ${listShort(zones)} — a zone whose parent ` +
+      'still names the set it leaves stops resolving; run where DNS is reachable (or set dns.parent_servers), ' +
+      'or check each delegation at its registrar and apply with --allow-unknown-delegation',
+    override: 'delegation_unknown',
+    steps: found.map((f) => f.stepId),
+  };
+}
+
+function countZones(zones: string[]): string {
+  return zones.length === 1 ? '1 zone' : `${zones.length} zones`;
+}
+
+function listShort(names: string[]): string {
+  return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
 }

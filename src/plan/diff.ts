@@ -10,7 +10,7 @@ import type { LiveState, LiveZone } from '../state/types.js';
 import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
 import { describeZoneNs } from './describe.js';
 import { sameZoneNameservers } from '../cloudflare/types.js';
-import type { PlanOptions, Step } from './types.js';
+import type { HeldDeletion, PlanOptions, Step } from './types.js';
 
 export interface PlanFacts {
   desired: DesiredState;
@@ -30,6 +30,8 @@ export interface PlanFacts {
   defaultStep?: Step;
   /** Live names the file does not list, not deleted (prune off). */
   unmanagedNames: LiveNameserver[];
+  /** Deletions the file asks for that this run leaves out (the names stay in their live set). */
+  held: HeldDeletion[];
 }
 
 /** The value a zone target asks for, as a ZoneNameservers (null for `advanced`: left as it is). */
@@ -52,12 +54,65 @@ export function diffStates(desired: DesiredState, live: LiveState, options: Plan
     zonesJoining: new Map(),
     zonesStaying: new Map(),
     unmanagedNames: [],
+    held: [],
   };
   const classify = classifier(options.baseline);
   diffNames(facts, classify);
   diffZones(facts, classify);
   diffDefault(facts, classify);
+  holdDeletions(facts, options.hold ?? []);
   return facts;
+}
+
+/**
+ * A name leaves its set only once nothing can still send resolvers to it: never in the run that
+ * moves zones off its set (their parents and the caches of their apex NS still name it), and not
+ * while DNS says a parent lists it or caches may hold it (`hold`, read by the caller). A held
+ * name stays in its live set; a name moving to another set is not re-created there either.
+ */
+function holdDeletions(facts: PlanFacts, hold: HeldDeletion[]): void {
+  const byName = new Map(hold.map((h) => [h.name, h]));
+  for (const [set, dels] of [...facts.deletes].sort((a, b) => a[0] - b[0])) {
+    const leaving = (facts.zonesLeaving.get(set) ?? []).map((s) => s.target).sort();
+    const sorted = [...dels].sort((a, b) => (a.target < b.target ? -1 : 1));
+    const unheld = sorted.filter((d) => !byName.has(d.target)).map((d) => d.target);
+    const shown = (l: string[]): string =>
+      l.length > 3 ? `${l.slice(0, 3).join(', ')} and ${l.length - 3} more` : l.join(', ');
+    const sameRun =
+      `deleting ${shown(unheld)} (set ${set}) is held: zones leave set ${set} in this run (${shown(leaving)}), ` +
+      "and their parents and resolvers' caches still send queries to its names — apply, move the zones' NS at " +
+      'their registrars, then plan again: the deletion comes once no parent lists the names and the caches ' +
+      'have expired';
+    for (const del of sorted) {
+      let h = byName.get(del.target);
+      if (!h && leaving.length > 0) h = { name: del.target, set, cause: 'same_run', message: sameRun };
+      if (!h) continue;
+      facts.held.push({ ...h, set });
+      drop(facts, del, facts.deletes);
+      const create = facts.steps.get(`create_nameserver:${del.target}`);
+      if (create) {
+        drop(facts, create, facts.creates);
+        const to = (create.after as { set: number }).set;
+        const final = facts.finalSets.get(to);
+        if (final)
+          facts.finalSets.set(
+            to,
+            final.filter((n) => n !== del.target),
+          );
+      }
+      const kept = facts.finalSets.get(set) ?? [];
+      if (!kept.includes(del.target)) facts.finalSets.set(set, [...kept, del.target]);
+    }
+  }
+}
+
+function drop(facts: PlanFacts, step: Step, bySet: Map<number, Step[]>): void {
+  facts.steps.delete(step.id);
+  for (const [set, list] of bySet) {
+    const rest = list.filter((s) => s !== step);
+    if (rest.length === 0) bySet.delete(set);
+    else if (rest.length !== list.length) bySet.set(set, rest);
+  }
 }
 
 type Classify = (key: string, desired: unknown, reason: string) => { class: Step['class']; reason: string };
@@ -104,7 +159,8 @@ function diffNames(facts: PlanFacts, classify: Classify): void {
       continue;
     }
     const base = w
-      ? `${ns.name} is in set ${ns.set} live but set ${w.set} in ${formatPos(w.pos)}: a name cannot change set, so it is deleted, then re-created`
+      ? `${ns.name} is in set ${ns.set} live but set ${w.set} in ${formatPos(w.pos)}: a name cannot change set, so ` +
+        `it is deleted, then re-created`
       : `${ns.name} exists live in set ${ns.set} but is not in ${file}, and policy.prune is on`;
     const c = classify(`ns:${ns.name}`, w ? { set: w.set } : null, base);
     addStep(facts, {
@@ -160,7 +216,9 @@ function diffZones(facts: PlanFacts, classify: Classify): void {
       if (liveSet !== undefined) push(facts.zonesStaying, liveSet, z.name);
       continue;
     }
-    const base = `zone ${z.name} uses ${describeZoneNs(want)} in ${formatPos(z.pos)} but ${describeZoneNs(lz.nameservers)} live`;
+    const base =
+      `zone ${z.name} uses ${describeZoneNs(want)} in ${formatPos(z.pos)} ` +
+      `but ${describeZoneNs(lz.nameservers)} live`;
     const c = classify(`zone:${z.name}`, want, base);
     const step: Step = {
       id: `assign_zone:${z.name}`,

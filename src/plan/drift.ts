@@ -51,6 +51,38 @@ export interface DriftReport {
   unmanaged: { nameservers: LiveNameserver[]; zones: { name: string; nameservers: ZoneNameservers }[] };
   /** Zones whose delegation is not on their set yet, sorted by zone; undefined when not checked (glue_check: off). */
   delegation?: DriftDelegation[];
+  /** Broken or unverifiable DNS checks (glue, lameness, referral); undefined when not checked. */
+  dnsChecks?: DriftDnsFinding[];
+}
+
+/**
+ * One DNS check that did not pass: a set's glue, a zone's lameness on its set's addresses (every
+ * address answers SOA and NS with AA=1, serials agree, apex NS = the set's names), or the referral
+ * resolvers get for it (NS = the set's names, glue = Cloudflare's addresses, DS matches a DNSKEY).
+ */
+export interface DriftDnsFinding {
+  check: 'glue' | 'lameness' | 'referral';
+  subject: string; // 'set 1' or a zone
+  status: 'failed' | 'could_not_verify';
+  problems: string[];
+}
+
+/** The checks worth reporting (not ok), in a stable order: glue, then lameness and referral by zone. */
+export function dnsCheckFindings(
+  results: { check: DriftDnsFinding['check']; subject: string; status: string; problems: string[] }[],
+): DriftDnsFinding[] {
+  const rank = { glue: 0, lameness: 1, referral: 2 };
+  return results
+    .filter(
+      (r): r is typeof r & { status: DriftDnsFinding['status'] } =>
+        r.status === 'failed' || r.status === 'could_not_verify',
+    )
+    .map((r) => ({ check: r.check, subject: r.subject, status: r.status, problems: [...r.problems] }))
+    .sort((a, b) =>
+      a.subject === b.subject
+        ? rank[a.check] - rank[b.check]
+        : rank[a.check] - rank[b.check] || (a.subject < b.subject ? -1 : 1),
+    );
 }
 
 export function buildDriftReport(desired: DesiredState, live: LiveState): DriftReport {

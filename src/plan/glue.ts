@@ -46,7 +46,6 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
       code.set(set, 'glue_set_becomes_usable');
       continue;
     }
-    if (!losing) continue;
     const d =
       staying.length > 0
         ? `zones stay on set ${set} (${listShort(staying)})`
@@ -54,11 +53,21 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
           ? 'the account default custom.account can use it'
           : undefined;
     if (!d) continue;
-    why.set(
-      set,
-      `set ${set} gains ${listShort(creates.map((c) => c.target))} while ${d}: ` +
-        'the new names need glue at the parent zone before the old ones go',
-    );
+    const gains = listShort(creates.map((c) => c.target));
+    if (losing) {
+      why.set(
+        set,
+        `set ${set} gains ${gains} while ${d}: the new names need glue at the parent zone before the old ones go`,
+      );
+    } else if (staying.length > 0) {
+      // Cloudflare lists a new name in the apex NS of every zone on the set as soon as it exists
+      why.set(
+        set,
+        `set ${set} gains ${gains} while ${d}: Cloudflare lists a new name in every zone's apex NS at once, ` +
+          'so its glue is checked right after it is created',
+      );
+      code.set(set, 'glue_set_grows');
+    }
   }
   const sets = [...why.keys()].sort((a, b) => a - b);
   if (sets.length === 0) return { glue: [], notes: [] };

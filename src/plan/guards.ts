@@ -4,7 +4,7 @@
  */
 import { didYouMean } from '../config/words.js';
 import { findHierarchyConflicts } from '../config/hierarchy.js';
-import { formatPos } from '../config/types.js';
+import { type DesiredState, formatPos } from '../config/types.js';
 import { valueSet } from './describe.js';
 import type { PlanFacts } from './diff.js';
 import { type Guard, OVERRIDE_FLAG, type Step } from './types.js';
@@ -22,6 +22,7 @@ export function findGuards(input: GuardInput): Guard[] {
     ...setsTooSmall(input),
     ...setsTooLarge(input),
     ...setsInUse(input),
+    ...leavingSet(input),
     ...massChange(input),
     ...hierarchy(input),
   ];
@@ -89,8 +90,10 @@ function setsTooSmall({ facts, steps, cycle }: GuardInput): Guard[] {
       id: `set_too_small:${set}`,
       kind: 'set_too_small',
       message:
-        `set ${set} would have ${names.size} name${names.size === 1 ? '' : 's'} (${[...names].join(', ') || 'none'}) but ${listZones(zones)} use${zones.length === 1 ? 's' : ''} it; ` +
-        `a set in use needs 2–5 names — add names to set ${set} in ${facts.desired.file}, or move ${zones.length === 1 ? 'that zone' : 'those zones'} to another set`,
+        `set ${set} would have ${names.size} name${names.size === 1 ? '' : 's'} (${[...names].join(', ') || 'none'}) ` +
+        `but ${listZones(zones)} use${zones.length === 1 ? 's' : ''} it; ` +
+        `a set in use needs 2–5 names — add names to set ${set} in ${facts.desired.file}, or move ` +
+        `${zones.length === 1 ? 'that zone' : 'those zones'} to another set`,
       steps: steps.filter((s) => s.kind === 'assign_zone' && zones.includes(s.target)).map((s) => s.id),
       ...(decl ? { source: formatPos(decl.pos) } : {}),
     });
@@ -100,9 +103,10 @@ function setsTooSmall({ facts, steps, cycle }: GuardInput): Guard[] {
       id: 'ordering',
       kind: 'ordering',
       message:
-        `these steps cannot be ordered without breaking a rule at some moment (a set in use below 2 or above 5 names, ` +
-        `or a zone sharing a set with its parent or child zone): ${cycle.join(', ')} — split the change over two runs ` +
-        `(for example, first move one zone or name to a third set or add the new names, apply, then make the rest of the change)`,
+        'these steps cannot be ordered without breaking a rule at some moment (a set in use below 2 or ' +
+        'above 5 names, or a zone sharing a set with its parent or child zone): ' +
+        `${cycle.join(', ')} — split the change over two runs (for example, first move one zone or name to a ` +
+        'third set or add the new names, apply, then make the rest of the change)',
       steps: cycle,
     });
   }
@@ -122,7 +126,8 @@ function setsTooLarge({ facts }: GuardInput): Guard[] {
       id: `set_too_large:${set}`,
       kind: 'set_too_large',
       message:
-        `set ${set} would hold ${names.length} names, more than the 5 Cloudflare allows: ${facts.desired.file} lists ${names.length - extra.length}, ` +
+        `set ${set} would hold ${names.length} names, more than the 5 Cloudflare allows: ` +
+        `${facts.desired.file} lists ${names.length - extra.length}, ` +
         `and policy.prune is off, so the live names it does not list stay (${extra.join(', ')}) — ` +
         `list at most 5 names in total, or turn prune on so the unlisted ones are deleted`,
       steps: (facts.creates.get(set) ?? []).map((c) => c.id),
@@ -157,8 +162,10 @@ function setsInUse({ facts, steps }: GuardInput): Guard[] {
       id: `set_in_use:${set}`,
       kind: 'set_in_use',
       message:
-        `deleting ${dels.map((d) => d.target).join(', ')} leaves set ${set} with ${left} name${left === 1 ? '' : 's'} while ${listZones(zones)} still use${zones.length === 1 ? 's' : ''} it — ` +
-        `move ${zones.length === 1 ? 'that zone' : 'those zones'} to another set or to standard first (list ${zones.length === 1 ? 'it' : 'them'} in ${facts.desired.file}), or keep the names`,
+        `deleting ${dels.map((d) => d.target).join(', ')} leaves set ${set} with ${left} ` +
+        `name${left === 1 ? '' : 's'} while ${listZones(zones)} still use${zones.length === 1 ? 's' : ''} it — ` +
+        `move ${zones.length === 1 ? 'that zone' : 'those zones'} to another set or to standard first (list ` +
+        `${zones.length === 1 ? 'it' : 'them'} in ${facts.desired.file}), or keep the names`,
       steps: dels.map((d) => d.id),
     });
   }
@@ -171,8 +178,39 @@ function setsInUse({ facts, steps }: GuardInput): Guard[] {
       kind: 'set_in_use',
       message:
         `the account default stays custom.account but no set would keep 2 names — ` +
-        `set account_default: cloudflare.standard in ${facts.desired.file} so new zones get working nameservers, or keep a set`,
+        `set account_default: cloudflare.standard in ${facts.desired.file} so new zones get working ` +
+        'nameservers, or keep a set',
       steps: [...deletesBySet.values()].flat().map((d) => d.id),
+    });
+  }
+  return out;
+}
+
+/**
+ * A name never goes in the run that moves zones off its set: the zones' parents and the caches
+ * of their apex NS still send resolvers to it. The planner holds such deletions; a plan that
+ * carries one anyway was not written by it.
+ */
+function leavingSet({ steps }: GuardInput): Guard[] {
+  const leaving = new Map<number, string[]>();
+  for (const s of steps) {
+    if (s.kind !== 'assign_zone' || s.before === null || !('type' in s.before)) continue;
+    if (s.before.type !== 'custom.account') continue;
+    const set = s.before.set ?? 1;
+    (leaving.get(set) ?? leaving.set(set, []).get(set)!).push(s.target);
+  }
+  const out: Guard[] = [];
+  const dels = steps.filter((s) => s.kind === 'delete_nameserver' && leaving.has(valueSet(s.before) ?? -1));
+  for (const set of [...new Set(dels.map((d) => valueSet(d.before)!))].sort((a, b) => a - b)) {
+    const mine = dels.filter((d) => valueSet(d.before) === set);
+    out.push({
+      id: `leaving_set:${set}`,
+      kind: 'leaving_set',
+      message:
+        `${mine.map((d) => d.target).join(', ')} would be deleted in the run that moves ` +
+        `${listZones(leaving.get(set)!.sort())} off set ${set}; their parents and resolvers' caches still send ` +
+        'queries to those names — move the zones first, and delete the names in a later run',
+      steps: mine.map((d) => d.id),
     });
   }
   return out;
@@ -187,8 +225,9 @@ function massChange({ facts, steps }: GuardInput): Guard[] {
       id: 'mass_change',
       kind: 'mass_change',
       message:
-        `this plan changes ${zones.length} zone${zones.length === 1 ? '' : 's'}, more than policy.max_zone_changes (${max}) — ` +
-        `review it, then apply with ${OVERRIDE_FLAG.mass_change}, or raise max_zone_changes in ${facts.desired.file}, or split it with --zone`,
+        `this plan changes ${zones.length} zone${zones.length === 1 ? '' : 's'}, more than policy.max_zone_changes ` +
+        `(${max}) — review it, then apply with ${OVERRIDE_FLAG.mass_change}, or raise max_zone_changes in ` +
+        `${facts.desired.file}, or split it with --zone`,
       override: 'mass_change',
       steps: zones.map((s) => s.id),
     },
@@ -200,17 +239,18 @@ function hierarchy({ facts, zoneFilter }: GuardInput): Guard[] {
   // `advanced` in the file means "left as it is": such a zone keeps whatever set it has live, which
   // the loader cannot see — so it is checked here like a zone outside the file.
   const liveOf = new Map(facts.live.zones.map((z) => [z.name, z.nameservers]));
-  const advancedOnSet = facts.desired.zones.some(
-    (z) => z.target.type === 'advanced' && liveOf.get(z.name)?.type === 'custom.account',
-  );
+  // A zone --zone leaves out keeps its live set in this run, like an `advanced` one.
+  const keepsLive = (z: DesiredState['zones'][number]): boolean =>
+    z.target.type === 'advanced' || (zoneFilter !== undefined && !zoneFilter.has(z.name));
+  const advancedOnSet = facts.desired.zones.some((z) => keepsLive(z) && liveOf.get(z.name)?.type === 'custom.account');
   if (others.length === 0 && !advancedOnSet) return [];
+  const leftBy = (z: string): string => (zoneFilter && !zoneFilter.has(z) ? '--zone' : '`advanced`');
   const managed = new Map<string, string>(); // file zone → its file:line
   const asLive = new Set<string>(); // file zones whose set comes from the account (advanced: left as is)
   const zones: { name: string; set: number | null }[] = [];
   for (const z of facts.desired.zones) {
-    if (zoneFilter && !zoneFilter.has(z.name)) continue;
     managed.set(z.name, formatPos(z.pos));
-    if (z.target.type === 'advanced') {
+    if (keepsLive(z)) {
       const l = liveOf.get(z.name);
       asLive.add(z.name);
       zones.push({ name: z.name, set: l?.type === 'custom.account' ? (l.set ?? null) : null });
@@ -232,7 +272,7 @@ function hierarchy({ facts, zoneFilter }: GuardInput): Guard[] {
       .map(({ child, ancestor, set }) => {
         const where = (z: string): string =>
           asLive.has(z)
-            ? `set ${set} live, left as it is by \`advanced\` in ${managed.get(z)}`
+            ? `set ${set} live, left as it is by ${leftBy(z)} in ${managed.get(z)}`
             : managed.has(z)
               ? `set ${set} in ${managed.get(z)}`
               : `set ${set} live, not in ${facts.desired.file}`;
@@ -246,8 +286,9 @@ function hierarchy({ facts, zoneFilter }: GuardInput): Guard[] {
           id: `hierarchy:${child}:${ancestor}`,
           kind: 'hierarchy' as const,
           message:
-            `zone ${child} (${where(child)}) and its ancestor ${ancestor} (${where(ancestor)}) would use the same set; ` +
-            `a subdomain zone must use a different set from every zone in its hierarchy — choose another set for ${fix}`,
+            `zone ${child} (${where(child)}) and its ancestor ${ancestor} (${where(ancestor)}) would use the ` +
+            'same set; a subdomain zone must use a different set from every zone in its hierarchy — ' +
+            `choose another set for ${fix}`,
           steps: [`assign_zone:${fix}`].filter((id) => facts.steps.has(id)),
           source: managed.get(fix)!,
         };

@@ -36,7 +36,8 @@ export type ReasonCodeDocument =
   | 'glue_zones_switch'
   | 'glue_default_custom'
   | 'glue_set_becomes_usable'
-  | 'glue_names_replaced';
+  | 'glue_names_replaced'
+  | 'glue_set_grows';
 
 export type GuardKindDocument =
   | 'mass_change'
@@ -46,6 +47,8 @@ export type GuardKindDocument =
   | 'set_too_large'
   | 'hierarchy'
   | 'delegation'
+  | 'delegation_unknown'
+  | 'leaving_set'
   | 'ordering';
 
 export interface ZoneNameserversDocument {
@@ -65,7 +68,7 @@ export interface GuardDocument {
   kind: GuardKindDocument;
   message: string;
   /** The guard kind apply may be told to allow (`--allow-mass-change` allows mass_change). */
-  override?: 'mass_change';
+  override?: 'mass_change' | 'delegation_unknown';
   steps: string[];
   source?: string;
 }
@@ -97,6 +100,8 @@ export interface PlanDocument {
   }[];
   unmanaged: { nameservers: NameserverDocument[]; zones: { name: string; nameservers: ZoneNameserversDocument }[] };
   notes: string[];
+  /** Deletions the file asks for that this run leaves out, with why and until when. */
+  held?: HeldDocument[];
   zone_filter: string[] | null;
   /** The file's API and DNS settings, so `apply plan.json` runs with what was reviewed. */
   settings?: SettingsDocument;
@@ -104,6 +109,14 @@ export interface PlanDocument {
   preconditions?: PreconditionsDocument;
   /** `sha256:<hex>` of the canonical JSON of this document without this field (see canonicalJson). */
   plan_digest: string;
+}
+
+export interface HeldDocument {
+  name: string;
+  set: number;
+  cause: 'same_run' | 'listed' | 'caches';
+  until?: string;
+  message: string;
 }
 
 export interface SettingsDocument {
@@ -115,7 +128,7 @@ export interface SettingsDocument {
     requests_per_second?: number;
     concurrency: number;
   };
-  dns: { root_servers: string[]; parent_servers: string[]; port: number };
+  dns: { root_servers: string[]; parent_servers: string[]; port: number; deadline_seconds?: number };
 }
 
 export interface PreconditionsDocument {
@@ -166,10 +179,13 @@ export class PlanModifiedError extends AcnsError {
     const what = why === 'missing' ? 'it has no plan_digest' : 'its plan_digest does not match its content';
     super(
       'plan_modified',
-      `${file} was changed after \`acns plan\` wrote it (${what}); a reviewed plan must be applied exactly as reviewed — run \`acns plan -o ${file}\` again`,
+      `${file} was changed after \`acns plan\` wrote it (${what}); a reviewed plan must be applied exactly as ` +
+        `reviewed — run \`acns plan -o ${file}\` again`,
       {
         exitCode: 3,
-        hint: 'nothing was changed; to apply something else, change acns.yaml, plan again and review the new plan — never edit a plan file by hand',
+        hint:
+          'nothing was changed; to apply something else, change acns.yaml, plan again and review the new plan — ' +
+          'never edit a plan file by hand',
       },
     );
     this.name = 'PlanModifiedError';
@@ -219,6 +235,7 @@ export function planToDocument(plan: Plan, meta: { toolVersion: string; createdA
       zones: plan.unmanaged.zones.map((z) => ({ name: z.name, nameservers: { ...z.nameservers } })),
     },
     notes: [...plan.notes],
+    ...(plan.held?.length ? { held: plan.held.map((h) => ({ ...h })) } : {}),
     zone_filter: plan.zoneFilter ? [...plan.zoneFilter] : null,
     ...(plan.settings ? { settings: settingsToDocument(plan.settings) } : {}),
     ...(plan.preconditions ? { preconditions: preconditionsToDocument(plan.preconditions) } : {}),
@@ -296,6 +313,7 @@ export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
   if (d.settings) plan.settings = settingsFromDocument(d.settings);
   if (d.preconditions) plan.preconditions = preconditionsFromDocument(d.preconditions);
   if (d.zone_filter) plan.zoneFilter = d.zone_filter;
+  if (d.held) plan.held = d.held;
   return { plan, toolVersion: d.tool.version, createdAt: d.created_at };
 }
 
@@ -422,7 +440,12 @@ function settingsToDocument(s: PlanSettings): SettingsDocument {
       requests_per_second: c.requestsPerSecond,
       concurrency: c.concurrency,
     },
-    dns: { root_servers: [...dns.rootServers], parent_servers: [...dns.parentServers], port: dns.port },
+    dns: {
+      root_servers: [...dns.rootServers],
+      parent_servers: [...dns.parentServers],
+      port: dns.port,
+      ...(dns.deadlineSeconds !== undefined ? { deadline_seconds: dns.deadlineSeconds } : {}),
+    },
   };
 }
 
@@ -436,7 +459,12 @@ function settingsFromDocument(s: SettingsDocument): PlanSettings {
       requestsPerSecond: c.requests_per_second ?? 200,
       concurrency: c.concurrency,
     },
-    dns: { rootServers: dns.root_servers, parentServers: dns.parent_servers, port: dns.port },
+    dns: {
+      rootServers: dns.root_servers,
+      parentServers: dns.parent_servers,
+      port: dns.port,
+      ...(dns.deadline_seconds !== undefined ? { deadlineSeconds: dns.deadline_seconds } : {}),
+    },
   };
 }
 

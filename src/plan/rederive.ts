@@ -202,6 +202,7 @@ function factsFromPlan(plan: Plan, pre: Preconditions): PlanFacts {
     zonesStaying,
     ...(defaultStep ? { defaultStep } : {}),
     unmanagedNames: [],
+    held: [],
   };
 }
 

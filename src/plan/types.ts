@@ -28,6 +28,8 @@ export type StepValue = null | { set: number } | ZoneNameservers | { value: stri
  * - glue_default_custom: the account default becomes custom.account, which may fall back to the set
  * - glue_set_becomes_usable: the set reaches 2 names while a custom.account default may fall back to it
  * - glue_names_replaced: the set gains names while it is in use, before its old names go
+ * - glue_set_grows: the set gains names while zones use it (Cloudflare lists a new name in every
+ *   zone's apex NS at once, so its glue is checked right after it is created)
  */
 export type StepReason =
   | 'name_missing'
@@ -38,10 +40,12 @@ export type StepReason =
   | 'glue_zones_switch'
   | 'glue_default_custom'
   | 'glue_set_becomes_usable'
-  | 'glue_names_replaced';
+  | 'glue_names_replaced'
+  | 'glue_set_grows';
 
 export interface Step {
-  id: string; // stable: 'create_nameserver:ns1.example.com', 'glue_check:1', 'assign_zone:example.org', 'set_account_default', 'delete_nameserver:ns3.example.com'
+  /** Stable: 'create_nameserver:ns1.example.com', 'glue_check:1', 'assign_zone:example.org', 'set_account_default'. */
+  id: string;
   kind: StepKind;
   target: string; // nameserver name, 'set 1', zone name, or 'account default'
   zoneId?: string; // assign_zone only
@@ -62,6 +66,8 @@ export type GuardKind =
   | 'set_too_large' // a set would hold more than 5 names (live names kept by prune off, plus the file's)
   | 'hierarchy' // subdomain / reverse-zone rule broken against live zones
   | 'delegation' // a zone goes back to standard while its parent still delegates to the custom names
+  | 'delegation_unknown' // a zone or name leaves a set and its parents' delegation could not be read
+  | 'leaving_set' // a name of a set is deleted in the run that moves zones off that set
   | 'ordering'; // no order of the steps keeps every rule at every moment (e.g. two zones swapping sets)
 
 export interface Guard {
@@ -75,10 +81,28 @@ export interface Guard {
 }
 
 /** Guards a reviewer may allow on purpose; every other guard needs the file or the account fixed. */
-export type OverridableGuard = 'mass_change';
+export type OverridableGuard = 'mass_change' | 'delegation_unknown';
 
 /** How apply is told to allow an overridable guard. */
-export const OVERRIDE_FLAG: Record<OverridableGuard, string> = { mass_change: '--allow-mass-change' };
+export const OVERRIDE_FLAG: Record<OverridableGuard, string> = {
+  mass_change: '--allow-mass-change',
+  delegation_unknown: '--allow-unknown-delegation',
+};
+
+/**
+ * A deletion the plan leaves out for now, and why: a parent still lists the name, zones leave its
+ * set in this run, or resolvers may still hold it in their caches until `until`.
+ */
+export interface HeldDeletion {
+  name: string;
+  set: number;
+  /** 'same_run': zones leave the set in this run; 'listed': a parent still delegates to the name;
+   *  'caches': the delegation moved, resolvers may keep the old one until `until`. */
+  cause: 'same_run' | 'listed' | 'caches';
+  /** ISO time after which the deletion may go ahead ('caches' only). */
+  until?: string;
+  message: string;
+}
 
 /** Per-set glue expectation, carried in the plan so apply and renderers can show records to register. */
 export interface GlueExpectation {
@@ -108,6 +132,8 @@ export interface Plan {
   zoneFilter?: string[];
   /** The facts the plan's safety rests on, as read when planning; apply re-reads and compares them. */
   preconditions?: Preconditions;
+  /** Deletions the file asks for that this run leaves out, with why and until when. */
+  held?: HeldDeletion[];
 }
 
 /**
@@ -152,6 +178,8 @@ export interface PlanOptions {
   zoneFilter?: string[];
   /** Values apply recorded last time (object key → JSON value) to tell drift from config changes. */
   baseline?: Record<string, unknown>;
+  /** Deletions to leave out because of what DNS says (a parent lists the name, caches may hold it). */
+  hold?: HeldDeletion[];
 }
 
 export type { AccountDefault };

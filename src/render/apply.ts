@@ -168,6 +168,8 @@ function headline(result: ApplyResult): string {
     return 'interrupted — no new steps were started, running steps were allowed to finish';
   if (result.stoppedBy === 'account_wide') return 'stopped after an account-wide failure — no new steps were started';
   if (result.stoppedBy === 'stale') return 'stopped: the plan went stale during apply — no new steps were started';
+  if (result.stoppedBy === 'zone_check')
+    return 'stopped: a switched zone did not answer as it should — no new steps were started';
   const failed = result.results.filter((r) => r.outcome === 'failed');
   const glue = failed.filter((r) => r.kind === 'glue_check').length;
   if (glue === failed.length) return `${plural(glue, 'glue check', 'glue checks')} did not pass`;

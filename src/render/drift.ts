@@ -5,7 +5,7 @@
  */
 import pc from 'picocolors';
 import { describeValue } from '../plan/describe.js';
-import type { DriftDelegation, DriftItem, DriftReport, DriftValue } from '../plan/drift.js';
+import type { DriftDelegation, DriftDnsFinding, DriftItem, DriftReport, DriftValue } from '../plan/drift.js';
 import { MARKDOWN_BUDGET } from './markdown.js';
 
 export const DRIFT_MARKER = '<!-- acns-drift -->';
@@ -32,6 +32,13 @@ export interface DriftDocument {
   delegation:
     | { zone: string; status: DriftDelegation['status']; nameservers: string[]; expected: string[]; detail: string }[]
     | null;
+  /** DNS checks that did not pass (glue, lameness, referral); absent: not checked. */
+  dns_checks?: {
+    check: DriftDnsFinding['check'];
+    subject: string;
+    status: DriftDnsFinding['status'];
+    problems: string[];
+  }[];
 }
 
 export function renderDriftText(r: DriftReport, opts: { colour: boolean }): string {
@@ -51,10 +58,12 @@ export function renderDriftText(r: DriftReport, opts: { colour: boolean }): stri
   }
   out.push(...unmanagedText(r));
   out.push(...delegationText(r));
+  out.push(...dnsCheckText(r));
   out.push(
     c.bold(
       r.hasDrift
-        ? `Drift: ${r.items.length} difference${r.items.length === 1 ? '' : 's'}. Run acns plan to see how they would be undone.`
+        ? `Drift: ${r.items.length} difference${r.items.length === 1 ? '' : 's'}. Run acns plan to see how they ` +
+            `would be undone.`
         : `No drift. Live account matches ${r.configFile}.`,
     ),
   );
@@ -87,6 +96,7 @@ export function driftToDocument(r: DriftReport, meta: { toolVersion: string; cre
         expected: [...d.expected],
         detail: d.detail,
       })) ?? null,
+    ...(r.dnsChecks ? { dns_checks: r.dnsChecks.map((f) => ({ ...f, problems: [...f.problems] })) } : {}),
   };
 }
 
@@ -101,13 +111,14 @@ export function renderDriftMarkdown(r: DriftReport, opts: { budget?: number } = 
     `### acns drift · \`${r.configFile}\``,
     '',
     r.hasDrift
-      ? `⚠️ **${r.items.length} difference${r.items.length === 1 ? '' : 's'}** between the live account \`${r.accountId}\` and \`${r.configFile}\`.`
+      ? `⚠️ **${r.items.length} difference${r.items.length === 1 ? '' : 's'}** between the live account ` +
+        `\`${r.accountId}\` and \`${r.configFile}\`.`
       : `✅ **No drift.** Live account matches \`${r.configFile}\`.`,
     '',
   ];
   const rows = r.items.map((i) => `| ${i.object} | ${value(i.live)} | ${value(i.desired)} | ${i.source ?? '—'} |`);
   const table = rows.length ? ['| Object | Live | Desired | Source |', '|---|---|---|---|'] : [];
-  const info = [...unmanagedText(r), ...delegationText(r)].map((l) => l.replace(/^ {2}/, '- '));
+  const info = [...unmanagedText(r), ...delegationText(r), ...dnsCheckText(r)].map((l) => l.replace(/^ {2}/, '- '));
   let used = size(head) + size(table) + 300;
   const kept: string[] = [];
   for (const row of rows) {
@@ -119,7 +130,8 @@ export function renderDriftMarkdown(r: DriftReport, opts: { budget?: number } = 
   if (kept.length < rows.length)
     out.push(
       '',
-      `_… ${rows.length - kept.length} more differences cut to stay under GitHub's size limit; run \`acns drift --format json\` for all of them._`,
+      `_… ${rows.length - kept.length} more differences cut to stay under GitHub's size limit; run \`acns drift ` +
+        `--format json\` for all of them._`,
     );
   out.push('');
   for (const l of info) {
@@ -150,12 +162,29 @@ function delegationText(r: DriftReport): string[] {
   return ['Delegation at the parent zone (information, not drift):', ...list.map((d) => `  ${delegationLine(d)}`), ''];
 }
 
+function dnsCheckText(r: DriftReport): string[] {
+  const list = r.dnsChecks ?? [];
+  if (list.length === 0) return [];
+  const what = { glue: 'glue', lameness: 'servers', referral: 'referral' };
+  return [
+    'DNS checks that did not pass (information, not drift):',
+    ...list.map(
+      (f) =>
+        `  [${what[f.check]}] ${f.check === 'glue' ? f.subject : `zone ${f.subject}`}: ` +
+        `${f.status === 'failed' ? 'failed' : 'could not verify'} — ` +
+        `${f.problems.slice(0, 3).join('; ') || 'no detail'}`,
+    ),
+    '',
+  ];
+}
+
 function delegationLine(d: DriftDelegation): string {
   if (d.status === 'unknown') return `zone ${d.zone}: could not read its delegation from DNS (${d.detail})`;
   const where = d.nameservers.length
     ? `its parent still delegates it to ${d.nameservers.join(', ')}`
     : `its parent zone does not delegate it (${d.detail})`;
-  return `zone ${d.zone} uses its custom set, but ${where}: next step at your registrar: set NS to ${d.expected.join(', ')}`;
+  const ns = d.expected.join(', ');
+  return `zone ${d.zone} uses its custom set, but ${where}: next step at your registrar: set NS to ${ns}`;
 }
 
 function value(v: DriftValue): string {

@@ -78,8 +78,13 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
 }
 
 function verdict(plan: Plan): string {
-  if (!plan.safe)
-    return `⛔ **Unsafe plan** — ${plan.guards.length} guard${plan.guards.length === 1 ? '' : 's'} failed; ${planLine(plan)}`;
+  if (!plan.safe) {
+    const n = plan.guards.length;
+    return `⛔ **Unsafe plan** — ${n} guard${n === 1 ? '' : 's'} failed; ${planLine(plan)}`;
+  }
+  const held = plan.held?.length ?? 0;
+  if (plan.steps.length === 0 && held > 0)
+    return `✅ **No changes in this run:** ${held} deletion${held === 1 ? ' is' : 's are'} held (see the notes).`;
   if (plan.steps.length === 0) return `✅ **No changes.** Live account matches \`${esc(plan.configFile)}\`.`;
   return `⚠️ **Changes:** ${planLine(plan).replace(/^Plan: /, '')}`;
 }
@@ -140,7 +145,10 @@ function stepDetails(steps: Step[], room: number): string[] {
           ? s.dependsOn.map((d) => `\`${d}\``).join(', ')
           : `\`${s.dependsOn[0]}\` +${s.dependsOn.length - 1}`;
     const drift = s.class === 'drift' ? ' **drift**' : '';
-    return `| ${i + 1} | \`${SYMBOL[s.kind]}\` | ${s.kind} | ${esc(s.target)} | ${esc(change(s))}${drift} | ${esc(reasonWithSource(s))} | ${deps} |`;
+    return (
+      `| ${i + 1} | \`${SYMBOL[s.kind]}\` | ${s.kind} | ${esc(s.target)} | ${esc(change(s))}${drift} | ` +
+      `${esc(reasonWithSource(s))} | ${deps} |`
+    );
   });
   const fit = fitLines(rows, room - size(header) - size(footer) - 200, 'steps');
   return [...header, ...fit, ...footer];
@@ -173,7 +181,8 @@ function fitLines(lines: string[], max: number, what: string, keepLast = false):
   const cut = body.length - out.length;
   const table = out.length > 0 && out[out.length - 1].startsWith('|');
   out.push(
-    `${table ? '\n' : ''}_… ${cut} more line${cut === 1 ? '' : 's'} of ${what} cut to stay under GitHub's comment limit; run \`acns show plan.json\` for the full plan._`,
+    `${table ? '\n' : ''}_… ${cut} more line${cut === 1 ? '' : 's'} of ${what} cut to stay under GitHub's comment ` +
+      `limit; run \`acns show plan.json\` for the full plan._`,
   );
   if (last !== undefined) out.push(last);
   return out;

@@ -79,6 +79,9 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
 
 /** "Plan: 2 to create, 3 to change, 1 to delete, 1 checks." or "No changes. Live account matches acns.yaml." */
 export function planLine(plan: Plan): string {
+  const held = plan.held?.length ?? 0;
+  if (plan.steps.length === 0 && held > 0)
+    return `No changes in this run: ${held} deletion${held === 1 ? ' is' : 's are'} held (see the notes above).`;
   if (plan.steps.length === 0) return `No changes. Live account matches ${plan.configFile}.`;
   const { create, change, delete: del, checks } = plan.summary;
   return `Plan: ${create} to create, ${change} to change, ${del} to delete, ${checks} checks.`;

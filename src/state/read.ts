@@ -148,7 +148,7 @@ function settingsReader(api: AccountApi, expected: number, tick: (done: number, 
     if (known) return known;
     const p = api.getZoneNameservers(z.id).then((nameservers) => {
       tick(++done, Math.max(expected, reads.size));
-      return { name: z.name, id: z.id, nameservers };
+      return { name: z.name, id: z.id, nameservers, ...(z.nameServers ? { cloudflareNs: [...z.nameServers] } : {}) };
     });
     p.catch(() => {});
     reads.set(z.name, p);
@@ -165,7 +165,7 @@ function settingsReader(api: AccountApi, expected: number, tick: (done: number, 
 
 async function readSettings(
   api: AccountApi,
-  refs: { id: string; name: string }[],
+  refs: ZoneRef[],
   tick: (done: number, total: number) => void,
 ): Promise<LiveZone[]> {
   let done = 0;
@@ -173,7 +173,7 @@ async function readSettings(
     refs.map(async (z) => {
       const nameservers = await api.getZoneNameservers(z.id);
       tick(++done, refs.length);
-      return { name: z.name, id: z.id, nameservers };
+      return { name: z.name, id: z.id, nameservers, ...(z.nameServers ? { cloudflareNs: [...z.nameServers] } : {}) };
     }),
   );
   return zones.sort((a, b) => compareText(a.name, b.name));

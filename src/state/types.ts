@@ -7,6 +7,8 @@ export interface LiveZone {
   name: string;
   id: string;
   nameservers: ZoneNameservers;
+  /** The zone's own pair of Cloudflare nameservers, when the zone listing carried it. */
+  cloudflareNs?: string[];
 }
 
 export interface LiveState {

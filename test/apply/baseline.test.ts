@@ -31,7 +31,7 @@ function result(plan: Plan, outcomes: Record<string, StepOutcome> = {}): ApplyRe
 
 const SETS = { 1: ['ns1.example.com', 'ns2.example.com'], 2: ['ns1.example.net', 'ns2.example.net'] };
 
-test('records done and already_done steps, not failed or skipped ones; the file lives at .acns/last-applied.json', async () => {
+test('records done and already_done steps, not failed or skipped ones, in .acns/last-applied.json', async () => {
   const plan = buildPlan(
     desired({
       sets: SETS,
@@ -131,7 +131,7 @@ test("another account's record is ignored on read and replaced on write", async 
   expect(await readBaseline(path, ACC)).toBeDefined();
 });
 
-test('missing, corrupt or foreign-format files are no record; a plan still builds and classifies as config', async () => {
+test('a missing, corrupt or foreign-format file is no record; the plan builds and classifies as config', async () => {
   expect(await readBaseline(path, ACC)).toBeUndefined();
   mkdirSync(join(dir, '.acns'));
   for (const bad of [

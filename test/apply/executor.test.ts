@@ -1,6 +1,6 @@
 import { currentStepId, executePlan } from '../../src/apply/executor.js';
 import { checkStaleness } from '../../src/apply/stale.js';
-import type { GlueChecker, GlueVerdict, StepResult } from '../../src/apply/types.js';
+import type { GlueChecker, GlueVerdict, StepResult, ZoneCheckVerdict } from '../../src/apply/types.js';
 import type { GlueExpectation } from '../../src/plan/types.js';
 import { CloudflareError, NetworkError } from '../../src/cloudflare/errors.js';
 import { accountWideError, MemoryApi, serverError } from './memory-api.js';
@@ -9,6 +9,49 @@ import { create, makePlan, seedAccount, seedPlan, toSet } from './plans.js';
 const okGlue: GlueChecker = async () => ({ blocking: false, verdict: 'ok' });
 const byId = (results: StepResult[]): Record<string, StepResult['outcome']> =>
   Object.fromEntries(results.map((r) => [r.id, r.outcome]));
+
+describe('executePlan: the check after each switch', () => {
+  const failed: ZoneCheckVerdict = {
+    verdict: 'failed',
+    blocking: true,
+    message: 'set 1 answers REFUSED',
+    problems: [],
+  };
+
+  test('enforce: a blocking verdict fails that switch and stops the run; nothing new starts (exit 3)', async () => {
+    const api = seedAccount(new MemoryApi());
+    const checked: string[] = [];
+    const res = await executePlan(seedPlan(), api, {
+      checkGlue: okGlue,
+      concurrency: 1,
+      checkZone: async (step) => {
+        checked.push(step.target);
+        return step.target === 'a.example' ? failed : { ...failed, verdict: 'ok', blocking: false };
+      },
+    });
+    expect(checked).toEqual(['a.example']);
+    const a = res.results.find((r) => r.id === 'assign_zone:a.example')!;
+    expect(a.outcome).toBe('failed');
+    expect(a.error?.code).toBe('zone_check_failed');
+    expect(a.error?.message).toMatch(
+      /^a\.example was switched, but set 1 answers REFUSED; no further step was started/,
+    );
+    expect(a.zoneCheck).toEqual(failed);
+    expect(res.stoppedBy).toBe('zone_check');
+    expect(res.exitCode).toBe(3);
+    // the switch itself happened; nothing after it was started
+    expect(api.zoneByName('a.example')).toEqual({ type: 'custom.account', set: 1 });
+    expect(api.zoneByName('b.example')).toEqual({ type: 'cloudflare.standard' });
+    expect(byId(res.results)['assign_zone:b.example']).toBe('not_attempted');
+  });
+
+  test('warn: the verdict is kept on the step and the run goes on', async () => {
+    const api = seedAccount(new MemoryApi());
+    const res = await executePlan(seedPlan('warn'), api, { checkGlue: okGlue, checkZone: async () => failed });
+    expect(res.exitCode).toBe(0);
+    expect(res.results.find((r) => r.id === 'assign_zone:b.example')?.zoneCheck).toEqual(failed);
+  });
+});
 
 describe('executePlan: the seed path', () => {
   test('runs every step once, in dependency order, and exits 0', async () => {
@@ -140,7 +183,7 @@ describe('executePlan: concurrency and failures', () => {
     expect(api.callsOf('setZoneNameservers').map((c) => c.target)).toEqual(['one.example', 'two.example']);
   });
 
-  test("the client's real errors: Cloudflare codes, status and hint are kept; unreachable API stops the run", async () => {
+  test("the client's real errors keep Cloudflare codes, status and hint; unreachable API stops the run", async () => {
     const api = seedAccount(new MemoryApi())
       .fail(
         'setZoneNameservers',

@@ -22,7 +22,10 @@ describe('acquireApplyLock', () => {
       plan: 'plan.json',
     });
     expect(() => acquireApplyLock(path, {}, { pid: 11, host: 'h', alive: () => true })).toThrow(
-      /another acns apply is running in this directory \(pid 10 on h, since 2026-01-01T00:00:00.000Z, applying plan\.json\)/,
+      new RegExp(
+        /another acns apply is running in this directory /.source +
+          /\(pid 10 on h, since 2026-01-01T00:00:00\.000Z, applying plan\.json\)/.source,
+      ),
     );
     a.release();
     const b = acquireApplyLock(path, {}, { pid: 11, host: 'h' });

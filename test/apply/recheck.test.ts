@@ -35,7 +35,8 @@ test('a deletion that another name’s removal would now take below 2 names stop
   expect(result.stoppedBy).toBe('stale');
   expect(api.nameservers.has('ns3.a.test')).toBe(true);
   expect(result.results[0]!.error?.message).toContain(
-    'names of set 1: ns1.a.test, ns2.a.test, ns3.a.test (the plan keeps at least 2) when planned, now ns1.a.test, ns3.a.test',
+    'names of set 1: ns1.a.test, ns2.a.test, ns3.a.test (the plan keeps at least 2) when planned, ' +
+      'now ns1.a.test, ns3.a.test',
   );
 });
 

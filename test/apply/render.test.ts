@@ -40,7 +40,8 @@ describe('renderStepLine', () => {
           cfCodes: [1000],
         },
       },
-      '✗ + nameserver ns1.example.com: failed — Cloudflare failed to answer POST /accounts/x/custom_ns (1000: Internal error)\n',
+      '✗ + nameserver ns1.example.com: failed — ' +
+        'Cloudflare failed to answer POST /accounts/x/custom_ns (1000: Internal error)\n',
     ],
     [
       { outcome: 'skipped', blockedBy: ['delete_nameserver:ns1.example.com'] },
@@ -109,7 +110,7 @@ describe('renderApplySummary', () => {
     expect(out).toContain('Warning: the glue check for set 1 did not pass (failed); policy glue_check is warn');
   });
 
-  test('failures: done, failed with Cloudflare code and message, skipped naming the dependency, resume hint', async () => {
+  test('failures: done, failed with Cloudflare code and message, skipped naming its dependency, resume', async () => {
     const api = seedAccount(new MemoryApi()).fail('setZoneNameservers', 'legacy.example', () =>
       serverError('Internal error'),
     );
@@ -136,14 +137,18 @@ describe('renderApplySummary', () => {
         '  ~ zone b.example (depends on glue_check:1)',
         '  ~ account default (depends on glue_check:1)',
         '',
-        "The glue check for set 1 did not pass: register the records shown in the glue report above (at the registrar of the names' domain, or through Cloudflare Support when it uses Cloudflare Registrar), wait until the parent zone serves them, then re-run apply. The nameservers already created stay.",
+        'The glue check for set 1 did not pass: ' +
+          'register the records shown in the glue report above (at the registrar of the ' +
+          "names' domain, or through Cloudflare Support when it uses Cloudflare " +
+          'Registrar), wait until the parent zone serves them, ' +
+          'then re-run apply. The nameservers already created stay.',
         'Re-run `acns apply plan.json` to resume: done steps are recognised, the rest run.',
         '',
       ].join('\n'),
     );
   });
 
-  test('glue could not be verified (no parent server answered): says how to reach DNS, not to register records', async () => {
+  test('glue unverified (no parent server answered): says how to reach DNS, not to register records', async () => {
     const res = await executePlan(seedPlan(), seedAccount(new MemoryApi()), {
       checkGlue: async () => ({ blocking: true, verdict: 'could_not_verify' }),
     });
@@ -160,7 +165,9 @@ describe('renderApplySummary', () => {
     const out = renderApplySummary(res);
     expect(out).toContain('Apply incomplete: stopped after an account-wide failure — no new steps were started.');
     expect(out).toContain(
-      'Failed (1):\n  + nameserver ns1.example.com: Authentication error [Cloudflare code 10000, HTTP 401]\n      hint: check CLOUDFLARE_API_TOKEN and its permissions\n',
+      'Failed (1):\n  + nameserver ns1.example.com: ' +
+        'Authentication error [Cloudflare code 10000, HTTP 401]\n' +
+        '      hint: check CLOUDFLARE_API_TOKEN and its permissions\n',
     );
     expect(out).toContain('Not attempted (2):\n  + nameserver ns2.example.com\n  ~ zone legacy.example\n');
     expect(out).toContain('Re-run `acns apply` to resume');

@@ -54,7 +54,7 @@ describe('checkStaleness', () => {
     expect(report.alreadyDone).toEqual(['assign_zone:a.example']);
   });
 
-  test('nameservers: create present in the wanted set is done, in another set is stale; delete absent is done', async () => {
+  test('nameservers: create present in the wanted set is done, in another stale; delete absent is done', async () => {
     const api = new MemoryApi()
       .addNameserver('ns1.example.com', 1)
       .addNameserver('ns2.example.com', 3)

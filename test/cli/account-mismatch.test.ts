@@ -66,7 +66,7 @@ test('validate (no API) warns about the mismatch and still validates the file', 
   expect(r.out).toContain('staging.yaml: valid (1 set, 2 names, 1 zone).');
 });
 
-test('a malformed CLOUDFLARE_ACCOUNT_ID is an environment problem naming the variable, not line 1 of the file', async () => {
+test('a malformed CLOUDFLARE_ACCOUNT_ID is an environment problem naming the variable, not line 1', async () => {
   emu.resetLog();
   const r = await cli(['plan', '-c', 'staging.yaml'], { CLOUDFLARE_ACCOUNT_ID: 'dash.cloudflare.com/abc' });
   expect(r.code).toBe(1);

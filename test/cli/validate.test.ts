@@ -58,7 +58,9 @@ describe('acns validate', () => {
     const f = fakeIO();
     expect(await run(['validate', '-c', 'test/fixtures/config/unused-small-set.yaml'], f.io)).toBe(0);
     expect(f.stderr()).toBe(
-      'test/fixtures/config/unused-small-set.yaml:6:3: warning: set 2 has 1 name and nothing uses it — a set needs 2 to 5 distinct names before a zone can use it\n',
+      'test/fixtures/config/unused-small-set.yaml:6:3: warning: ' +
+        'set 2 has 1 name and nothing uses it — ' +
+        'a set needs 2 to 5 distinct names before a zone can use it\n',
     );
     expect(f.stdout()).toContain('valid (2 sets, 3 names, 1 zone)');
   });

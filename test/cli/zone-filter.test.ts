@@ -2,13 +2,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/program.js';
+import { TEST_RETRY_BACKOFF } from '../support/retry.js';
 
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'acns-zone-filter-'));
   await writeFile(
     join(dir, 'acns.yaml'),
-    'version: 1\naccount_id: 372e67954025e0ba6aaa6d586b9e0b59\nnameserver_sets:\n  1:\n    names: [ns1.example.com, ns2.example.com]\nzones:\n  example.org: 1\n  shop.example.org: standard\n',
+    'version: 1\naccount_id: 372e67954025e0ba6aaa6d586b9e0b59\nnameserver_sets:\n' +
+      '  1:\n    names: [ns1.example.com, ns2.example.com]\nzones:\n  example.org: 1\n' +
+      '  shop.example.org: standard\n',
   );
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
@@ -22,6 +25,7 @@ async function cli(argv: string[]) {
     // an API that does not exist: the check must refuse before any request is tried
     env: { CLOUDFLARE_API_TOKEN: 't0k', CLOUDFLARE_BASE_URL: 'http://127.0.0.1:9/client/v4' },
     cwd: dir,
+    retryBackoff: TEST_RETRY_BACKOFF,
   });
   return { code, out, err };
 }
@@ -36,7 +40,7 @@ test('--zone with a zone the file does not manage is refused before any request,
   expect(r.out).toBe('');
 });
 
-test('--zone accepts the names of the file in any case and with a trailing dot (then goes on to read the account)', async () => {
+test("--zone accepts the file's names in any case and with a trailing dot (then reads the account)", async () => {
   const r = await cli(['plan', '--zone', 'Example.ORG.', '--zone', 'shop.example.org']);
   expect(r.err).not.toContain('does not manage');
   expect(r.err).toMatch(/could not reach the Cloudflare API/);

@@ -116,7 +116,7 @@ describe('custom nameservers', () => {
     expect(await api().listNameservers()).toEqual([{ name: 'ns1.example.com', set: 1 }]);
   });
 
-  test('a duplicate error is resolved by reading back: the live object is returned, marked as already existing', async () => {
+  test('a duplicate error is resolved by reading back: the live object, marked as already existing', async () => {
     const pool = agent.get(ORIGIN);
     pool
       .intercept({

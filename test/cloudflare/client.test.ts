@@ -208,7 +208,7 @@ describe('retries', () => {
       .catch((x: unknown) => x)) as NetworkError;
     expect(e).toBeInstanceOf(NetworkError);
     expect(e.message).toMatch(/https:\/\/api\.cloudflare\.com\/client\/v4.*connection closed.*3 attempts/);
-    expect(e.hint).toMatch(/CLOUDFLARE_BASE_URL/);
+    expect(e.hint).toMatch(/network connectivity/); // the default base URL: no variable to unset
     expect(isAccountWide(e)).toBe(true);
     pool
       .intercept({ path: `${P}/accounts/a1/custom_ns`, method: 'POST' })

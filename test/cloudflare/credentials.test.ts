@@ -130,7 +130,10 @@ describe('plain http to a name: checked at connect time', () => {
       await c.close();
       expect(e).toBeInstanceOf(PlainHttpRefusedError);
       expect((e as Error).message).toMatch(
-        /refusing to send Cloudflare credentials over plain http:\/\/ to api\.example\.com \(it resolves to .*not only to loopback\)/,
+        new RegExp(
+          /refusing to send Cloudflare credentials over plain http:\/\/ to api\.example\.com /.source +
+            /\(it resolves to .*not only to loopback\)/.source,
+        ),
       );
       expect(c.stats().requests).toBe(1);
       expect(hits).toBe(before);
@@ -175,5 +178,23 @@ describe('scrubbing secrets from messages', () => {
   test('without secrets, or with very short ones, text is left alone', () => {
     expect(createSecretScrubber([])('a b c')).toBe('a b c');
     expect(createSecretScrubber(['a'])('a b c')).toBe('a b c');
+  });
+});
+
+describe('the missing-token hint names the permissions the command needs', () => {
+  const hint = (access?: 'read' | 'write') => {
+    try {
+      credentialsFromEnv({}, access);
+    } catch (e) {
+      return (e as CredentialsError).hint ?? '';
+    }
+    throw new Error('expected a CredentialsError');
+  };
+  test('a read-only command asks for read permissions only', () => {
+    expect(hint('read')).toContain('Zone DNS Settings Read');
+    expect(hint('read')).not.toContain('Write');
+  });
+  test('apply asks for the write permissions', () => {
+    expect(hint('write')).toContain('Zone DNS Settings Write');
   });
 });

@@ -8,6 +8,7 @@ import { MockAgent } from 'undici';
 import { CloudflareClient } from '../../src/cloudflare/client.js';
 import {
   CloudflareError,
+  NetworkError,
   CredentialsRejectedError,
   isAccountWide,
   NotEntitledError,
@@ -274,4 +275,15 @@ test('a secret the server echoes back in its message is never printed', async ()
     `error: Cloudflare refused GET /zones (HTTP 400, 1234: token [redacted] is not valid here, ray ${RAY})\n`,
   );
   expect(printed(new Error(`boom ${token}`), { CLOUDFLARE_API_TOKEN: token }).text).not.toContain(token);
+});
+
+describe('the unreachable-API hint', () => {
+  const hint = (baseUrl: string) =>
+    new NetworkError({ baseUrl, method: 'GET', path: '/zones', reason: 'connection refused', attempts: 1 }).hint ?? '';
+  test('with the default base URL it does not tell the user to unset a variable they never set', () => {
+    expect(hint('https://api.cloudflare.com/client/v4')).not.toContain('CLOUDFLARE_BASE_URL');
+  });
+  test('with CLOUDFLARE_BASE_URL set elsewhere it names it and the default', () => {
+    expect(hint('http://127.0.0.1:9/client/v4')).toContain('CLOUDFLARE_BASE_URL (http://127.0.0.1:9/client/v4)');
+  });
 });

@@ -18,6 +18,8 @@ import {
   type RawResponse,
   type RequestEvent,
   type Send,
+  type ServerSignals,
+  watch,
 } from '../../src/cloudflare/layers.js';
 import { CloudflareError, NetworkError, OutcomeUnknownError, ResponseShapeError } from '../../src/cloudflare/errors.js';
 import { FakeClock } from '../support/clock.js';
@@ -86,6 +88,41 @@ describe('observe', () => {
       { method: 'PATCH', path: '/zones/z1/dns_settings', attempt: 1 },
       { method: 'PATCH', path: '/zones/z1/dns_settings', attempt: 2 },
     ]);
+  });
+});
+
+describe('watch', () => {
+  test('keeps the latest figures, the rate-limit header names (never values) and the Date', async () => {
+    const signals: ServerSignals = { answers: 0, withoutRateLimitHeaders: 0 };
+    const date = 'Tue, 14 Nov 2023 22:13:20 GMT';
+    const s = script(
+      ok(undefined, {
+        ratelimit: '"default";r=17;t=40',
+        'ratelimit-policy': '"default";q=1200;w=300',
+        date,
+        authorization: 'Bearer should-not-matter',
+      }),
+      ok(undefined, { 'x-ratelimit-remaining': 'garbage' }),
+      ok(),
+    );
+    const send = watch(signals, clock)(s.send);
+    await send(newRequest('GET', '/zones'));
+    expect(signals).toEqual({
+      answers: 1,
+      withoutRateLimitHeaders: 0,
+      last: {
+        status: 200,
+        info: { remaining: 17, resetMs: 40_000, quota: 1200, windowSeconds: 300 },
+        headers: ['ratelimit', 'ratelimit-policy'],
+      },
+      date: { serverMs: Date.parse(date), sentMs: clock.now(), receivedMs: clock.now() },
+    });
+    await send(newRequest('GET', '/zones'));
+    expect(signals.last).toEqual({ status: 200, info: {}, headers: ['x-ratelimit-remaining'] });
+    await send(newRequest('GET', '/zones'));
+    expect(signals).toMatchObject({ answers: 3, withoutRateLimitHeaders: 1, last: { headers: [] } });
+    expect(signals.date?.serverMs).toBe(Date.parse(date)); // an answer without Date keeps the last one
+    expect(JSON.stringify(signals)).not.toContain('should-not-matter');
   });
 });
 

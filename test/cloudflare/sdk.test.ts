@@ -10,17 +10,22 @@ import type {
   CustomNameserver,
   CustomNameserverCreateParams,
 } from 'cloudflare/resources/custom-nameservers/custom-nameservers';
+import type { Account } from 'cloudflare/resources/accounts/accounts';
+import type { TokenVerifyResponse as AccountTokenVerifyResponse } from 'cloudflare/resources/accounts/tokens/tokens';
 import type { AccountEditParams, AccountGetResponse } from 'cloudflare/resources/dns/settings/account';
 import type { ZoneEditParams, ZoneEditResponse, ZoneGetResponse } from 'cloudflare/resources/dns/settings/zone';
 import type {
   CustomNameserverGetResponse as LegacyZoneGetResponse,
   CustomNameserverUpdateParams as LegacyZoneUpdateParams,
 } from 'cloudflare/resources/zones/custom-nameservers';
+import type { TokenVerifyResponse as UserTokenVerifyResponse } from 'cloudflare/resources/user/tokens/tokens';
 import type { Zone, ZoneListParams } from 'cloudflare/resources/zones/zones';
 import type { V4PagePaginationArrayResponse } from 'cloudflare/core/pagination';
 import { createAccountApi } from '../../src/cloudflare/account.js';
 import { CloudflareClient } from '../../src/cloudflare/client.js';
+import { getAccount, verifyToken } from '../../src/cloudflare/endpoints.js';
 import type {
+  WireAccount,
   WireAccountDnsSettings,
   WireCreateCustomNs,
   WireCustomNs,
@@ -30,6 +35,7 @@ import type {
   WirePatchZoneDnsSettings,
   WirePutLegacyZoneCustomNs,
   WireResultInfo,
+  WireTokenVerify,
   WireZone,
   WireZoneDnsSettings,
   WireZoneNameservers,
@@ -64,6 +70,7 @@ type Sends<Ours, Sdk> = {
 type Agree<T> = { [K in keyof T]: true };
 const agree = <T>(x: Agree<T> & T): T => x;
 const all = { ns_name: true, ns_set: true, dns_records: true } as const;
+const TOKEN_FIELDS = { id: true, status: true, expires_on: true, not_before: true } as const;
 
 const TYPE_CONTRACT = [
   // POST and GET /accounts/{account_id}/custom_ns
@@ -95,10 +102,14 @@ const TYPE_CONTRACT = [
   // Deprecated GET and PUT /zones/{zone_id}/custom_ns (the fields sit beside result)
   agree<Reads<WireLegacyZoneCustomNs, LegacyZoneGetResponse>>({ enabled: true, ns_set: true }),
   agree<Sends<WirePutLegacyZoneCustomNs, Omit<LegacyZoneUpdateParams, 'zone_id'>>>({ enabled: true, ns_set: true }),
+  // acns doctor: GET /user/tokens/verify, GET /accounts/{account_id}/tokens/verify, GET /accounts/{account_id}
+  agree<Reads<WireTokenVerify, UserTokenVerifyResponse>>(TOKEN_FIELDS),
+  agree<Reads<WireTokenVerify, AccountTokenVerifyResponse>>(TOKEN_FIELDS),
+  agree<Reads<WireAccount, Account>>({ id: true, name: true, type: true }),
 ];
 
 test('the type contract covers every request and response acns sends or reads (checked by tsc)', () => {
-  expect(TYPE_CONTRACT).toHaveLength(17);
+  expect(TYPE_CONTRACT).toHaveLength(20);
 });
 
 // --- (a) the SDK against the emulator -------------------------------------------------------------
@@ -144,7 +155,12 @@ test('every endpoint acns uses parses in the SDK, and acns reads the same state'
   for await (const z of sdk.zones.list({ account: { id: account_id }, per_page: 50 })) zones.push(z);
   expect(zones).toHaveLength(75);
   const ours = await api.listAllZones();
-  expect(ours).toEqual(zones.map((z) => ({ id: z.id, name: z.name })).sort((a, b) => (a.name < b.name ? -1 : 1)));
+  // with each zone's own pair of Cloudflare nameservers (what to set at the registrar to leave ACNS)
+  expect(ours).toEqual(
+    zones
+      .map((z) => ({ id: z.id, name: z.name, nameServers: z.name_servers }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1)),
+  );
   const byName = await sdk.zones.list({ account: { id: account_id }, name: zones[3]?.name });
   expect(byName.result.map((z) => z.id)).toEqual([zones[3]?.id]);
 
@@ -184,6 +200,27 @@ test('every endpoint acns uses parses in the SDK, and acns reads the same state'
   for await (const ns of sdk.customNameservers.get({ account_id })) after.push(ns);
   expect(after).toEqual([]);
   await client.close();
+});
+
+test('token verification and the account read parse in the SDK, and acns reads the same', async () => {
+  const { client } = acns();
+  const user = await sdk.user.tokens.verify();
+  expect(user.status).toBe('active');
+  expect(await verifyToken(client, 'user', account_id)).toEqual({ id: user.id, status: user.status });
+
+  emu.state.accountTokens = ['acct-sdk-token'];
+  const acctSdk = new Cloudflare({ apiToken: 'acct-sdk-token', baseURL: emu.url, maxRetries: 0 });
+  const acct = await acctSdk.accounts.tokens.verify({ account_id });
+  const acctClient = new CloudflareClient({
+    baseUrl: emu.url,
+    credentials: { kind: 'token', token: 'acct-sdk-token' },
+  });
+  expect(await verifyToken(acctClient, 'account', account_id)).toEqual({ id: acct.id, status: acct.status });
+  await expect(acctSdk.user.tokens.verify()).rejects.toMatchObject({ status: 401 });
+
+  const a = await sdk.accounts.get({ account_id });
+  expect(await getAccount(client, account_id)).toEqual({ id: a.id, name: a.name, type: a.type });
+  await Promise.all([client.close(), acctClient.close()]);
 });
 
 test("the SDK's own errors agree with acns's reading of the same failure", async () => {

@@ -11,7 +11,8 @@ import type { Diagnostic } from '../../src/config/types.js';
 
 const HEAD = 'version: 1\naccount_id: 372e67954025e0ba6aaa6d586b9e0b59\n';
 const SETS =
-  'nameserver_sets:\n  1:\n    names: [ns1.example.com, ns2.example.com]\n  2:\n    names: [ns1.example.net, ns2.example.net]\n';
+  'nameserver_sets:\n  1:\n    names: [ns1.example.com, ns2.example.com]\n  2:\n' +
+  '    names: [ns1.example.net, ns2.example.net]\n';
 // HEAD = lines 1-2, SETS = lines 3-7, so the first line after both is 8.
 
 interface Case {
@@ -157,7 +158,8 @@ const cases: Case[] = [
     name: 'six names in a set',
     yaml:
       HEAD +
-      'nameserver_sets:\n  1:\n    names: [a.example.com, b.example.com, c.example.com, d.example.com, e.example.com, f.example.com]\n',
+      'nameserver_sets:\n  1:\n    names: [a.example.com, b.example.com, ' +
+      'c.example.com, d.example.com, e.example.com, f.example.com]\n',
     line: 5,
     col: 12,
     words: ['6 names', 'at most 5'],
@@ -229,7 +231,8 @@ const cases: Case[] = [
     name: 'name in two sets',
     yaml:
       HEAD +
-      'nameserver_sets:\n  1:\n    names: [ns1.example.com, ns2.example.com]\n  2:\n    names: [ns3.example.com, ns2.example.com]\n',
+      'nameserver_sets:\n  1:\n    names: [ns1.example.com, ns2.example.com]\n  2:\n' +
+      '    names: [ns3.example.com, ns2.example.com]\n',
     line: 7,
     col: 30,
     words: ['ns2.example.com', 'set 1 (line 5)', 'set 2', 'exactly one set'],

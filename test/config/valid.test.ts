@@ -137,7 +137,8 @@ describe('valid desired-state files', () => {
 
   test('an unused set with one name is only a warning', () => {
     const res = loadDesiredStateFromString(
-      'version: 1\nnameserver_sets:\n  1:\n    names: [a.example.com, b.example.com]\n  3:\n    names: [c.example.com]\nzones:\n  example.org: 1\n',
+      'version: 1\nnameserver_sets:\n  1:\n    names: [a.example.com, b.example.com]\n' +
+        '  3:\n    names: [c.example.com]\nzones:\n  example.org: 1\n',
       'w.yaml',
       opts(),
     );
@@ -151,7 +152,8 @@ describe('valid desired-state files', () => {
   test('unrelated names are not a hierarchy conflict: example.org and notexample.org share a set', () => {
     const s = ok(
       loadDesiredStateFromString(
-        'version: 1\nnameserver_sets:\n  1:\n    names: [a.example.com, b.example.com]\nzones:\n  example.org: 1\n  notexample.org: 1\n  org.example: 1\n',
+        'version: 1\nnameserver_sets:\n  1:\n    names: [a.example.com, b.example.com]\n' +
+          'zones:\n  example.org: 1\n  notexample.org: 1\n  org.example: 1\n',
         'h.yaml',
         opts(),
       ),
@@ -162,7 +164,8 @@ describe('valid desired-state files', () => {
   test('a child on standard below a parent on a set is fine', () => {
     ok(
       loadDesiredStateFromString(
-        'version: 1\nnameserver_sets:\n  1:\n    names: [a.example.com, b.example.com]\nzones:\n  example.org: 1\n  shop.example.org: standard\n',
+        'version: 1\nnameserver_sets:\n  1:\n    names: [a.example.com, b.example.com]\n' +
+          'zones:\n  example.org: 1\n  shop.example.org: standard\n',
         'h.yaml',
         opts(),
       ),
@@ -172,7 +175,9 @@ describe('valid desired-state files', () => {
   test('anchors and aliases are followed', () => {
     const s = ok(
       loadDesiredStateFromString(
-        'version: 1\nnameserver_sets:\n  1:\n    names: &n [a.example.com, b.example.com]\n    registrar: &r cloudflare\n  2:\n    names: [c.example.com, d.example.com]\n    registrar: *r\n',
+        'version: 1\nnameserver_sets:\n  1:\n' +
+          '    names: &n [a.example.com, b.example.com]\n    registrar: &r cloudflare\n' +
+          '  2:\n    names: [c.example.com, d.example.com]\n    registrar: *r\n',
         'a.yaml',
         opts(),
       ),
@@ -203,7 +208,7 @@ describe('valid desired-state files', () => {
         port: 5300,
       });
     });
-    test('CLOUDFLARE_ACCOUNT_ID never overrides a different account_id: refused for the API, a warning otherwise', () => {
+    test('CLOUDFLARE_ACCOUNT_ID never overrides another account_id: refused for the API, else a warning', () => {
       const env = { CLOUDFLARE_ACCOUNT_ID: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' };
       const forApi = loadDesiredStateFromString(base, 'e.yaml', opts(env, { requireAccountId: true }));
       expect(forApi.ok).toBe(false);

@@ -101,9 +101,9 @@ test('reads each switched zone from DNS and the plan says what to do at the regi
   const notes = out.notes.slice(plan.notes.length);
   expect(notes).toHaveLength(2);
   expect(notes[0]).toMatch(
-    /^next step at your registrar for elsewhere\.org: set its NS to ns1\.example\.com, ns2\.example\.com/,
+    /^next step for elsewhere\.org at the registrar of elsewhere\.org: set its NS to ns1\.example\.com, ns2\.ex/,
   );
-  expect(notes[1]).toMatch(/^next step at your registrar for nowhere\.org/);
+  expect(notes[1]).toMatch(/^next step for nowhere\.org at the registrar of nowhere\.org/);
   expect(notes.join('\n')).not.toContain('delegated.org');
   expect(out.guards.map((g) => g.id)).toEqual(['delegation:back.org']);
   expect(out.safe).toBe(false);
@@ -130,7 +130,7 @@ test('zones not switched are not looked up; a set without names is skipped', asy
   expect(org.log.length).toBe(before);
 });
 
-test('silent DNS: every lookup ends as unknown, the call resolves, and the plan gets notes, not guards', async () => {
+test('silent DNS: all unknown; zones leaving a set are one guard, zones joining one note', async () => {
   const { plan, live: l, setNames } = switching();
   const ac = new AbortController(); // a live signal shared by many lookups (more than 10 listeners)
   const findings = await readDelegations(plan, l, setNames, {
@@ -142,8 +142,20 @@ test('silent DNS: every lookup ends as unknown, the call resolves, and the plan 
   expect(findings).toHaveLength(5);
   expect(findings.every((f) => f.status === 'unknown')).toBe(true);
   const out = addDelegationFindings(plan, findings);
-  expect(out.guards).toEqual([]);
-  expect(out.notes.filter((n) => n.startsWith('could not read the delegation of'))).toHaveLength(5);
+  // unknown never passes for a zone leaving a set: one guard for the run, with the named override
+  expect(out.guards.map((g) => [g.id, g.override, g.steps])).toEqual([
+    ['delegation_unknown:zones', 'delegation_unknown', ['assign_zone:back.org', 'assign_zone:moved.org']],
+  ]);
+  expect(out.guards[0]!.message).toMatch(
+    /^2 zones leave a set .* could not be read from DNS .*: back\.org, moved\.org/,
+  );
+  expect(out.safe).toBe(false);
+  // the zones joining a set: one note for the run with the list, not one long note per zone
+  const unread = out.notes.filter((n) => n.startsWith('could not read the delegation of'));
+  expect(unread).toHaveLength(1);
+  expect(unread[0]).toMatch(
+    /^could not read the delegation of 3 zones from DNS .*: delegated\.org, elsewhere\.org, nowhere\.org/,
+  );
 });
 
 test('readZoneDelegations (drift) reports each zone against its own custom names', async () => {
@@ -173,4 +185,20 @@ test('an already aborted run does not wait for DNS', async () => {
   });
   expect(r[0]!.status).toBe('unknown');
   expect(silent.log.length).toBe(asked); // no query was sent
+});
+
+test("a zone going back to standard: the guard names the zone's own Cloudflare pair and where to set it", async () => {
+  const { plan, live: l, setNames } = switching();
+  const findings = await readDelegations(
+    plan,
+    l,
+    setNames,
+    { rootServers: [root.address], parentServers: [], port: root.port, timeoutMs: 500, retries: 0 },
+    { pairs: new Map([['back.org', ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com']]]) },
+  );
+  const out = addDelegationFindings(plan, findings);
+  const guard = out.guards.find((g) => g.id === 'delegation:back.org')!;
+  expect(guard.message).toMatch(
+    /at the registrar of back\.org, set its NS to ada\.ns\.cloudflare\.com, bob\.ns\.cloudflare\.com first/,
+  );
 });

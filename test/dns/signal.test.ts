@@ -8,9 +8,16 @@
  * emits that warning (the `events.maxEventTargetListenersWarned` symbol on the signal).
  */
 import { getEventListeners } from 'node:events';
-import { type FakeDnsServer, startFakeServers } from '../../src/dns/fakeserver.js';
+import { type FakeDnsServer, type FakeZone, startFakeServers } from '../../src/dns/fakeserver.js';
 import { checkSetGlue, checkZoneDelegation, waitForGlue, type GlueCheckOptions } from '../../src/dns/glue.js';
-import { comZone, EXAMPLE, exampleZone } from './fixtures.js';
+import { comZone, EXAMPLE as EXAMPLE_DUAL_STACK, exampleZone } from './fixtures.js';
+
+/**
+ * The shared fixture's IPv6 addresses (2001:db8::/32) reach no server, so every query to them would
+ * wait out its timeout. IPv4 only here: every query the checks send is answered.
+ */
+const EXAMPLE = EXAMPLE_DUAL_STACK.map(({ name, ipv4 }) => ({ name, ipv4 }));
+const ipv4Only = (z: FakeZone): FakeZone => ({ ...z, records: z.records.filter((r) => r.type !== 'AAAA') });
 
 let com: FakeDnsServer;
 let child3: FakeDnsServer;
@@ -22,9 +29,9 @@ const originalAdd = EventTarget.prototype.addEventListener;
 
 beforeAll(async () => {
   [com, child3, child4, silent] = await startFakeServers([
-    { host: '127.0.0.1', zones: [comZone()] },
-    { host: '127.0.0.3', zones: [exampleZone()] },
-    { host: '127.0.0.4', zones: [exampleZone()] },
+    { host: '127.0.0.1', zones: [ipv4Only(comZone())] },
+    { host: '127.0.0.3', zones: [ipv4Only(exampleZone())] },
+    { host: '127.0.0.4', zones: [ipv4Only(exampleZone())] },
     { host: '127.0.0.7', zones: [], knobs: { silent: true } },
   ]);
   port = com.port;
@@ -60,12 +67,19 @@ function nodeState(target: object, description: string): unknown {
 
 const leakWarnings = (): string[] => [...new Set(warnings)];
 
+/**
+ * Every query is answered at once, so no check waits on these bounds; they are generous so that a
+ * busy machine answering slowly cannot turn an answer into a timeout. The test is about listeners.
+ */
+const QUERY_TIMEOUT_MS = 10_000;
+const CALL_DEADLINE_MS = 60_000;
+
 function opts(signal: AbortSignal, over: Partial<GlueCheckOptions> = {}): GlueCheckOptions {
   return {
     rootServers: [],
     parentServers: Array(15).fill(com.address),
     port,
-    timeoutMs: 2000, // 12 checks × 15 servers burst at one fake server: no timeouts under load
+    timeoutMs: QUERY_TIMEOUT_MS,
     retries: 0,
     signal,
     ...over,
@@ -91,7 +105,7 @@ test('many glue checks (15 parent servers each) with one AbortSignal: no listene
   expect(reports[0]!.servers).toHaveLength(15);
   const waited = await Promise.all(
     Array.from({ length: 12 }, () =>
-      waitForGlue({ set: 1, registrar: 'external', names: EXAMPLE }, { ...opts(c.signal), waitMs: 1000 }),
+      waitForGlue({ set: 1, registrar: 'external', names: EXAMPLE }, { ...opts(c.signal), waitMs: CALL_DEADLINE_MS }),
     ),
   );
   expect(waited.every((r) => r.verdict === 'ok')).toBe(true);
@@ -102,7 +116,9 @@ test('many delegation checks (15 parent servers each) with one AbortSignal: no l
   const c = new AbortController();
   const names = EXAMPLE.map((e) => e.name);
   const results = await Promise.all(
-    Array.from({ length: 12 }, () => checkZoneDelegation('example.com', names, opts(c.signal))),
+    Array.from({ length: 12 }, () =>
+      checkZoneDelegation('example.com', names, { ...opts(c.signal), deadlineMs: CALL_DEADLINE_MS }),
+    ),
   );
   expect(results.map((r) => r.status)).toEqual(Array(12).fill('delegated'));
   expect(leakWarnings()).toEqual([]);
@@ -110,16 +126,19 @@ test('many delegation checks (15 parent servers each) with one AbortSignal: no l
 
 test('aborting the shared signal still stops every check', async () => {
   const c = new AbortController();
-  const slow = { ...opts(c.signal), parentServers: Array(15).fill(silent.address), timeoutMs: 10_000 };
+  // The servers never answer and no bound ends a check before the test does: only the abort can.
+  const slow = { ...opts(c.signal), parentServers: Array(15).fill(silent.address) };
   const glue = Promise.all(
     Array.from({ length: 12 }, () => checkSetGlue({ set: 1, registrar: 'external', names: EXAMPLE }, slow)),
   );
   const deleg = Promise.all(
     Array.from({ length: 12 }, () =>
-      checkZoneDelegation('example.com', ['ns1.example.com'], { ...slow, deadlineMs: 60_000 }),
+      checkZoneDelegation('example.com', ['ns1.example.com'], { ...slow, deadlineMs: CALL_DEADLINE_MS }),
     ),
   );
-  setTimeout(() => c.abort(), 50);
+  // Abort once the checks are known to be waiting on the silent servers, not at a guessed moment.
+  while (silent.log.length === 0) await new Promise((r) => setTimeout(r, 5));
+  c.abort();
   const [g, d] = await Promise.all([glue, deleg]);
   expect(g.every((r) => r.verdict === 'could_not_verify')).toBe(true);
   expect(g[0]!.servers.every((s) => s.error?.includes('aborted'))).toBe(true);

@@ -15,6 +15,8 @@ interface PlanDoc {
 interface Case {
   name: string;
   seed(emu: Emulator): void;
+  /** The registrar's side before planning (e.g. the names' domain no longer delegated to a name that goes). */
+  dns?(w: World): void;
   config: string;
   /** Every step id of the plan (order-insensitive; execution order is checked through `edges`). */
   steps: string[];
@@ -63,7 +65,9 @@ const CASES: Case[] = [
       onSet(emu, 'example.org', 1);
       emu.state.accountDefault = 'custom.account';
     },
-    config: `${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 1\n  shop.example.org: 2\naccount_default: custom.account\n`,
+    config:
+      `${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 1\n` +
+      `  shop.example.org: 2\naccount_default: custom.account\n`,
     steps: [
       'create_nameserver:ns1.example.net',
       'create_nameserver:ns2.example.net',
@@ -83,13 +87,18 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'growing a set in use (2 → 3 names): one create, no glue check, the zone stays on the set',
+    name: 'growing a set in use (2 → 3 names): one create, then its glue check, the zone stays on the set',
     seed(emu) {
       addNames(emu, 1, ['ns1.example.com', 'ns2.example.com']);
       onSet(emu, 'example.org', 1);
     },
-    config: `${HEAD}nameserver_sets:\n  1:\n    names: [ns1.example.com, ns2.example.com, ns3.example.com]\nzones:\n  example.org: 1\n`,
-    steps: ['create_nameserver:ns3.example.com'],
+    config:
+      `${HEAD}nameserver_sets:\n  1:\n` +
+      `    names: [ns1.example.com, ns2.example.com, ns3.example.com]\nzones:\n` +
+      `  example.org: 1\n`,
+    // Cloudflare lists the new name in example.org's apex NS at once: its glue is checked right after
+    steps: ['create_nameserver:ns3.example.com', 'glue_check:1'],
+    edges: [['glue_check:1', 'create_nameserver:ns3.example.com']],
     state(w) {
       expect(names(w)).toEqual(['1:ns1.example.com', '1:ns2.example.com', '1:ns3.example.com']);
       expect(w.zone('example.org')).toEqual({ type: 'custom.account', ns_set: 1 });
@@ -101,6 +110,8 @@ const CASES: Case[] = [
       addNames(emu, 1, ['ns1.example.com', 'ns2.example.com', 'ns3.example.com']);
       onSet(emu, 'example.org', 1);
     },
+    // example.com, which holds the names, is no longer delegated to ns3 (else the deletion is held)
+    dns: (w) => w.delegate('com', ['ns1.example.com', 'ns2.example.com']),
     config: `${HEAD}nameserver_sets:\n${SET1}zones:\n  example.org: 1\npolicy:\n  prune: true\n`,
     steps: ['delete_nameserver:ns3.example.com'],
     state(w) {
@@ -118,7 +129,9 @@ const CASES: Case[] = [
       onSet(emu, '113.0.203.in-addr.arpa', 1);
       emu.state.accountDefault = 'custom.account';
     },
-    config: `${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 2\n  legacy.example: 1\naccount_default: custom.account\n`,
+    config:
+      `${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 2\n` +
+      `  legacy.example: 1\naccount_default: custom.account\n`,
     steps: ['glue_check:1', 'glue_check:2', 'assign_zone:example.org', 'assign_zone:legacy.example'],
     edges: [
       ['assign_zone:example.org', 'glue_check:2'],
@@ -135,7 +148,9 @@ const CASES: Case[] = [
   {
     name: 'a zone joins one set: only that set is glue-checked',
     seed: seedApplied,
-    config: `${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 1\n  shop.example.org: 2\n  legacy.example: 1\naccount_default: custom.account\n`,
+    config:
+      `${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 1\n` +
+      `  shop.example.org: 2\n  legacy.example: 1\naccount_default: custom.account\n`,
     steps: ['glue_check:1', 'assign_zone:legacy.example'],
     edges: [['assign_zone:legacy.example', 'glue_check:1']],
     state(w) {
@@ -146,7 +161,9 @@ const CASES: Case[] = [
   {
     name: 'only the account default changes: custom.account → cloudflare.standard needs no glue check',
     seed: seedApplied,
-    config: `${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 1\n  shop.example.org: 2\naccount_default: cloudflare.standard\n`,
+    config:
+      `${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 1\n` +
+      `  shop.example.org: 2\naccount_default: cloudflare.standard\n`,
     steps: ['set_account_default'],
     state(w) {
       expect(w.emu.state.accountDefault).toBe('cloudflare.standard');
@@ -160,7 +177,9 @@ const CASES: Case[] = [
       seedApplied(emu);
       emu.state.accountDefault = 'cloudflare.standard';
     },
-    config: `${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 1\n  shop.example.org: 2\naccount_default: custom.account\n`,
+    config:
+      `${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 1\n` +
+      `  shop.example.org: 2\naccount_default: custom.account\n`,
     steps: ['glue_check:1', 'glue_check:2', 'set_account_default'],
     edges: [
       ['set_account_default', 'glue_check:1'],
@@ -182,6 +201,7 @@ async function planDoc(): Promise<PlanDoc> {
 
 test.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
   c.seed(w.emu);
+  c.dns?.(w);
   w.writeConfig(c.config);
   const doc = await planDoc();
   expect(doc.guards).toEqual([]);
@@ -227,20 +247,21 @@ async function expectHierarchyRefused(zones: string): Promise<void> {
   expect(w.zone('example.org')).toEqual({ type: 'custom.account', ns_set: 1 });
 }
 
-test('the hierarchy rule against a live zone the file does not manage: a guard, apply exits 3, nothing written', async () => {
+test('the hierarchy rule against a live zone the file does not manage: guard, exit 3, nothing written', async () => {
   await expectHierarchyRefused('  shop.example.org: 1\n  legacy.example: standard\n');
 });
 
 // With a single managed zone the account is not listed (one filtered call resolves it): the zones
 // above and below it are then found by name, so the guard fires all the same.
-test('the hierarchy rule against an unmanaged live zone, with a single managed zone (found by name, not by listing)', async () => {
+test('hierarchy rule vs an unmanaged live zone, one managed zone (found by name, not by listing)', async () => {
   await expectHierarchyRefused('  shop.example.org: 1\n');
 });
 
-test('swapping a parent and its child zone between sets cannot be ordered safely: a guard, apply exits 3, nothing written', async () => {
+test('a parent and child zone swapping sets cannot be ordered safely: guard, exit 3, nothing written', async () => {
   seedApplied(w.emu);
   w.writeConfig(
-    `${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 2\n  shop.example.org: 1\npolicy:\n  glue_check: warn\n`,
+    `${HEAD}nameserver_sets:\n${SET1}${SET2}zones:\n  example.org: 2\n` +
+      `  shop.example.org: 1\npolicy:\n  glue_check: warn\n`,
   );
   const doc = await planDoc();
   expect(doc.safe).toBe(false);

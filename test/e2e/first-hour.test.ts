@@ -74,14 +74,17 @@ const writes = (): string[] =>
 test('apply plan.json repeats the registrar step for the zones it switched, and only for those', async () => {
   const plan = await cli(['plan', '-o', 'plan.json']);
   expect(plan.code).toBe(0);
-  expect(plan.stdout).toContain('next step at your registrar for example.org: set its NS to ns1.example.com');
-  expect(plan.stdout).toContain('next step at your registrar for shop.example.org');
+  expect(plan.stdout).toContain(
+    'next step for example.org at the registrar of example.org: set its NS to ns1.example.com',
+  );
+  // shop.example.org's parent is a zone of this account: the change is an NS record there, not at a registrar
+  expect(plan.stdout).toContain('next step for shop.example.org in the Cloudflare zone example.org');
 
   const applied = await cli(['apply', 'plan.json']);
   expect(applied.code).toBe(3); // set 2's glue is missing: shop.example.org is held back
   const tail = applied.stdout.slice(applied.stdout.indexOf('Still to do at the registrars'));
   expect(tail).toMatch(
-    /^Still to do at the registrars \(from the plan\):\n {2}- next step at your registrar for example\.org/,
+    /^Still to do at the registrars \(from the plan\):\n {2}- next step for example\.org at the registrar of /,
   );
   expect(tail).not.toContain('shop.example.org'); // not switched: its registrar must not change yet
 
@@ -91,8 +94,8 @@ test('apply plan.json repeats the registrar step for the zones it switched, and 
   const resumed = await cli(['apply', 'plan.json']);
   expect(resumed.code).toBe(0);
   const after = resumed.stdout.slice(resumed.stdout.indexOf('Still to do at the registrars'));
-  expect(after).toContain('next step at your registrar for example.org');
-  expect(after).toContain('next step at your registrar for shop.example.org');
+  expect(after).toContain('next step for example.org at the registrar of example.org');
+  expect(after).toContain('next step for shop.example.org in the Cloudflare zone example.org');
 });
 
 test('a finished plan applied again: "already done", no glue check re-run, nothing written', async () => {
@@ -101,7 +104,7 @@ test('a finished plan applied again: "already done", no glue check re-run, nothi
   expect(again.code).toBe(0);
   expect(again.stdout).toContain('No changes to apply: every step of this plan is already done.');
   expect(again.stdout).not.toMatch(/Glue check for set/);
-  expect(again.stdout).toContain('next step at your registrar for example.org');
+  expect(again.stdout).toContain('next step for example.org at the registrar of example.org');
   expect(again.stderr).not.toMatch(/glue check set/);
   expect(writes()).toEqual([]);
 });

@@ -4,7 +4,7 @@ import { BASE_CONFIG, NS_V4, startWorld, seedApplied, type World } from './harne
 let w: World;
 afterEach(() => w.close());
 
-test('glue missing for set 2 (enforce): exit 3, names created, set 2 zones not switched, records printed; fixed → exit 0', async () => {
+test("set 2's glue missing (enforce): exit 3, names created, its zones held, records shown; fixed → 0", async () => {
   w = await startWorld({ glue: { 2: false } });
   w.writeConfig(BASE_CONFIG);
   expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
@@ -76,4 +76,28 @@ test('acns drift: 0 when clean, 2 after an out-of-band change, json parses', asy
   const md = await w.cli(['drift', '--format', 'markdown']);
   expect(md.code).toBe(2);
   expect(w.writes()).toEqual([]);
+});
+
+test('acns drift re-checks DNS: missing glue and a lame zone are findings (information, exit 0)', async () => {
+  w = await startWorld();
+  seedApplied(w.emu);
+  w.writeConfig(BASE_CONFIG);
+  const clean = await w.cli(['drift', '--format', 'json']);
+  expect(clean.code).toBe(0);
+  expect(JSON.parse(clean.stdout).dns_checks).toEqual([]);
+
+  w.glue(1, false);
+  w.lame('example.org');
+  const d = await w.cli(['drift']);
+  expect(d.code).toBe(0);
+  expect(d.stdout).toMatch(/DNS checks that did not pass \(information, not drift\):/);
+  expect(d.stdout).toMatch(/\[glue\] set 1: failed — ns1\.example\.com: /);
+  expect(d.stdout).toMatch(/\[servers\] zone example\.org: failed — .*answers example\.org SOA REFUSED/);
+  const doc = JSON.parse((await w.cli(['drift', '--format', 'json'])).stdout) as {
+    dns_checks: { check: string; subject: string; status: string }[];
+  };
+  expect(doc.dns_checks.map((f) => `${f.check} ${f.subject} ${f.status}`)).toEqual([
+    'glue set 1 failed',
+    'lameness example.org failed',
+  ]);
 });

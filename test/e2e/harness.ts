@@ -13,7 +13,14 @@ import { run } from '../../src/cli/program.js';
 import type { CliIO } from '../../src/cli/io.js';
 import { DEMO_ACCOUNT_ID, DEMO_TOKEN } from '../../src/emulator/model.js';
 import { startEmulator, type Emulator, type LogEntry } from '../../src/emulator/server.js';
-import { fakeSoa, startFakeServers, type FakeDnsServer, type FakeRecord } from '../../src/dns/fakeserver.js';
+import {
+  fakeSoa,
+  startFakeServers,
+  type FakeDnsServer,
+  type FakeRecord,
+  type FakeZone,
+} from '../../src/dns/fakeserver.js';
+import { TEST_RETRY_BACKOFF } from '../support/retry.js';
 
 export const ACCOUNT = DEMO_ACCOUNT_ID;
 export const TOKEN = DEMO_TOKEN;
@@ -67,8 +74,14 @@ export interface World {
   env: Record<string, string>;
   /** Publish (true) or withdraw (false) the glue of set 1's (com) or set 2's (net) domain at its TLD. */
   glue(set: 1 | 2, present: boolean): void;
+  /** The names' addresses stop serving this zone (REFUSED), as a lame server would. */
+  lame(zone: string): void;
+  /** The registrar step: delegate example.com (com) or example.net (net) to these of its names. */
+  delegate(tld: 'com' | 'net', names: string[]): void;
   writeConfig(text: string, file?: string): void;
   cli(argv: string[], extraEnv?: Record<string, string | undefined>): Promise<RunResult>;
+  /** Serve the emulator's zones on the names' addresses as the state is now (done before each cli run). */
+  refresh(): void;
   /** Requests that changed something (POST/PATCH/PUT/DELETE), as "METHOD path". */
   writes(): string[];
   zone(name: string): { type: string; ns_set?: number };
@@ -76,10 +89,15 @@ export interface World {
 }
 
 export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } = {}): Promise<World> {
-  const emu = await startEmulator({ behaviour: { addressFor: () => ({ ipv4: NS_V4, ipv6: NS_V6 }) } });
+  let refresh = (): void => {};
+  const emu = await startEmulator({
+    behaviour: { addressFor: () => ({ ipv4: NS_V4, ipv6: NS_V6 }) },
+    onChange: () => refresh(),
+  });
+  const delegated: Record<'com' | 'net', string[]> = { com: [...HOST_NAMES.com], net: [...HOST_NAMES.net] };
   const tldZone = (tld: 'com' | 'net', withGlue: boolean): FakeRecord[] => {
     const host = `example.${tld}`;
-    const names = HOST_NAMES[tld];
+    const names = delegated[tld];
     return [
       fakeSoa(tld),
       { name: tld, type: 'NS', data: `a.nic.${tld}` },
@@ -90,11 +108,10 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
   };
   const hostZone = (tld: 'com' | 'net'): FakeRecord[] => {
     const host = `example.${tld}`;
-    const names = HOST_NAMES[tld];
     return [
       fakeSoa(host),
-      ...names.map((n) => ({ name: host, type: 'NS' as const, data: n })),
-      ...names.flatMap((n) => addressRecords(n)),
+      ...delegated[tld].map((n) => ({ name: host, type: 'NS' as const, data: n })),
+      ...HOST_NAMES[tld].flatMap((n) => addressRecords(n)),
     ];
   };
   const rootRecords: FakeRecord[] = [
@@ -130,6 +147,29 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
     },
   ]);
   const tld = servers[1]!;
+  // Like Cloudflare, the names' addresses answer for every zone on a set, with that set's names as apex NS
+  // (all names share these addresses here), following the emulator's state after every change.
+  const lameZones = new Set<string>();
+  const accountZones = (): FakeZone[] =>
+    emu.state.zones
+      .filter((z) => z.nameservers.type === 'custom.account' && !lameZones.has(z.name))
+      .map((z) => {
+        const set = z.nameservers.ns_set ?? 1;
+        const names = emu.state.customNs.filter((n) => n.ns_set === set).map((n) => n.ns_name);
+        return {
+          origin: z.name,
+          records: [fakeSoa(z.name), ...names.map((n) => ({ name: z.name, type: 'NS' as const, data: n }))],
+        };
+      });
+  refresh = () => {
+    for (const s of [servers[2]!, servers[3]!]) {
+      s.setZones([
+        { origin: 'example.com', records: hostZone('com') },
+        { origin: 'example.net', records: hostZone('net') },
+        ...accountZones(),
+      ]);
+    }
+  };
   const dnsPort = servers[0]!.port;
   const dir = mkdtempSync(join(tmpdir(), 'acns-e2e-'));
   const env: Record<string, string> = {
@@ -147,7 +187,17 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
     env,
     glue(set, present) {
       const t = set === 1 ? 'com' : 'net';
+      glueState[set] = present;
       tld.setRecords(t, tldZone(t, present));
+    },
+    lame(zone) {
+      lameZones.add(zone);
+      refresh();
+    },
+    delegate(t, names) {
+      delegated[t] = [...names];
+      tld.setRecords(t, tldZone(t, glueState[t === 'com' ? 1 : 2]));
+      refresh();
     },
     writeConfig(text, file = 'acns.yaml') {
       writeFileSync(join(dir, file), text);
@@ -161,10 +211,13 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
         stderr: { write: (s: string) => err.push(s) },
         env: merged,
         cwd: dir,
+        retryBackoff: TEST_RETRY_BACKOFF,
       };
+      refresh(); // the state may have been seeded directly
       const code = await run(argv, io);
       return { code, stdout: out.join(''), stderr: err.join('') };
     },
+    refresh: () => refresh(),
     writes: () =>
       emu
         .requests()
@@ -241,7 +294,9 @@ export async function cliWithIO(
     stderr: { write: (s: string) => err.push(s) },
     env,
     cwd: world.dir,
+    retryBackoff: TEST_RETRY_BACKOFF,
   };
+  world.refresh();
   const code = await run(argv, io);
   return { code, stdout: out.join(''), stderr: err.join('') };
 }

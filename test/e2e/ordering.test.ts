@@ -1,5 +1,5 @@
 /** Request order against the emulator for the destructive paths: moving a name, removing ACNS. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACCOUNT, NS_V4, NS_V6, startWorld, seedApplied, type World } from './harness.js';
 
@@ -9,12 +9,6 @@ beforeEach(async () => {
   seedApplied(w.emu);
 });
 afterEach(() => w.close());
-
-function indexOf(writes: string[], re: RegExp): number {
-  const i = writes.findIndex((x) => re.test(x));
-  expect(i).toBeGreaterThanOrEqual(0);
-  return i;
-}
 
 test('moving a name between sets: delete before re-create, zones of the old set stay on ≥2 names', async () => {
   // live: set 1 has three names; the file moves ns3.example.com to a new set 3 used by legacy.example
@@ -44,6 +38,11 @@ zones:
   legacy.example: 3
 account_default: custom.account
 `);
+  // while example.com is delegated to ns3.example.com, its deletion (and so its move) is held
+  const held = await w.cli(['plan']);
+  expect(held.stdout).not.toMatch(/- delete_nameserver ns3\.example\.com/);
+  expect(held.stdout).toMatch(/deleting ns3\.example\.com \(set 1\) is held: the parent still delegates example\.com/);
+  w.delegate('com', ['ns1.example.com', 'ns2.example.com']); // the registrar step
   const p = await w.cli(['plan', '-o', 'plan.json']);
   expect(p.code).toBe(0);
   expect(p.stdout).toMatch(/- delete_nameserver ns3\.example\.com/);
@@ -82,7 +81,7 @@ account_default: custom.account
   expect((await w.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
 });
 
-test('removing ACNS entirely: zones back to standard, default back, names deleted last', async () => {
+test('removing ACNS entirely: zones and default first; the names in a later run, once caches expired', async () => {
   w.writeConfig(`version: 1
 account_id: ${ACCOUNT}
 zones:
@@ -94,23 +93,67 @@ account_default: cloudflare.standard
 policy:
   prune: true
 `);
+  // run 1: the zones leave their sets: the names stay (parents and caches still name them)
   const p = await w.cli(['plan', '-o', 'plan.json']);
   expect(p.code).toBe(0);
-  expect(p.stdout).toMatch(/Plan: 0 to create, 5 to change, 4 to delete/);
+  expect(p.stdout).toMatch(/Plan: 0 to create, 5 to change, 0 to delete/);
+  expect(p.stdout).toMatch(/ns1\.example\.com, ns2\.example\.com \(set 1\) is held: zones leave set 1 in this run/);
   w.emu.resetLog();
   const a = await w.cli(['apply', 'plan.json']);
   expect(a.stderr).not.toMatch(/error:/);
   expect(a.code).toBe(0);
-  const writes = w.writes();
-  expect(writes).toHaveLength(9);
-  const firstDelete = indexOf(writes, /^DELETE /);
-  const lastChange = Math.max(...writes.map((x, i) => (x.startsWith('DELETE') ? -1 : i)));
-  expect(lastChange).toBeLessThan(firstDelete);
-  expect(writes.slice(firstDelete).every((x) => x.startsWith('DELETE'))).toBe(true);
-  expect(w.emu.state.customNs).toEqual([]);
+  expect(w.writes().every((x) => !x.startsWith('DELETE'))).toBe(true);
   expect(w.emu.state.accountDefault).toBe('cloudflare.standard');
   for (const z of ['example.org', 'shop.example.org', '113.0.203.in-addr.arpa', '10.113.0.203.in-addr.arpa']) {
     expect(w.zone(z).type).toBe('cloudflare.standard');
   }
+  const moves = JSON.parse(readFileSync(join(w.dir, '.acns/delegation-moves.json'), 'utf8')) as {
+    moves: { subject: string; set: number; switched_at?: string; moved_at?: string }[];
+  };
+  expect(moves.moves.map((m) => `${m.subject} ${m.set}`).sort()).toEqual([
+    '10.113.0.203.in-addr.arpa 2',
+    '113.0.203.in-addr.arpa 1',
+    'example.org 1',
+    'shop.example.org 2',
+  ]);
+
+  // run 2: the names' domains still list the names: held
+  const listed = await w.cli(['plan']);
+  expect(listed.stdout).toMatch(
+    /deleting ns1\.example\.com, ns2\.example\.com \(set 1\) is held: the parent still delegates example\.com/,
+  );
+  expect(listed.stdout).toMatch(/No changes in this run: 4 deletions are held/);
+
+  // the registrar steps: the names' domains move elsewhere; the caches may still hold them for a while
+  w.delegate('com', []);
+  w.delegate('net', []);
+  const caches = await w.cli(['plan']);
+  expect(caches.stdout).toMatch(
+    /deleting ns1\.example\.com, ns2\.example\.com \(set 1\) is held until \d{4}-\d\d-\d\dT/,
+  );
+  expect(caches.stdout).toMatch(/No changes in this run: 4 deletions are held/);
+
+  // three days later (the records moved back in time): the names go
+  backdate(w, 3 * 86400);
+  const q = await w.cli(['plan', '-o', 'plan.json']);
+  expect(q.stdout).toMatch(/Plan: 0 to create, 0 to change, 4 to delete/);
+  w.emu.resetLog();
+  const b = await w.cli(['apply', 'plan.json']);
+  expect(b.stderr).not.toMatch(/error:/);
+  expect(b.code).toBe(0);
+  expect(w.writes()).toHaveLength(4);
+  expect(w.emu.state.customNs).toEqual([]);
   expect((await w.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
 });
+
+/** Moves every time in .acns/delegation-moves.json back by `seconds` (as if that much time had passed). */
+function backdate(world: World, seconds: number): void {
+  const path = join(world.dir, '.acns/delegation-moves.json');
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as { moves: Record<string, unknown>[] };
+  const back = (v: unknown) => (typeof v === 'string' ? new Date(Date.parse(v) - seconds * 1000).toISOString() : v);
+  for (const m of doc.moves) {
+    if (m.switched_at) m.switched_at = back(m.switched_at);
+    if (m.moved_at) m.moved_at = back(m.moved_at);
+  }
+  writeFileSync(path, JSON.stringify(doc));
+}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { run } from '../../src/cli/program.js';
 import type { CliIO } from '../../src/cli/io.js';
+import { TEST_RETRY_BACKOFF } from '../support/retry.js';
 import { BASE_CONFIG, SET_NAMES, TOKEN, startWorld, type World } from './harness.js';
 
 let w: World;
@@ -136,7 +137,7 @@ test('the journal: default .acns/journal.jsonl and --journal FILE, request lines
   expect(def).toMatch(/"step":"set_account_default/);
 });
 
-test('cloudflare.endpoints: legacy applies zones through the PUT endpoints (the default through dns_settings)', async () => {
+test('cloudflare.endpoints: legacy applies zones through the PUT endpoints (the default: dns_settings)', async () => {
   w.writeConfig(`${BASE_CONFIG}cloudflare:\n  endpoints: legacy\n`);
   expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
   const a = await w.cli(['apply', 'plan.json']);
@@ -162,6 +163,7 @@ test('apply without a plan file on a terminal: "no" cancels with nothing written
       env: w.env,
       cwd: w.dir,
       stdin,
+      retryBackoff: TEST_RETRY_BACKOFF,
     };
     const pending = run(['apply'], io);
     // answer once the question is on screen
@@ -202,7 +204,7 @@ test('the journal brackets every apply, even a refused or empty one, with apply_
   expect(events.at(-1)).toMatchObject({ event: 'apply_end', exit_code: 0 });
 });
 
-test('the journal logs each write before it is sent (a crash mid-request still leaves its trace), then its result', async () => {
+test('the journal logs each write before sending (a crash mid-request leaves a trace), then its result', async () => {
   expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
   const lines = readFileSync(join(w.dir, '.acns/journal.jsonl'), 'utf8')
     .trim()

@@ -66,6 +66,7 @@ test('1: a zone outside the file moved onto a set the plan prunes: stale, nothin
   seedApplied(w.emu); // set 1 and set 2 live; shop.example.org and 10.113… use set 2
   setZone(w, 'shop.example.org', 'standard');
   setZone(w, '10.113.0.203.in-addr.arpa', 'standard');
+  w.delegate('net', []); // no parent lists set 2's names any more
   w.writeConfig(SET1_ONLY('  example.org: 1\n'));
   const p = await w.cli(['plan', '-o', 'plan.json']);
   expect(p.code).toBe(0);
@@ -93,19 +94,22 @@ test('2: another name of a shrinking set deleted out of band: stale, the set kee
   const p = await w.cli(['plan', '-o', 'plan.json']);
   expect(p.code).toBe(0);
   expect(p.stdout).toContain('- delete_nameserver ns3.example.com');
+  // DNS checks are off: whether a parent still lists ns3 is unknown, a guard the reviewer may allow
+  expect(p.stdout).toContain('[delegation_unknown]');
 
   removeName(w, 'ns2.example.com');
   w.emu.resetLog();
-  const a = await w.cli(['apply', 'plan.json']);
+  const a = await w.cli(['apply', 'plan.json', '--allow-unknown-delegation']);
   expect(a.code).toBe(3);
   expect(a.stderr).toContain(
-    'names of set 1: ns1.example.com, ns2.example.com, ns3.example.com when planned, now ns1.example.com, ns3.example.com',
+    'names of set 1: ns1.example.com, ns2.example.com, ns3.example.com when planned, ' +
+      'now ns1.example.com, ns3.example.com',
   );
   expect(w.writes()).toEqual([]);
   expect(w.emu.state.customNs.some((n) => n.ns_name === 'ns3.example.com')).toBe(true);
 });
 
-test('3: a name of the target set deleted out of band: stale before any write, not a 1001 on every re-run', async () => {
+test('3: a name of the target set deleted out of band: stale before any write, not 1001 on each re-run', async () => {
   seedApplied(w.emu);
   setZone(w, 'legacy.example', 'standard');
   w.writeConfig(SET1_ONLY('  example.org: 1\n  legacy.example: 1\n').replace('prune: true', 'prune: false'));
@@ -134,7 +138,8 @@ test('4: a name added to the target set after planning is caught; `acns glue` ch
   const a = await w.cli(['apply', 'plan.json']);
   expect(a.code).toBe(3);
   expect(a.stderr).toContain(
-    'names of set 1: ns1.example.com, ns2.example.com when planned, now ns1.example.com, ns2.example.com, ns5.example.com',
+    'names of set 1: ns1.example.com, ns2.example.com when planned, ' +
+      'now ns1.example.com, ns2.example.com, ns5.example.com',
   );
   expect(w.writes()).toEqual([]);
   expect(w.zone('legacy.example').type).toBe('cloudflare.standard');

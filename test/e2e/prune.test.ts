@@ -26,7 +26,7 @@ function seed(world: World): void {
   world.emu.state.accountDefault = 'custom.account';
 }
 
-test('prune with an empty file: guards for the zone and the default using set 1; apply refuses (exit 3), nothing deleted', async () => {
+test('prune with an empty file: guards for the zone and default on set 1; apply exits 3, nothing deleted', async () => {
   w = await startWorld();
   seed(w);
   w.writeConfig(`version: 1\naccount_id: ${ACCOUNT}\npolicy:\n  prune: true\n  glue_check: off\n`);
@@ -39,7 +39,12 @@ test('prune with an empty file: guards for the zone and the default using set 1;
     notes: string[];
   };
   expect(doc.safe).toBe(false);
-  expect(doc.guards.map((g) => g.id).sort()).toEqual(['set_in_use:1', 'set_in_use:default']);
+  // with DNS checks off, whether a parent still lists the names is unknown: a guard too
+  expect(doc.guards.map((g) => g.id).sort()).toEqual([
+    'delegation_unknown:names',
+    'set_in_use:1',
+    'set_in_use:default',
+  ]);
   expect(doc.guards.find((g) => g.id === 'set_in_use:1')!.message).toContain('example.org');
   expect(doc.unmanaged.zones.map((z) => z.name)).toEqual(['example.org']);
   expect(doc.notes.join('\n')).toMatch(/read every zone of the account/);
@@ -56,12 +61,15 @@ test('prune that leaves a set with 2 names does not read the whole account', asy
   w = await startWorld();
   seed(w);
   w.writeConfig(
-    `version: 1\naccount_id: ${ACCOUNT}\nnameserver_sets:\n  1:\n    names: [ns1.example.com, ns2.example.com]\nzones:\n  example.org: 1\npolicy:\n  prune: true\n  glue_check: off\n`,
+    `version: 1\naccount_id: ${ACCOUNT}\nnameserver_sets:\n  1:\n` +
+      `    names: [ns1.example.com, ns2.example.com]\nzones:\n  example.org: 1\n` +
+      `policy:\n  prune: true\n  glue_check: off\n`,
   );
   w.emu.resetLog();
   const plan = await w.cli(['plan', '--format', 'json']);
-  const doc = JSON.parse(plan.stdout) as { safe: boolean; steps: { id: string }[] };
-  expect(doc.safe).toBe(true);
+  const doc = JSON.parse(plan.stdout) as { safe: boolean; steps: { id: string }[]; guards: { id: string }[] };
+  // DNS checks are off: the deletion cannot be shown safe from DNS, a guard the reviewer may override
+  expect(doc.guards.map((g) => g.id)).toEqual(['delegation_unknown:names']);
   expect(doc.steps.map((s) => s.id)).toEqual(['delete_nameserver:ns3.example.com']);
   // no listing of every zone: only filtered zone lookups (example.org by name, and the zones below
   // it for the subdomain rule), and settings reads for example.org and shop.example.org below it

@@ -138,7 +138,7 @@ test('SIGINT during a read-only command (plan): exits 130 at once, says nothing 
   expect(w.emu.requests().filter((r) => r.method !== 'GET')).toHaveLength(0);
 });
 
-test('a reader that closes stdout early: apply still finishes, exits 0, journals apply_end and records what it did', async () => {
+test('a reader closing stdout early: apply finishes, exits 0, journals apply_end, records what it did', async () => {
   w.emu.options.latencyMs = 0;
   w.glue(1, true);
   w.glue(2, true);

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { LEGACY_RATE_LIMITS, startEmulator, type Emulator } from '../../src/emulator/server.js';
-import { DEMO_ACCOUNT_ID, DEMO_TOKEN, bigAccountState, demoState, zoneIdFor } from '../../src/emulator/model.js';
+import {
+  DEMO_ACCOUNT_ID,
+  DEMO_TOKEN,
+  bigAccountState,
+  demoState,
+  tokenIdFor,
+  zoneIdFor,
+} from '../../src/emulator/model.js';
 import { loadStateFile } from '../../src/emulator/statefile.js';
 
 let emu: Emulator;
@@ -132,6 +139,32 @@ describe('auth', () => {
     const bad = await key('demo-token');
     expect(bad.status).toBe(400);
     expect(bad.json.errors[0].error_chain).toEqual([{ code: 6103, message: 'Invalid format for X-Auth-Key header' }]);
+  });
+});
+
+describe('token verification', () => {
+  test("a user token verifies at /user/tokens/verify; an account token only at its account's", async () => {
+    emu.state.accountTokens = ['acct-tok'];
+    const user = await call('GET', '/user/tokens/verify');
+    expect([user.status, user.json.result]).toEqual([200, { id: tokenIdFor(DEMO_TOKEN), status: 'active' }]);
+    const asAccount = await call('GET', `/accounts/${ACC}/tokens/verify`);
+    expect([asAccount.status, asAccount.json.errors]).toEqual([401, [{ code: 1000, message: 'Invalid API Token' }]]);
+
+    const acct = { authorization: 'Bearer acct-tok' };
+    expect((await call('GET', '/user/tokens/verify', undefined, acct)).status).toBe(401);
+    const ok = await call('GET', `/accounts/${ACC}/tokens/verify`, undefined, acct);
+    expect([ok.status, ok.json.result]).toEqual([200, { id: tokenIdFor('acct-tok'), status: 'active' }]);
+    expect((await call('GET', '/zones', undefined, acct)).status).toBe(200); // it works like any token
+    expect((await call('GET', '/user/tokens/verify', undefined, { authorization: 'Bearer nope' })).status).toBe(401);
+  });
+
+  test('rateHeaders "none" strips every rate-limit header but keeps retry-after on a 429', async () => {
+    emu.options.rateHeaders = 'none';
+    const r = await call('GET', '/zones');
+    expect(Object.keys(r.headers).filter((h) => h.includes('ratelimit'))).toEqual([]);
+    emu.addFault({ path: /zones/, status: 429, retryAfter: 7 });
+    const f = await call('GET', '/zones');
+    expect([f.status, f.headers['retry-after'], f.headers.ratelimit]).toEqual([429, '7', undefined]);
   });
 });
 

@@ -85,6 +85,7 @@ test('a state written out reads back the same, in YAML and JSON, and validates a
   (s.zones[0] as { nameservers: object }).nameservers = { type: 'custom.account', ns_set: 1 };
   s.glueMissing = [2];
   s.plan = 'business';
+  s.accountTokens = ['account-token-1'];
   for (const file of ['s.yaml', 's.json']) {
     const text = renderStateFile(s, file, { schemaRef: './emulator-state.schema.json' });
     const back = stateFromText(text, file);

@@ -109,9 +109,18 @@ describe('buildPlan', () => {
     expect(p.notes.join('\n')).toMatch(/glue checks are off.*set 1/);
   });
 
-  test('growing a set creates the name; zones already on it need no glue check', () => {
+  test('growing a set in use creates the name, then checks its glue (listed in every zone at once)', () => {
     const d = desired({ sets: { 1: [...S1, 'ns3.example.com'] }, zones: { 'example.org': 1 } });
     const p = buildPlan(d, live({ sets: { 1: S1 }, zones: { 'example.org': 1 } }), {});
+    expect(ids(p)).toEqual(['create_nameserver:ns3.example.com', 'glue_check:1']);
+    expect(step(p, 'glue_check:1').reasonCode).toBe('glue_set_grows');
+    expect(step(p, 'glue_check:1').dependsOn).toEqual(['create_nameserver:ns3.example.com']);
+    expect(step(p, 'glue_check:1').reason).toMatch(/every zone's apex NS at once/);
+  });
+
+  test('growing a set nothing uses needs no glue check', () => {
+    const d = desired({ sets: { 1: [...S1, 'ns3.example.com'] }, zones: { 'example.org': 'standard' } });
+    const p = buildPlan(d, live({ sets: { 1: S1 }, zones: { 'example.org': 'standard' } }), {});
     expect(ids(p)).toEqual(['create_nameserver:ns3.example.com']);
   });
 
@@ -207,7 +216,7 @@ describe('buildPlan', () => {
     expect(ids(p).indexOf('delete_nameserver:ns5.x.test')).toBeLessThan(ids(p).indexOf('create_nameserver:ns6.x.test'));
   });
 
-  test('a custom.account default counts as using the sets: its only set is not emptied before a new one is ready', () => {
+  test('a custom.account default uses the sets: its only set is not emptied before a new one is ready', () => {
     const d = desired({
       sets: { 2: ['ns3.example.net', 'ns4.example.net'] },
       accountDefault: 'custom.account',
@@ -222,7 +231,7 @@ describe('buildPlan', () => {
     }
   });
 
-  test('a parent and child zone never share a set in between: the joiner waits for the leaver; a swap is an ordering guard', () => {
+  test('parent and child zones never share a set midway: the joiner waits for the leaver; a swap is a guard', () => {
     const sets = { 1: S1, 2: S2, 3: ['ns1.example.io', 'ns2.example.io'] };
     // child leaves set 2 for standard, parent joins set 2: the parent waits for the child
     const d = desired({ sets, zones: { 'a.test': 2, 'z.a.test': 'standard' } });
@@ -290,7 +299,7 @@ describe('buildPlan', () => {
     expect(p2.steps).toEqual([]);
   });
 
-  test('removing ACNS entirely: zones → standard and default → standard before names are deleted', () => {
+  test('removing ACNS entirely: zones → standard and default → standard first; the names go in a later run', () => {
     const d = desired({
       sets: {},
       zones: { 'a.example': 'standard', 'b.example': 'standard' },
@@ -303,25 +312,46 @@ describe('buildPlan', () => {
       accountDefault: 'custom.account',
     });
     const p = buildPlan(d, l, {});
-    expect(ids(p)).toEqual([
-      'assign_zone:a.example',
-      'assign_zone:b.example',
-      'set_account_default',
+    // parents and the caches of the zones' apex NS still name the sets: never deleted in this run
+    expect(ids(p)).toEqual(['assign_zone:a.example', 'assign_zone:b.example', 'set_account_default']);
+    expect(p.held?.map((h) => `${h.name} ${h.cause}`)).toEqual([
+      'ns1.example.com same_run',
+      'ns2.example.com same_run',
+      'ns1.example.net same_run',
+      'ns2.example.net same_run',
+    ]);
+    expect(p.notes.join('\n')).toMatch(
+      /deleting ns1\.example\.com, ns2\.example\.com \(set 1\) is held: zones leave set 1/,
+    );
+    expect(p.summary).toEqual({ create: 0, change: 3, delete: 0, checks: 0 });
+    expect(p.safe).toBe(true);
+
+    // the next run: the zones and the default are standard, nothing holds the names any more
+    const after = live({
+      sets: { 1: S1, 2: S2 },
+      zones: { 'a.example': 'standard', 'b.example': 'standard' },
+      accountDefault: 'cloudflare.standard',
+    });
+    const p2 = buildPlan(d, after, {});
+    expect(ids(p2)).toEqual([
       'delete_nameserver:ns1.example.com',
       'delete_nameserver:ns1.example.net',
       'delete_nameserver:ns2.example.com',
       'delete_nameserver:ns2.example.net',
     ]);
-    expect(step(p, 'delete_nameserver:ns1.example.com').dependsOn).toEqual([
-      'assign_zone:a.example',
-      'set_account_default',
-    ]);
-    expect(step(p, 'delete_nameserver:ns1.example.net').dependsOn).toEqual([
-      'assign_zone:b.example',
-      'set_account_default',
-    ]);
-    expect(p.summary).toEqual({ create: 0, change: 3, delete: 4, checks: 0 });
-    expect(p.safe).toBe(true);
+    expect(p2.held).toBeUndefined();
+    expect(p2.safe).toBe(true);
+  });
+
+  test('a hold from DNS (a parent lists the name) leaves the deletion and the move of the name out', () => {
+    const d = desired({ sets: { 1: S1, 2: [...S2, 'ns3.example.com'] }, zones: { 'a.example': 1 }, prune: true });
+    const l = live({ sets: { 1: [...S1, 'ns3.example.com'], 2: S2 }, zones: { 'a.example': 1 } });
+    const hold = [{ name: 'ns3.example.com', set: 1, cause: 'listed' as const, message: 'a.example lists it' }];
+    const p = buildPlan(d, l, { hold });
+    expect(ids(p)).toEqual([]);
+    expect(p.held).toEqual(hold);
+    expect(p.notes).toContain('a.example lists it');
+    expect(ids(buildPlan(d, l, {}))).toContain('delete_nameserver:ns3.example.com');
   });
 
   test('unmanaged zones: other zones of the account on a set the file changes are listed', () => {

@@ -84,7 +84,7 @@ describe('a zone moving from one set to another', () => {
         'serves it under ns1.two.net, ns2.two.net while its parent still delegates it to ns1.one.com, ns2.one.com, ' +
         'names the zone no longer uses',
     ]);
-    expect(notes.some((n) => n.startsWith('next step at your registrar for a.example'))).toBe(true);
+    expect(notes.some((n) => n.startsWith('next step for a.example at your registrar'))).toBe(true);
     expect(out.safe).toBe(true);
 
     const text = renderPlanText(out, { colour: false });
@@ -96,18 +96,29 @@ describe('a zone moving from one set to another', () => {
     expect(md.indexOf('#### ⚠️ Caution')).toBeLessThan(md.indexOf('<details>'));
   });
 
-  test('a zone whose parent delegates to names the plan deletes is a delegation guard: apply refuses the plan', () => {
+  test("the leaving set's names are never deleted in the run that moves the zone: held, no guard needed", () => {
     const p = plan(true);
-    expect(p.steps.filter((s) => s.kind === 'delete_nameserver').map((s) => s.target)).toEqual(SET1);
-    const out = addDelegationFindings(p, [finding(SET1)]);
+    expect(p.steps.filter((s) => s.kind === 'delete_nameserver')).toEqual([]);
+    expect(p.held?.map((h) => `${h.name} ${h.cause}`)).toEqual(SET1.map((n) => `${n} same_run`));
+    expect(addDelegationFindings(p, [finding(SET1)]).safe).toBe(true);
+  });
+
+  test('a zone whose parent delegates to names of another set the plan deletes is a delegation guard', () => {
+    const SET3 = ['ns1.three.org', 'ns2.three.org'];
+    const p = buildPlan(
+      desired({ sets: { 1: SET1, 2: SET2 }, zones: { 'a.example': 2 }, prune: true }),
+      live({ sets: { 1: SET1, 2: SET2, 3: SET3 }, zones: { 'a.example': 1 } }),
+    );
+    expect(p.steps.filter((s) => s.kind === 'delete_nameserver').map((s) => s.target)).toEqual(SET3);
+    const out = addDelegationFindings(p, [finding(SET3)]);
     expect(out.safe).toBe(false);
     const guard = out.guards.find((g) => g.id === 'delegation:a.example');
     expect(guard?.kind).toBe('delegation');
-    expect(guard?.message).toContain('this plan deletes ns1.one.com, ns2.one.com');
+    expect(guard?.message).toContain('this plan deletes ns1.three.org, ns2.three.org');
     expect(guard?.steps).toEqual([
       'assign_zone:a.example',
-      'delete_nameserver:ns1.one.com',
-      'delete_nameserver:ns2.one.com',
+      'delete_nameserver:ns1.three.org',
+      'delete_nameserver:ns2.three.org',
     ]);
   });
 
@@ -124,6 +135,6 @@ describe('a zone moving from one set to another', () => {
     );
     const out = addDelegationFindings(p, [finding(['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'])]);
     expect(splitNotes(out.notes).cautions).toEqual([]);
-    expect(out.notes.some((n) => n.startsWith('next step at your registrar for a.example'))).toBe(true);
+    expect(out.notes.some((n) => n.startsWith('next step for a.example at your registrar'))).toBe(true);
   });
 });

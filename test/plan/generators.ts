@@ -60,7 +60,10 @@ export function states(c: Case): { d: DesiredState; l: LiveState } {
   return { d, l: { ...l, usersReadFor: SET_IDS } };
 }
 
-/** As state/read.ts reads it: the default only when the file manages it, unmanaged zones only in a file zone's hierarchy. */
+/**
+ * As state/read.ts reads it: the default only when the file manages it, unmanaged zones only in a
+ * file zone's hierarchy.
+ */
 export function cliStates(c: Case): { d: DesiredState; l: LiveState } {
   const d = desired(c.desired);
   const all = [...Object.keys(c.live.zones), ...Object.keys(c.live.other)].sort();
@@ -197,9 +200,16 @@ export function invariants(m: Model): string | null {
 }
 
 /** The end state equals the desired one. */
-export function finalState(m: Model, c: Case): string | null {
+/** `held`: deletions the plan left out for now (they stay in their live set, and are not re-created elsewhere). */
+export function finalState(m: Model, c: Case, held: { name: string; set: number }[] = []): string | null {
   const want = new Map<number, string[]>();
-  for (const [k, names] of Object.entries(c.desired.sets)) want.set(Number(k), [...names]);
+  const heldNames = new Set(held.map((h) => h.name));
+  for (const [k, names] of Object.entries(c.desired.sets))
+    want.set(
+      Number(k),
+      names.filter((n) => !heldNames.has(n)),
+    );
+  for (const h of held) (want.get(h.set) ?? want.set(h.set, []).get(h.set)!).push(h.name);
   if (!c.desired.prune) {
     const declared = new Set(Object.values(c.desired.sets).flat());
     for (const [k, names] of Object.entries(c.live.sets)) {

@@ -40,7 +40,9 @@ describe('guards', () => {
     const p = buildPlan(d, l, {});
     expect(guardKinds(p)).toEqual(['zone_not_found:exmaple.org', 'zone_not_found:zzzz.test']);
     expect(p.guards[0].message).toBe(
-      'zone exmaple.org (acns.yaml:8) is not in account 372e67954025e0ba6aaa6d586b9e0b59: did you mean example.org? — fix the name in acns.yaml, or add the zone to the account first',
+      'zone exmaple.org (acns.yaml:8) ' +
+        'is not in account 372e67954025e0ba6aaa6d586b9e0b59: did you mean example.org? — ' +
+        'fix the name in acns.yaml, or add the zone to the account first',
     );
     expect(p.guards[1].message).not.toMatch(/did you mean/);
     expect(p.guards[0].source).toBe('acns.yaml:8');
@@ -61,7 +63,7 @@ describe('guards', () => {
 
   test('set in use: the default stays custom.account with no usable set left', () => {
     const d = desired({ sets: {}, zones: { 'a.example': 'standard' }, prune: true });
-    const l = live({ sets: { 1: S1 }, zones: { 'a.example': 1 }, accountDefault: 'custom.account' });
+    const l = live({ sets: { 1: S1 }, zones: { 'a.example': 'standard' }, accountDefault: 'custom.account' });
     const p = buildPlan(d, l, {});
     expect(guardKinds(p)).toEqual(['set_in_use:default']);
     expect(p.guards[0].message).toMatch(/set account_default: cloudflare\.standard/);
@@ -89,7 +91,11 @@ describe('guards', () => {
     const p = buildPlan(d, l, {});
     expect(guardKinds(p)).toEqual(['hierarchy:shop.example.org:example.org']);
     expect(p.guards[0].message).toMatch(
-      /zone shop\.example\.org \(set 2 in acns\.yaml:\d+\) and its ancestor example\.org \(set 2 live, not in acns\.yaml\) would use the same set; .*choose another set for shop\.example\.org/,
+      new RegExp(
+        /zone shop\.example\.org \(set 2 in acns\.yaml:\d+\) and its ancestor example\.org /.source +
+          /\(set 2 live, not in acns\.yaml\) would use the same set; .*choose another set for shop\.example\.org/
+            .source,
+      ),
     );
     expect(p.guards[0].steps).toEqual(['assign_zone:shop.example.org']);
   });

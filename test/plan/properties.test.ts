@@ -30,14 +30,16 @@ const CASES = Number(process.env.ACNS_PROPERTY_CASES ?? 400);
 const ORDERS = 5;
 
 describe('buildPlan ordering property', () => {
-  test(`${CASES} seeded cases × ${ORDERS} random orders keep every rule at every moment and end in the desired state`, () => {
+  test(`${CASES} seeded cases × ${ORDERS} random orders keep every rule at every moment, end as desired`, () => {
     const { failures, cov } = run(SEED, (c) => {
       const { d, l } = states(c);
       return { d, plan: buildPlan(d, l) };
     });
     expect(failures).toEqual([]);
-    // The generator must be meaningful: most cases are safe and every kind of change happens often.
-    expect(cov.safe).toBeGreaterThanOrEqual(CASES * 0.5);
+    // The generator must be meaningful: many cases are safe and every kind of change happens often.
+    // (A name moving between sets while zones leave its old set is held for a later run, so the set
+    // it moves to is often too small in this one: fewer cases are safe than before that rule.)
+    expect(cov.safe).toBeGreaterThanOrEqual(CASES * 0.45);
     for (const k of [
       'deletes',
       'creates',
@@ -54,7 +56,8 @@ describe('buildPlan ordering property', () => {
     expect(cov.chains).toBeGreaterThan(0);
   });
 
-  test('the same property when the live state is read as the CLI reads it (default and unrelated zones known only when a set shrinks below 2)', () => {
+  test('the same property when the live state is read as the CLI reads it', () => {
+    // as the CLI reads it: the default and unrelated zones are known only when a set shrinks below 2
     const { failures, cov } = run(SEED + 1, (c) => {
       const { d, l } = cliStates(c);
       let plan = buildPlan(d, l);
@@ -64,12 +67,12 @@ describe('buildPlan ordering property', () => {
       return { d, plan };
     });
     expect(failures).toEqual([]);
-    expect(cov.safe).toBeGreaterThanOrEqual(CASES * 0.5);
+    expect(cov.safe).toBeGreaterThanOrEqual(CASES * 0.45);
   });
 });
 
 describe('buildPlan ordering property with --zone', () => {
-  test(`${CASES} seeded cases restricted to random zones: no crash, re-derivable, and safe plans keep every rule`, () => {
+  test(`${CASES} seeded cases restricted to random zones: no crash, re-derivable, safe plans keep every rule`, () => {
     const rng = mulberry32(SEED + 2);
     const failures: string[] = [];
     let safe = 0;
@@ -113,9 +116,32 @@ describe('buildPlan ordering property with --zone', () => {
     expect(buildPlan(d, l).guards.map((g) => g.kind)).toEqual(['ordering']);
     for (const zoneFilter of [['p.test'], ['c.p.test'], ['p.test', 'c.p.test']]) {
       const plan = buildPlan(d, l, { zoneFilter });
-      expect(plan.guards.map((g) => g.kind)).toEqual(['ordering']);
+      // one zone alone would also share a set with the other, which --zone leaves on its live set
+      const kinds = zoneFilter.length === 1 ? ['ordering', 'hierarchy'] : ['ordering'];
+      expect(plan.guards.map((g) => g.kind)).toEqual(kinds);
       expect(plan.guards[0]!.steps).toEqual(['assign_zone:c.p.test', 'assign_zone:p.test']);
     }
+  });
+
+  // A zone --zone leaves out keeps its live set: one joining that set below or above it is a conflict.
+  test('--zone: joining the live set of a file zone of its hierarchy left out by --zone is a hierarchy guard', () => {
+    const c: Case = {
+      live: {
+        sets: { 2: ['ns1.b.test', 'ns2.b.test'], 5: ['ns4.a.test', 'ns5.a.test'] },
+        zones: { 'p.test': 5, 'x.c.p.test': 2 },
+        other: {},
+        accountDefault: 'cloudflare.standard',
+      },
+      desired: {
+        sets: { 2: ['ns1.b.test', 'ns2.b.test'], 5: ['ns4.a.test', 'ns5.a.test'] },
+        zones: { 'p.test': 'standard', 'x.c.p.test': 5 },
+      },
+    };
+    const { d, l } = states(c);
+    const plan = buildPlan(d, l, { zoneFilter: ['x.c.p.test'] });
+    expect(plan.guards.map((g) => g.id)).toEqual(['hierarchy:x.c.p.test:p.test']);
+    expect(plan.guards[0]!.message).toMatch(/left as it is by --zone/);
+    expect(buildPlan(d, l).guards).toEqual([]);
   });
 });
 
@@ -197,7 +223,8 @@ describe('buildPlan ordering counterexamples', () => {
 
   // 4. Not a broken rule but a false `ordering` guard: every delete of a set that ends below 2 names
   //    waits for the zones leaving it, although deleting one name of 3 keeps the set usable.
-  //    Feasible order: delete ns1 (set 1 keeps 2) → create ns1 in set 2 → glue_check:2 → move z → delete the rest.
+  //    Feasible order: delete ns1 (set 1 keeps 2) → create ns1 in set 2 → glue_check:2 → move z →
+  //    delete the rest.
   test('4: moving one name of a 3-name set to the set its zone moves to is ordered, not refused', () => {
     const c: Case = {
       live: {
@@ -290,6 +317,11 @@ function run(
       continue;
     }
     count(cov, plan, c);
+    const sameRun = deletedWhileLeaving(plan);
+    if (sameRun) {
+      failures.push(report(i, c, [], sameRun));
+      continue;
+    }
     for (let o = 0; o < ORDERS; o++) {
       const order = randomOrder(plan, rng);
       const broken = execute(plan, c, d, order);
@@ -324,7 +356,18 @@ function execute(plan: Plan, c: Case, d: DesiredState, order: Step[], checkEnd =
     const rule = invariants(m);
     if (rule) return `after ${s.id}: ${rule}`;
   }
-  return checkEnd ? finalState(m, c) : null;
+  return checkEnd ? finalState(m, c, plan.held) : null;
+}
+
+/** A name is never deleted in the run that moves zones off its set (their parents and caches still use it). */
+function deletedWhileLeaving(plan: Plan): string | null {
+  const leaving = new Set<number>();
+  for (const s of plan.steps) {
+    const b = s.before as ZoneNameservers | null;
+    if (s.kind === 'assign_zone' && b?.type === 'custom.account') leaving.add(b.set ?? 1);
+  }
+  const del = plan.steps.find((s) => s.kind === 'delete_nameserver' && leaving.has((s.before as { set: number }).set));
+  return del ? `${del.id} is deleted in the run that moves zones off its set` : null;
 }
 
 /** (f) the step's `before` matches the model. */

@@ -36,7 +36,9 @@ function load(text: string) {
   const r = loadDesiredStateFromString(text, 'acns.yaml', { cwd: '/', env: {}, requireAccountId: true });
   if (!r.ok)
     throw new Error(
-      `import output does not validate:\n${r.errors.map((e) => `${e.line}:${e.col} ${e.message}`).join('\n')}\n---\n${text}`,
+      `import output does not validate:\n` +
+        `${r.errors.map((e) => `${e.line}:${e.col} ${e.message}`).join('\n')}\n---\n` +
+        `${text}`,
     );
   return r.state;
 }
@@ -86,7 +88,8 @@ test('legacy endpoints are written back so plan uses the same flavour', () => {
 test('legacy endpoints with --all-zones never write `standard`: they cannot tell it from advanced', () => {
   const text = renderImportYaml(snapshot(), { ...OPTS, endpoints: 'legacy', allZones: true });
   expect(text).toContain(
-    "# not imported: legacy.example is on Cloudflare's nameservers, standard or advanced (the legacy endpoints cannot tell)",
+    "# not imported: legacy.example is on Cloudflare's nameservers, " +
+      'standard or advanced (the legacy endpoints cannot tell)',
   );
   const zones = Object.fromEntries(load(text).zones.map((z) => [z.name, z.target]));
   expect(zones['legacy.example']).toBeUndefined();

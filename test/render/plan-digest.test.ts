@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/program.js';
 import type { CliIO } from '../../src/cli/io.js';
+import { TEST_RETRY_BACKOFF } from '../support/retry.js';
 import { AcnsError } from '../../src/errors.js';
 import {
   documentToPlan,
@@ -19,8 +20,10 @@ type Doc = Record<string, unknown> & { steps: Record<string, unknown>[]; guards:
 
 const written = encodePlanFile(richPlan(), META);
 const fresh = (): Doc => JSON.parse(written) as Doc;
-const CHANGED =
-  /^plan\.json was changed after `acns plan` wrote it \(its plan_digest does not match its content\); a reviewed plan must be applied exactly as reviewed — run `acns plan -o plan\.json` again$/;
+const CHANGED = new RegExp(
+  /^plan\.json was changed after `acns plan` wrote it \(its plan_digest does not match its content\); /.source +
+    /a reviewed plan must be applied exactly as reviewed — run `acns plan -o plan\.json` again$/.source,
+);
 
 function refusal(doc: unknown): AcnsError {
   try {
@@ -129,7 +132,9 @@ describe('plan_digest', () => {
     expect(e.code).toBe('plan_modified');
     expect(e.exitCode).toBe(3);
     expect(e.message).toBe(
-      'plan.json was changed after `acns plan` wrote it (it has no plan_digest); a reviewed plan must be applied exactly as reviewed — run `acns plan -o plan.json` again',
+      'plan.json was changed after `acns plan` wrote it (it has no plan_digest); ' +
+        'a reviewed plan must be applied exactly as reviewed — ' +
+        'run `acns plan -o plan.json` again',
     );
   });
 
@@ -173,6 +178,7 @@ describe('acns apply / show of an edited plan file (in-process CLI, no network)'
       stderr: { write: (s: string) => err.push(s) },
       env,
       cwd: dir,
+      retryBackoff: TEST_RETRY_BACKOFF,
     };
     return { io, stdout: () => out.join(''), stderr: () => err.join('') };
   }
@@ -181,7 +187,9 @@ describe('acns apply / show of an edited plan file (in-process CLI, no network)'
     const c = cli();
     expect(await run(['apply', 'edited.json', '--journal', join(dir, 'journal.jsonl')], c.io)).toBe(3);
     expect(c.stderr()).toContain(
-      'error: edited.json was changed after `acns plan` wrote it (its plan_digest does not match its content); a reviewed plan must be applied exactly as reviewed — run `acns plan -o edited.json` again',
+      'error: edited.json was changed after `acns plan` wrote it (its plan_digest does ' +
+        'not match its content); a reviewed plan must be applied exactly as reviewed — ' +
+        'run `acns plan -o edited.json` again',
     );
     expect(c.stderr()).toContain('hint: nothing was changed;');
     expect(c.stderr()).not.toContain('could not reach');

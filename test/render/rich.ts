@@ -1,4 +1,4 @@
-/** One rich plan (creates, deletes, zone moves, default change, guards, drift) for golden files. */
+/** One rich plan (creates, deletes, held deletions, zone moves, default change, guards, drift) for golden files. */
 import { buildDriftReport, type DriftReport } from '../../src/plan/drift.js';
 import { buildPlan } from '../../src/plan/build.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -20,7 +20,7 @@ const d = desired({
   maxZoneChanges: 3,
 });
 const l = live({
-  sets: { 1: ['ns1.example.com', 'ns2.example.com'], 3: ['ns1.example.io', 'ns2.example.io'] },
+  sets: { 1: ['ns1.example.com', 'ns2.example.com'], 3: ['ns1.example.io', 'ns2.example.io'], 4: ['ns9.example.io'] },
   zones: {
     'example.org': 'standard',
     'shop.example.org': 3,
@@ -30,7 +30,7 @@ const l = live({
   },
   missing: ['typo.exmple'],
   accountZoneNames: ['example.org', 'typo.example', 'unrelated.test'],
-  other: { 'old.example': 3 },
+  other: { 'old.example': 4 },
   accountDefault: 'cloudflare.standard',
 });
 

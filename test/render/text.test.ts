@@ -14,17 +14,20 @@ describe('renderPlanText', () => {
     const text = renderPlanText(p, { colour: false });
     const lines = text.trimEnd().split('\n');
     expect(lines[2]).toMatch(/^UNSAFE: apply will refuse this plan \(3 guards\):$/);
-    const stepLines = lines.filter((l) => /^ {2}[+\-~?] /.test(l));
+    const notesAt = lines.indexOf('Notes:');
+    const stepLines = lines.slice(0, notesAt < 0 ? undefined : notesAt).filter((l) => /^ {2}[+\-~?] /.test(l));
     expect(stepLines).toHaveLength(p.steps.length);
     p.steps.forEach((s, i) =>
       expect(
         stepLines[i].startsWith(
-          `  ${{ create_nameserver: '+', delete_nameserver: '-', glue_check: '?' }[s.kind as string] ?? '~'} ${s.kind} ${s.target}  `,
+          `  ${{ create_nameserver: '+', delete_nameserver: '-', glue_check: '?' }[s.kind as string] ?? '~'} ` +
+            `${s.kind} ${s.target}  `,
         ),
       ).toBe(true),
     );
     expect(lines[lines.length - 1]).toBe(
-      `Plan: ${p.summary.create} to create, ${p.summary.change} to change, ${p.summary.delete} to delete, ${p.summary.checks} checks.`,
+      `Plan: ${p.summary.create} to create, ${p.summary.change} to change, ` +
+        `${p.summary.delete} to delete, ${p.summary.checks} checks.`,
     );
     expect(text).toMatch(/override: acns apply --allow-mass-change/);
     expect(text).not.toMatch(/\u001b\[/);

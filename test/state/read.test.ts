@@ -1,5 +1,6 @@
 import { planRequestLimit } from '../../bench/bound.js';
 import { bigAccountState } from '../../src/emulator/model.js';
+import { cloudflareNameServers } from '../../src/emulator/routes.js';
 import { readLiveState, relatedUnmanaged, type ReadProgress } from '../../src/state/read.js';
 import { desired } from '../plan/fixtures.js';
 import { addNs, countKinds, setZone, startWorld, zoneId, type StateWorld } from './world.js';
@@ -39,7 +40,12 @@ describe('readLiveState on the emulator', () => {
           { name: 'ns2.example.com', set: 1, ipv4: '198.51.100.7', ipv6: '2001:db8:cf::7' },
         ],
         zones: [
-          { name: 'example.org', id: zoneId(w.emu, 'example.org'), nameservers: { type: 'custom.account', set: 1 } },
+          {
+            name: 'example.org',
+            id: zoneId(w.emu, 'example.org'),
+            nameservers: { type: 'custom.account', set: 1 },
+            cloudflareNs: pairOf(w.emu, 'example.org'),
+          },
         ],
         missingZones: [],
         otherZones: [
@@ -47,6 +53,7 @@ describe('readLiveState on the emulator', () => {
             name: 'shop.example.org',
             id: zoneId(w.emu, 'shop.example.org'),
             nameservers: { type: 'cloudflare.standard' },
+            cloudflareNs: pairOf(w.emu, 'shop.example.org'),
           },
         ],
       });
@@ -192,7 +199,12 @@ describe('readLiveState on the emulator', () => {
     const live = await readLiveState(d, w.api, { onProgress: (p) => progress.push(p) });
     expect(live.zones.map((z) => z.name)).toEqual(['legacy.example', 'shop.example.org']);
     expect(live.otherZones).toEqual([
-      { name: 'example.org', id: zoneId(w.emu, 'example.org'), nameservers: { type: 'custom.account', set: 1 } },
+      {
+        name: 'example.org',
+        id: zoneId(w.emu, 'example.org'),
+        nameservers: { type: 'custom.account', set: 1 },
+        cloudflareNs: pairOf(w.emu, 'example.org'),
+      },
     ]);
     expect(live.accountZoneNames).toEqual([...w.emu.state.zones.map((z) => z.name)].sort());
     expect(progress.some((p) => p.phase === 'related' && p.done === p.total)).toBe(true);
@@ -346,7 +358,8 @@ describe('readLiveState on the emulator', () => {
     expect(live.accountDefault).toBe('custom.account');
     const paths = w.emu.requests().map((e) => e.path);
     expect(paths.some((p) => /^\/zones\/.*dns_settings/.test(p))).toBe(false);
-    expect(paths.filter((p) => /^\/zones\/[0-9a-f]+\/custom_ns$/.test(p))).toHaveLength(3); // 2 managed + shop.example.org (related)
+    // 2 managed + shop.example.org (related)
+    expect(paths.filter((p) => /^\/zones\/[0-9a-f]+\/custom_ns$/.test(p))).toHaveLength(3);
     // The account default has no legacy endpoint left: the old account settings fields are gone.
     expect(paths).toContain(`/accounts/${w.emu.state.accountId}/dns_settings`);
     expect(paths).not.toContain(`/accounts/${w.emu.state.accountId}`);
@@ -396,3 +409,8 @@ describe('relatedUnmanaged', () => {
     ]);
   });
 });
+
+/** The zone's own pair of Cloudflare nameservers, as the zone listing carries it (`name_servers`). */
+function pairOf(emu: StateWorld['emu'], zone: string): string[] {
+  return cloudflareNameServers(zoneId(emu, zone));
+}

@@ -7,6 +7,7 @@ interface ApplyFlags {
   config: string;
   autoApprove?: boolean;
   allowMassChange?: boolean;
+  allowUnknownDelegation?: boolean;
   journal?: string;
   glueWait?: string;
   ignoreConfig?: boolean;
@@ -20,6 +21,10 @@ export function registerApply(reg: Registry): void {
     .option('-c, --config <file>', 'desired-state file (used when no plan file is given)', 'acns.yaml')
     .option('--auto-approve', 'do not ask for confirmation (needed where no terminal can answer)')
     .option('--allow-mass-change', 'apply a plan that changes more zones than policy.max_zone_changes')
+    .option(
+      '--allow-unknown-delegation',
+      'apply although the delegation of zones or names leaving a set could not be read from DNS',
+    )
     .option('--journal <file>', `append an audit line per request and step outcome (default ${DEFAULT_JOURNAL_PATH})`)
     .option('--glue-wait <duration>', 'keep re-checking missing glue with backoff for up to this long (e.g. 30m)')
     .option(
@@ -47,7 +52,10 @@ export function registerApply(reg: Registry): void {
             config: flags.config,
             ...(cmd.getOptionValueSource('config') === 'cli' ? { configGiven: true } : {}),
             ...(flags.ignoreConfig ? { ignoreConfig: true } : {}),
-            ...(flags.allowMassChange ? { allow: ['mass_change' as const] } : {}),
+            allow: [
+              ...(flags.allowMassChange ? (['mass_change'] as const) : []),
+              ...(flags.allowUnknownDelegation ? (['delegation_unknown'] as const) : []),
+            ],
             ...(flags.journal ? { journal: flags.journal } : {}),
             glueWaitMs: flags.glueWait ? parseDuration(flags.glueWait) : 0,
             onPlan: (plan) => io.stdout.write(renderPlanText(plan, { colour: useColour(io.stdout, io.env) })),

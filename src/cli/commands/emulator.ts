@@ -28,6 +28,7 @@ interface EmulatorFlags {
   rules: boolean;
   plan?: 'enterprise' | 'business';
   token?: string[];
+  accountToken?: string[];
   fault?: string[];
   log?: string;
   notEntitled?: boolean;
@@ -58,8 +59,11 @@ export function registerEmulator(reg: Registry): void {
       '300',
     )
     .addOption(
-      new Option('--rate-headers <form>', 'rate-limit headers: Ratelimit/Ratelimit-Policy, old x-ratelimit-*, or both')
-        .choices(['current', 'legacy', 'both'])
+      new Option(
+        '--rate-headers <form>',
+        'rate-limit headers: Ratelimit/Ratelimit-Policy, old x-ratelimit-*, both, or none (as a stripping proxy)',
+      )
+        .choices(['current', 'legacy', 'both', 'none'])
         .default('current'),
     )
     .addOption(
@@ -85,6 +89,7 @@ export function registerEmulator(reg: Registry): void {
       ),
     )
     .option('--token <token...>', 'API token(s) to accept instead of those in the state')
+    .option('--account-token <token...>', 'account API token(s) to accept (they verify at the account endpoint)')
     .option('--not-entitled', 'answer every custom nameserver call with error 1002 (account not entitled to ACNS)')
     .option(
       '--fault <spec>',
@@ -115,6 +120,7 @@ export function registerEmulator(reg: Registry): void {
         const { writeFileAtomic } = await import('../../files.js');
         const state = flags.state ? await loadStateFile(resolve(io.cwd, flags.state)) : demoState();
         if (flags.token?.length) state.tokens = flags.token;
+        if (flags.accountToken?.length) state.accountTokens = flags.accountToken;
         if (flags.notEntitled) state.entitled = false;
         if (flags.plan) state.plan = flags.plan;
         if (flags.glueMissing !== undefined) state.glueMissing = parseSets(flags.glueMissing);

@@ -1,0 +1,188 @@
+/**
+ * The "leaving a set" rule's DNS side, shared by plan, apply (a saved plan is re-read before its
+ * first write) and drift: what DNS says about the delegations a plan's deletions and zone switches
+ * rest on, with one DNS cache for the run and the account's zone names for "where" wording. With
+ * DNS checks off, nothing is read and every delegation counts as unknown: unknown never passes.
+ */
+import { movesPath, readMoves, sameMoves, writeMoves } from '../apply/delegation-moves.js';
+import type { AccountApi } from '../cloudflare/api.js';
+import type { DesiredState } from '../config/types.js';
+import { DnsCache } from '../dns/cache.js';
+import { type DelegationReadOptions, readDelegations, readLeaving } from '../dns/delegation-reads.js';
+import type { GlueCheckOptions } from '../dns/glue.js';
+import { hostZoneOf } from '../dns/discover.js';
+import { canonIp } from '../dns/names.js';
+import { AcnsError } from '../errors.js';
+import { addDelegationFindings, type DelegationFinding } from '../plan/delegation.js';
+import { valueSet } from '../plan/describe.js';
+import {
+  type DelegationMove,
+  type DelegationRead,
+  deletedNames,
+  evaluateLeaving,
+  type LeavingContext,
+  type LeavingVerdict,
+  leavingQuestions,
+} from '../plan/leaving.js';
+import { OVERRIDE_FLAG, type OverridableGuard, type Plan } from '../plan/types.js';
+import type { LiveState } from '../state/types.js';
+import type { Session } from './session.js';
+import { dnsOptions } from './settings.js';
+
+/** What every DNS check of one run shares. */
+export interface DnsRun {
+  on: boolean; // policy.glue_check is not off
+  dns: GlueCheckOptions;
+  reads: DelegationReadOptions;
+}
+
+export function dnsRun(
+  settings: Pick<DesiredState, 'dns'>,
+  gluePolicy: DesiredState['policy']['glueCheck'],
+  session: Session,
+  live?: Pick<LiveState, 'zones' | 'otherZones' | 'accountZoneNames'>,
+): DnsRun {
+  const cache = new DnsCache();
+  const cloudflareZones = live
+    ? [...new Set([...(live.accountZoneNames ?? []), ...live.zones.map((z) => z.name)])]
+    : undefined;
+  const pairs = new Map<string, string[]>();
+  for (const z of [...(live?.zones ?? []), ...(live?.otherZones ?? [])])
+    if (z.cloudflareNs?.length) pairs.set(z.name, z.cloudflareNs);
+  return {
+    on: gluePolicy !== 'off',
+    dns: { ...dnsOptions(settings, session.signal), cache, ...(cloudflareZones ? { cloudflareZones } : {}) },
+    reads: { cache, ...(cloudflareZones ? { cloudflareZones } : {}), pairs },
+  };
+}
+
+const OFF = 'DNS checks are off (policy.glue_check: off), so it was not read';
+
+/** The leaving rule for the plan's deletions: holds, guards, and the updated records of moves. */
+export async function leavingVerdict(
+  session: Session,
+  plan: Plan,
+  live: Pick<LiveState, 'accountId' | 'nameservers' | 'zones' | 'otherZones'>,
+  run: DnsRun,
+  now: Date,
+): Promise<LeavingVerdict & { recorded: DelegationMove[] }> {
+  const recorded = await readMoves(movesPath(session.cwd), live.accountId);
+  const ctx = leavingContext(live, recorded);
+  if (deletedNames(plan).length === 0) return { hold: [], guards: [], moves: recorded, recorded };
+  const questions = leavingQuestions(plan, ctx);
+  if (questions.length > 0)
+    session.progress.update('reading the delegations the deletions rest on', 0, questions.length);
+  const reads = run.on
+    ? await readLeaving(questions, run.dns, run.reads)
+    : new Map<string, DelegationRead>(
+        questions.map((q) => [q.subject, { subject: q.subject, status: 'unknown', nameservers: [], detail: OFF }]),
+      );
+  return { ...evaluateLeaving(plan, ctx, reads, now), recorded };
+}
+
+/** Writes the records of moves when this run learned something; a failure is a warning. */
+export async function saveMoves(
+  session: Session,
+  accountId: string,
+  before: DelegationMove[],
+  after: DelegationMove[],
+  now: Date,
+): Promise<void> {
+  if (sameMoves(before, after)) return;
+  const why = await writeMoves(session.cwd, accountId, after, now);
+  if (why) session.warn(`acns: warning: could not update .acns/delegation-moves.json: ${why}`);
+}
+
+/** What DNS says about each zone the plan switches (unknown for all with DNS checks off). */
+export async function zoneFindings(
+  plan: Plan,
+  live: Pick<LiveState, 'nameservers'>,
+  setNames: Map<number, string[]>,
+  run: DnsRun,
+): Promise<DelegationFinding[]> {
+  const found = await readDelegations(plan, live, setNames, run.on ? run.dns : { ...run.dns, signal: aborted() }, {
+    ...run.reads,
+  });
+  if (run.on) return found;
+  // only a zone leaving custom names needs its delegation known; a zone joining a set gets a note at most
+  return found
+    .filter((f) => f.direction === 'to_standard' || (f.leavingNames?.length ?? 0) > 0)
+    .map((f) => ({ ...f, status: 'unknown', nameservers: [], detail: OFF }));
+}
+
+/**
+ * A saved plan is applied days after it was made: what DNS says about its deletions and the zones it
+ * moves off a set is read again before the first write. A name a parent lists now, caches that may
+ * still hold it, or a delegation that cannot be read (without --allow-unknown-delegation) refuse the
+ * plan (exit 3, nothing changed).
+ */
+export async function recheckDelegations(
+  session: Session,
+  plan: Plan,
+  api: AccountApi,
+  settings: Pick<DesiredState, 'dns'>,
+  allow: OverridableGuard[],
+): Promise<void> {
+  const hasWork = plan.steps.some((s) => s.kind === 'delete_nameserver' || s.kind === 'assign_zone');
+  if (!hasWork) return;
+  const names = await api.listNameservers();
+  const zones: LiveState['zones'] = [];
+  for (const u of plan.preconditions?.setUsers ?? [])
+    for (const z of u.zones)
+      zones.push({ name: z.name, id: z.id, nameservers: { type: 'custom.account', set: u.set } });
+  const live = { accountId: plan.accountId, nameservers: names, zones, otherZones: [] };
+  const run = dnsRun(settings, plan.gluePolicy, session);
+  const now = new Date();
+  const leaving = await leavingVerdict(session, plan, live, run, now);
+  await saveMoves(session, plan.accountId, leaving.recorded, leaving.moves, now);
+  const setNames = new Map<number, string[]>();
+  for (const n of names) setNames.set(n.set, [...(setNames.get(n.set) ?? []), n.name]);
+  for (const s of plan.steps) {
+    const to = valueSet(s.after);
+    if (s.kind === 'create_nameserver' && to !== undefined) setNames.set(to, [...(setNames.get(to) ?? []), s.target]);
+  }
+  const fresh = addDelegationFindings(
+    { ...plan, guards: [], notes: [] },
+    await zoneFindings(plan, live, setNames, run),
+  );
+  const guards = [...leaving.guards, ...fresh.guards].filter((g) => !(g.override && allow.includes(g.override)));
+  const lines = [
+    ...leaving.hold.map((h) => h.message),
+    ...guards.map((g) => `${g.message}${g.override ? ` (override: ${OVERRIDE_FLAG[g.override]})` : ''}`),
+  ];
+  if (lines.length === 0) return;
+  throw new AcnsError(
+    'plan_unsafe_now',
+    `what DNS says now makes this plan unsafe; nothing was changed:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
+    {
+      exitCode: 3,
+      hint: 'plan again (`acns plan -o <planfile>`) and review the new plan, or wait and apply this one later',
+    },
+  );
+}
+
+export function leavingContext(
+  live: Pick<LiveState, 'nameservers' | 'zones' | 'otherZones'>,
+  moves: DelegationMove[],
+): LeavingContext {
+  const zonesOnSet = new Map<number, string[]>();
+  for (const z of [...live.zones, ...(live.otherZones ?? [])]) {
+    if (z.nameservers.type !== 'custom.account') continue;
+    const set = z.nameservers.set ?? 1;
+    zonesOnSet.set(set, [...(zonesOnSet.get(set) ?? []), z.name]);
+  }
+  const addresses = new Map(
+    live.nameservers.map((n) => [
+      n.name,
+      { ...(n.ipv4 ? { ipv4: canonIp(n.ipv4) } : {}), ...(n.ipv6 ? { ipv6: canonIp(n.ipv6) } : {}) },
+    ]),
+  );
+  return { zonesOnSet, domainOf: hostZoneOf, addresses, moves };
+}
+
+/** With DNS checks off, the lookups must not run: an aborted signal makes each one end at once as unknown. */
+function aborted(): AbortSignal {
+  const c = new AbortController();
+  c.abort();
+  return c.signal;
+}

@@ -1,0 +1,130 @@
+/**
+ * The check right after a zone's switch (injected into the executor): every address of the set the
+ * zone now uses answers its SOA and NS with AA=1, and — when its parent still delegates it to the
+ * set it left — every address of that old set still does. Cloudflare does not document whether a
+ * set's addresses keep answering for a zone that left the set; this measures it on the first such
+ * switch and stops the run when they do not, before more zones are moved the same way.
+ */
+import type { ZoneCheckVerdict, ZoneChecker } from '../apply/types.js';
+import type { AccountApi } from '../cloudflare/api.js';
+import type { LiveNameserver } from '../cloudflare/types.js';
+import { checkZoneDelegation } from '../dns/delegation.js';
+import { checkZoneLameness, type LamenessResult } from '../dns/lameness.js';
+import type { Step } from '../plan/types.js';
+import type { DnsRun } from './leaving.js';
+
+export interface ZoneCheckOptions {
+  /** Keep asking for up to this long while the answers are not right (Cloudflare needs a moment). */
+  waitMs?: number;
+  /** Pauses between attempts (tests pass zeros). */
+  sleep?: (ms: number) => Promise<void>;
+  /** --allow-unknown-delegation: a zone's delegation that cannot be read does not stop the run. */
+  allowUnknownDelegation?: boolean;
+}
+
+/** Default: a switch is visible on Cloudflare's servers within seconds; ask for up to 30 s. */
+export const ZONE_CHECK_WAIT_MS = 30_000;
+
+export function zoneChecker(api: AccountApi, run: DnsRun, opts: ZoneCheckOptions = {}): ZoneChecker {
+  let names: Promise<LiveNameserver[]> | undefined;
+  const namesOf = async (set: number): Promise<LiveNameserver[]> => {
+    names ??= api.listNameservers();
+    let list = (await names).filter((n) => n.set === set);
+    if (list.some((n) => !n.ipv4 && !n.ipv6) || list.length === 0) {
+      names = api.listNameservers(); // names created in this run
+      list = (await names).filter((n) => n.set === set);
+    }
+    return list;
+  };
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const waitMs = opts.waitMs ?? ZONE_CHECK_WAIT_MS;
+  return async (step: Step) => {
+    if (!run.on || step.kind !== 'assign_zone') return undefined;
+    const before = step.before as { type?: string; set?: number } | null;
+    const after = step.after as { type?: string; set?: number } | null;
+    const to = after?.type === 'custom.account' ? (after.set ?? 1) : undefined;
+    const from = before?.type === 'custom.account' ? (before.set ?? 1) : undefined;
+    if (to === undefined && from === undefined) return undefined;
+    const problems: string[] = [];
+    let verdict: ZoneCheckVerdict['verdict'] = 'ok';
+    const worse = (v: ZoneCheckVerdict['verdict']): void => {
+      if (v === 'failed' || (v === 'could_not_verify' && verdict === 'ok')) verdict = v;
+    };
+    if (to !== undefined) {
+      const set = await namesOf(to);
+      const r = await untilOk(() => lameness(step.target, set, run, true), waitMs, sleep);
+      worse(r.status);
+      problems.push(...r.problems.map((p) => `set ${to}: ${p}`));
+    }
+    if (from !== undefined) {
+      const old = await namesOf(from);
+      const oldNames = old.map((n) => n.name);
+      const d = await checkZoneDelegation(step.target, oldNames, {
+        rootServers: run.dns.rootServers,
+        parentServers: [],
+        port: run.dns.port,
+        timeoutMs: 1500,
+        retries: 0,
+        deadlineMs: run.dns.deadlineMs ?? 4000,
+        ...(run.dns.cache ? { cache: run.dns.cache } : {}),
+        ...(run.dns.signal ? { signal: run.dns.signal } : {}),
+      });
+      const stillListed = d.nameservers.filter((n) => oldNames.includes(n));
+      if (d.status === 'unknown') {
+        if (!opts.allowUnknownDelegation) worse('could_not_verify');
+        problems.push(`could not read ${step.target}'s delegation (${d.detail})`);
+      } else if (stillListed.length > 0) {
+        // the zone left the set: only authority matters here, its apex NS now name the new set
+        const r = await untilOk(() => lameness(step.target, old, run, false), waitMs, sleep);
+        worse(r.status);
+        for (const p of r.problems)
+          problems.push(`set ${from} (its parent still lists ${stillListed.join(', ')}): ${p}`);
+      }
+    }
+    const message =
+      verdict === 'ok'
+        ? 'answers with authority on every address of its set'
+        : `it does not answer as it should (${problems.slice(0, 3).join('; ')})`;
+    return { verdict, blocking: verdict !== 'ok', message, problems };
+  };
+}
+
+async function lameness(
+  zone: string,
+  set: LiveNameserver[],
+  run: DnsRun,
+  apexMustMatch: boolean,
+): Promise<Pick<LamenessResult, 'status' | 'problems'>> {
+  const addresses = set.flatMap((n) => [n.ipv4, n.ipv6]).filter((a): a is string => Boolean(a));
+  const r = await checkZoneLameness(
+    zone,
+    addresses,
+    set.map((n) => n.name),
+    {
+      port: run.dns.port,
+      timeoutMs: 1500,
+      retries: 0,
+      deadlineMs: run.dns.deadlineMs ?? 10_000,
+      ...(run.dns.signal ? { signal: run.dns.signal } : {}),
+    },
+  );
+  if (apexMustMatch || r.status !== 'failed' || r.lame.length > 0 || !r.serialsAgree) return r;
+  // the apex NS alone differ (the zone now names its new set): not a lameness of the old set
+  const problems = r.problems.filter((p) => !p.includes('apex NS'));
+  return { status: r.unreachable.length > 0 ? 'could_not_verify' : 'ok', problems };
+}
+
+async function untilOk<T extends { status: string }>(
+  attempt: () => Promise<T>,
+  waitMs: number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<T> {
+  const start = Date.now();
+  let delay = 1000;
+  for (;;) {
+    const r = await attempt();
+    if (r.status === 'ok' || Date.now() - start + delay > waitMs) return r;
+    await sleep(delay);
+    delay = Math.min(delay * 2, 8000);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The "leaving a set" rule end to end, against the emulator and the fake DNS hierarchy: a name a
+ * parent lists is never deleted (also when a saved plan is applied after the registrar changed),
+ * and a delegation DNS cannot tell is a guard with a named override, never a pass.
+ */
+import { ACCOUNT, NS_V4, NS_V6, startWorld, seedApplied, type World } from './harness.js';
+
+let w: World;
+beforeEach(async () => {
+  w = await startWorld();
+  seedApplied(w.emu);
+  w.emu.state.customNs.push({
+    ns_name: 'ns3.example.com',
+    ns_set: 1,
+    ipv4: NS_V4,
+    ipv6: NS_V6,
+    status: 'verified',
+    zone_tag: w.emu.state.zones[0]!.id,
+  });
+});
+afterEach(() => w.close());
+
+const CONFIG = `version: 1
+account_id: ${ACCOUNT}
+nameserver_sets:
+  1:
+    names: [ns1.example.com, ns2.example.com]
+  2:
+    names: [ns1.example.net, ns2.example.net]
+    registrar: cloudflare
+zones:
+  example.org: 1
+  shop.example.org: 2
+  113.0.203.in-addr.arpa: 1
+  10.113.0.203.in-addr.arpa: 2
+account_default: custom.account
+policy:
+  prune: true
+`;
+
+test('a name its domain is still delegated to is held; once the registrar moved, it is deleted', async () => {
+  w.writeConfig(CONFIG);
+  const held = await w.cli(['plan', '--detailed-exitcode']);
+  expect(held.code).toBe(0);
+  expect(held.stdout).toMatch(
+    /deleting ns3\.example\.com \(set 1\) is held: the parent still delegates example\.com to it\. example\.com holds/,
+  );
+  expect(held.stdout).toMatch(/at the registrar of example\.com/);
+  expect(held.stdout).toMatch(/No changes in this run: 1 deletion is held/);
+
+  w.delegate('com', ['ns1.example.com', 'ns2.example.com']);
+  const p = await w.cli(['plan', '-o', 'plan.json']);
+  expect(p.stdout).toMatch(/- delete_nameserver ns3\.example\.com/);
+  const a = await w.cli(['apply', 'plan.json']);
+  expect(a.stderr).not.toMatch(/error:/);
+  expect(a.code).toBe(0);
+  expect(w.emu.state.customNs.some((n) => n.ns_name === 'ns3.example.com')).toBe(false);
+});
+
+test('a saved plan is re-read before its first write: a parent listing the name again refuses it', async () => {
+  w.delegate('com', ['ns1.example.com', 'ns2.example.com']);
+  w.writeConfig(CONFIG);
+  const p = await w.cli(['plan', '-o', 'plan.json']);
+  expect(p.stdout).toMatch(/- delete_nameserver ns3\.example\.com/);
+
+  w.delegate('com', ['ns1.example.com', 'ns2.example.com', 'ns3.example.com']); // back at the registrar
+  w.emu.resetLog();
+  const a = await w.cli(['apply', 'plan.json']);
+  expect(a.code).toBe(3);
+  expect(a.stderr).toMatch(/error: what DNS says now makes this plan unsafe; nothing was changed/);
+  expect(a.stderr).toMatch(/deleting ns3\.example\.com \(set 1\) is held: the parent still delegates example\.com/);
+  expect(w.writes()).toEqual([]);
+});
+
+test('DNS unreachable: leaving a set is a guard (fail closed); --allow-unknown-delegation applies', async () => {
+  w.writeConfig(CONFIG.replace('  example.org: 1\n', '  example.org: standard\n'));
+  const blackhole = { ACNS_DNS_ROOT_SERVERS: '127.0.0.9:9' }; // nothing answers there
+  const p = await w.cli(['plan'], blackhole);
+  expect(p.code).toBe(0);
+  expect(p.stdout).toMatch(
+    /\[delegation_unknown\] 1 zone leaves a set of custom nameservers, but the delegation could not be read/,
+  );
+  // the name's deletion waits anyway: zones leave its set in this run
+  expect(p.stdout).toMatch(/deleting ns3\.example\.com \(set 1\) is held: zones leave set 1 in this run/);
+  expect(p.stdout).toMatch(/override: acns apply --allow-unknown-delegation/);
+
+  w.emu.resetLog();
+  const refused = await w.cli(['apply', '--auto-approve'], blackhole);
+  expect(refused.code).toBe(3);
+  expect(refused.stderr).toMatch(/refusing to apply an unsafe plan/);
+  expect(w.writes()).toEqual([]);
+
+  const allowed = await w.cli(['apply', '--auto-approve', '--allow-unknown-delegation'], blackhole);
+  expect(allowed.stderr).not.toMatch(/error:/);
+  expect(allowed.code).toBe(0);
+  expect(w.zone('example.org').type).toBe('cloudflare.standard');
+});
