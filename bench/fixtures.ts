@@ -20,6 +20,8 @@ export interface DesiredFileOptions {
   accountDefault?: boolean; // manage the account default (custom.account)
   /** Spread the zones over set 1, set 2 and standard (implies set 2); otherwise every zone uses set 1. */
   mix?: boolean;
+  /** policy.prune: names of sets the file does not declare are deleted. */
+  prune?: boolean;
 }
 
 export const BENCH_HOST = 'bench-dns.example';
@@ -39,19 +41,24 @@ export function managedZoneNames(managed: number, account: number): string[] {
   return out;
 }
 
-/** An emulator account of `zones` standard zones; with `existingSet1`, set 1's names already exist. */
-export function accountState(zones: number, existingSet1 = false): EmulatorState {
+/**
+ * An emulator account of `zones` standard zones; with `existingSet1`, set 1's names already exist;
+ * with `existingSet2`, set 2's too.
+ */
+export function accountState(zones: number, existingSet1 = false, existingSet2 = false): EmulatorState {
   const s = bigAccountState(zones);
-  if (existingSet1) {
-    for (const name of SET1_NAMES) {
-      s.customNs.push({
-        ns_name: name,
-        ns_set: 1,
-        ...defaultAddresses(name),
-        status: 'verified',
-        zone_tag: zoneIdFor(BENCH_HOST),
-      });
-    }
+  const existing = [
+    ...(existingSet1 ? SET1_NAMES.map((name) => ({ name, set: 1 })) : []),
+    ...(existingSet2 ? SET2_NAMES.map((name) => ({ name, set: 2 })) : []),
+  ];
+  for (const { name, set } of existing) {
+    s.customNs.push({
+      ns_name: name,
+      ns_set: set,
+      ...defaultAddresses(name),
+      status: 'verified',
+      zone_tag: zoneIdFor(BENCH_HOST),
+    });
   }
   return s;
 }
@@ -70,7 +77,9 @@ export function desiredYaml(o: DesiredFileOptions): string {
   lines.push('zones:');
   o.zones.forEach((z, i) => lines.push(`  ${z}: ${o.mix ? mixTarget(i) : '1'}`));
   if (o.accountDefault) lines.push('account_default: custom.account');
-  lines.push('policy:', '  glue_check: "off"', '  max_zone_changes: 1000000', '');
+  lines.push('policy:', '  glue_check: "off"', '  max_zone_changes: 1000000');
+  if (o.prune) lines.push('  prune: true');
+  lines.push('');
   return lines.join('\n');
 }
 

@@ -8,29 +8,39 @@ import type { ScenarioResult } from './types.js';
 export const TABLE_COLUMNS = [
   'scenario',
   'requests',
-  'limit',
+  'expected',
   '429s',
   'wall',
-  'lower bound',
+  'CPU',
+  'start-up',
+  'floor',
   'ratio',
   'peak RSS',
 ] as const;
 
-/** One row of cells per scenario, in TABLE_COLUMNS order. */
 /** What bound a scenario, when it is not latency: " (window)", " (per-IP)". */
 function boundNote(limitedBy: ScenarioResult['limitedBy']): string {
   return limitedBy === undefined || limitedBy === 'latency' ? '' : ` (${limitedBy})`;
 }
 
+/** wall ÷ floor; for a whole process, what is left after its start-up ÷ floor. */
+export function scenarioRatio(r: ScenarioResult): number | undefined {
+  return ratioToBound(r.wallMs - (r.startupMs ?? 0), r.lowerBoundMs);
+}
+
+/** One row of cells per scenario, in TABLE_COLUMNS order. */
 export function tableRows(results: ScenarioResult[]): string[][] {
+  const opt = (v: number | undefined, f: (n: number) => string) => (v === undefined || Number.isNaN(v) ? '—' : f(v));
   return results.map((r) => [
     r.title,
-    r.requests === undefined ? '—' : String(r.requests),
-    r.requestLimit === undefined ? '—' : `≤ ${r.requestLimit}`,
-    r.rateLimited === undefined ? '—' : String(r.rateLimited),
+    opt(r.requests, String),
+    opt(r.expectedRequests, (n) => `= ${n}`),
+    opt(r.rateLimited, String),
     formatMs(r.wallMs),
+    opt(r.cpuMs, formatMs),
+    opt(r.startupMs, formatMs),
     r.lowerBoundMs === undefined ? '—' : `${formatMs(r.lowerBoundMs)}${boundNote(r.limitedBy)}`,
-    formatRatio(ratioToBound(r.wallMs, r.lowerBoundMs)),
+    formatRatio(scenarioRatio(r)),
     formatBytes(r.peakRssBytes),
   ]);
 }
@@ -54,11 +64,12 @@ export function renderChecks(results: ScenarioResult[]): string {
   return out.length ? `${out.join('\n')}\n` : '';
 }
 
-/** 850 ms, 3.42 s, 61.0 s */
+/** 850 ms, 3.42 s, 61.0 s, 20.1 min */
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 10_000) return `${(ms / 1000).toFixed(2)} s`;
-  return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 600_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
 }
 
 /** 1.04×, or — without a bound */

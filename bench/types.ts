@@ -15,14 +15,18 @@ export interface ScenarioResult {
   title: string; // one line for the table
   /** Requests the client sent (attempts, retries included); absent for scenarios without API traffic. */
   requests?: number;
+  /** The exact count the scenario must make (see bound.ts). */
+  expectedRequests?: number;
   rateLimited?: number; // 429 answers received
   retries?: number;
   wallMs: number;
-  /** The lower bound on wall time (see bound.ts); absent for CPU-only scenarios. */
+  /** CPU time (user + system) of the measured process, for whole-process scenarios. */
+  cpuMs?: number;
+  /** Median start-up of the same process without the network (`acns validate` of the same file). */
+  startupMs?: number;
+  /** The physical floor on wall time (see bound.ts); absent for CPU-only scenarios. */
   lowerBoundMs?: number;
   limitedBy?: 'latency' | 'window' | 'per-IP';
-  /** The most requests the scenario may make (plan: managed + ⌈account / 50⌉ + 3). */
-  requestLimit?: number;
   peakRssBytes: number;
   /** Scenario parameters (sizes, latency, window, concurrency) for results.json. */
   params: Record<string, unknown>;
@@ -38,6 +42,4 @@ export interface BenchReport {
   startedAt: string;
   totalMs: number;
   scenarios: ScenarioResult[];
-  /** wall time of the naive client ÷ wall time of the real one, scenario 1. */
-  naiveSpeedup?: number;
 }

@@ -8,7 +8,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from '
 import { dirname, resolve } from 'node:path';
 import { AcnsError } from '../errors.js';
 import { currentStepId } from './executor.js';
-import type { StepResult } from './types.js';
+import { DEFAULT_JOURNAL_PATH, type StepResult } from './types.js';
 
 export interface JournalRequest {
   method: string;
@@ -30,8 +30,8 @@ export interface Journal {
   readonly failure?: AcnsError;
 }
 
-/** Documented default: `.acns/journal.jsonl` under the working directory. */
-export const DEFAULT_JOURNAL_PATH = '.acns/journal.jsonl';
+/** Documented default (kept in types.ts, which the CLI can load for its help without the executor). */
+export { DEFAULT_JOURNAL_PATH };
 
 export function defaultJournalPath(cwd: string): string {
   return resolve(cwd, DEFAULT_JOURNAL_PATH);

@@ -5,6 +5,9 @@
  */
 import type { GlueExpectation, Step, StepKind, StepValue } from '../plan/types.js';
 
+/** Documented default: `.acns/journal.jsonl` under the working directory. */
+export const DEFAULT_JOURNAL_PATH = '.acns/journal.jsonl';
+
 /**
  * - done: carried out by this run
  * - already_done: the live object already had the planned value (resume), or a glue check whose

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 /** The `acns` executable: wires the real process into cli/program.ts. */
-import { endOpenJournals, INTERRUPTED_TWICE } from '../apply/journal.js';
 import { run } from './program.js';
 
 const argv = process.argv.slice(2);
 const command = argv.find((a) => !a.startsWith('-'));
 const controller = new AbortController();
+// The journal module (and the executor behind it) is loaded for apply only, not for every start-up.
+// A journal can only be open once apply has loaded that same module, so until this import resolves
+// there is nothing to end on a second Ctrl-C.
+let journals: typeof import('../apply/journal.js') | undefined;
+if (command === 'apply') void import('../apply/journal.js').then((m) => (journals = m));
 
 // A reader that goes away (`acns plan | head -1`) closes stdout: what is left to print is dropped
 // quietly and the command still finishes its work — an apply is not turned into a failure by it.
@@ -37,7 +41,8 @@ const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
     return;
   }
   if (command === 'apply') {
-    endOpenJournals({ exit_code: 130, error: INTERRUPTED_TWICE }); // synchronous: apply_end stays the last line
+    // synchronous: apply_end stays the last line
+    journals?.endOpenJournals({ exit_code: 130, error: journals.INTERRUPTED_TWICE });
     process.stderr.write(
       '\nacns: interrupted twice: exiting now; steps that were running may or may not have completed — ' +
         'run `acns plan` to see where the account stands.\n',

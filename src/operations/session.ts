@@ -3,7 +3,6 @@
  * the working directory, the interrupt signal, a progress sink and a place for warnings. The CLI
  * builds one from the process; tests build their own.
  */
-import { loadDesiredState } from '../config/load.js';
 import { type DesiredState, type Diagnostic, formatDiagnostic } from '../config/types.js';
 import { count } from '../config/words.js';
 import { AcnsError } from '../errors.js';
@@ -69,6 +68,9 @@ export async function loadConfig(
   file: string,
   opts: { requireAccountId?: boolean } = {},
 ): Promise<DesiredState> {
+  // Loaded here, not at the top: the CLI imports this module for InvalidConfigError on every run,
+  // and the YAML parser and schema compiler are only needed once a file is read.
+  const { loadDesiredState } = await import('../config/load.js');
   const res = await loadDesiredState(file, { cwd: session.cwd, env: session.env, ...opts });
   if (!res.ok) throw new InvalidConfigError(file, res.errors, res.omitted ?? 0);
   for (const d of res.warnings) session.warn(formatDiagnostic(d, 'warning'));
@@ -83,8 +85,8 @@ export function accountIdOf(desired: DesiredState): string {
       'no account id: set account_id in the file or CLOUDFLARE_ACCOUNT_ID in the environment',
       {
         hint:
-          'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>) or under Account Home → ' +
-          'Account details',
+          'find it in the Cloudflare dashboard URL (dash.cloudflare.com/<account id>) ' +
+          'or under Account Home → Account details',
       },
     );
   }

@@ -57,10 +57,14 @@ export function recordPreconditions(facts: PlanFacts, steps: Step[]): Preconditi
 /** Which steps rely on each set's names: its creates and deletes, zones switched to or off it, its glue check. */
 export function stepsBySet(steps: Step[], declaredSets: number[]): Map<number, string[]> {
   const out = new Map<number, string[]>();
+  // a Set beside each list: a plan switching 100,000 zones would make `includes` quadratic
+  const seen = new Map<number, Set<string>>();
   const add = (set: number | undefined, id: string): void => {
     if (set === undefined) return;
-    const list = out.get(set) ?? out.set(set, []).get(set)!;
-    if (!list.includes(id)) list.push(id);
+    const ids = seen.get(set) ?? seen.set(set, new Set()).get(set)!;
+    if (ids.has(id)) return;
+    ids.add(id);
+    (out.get(set) ?? out.set(set, []).get(set)!).push(id);
   };
   for (const s of steps) {
     if (s.kind === 'set_account_default') {

@@ -48,6 +48,7 @@ export async function readLiveState(
   const zones = await reads.finish(resolved.found);
 
   let accountZoneNames = resolved.allNames;
+  let accountZones = 'all' in resolved ? resolved.all : undefined;
   let listed: Map<string, ZoneRef> | undefined =
     'all' in resolved && resolved.all ? new Map(resolved.all.map((z) => [z.name, z])) : undefined;
   if (resolved.missing.length > 0 && !accountZoneNames) {
@@ -55,6 +56,7 @@ export async function readLiveState(
     const all = await api.listAllZones();
     listed = new Map(all.map((z) => [z.name, z]));
     accountZoneNames = all.map((z) => z.name);
+    accountZones = all;
   }
 
   let otherZones: LiveZone[] | undefined;
@@ -88,6 +90,7 @@ export async function readLiveState(
     zones,
     missingZones: [...resolved.missing].sort(compareText),
     ...(accountZoneNames ? { accountZoneNames: [...accountZoneNames].sort(compareText) } : {}),
+    ...(accountZones ? { accountZones: accountZones.map((z) => ({ name: z.name, id: z.id })) } : {}),
     ...(otherZones ? { otherZones } : {}),
     ...(accountDefault !== undefined ? { accountDefault } : {}),
   };

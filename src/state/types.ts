@@ -18,6 +18,11 @@ export interface LiveState {
   missingZones: string[]; // zones the file names that the account does not have, sorted
   /** Other zone names of the account when the run listed them (did-you-mean, hierarchy check). */
   accountZoneNames?: string[];
+  /**
+   * Every zone of the account (name and id) when this run listed them, so a later read of the same
+   * run (the users of a set losing names) does not list the account again.
+   */
+  accountZones?: { name: string; id: string }[];
   /** Zones the file does not manage whose settings the run read anyway (hierarchy rule). */
   otherZones?: LiveZone[];
   accountDefault?: string; // only when the file manages it

@@ -1,4 +1,11 @@
-import { lowerBound, planRequestLimit, ratioToBound, windowForcedMs } from '../../bench/bound.js';
+import {
+  expectedPlanRequests,
+  lowerBound,
+  planRequestLimit,
+  ratioToBound,
+  windowForcedMs,
+  zoneLookups,
+} from '../../bench/bound.js';
 
 describe('lowerBound', () => {
   test('latency-bound: requests × latency / concurrency when the window never binds', () => {
@@ -43,6 +50,56 @@ describe('windowForcedMs', () => {
     expect(windowForcedMs(101, 50, 10, w)).toBe(1000 + 5);
     expect(windowForcedMs(200, 50, 10, w)).toBe(1000 + 500);
     expect(windowForcedMs(201, 50, 10, w)).toBe(2000 + 5);
+  });
+});
+
+describe('the window floor under the per-IP limit', () => {
+  test("5,402 requests under Cloudflare's 1,200 per 300 s: four full windows, then 602 at 200 per second", () => {
+    const b = lowerBound({
+      requests: 5402,
+      latencyMs: 50,
+      concurrency: 64,
+      window: { requests: 1200, seconds: 300 },
+      perSecond: 200,
+    });
+    expect(b.windowMs).toBeCloseTo(4 * 300_000 + (602 / 200) * 1000);
+    expect(b.limitedBy).toBe('window');
+  });
+  test('a plan that fits the window is bound by the per-IP limit', () => {
+    const b = lowerBound({
+      requests: 542,
+      latencyMs: 50,
+      window: { requests: 1200, seconds: 300 },
+      concurrency: 64,
+      perSecond: 200,
+    });
+    expect(b).toMatchObject({ windowMs: 0, limitedBy: 'per-IP' });
+    expect(b.boundMs).toBeCloseTo(2710);
+  });
+});
+
+describe('exact request counts of a plan', () => {
+  test('zone lookups: none, one filtered call, the first page alone, filtered calls, or every page', () => {
+    expect(zoneLookups({ managed: 0, account: 2000, onFirstPage: 0 })).toBe(0);
+    expect(zoneLookups({ managed: 1, account: 2000, onFirstPage: 1 })).toBe(1);
+    expect(zoneLookups({ managed: 2, account: 2000, onFirstPage: 2 })).toBe(1); // both on page 1
+    expect(zoneLookups({ managed: 5, account: 30, onFirstPage: 5 })).toBe(1); // a short first page
+    expect(zoneLookups({ managed: 5, account: 2000, onFirstPage: 1 })).toBe(1 + 4); // 4 filtered calls
+    expect(zoneLookups({ managed: 500, account: 2000, onFirstPage: 13 })).toBe(40); // every page
+    expect(zoneLookups({ managed: 40, account: 2000, onFirstPage: 1 })).toBe(40); // 39 either way
+  });
+  test('custom_ns + lookups + one settings read per managed zone + the default + extra reads', () => {
+    expect(expectedPlanRequests({ managed: 500, account: 2000, onFirstPage: 13, accountDefault: true })).toBe(542);
+    expect(expectedPlanRequests({ managed: 5000, account: 20_000, onFirstPage: 13, accountDefault: true })).toBe(5402);
+    expect(
+      expectedPlanRequests({
+        managed: 250,
+        account: 1000,
+        onFirstPage: 13,
+        accountDefault: false,
+        extraSettingsReads: 750,
+      }),
+    ).toBe(1 + 20 + 250 + 750);
   });
 });
 

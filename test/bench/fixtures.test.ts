@@ -1,5 +1,6 @@
 import { managedZoneNames, desiredYaml, accountState, pureStates, SET1_NAMES } from '../../bench/fixtures.js';
-import { repeatedRequests, median } from '../../bench/measure.js';
+import { glueYaml } from '../../bench/dns-scenarios.js';
+import { repeatedRequests, median, timeline } from '../../bench/measure.js';
 import { loadDesiredStateFromString } from '../../src/config/load.js';
 import { buildPlan } from '../../src/plan/build.js';
 
@@ -62,5 +63,43 @@ describe('measure helpers', () => {
   test('median', () => {
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+});
+
+describe('timeline', () => {
+  const log = [
+    { method: 'GET', path: '/a', status: 200, time: 1000, answeredAt: 1050 },
+    { method: 'GET', path: '/b', status: 200, time: 1010, answeredAt: 1060 },
+    { method: 'GET', path: '/c', status: 429, time: 1500, answeredAt: 1550 },
+    { method: 'GET', path: '/d', status: 200, time: 2100, answeredAt: 2150 },
+  ];
+  test('where the time went: start-up to the first request, the span, the busiest second, in flight', () => {
+    expect(timeline(log, 400)).toEqual({
+      requests: 4,
+      rateLimited: 1,
+      firstRequestMs: 600,
+      spanMs: 1150,
+      perSecond: (4 / 1150) * 1000,
+      busiestSecond: 3,
+      maxInFlight: 2,
+    });
+  });
+  test('an empty log', () => {
+    expect(timeline([], 0)).toEqual({ requests: 0, rateLimited: 0, busiestSecond: 0, maxInFlight: 0 });
+  });
+});
+
+describe('the glue scenario file', () => {
+  test('declares every set with two names of its own and is valid', () => {
+    const res = loadDesiredStateFromString(glueYaml(5), 'glue.yaml', { cwd: '/', env: {} });
+    expect(res.ok).toBe(true);
+    if (!res.ok) return;
+    expect(res.state.sets.map((s) => s.names.map((n) => n.name))).toEqual([
+      ['ns1.bench-dns.example', 'ns2.bench-dns.example'],
+      ['ns3.bench-dns.example', 'ns4.bench-dns.example'],
+      ['ns5.bench-dns.example', 'ns6.bench-dns.example'],
+      ['ns7.bench-dns.example', 'ns8.bench-dns.example'],
+      ['ns9.bench-dns.example', 'ns10.bench-dns.example'],
+    ]);
   });
 });

@@ -5,15 +5,17 @@ const api: ScenarioResult = {
   id: 'plan',
   title: '1. plan 500 of 2000 zones',
   requests: 542,
+  expectedRequests: 542,
   rateLimited: 0,
   wallMs: 3780,
+  cpuMs: 1210,
+  startupMs: 400,
   lowerBoundMs: 3387.5,
   limitedBy: 'latency',
-  requestLimit: 543,
   peakRssBytes: 119 * 1024 * 1024,
   params: {},
   checks: [
-    { what: 'requests ≤ 543', ok: true, detail: '542' },
+    { what: 'requests = 542', ok: true, detail: '542' },
     { what: 'wall time ≤ 1.2 × lower bound', ok: false, detail: '1.30×' },
   ],
 };
@@ -27,25 +29,26 @@ const cpu: ScenarioResult = {
 };
 
 describe('table', () => {
-  test('rows: API scenarios show requests, limit, 429s, bound and ratio; CPU ones show dashes', () => {
+  test('rows: API scenarios show requests, expected, 429s, CPU, start-up, floor and the ratio after start-up', () => {
     expect(tableRows([api, cpu])).toEqual([
-      ['1. plan 500 of 2000 zones', '542', '≤ 543', '0', '3.78 s', '3.39 s', '1.12×', '119 MB'],
-      ['4a. pure planning', '—', '—', '—', '420 ms', '—', '—', '241 MB'],
+      ['1. plan 500 of 2000 zones', '542', '= 542', '0', '3.78 s', '1.21 s', '400 ms', '3.39 s', '1.00×', '119 MB'],
+      ['4a. pure planning', '—', '—', '—', '420 ms', '—', '—', '—', '—', '241 MB'],
     ]);
   });
 
   test('a window-bound scenario says so', () => {
-    const r = tableRows([{ ...api, wallMs: 59_300, lowerBoundMs: 54_012.5, limitedBy: 'window' }])[0];
-    expect(r?.[4]).toBe('59.3 s');
-    expect(r?.[5]).toBe('54.0 s (window)');
-    expect(r?.[6]).toBe('1.10×');
+    const { startupMs: _, ...inProcess } = api;
+    const r = tableRows([{ ...inProcess, wallMs: 1_207_300, lowerBoundMs: 1_203_010, limitedBy: 'window' }])[0];
+    expect(r?.[4]).toBe('20.1 min');
+    expect(r?.[7]).toBe('20.1 min (window)');
+    expect(r?.[8]).toBe('1.00×');
   });
 
   test('renders an aligned Markdown table, numbers right-aligned', () => {
     const lines = renderTable([api, cpu]).trimEnd().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(
-      /^\| scenario +\| requests \| +limit \| 429s \| +wall \| lower bound \| ratio \| peak RSS \|$/,
+      /^\| scenario +\| requests \| expected \| 429s \| +wall \| +CPU \| start-up \| +floor \| ratio \| peak RSS \|$/,
     );
     expect(lines[1]).toMatch(/^\|-+\|-+:\|/);
     const widths = lines.map((l) => [...l].length);
@@ -56,7 +59,7 @@ describe('table', () => {
 
   test('checks: one line each, ✓ or ✗ with the detail', () => {
     expect(renderChecks([api, cpu])).toBe(
-      '✓ plan: requests ≤ 543 — 542\n✗ plan: wall time ≤ 1.2 × lower bound — 1.30×\n',
+      '✓ plan: requests = 542 — 542\n✗ plan: wall time ≤ 1.2 × lower bound — 1.30×\n',
     );
     expect(renderChecks([cpu])).toBe('');
   });
@@ -65,6 +68,7 @@ describe('table', () => {
     expect(formatMs(999.6)).toBe('1000 ms');
     expect(formatMs(1234)).toBe('1.23 s');
     expect(formatMs(61_040)).toBe('61.0 s');
+    expect(formatMs(1_207_300)).toBe('20.1 min');
     expect(formatRatio(undefined)).toBe('—');
     expect(formatRatio(1.049)).toBe('1.05×');
     expect(formatBytes(300 * 1024 * 1024)).toBe('300 MB');

@@ -1,13 +1,7 @@
-import { DEFAULT_JOURNAL_PATH } from '../../apply/journal.js';
-import { runApply } from '../../operations/apply.js';
-import { renderRegistrarSteps, renderStepLine } from '../../render/apply.js';
-import { renderPlanText } from '../../render/text.js';
+import { DEFAULT_JOURNAL_PATH } from '../../apply/types.js';
 import { parseDuration } from '../duration.js';
 import { useColour } from '../io.js';
-import { confirm } from '../prompt.js';
 import type { Registry } from '../registry.js';
-import { sessionFor } from '../session.js';
-import { glueWarnings, renderApplied, shownGlue } from '../views.js';
 
 interface ApplyFlags {
   config: string;
@@ -44,6 +38,13 @@ export function registerApply(reg: Registry): void {
         cmd: { getOptionValueSource(k: string): string | undefined },
       ) => {
         reg.setRunner(async (io) => {
+          // one after the other: loading them together trips a module-cache race in Jest's ESM support
+          const { runApply } = await import('../../operations/apply.js');
+          const { renderRegistrarSteps, renderStepLine } = await import('../../render/apply.js');
+          const { renderPlanText } = await import('../../render/text.js');
+          const { confirm } = await import('../prompt.js');
+          const { sessionFor } = await import('../session.js');
+          const { glueWarnings, renderApplied, shownGlue } = await import('../views.js');
           const session = sessionFor(io);
           const colour = useColour(io.stderr, io.env);
           const outcome = await runApply(session, {

@@ -1,10 +1,7 @@
 import { createSecretScrubber, secretsFromEnv } from '../../cloudflare/credentials.js';
-import { runDoctor } from '../../operations/doctor.js';
-import { renderDoctorJson, renderDoctorText } from '../../render/doctor.js';
 import { type Format, formatOption } from '../formats.js';
 import { useColour } from '../io.js';
 import type { Registry } from '../registry.js';
-import { sessionFor } from '../session.js';
 
 interface DoctorFlags {
   config?: string;
@@ -22,6 +19,10 @@ export function registerDoctor(reg: Registry): void {
     .addOption(formatOption(['text', 'json']))
     .action((flags: DoctorFlags) => {
       reg.setRunner(async (io) => {
+        // one after the other: loading them together trips a module-cache race in Jest's ESM support
+        const { runDoctor } = await import('../../operations/doctor.js');
+        const { renderDoctorJson, renderDoctorText } = await import('../../render/doctor.js');
+        const { sessionFor } = await import('../session.js');
         const report = await runDoctor(sessionFor(io, { quiet: true }), {
           ...(flags.config !== undefined ? { config: flags.config } : {}),
         });

@@ -1,8 +1,5 @@
-import { runDrift } from '../../operations/drift.js';
 import { type Format, formatOption } from '../formats.js';
 import type { Registry } from '../registry.js';
-import { sessionFor } from '../session.js';
-import { renderDrift } from '../views.js';
 
 export function registerDrift(reg: Registry): void {
   reg.program
@@ -14,6 +11,10 @@ export function registerDrift(reg: Registry): void {
     .addOption(formatOption())
     .action((flags: { config: string; format: Format }) => {
       reg.setRunner(async (io) => {
+        // one after the other: loading them together trips a module-cache race in Jest's ESM support
+        const { runDrift } = await import('../../operations/drift.js');
+        const { sessionFor } = await import('../session.js');
+        const { renderDrift } = await import('../views.js');
         const report = await runDrift(sessionFor(io), { config: flags.config });
         io.stdout.write(renderDrift(report, flags.format, io));
         return report.hasDrift ? 2 : 0;

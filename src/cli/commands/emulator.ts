@@ -6,13 +6,10 @@ import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
 import { UsageError } from '../../errors.js';
-import { startEmulatorDns, type EmulatorDns } from '../../emulator/dns.js';
-import { demoState } from '../../emulator/model.js';
+import type { EmulatorDns } from '../../emulator/dns.js';
 import type { EmulatorBehaviour } from '../../emulator/routes.js';
-import { startEmulator, type Fault, type LogEntry, type RateHeaders } from '../../emulator/server.js';
-import { loadStateFile, renderStateFile } from '../../emulator/statefile.js';
+import type { Fault, LogEntry, RateHeaders } from '../../emulator/server.js';
 import type { Registry } from '../registry.js';
-import { writeFileAtomic } from '../../files.js';
 
 interface EmulatorFlags {
   port: string;
@@ -115,6 +112,12 @@ export function registerEmulator(reg: Registry): void {
           throw new UsageError('--save needs --state FILE: the file the state is written back to');
         if (flags.glueMissing !== undefined && dnsPort === undefined)
           throw new UsageError('--glue-missing only applies to the DNS fixture', 'add --dns PORT');
+        // one after the other: loading them together trips a module-cache race in Jest's ESM support
+        const { startEmulatorDns } = await import('../../emulator/dns.js');
+        const { demoState } = await import('../../emulator/model.js');
+        const { startEmulator } = await import('../../emulator/server.js');
+        const { loadStateFile, renderStateFile } = await import('../../emulator/statefile.js');
+        const { writeFileAtomic } = await import('../../files.js');
         const state = flags.state ? await loadStateFile(resolve(io.cwd, flags.state)) : demoState();
         if (flags.token?.length) state.tokens = flags.token;
         if (flags.accountToken?.length) state.accountTokens = flags.accountToken;

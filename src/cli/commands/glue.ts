@@ -1,9 +1,6 @@
-import { runGlue } from '../../operations/glue.js';
 import { parseDuration } from '../duration.js';
 import { type Format, formatOption } from '../formats.js';
 import type { Registry } from '../registry.js';
-import { sessionFor } from '../session.js';
-import { glueWarnings, renderGlue } from '../views.js';
 
 interface GlueFlags {
   config: string;
@@ -22,6 +19,10 @@ export function registerGlue(reg: Registry): void {
     .option('--glue-wait <duration>', 'keep re-checking with backoff until glue appears, up to this long (e.g. 30m)')
     .action((flags: GlueFlags) => {
       reg.setRunner(async (io) => {
+        // one after the other: loading them together trips a module-cache race in Jest's ESM support
+        const { runGlue } = await import('../../operations/glue.js');
+        const { sessionFor } = await import('../session.js');
+        const { glueWarnings, renderGlue } = await import('../views.js');
         const glueWaitMs = flags.glueWait ? parseDuration(flags.glueWait) : 0;
         const outcome = await runGlue(sessionFor(io), { config: flags.config, glueWaitMs });
         for (const n of outcome.notCreated) {

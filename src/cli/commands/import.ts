@@ -1,10 +1,7 @@
 import { Option } from 'commander';
 import { UsageError } from '../../errors.js';
-import { runImport } from '../../operations/import.js';
 import type { Registry } from '../registry.js';
-import { sessionFor } from '../session.js';
 import { TOOL_VERSION } from '../version.js';
-import { count } from '../../config/words.js';
 
 interface ImportFlags {
   out: string;
@@ -40,6 +37,10 @@ export function registerImport(reg: Registry): void {
             'run import twice to get both an acns.yaml and an emulator state',
           );
         }
+        // one after the other: loading them together trips a module-cache race in Jest's ESM support
+        const { runImport } = await import('../../operations/import.js');
+        const { sessionFor } = await import('../session.js');
+        const { count } = await import('../../config/words.js');
         const { snapshot, text, zoneCount } = await runImport(sessionFor(io), { ...flags, toolVersion: TOOL_VERSION });
         if (flags.emulatorState) {
           io.stderr.write(

@@ -1,11 +1,7 @@
 import { UsageError } from '../../errors.js';
-import { runPlan } from '../../operations/plan.js';
-import { isEmptyPlan } from '../../plan/summary.js';
 import { collect, type Format, formatOption } from '../formats.js';
 import type { Registry } from '../registry.js';
-import { sessionFor } from '../session.js';
 import { TOOL_VERSION } from '../version.js';
-import { renderPlan, savedPlanHint } from '../views.js';
 
 interface PlanFlags {
   config: string;
@@ -40,6 +36,11 @@ export function registerPlan(reg: Registry): void {
             'drop --format, or save the plan to a file with -o plan.json',
           );
         }
+        // one after the other: loading them together trips a module-cache race in Jest's ESM support
+        const { runPlan } = await import('../../operations/plan.js');
+        const { isEmptyPlan } = await import('../../plan/summary.js');
+        const { sessionFor } = await import('../session.js');
+        const { renderPlan, savedPlanHint } = await import('../views.js');
         const { plan, createdAt, document } = await runPlan(sessionFor(io), {
           config: flags.config,
           ...(flags.zone ? { zoneFilter: flags.zone } : {}),

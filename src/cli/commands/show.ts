@@ -1,7 +1,5 @@
-import { readPlanFile } from '../../plan/planfile.js';
 import { formatOption, type Format } from '../formats.js';
 import type { Registry } from '../registry.js';
-import { renderPlan } from '../views.js';
 
 export function registerShow(reg: Registry): void {
   reg.program
@@ -11,6 +9,9 @@ export function registerShow(reg: Registry): void {
     .addOption(formatOption())
     .action((planfile: string, flags: { format: Format }) => {
       reg.setRunner(async (io) => {
+        // one after the other: loading them together trips a module-cache race in Jest's ESM support
+        const { readPlanFile } = await import('../../plan/planfile.js');
+        const { renderPlan } = await import('../views.js');
         const saved = await readPlanFile(planfile, io.cwd);
         io.stdout.write(renderPlan(saved.plan, flags.format, io, saved.createdAt));
         return 0;

@@ -1,7 +1,4 @@
 import type { Registry } from '../registry.js';
-import { loadDesiredState } from '../../config/load.js';
-import { formatDiagnostic, problemSummary } from '../../config/types.js';
-import { count } from '../../config/words.js';
 
 export function registerValidate(reg: Registry): void {
   reg.program
@@ -10,6 +7,10 @@ export function registerValidate(reg: Registry): void {
     .option('-c, --config <file>', 'desired-state file', 'acns.yaml')
     .action((opts: { config: string }) => {
       reg.setRunner(async (io) => {
+        // one after the other: loading them together trips a module-cache race in Jest's ESM support
+        const { loadDesiredState } = await import('../../config/load.js');
+        const { formatDiagnostic, problemSummary } = await import('../../config/types.js');
+        const { count } = await import('../../config/words.js');
         const res = await loadDesiredState(opts.config, { cwd: io.cwd, env: io.env });
         if (!res.ok) {
           for (const d of res.errors) io.stderr.write(`${formatDiagnostic(d)}\n`);
