@@ -4,7 +4,7 @@ import { AcnsError } from '../errors.js';
 import type { CliIO } from './io.js';
 
 export async function confirm(io: CliIO): Promise<boolean> {
-  if (!io.stdin || !io.stdin.isTTY) {
+  if (!io.stdin?.isTTY) {
     throw new AcnsError(
       'needs_approval',
       'apply needs approval, and no terminal can answer here; nothing was changed',
