@@ -1,5 +1,5 @@
 /** The flags of `acns emulator` and how they become an emulator request. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { EmulatorBehaviour } from '../emulator/routes.js';
 import type { Fault, RateHeaders } from '../emulator/server.js';
 import { UsageError } from '../errors.js';
