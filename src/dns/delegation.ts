@@ -6,13 +6,13 @@
  * others delegate (that is reported as a disagreement). The whole call is bounded (deadline,
  * query cap), so unreachable DNS never stalls a plan: it ends as `unknown`.
  */
-import { DEFAULT_STAGGER_MS, QueryBudget } from './budget.js';
-import { type DnsCache, toCache } from './cache.js';
+import { DEFAULT_STAGGER_MS } from './budget.js';
 import type { ServerAddress } from './client.js';
 import { discoverParent, parseServers } from './discover.js';
 import { normName, parentName } from './names.js';
-import { askParent, type GlueAddress, type ParentQueryOptions, type ServerKind } from './parent.js';
+import { askParent, type GlueAddress, type ServerKind } from './parent.js';
 import { type Where, whereOf } from './where.js';
+import { type DnsCheckOptions, startCheck } from './check.js';
 
 /** What one parent server said about the zone. */
 export interface DelegationServer {
@@ -39,22 +39,7 @@ export interface DelegationResult {
   glue?: GlueAddress[];
 }
 
-export interface DelegationOptions {
-  rootServers: string[];
-  parentServers: string[];
-  port: number;
-  timeoutMs?: number;
-  retries?: number;
-  signal?: AbortSignal;
-  /** Bound for the whole call; default 10 s. */
-  deadlineMs?: number;
-  maxQueries?: number;
-  staggerMs?: number;
-  /** Shared by many zones in one run: referrals, server names, authority answers. */
-  cache?: DnsCache | Map<string, ServerAddress[]>;
-  /** Zones in the Cloudflare account (for `where`). */
-  cloudflareZones?: string[];
-}
+export type DelegationOptions = DnsCheckOptions;
 
 /** Does the parent delegate `zone` to exactly `expectedNames`? */
 export async function checkZoneDelegation(
@@ -64,11 +49,11 @@ export async function checkZoneDelegation(
 ): Promise<DelegationResult> {
   const z = normName(zone);
   if (opts.signal?.aborted) return { zone: z, status: 'unknown', nameservers: [], detail: 'the run was interrupted' };
-  const budget = new QueryBudget({ deadlineMs: opts.deadlineMs, maxQueries: opts.maxQueries, signal: opts.signal });
+  const check = startCheck(opts);
   try {
-    return await lookup(z, expectedNames.map(normName), opts, budget);
+    return await lookup(z, expectedNames.map(normName), opts, check);
   } finally {
-    budget.dispose();
+    check.budget.dispose();
   }
 }
 
@@ -76,16 +61,8 @@ async function lookup(
   zone: string,
   expected: string[],
   opts: DelegationOptions,
-  budget: QueryBudget,
+  { budget, cache, q }: ReturnType<typeof startCheck>,
 ): Promise<DelegationResult> {
-  const cache = toCache(opts.cache);
-  const q: ParentQueryOptions = {
-    timeoutMs: opts.timeoutMs ?? 2000,
-    retries: opts.retries ?? 1,
-    signal: budget.signal,
-    budget,
-    cache,
-  };
   const cut = (): string => {
     if (budget.ended === 'deadline' || (budget.signal.aborted && !opts.signal?.aborted)) {
       return `no answer about ${zone}'s delegation within ${budget.deadlineMs} ms`;

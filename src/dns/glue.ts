@@ -10,14 +10,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { setMaxListeners } from 'node:events';
 import type { Registrar } from '../config/types.js';
 import type { GlueExpectation } from '../plan/types.js';
-import { DEFAULT_STAGGER_MS, QueryBudget } from './budget.js';
-import { type DnsCache, toCache } from './cache.js';
+import { DEFAULT_STAGGER_MS, type QueryBudget } from './budget.js';
+import type { DnsCache } from './cache.js';
 import type { ServerAddress } from './client.js';
 import { checkChild, type ChildCheck, type ChildNameResult, type ChildObservation, type ChildServer } from './child.js';
 import { discoverParent, hostZoneOf, parseServers, resolveHost, type DiscoveryOptions } from './discover.js';
 import { canonIp, displayZone, isInZone, normName, parentName } from './names.js';
 import { askParent, glueFor, type ExpectedName, type ParentQueryOptions, type ServerObservation } from './parent.js';
 import { type Where, whereOf } from './where.js';
+import { type DnsCheckOptions, startCheck } from './check.js';
 
 export type { ServerObservation, ServerKind, GlueAddress } from './parent.js';
 export type { ChildObservation, ChildNameResult } from './child.js';
@@ -30,26 +31,13 @@ export type GlueVerdict = 'ok' | 'failed' | 'not_visible' | 'could_not_verify';
 export type NameStatus = 'ok' | 'missing' | 'mismatch' | 'not_visible' | 'could_not_verify';
 export type FamilyStatus = 'ok' | 'missing' | 'mismatch' | 'unknown';
 
-export interface GlueCheckOptions {
-  rootServers: string[]; // empty → IANA's root servers
-  parentServers: string[]; // non-empty → skip discovery
-  port: number; // port of servers learned from referrals and of bare IPs
-  timeoutMs?: number; // per attempt; default 2000
-  retries?: number; // default 1
-  udpPayloadSize?: number; // EDNS0 buffer; default 1232 (tests use 512 to provoke partial glue)
-  signal?: AbortSignal;
-  /** Overall bound of one check (one set); default 10 s. Past it the check is could_not_verify. */
-  deadlineMs?: number;
-  /** DNS queries one check may send; default 500. */
-  maxQueries?: number;
-  /** Delay before the next server of a level is asked while earlier ones are silent; default 250 ms. */
-  staggerMs?: number;
-  /** What a run's checks share (referrals, resolved server names, authority answers). */
+/** One check is one set; parentServers are the names' parent zone servers (non-empty: no discovery). */
+export interface GlueCheckOptions extends DnsCheckOptions {
+  /** One run's cache, shared by its glue checks and delegation reads. */
   cache?: DnsCache;
+  udpPayloadSize?: number; // EDNS0 buffer; default 1232 (tests use 512 to provoke partial glue)
   /** 'optional': a name without AAAA glue passes (registries without IPv6 glue). Wrong addresses always fail. */
   aaaaGlue?: 'require' | 'optional';
-  /** Zones in the Cloudflare account: a parent zone among them is changed by editing it in Cloudflare. */
-  cloudflareZones?: string[];
 }
 
 export interface NameGlueResult {
@@ -118,16 +106,7 @@ interface Ctx {
 
 /** Check the glue of one set. Never throws for DNS trouble: that ends as `could_not_verify`. */
 export async function checkSetGlue(exp: GlueExpectation, opts: GlueCheckOptions): Promise<GlueReport> {
-  const budget = new QueryBudget({ deadlineMs: opts.deadlineMs, maxQueries: opts.maxQueries, signal: opts.signal });
-  const cache = toCache(opts.cache);
-  const q: ParentQueryOptions = {
-    timeoutMs: opts.timeoutMs ?? 2000,
-    retries: opts.retries ?? 1,
-    udpPayloadSize: opts.udpPayloadSize,
-    signal: budget.signal,
-    budget,
-    cache,
-  };
+  const { budget, cache, q } = startCheck(opts);
   const ctx: Ctx = {
     opts,
     q,

@@ -9,8 +9,7 @@
  * Plain data out; bounded like every check.
  */
 import type { DnskeyData, DsData } from 'dns-packet';
-import { DEFAULT_STAGGER_MS, QueryBudget } from './budget.js';
-import { type DnsCache, toCache } from './cache.js';
+import { DEFAULT_STAGGER_MS, type QueryBudget } from './budget.js';
 import { type DnsResponse, formatServer, parseServer, query, type ServerAddress } from './client.js';
 import type { DelegationServer } from './delegation.js';
 import { discoverParent, parseServers } from './discover.js';
@@ -18,20 +17,10 @@ import { dsMatches, keyTag } from './dnssec.js';
 import { canonIp, normName, parentName } from './names.js';
 import { askParent, type ExpectedName, type GlueAddress, type ParentQueryOptions } from './parent.js';
 import { type Where, whereOf } from './where.js';
+import { type DnsCheckOptions, startCheck } from './check.js';
 
-export interface ZoneReferralOptions {
-  rootServers: string[];
-  /** The zone's parent servers; empty → discover from the root. */
-  parentServers: string[];
-  port: number;
-  timeoutMs?: number;
-  retries?: number;
-  signal?: AbortSignal;
-  deadlineMs?: number; // default 10 s
-  maxQueries?: number;
-  staggerMs?: number;
-  cache?: DnsCache | Map<string, ServerAddress[]>;
-  cloudflareZones?: string[];
+/** parentServers are the zone's parent servers (empty: discovered from the root). */
+export interface ZoneReferralOptions extends DnsCheckOptions {
   /** Where to ask the zone's DNSKEY; default the intended names' addresses. */
   zoneServers?: string[];
 }
@@ -73,15 +62,7 @@ export async function checkZoneReferral(
   opts: ZoneReferralOptions,
 ): Promise<ZoneReferralResult> {
   const z = normName(zone);
-  const budget = new QueryBudget({ deadlineMs: opts.deadlineMs, maxQueries: opts.maxQueries, signal: opts.signal });
-  const cache = toCache(opts.cache);
-  const q: ParentQueryOptions = {
-    timeoutMs: opts.timeoutMs ?? 2000,
-    retries: opts.retries ?? 1,
-    signal: budget.signal,
-    budget,
-    cache,
-  };
+  const { budget, cache, q } = startCheck(opts);
   const want: ExpectedName[] = intended.map((e) => ({
     name: normName(e.name),
     ...(e.ipv4 ? { ipv4: canonIp(e.ipv4) } : {}),
