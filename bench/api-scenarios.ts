@@ -119,17 +119,9 @@ export async function runPlanCliScenario(o: ApiScenarioOptions): Promise<Scenari
       },
     ];
     return {
-      id: o.id,
-      title: o.title,
-      requests: tl.requests,
-      expectedRequests: expected,
-      rateLimited: tl.rateLimited,
-      wallMs: run.wallMs,
+      ...measured(o, tl, expected, bound, run.wallMs, run.maxRssBytes),
       cpuMs: run.cpuMs,
       startupMs,
-      lowerBoundMs: bound.boundMs,
-      limitedBy: bound.limitedBy,
-      peakRssBytes: run.maxRssBytes,
       params: {
         ...params(o),
         validateMs: Math.round(validateMs),
@@ -198,15 +190,7 @@ export async function runPlanScenario(
       ...memoryCheck(o, peak),
     ];
     return {
-      id: o.id,
-      title: o.title,
-      requests: tl.requests,
-      expectedRequests: expected,
-      rateLimited: tl.rateLimited,
-      wallMs,
-      lowerBoundMs: bound.boundMs,
-      limitedBy: bound.limitedBy,
-      peakRssBytes: peak,
+      ...measured(o, tl, expected, bound, wallMs, peak),
       params: {
         ...params(o),
         timeline: rounded(tl),
@@ -269,15 +253,7 @@ export async function runApplyScenario(o: ApiScenarioOptions): Promise<ScenarioR
         ...memoryCheck(o, peak),
       ];
       return {
-        id: o.id,
-        title: o.title,
-        requests: tl.requests,
-        expectedRequests: expected,
-        rateLimited: tl.rateLimited,
-        wallMs,
-        lowerBoundMs: bound.boundMs,
-        limitedBy: bound.limitedBy,
-        peakRssBytes: peak,
+        ...measured(o, tl, expected, bound, wallMs, peak),
         params: { ...params(o), planRequests: before, timeline: rounded(tl) },
         checks,
       };
@@ -355,6 +331,39 @@ function params(o: ApiScenarioOptions): Record<string, unknown> {
     serverWindow: CLOUDFLARE_WINDOW,
     perIpPerSecond: PER_IP_PER_SECOND,
     ...(o.boundConcurrency ? { boundConcurrency: o.boundConcurrency } : {}),
+  };
+}
+
+/** What every API scenario reports: its requests against the expected count, and its time against the floor. */
+function measured(
+  o: { id: string; title: string },
+  tl: Timeline,
+  expectedRequests: number,
+  bound: ReturnType<typeof floor>,
+  wallMs: number,
+  peakRssBytes: number,
+): Pick<
+  ScenarioResult,
+  | 'id'
+  | 'title'
+  | 'requests'
+  | 'expectedRequests'
+  | 'rateLimited'
+  | 'wallMs'
+  | 'lowerBoundMs'
+  | 'limitedBy'
+  | 'peakRssBytes'
+> {
+  return {
+    id: o.id,
+    title: o.title,
+    requests: tl.requests,
+    expectedRequests,
+    rateLimited: tl.rateLimited,
+    wallMs,
+    lowerBoundMs: bound.boundMs,
+    limitedBy: bound.limitedBy,
+    peakRssBytes,
   };
 }
 

@@ -5,6 +5,7 @@
  * set's addresses keep answering for a zone that left the set; this measures it on the first such
  * switch and stops the run when they do not, before more zones are moved the same way.
  */
+import { setTimeout as wait } from 'node:timers/promises';
 import type { ZoneCheckVerdict, ZoneChecker } from '../apply/types.js';
 import type { AccountApi } from '../cloudflare/api.js';
 import type { LiveNameserver } from '../cloudflare/types.js';
@@ -36,7 +37,7 @@ export function zoneChecker(api: AccountApi, run: DnsRun, opts: ZoneCheckOptions
     }
     return list;
   };
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? ((ms: number) => wait(ms));
   const waitMs = opts.waitMs ?? ZONE_CHECK_WAIT_MS;
   return async (step: Step) => {
     if (!run.on || step.kind !== 'assign_zone') return undefined;
