@@ -11,6 +11,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../files.js';
 import type { DelegationMove } from '../plan/leaving.js';
+import type { TakeoverRecord } from '../plan/takeover.js';
 
 export const MOVES_PATH = '.acns/delegation-moves.json';
 
@@ -72,12 +73,14 @@ export async function writeMoves(
       ...(m.parentNsTtl !== undefined ? { parent_ns_ttl: m.parentNsTtl } : {}),
     })),
   };
+  return writeRecord(cwd, MOVES_PATH, doc, 'the delegation moves record');
+}
+
+/** Writes one record under .acns whole or not at all; returns why it failed (never throws: advisory). */
+async function writeRecord(cwd: string, path: string, doc: unknown, what: string): Promise<string | undefined> {
   try {
     await mkdir(join(cwd, '.acns'), { recursive: true });
-    await writeFileAtomic(MOVES_PATH, `${JSON.stringify(doc, null, 2)}\n`, {
-      cwd,
-      what: 'the delegation moves record',
-    });
+    await writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`, { cwd, what });
     return undefined;
   } catch (e) {
     return (e as Error).message;
@@ -87,4 +90,78 @@ export async function writeMoves(
 /** Whether two lists of records say the same (so an unchanged record is not rewritten). */
 export function sameMoves(a: DelegationMove[], b: DelegationMove[]): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Takeovers of names already in production (`.acns/takeovers.json`, beside the moves): apply
+ * records each set whose zones it switched while the names' glue still pointed at the old servers;
+ * `acns glue` and `acns drift` add when they first see each name re-pointed to Cloudflare's
+ * addresses, from which the old servers must keep answering for the glue TTL.
+ */
+export const TAKEOVERS_PATH = '.acns/takeovers.json';
+
+interface TakeoversDocument {
+  format_version: 1;
+  account_id: string;
+  updated_at: string;
+  takeovers: {
+    set: number;
+    host_zone: string;
+    names: { name: string; old: string[] }[];
+    zones: string[];
+    switched_at: string;
+    glue_ttl: number;
+    repointed: { name: string; at: string }[];
+  }[];
+}
+
+export function takeoversPath(cwd: string): string {
+  return join(cwd, TAKEOVERS_PATH);
+}
+
+/** The recorded takeovers of this account ([] when there is no usable record). */
+export async function readTakeoverRecords(path: string, accountId: string): Promise<TakeoverRecord[]> {
+  try {
+    const doc = JSON.parse(await readFile(path, 'utf8')) as Partial<TakeoversDocument> | null;
+    if (doc?.format_version !== 1 || doc.account_id !== accountId || !Array.isArray(doc.takeovers)) return [];
+    const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+    return doc.takeovers
+      .filter((t) => Number.isInteger(t?.set) && Array.isArray(t.names) && typeof t.switched_at === 'string')
+      .map((t) => ({
+        set: t.set,
+        hostZone: typeof t.host_zone === 'string' ? t.host_zone : '',
+        names: t.names.filter((n) => typeof n?.name === 'string').map((n) => ({ name: n.name, old: strings(n.old) })),
+        zones: strings(t.zones),
+        switchedAt: t.switched_at,
+        glueTtl: typeof t.glue_ttl === 'number' ? t.glue_ttl : 172800,
+        repointed: (Array.isArray(t.repointed) ? t.repointed : [])
+          .filter((r) => typeof r?.name === 'string' && typeof r.at === 'string')
+          .map((r) => ({ name: r.name, at: r.at })),
+      }));
+  } catch {
+    return [];
+  }
+}
+
+export async function writeTakeoverRecords(
+  cwd: string,
+  accountId: string,
+  records: TakeoverRecord[],
+  now: Date,
+): Promise<string | undefined> {
+  const doc: TakeoversDocument = {
+    format_version: 1,
+    account_id: accountId,
+    updated_at: now.toISOString(),
+    takeovers: records.map((r) => ({
+      set: r.set,
+      host_zone: r.hostZone,
+      names: r.names.map((n) => ({ name: n.name, old: [...n.old] })),
+      zones: [...r.zones],
+      switched_at: r.switchedAt,
+      glue_ttl: r.glueTtl,
+      repointed: r.repointed.map((p) => ({ ...p })),
+    })),
+  };
+  return writeRecord(cwd, TAKEOVERS_PATH, doc, 'the takeovers record');
 }

@@ -22,6 +22,7 @@ import type {
   StepOutcome,
   StepResult,
   StoppedBy,
+  TakeoverChecker,
   ZoneChecker,
 } from './types.js';
 
@@ -34,6 +35,8 @@ export interface ExecuteOptions {
   checkGlue?: GlueChecker;
   /** Checks a zone right after its switch; a blocking verdict in `enforce` stops the run (exit 3). */
   checkZone?: ZoneChecker;
+  /** Proves a takeover's old servers before its switches when its glue check does not pass. */
+  checkTakeover?: TakeoverChecker;
   onStepStart?(step: Step): void;
   /** Called once per step when its outcome is known (including skipped / not attempted). */
   onStepDone?(r: StepResult): void;
@@ -281,10 +284,20 @@ class Run {
       exp = await this.fillAddresses(planned);
     }
     const report = await this.opts.checkGlue(exp);
+    let takeover = '';
+    if (report.blocking && enforce && step.reasonCode === 'glue_takeover') {
+      // names in production elsewhere: the glue is re-pointed after the switches, once the old
+      // servers are shown to serve the zones until then
+      const proof = this.opts.checkTakeover
+        ? await this.opts.checkTakeover(step, exp, report)
+        : { ok: false, message: 'no takeover checker was configured' };
+      if (proof.ok) return { glue: report, note: proof.message };
+      takeover = `; not passed as a takeover: ${proof.message}`;
+    }
     if (report.blocking && enforce) {
       const err = new AcnsError(
         GLUE_CHECK_FAILED,
-        `glue not ready (verdict: ${report.verdict}): ${this.heldBack(step)}`,
+        `glue not ready (verdict: ${report.verdict})${takeover}: ${this.heldBack(step)}`,
         { exitCode: 3 },
       );
       throw Object.assign(err, { glueReport: report });

@@ -39,7 +39,10 @@ export interface StepResult {
   zoneCheck?: ZoneCheckVerdict;
   /** skipped only: the failed step ids at the root of the skip. */
   blockedBy?: string[];
-  /** Why a step the run carried out counts as already done (a name another run created meanwhile). */
+  /**
+   * Why a step the run carried out counts as already done (a name another run created meanwhile), or
+   * why a glue check that did not pass let its zones go (a takeover of names in production).
+   */
   note?: string;
 }
 
@@ -63,6 +66,17 @@ export interface GlueVerdict {
 
 /** Injected so apply never imports dns/: the CLI passes `(exp) => checkSetGlue(exp, opts)`. */
 export type GlueChecker = (exp: GlueExpectation) => Promise<GlueVerdict>;
+
+/**
+ * Injected like the glue checker: for a glue check the plan marks as a takeover (reason glue_takeover)
+ * whose glue does not pass, proves from DNS as it is now that the zones waiting for it are delegated
+ * to the set's names and that the old servers the glue points at still answer each with authority.
+ */
+export type TakeoverChecker = (
+  step: Step,
+  exp: GlueExpectation,
+  report: GlueVerdict,
+) => Promise<{ ok: boolean; message: string }>;
 
 /**
  * What a check right after a zone's switch found: the set's addresses answer for the zone with

@@ -5,7 +5,7 @@ import { OVERRIDE_FLAG, type Plan } from '../plan/types.js';
 import type { ApplyResult } from '../apply/types.js';
 import type { GlueReport } from '../dns/glue.js';
 import { renderApplySummary } from '../render/apply.js';
-import { renderGlueJson, renderGlueText, renderGlueWarnings } from '../dns/render.js';
+import { renderGlueJson, renderGlueText, renderGlueWarnings, renderTakeoverText } from '../dns/render.js';
 import type { GlueOutcome } from '../operations/glue.js';
 import { renderDriftJson, renderDriftMarkdown, renderDriftText } from '../render/drift.js';
 import { renderPlanMarkdown } from '../render/markdown.js';
@@ -44,9 +44,12 @@ export function renderDrift(report: DriftReport, format: Format, io: CliIO): str
 }
 
 export function renderGlue(outcome: GlueOutcome, format: Format, io: CliIO): string {
-  if (format === 'json') return renderGlueJson(outcome.reports);
+  if (format === 'json') return renderGlueJson(outcome.reports, outcome.takeover);
   if (!outcome.reports.length) return 'No set has names in the account yet: nothing to check.\n';
-  return renderGlueText(outcome.reports, { colour: useColour(io.stdout, io.env), warnings: false });
+  return (
+    renderGlueText(outcome.reports, { colour: useColour(io.stdout, io.env), warnings: false }) +
+    renderTakeoverText(outcome.takeover)
+  );
 }
 
 /** The glue checks' warnings, for stderr (the reports themselves go to stdout). */

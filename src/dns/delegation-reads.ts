@@ -75,6 +75,8 @@ export async function readDelegations(
           detail: r.detail,
           ...(r.where ? { where: whereText(r.where) } : {}),
           ...(pair?.length ? { cloudflarePair: pair } : {}),
+          ...(r.glue?.length ? { glue: r.glue } : {}),
+          ...(r.nsTtl !== undefined ? { nsTtl: r.nsTtl } : {}),
         };
       }),
     );

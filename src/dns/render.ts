@@ -5,6 +5,7 @@
  */
 import pc from 'picocolors';
 import { displayZone } from './names.js';
+import { explainedSets, type TakeoverProgress } from '../plan/takeover.js';
 import type { GlueRecord, GlueReport, NameGlueResult } from './glue.js';
 import { type Where, whereText } from './where.js';
 
@@ -57,10 +58,15 @@ export function renderGlueWarnings(reports: GlueReport[], opts: { colour?: boole
 }
 
 /** Stable JSON for `--format json`: fixed key order, `format_version`, snake_case keys (like plan and drift). */
-export function renderGlueJson(reports: GlueReport[]): string {
+/**
+ * `takeover`: where each recorded takeover of names in production stands; a set whose glue still
+ * points at its old servers (or partly) is expected there, so it does not make the document not ok.
+ */
+export function renderGlueJson(reports: GlueReport[], takeover: TakeoverProgress[] = []): string {
+  const explained = explainedSets(takeover);
   const doc = {
     format_version: GLUE_JSON_VERSION,
-    ok: reports.every((r) => !r.blocking),
+    ok: reports.every((r) => !r.blocking || explained.has(r.set)),
     sets: reports.map((r) => ({
       set: r.set,
       registrar: r.registrar,
@@ -131,6 +137,7 @@ export function renderGlueJson(reports: GlueReport[]): string {
         : null,
       warnings: r.warnings,
     })),
+    ...(takeover.length ? { takeover: takeover.map(takeoverJson) } : {}),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
@@ -208,4 +215,22 @@ function statusLabel(n: NameGlueResult, c: ReturnType<typeof pc.createColors>): 
   if (n.status === 'ok') return c.green(label);
   if (n.status === 'not_visible') return c.yellow(label);
   return c.red(label);
+}
+
+/** One takeover's progress in the JSON views of `glue` and `drift`. */
+export function takeoverJson(p: TakeoverProgress): Record<string, unknown> {
+  return {
+    set: p.set,
+    state: p.state,
+    names: p.names.map((n) => ({ name: n.name, state: n.state, repointed_at: n.at ?? null })),
+    keep_old_servers_until: p.until ?? null,
+    old_servers_may_retire: p.done ?? false,
+    message: p.message,
+  };
+}
+
+/** `acns glue`'s text after the reports: each takeover's progress. */
+export function renderTakeoverText(progress: TakeoverProgress[]): string {
+  if (progress.length === 0) return '';
+  return `\nTakeover of names in production:\n${progress.map((p) => `  - ${p.message}\n`).join('')}`;
 }

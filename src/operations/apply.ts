@@ -17,7 +17,13 @@ import {
 } from '../apply/journal.js';
 import { type ApplyLock, acquireApplyLock, lockPathFor } from '../apply/lock.js';
 import { preflightSavedPlan, refuseUnsafe, refuseWithoutPreconditions } from '../apply/preflight.js';
-import { movesPath, readMoves } from '../apply/delegation-moves.js';
+import {
+  movesPath,
+  readMoves,
+  readTakeoverRecords,
+  takeoversPath,
+  writeTakeoverRecords,
+} from '../apply/delegation-moves.js';
 import type { ApplyResult, GlueChecker, StepResult } from '../apply/types.js';
 import { type DelegationMove, recordSwitch } from '../plan/leaving.js';
 import type { AccountApiHandle } from '../cloudflare/account.js';
@@ -36,6 +42,8 @@ import { connectOptions, readAndPlan } from './plan.js';
 import { loadConfig, type Session } from './session.js';
 import { settingsForSavedPlan } from './settings.js';
 import { zoneChecker } from './zonecheck.js';
+import { recordTakeover, repointNote, keepOldNote } from '../plan/takeover.js';
+import { takeoverChecker } from './takeover.js';
 
 export interface ApplyRequest {
   /** A plan saved with `acns plan -o`; without one, `config` is planned and `approve` asked. */
@@ -209,6 +217,7 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
       alreadyDone,
       ...(session.signal ? { signal: session.signal } : {}),
       checkGlue: glueChecker(session, run, req.glueWaitMs ?? 0, glue),
+      checkTakeover: takeoverChecker(plan, run, (req.allow ?? []).includes('delegation_unknown')),
       checkZone: zoneChecker(api, run, {
         ...(req.zoneCheckWaitMs !== undefined ? { waitMs: req.zoneCheckWaitMs } : {}),
         allowUnknownDelegation: (req.allow ?? []).includes('delegation_unknown'),
@@ -229,6 +238,7 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
       result.results.filter((r) => r.outcome === 'done' || r.outcome === 'already_done').map((r) => r.id),
     );
     const registrar = registrarNotes(plan, (zone) => switched.has(`assign_zone:${zone}`));
+    registrar.push(...(await recordTakeovers(session, plan, result, glue, warnings)));
     return { kind: 'applied', plan, result, glue: [...glue.values()], warnings, registrar };
   } finally {
     session.progress.stop();
@@ -249,6 +259,47 @@ function switchesOffSets(plan: Plan, result: ApplyResult, moves: DelegationMove[
     out = recordSwitch(out, { subject: s.target, set, names, switchedAt: at });
   }
   return out;
+}
+
+/**
+ * The takeovers whose zones this run switched: recorded (so `acns glue` and `drift` can follow the
+ * registrar step), and their registrar step and hold said again, with Cloudflare's addresses now known.
+ */
+async function recordTakeovers(
+  session: Session,
+  plan: Plan,
+  result: ApplyResult,
+  glue: Map<number, GlueReport>,
+  warnings: string[],
+): Promise<string[]> {
+  if (!plan.takeover?.length) return [];
+  const done = new Set(
+    result.results.filter((r) => r.outcome === 'done' || r.outcome === 'already_done').map((r) => r.id),
+  );
+  const path = takeoversPath(session.cwd);
+  const before = await readTakeoverRecords(path, plan.accountId);
+  let records = before;
+  const lines: string[] = [];
+  const at = new Date();
+  for (const t of plan.takeover) {
+    const switched = plan.steps.filter((s) => t.after.includes(s.id) && done.has(s.id)).map((s) => s.target);
+    if (switched.length === 0) continue;
+    const report = glue.get(t.set);
+    const names = t.names.map((n) => {
+      const r = report?.register.find((x) => x.name === n.name);
+      const now = r ? [r.ipv4, r.ipv6].filter((a): a is string => a !== undefined) : [];
+      return { ...n, new: now.length ? now : n.new };
+    });
+    // a takeover already recorded for the set keeps its first switch and what was seen since
+    if (!before.some((r) => r.set === t.set)) records = recordTakeover(records, t, switched, at.toISOString());
+    const old = [...new Set(names.flatMap((n) => n.old))].sort();
+    lines.push(repointNote(t.set, t.where, names, t.hostZone), keepOldNote(old, t.zones, t.glueTtl));
+  }
+  if (records !== before) {
+    const why = await writeTakeoverRecords(session.cwd, plan.accountId, records, at);
+    if (why) warnings.push(`acns: warning: could not update .acns/takeovers.json: ${why}`);
+  }
+  return lines;
 }
 
 function glueChecker(session: Session, run: DnsRun, waitMs: number, reports: Map<number, GlueReport>): GlueChecker {

@@ -1,16 +1,21 @@
 /**
  * `acns glue` as an operation: the glue check of every set of the file that has names in the
- * account, alone. Changes nothing.
+ * account, alone. Changes nothing in the account; it records when a takeover's glue is first seen
+ * re-pointed (.acns/takeovers.json).
  */
 import { type GlueReport, type GlueRetry, checkSetGlue, waitForGlue } from '../dns/glue.js';
 import { glueExpectations } from '../plan/glue-expectations.js';
 import { withConnection } from './connect.js';
 import { connectOptions } from './plan.js';
-import { loadConfig, type Session } from './session.js';
+import { accountIdOf, loadConfig, type Session } from './session.js';
+import type { TakeoverProgress } from '../plan/takeover.js';
+import { takeoverProgressOf } from './takeover.js';
 import { dnsOptions } from './settings.js';
 
 export interface GlueOutcome {
   reports: GlueReport[];
+  /** Where each recorded takeover of names in production stands (its glue failing is then expected). */
+  takeover: TakeoverProgress[];
   /** Names of the file that do not exist in the account yet: nothing to check for them. */
   notCreated: { name: string; set: number }[];
 }
@@ -34,7 +39,8 @@ export async function runGlue(session: Session, req: { config: string; glueWaitM
         : checkSetGlue(exp, dns),
     ),
   );
-  return { reports, notCreated };
+  const takeover = await takeoverProgressOf(session, accountIdOf(desired), reports);
+  return { reports, takeover, notCreated };
 }
 
 /** The progress note after a --glue-wait check that did not pass: when the next one is, how long is left. */

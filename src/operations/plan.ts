@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import { buildPlan } from '../plan/build.js';
 import { addDelegationFindings } from '../plan/delegation.js';
+import { addTakeovers } from '../plan/takeover.js';
 import { encodePlanFile, looksLikePlanFile } from '../plan/planfile.js';
 import { setsShrunkBelowTwo } from '../plan/shrinking.js';
 import type { Plan, PlanOptions } from '../plan/types.js';
@@ -21,6 +22,7 @@ import type { LiveState } from '../state/types.js';
 import { type ConnectOptions, withConnection } from './connect.js';
 import { dnsRun, leavingVerdict, saveMoves, zoneFindings } from './leaving.js';
 import { accountIdOf, loadConfig, type Session } from './session.js';
+import { readTakeovers } from './takeover.js';
 import { planSettings } from './settings.js';
 
 export interface PlanRequest {
@@ -124,7 +126,10 @@ export async function readAndPlan(
     ];
   }
   const setNames = new Map(desired.sets.map((s) => [s.set, s.names.map((n) => n.name)]));
-  plan = addDelegationFindings(plan, await zoneFindings(plan, live, setNames, run));
+  const findings = await zoneFindings(plan, live, setNames, run);
+  plan = addDelegationFindings(plan, findings);
+  // names already in production elsewhere: the zones switch first, the glue is re-pointed after
+  plan = addTakeovers(plan, await readTakeovers(plan, findings, run));
   return plan;
 }
 

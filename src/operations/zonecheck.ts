@@ -53,7 +53,7 @@ export function zoneChecker(api: AccountApi, run: DnsRun, opts: ZoneCheckOptions
     };
     if (to !== undefined) {
       const set = await namesOf(to);
-      const r = await untilOk(() => lameness(step.target, set, run, true), waitMs, sleep);
+      const r = await untilOk(() => lameness(step.target, addressesOf(set), nameList(set), run, true), waitMs, sleep);
       worse(r.status);
       problems.push(...r.problems.map((p) => `set ${to}: ${p}`));
     }
@@ -76,7 +76,7 @@ export function zoneChecker(api: AccountApi, run: DnsRun, opts: ZoneCheckOptions
         problems.push(`could not read ${step.target}'s delegation (${d.detail})`);
       } else if (stillListed.length > 0) {
         // the zone left the set: only authority matters here, its apex NS now name the new set
-        const r = await untilOk(() => lameness(step.target, old, run, false), waitMs, sleep);
+        const r = await untilOk(() => lameness(step.target, addressesOf(old), oldNames, run, false), waitMs, sleep);
         worse(r.status);
         for (const p of r.problems)
           problems.push(`set ${from} (its parent still lists ${stillListed.join(', ')}): ${p}`);
@@ -90,25 +90,33 @@ export function zoneChecker(api: AccountApi, run: DnsRun, opts: ZoneCheckOptions
   };
 }
 
-async function lameness(
+function addressesOf(set: LiveNameserver[]): string[] {
+  return set.flatMap((n) => [n.ipv4, n.ipv6]).filter((a): a is string => Boolean(a));
+}
+
+function nameList(set: LiveNameserver[]): string[] {
+  return set.map((n) => n.name);
+}
+
+/**
+ * Do these addresses serve the zone with authority? With `apexMustMatch` off, apex NS naming other
+ * names is not a fault (a set the zone left, or another provider's servers): only authority and
+ * serials count.
+ */
+export async function lameness(
   zone: string,
-  set: LiveNameserver[],
-  run: DnsRun,
+  addresses: string[],
+  names: string[],
+  run: Pick<DnsRun, 'dns'>,
   apexMustMatch: boolean,
 ): Promise<Pick<LamenessResult, 'status' | 'problems'>> {
-  const addresses = set.flatMap((n) => [n.ipv4, n.ipv6]).filter((a): a is string => Boolean(a));
-  const r = await checkZoneLameness(
-    zone,
-    addresses,
-    set.map((n) => n.name),
-    {
-      port: run.dns.port,
-      timeoutMs: 1500,
-      retries: 0,
-      deadlineMs: run.dns.deadlineMs ?? 10_000,
-      ...(run.dns.signal ? { signal: run.dns.signal } : {}),
-    },
-  );
+  const r = await checkZoneLameness(zone, addresses, names, {
+    port: run.dns.port,
+    timeoutMs: 1500,
+    retries: 0,
+    deadlineMs: run.dns.deadlineMs ?? 10_000,
+    ...(run.dns.signal ? { signal: run.dns.signal } : {}),
+  });
   if (apexMustMatch || r.status !== 'failed' || r.lame.length > 0 || !r.serialsAgree) return r;
   // the apex NS alone differ (the zone now names its new set): not a lameness of the old set
   const problems = r.problems.filter((p) => !p.includes('apex NS'));

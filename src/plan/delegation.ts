@@ -30,6 +30,10 @@ export interface DelegationFinding {
   where?: string;
   /** to_standard: the zone's own pair of Cloudflare nameservers (what to set at the registrar). */
   cloudflarePair?: string[];
+  /** Glue served in the zone's referral (in-domain, or sibling glue such as a registry's host record). */
+  glue?: { name: string; type: 'A' | 'AAAA'; address: string }[];
+  /** The parent's NS TTL (seconds): how long resolvers may keep the delegation and its glue. */
+  nsTtl?: number;
 }
 
 /** The set a zone step leaves, when it moves the zone from one custom set to another. */

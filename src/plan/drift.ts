@@ -11,6 +11,7 @@ import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
 import { describeZoneNs } from './describe.js';
 import { sameZoneNameservers } from '../cloudflare/types.js';
 import { zoneTargetValue } from './diff.js';
+import type { TakeoverProgress } from './takeover.js';
 
 export type DriftValue = null | { set: number } | ZoneNameservers | { value: string };
 
@@ -53,6 +54,8 @@ export interface DriftReport {
   delegation?: DriftDelegation[];
   /** Broken or unverifiable DNS checks (glue, lameness, referral); undefined when not checked. */
   dnsChecks?: DriftDnsFinding[];
+  /** Where each recorded takeover of names in production stands (its glue is then not a finding). */
+  takeover?: TakeoverProgress[];
 }
 
 /**

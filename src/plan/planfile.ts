@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { AcnsError } from '../errors.js';
-import type { Plan, PlanSettings, Preconditions } from './types.js';
+import type { Plan, PlanSettings, Preconditions, Takeover } from './types.js';
 import { packageFile } from '../package-root.js';
 
 export const PLAN_FORMAT_VERSION = 2;
@@ -37,7 +37,8 @@ export type ReasonCodeDocument =
   | 'glue_default_custom'
   | 'glue_set_becomes_usable'
   | 'glue_names_replaced'
-  | 'glue_set_grows';
+  | 'glue_set_grows'
+  | 'glue_takeover';
 
 export type GuardKindDocument =
   | 'mass_change'
@@ -49,6 +50,7 @@ export type GuardKindDocument =
   | 'delegation'
   | 'delegation_unknown'
   | 'leaving_set'
+  | 'takeover'
   | 'ordering';
 
 export interface ZoneNameserversDocument {
@@ -102,6 +104,8 @@ export interface PlanDocument {
   notes: string[];
   /** Deletions the file asks for that this run leaves out, with why and until when. */
   held?: HeldDocument[];
+  /** Sets whose names are in production on other servers, taken over in the safe order (absent when none). */
+  takeover?: TakeoverDocument[];
   zone_filter: string[] | null;
   /** The file's API and DNS settings, so `apply plan.json` runs with what was reviewed. */
   settings?: SettingsDocument;
@@ -117,6 +121,17 @@ export interface HeldDocument {
   cause: 'same_run' | 'listed' | 'caches';
   until?: string;
   message: string;
+}
+
+export interface TakeoverDocument {
+  set: number;
+  host_zone: string;
+  where: string;
+  names: { name: string; old: string[]; new: string[] }[];
+  zones: string[];
+  check_step: string;
+  after: string[];
+  glue_ttl: number;
 }
 
 export interface SettingsDocument {
@@ -236,11 +251,38 @@ export function planToDocument(plan: Plan, meta: { toolVersion: string; createdA
     },
     notes: [...plan.notes],
     ...(plan.held?.length ? { held: plan.held.map((h) => ({ ...h })) } : {}),
+    ...(plan.takeover?.length ? { takeover: plan.takeover.map(takeoverToDocument) } : {}),
     zone_filter: plan.zoneFilter ? [...plan.zoneFilter] : null,
     ...(plan.settings ? { settings: settingsToDocument(plan.settings) } : {}),
     ...(plan.preconditions ? { preconditions: preconditionsToDocument(plan.preconditions) } : {}),
   };
   return { ...body, plan_digest: planDigest(body) };
+}
+
+function takeoverToDocument(t: Takeover): TakeoverDocument {
+  return {
+    set: t.set,
+    host_zone: t.hostZone,
+    where: t.where,
+    names: t.names.map((n) => ({ name: n.name, old: [...n.old], new: [...n.new] })),
+    zones: [...t.zones],
+    check_step: t.checkStep,
+    after: [...t.after],
+    glue_ttl: t.glueTtl,
+  };
+}
+
+function takeoverFromDocument(d: TakeoverDocument): Takeover {
+  return {
+    set: d.set,
+    hostZone: d.host_zone,
+    where: d.where,
+    names: d.names,
+    zones: d.zones,
+    checkStep: d.check_step,
+    after: d.after,
+    glueTtl: d.glue_ttl,
+  };
 }
 
 /** The document as text: two-space JSON with a final newline (what `plan -o` writes and `--format json` prints). */
@@ -314,6 +356,7 @@ export function documentToPlan(doc: unknown, file = 'plan.json'): SavedPlan {
   if (d.preconditions) plan.preconditions = preconditionsFromDocument(d.preconditions);
   if (d.zone_filter) plan.zoneFilter = d.zone_filter;
   if (d.held) plan.held = d.held;
+  if (d.takeover) plan.takeover = d.takeover.map(takeoverFromDocument);
   return { plan, toolVersion: d.tool.version, createdAt: d.created_at };
 }
 

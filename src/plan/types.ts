@@ -30,6 +30,9 @@ export type StepValue = null | { set: number } | ZoneNameservers | { value: stri
  * - glue_names_replaced: the set gains names while it is in use, before its old names go
  * - glue_set_grows: the set gains names while zones use it (Cloudflare lists a new name in every
  *   zone's apex NS at once, so its glue is checked right after it is created)
+ * - glue_takeover: zones switching to the set are delegated to its names today and the names' glue
+ *   points at the servers serving them now: the check proves those old servers still answer each
+ *   zone with authority, and the glue is re-pointed only after the switches (see `takeover`)
  */
 export type StepReason =
   | 'name_missing'
@@ -41,7 +44,8 @@ export type StepReason =
   | 'glue_default_custom'
   | 'glue_set_becomes_usable'
   | 'glue_names_replaced'
-  | 'glue_set_grows';
+  | 'glue_set_grows'
+  | 'glue_takeover';
 
 export interface Step {
   /** Stable: 'create_nameserver:ns1.example.com', 'glue_check:1', 'assign_zone:example.org', 'set_account_default'. */
@@ -68,6 +72,7 @@ export type GuardKind =
   | 'delegation' // a zone goes back to standard while its parent still delegates to the custom names
   | 'delegation_unknown' // a zone or name leaves a set and its parents' delegation could not be read
   | 'leaving_set' // a name of a set is deleted in the run that moves zones off that set
+  | 'takeover' // names in production elsewhere are taken over, but their old servers do not serve a zone
   | 'ordering'; // no order of the steps keeps every rule at every moment (e.g. two zones swapping sets)
 
 export interface Guard {
@@ -134,6 +139,33 @@ export interface Plan {
   preconditions?: Preconditions;
   /** Deletions the file asks for that this run leaves out, with why and until when. */
   held?: HeldDeletion[];
+  /** Sets whose names are in production on other servers today, taken over in the safe order. */
+  takeover?: Takeover[];
+}
+
+/**
+ * Names already in production: zones switching to the set are delegated to its names today, and
+ * the names' glue points at other servers (the old provider's) that serve those zones. The safe
+ * order: create the names, prove the old servers still answer each zone with authority
+ * (`checkStep`), switch the zones (Cloudflare then answers for them under the same names), and
+ * only then re-point the glue and the names' A/AAAA to Cloudflare's addresses — keeping the old
+ * servers answering until the glue TTL has passed after that.
+ */
+export interface Takeover {
+  set: number;
+  /** The domain holding the names, and where its glue is changed ("at the registrar of example.com"). */
+  hostZone: string;
+  where: string;
+  /** Per name: the addresses resolvers use today, and Cloudflare's (empty until the name exists). */
+  names: { name: string; old: string[]; new: string[] }[];
+  /** The zones delegated to the names today that this run switches to the set. */
+  zones: string[];
+  /** The check that proves the old servers still serve the zones, run before the switches. */
+  checkStep: string;
+  /** The registrar step (re-point the glue) comes after these steps: the switches. */
+  after: string[];
+  /** How long resolvers may keep the old glue (the parent's NS TTL, seconds). */
+  glueTtl: number;
 }
 
 /**

@@ -141,6 +141,7 @@ function doneVerb(r: StepResult): string {
     case 'glue_check': {
       const g = r.glue as { blocking?: boolean; verdict?: string } | undefined;
       if (!g) return 'not checked (glue_check: off or no checker)';
+      if (g.blocking && r.note) return r.note;
       return g.blocking ? `${g.verdict ?? 'failed'} (policy warn: not blocking)` : (g.verdict ?? 'ok');
     }
     default:
@@ -178,6 +179,12 @@ function headline(result: ApplyResult): string {
 
 function glueWarning(r: StepResult, c: ReturnType<typeof pc.createColors>): string {
   const verdict = (r.glue as { verdict?: string }).verdict ?? 'failed';
+  if (r.note) {
+    return c.yellow(
+      `Takeover of ${r.target}: the glue check did not pass (${verdict}) because the glue still points at the old ` +
+        `servers — expected before the registrar step (${r.note}). Re-point the glue only now, as said below.`,
+    );
+  }
   return c.yellow(
     `Warning: the glue check for ${r.target} did not pass (${verdict}); policy glue_check is warn, ` +
       'so its zones were switched anyway. Register the records shown in the glue report above.',

@@ -7,6 +7,7 @@ import pc from 'picocolors';
 import { describeValue } from '../plan/describe.js';
 import type { DriftDelegation, DriftDnsFinding, DriftItem, DriftReport, DriftValue } from '../plan/drift.js';
 import { MARKDOWN_BUDGET } from './markdown.js';
+import { takeoverJson } from '../dns/render.js';
 
 export const DRIFT_MARKER = '<!-- acns-drift -->';
 export const DRIFT_FORMAT_VERSION = 1;
@@ -39,6 +40,8 @@ export interface DriftDocument {
     status: DriftDnsFinding['status'];
     problems: string[];
   }[];
+  /** Recorded takeovers of names in production and where each stands; absent when none. */
+  takeover?: Record<string, unknown>[];
 }
 
 export function renderDriftText(r: DriftReport, opts: { colour: boolean }): string {
@@ -59,6 +62,7 @@ export function renderDriftText(r: DriftReport, opts: { colour: boolean }): stri
   out.push(...unmanagedText(r));
   out.push(...delegationText(r));
   out.push(...dnsCheckText(r));
+  out.push(...takeoverText(r));
   out.push(
     c.bold(
       r.hasDrift
@@ -97,6 +101,7 @@ export function driftToDocument(r: DriftReport, meta: { toolVersion: string; cre
         detail: d.detail,
       })) ?? null,
     ...(r.dnsChecks ? { dns_checks: r.dnsChecks.map((f) => ({ ...f, problems: [...f.problems] })) } : {}),
+    ...(r.takeover?.length ? { takeover: r.takeover.map(takeoverJson) } : {}),
   };
 }
 
@@ -118,7 +123,9 @@ export function renderDriftMarkdown(r: DriftReport, opts: { budget?: number } = 
   ];
   const rows = r.items.map((i) => `| ${i.object} | ${value(i.live)} | ${value(i.desired)} | ${i.source ?? '—'} |`);
   const table = rows.length ? ['| Object | Live | Desired | Source |', '|---|---|---|---|'] : [];
-  const info = [...unmanagedText(r), ...delegationText(r), ...dnsCheckText(r)].map((l) => l.replace(/^ {2}/, '- '));
+  const info = [...unmanagedText(r), ...delegationText(r), ...dnsCheckText(r), ...takeoverText(r)].map((l) =>
+    l.replace(/^ {2}/, '- '),
+  );
   let used = size(head) + size(table) + 300;
   const kept: string[] = [];
   for (const row of rows) {
@@ -176,6 +183,12 @@ function dnsCheckText(r: DriftReport): string[] {
     ),
     '',
   ];
+}
+
+function takeoverText(r: DriftReport): string[] {
+  const list = r.takeover ?? [];
+  if (list.length === 0) return [];
+  return ['Takeover of names in production (information, not drift):', ...list.map((p) => `  ${p.message}`), ''];
 }
 
 function delegationLine(d: DriftDelegation): string {

@@ -6,7 +6,7 @@
 import pc from 'picocolors';
 import { describeValue } from '../plan/describe.js';
 import { splitNotes } from '../plan/notes.js';
-import { OVERRIDE_FLAG, type Plan, type Step, type StepKind } from '../plan/types.js';
+import { OVERRIDE_FLAG, type Plan, type Step, type StepKind, type Takeover } from '../plan/types.js';
 
 export interface TextOptions {
   colour: boolean;
@@ -60,6 +60,7 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
     }
     out.push('');
   }
+  for (const t of plan.takeover ?? []) out.push(...takeoverBlock(t), '');
   if (plan.unmanaged.nameservers.length + plan.unmanaged.zones.length > 0) {
     out.push(`Not managed by ${plan.configFile} (left alone):`);
     for (const n of plan.unmanaged.nameservers)
@@ -75,6 +76,20 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
   }
   out.push(c.bold(planLine(plan)));
   return `${out.join('\n')}\n`;
+}
+
+/** The safe order of a takeover: what apply does, then what the user does after it. */
+function takeoverBlock(t: Takeover): string[] {
+  const names = t.names.map((n) => n.name).join(', ');
+  const old = [...new Set(t.names.flatMap((n) => n.old))].sort().join(', ');
+  return [
+    `Takeover of set ${t.set} (${names}): the zones are delegated to these names today, served by ${old}:`,
+    `  1. create the names; ${t.checkStep} proves ${old} still answer ${t.zones.join(', ')} with authority`,
+    `  2. switch the zones (${compactDeps(t.after)}); Cloudflare then answers for them under the same names`,
+    `  3. after apply, ${t.where}: re-point the glue of ${names} (and their A/AAAA records) to Cloudflare's addresses`,
+    `  4. keep ${old} answering with authority for ${t.glueTtl} s after that (the glue TTL); ` +
+      '`acns glue` says until when',
+  ];
 }
 
 /** "Plan: 2 to create, 3 to change, 1 to delete, 1 checks." or "No changes. Live account matches acns.yaml." */
