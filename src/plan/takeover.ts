@@ -218,7 +218,7 @@ export function addTakeovers(plan: Plan, verdicts: { verdict: TakeoverVerdict; p
     notes.push(repointNote(v.set, place.where, v.names, place.hostZone));
     notes.push(keepOldNote(old, zones, ttl));
   }
-  return { ...plan, steps, guards, notes, safe: guards.length === 0, takeover };
+  return { ...plan, steps, guards, notes, safe: guards.length === 0, ...(takeover.length ? { takeover } : {}) };
 }
 
 /** The registrar step of a takeover, in words (also what apply repeats with the addresses it then knows). */

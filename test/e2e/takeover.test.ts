@@ -255,3 +255,16 @@ test('after the switch: glue and drift follow the registrar step — old, mixed,
   const text = await w.cli(['glue']);
   expect(text.stdout).toMatch(/keep the old servers \(127\.0\.0\.5, 127\.0\.0\.6\) answering with authority until 20/);
 });
+
+test('apply proves the old servers again before the switches: one stopped answering since the plan → exit 3', async () => {
+  expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
+  w.oldServerDrops('example.org');
+  const a = await w.cli(['apply', 'plan.json']);
+  expect(a.code).toBe(3);
+  expect(a.stdout).toMatch(/not passed as a takeover: the old servers \(127\.0\.0\.5, 127\.0\.0\.6\) do not answer/);
+  expect(a.stdout).toMatch(/example\.org: .*127\.0\.0\.6/);
+  // the names exist; no zone was switched
+  expect(w.emu.state.customNs.map((n) => n.ns_name).sort()).toEqual(NAMES);
+  for (const z of ['example.com', 'example.org'])
+    expect(w.emu.state.zones.find((x) => x.name === z)!.nameservers.type).toBe('cloudflare.standard');
+});
