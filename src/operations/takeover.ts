@@ -33,7 +33,10 @@ import type { DnsRun } from './leaving.js';
 import type { Session } from './session.js';
 import { lameness } from './zonecheck.js';
 
-/** The takeovers a plan holds, from what DNS says now (nothing is asked unless a zone is delegated to a set's names). */
+/**
+ * The takeovers a plan holds, from what DNS says now (nothing more is asked unless a zone is
+ * delegated to a set's names today).
+ */
 export async function readTakeovers(
   plan: Plan,
   findings: DelegationFinding[],
@@ -137,7 +140,8 @@ export function takeoverChecker(plan: Plan, run: DnsRun, allowUnknown: boolean):
       ok: true,
       message:
         `takeover: the glue still points at the old servers (${old}), which answer ` +
-        `${v.zones.map((z) => z.zone).join(', ')} with authority — the zones switch first, the glue is re-pointed after`,
+        `${v.zones.map((z) => z.zone).join(', ')} with authority — the zones switch first, ` +
+        'the glue is re-pointed after',
     };
   };
 }

@@ -177,7 +177,7 @@ interface PlanDoc {
   takeover?: { set: number; zones: string[]; check_step: string; after: string[]; names: { old: string[] }[] }[];
 }
 
-test('takeover detected: the plan switches the zones before the re-point and does not refuse; apply goes through', async () => {
+test('takeover detected: the zones switch before the re-point, no refusal; apply goes through', async () => {
   const p = await w.cli(['plan', '-o', 'plan.json']);
   expect(p.stderr).not.toMatch(/error:/);
   expect(p.code).toBe(0);
@@ -219,7 +219,7 @@ test('the old servers do not answer a zone: the takeover is refused (exit 3), no
   expect(w.writes()).toEqual([]);
 });
 
-test('after the switch: glue and drift follow the registrar step — old, mixed, re-pointed with the hold time', async () => {
+test('after the switch: glue and drift follow the registrar step — old, mixed, re-pointed, hold', async () => {
   expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
 
   const old = await w.cli(['glue']);
@@ -256,7 +256,7 @@ test('after the switch: glue and drift follow the registrar step — old, mixed,
   expect(text.stdout).toMatch(/keep the old servers \(127\.0\.0\.5, 127\.0\.0\.6\) answering with authority until 20/);
 });
 
-test('apply proves the old servers again before the switches: one stopped answering since the plan → exit 3', async () => {
+test('apply proves the old servers again before the switches: one stopped answering → exit 3', async () => {
   expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
   w.oldServerDrops('example.org');
   const a = await w.cli(['apply', 'plan.json']);

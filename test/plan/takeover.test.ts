@@ -153,7 +153,7 @@ describe('planning', () => {
     expect(text.indexOf('2. switch the zones')).toBeLessThan(text.indexOf('3. after apply, at the registrar'));
   });
 
-  test('old servers not answering: a takeover guard, not overridable; unknown: delegation_unknown with override', () => {
+  test('old servers not answering: takeover guard, no override; unknown: delegation_unknown', () => {
     const unsafe = planned('unsafe');
     expect(unsafe.safe).toBe(false);
     const g = unsafe.guards.find((x) => x.id === 'takeover:1')!;
@@ -235,7 +235,7 @@ describe('progress of the registrar step', () => {
     expect(second.progress.until).toBe('2025-01-02T01:30:00.000Z');
     expect(second.progress.done).toBeUndefined();
     expect(second.progress.message).toMatch(
-      /keep the old servers \(198\.51\.100\.1, 198\.51\.100\.2\) answering with authority until 2025-01-02T01:30:00\.000Z/,
+      /keep the old servers \(198\.51\.100\.1, 198\.51\.100\.2\) answering with authority until 2025-01-02T01:30/,
     );
     const later = takeoverProgress(second.record, now('new', 'new'), new Date('2025-01-02T02:00:00.000Z'));
     expect(later.progress.done).toBe(true);
