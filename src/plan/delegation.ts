@@ -5,10 +5,10 @@
  * set while the parent still names it — Cloudflare does not document whether the old set keeps
  * answering for the zone, so apply checks it right after the switch and stops if it does not; a
  * zone going back to standard while its parent still delegates to the custom names (the guard names
- * the zone's own Cloudflare pair), or a zone whose parent delegates to names the plan deletes, gets
- * a guard — either would break resolution. A zone that leaves a set whose delegation could not be
- * read is a guard with a named override: unknown never passes. Pure: the findings are read by
- * dns/delegation-reads.ts.
+ * the zone's own Cloudflare pair) gets a guard — it would break resolution. A zone whose parent
+ * delegates to names the plan deletes is the leaving rule's (plan/leaving.ts): that deletion is held.
+ * A zone that leaves a set whose delegation could not be read is a guard with a named override:
+ * unknown never passes. Pure: the findings are read by dns/delegation-reads.ts.
  */
 import { caution } from './notes.js';
 import type { Guard, Plan } from './types.js';
@@ -57,7 +57,6 @@ export function registrarNoteZone(note: string): string | undefined {
 export function addDelegationFindings(plan: Plan, findings: DelegationFinding[]): Plan {
   const notes = [...plan.notes];
   const guards = [...plan.guards];
-  const deleted = new Map(plan.steps.filter((s) => s.kind === 'delete_nameserver').map((s) => [s.target, s.id]));
   const unknownLeaving: DelegationFinding[] = [];
   const unknownJoining: DelegationFinding[] = [];
   for (const f of [...findings].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0))) {
@@ -90,21 +89,6 @@ export function addDelegationFindings(plan: Plan, findings: DelegationFinding[])
               `it to ${f.nameservers.join(', ')}, names the zone no longer uses${checked}`,
           ),
         );
-      }
-      // Names the parent still sends resolvers to must outlive the registrar change.
-      const doomed = f.nameservers.filter((n) => deleted.has(n) && !custom.has(n));
-      if (doomed.length) {
-        guards.push({
-          id: `delegation:${f.zone}`,
-          kind: 'delegation',
-          message:
-            `zone ${f.zone} is delegated at its parent to ${f.nameservers.join(', ')}, and this plan deletes ` +
-            `${doomed.join(', ')}: the zone would stop resolving from that deletion until its NS are changed at ` +
-            `the registrar — keep ${doomed.length === 1 ? 'that name' : 'those names'} for this run (list ` +
-            `${doomed.length === 1 ? 'it' : 'them'} in the file, or leave policy.prune off), apply the switch, ` +
-            `set the zone's NS to ${wanted} ${at}, then remove the old names in a later run`,
-          steps: [f.stepId, ...doomed.map((n) => deleted.get(n) as string)],
-        });
       }
     }
     if (f.direction === 'to_standard' && pointsAtCustom) {
