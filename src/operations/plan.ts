@@ -1,6 +1,6 @@
 /**
  * `acns plan` as an operation: load the file, read the live account (and, for the zones the plan
- * switches, their delegation in DNS), build the plan and, when asked, save it. The same reading and
+ * switches, their delegation and referral in DNS), build the plan and, when asked, save it. The same reading and
  * planning serve `apply` without a plan file.
  */
 import { readBaseline, baselinePath } from '../apply/baseline.js';
@@ -11,7 +11,8 @@ import type { DesiredState } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import { buildPlan } from '../plan/build.js';
-import { addDelegationFindings } from '../plan/delegation.js';
+import { readReferrals } from '../dns/delegation-reads.js';
+import { addDelegationFindings, addReferralFindings } from '../plan/delegation.js';
 import { encodePlanFile, looksLikePlanFile } from '../plan/planfile.js';
 import { setsShrunkBelowTwo } from '../plan/shrinking.js';
 import type { Plan, PlanOptions } from '../plan/types.js';
@@ -124,7 +125,10 @@ export async function readAndPlan(
     ];
   }
   const setNames = new Map(desired.sets.map((s) => [s.set, s.names.map((n) => n.name)]));
-  plan = addDelegationFindings(plan, await zoneFindings(plan, live, setNames, run));
+  const findings = await zoneFindings(plan, live, setNames, run);
+  plan = addDelegationFindings(plan, findings);
+  // what resolvers will get for the zones joining a set: stale glue or a DS matching no key is a guard
+  if (run.on) plan = addReferralFindings(plan, await readReferrals(plan, findings, live, run.dns, run.reads));
   return plan;
 }
 
