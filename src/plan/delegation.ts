@@ -78,7 +78,7 @@ export function addReferralFindings(plan: Plan, findings: ReferralFinding[]): Pl
       guards.push({
         id: `delegation:${f.zone}:ds`,
         kind: 'delegation',
-        message: `${f.ds.problem ?? `the DS at the parent for ${f.zone} matches no DNSKEY the zone serves`}; then plan again`,
+        message: `${f.ds.problem ?? `the DS at the parent for ${f.zone} matches no DNSKEY it serves`}; then plan again`,
         steps: [f.stepId],
       });
     }
