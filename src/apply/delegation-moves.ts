@@ -1,7 +1,9 @@
 /**
  * When delegations moved: `.acns/delegation-moves.json` beside the last-applied record. Apply adds
  * each zone it switched off a set (with the set's names and the time); plan, apply and drift add
- * the moment a read first shows that zone's parent listing none of those names. A name of the set
+ * the moment a read first shows that zone's parent listing none of those names (with the parent's NS
+ * TTL), the longest A/AAAA TTL of the names read so far, and zones found still delegated to names a
+ * plan deletes (so their later move is waited for too). A name of the set
  * is deleted only once the caches that may hold the old delegation have expired after that moment
  * (plan/leaving.ts). Advisory like the last-applied record: a damaged or missing file counts as no
  * records, and a failure to write it is a warning. Keep the folder between runs (CI caches it):
@@ -26,6 +28,8 @@ interface MovesDocument {
     switched_at?: string;
     moved_at?: string;
     parent_ns_ttl?: number;
+    /** Added later: files without it are read as "not read yet" (the default TTL counts). */
+    address_ttl?: number;
   }[];
 }
 
@@ -47,6 +51,7 @@ export async function readMoves(path: string, accountId: string): Promise<Delega
         ...(typeof m.switched_at === 'string' ? { switchedAt: m.switched_at } : {}),
         ...(typeof m.moved_at === 'string' ? { movedAt: m.moved_at } : {}),
         ...(typeof m.parent_ns_ttl === 'number' ? { parentNsTtl: m.parent_ns_ttl } : {}),
+        ...(typeof m.address_ttl === 'number' ? { addressTtl: m.address_ttl } : {}),
       }));
   } catch {
     return [];
@@ -71,6 +76,7 @@ export async function writeMoves(
       ...(m.switchedAt ? { switched_at: m.switchedAt } : {}),
       ...(m.movedAt ? { moved_at: m.movedAt } : {}),
       ...(m.parentNsTtl !== undefined ? { parent_ns_ttl: m.parentNsTtl } : {}),
+      ...(m.addressTtl !== undefined ? { address_ttl: m.addressTtl } : {}),
     })),
   };
   return writeRecord(cwd, MOVES_PATH, doc, 'the delegation moves record');

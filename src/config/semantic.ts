@@ -251,6 +251,9 @@ export function buildDesiredState(
       parentServers: servers(dns.parent_servers),
       port: intIn(dns.port, 1, 65535, 53),
       ...(dns.deadline_seconds !== undefined ? { deadlineSeconds: intIn(dns.deadline_seconds, 1, 600, 10) } : {}),
+      ...(dns.switch_check_seconds !== undefined
+        ? { switchCheckSeconds: intIn(dns.switch_check_seconds, 0, 600, 30) }
+        : {}),
     },
   };
   if (accountDefault?.value === 'cloudflare.standard.random' && state.cloudflare.endpoints === 'legacy') {

@@ -56,12 +56,13 @@ export interface DesiredState {
     requestsPerSecond: number;
     concurrency: number;
   };
-  /** deadlineSeconds: the bound of each DNS check (one set's glue, one zone's delegation); absent: the default. */
-  dns: { rootServers: string[]; parentServers: string[]; port: number; deadlineSeconds?: number };
+  /** deadlineSeconds: the bound of each DNS check (one set's glue, one zone's delegation); absent: the default.
+   *  switchCheckSeconds: how long apply keeps re-asking a switched zone's servers (0: one check); absent: 30. */
+  dns: DnsSettings;
   /** ACNS_DNS_* variables that replaced a `dns:` value for this run (the file's own values: fileDns). */
   dnsOverrides?: string[];
   /** The file's `dns:` settings before the environment, when dnsOverrides is not empty. */
-  fileDns?: { rootServers: string[]; parentServers: string[]; port: number; deadlineSeconds?: number };
+  fileDns?: DnsSettings;
 }
 
 /** One problem found in a desired-state file, or in the environment that overrides it. */
@@ -104,4 +105,13 @@ export function problemSummary(res: { errors: Diagnostic[]; omitted?: number }, 
 
 export function formatPos(p: SourcePos): string {
   return `${p.file}:${p.line}`;
+}
+
+/** The file's `dns:` settings. */
+export interface DnsSettings {
+  rootServers: string[];
+  parentServers: string[];
+  port: number;
+  deadlineSeconds?: number;
+  switchCheckSeconds?: number;
 }

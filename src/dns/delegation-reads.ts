@@ -1,23 +1,30 @@
 /**
  * Reads, from DNS, the delegations a run needs: how the parent zone delegates each zone a plan
- * switches, the delegations the "leaving a set" rule checks before names are deleted, and (for
- * `drift`) the zones on their set. Concurrently, with one cache for the whole run and a bound on
- * each lookup, so unreachable DNS never stalls a plan: it ends as `unknown`.
+ * switches (and the referral resolvers get for those joining a set), the delegations the "leaving a
+ * set" rule checks before names are deleted, and (for `drift`) the zones on their set. Concurrently,
+ * with one cache for the whole run and a bound on each lookup, so unreachable DNS never stalls a
+ * plan: it ends as `unknown`.
  */
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { DnsCache } from './cache.js';
 import { checkZoneDelegation, type DelegationResult } from './delegation.js';
 import type { GlueCheckOptions } from './glue.js';
+import type { ExpectedName } from './parent.js';
+import { checkZoneReferral, type ZoneReferralOptions } from './referral.js';
 import { whereText } from './where.js';
-import type { DelegationFinding } from '../plan/delegation.js';
+import type { DelegationFinding, ReferralFinding } from '../plan/delegation.js';
+import { valueSet } from '../plan/describe.js';
 import type { DelegationRead, LeavingQuestion } from '../plan/leaving.js';
 import type { Plan } from '../plan/types.js';
 import type { LiveState } from '../state/types.js';
+import type { LiveNameserver } from '../cloudflare/types.js';
 
 const CONCURRENCY = 8;
 /** Bound of one delegation lookup unless the run sets dns.deadline_seconds. */
 const LOOKUP_DEADLINE_MS = 4000;
+/** Bound of one zone's referral check (NS, glue, DS and DNSKEY) unless the run sets dns.deadline_seconds. */
+const REFERRAL_DEADLINE_MS = 10_000;
 
 export interface DelegationReadOptions {
   /** One cache for every DNS check of the run (referrals, server names, authority answers). */
@@ -131,6 +138,85 @@ export async function readZoneDelegations(
       limit(async () => ({ ...(await lookup(z.zone, z.customNames, dns, cache, opts)), customNames: z.customNames })),
     ),
   );
+}
+
+/**
+ * The referral check of each zone the plan switches to a set whose delegation could be read (an
+ * unreadable one would only spend the deadline again): glue for the set's names with Cloudflare's
+ * addresses (names created in this run have none yet and are left out), and the DS against the
+ * DNSKEY served by the set's addresses or the zone's current set's.
+ */
+export async function readReferrals(
+  plan: Plan,
+  findings: DelegationFinding[],
+  live: Pick<LiveState, 'nameservers' | 'zones'>,
+  dns: GlueCheckOptions,
+  opts: DelegationReadOptions = {},
+): Promise<ReferralFinding[]> {
+  dns = sharedSignal(dns);
+  const limit = pLimit(CONCURRENCY);
+  const read = new Set(
+    findings.filter((f) => f.direction === 'to_custom' && f.status !== 'unknown').map((f) => f.zone),
+  );
+  const setOf = new Map(
+    live.zones.map((z) => [z.name, z.nameservers.type === 'custom.account' ? (z.nameservers.set ?? 1) : undefined]),
+  );
+  const jobs: Promise<ReferralFinding>[] = [];
+  for (const step of plan.steps) {
+    const to = valueSet(step.after);
+    if (step.kind !== 'assign_zone' || to === undefined || !read.has(step.target)) continue;
+    const intended = expectedNames(live.nameservers.filter((n) => n.set === to));
+    if (intended.length === 0) continue;
+    const current = setOf.get(step.target);
+    const zoneServers = [...intended, ...expectedNames(live.nameservers.filter((n) => n.set === current))]
+      .flatMap((e) => [e.ipv4, e.ipv6])
+      .filter((a): a is string => a !== undefined);
+    jobs.push(
+      limit(async () => {
+        const r = await checkZoneReferral(step.target, intended, {
+          ...referralOptions(dns, opts),
+          zoneServers: [...new Set(zoneServers)],
+        });
+        return {
+          zone: r.zone,
+          stepId: step.id,
+          nsMatches: r.nsMatches,
+          staleGlue: r.staleGlue.map(({ name, type, address, expected }) => ({
+            name,
+            type,
+            address,
+            expected: expected ?? '',
+          })),
+          ds: { status: r.ds.status, ...(r.ds.problem ? { problem: r.ds.problem } : {}) },
+          status: r.status,
+          problems: r.problems,
+        };
+      }),
+    );
+  }
+  return Promise.all(jobs);
+}
+
+/** How a run's referral checks are bounded and what they share (plan and drift alike). */
+export function referralOptions(dns: GlueCheckOptions, opts: DelegationReadOptions = {}): ZoneReferralOptions {
+  const cache = opts.cache ?? dns.cache;
+  return {
+    rootServers: dns.rootServers,
+    parentServers: [],
+    port: dns.port,
+    timeoutMs: 1500,
+    retries: 0,
+    deadlineMs: dns.deadlineMs ?? REFERRAL_DEADLINE_MS,
+    ...(cache ? { cache } : {}),
+    ...(opts.cloudflareZones ? { cloudflareZones: opts.cloudflareZones } : {}),
+    ...(dns.signal ? { signal: dns.signal } : {}),
+  };
+}
+
+function expectedNames(names: LiveNameserver[]): ExpectedName[] {
+  return names
+    .filter((n) => n.ipv4 || n.ipv6)
+    .map((n) => ({ name: n.name, ...(n.ipv4 ? { ipv4: n.ipv4 } : {}), ...(n.ipv6 ? { ipv6: n.ipv6 } : {}) }));
 }
 
 /**

@@ -139,7 +139,11 @@ async function lookup(
   const nsTtl = ttls.length > 0 ? Math.max(...ttls) : undefined;
   const disagreement = deniers.length > 0 || new Set(referrals.map((o) => o.delegationNs.join(','))).size > 1;
   const glueSeen = new Map<string, GlueAddress>();
-  for (const g of referrals.flatMap((o) => o.glue)) glueSeen.set(`${g.name}|${g.type}|${g.address}`, g);
+  for (const g of referrals.flatMap((o) => o.glue)) {
+    const key = `${g.name}|${g.type}|${g.address}`;
+    const ttls = [glueSeen.get(key)?.ttl, g.ttl].filter((t): t is number => t !== undefined);
+    glueSeen.set(key, { ...g, ...(ttls.length ? { ttl: Math.max(...ttls) } : {}) });
+  }
   const glue = [...glueSeen.values()];
   const want = [...new Set(expected)].sort().join(',');
   const matching = referrals.filter((o) => o.delegationNs.join(',') === want);

@@ -20,6 +20,8 @@ export interface GlueAddress {
   name: string;
   type: 'A' | 'AAAA';
   address: string;
+  /** The record's TTL (seconds), when read from a referral. */
+  ttl?: number;
 }
 
 export interface ServerObservation {
@@ -181,8 +183,10 @@ export function observe(res: DnsResponse, hostZone: string, parentZone: string):
       const owner = normName(rr.name);
       if (!targetSet.has(owner) || !isInZone(owner, parentZone)) continue; // out of bailiwick: never glue
       const address = canonIp(rr.data);
-      if (!glue.some((g) => g.name === owner && g.type === rr.type && g.address === address))
-        glue.push({ name: owner, type: rr.type, address });
+      const ttl = (rr as { ttl?: number }).ttl;
+      const same = glue.find((g) => g.name === owner && g.type === rr.type && g.address === address);
+      if (!same) glue.push({ name: owner, type: rr.type, address, ...(ttl !== undefined ? { ttl } : {}) });
+      else if (ttl !== undefined) same.ttl = Math.max(same.ttl ?? 0, ttl);
     }
     glue.sort(
       (a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type) || a.address.localeCompare(b.address),

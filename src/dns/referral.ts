@@ -146,7 +146,13 @@ export async function checkZoneReferral(
       for (const g of [...seen.values()].filter((x) => x.name === e.name)) {
         const expected = g.type === 'A' ? e.ipv4 : e.ipv6;
         if (g.address === expected) continue;
-        result.staleGlue.push({ ...g, expected: expected ?? '' });
+        result.staleGlue.push({
+          name: g.name,
+          type: g.type,
+          address: g.address,
+          expected: expected ?? '',
+          servers: g.servers,
+        });
         result.problems.push(
           `stale glue in ${z}'s referral: ${g.name} ${g.type} ${g.address} ` +
             `(Cloudflare assigned ${expected ?? 'none'}) served by ${g.servers.join(', ')} — ` +

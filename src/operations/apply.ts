@@ -41,7 +41,7 @@ import { type DnsRun, dnsRun, recheckDelegations, saveMoves } from './leaving.js
 import { connectOptions, readAndPlan } from './plan.js';
 import { loadConfig, type Session } from './session.js';
 import { settingsForSavedPlan } from './settings.js';
-import { zoneChecker } from './zonecheck.js';
+import { switchCheckWaitMs, zoneChecker } from './zonecheck.js';
 import { recordTakeover, repointNote, keepOldNote } from '../plan/takeover.js';
 import { takeoverChecker } from './takeover.js';
 
@@ -57,7 +57,7 @@ export interface ApplyRequest {
   allow?: OverridableGuard[];
   /** Keep re-checking missing glue for up to this long. */
   glueWaitMs?: number;
-  /** How long a switched zone may take to answer on its set's addresses (default 30 s; tests pass 0). */
+  /** How long a switched zone may take to answer on its set's addresses (default: dns.switch_check_seconds). */
   zoneCheckWaitMs?: number;
   journal?: string;
   /** Without a plan file: the plan just made, to show before asking. */
@@ -219,7 +219,7 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
       checkGlue: glueChecker(session, run, req.glueWaitMs ?? 0, glue),
       checkTakeover: takeoverChecker(plan, run, (req.allow ?? []).includes('delegation_unknown')),
       checkZone: zoneChecker(api, run, {
-        ...(req.zoneCheckWaitMs !== undefined ? { waitMs: req.zoneCheckWaitMs } : {}),
+        waitMs: switchCheckWaitMs(settings.dns, req.zoneCheckWaitMs),
         allowUnknownDelegation: (req.allow ?? []).includes('delegation_unknown'),
       }),
       concurrency: settings.cloudflare.concurrency,

@@ -5,7 +5,7 @@
  * referral resolvers get carries the right NS, glue and DS, and whether the sets in use have glue.
  */
 import pLimit from 'p-limit';
-import { readZoneDelegations } from '../dns/delegation-reads.js';
+import { readZoneDelegations, referralOptions } from '../dns/delegation-reads.js';
 import { checkSetGlue, type GlueReport } from '../dns/glue.js';
 import { explainedSets } from '../plan/takeover.js';
 import { takeoverProgressOf } from './takeover.js';
@@ -114,14 +114,7 @@ async function zoneChecks(
             ...(n.ipv4 ? { ipv4: n.ipv4 } : {}),
             ...(n.ipv6 ? { ipv6: n.ipv6 } : {}),
           })),
-          {
-            rootServers: run.dns.rootServers,
-            parentServers: [],
-            ...q,
-            deadlineMs: run.dns.deadlineMs ?? 10_000,
-            ...(run.dns.cache ? { cache: run.dns.cache } : {}),
-            ...(run.reads.cloudflareZones ? { cloudflareZones: run.reads.cloudflareZones } : {}),
-          },
+          referralOptions(run.dns, run.reads),
         );
         return { check: 'referral', subject: t.zone, status: r.status, problems: r.problems };
       }),

@@ -9,6 +9,7 @@ import type { AccountApi } from '../cloudflare/api.js';
 import type { DesiredState } from '../config/types.js';
 import { DnsCache } from '../dns/cache.js';
 import { type DelegationReadOptions, readDelegations, readLeaving } from '../dns/delegation-reads.js';
+import { readAddressTtls } from '../dns/address-ttl.js';
 import type { GlueCheckOptions } from '../dns/glue.js';
 import { hostZoneOf } from '../dns/discover.js';
 import { canonIp } from '../dns/names.js';
@@ -77,7 +78,29 @@ export async function leavingVerdict(
     : new Map<string, DelegationRead>(
         questions.map((q) => [q.subject, { subject: q.subject, status: 'unknown', nameservers: [], detail: OFF }]),
       );
-  return { ...evaluateLeaving(plan, ctx, reads, now), recorded };
+  const ttls = run.on ? await addressTtls(plan, ctx, reads, run) : new Map<string, number>();
+  return { ...evaluateLeaving(plan, ctx, reads, now, ttls), recorded };
+}
+
+/**
+ * The A/AAAA TTL of each deleted name a recorded move may hold back (the others wait for no
+ * cache), asked of its domain's servers as the referral of that domain names them.
+ */
+async function addressTtls(
+  plan: Plan,
+  ctx: LeavingContext,
+  reads: Map<string, DelegationRead>,
+  run: DnsRun,
+): Promise<Map<string, number>> {
+  const names = deletedNames(plan)
+    .filter((d) => ctx.moves.some((m) => m.set === d.set && m.names.includes(d.name)))
+    .flatMap((d) => {
+      const domain = reads.get(ctx.domainOf(d.name));
+      if (!domain || domain.status === 'unknown' || domain.nameservers.length === 0) return [];
+      const referral = { domain: domain.subject, nameservers: domain.nameservers, glue: domain.glue ?? [] };
+      return [{ name: d.name, domain: referral }];
+    });
+  return readAddressTtls(names, { ...run.dns, parentServers: [] });
 }
 
 /** Writes the records of moves when this run learned something; a failure is a warning. */

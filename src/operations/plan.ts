@@ -1,6 +1,6 @@
 /**
  * `acns plan` as an operation: load the file, read the live account (and, for the zones the plan
- * switches, their delegation in DNS), build the plan and, when asked, save it. The same reading and
+ * switches, their delegation and referral in DNS), build the plan and, when asked, save it. The same reading and
  * planning serve `apply` without a plan file.
  */
 import { readBaseline, baselinePath } from '../apply/baseline.js';
@@ -11,7 +11,8 @@ import type { DesiredState } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import { buildPlan } from '../plan/build.js';
-import { addDelegationFindings } from '../plan/delegation.js';
+import { readReferrals } from '../dns/delegation-reads.js';
+import { addDelegationFindings, addReferralFindings } from '../plan/delegation.js';
 import { addTakeovers } from '../plan/takeover.js';
 import { encodePlanFile, looksLikePlanFile } from '../plan/planfile.js';
 import { setsShrunkBelowTwo } from '../plan/shrinking.js';
@@ -130,6 +131,14 @@ export async function readAndPlan(
   plan = addDelegationFindings(plan, findings);
   // names already in production elsewhere: the zones switch first, the glue is re-pointed after
   plan = addTakeovers(plan, await readTakeovers(plan, findings, run));
+  // what resolvers will get for the zones joining a set: stale glue or a DS matching no key is a guard
+  if (run.on) {
+    const referrals = await readReferrals(plan, findings, live, run.dns, run.reads);
+    // a takeover's glue names the old servers until its re-point step: expected, not stale
+    const takenOver = new Set((plan.takeover ?? []).flatMap((t) => t.zones));
+    const expected = referrals.map((r) => (takenOver.has(r.zone) ? { ...r, staleGlue: [] } : r));
+    plan = addReferralFindings(plan, expected);
+  }
   return plan;
 }
 

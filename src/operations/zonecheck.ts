@@ -8,6 +8,7 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import type { ZoneCheckVerdict, ZoneChecker } from '../apply/types.js';
 import type { AccountApi } from '../cloudflare/api.js';
+import type { DnsSettings } from '../config/types.js';
 import type { LiveNameserver } from '../cloudflare/types.js';
 import { checkZoneDelegation } from '../dns/delegation.js';
 import { checkZoneLameness, type LamenessResult } from '../dns/lameness.js';
@@ -19,12 +20,23 @@ export interface ZoneCheckOptions {
   waitMs?: number;
   /** Pauses between attempts (tests pass zeros). */
   sleep?: (ms: number) => Promise<void>;
+  /** The clock the wait is measured on (tests pass one their `sleep` advances). */
+  now?: () => number;
   /** --allow-unknown-delegation: a zone's delegation that cannot be read does not stop the run. */
   allowUnknownDelegation?: boolean;
 }
 
 /** Default: a switch is visible on Cloudflare's servers within seconds; ask for up to 30 s. */
 export const ZONE_CHECK_WAIT_MS = 30_000;
+
+/**
+ * How long apply keeps asking after a switch: the caller's own wait (tests), else the file's
+ * dns.switch_check_seconds (0: ask once), else the default.
+ */
+export function switchCheckWaitMs(dns: Pick<DnsSettings, 'switchCheckSeconds'>, override?: number): number {
+  if (override !== undefined) return override;
+  return dns.switchCheckSeconds !== undefined ? dns.switchCheckSeconds * 1000 : ZONE_CHECK_WAIT_MS;
+}
 
 export function zoneChecker(api: AccountApi, run: DnsRun, opts: ZoneCheckOptions = {}): ZoneChecker {
   let names: Promise<LiveNameserver[]> | undefined;
@@ -39,6 +51,7 @@ export function zoneChecker(api: AccountApi, run: DnsRun, opts: ZoneCheckOptions
   };
   const sleep = opts.sleep ?? ((ms: number) => wait(ms));
   const waitMs = opts.waitMs ?? ZONE_CHECK_WAIT_MS;
+  const pause = { sleep, now: opts.now ?? Date.now };
   return async (step: Step) => {
     if (!run.on || step.kind !== 'assign_zone') return undefined;
     const before = step.before as { type?: string; set?: number } | null;
@@ -53,7 +66,7 @@ export function zoneChecker(api: AccountApi, run: DnsRun, opts: ZoneCheckOptions
     };
     if (to !== undefined) {
       const set = await namesOf(to);
-      const r = await untilOk(() => lameness(step.target, addressesOf(set), nameList(set), run, true), waitMs, sleep);
+      const r = await untilOk(() => lameness(step.target, addressesOf(set), nameList(set), run, true), waitMs, pause);
       worse(r.status);
       problems.push(...r.problems.map((p) => `set ${to}: ${p}`));
     }
@@ -76,7 +89,7 @@ export function zoneChecker(api: AccountApi, run: DnsRun, opts: ZoneCheckOptions
         problems.push(`could not read ${step.target}'s delegation (${d.detail})`);
       } else if (stillListed.length > 0) {
         // the zone left the set: only authority matters here, its apex NS now name the new set
-        const r = await untilOk(() => lameness(step.target, addressesOf(old), oldNames, run, false), waitMs, sleep);
+        const r = await untilOk(() => lameness(step.target, addressesOf(old), oldNames, run, false), waitMs, pause);
         worse(r.status);
         for (const p of r.problems)
           problems.push(`set ${from} (its parent still lists ${stillListed.join(', ')}): ${p}`);
@@ -126,13 +139,13 @@ export async function lameness(
 async function untilOk<T extends { status: string }>(
   attempt: () => Promise<T>,
   waitMs: number,
-  sleep: (ms: number) => Promise<void>,
+  { sleep, now }: { sleep: (ms: number) => Promise<void>; now: () => number },
 ): Promise<T> {
-  const start = Date.now();
+  const start = now();
   let delay = 1000;
   for (;;) {
     const r = await attempt();
-    if (r.status === 'ok' || Date.now() - start + delay > waitMs) return r;
+    if (r.status === 'ok' || now() - start + delay > waitMs) return r;
     await sleep(delay);
     delay = Math.min(delay * 2, 8000);
   }

@@ -29,6 +29,7 @@ export function configDifferences(plan: Plan, desired: DesiredState): string[] {
     differ('dns.parent_servers', plan.settings.dns.parentServers, dns.parentServers);
     differ('dns.port', plan.settings.dns.port, dns.port);
     differ('dns.deadline_seconds', plan.settings.dns.deadlineSeconds, dns.deadlineSeconds);
+    differ('dns.switch_check_seconds', plan.settings.dns.switchCheckSeconds, dns.switchCheckSeconds);
   }
   if (plan.preconditions) {
     differ('policy.max_zone_changes', plan.preconditions.maxZoneChanges, desired.policy.maxZoneChanges);

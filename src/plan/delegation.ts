@@ -5,10 +5,10 @@
  * set while the parent still names it — Cloudflare does not document whether the old set keeps
  * answering for the zone, so apply checks it right after the switch and stops if it does not; a
  * zone going back to standard while its parent still delegates to the custom names (the guard names
- * the zone's own Cloudflare pair), or a zone whose parent delegates to names the plan deletes, gets
- * a guard — either would break resolution. A zone that leaves a set whose delegation could not be
- * read is a guard with a named override: unknown never passes. Pure: the findings are read by
- * dns/delegation-reads.ts.
+ * the zone's own Cloudflare pair) gets a guard — it would break resolution. A zone whose parent
+ * delegates to names the plan deletes is the leaving rule's (plan/leaving.ts): that deletion is held.
+ * A zone that leaves a set whose delegation could not be read is a guard with a named override:
+ * unknown never passes. Pure: the findings are read by dns/delegation-reads.ts.
  */
 import { caution } from './notes.js';
 import type { Guard, Plan } from './types.js';
@@ -36,6 +36,69 @@ export interface DelegationFinding {
   nsTtl?: number;
 }
 
+/**
+ * What resolvers get from a switched zone's parent, checked when planning (the referral check):
+ * glue in the zone's own referral for the set's names (in-domain or sibling) and the DS.
+ */
+export interface ReferralFinding {
+  zone: string;
+  stepId: string;
+  /** The parent already lists exactly the set's names (the registrar step is done). */
+  nsMatches: boolean;
+  /** Glue resolvers receive for the set's names at addresses Cloudflare did not assign. */
+  staleGlue: { name: string; type: 'A' | 'AAAA'; address: string; expected: string }[];
+  ds: { status: 'unsigned' | 'ok' | 'mismatch' | 'could_not_verify'; problem?: string };
+  status: 'ok' | 'failed' | 'could_not_verify';
+  problems: string[];
+}
+
+/**
+ * The referral checks of the zones a plan switches to a set. Stale glue resolvers receive and a DS
+ * that matches no DNSKEY are guards (either sends resolvers astray once the zone is on the set); a
+ * parent not yet naming the set is the registrar step, already a note; a referral that could not
+ * be fully checked once the parent names the set is a note (`acns drift` checks it again).
+ */
+export function addReferralFindings(plan: Plan, findings: ReferralFinding[]): Plan {
+  const guards = [...plan.guards];
+  const unverified: ReferralFinding[] = [];
+  for (const f of [...findings].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0))) {
+    if (f.staleGlue.length > 0) {
+      const names = [...new Set(f.staleGlue.map((g) => g.name))];
+      const glue = f.staleGlue.map(
+        (g) => `${g.name} ${g.type} ${g.address} (Cloudflare assigned ${g.expected || 'none'})`,
+      );
+      guards.push({
+        id: `delegation:${f.zone}:glue`,
+        kind: 'delegation',
+        message:
+          `the parent of ${f.zone} serves stale glue in its referral: ${glue.join(', ')} — resolvers use it ` +
+          `and would send the zone's queries to addresses that do not serve it on the set; update the host ` +
+          `record${names.length === 1 ? '' : 's'} of ${names.join(', ')} at the registrar of the names' domain ` +
+          'to the addresses Cloudflare assigned, then plan again',
+        steps: [f.stepId],
+      });
+    }
+    if (f.ds.status === 'mismatch') {
+      guards.push({
+        id: `delegation:${f.zone}:ds`,
+        kind: 'delegation',
+        message: `${f.ds.problem ?? `the DS at the parent for ${f.zone} matches no DNSKEY it serves`}; then plan again`,
+        steps: [f.stepId],
+      });
+    }
+    if (f.status === 'could_not_verify' && f.nsMatches) unverified.push(f);
+  }
+  const notes = [...plan.notes];
+  if (unverified.length > 0) {
+    const zones = unverified.map((f) => f.zone);
+    notes.push(
+      `could not fully check the referral (glue, DS) of ${countZones(zones)} whose parent already names the set: ` +
+        `${listShort(zones)} (${unverified[0]!.problems[0] ?? 'no answer'}) — acns drift checks it again`,
+    );
+  }
+  return { ...plan, notes, guards, safe: guards.length === 0 };
+}
+
 /** The set a zone step leaves, when it moves the zone from one custom set to another. */
 function movesFrom(plan: Plan, stepId: string): number | undefined {
   const before = plan.steps.find((s) => s.id === stepId)?.before as { type?: string; set?: number } | null;
@@ -61,7 +124,6 @@ export function registrarNoteZone(note: string): string | undefined {
 export function addDelegationFindings(plan: Plan, findings: DelegationFinding[]): Plan {
   const notes = [...plan.notes];
   const guards = [...plan.guards];
-  const deleted = new Map(plan.steps.filter((s) => s.kind === 'delete_nameserver').map((s) => [s.target, s.id]));
   const unknownLeaving: DelegationFinding[] = [];
   const unknownJoining: DelegationFinding[] = [];
   for (const f of [...findings].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0))) {
@@ -94,21 +156,6 @@ export function addDelegationFindings(plan: Plan, findings: DelegationFinding[])
               `it to ${f.nameservers.join(', ')}, names the zone no longer uses${checked}`,
           ),
         );
-      }
-      // Names the parent still sends resolvers to must outlive the registrar change.
-      const doomed = f.nameservers.filter((n) => deleted.has(n) && !custom.has(n));
-      if (doomed.length) {
-        guards.push({
-          id: `delegation:${f.zone}`,
-          kind: 'delegation',
-          message:
-            `zone ${f.zone} is delegated at its parent to ${f.nameservers.join(', ')}, and this plan deletes ` +
-            `${doomed.join(', ')}: the zone would stop resolving from that deletion until its NS are changed at ` +
-            `the registrar — keep ${doomed.length === 1 ? 'that name' : 'those names'} for this run (list ` +
-            `${doomed.length === 1 ? 'it' : 'them'} in the file, or leave policy.prune off), apply the switch, ` +
-            `set the zone's NS to ${wanted} ${at}, then remove the old names in a later run`,
-          steps: [f.stepId, ...doomed.map((n) => deleted.get(n) as string)],
-        });
       }
     }
     if (f.direction === 'to_standard' && pointsAtCustom) {

@@ -5,6 +5,8 @@
  * parent still lists is held, an unreadable delegation is a guard with a named override (never a
  * pass), and once the delegations moved, the deletion waits until the caches that may hold the old
  * delegation have expired: the parent's NS TTL, the apex NS TTL and the names' address TTL.
+ * The zones a plan switches are read too: a parent that delegates one of them to a name the plan
+ * deletes holds that deletion like any other (one rule, one message, never a second guard).
  * Pure: the reads come from dns/, the records of when delegations moved from the caller.
  */
 import { valueSet } from './describe.js';
@@ -14,13 +16,15 @@ import type { Guard, HeldDeletion, Plan } from './types.js';
 export const APEX_NS_TTL = 86400;
 /** Used when a referral's NS TTL could not be read: what .com and .net publish. */
 export const DEFAULT_PARENT_NS_TTL = 172800;
+/** Used when the names' A/AAAA TTL could not be read: fail closed like an unread parent TTL. */
+export const DEFAULT_ADDRESS_TTL = DEFAULT_PARENT_NS_TTL;
 
 /** What DNS said about one delegation (a zone's, or the domain holding a set's names). */
 export interface DelegationRead {
   subject: string;
   status: 'delegated' | 'elsewhere' | 'unknown';
   nameservers: string[]; // the NS the parent lists (union over its answering servers)
-  glue?: { name: string; type: 'A' | 'AAAA'; address: string }[];
+  glue?: { name: string; type: 'A' | 'AAAA'; address: string; ttl?: number }[];
   nsTtl?: number; // the parent's NS TTL (also the glue's, at registries)
   detail: string;
   /** Where the delegation is changed, in words ("at the registrar of example.org"). */
@@ -35,6 +39,8 @@ export interface DelegationMove {
   switchedAt?: string; // ISO: when apply switched the zone off the set
   movedAt?: string; // ISO: first read in which the parent listed none of `names`
   parentNsTtl?: number;
+  /** The longest A/AAAA TTL of `names` read so far (seconds): how long resolvers may keep their addresses. */
+  addressTtl?: number;
 }
 
 /** One delegation the rule reads for a name: a zone on (or recently on) its set, or its domain. */
@@ -72,9 +78,12 @@ export function leavingQuestions(plan: Pick<Plan, 'steps'>, ctx: LeavingContext)
     out.set(subject, q);
   };
   const leaving = zonesLeaving(plan);
+  const switched = plan.steps.filter((s) => s.kind === 'assign_zone').map((s) => s.target);
   for (const d of deletedNames(plan)) {
     if (leaving.has(d.set)) continue; // held by the planner: zones leave the set in this run
     for (const z of ctx.zonesOnSet.get(d.set) ?? []) ask(z, 'zone', d.name);
+    // a zone the plan switches may still be delegated to names of any set (left long ago, or never moved)
+    for (const z of switched) ask(z, 'zone', d.name);
     for (const m of ctx.moves) if (m.set === d.set && m.names.includes(d.name)) ask(m.subject, 'zone', d.name);
     ask(ctx.domainOf(d.name), 'names_domain', d.name);
   }
@@ -97,10 +106,14 @@ export function evaluateLeaving(
   ctx: LeavingContext,
   reads: Map<string, DelegationRead>,
   now: Date,
+  /** Each name's A/AAAA TTL as read (absent: not read, the default counts). */
+  addressTtls: Map<string, number> = new Map(),
 ): LeavingVerdict {
   const questions = leavingQuestions(plan, ctx);
-  const moves = updateMoves(ctx.moves, reads, now);
+  const moves = updateMoves(ctx.moves, reads, now, addressTtls);
   const hold: HeldDeletion[] = [];
+  const heldBy = new Map<string, string>();
+  const listing = new Map<string, DelegationMove>(); // zones seen listing a deleted name, by subject|set
   const guards: Guard[] = [];
   const unknownNames: { name: string; set: number; stepId: string; unknown: DelegationRead[] }[] = [];
   const listedBy = new Map<string, DelegationRead[]>();
@@ -120,6 +133,12 @@ export function evaluateLeaving(
       // the domain holding the name may be served by other servers of the same name (glue elsewhere)
       if (q.kind === 'names_domain' && !servedByCloudflare(d.name, r, ctx.addresses)) continue;
       listed.push(r);
+      if (q.kind === 'zone') {
+        const key = `${r.subject}|${d.set}`;
+        const m = listing.get(key) ?? { subject: r.subject, set: d.set, names: [] };
+        m.names.push(d.name);
+        listing.set(key, m);
+      }
     }
     if (listed.length > 0) {
       hold.push({ name: d.name, set: d.set, cause: 'listed', message: listedMessage([d.name], d.set, listed, ctx) });
@@ -130,13 +149,26 @@ export function evaluateLeaving(
       unknownNames.push({ ...d, unknown });
       continue;
     }
-    const until = cachesUntil(d, moves);
-    if (until && until.getTime() > now.getTime()) {
-      hold.push({ name: d.name, set: d.set, cause: 'caches', until: until.toISOString(), message: '' });
+    const ends = cachesUntil(d, moves);
+    if (ends && ends.at.getTime() > now.getTime()) {
+      hold.push({ name: d.name, set: d.set, cause: 'caches', until: ends.at.toISOString(), message: '' });
+      heldBy.set(d.name, ends.by);
     }
   }
   if (unknownNames.length > 0) guards.push(unknownGuard(unknownNames));
-  return { hold: groupListed(hold, listedBy, ctx), guards, moves };
+  return { hold: groupListed(hold, listedBy, heldBy, ctx), guards, moves: recordListing(moves, listing) };
+}
+
+/**
+ * A zone seen delegated to names being deleted is recorded (once) with those names: when its
+ * delegation later moves, the deletion waits for the caches like any zone that left the set.
+ */
+function recordListing(moves: DelegationMove[], listing: Map<string, DelegationMove>): DelegationMove[] {
+  const fresh = [...listing.values()].filter((l) => !moves.some((m) => m.subject === l.subject && m.set === l.set));
+  if (fresh.length === 0) return moves;
+  return [...moves, ...fresh.map((m) => ({ ...m, names: [...new Set(m.names)].sort() }))].sort(
+    (a, b) => cmp(a.subject, b.subject) || a.set - b.set,
+  );
 }
 
 /**
@@ -148,9 +180,19 @@ export function recordSwitch(moves: DelegationMove[], m: Omit<DelegationMove, 'm
   return [...rest, { ...m }].sort((a, b) => cmp(a.subject, b.subject) || a.set - b.set);
 }
 
-/** The moment each recorded delegation was first seen to list none of the set's names. */
-function updateMoves(moves: DelegationMove[], reads: Map<string, DelegationRead>, now: Date): DelegationMove[] {
-  return moves.map((m) => {
+/**
+ * The moment each recorded delegation was first seen to list none of the set's names, and the
+ * longest address TTL of its names read so far (a TTL only grows: resolvers may hold the largest).
+ */
+function updateMoves(
+  moves: DelegationMove[],
+  reads: Map<string, DelegationRead>,
+  now: Date,
+  addressTtls: Map<string, number>,
+): DelegationMove[] {
+  return moves.map((prev) => {
+    const ttls = prev.names.map((n) => addressTtls.get(n)).filter((t): t is number => t !== undefined);
+    const m = ttls.length ? { ...prev, addressTtl: Math.max(prev.addressTtl ?? 0, ...ttls) } : prev;
     const r = reads.get(m.subject);
     if (!r || r.status === 'unknown') return { ...m };
     const lists = r.nameservers.some((n) => m.names.includes(n));
@@ -163,19 +205,44 @@ function updateMoves(moves: DelegationMove[], reads: Map<string, DelegationRead>
   });
 }
 
-/** When the caches that may hold a delegation naming `d` expire (undefined: nothing recorded). */
-function cachesUntil(d: { name: string; set: number }, moves: DelegationMove[]): Date | undefined {
-  let latest: number | undefined;
+/**
+ * When the caches that may hold a delegation naming `d` expire, and which TTL decides it
+ * (undefined: nothing recorded). From the switch, the apex NS TTL; from the moment the delegation
+ * was first seen to move, the longest of the parent's NS TTL, the apex NS TTL and the names'
+ * address TTL — an unread TTL counts as its conservative default.
+ */
+export function cachesUntil(
+  d: { name: string; set: number },
+  moves: DelegationMove[],
+): { at: Date; by: string } | undefined {
+  let latest: { t: number; by: string } | undefined;
+  const consider = (t: number, by: string): void => {
+    if (Number.isFinite(t) && (latest === undefined || t > latest.t)) latest = { t, by };
+  };
+  const ttl = (s: number | undefined, fallback: number): string =>
+    s === undefined ? `${fallback} s: not read, assumed` : `${s} s`;
   for (const m of moves) {
     if (m.set !== d.set || !m.names.includes(d.name)) continue;
-    const parent = Math.max(m.parentNsTtl ?? DEFAULT_PARENT_NS_TTL, APEX_NS_TTL);
-    const ends = [
-      m.switchedAt ? Date.parse(m.switchedAt) + APEX_NS_TTL * 1000 : undefined,
-      m.movedAt ? Date.parse(m.movedAt) + parent * 1000 : undefined,
-    ].filter((t): t is number => t !== undefined && Number.isFinite(t));
-    for (const t of ends) latest = latest === undefined ? t : Math.max(latest, t);
+    if (m.switchedAt) {
+      consider(
+        Date.parse(m.switchedAt) + APEX_NS_TTL * 1000,
+        `the apex NS TTL of ${m.subject} (${APEX_NS_TTL} s) after its switch at ${m.switchedAt}`,
+      );
+    }
+    if (!m.movedAt) continue;
+    const from = Date.parse(m.movedAt);
+    const seen = `after ${m.subject}'s delegation was first seen moved at ${m.movedAt}`;
+    consider(
+      from + (m.parentNsTtl ?? DEFAULT_PARENT_NS_TTL) * 1000,
+      `the parent's NS TTL of ${m.subject} (${ttl(m.parentNsTtl, DEFAULT_PARENT_NS_TTL)}) ${seen}`,
+    );
+    consider(from + APEX_NS_TTL * 1000, `the apex NS TTL of ${m.subject} (${APEX_NS_TTL} s) ${seen}`);
+    consider(
+      from + (m.addressTtl ?? DEFAULT_ADDRESS_TTL) * 1000,
+      `the names' address TTL (${ttl(m.addressTtl, DEFAULT_ADDRESS_TTL)}) ${seen}`,
+    );
   }
-  return latest === undefined ? undefined : new Date(latest);
+  return latest && { at: new Date(latest.t), by: latest.by };
 }
 
 function servedByCloudflare(name: string, r: DelegationRead, addresses: LeavingContext['addresses']): boolean {
@@ -206,6 +273,7 @@ function listedMessage(names: string[], set: number, listed: DelegationRead[], c
 function groupListed(
   hold: HeldDeletion[],
   listedBy: Map<string, DelegationRead[]>,
+  heldBy: Map<string, string>,
   ctx: LeavingContext,
 ): HeldDeletion[] {
   const groups = new Map<string, string[]>();
@@ -218,18 +286,18 @@ function groupListed(
     groups.set(key, [...(groups.get(key) ?? []), h.name]);
   }
   const caches = new Map<string, string[]>();
-  for (const h of hold) {
-    if (h.cause === 'caches') caches.set(`${h.set}|${h.until}`, [...(caches.get(`${h.set}|${h.until}`) ?? []), h.name]);
-  }
+  const cacheKey = (h: HeldDeletion): string => `${h.set}|${h.until}|${heldBy.get(h.name)}`;
+  for (const h of hold) if (h.cause === 'caches') caches.set(cacheKey(h), [...(caches.get(cacheKey(h)) ?? []), h.name]);
   return hold.map((h) => {
     if (h.cause === 'caches') {
-      const names = caches.get(`${h.set}|${h.until}`)!;
+      const names = caches.get(cacheKey(h))!;
       return {
         ...h,
         message:
           `deleting ${names.join(', ')} (set ${h.set}) is held until ${h.until}: the delegations that named ` +
-          `${names.length === 1 ? 'it' : 'them'} moved recently, and resolvers may keep the old ones (the ` +
-          "parent's NS TTL, the zones' apex NS TTL, the names' address TTL) until then — plan again after that time",
+          `${names.length === 1 ? 'it' : 'them'} moved recently, and resolvers may keep the old ones until then ` +
+          `(the longest of the parent's NS TTL, the zones' apex NS TTL and the names' address TTL: here ` +
+          `${heldBy.get(h.name)}) — plan again after that time`,
       };
     }
     if (h.cause !== 'listed') return h;

@@ -143,7 +143,13 @@ export interface SettingsDocument {
     requests_per_second?: number;
     concurrency: number;
   };
-  dns: { root_servers: string[]; parent_servers: string[]; port: number; deadline_seconds?: number };
+  dns: {
+    root_servers: string[];
+    parent_servers: string[];
+    port: number;
+    deadline_seconds?: number;
+    switch_check_seconds?: number;
+  };
 }
 
 export interface PreconditionsDocument {
@@ -488,6 +494,7 @@ function settingsToDocument(s: PlanSettings): SettingsDocument {
       parent_servers: [...dns.parentServers],
       port: dns.port,
       ...(dns.deadlineSeconds !== undefined ? { deadline_seconds: dns.deadlineSeconds } : {}),
+      ...(dns.switchCheckSeconds !== undefined ? { switch_check_seconds: dns.switchCheckSeconds } : {}),
     },
   };
 }
@@ -507,6 +514,7 @@ function settingsFromDocument(s: SettingsDocument): PlanSettings {
       parentServers: dns.parent_servers,
       port: dns.port,
       ...(dns.deadline_seconds !== undefined ? { deadlineSeconds: dns.deadline_seconds } : {}),
+      ...(dns.switch_check_seconds !== undefined ? { switchCheckSeconds: dns.switch_check_seconds } : {}),
     },
   };
 }

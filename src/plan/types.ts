@@ -69,7 +69,10 @@ export type GuardKind =
   | 'set_too_small' // a set used by a zone would have fewer than 2 names
   | 'set_too_large' // a set would hold more than 5 names (live names kept by prune off, plus the file's)
   | 'hierarchy' // subdomain / reverse-zone rule broken against live zones
-  | 'delegation' // a zone goes back to standard while its parent still delegates to the custom names
+  // a zone goes back to standard while its parent still delegates to the custom names, or the referral of a
+  // zone joining a set carries stale glue for its names or a DS matching no key (a deleted name a parent
+  // lists is not a guard: the leaving rule holds that deletion)
+  | 'delegation'
   | 'delegation_unknown' // a zone or name leaves a set and its parents' delegation could not be read
   | 'leaving_set' // a name of a set is deleted in the run that moves zones off that set
   | 'takeover' // names in production elsewhere are taken over, but their old servers do not serve a zone

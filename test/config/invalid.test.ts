@@ -399,6 +399,20 @@ const cases: Case[] = [
     words: ['dns.port', '<= 65535'],
   },
   {
+    name: 'switch check wait negative',
+    yaml: `${HEAD}dns:\n  port: 53\n  switch_check_seconds: -1\n`,
+    line: 5,
+    col: 25,
+    words: ['dns.switch_check_seconds', '>= 0'],
+  },
+  {
+    name: 'switch check wait with a unit',
+    yaml: `${HEAD}dns:\n  switch_check_seconds: 30s\n`,
+    line: 4,
+    col: 25,
+    words: ['dns.switch_check_seconds', 'whole number'],
+  },
+  {
     name: 'nameserver_sets is a list',
     yaml: `${HEAD}nameserver_sets:\n  - ns1.example.com\n`,
     line: 4,

@@ -102,7 +102,8 @@ describe('valid desired-state files', () => {
       '  alpha.example: standard', // 14
       'policy: {prune: true, glue_check: warn, max_zone_changes: 0}', // 15
       'cloudflare: {endpoints: legacy, requests_per_window: 5000, window_seconds: 60, concurrency: 1}', // 16
-      'dns: {root_servers: ["127.0.0.1:5353", "[::1]:5353"], parent_servers: ["::1"], port: 5300}', // 17
+      'dns: {root_servers: ["127.0.0.1:5353", "[::1]:5353"], parent_servers: ["::1"], port: 5300,', // 17
+      '  switch_check_seconds: 0}', // 18
     ].join('\n');
     const s = ok(loadDesiredStateFromString(yaml, 'n.yaml', opts()));
     expect(s.accountId).toBe('372e67954025e0ba6aaa6d586b9e0b59');
@@ -132,7 +133,12 @@ describe('valid desired-state files', () => {
       requestsPerSecond: 200,
       concurrency: 1,
     });
-    expect(s.dns).toEqual({ rootServers: ['127.0.0.1:5353', '[::1]:5353'], parentServers: ['::1'], port: 5300 });
+    expect(s.dns).toEqual({
+      rootServers: ['127.0.0.1:5353', '[::1]:5353'],
+      parentServers: ['::1'],
+      port: 5300,
+      switchCheckSeconds: 0, // 0: one check after a switch, no wait
+    });
   });
 
   test('an unused set with one name is only a warning', () => {

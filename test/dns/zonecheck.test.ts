@@ -9,7 +9,7 @@ import type { LiveNameserver } from '../../src/cloudflare/types.js';
 import { DnsCache } from '../../src/dns/cache.js';
 import { type FakeDnsServer, type FakeRecord, fakeSoa, startFakeServers } from '../../src/dns/fakeserver.js';
 import type { DnsRun } from '../../src/operations/leaving.js';
-import { zoneChecker } from '../../src/operations/zonecheck.js';
+import { switchCheckWaitMs, ZONE_CHECK_WAIT_MS, zoneChecker } from '../../src/operations/zonecheck.js';
 import type { Step } from '../../src/plan/types.js';
 
 const OLD = ['ns1.old.test', 'ns2.old.test'];
@@ -138,4 +138,47 @@ test('no DNS checks with glue_check off; steps that touch no custom set are not 
   expect(await zoneChecker(api(), { ...run(), on: false }, { waitMs: 0 })(MOVE)).toBeUndefined();
   const std: Step = { ...MOVE, before: { type: 'cloudflare.standard' }, after: { type: 'cloudflare.standard' } };
   expect(await check(std)).toBeUndefined();
+});
+
+describe('how long apply keeps asking after a switch (dns.switch_check_seconds)', () => {
+  /** A clock the pauses advance: no real waiting. */
+  function virtual(): { now: () => number; sleep: (ms: number) => Promise<void>; slept: number[] } {
+    let t = 0;
+    const slept: number[] = [];
+    return { now: () => t, sleep: async (ms) => void (slept.push(ms), (t += ms)), slept };
+  }
+
+  test('the wait comes from the file, an explicit wait wins, and unset is 30 s', () => {
+    expect(switchCheckWaitMs({})).toBe(ZONE_CHECK_WAIT_MS);
+    expect(ZONE_CHECK_WAIT_MS).toBe(30_000);
+    expect(switchCheckWaitMs({ switchCheckSeconds: 0 })).toBe(0);
+    expect(switchCheckWaitMs({ switchCheckSeconds: 90 })).toBe(90_000);
+    expect(switchCheckWaitMs({ switchCheckSeconds: 90 }, 0)).toBe(0);
+  });
+
+  const soaAsked = (from: number): number =>
+    newSet.log.slice(from).filter((q) => q.name === 'example.org' && q.type === 'SOA').length;
+  let oneAttempt = 0;
+
+  test('0: a lame new set is asked once, no pause', async () => {
+    newSet.setZones([]);
+    const clock = virtual();
+    const before = newSet.log.length;
+    const v = await zoneChecker(api(), run(), { waitMs: switchCheckWaitMs({ switchCheckSeconds: 0 }), ...clock })(MOVE);
+    expect(v?.verdict).toBe('failed');
+    expect(clock.slept).toEqual([]);
+    oneAttempt = soaAsked(before);
+    expect(oneAttempt).toBeGreaterThan(0);
+  });
+
+  test('the default keeps asking with growing pauses until 30 s would pass, never beyond', async () => {
+    newSet.setZones([]);
+    const clock = virtual();
+    const before = newSet.log.length;
+    const v = await zoneChecker(api(), run(), { waitMs: switchCheckWaitMs({}), ...clock })(MOVE);
+    expect(v?.verdict).toBe('failed');
+    expect(clock.slept).toEqual([1000, 2000, 4000, 8000, 8000]);
+    expect(soaAsked(before)).toBe(6 * oneAttempt);
+    expect(clock.now()).toBeLessThanOrEqual(30_000);
+  });
 });

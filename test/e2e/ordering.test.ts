@@ -123,6 +123,16 @@ policy:
     /deleting ns1\.example\.com, ns2\.example\.com \(set 1\) is held: the parent still delegates example\.com/,
   );
   expect(listed.stdout).toMatch(/No changes in this run: 4 deletions are held/);
+  // the names' own A/AAAA TTL was read from their domain's servers (3600 s there) and kept with the moves
+  const recorded = JSON.parse(readFileSync(join(w.dir, '.acns/delegation-moves.json'), 'utf8')) as {
+    moves: { subject: string; address_ttl?: number }[];
+  };
+  expect(recorded.moves.map((m) => `${m.subject} ${m.address_ttl}`).sort()).toEqual([
+    '10.113.0.203.in-addr.arpa 3600',
+    '113.0.203.in-addr.arpa 3600',
+    'example.org 3600',
+    'shop.example.org 3600',
+  ]);
 
   // the registrar steps: the names' domains move elsewhere; the caches may still hold them for a while
   w.delegate('com', []);
@@ -131,6 +141,11 @@ policy:
   expect(caches.stdout).toMatch(
     /deleting ns1\.example\.com, ns2\.example\.com \(set 1\) is held until \d{4}-\d\d-\d\dT/,
   );
+  // the note names the TTL that holds it: the reverse zones are not delegated here, so their parent's NS
+  // TTL was never read and its default (2 days) counts — longer than the apex NS and address TTLs
+  const flat = caches.stdout.replace(/\s+/g, ' ');
+  expect(flat).toMatch(/\(set 1\) is held until [^ ]+: .* here the parent's NS TTL of 113\.0\.203\.in-addr\.arpa /);
+  expect(flat).toContain("of 113.0.203.in-addr.arpa (172800 s: not read, assumed) after 113.0.203.in-addr.arpa's");
   expect(caches.stdout).toMatch(/No changes in this run: 4 deletions are held/);
 
   // three days later (the records moved back in time): the names go

@@ -1,11 +1,12 @@
 /**
  * The plan's safety summary for two windows no order of steps can close: a set that becomes a
  * fallback of the custom.account default before its glue check, and a zone moving between sets
- * before its registrar change. And the guard when the parent still delegates to names the plan deletes.
+ * before its registrar change. And the hold when the parent still delegates to names the plan deletes.
  */
 import { executePlan } from '../../src/apply/executor.js';
 import { buildPlan } from '../../src/plan/build.js';
 import { addDelegationFindings, type DelegationFinding } from '../../src/plan/delegation.js';
+import { type DelegationRead, evaluateLeaving, type LeavingContext, leavingQuestions } from '../../src/plan/leaving.js';
 import { splitNotes } from '../../src/plan/notes.js';
 import type { Plan } from '../../src/plan/types.js';
 import { renderPlanMarkdown } from '../../src/render/markdown.js';
@@ -103,23 +104,41 @@ describe('a zone moving from one set to another', () => {
     expect(addDelegationFindings(p, [finding(SET1)]).safe).toBe(true);
   });
 
-  test('a zone whose parent delegates to names of another set the plan deletes is a delegation guard', () => {
+  test('a zone whose parent delegates to names of another set the plan deletes: one rule holds the deletion', () => {
     const SET3 = ['ns1.three.org', 'ns2.three.org'];
     const p = buildPlan(
       desired({ sets: { 1: SET1, 2: SET2 }, zones: { 'a.example': 2 }, prune: true }),
       live({ sets: { 1: SET1, 2: SET2, 3: SET3 }, zones: { 'a.example': 1 } }),
     );
     expect(p.steps.filter((s) => s.kind === 'delete_nameserver').map((s) => s.target)).toEqual(SET3);
-    const out = addDelegationFindings(p, [finding(SET3)]);
-    expect(out.safe).toBe(false);
-    const guard = out.guards.find((g) => g.id === 'delegation:a.example');
-    expect(guard?.kind).toBe('delegation');
-    expect(guard?.message).toContain('this plan deletes ns1.three.org, ns2.three.org');
-    expect(guard?.steps).toEqual([
-      'assign_zone:a.example',
-      'delete_nameserver:ns1.three.org',
-      'delete_nameserver:ns2.three.org',
+    const ctx: LeavingContext = {
+      zonesOnSet: new Map([[1, ['a.example']]]),
+      domainOf: (n) => n.split('.').slice(-2).join('.'),
+      addresses: new Map(),
+      moves: [],
+    };
+    // the leaving rule reads the switched zone too, not only the zones on set 3
+    expect(leavingQuestions(p, ctx).map((q) => `${q.subject} ${q.kind}`)).toEqual([
+      'a.example zone',
+      'three.org names_domain',
     ]);
+    const reads = new Map<string, DelegationRead>([
+      ['a.example', { subject: 'a.example', status: 'elsewhere', nameservers: SET3, detail: '', where: 'at X' }],
+      ['three.org', { subject: 'three.org', status: 'elsewhere', nameservers: ['ns.other.org'], detail: '' }],
+    ]);
+    const v = evaluateLeaving(p, ctx, reads, new Date('2025-01-01T00:00:00Z'));
+    expect(v.guards).toEqual([]);
+    expect(v.hold.map((h) => `${h.name} ${h.cause}`)).toEqual(SET3.map((n) => `${n} listed`));
+    expect(v.hold[0]!.message).toBe(
+      'deleting ns1.three.org, ns2.three.org (set 3) is held: the parent still delegates a.example to them. ' +
+        'Change those NS first (at X), then plan again: acns deletes them once no parent lists them and the ' +
+        'caches have expired',
+    );
+    // recorded, so that once its NS move the deletion still waits for the caches
+    expect(v.moves).toEqual([{ subject: 'a.example', set: 3, names: SET3 }]);
+    // the delegation findings add no second guard for the same thing
+    const out = addDelegationFindings(p, [finding(SET3)]);
+    expect(out.guards.filter((g) => g.kind === 'delegation')).toEqual([]);
   });
 
   test('no caution and no guard once the parent already delegates to the new set', () => {

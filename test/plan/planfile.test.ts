@@ -34,10 +34,11 @@ describe('saved-plan JSON document', () => {
           requestsPerSecond: 50,
           concurrency: 4,
         },
-        dns: { rootServers: ['127.0.0.1:5300'], parentServers: [], port: 5300 },
+        dns: { rootServers: ['127.0.0.1:5300'], parentServers: [], port: 5300, switchCheckSeconds: 0 },
       },
     };
     const text = encodePlanFile(plan, META);
+    expect(JSON.parse(text).settings.dns.switch_check_seconds).toBe(0);
     expect(JSON.parse(text).settings.cloudflare.requests_per_window).toBe(500);
     expect(JSON.parse(text).settings.cloudflare.requests_per_second).toBe(50);
     expect(parsePlanFile(text, 'plan.json').plan).toEqual(plan);

@@ -1,0 +1,92 @@
+/**
+ * The leaving rule's cache hold, pure: once no parent lists a deleted name, its deletion waits until
+ * the longest of the parent's NS TTL, the zones' apex NS TTL and the names' own A/AAAA TTL has passed
+ * since the move was first seen; the note says which TTL holds it and until when; an unread TTL
+ * counts as its conservative default.
+ */
+import { buildPlan } from '../../src/plan/build.js';
+import {
+  APEX_NS_TTL,
+  cachesUntil,
+  DEFAULT_ADDRESS_TTL,
+  type DelegationMove,
+  type DelegationRead,
+  evaluateLeaving,
+  type LeavingContext,
+} from '../../src/plan/leaving.js';
+import { desired, live } from './fixtures.js';
+
+const SET1 = ['ns1.one.com', 'ns2.one.com'];
+const MOVED_AT = '2025-01-01T00:00:00.000Z';
+const at = (seconds: number): string => new Date(Date.parse(MOVED_AT) + seconds * 1000).toISOString();
+
+/** Set 1 is pruned; its zone a.example left it earlier (recorded), and one.com is delegated elsewhere. */
+function scene(move: Partial<DelegationMove>) {
+  const plan = buildPlan(
+    desired({ sets: {}, zones: { 'a.example': 'standard' }, prune: true }),
+    live({ sets: { 1: SET1 }, zones: { 'a.example': 'standard' } }),
+  );
+  const ctx: LeavingContext = {
+    zonesOnSet: new Map(),
+    domainOf: (n) => n.split('.').slice(-2).join('.'),
+    addresses: new Map(),
+    moves: [{ subject: 'a.example', set: 1, names: SET1, movedAt: MOVED_AT, parentNsTtl: 3600, ...move }],
+  };
+  const reads = new Map<string, DelegationRead>([
+    ['a.example', { subject: 'a.example', status: 'elsewhere', nameservers: ['x.ns.cloudflare.com'], detail: '' }],
+    ['one.com', { subject: 'one.com', status: 'elsewhere', nameservers: ['ns.other.net'], detail: '' }],
+  ]);
+  return { plan, ctx, reads };
+}
+
+test('the names’ own address TTL holds the deletion when it is the longest', () => {
+  const { plan, ctx, reads } = scene({});
+  const v = evaluateLeaving(plan, ctx, reads, new Date(at(100)), new Map([['ns1.one.com', 3 * 86400]]));
+  expect(v.guards).toEqual([]);
+  expect(v.hold.map((h) => [h.name, h.cause, h.until])).toEqual([
+    ['ns1.one.com', 'caches', at(3 * 86400)],
+    ['ns2.one.com', 'caches', at(3 * 86400)],
+  ]);
+  expect(v.hold[0]!.message).toBe(
+    `deleting ns1.one.com, ns2.one.com (set 1) is held until ${at(3 * 86400)}: the delegations that named them ` +
+      "moved recently, and resolvers may keep the old ones until then (the longest of the parent's NS TTL, the " +
+      "zones' apex NS TTL and the names' address TTL: here the names' address TTL (259200 s) after a.example's " +
+      `delegation was first seen moved at ${MOVED_AT}) — plan again after that time`,
+  );
+  // recorded with the move: the longest read so far
+  expect(v.moves[0]!.addressTtl).toBe(3 * 86400);
+});
+
+test('short address and parent TTLs: the apex NS TTL holds it, and the note says so', () => {
+  const { plan, ctx, reads } = scene({ addressTtl: 300 });
+  const v = evaluateLeaving(plan, ctx, reads, new Date(at(100)), new Map([['ns1.one.com', 600]]));
+  expect(v.hold[0]!.until).toBe(at(APEX_NS_TTL));
+  expect(v.hold[0]!.message).toContain(`here the apex NS TTL of a.example (86400 s) after a.example's delegation`);
+  expect(v.moves[0]!.addressTtl).toBe(600); // grows, never shrinks
+  const later = evaluateLeaving(plan, { ...ctx, moves: v.moves }, reads, new Date(at(200)), new Map([['x', 1]]));
+  expect(later.moves[0]!.addressTtl).toBe(600);
+});
+
+test('an address TTL never read fails closed: its default (2 days) holds the deletion', () => {
+  const { plan, ctx, reads } = scene({});
+  const v = evaluateLeaving(plan, ctx, reads, new Date(at(100)));
+  expect(DEFAULT_ADDRESS_TTL).toBe(172800);
+  expect(v.hold[0]!.until).toBe(at(DEFAULT_ADDRESS_TTL));
+  expect(v.hold[0]!.message).toContain("the names' address TTL (172800 s: not read, assumed)");
+  expect(v.moves[0]!.addressTtl).toBeUndefined();
+});
+
+test('once the longest TTL has passed, the deletion goes ahead', () => {
+  const { plan, ctx, reads } = scene({ addressTtl: 90000 });
+  expect(evaluateLeaving(plan, ctx, reads, new Date(at(90000 - 1))).hold).toHaveLength(2);
+  expect(evaluateLeaving(plan, ctx, reads, new Date(at(90000))).hold).toEqual([]);
+});
+
+test('cachesUntil: the switch alone counts the apex NS TTL; nothing recorded, nothing held', () => {
+  const switched = { subject: 'a.example', set: 1, names: SET1, switchedAt: MOVED_AT };
+  expect(cachesUntil({ name: 'ns1.one.com', set: 1 }, [switched])).toEqual({
+    at: new Date(at(APEX_NS_TTL)),
+    by: `the apex NS TTL of a.example (86400 s) after its switch at ${MOVED_AT}`,
+  });
+  expect(cachesUntil({ name: 'ns1.one.com', set: 2 }, [switched])).toBeUndefined();
+});
