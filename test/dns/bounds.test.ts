@@ -8,7 +8,7 @@
 import { DnsCache } from '../../src/dns/cache.js';
 import { type FakeDnsServer, type FakeRecord, fakeSoa, startFakeServers } from '../../src/dns/fakeserver.js';
 import { checkSetGlue, checkZoneDelegation, type GlueCheckOptions } from '../../src/dns/glue.js';
-import { comZone, EXAMPLE, exampleZone, rootZone } from './fixtures.js';
+import { comZone, EXAMPLE, exampleZone, finishesWithin, rootZone } from './fixtures.js';
 
 const ns = (name: string, data: string): FakeRecord => ({ name, type: 'NS', data });
 const a = (name: string, data: string): FakeRecord => ({ name, type: 'A', data });
@@ -26,7 +26,14 @@ function rootRecords(): FakeRecord[] {
 
 function cycleCom(): FakeRecord[] {
   // a.com → ns.b.net and b.net → ns.a.com, no glue anywhere on the loop
-  return [...comZone().records, fakeSoa('com'), ns('a.com', 'ns.b.net')];
+  return [
+    ...comZone().records,
+    fakeSoa('com'),
+    ns('a.com', 'ns.b.net'),
+    // quiet.com's only server is blackholed
+    ns('quiet.com', 'ns.quiet.com'),
+    a('ns.quiet.com', '127.0.0.7'),
+  ];
 }
 
 beforeAll(async () => {
@@ -71,6 +78,32 @@ describe('a glueless cycle (a.com → ns.b.net, b.net → ns.a.com)', () => {
     expect(r.warnings.join('\n')).toContain('glueless delegation cycle: ns.b.net → ns.a.com → ns.b.net');
     expect(queries()).toBeLessThan(20);
     expect(r.bounds.queries).toBe(queries());
+  });
+
+  test('with blackholed servers too, the check ends at its deadline as could_not_verify', async () => {
+    const deadlineMs = 800;
+    const check = checkSetGlue(
+      {
+        set: 1,
+        registrar: 'external',
+        names: [
+          { name: 'ns1.a.com', ipv4: '127.0.0.50' },
+          { name: 'ns1.quiet.com', ipv4: '127.0.0.51' },
+        ],
+      },
+      // a silent first root and quiet.com's silent server; per-query timeouts would never end first
+      opts({ rootServers: [silent.address, root.address], timeoutMs: 60_000, staggerMs: 20, deadlineMs }),
+    );
+    const r = await finishesWithin(check, deadlineMs + 3000);
+    expect(r.verdict).toBe('could_not_verify');
+    expect(r.domains.map((d) => [d.hostZone, d.verdict])).toEqual([
+      ['a.com', 'could_not_verify'],
+      ['quiet.com', 'could_not_verify'],
+    ]);
+    expect(r.warnings.join('\n')).toContain('glueless delegation cycle: ns.b.net → ns.a.com → ns.b.net');
+    expect(r.bounds.cutShort).toBe('the check did not finish within its deadline of 800 ms');
+    expect(silent.log.length).toBeGreaterThan(0);
+    expect(queries()).toBeLessThan(40);
   });
 
   test('a delegation check below the cycle ends as unknown', async () => {

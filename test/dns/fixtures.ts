@@ -70,3 +70,16 @@ export function hostedZone(): FakeZone {
 export function rootZone(): FakeZone {
   return { origin: '', records: [ns('', 'a.root-servers.test'), ns('com', 'a.nic.com'), a('a.nic.com', '127.0.0.1')] };
 }
+
+/** The check's own deadline must end it: fail clearly if it is still running well after that. */
+export async function finishesWithin<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the check was still running ${ms} ms after it started`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,7 +1,10 @@
 /**
- * Integration test against a real NSD serving a fake `.com` (test/fixtures/dns/com.zone) on a
- * random loopback port. CI installs nsd, so there a missing nsd is a failure; elsewhere the test
- * is skipped and the run's summary names it with the reason.
+ * Integration test against real NSD on a random loopback port: a fake `.com`
+ * (test/fixtures/dns/com.zone) on 127.0.0.1, a server of `org` and `example.com` only on 127.0.0.2
+ * (REFUSED for anything else), a root and `.net` on 127.0.0.3, and on 127.0.0.4 the zones a set of
+ * Cloudflare names would serve, beside a root zone that fails to load (SERVFAIL). CI installs nsd,
+ * so there a missing nsd is a failure; elsewhere the test is skipped and the run's summary names it
+ * with the reason.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,13 +13,29 @@ import dgram from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AccountApi } from '../../src/cloudflare/api.js';
+import type { LiveNameserver } from '../../src/cloudflare/types.js';
+import { DnsCache } from '../../src/dns/cache.js';
 import { parseServer, query } from '../../src/dns/client.js';
+import { FakeDnsServer } from '../../src/dns/fakeserver.js';
 import { checkSetGlue, checkZoneDelegation, type GlueCheckOptions } from '../../src/dns/glue.js';
 import { checkZoneLameness } from '../../src/dns/lameness.js';
+import { checkZoneReferral } from '../../src/dns/referral.js';
+import type { DnsRun } from '../../src/operations/leaving.js';
+import { zoneChecker } from '../../src/operations/zonecheck.js';
+import type { Step } from '../../src/plan/types.js';
+import { finishesWithin } from './fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const zoneFile = join(here, '..', 'fixtures', 'dns', 'com.zone');
 const nsd = findNsd();
+/** The names of the set whose addresses (127.0.0.4) serve zc.com, dskey.example.com and badkey.example.com. */
+const NEW_NAMES = ['ns1.new.com', 'ns2.new.com'];
+// RFC 4034 §5.4: dskey.example.com's DNSKEY (key tag 60485) and its SHA-1 DS
+const RFC_DNSKEY =
+  '256 3 5 AQOeiiR0GOMYkDshWoSKz9XzfwJr1AYtsmx3TGkJaNXVbfi/2pHm822aJ5iI9BMzNXxeYCmZDRD99WYwYqUSdjMmmAphXdvxegXd' +
+  '/M5+X7OrzKBaMbCVdFLUUh6DhweJBjEVv5f2wwjM9XzcnOf+EPbtG9DMBmADjFDc2w/rljwvFw==';
+const RFC_DS = '60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118';
 const inCi = process.env.CI === 'true';
 
 if (!nsd && inCi) {
@@ -37,34 +56,95 @@ if (!nsd && inCi) {
     let server: string;
     let stderr = '';
 
-    let second: ChildProcess | undefined; // serves only "org" on 127.0.0.2: REFUSED for anything else
+    let second: ChildProcess | undefined; // serves only "org" and example.com on 127.0.0.2: REFUSED for anything else
+    let rootNsd: ChildProcess | undefined; // the root and net on 127.0.0.3
+    let setNsd: ChildProcess | undefined; // a set's zones on 127.0.0.4, and a root that failed to load (SERVFAIL)
+    let blackhole: FakeDnsServer | undefined; // 127.0.0.9: takes every query, never answers
     let port: number;
+    let root: string;
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'acns-nsd-'));
-      mkdirSync(join(dir, 'com'));
-      mkdirSync(join(dir, 'org'));
+      for (const d of ['com', 'org', 'root', 'set']) mkdirSync(join(dir, d));
       copyFileSync(zoneFile, join(dir, 'com', 'com.zone'));
-      // lame.com is delegated to ns1.lame.com with glue 127.0.0.2, where only "org" is served
       appendFileSync(
         join(dir, 'com', 'com.zone'),
-        'lame.com.           IN NS   ns1.lame.com.\nns1.lame.com.       IN A    127.0.0.2\n',
+        [
+          // lame.com is delegated to ns1.lame.com with glue 127.0.0.2, where only "org" is served
+          'lame.com.           IN NS   ns1.lame.com.',
+          'ns1.lame.com.       IN A    127.0.0.2',
+          // a glueless cycle: a.com → ns.b.net (b.net → ns.a.com in net)
+          'a.com.              IN NS   ns.b.net.',
+          // quiet.com's only server never answers
+          'quiet.com.          IN NS   ns.quiet.com.',
+          'ns.quiet.com.       IN A    127.0.0.9',
+          // zc.com moved to the set on 127.0.0.4; its parent still names the set it left
+          'zc.com.             IN NS   ns1.old.com.',
+          'zc.com.             IN NS   ns2.old.com.',
+          '',
+        ].join('\n'),
       );
+      writeZone(join(dir, 'com', 'serial.com.zone'), 'serial.com', 1, ['ns1.serial.com']);
       writeFileSync(
         join(dir, 'org', 'org.zone'),
         '$ORIGIN org.\n$TTL 3600\n@ IN SOA a.org. h.org. ( 5 1800 900 604800 86400 )\n' +
           '  IN NS a.org.\na IN A 127.0.0.2\n',
       );
+      // example.com's own zone: dskey.example.com carries RFC 4034's example DS; badkey.example.com the
+      // same DS, which cannot match its key (the digest covers the owner name)
+      writeFileSync(
+        join(dir, 'org', 'example.com.zone'),
+        '$ORIGIN example.com.\n$TTL 3600\n@ IN SOA ns1 h ( 1 1800 900 604800 86400 )\n' +
+          '  IN NS ns1.example.com.\nns1 IN A 127.0.0.2\n' +
+          ['dskey', 'badkey']
+            .map((z) => `${z} IN NS ns1.new.com.\n${z} IN NS ns2.new.com.\n${z} IN DS ${RFC_DS}\n`)
+            .join(''),
+      );
+      writeFileSync(
+        join(dir, 'root', 'root.zone'),
+        '$ORIGIN .\n$TTL 3600\n@ IN SOA a.root-servers.test. h.test. ( 1 1800 900 604800 86400 )\n' +
+          '  IN NS a.root-servers.test.\na.root-servers.test. IN A 127.0.0.3\n' +
+          'com. IN NS a.gtld-servers.com.\na.gtld-servers.com. IN A 127.0.0.1\n' +
+          'net. IN NS a.nic.net.\na.nic.net. IN A 127.0.0.3\n',
+      );
+      writeFileSync(
+        join(dir, 'root', 'net.zone'),
+        '$ORIGIN net.\n$TTL 3600\n@ IN SOA a.nic.net. h.test. ( 1 1800 900 604800 86400 )\n' +
+          '  IN NS a.nic.net.\na.nic IN A 127.0.0.3\nb IN NS ns.a.com.\n',
+      );
+      writeZone(join(dir, 'set', 'zc.com.zone'), 'zc.com', 1, NEW_NAMES);
+      writeZone(join(dir, 'set', 'serial.com.zone'), 'serial.com', 2, ['ns1.serial.com']);
+      for (const z of ['dskey.example.com', 'badkey.example.com']) {
+        writeZone(join(dir, 'set', `${z}.zone`), z, 1, NEW_NAMES, `@ IN DNSKEY ${RFC_DNSKEY}\n`);
+      }
+      writeFileSync(join(dir, 'set', 'root.zone'), '$ORIGIN .\n$TTL 3600\nthis zone does not load\n');
       port = await freePort();
       server = `127.0.0.1:${port}`;
-      proc = startNsd(join(dir, 'com'), '127.0.0.1', port, 'com', (c) => (stderr += c));
-      second = startNsd(join(dir, 'org'), '127.0.0.2', port, 'org', (c) => (stderr += c));
-      await ready(proc, server, 'com');
-      await ready(second, `127.0.0.2:${port}`, 'org');
+      root = `127.0.0.3:${port}`;
+      const log = (c: string): void => {
+        stderr += c;
+      };
+      proc = startNsd(join(dir, 'com'), '127.0.0.1', port, ['com', 'serial.com'], log);
+      second = startNsd(join(dir, 'org'), '127.0.0.2', port, ['org', 'example.com'], log);
+      rootNsd = startNsd(join(dir, 'root'), '127.0.0.3', port, ['.', 'net'], log);
+      setNsd = startNsd(
+        join(dir, 'set'),
+        '127.0.0.4',
+        port,
+        ['.', 'zc.com', 'serial.com', 'dskey.example.com', 'badkey.example.com'],
+        log,
+      );
+      blackhole = await FakeDnsServer.start({ host: '127.0.0.9', port, zones: [], knobs: { silent: true } });
+      await Promise.all([
+        ready(proc, server, 'com'),
+        ready(second, `127.0.0.2:${port}`, 'org'),
+        ready(rootNsd, root, 'net'),
+        ready(setNsd, `127.0.0.4:${port}`, 'zc.com'),
+      ]);
     });
 
     afterAll(async () => {
-      await Promise.all([stop(proc), stop(second)]);
+      await Promise.all([stop(proc), stop(second), stop(rootNsd), stop(setNsd), blackhole?.close()]);
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
@@ -205,10 +285,165 @@ if (!nsd && inCi) {
       const d = await checkZoneDelegation('example.com', ['ns1.example.com', 'ns2.example.com'], o);
       expect(d).toMatchObject({ status: 'delegated', nsTtl: 172800, disagreement: false });
     });
+
+    test('stale glue resolvers receive: the registry host record as sibling glue in a zone referral', async () => {
+      // customer.com uses the hosted.com names; hosted.com itself is delegated elsewhere, so only
+      // customer.com's own referral shows the registry's old address for ns1.hosted.com
+      const cf = [
+        { name: 'ns1.hosted.com', ipv4: '198.51.100.31', ipv6: '2001:db8::21' },
+        { name: 'ns2.hosted.com', ipv4: '198.51.100.32' },
+      ];
+      const o = { rootServers: [root], parentServers: [server], port, timeoutMs: 300, retries: 0 };
+      const d = await checkZoneDelegation('customer.com', ['ns1.hosted.com', 'ns2.hosted.com'], o);
+      expect(d.status).toBe('delegated');
+      const r = await checkZoneReferral('customer.com', cf, o);
+      expect(r.nsMatches).toBe(true);
+      expect(r.staleGlue).toEqual([
+        { name: 'ns1.hosted.com', type: 'A', address: '198.51.100.21', expected: '198.51.100.31', servers: [server] },
+      ]);
+      expect(r.status).toBe('failed');
+      expect(r.problems.join('\n')).toContain("stale glue in customer.com's referral: ns1.hosted.com A 198.51.100.21");
+    });
+
+    describe('per-zone referral: the parent NS and its DS against the DNSKEY the zone serves', () => {
+      const intended = NEW_NAMES.map((name) => ({ name, ipv4: '127.0.0.4' }));
+      const o = () => ({ rootServers: [root], parentServers: [`127.0.0.2:${port}`], port, timeoutMs: 300, retries: 0 });
+
+      test('the intended NS and a DS that matches the served DNSKEY: ok', async () => {
+        const r = await checkZoneReferral('dskey.example.com', intended, o());
+        expect(r).toMatchObject({ nsMatches: true, nameservers: NEW_NAMES, staleGlue: [] });
+        expect(r.ds).toMatchObject({ status: 'ok', ds: [{ keyTag: 60485, algorithm: 5, digestType: 1 }] });
+        expect(r.ds.dnskeys).toEqual([{ keyTag: 60485, algorithm: 5, flags: 256 }]);
+        expect(r.status).toBe('ok');
+      });
+
+      test('a DS that matches no served DNSKEY fails', async () => {
+        const r = await checkZoneReferral('badkey.example.com', intended, o());
+        expect(r.ds.status).toBe('mismatch');
+        expect(r.status).toBe('failed');
+        expect(r.problems.join('\n')).toContain('matches no DNSKEY the zone serves (60485)');
+      });
+
+      test('a parent NS other than the intended set fails', async () => {
+        const r = await checkZoneReferral('dskey.example.com', [{ name: 'ns1.other.com', ipv4: '127.0.0.4' }], o());
+        expect(r.nsMatches).toBe(false);
+        expect(r.status).toBe('failed');
+        expect(r.problems.join('\n')).toContain(
+          'the parent delegates dskey.example.com to ns1.new.com, ns2.new.com, not to ns1.other.com',
+        );
+      });
+    });
+
+    test('lameness: two real servers of one zone with different SOA serials fail', async () => {
+      const r = await checkZoneLameness('serial.com', ['127.0.0.1', '127.0.0.4'], ['ns1.serial.com'], {
+        port,
+        timeoutMs: 300,
+      });
+      expect(r).toMatchObject({
+        status: 'failed',
+        serials: [1, 2],
+        serialsAgree: false,
+        lame: [],
+        apexNsMatches: true,
+      });
+      expect(r.problems.join('\n')).toContain(
+        `the servers disagree on serial.com's SOA serial: 127.0.0.1:${port} has 1, 127.0.0.4:${port} has 2`,
+      );
+    });
+
+    test('a glueless cycle and blackholed servers: could not verify, within the deadline', async () => {
+      const deadlineMs = 1000;
+      const names = [
+        { name: 'ns1.a.com', ipv4: '127.0.0.50' },
+        { name: 'ns1.quiet.com', ipv4: '127.0.0.51' },
+      ];
+      const check = checkSetGlue(
+        { set: 1, registrar: 'external', names },
+        opts({
+          // the first root and quiet.com's server never answer; per-query timeouts would never end first
+          rootServers: [blackhole!.address, root],
+          parentServers: [],
+          timeoutMs: 60_000,
+          staggerMs: 50,
+          deadlineMs,
+        }),
+      );
+      const r = await finishesWithin(check, deadlineMs + 3000);
+      expect(r.verdict).toBe('could_not_verify');
+      expect(r.blocking).toBe(true);
+      expect(r.domains.map((x) => [x.hostZone, x.parentZone, x.verdict])).toEqual([
+        ['a.com', 'com', 'could_not_verify'],
+        ['quiet.com', 'com', 'could_not_verify'],
+      ]);
+      expect(r.warnings.join('\n')).toContain('glueless delegation cycle: ns.b.net → ns.a.com → ns.b.net');
+      expect(r.bounds.cutShort).toBe('the check did not finish within its deadline of 1 s');
+      expect(r.bounds.queries).toBeLessThan(40);
+    });
+
+    test('a root server answering REFUSED, then one answering SERVFAIL: the next one is asked at once', async () => {
+      // a long stagger: only a failed answer can start the next server before the deadline
+      const d = await checkZoneDelegation('customer.com', ['ns1.hosted.com', 'ns2.hosted.com'], {
+        rootServers: [`127.0.0.2:${port}`, `127.0.0.4:${port}`, root],
+        parentServers: [],
+        port,
+        timeoutMs: 300,
+        retries: 0,
+        staggerMs: 60_000,
+        deadlineMs: 3000,
+      });
+      expect(d).toMatchObject({ status: 'delegated', parentZone: 'com' });
+    });
+
+    describe('the check after a switch: the set it left (still named by the parent) and the new one', () => {
+      const step: Step = {
+        id: 'assign_zone:zc.com',
+        kind: 'assign_zone',
+        target: 'zc.com',
+        zoneId: 'z1',
+        before: { type: 'custom.account', set: 1 },
+        after: { type: 'custom.account', set: 2 },
+        reasonCode: 'zone_setting_differs',
+        reason: 'r',
+        class: 'config',
+        dependsOn: [],
+      };
+      const check = (oldIp: string, newIp: string) => {
+        const names: LiveNameserver[] = [
+          ...['ns1.old.com', 'ns2.old.com'].map((name) => ({ name, set: 1, ipv4: oldIp })),
+          ...NEW_NAMES.map((name) => ({ name, set: 2, ipv4: newIp })),
+        ];
+        const api = { listNameservers: async () => names } as unknown as AccountApi;
+        const cache = new DnsCache();
+        const run: DnsRun = {
+          on: true,
+          dns: { rootServers: [root], parentServers: [], port, cache, deadlineMs: 3000 },
+          reads: { cache },
+        };
+        return zoneChecker(api, run, { waitMs: 0 })(step);
+      };
+
+      test('both sets answer with authority (AA=1): ok', async () => {
+        expect(await check('127.0.0.4', '127.0.0.4')).toMatchObject({ verdict: 'ok', blocking: false });
+      });
+
+      test('the old set answers REFUSED while the parent still names it: failed, the run stops', async () => {
+        const v = await check('127.0.0.2', '127.0.0.4');
+        expect(v).toMatchObject({ verdict: 'failed', blocking: true });
+        expect(v?.message).toContain(
+          `set 1 (its parent still lists ns1.old.com, ns2.old.com): 127.0.0.2:${port}: answers zc.com SOA REFUSED`,
+        );
+      });
+
+      test('the new set answers REFUSED: failed', async () => {
+        const v = await check('127.0.0.4', '127.0.0.2');
+        expect(v).toMatchObject({ verdict: 'failed', blocking: true });
+        expect(v?.message).toContain(`set 2: 127.0.0.2:${port}: answers zc.com SOA REFUSED`);
+      });
+    });
   });
 }
 
-function startNsd(dir: string, ip: string, port: number, zone: string, onErr: (c: string) => void): ChildProcess {
+function startNsd(dir: string, ip: string, port: number, zones: string[], onErr: (c: string) => void): ChildProcess {
   writeFileSync(
     join(dir, 'nsd.conf'),
     [
@@ -227,15 +462,23 @@ function startNsd(dir: string, ip: string, port: number, zone: string, onErr: (c
       '  verbosity: 1',
       'remote-control:',
       '  control-enable: no',
-      'zone:',
-      `  name: "${zone}"`,
-      `  zonefile: "${zone}.zone"`,
+      ...zones.flatMap((z) => ['zone:', `  name: "${z}"`, `  zonefile: "${z === '.' ? 'root' : z}.zone"`]),
       '',
     ].join('\n'),
   );
   const p = spawn(nsd!, ['-d', '-c', join(dir, 'nsd.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
   p.stderr?.on('data', (c: Buffer) => onErr(c.toString()));
   return p;
+}
+
+/** A small zone file: SOA with `serial`, the apex NS, and any extra lines. */
+function writeZone(path: string, origin: string, serial: number, nsNames: string[], extra = ''): void {
+  writeFileSync(
+    path,
+    `$ORIGIN ${origin}.\n$TTL 3600\n@ IN SOA ${nsNames[0]}. h.test. ( ${serial} 1800 900 604800 86400 )\n` +
+      nsNames.map((n) => `  IN NS ${n}.\n`).join('') +
+      extra,
+  );
 }
 
 async function stop(p: ChildProcess | undefined): Promise<void> {

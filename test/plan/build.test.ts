@@ -118,6 +118,19 @@ describe('buildPlan', () => {
     expect(step(p, 'glue_check:1').reason).toMatch(/every zone's apex NS at once/);
   });
 
+  test('moving a name into a set in use: re-created there, then that set is glue-checked', () => {
+    const d = desired({
+      sets: { 1: S1, 2: [...S2, 'ns3.example.com'] },
+      zones: { 'example.org': 1, 'other.example': 2 },
+      prune: true,
+    });
+    const l = live({ sets: { 1: [...S1, 'ns3.example.com'], 2: S2 }, zones: { 'example.org': 1, 'other.example': 2 } });
+    const p = buildPlan(d, l, {});
+    expect(ids(p)).toEqual(['delete_nameserver:ns3.example.com', 'create_nameserver:ns3.example.com', 'glue_check:2']);
+    expect(step(p, 'glue_check:2').reasonCode).toBe('glue_set_grows');
+    expect(step(p, 'glue_check:2').dependsOn).toEqual(['create_nameserver:ns3.example.com']);
+  });
+
   test('growing a set nothing uses needs no glue check', () => {
     const d = desired({ sets: { 1: [...S1, 'ns3.example.com'] }, zones: { 'example.org': 'standard' } });
     const p = buildPlan(d, live({ sets: { 1: S1 }, zones: { 'example.org': 'standard' } }), {});
