@@ -102,7 +102,8 @@ export function sameMoves(a: DelegationMove[], b: DelegationMove[]): boolean {
  * Takeovers of names already in production (`.acns/takeovers.json`, beside the moves): apply
  * records each set whose zones it switched while the names' glue still pointed at the old servers;
  * `acns glue` and `acns drift` add when they first see each name re-pointed to Cloudflare's
- * addresses, from which the old servers must keep answering for the glue TTL.
+ * addresses, from which the old servers must keep answering for the glue TTL, and record a takeover
+ * they found from DNS when this file was missing (`detected_at` instead of `switched_at`).
  */
 export const TAKEOVERS_PATH = '.acns/takeovers.json';
 
@@ -115,7 +116,9 @@ interface TakeoversDocument {
     host_zone: string;
     names: { name: string; old: string[] }[];
     zones: string[];
-    switched_at: string;
+    switched_at?: string;
+    /** found from DNS by glue or drift without apply's record */
+    detected_at?: string;
     glue_ttl: number;
     repointed: { name: string; at: string }[];
   }[];
@@ -132,13 +135,19 @@ export async function readTakeoverRecords(path: string, accountId: string): Prom
     if (doc?.format_version !== 1 || doc.account_id !== accountId || !Array.isArray(doc.takeovers)) return [];
     const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
     return doc.takeovers
-      .filter((t) => Number.isInteger(t?.set) && Array.isArray(t.names) && typeof t.switched_at === 'string')
+      .filter(
+        (t) =>
+          Number.isInteger(t?.set) &&
+          Array.isArray(t.names) &&
+          (typeof t.switched_at === 'string' || typeof t.detected_at === 'string'),
+      )
       .map((t) => ({
         set: t.set,
         hostZone: typeof t.host_zone === 'string' ? t.host_zone : '',
         names: t.names.filter((n) => typeof n?.name === 'string').map((n) => ({ name: n.name, old: strings(n.old) })),
         zones: strings(t.zones),
-        switchedAt: t.switched_at,
+        ...(typeof t.switched_at === 'string' ? { switchedAt: t.switched_at } : {}),
+        ...(typeof t.detected_at === 'string' ? { detectedAt: t.detected_at } : {}),
         glueTtl: typeof t.glue_ttl === 'number' ? t.glue_ttl : 172800,
         repointed: (Array.isArray(t.repointed) ? t.repointed : [])
           .filter((r) => typeof r?.name === 'string' && typeof r.at === 'string')
@@ -164,7 +173,8 @@ export async function writeTakeoverRecords(
       host_zone: r.hostZone,
       names: r.names.map((n) => ({ name: n.name, old: [...n.old] })),
       zones: [...r.zones],
-      switched_at: r.switchedAt,
+      ...(r.switchedAt ? { switched_at: r.switchedAt } : {}),
+      ...(r.detectedAt ? { detected_at: r.detectedAt } : {}),
       glue_ttl: r.glueTtl,
       repointed: r.repointed.map((p) => ({ ...p })),
     })),

@@ -6,6 +6,7 @@
 import pc from 'picocolors';
 import { displayZone } from './names.js';
 import { explainedSets, type TakeoverProgress } from '../plan/takeover.js';
+import { holdFailed } from '../plan/takeover-hold.js';
 import type { GlueRecord, GlueReport, NameGlueResult } from './glue.js';
 import { type Where, whereText } from './where.js';
 
@@ -66,7 +67,7 @@ export function renderGlueJson(reports: GlueReport[], takeover: TakeoverProgress
   const explained = explainedSets(takeover);
   const doc = {
     format_version: GLUE_JSON_VERSION,
-    ok: reports.every((r) => !r.blocking || explained.has(r.set)),
+    ok: reports.every((r) => !r.blocking || explained.has(r.set)) && !holdFailed(takeover),
     sets: reports.map((r) => ({
       set: r.set,
       registrar: r.registrar,
@@ -225,6 +226,14 @@ export function takeoverJson(p: TakeoverProgress): Record<string, unknown> {
     names: p.names.map((n) => ({ name: n.name, state: n.state, repointed_at: n.at ?? null })),
     keep_old_servers_until: p.until ?? null,
     old_servers_may_retire: p.done ?? false,
+    found_without_record: p.detected ?? false,
+    hold_failures: (p.hold ?? []).map((h) => ({
+      zone: h.zone,
+      side: h.side,
+      status: h.status,
+      servers: [...h.servers],
+      message: h.message,
+    })),
     message: p.message,
   };
 }
@@ -232,5 +241,9 @@ export function takeoverJson(p: TakeoverProgress): Record<string, unknown> {
 /** `acns glue`'s text after the reports: each takeover's progress. */
 export function renderTakeoverText(progress: TakeoverProgress[]): string {
   if (progress.length === 0) return '';
-  return `\nTakeover of names in production:\n${progress.map((p) => `  - ${p.message}\n`).join('')}`;
+  const lines = progress.flatMap((p) => [
+    `  - ${p.message}\n`,
+    ...(p.hold ?? []).map((h) => `    ✗ ${h.status === 'failed' ? 'FAILED' : 'COULD NOT VERIFY'}: ${h.message}\n`),
+  ]);
+  return `\nTakeover of names in production:\n${lines.join('')}`;
 }

@@ -7,8 +7,8 @@
 import pLimit from 'p-limit';
 import { readZoneDelegations, referralOptions } from '../dns/delegation-reads.js';
 import { checkSetGlue, type GlueReport } from '../dns/glue.js';
-import { explainedSets } from '../plan/takeover.js';
-import { takeoverProgressOf } from './takeover.js';
+import { explainedSets, type TakeoverProgress } from '../plan/takeover.js';
+import { followTakeovers } from './takeover.js';
 import { checkZoneLameness } from '../dns/lameness.js';
 import { checkZoneReferral } from '../dns/referral.js';
 import {
@@ -26,7 +26,7 @@ import { type DnsRun, dnsRun } from './leaving.js';
 import { connectOptions } from './plan.js';
 import { accountIdOf, loadConfig, type Session } from './session.js';
 
-export async function runDrift(session: Session, req: { config: string }): Promise<DriftReport> {
+export async function runDrift(session: Session, req: { config: string; now?: Date }): Promise<DriftReport> {
   const desired = await loadConfig(session, req.config, { requireAccountId: true });
   const live = await withConnection(session, connectOptions(desired), (api) =>
     readLiveState(desired, api, {
@@ -43,11 +43,20 @@ export async function runDrift(session: Session, req: { config: string }): Promi
     const glue: GlueReport[] = [];
     const checks = await zoneChecks(desired, live, targets, delegated, run, glue);
     // a takeover whose glue still points at the old servers (or partly) is expected: its progress says so
-    const takeover = await takeoverProgressOf(session, accountIdOf(desired), glue);
-    const expected = explainedSets(takeover);
-    report.dnsChecks = dnsCheckFindings(
-      checks.filter((c) => !(c.check === 'glue' && expected.has(Number(c.subject.replace('set ', ''))))),
+    const setOf = new Map(
+      live.zones.map((z) => [z.name, z.nameservers.type === 'custom.account' ? (z.nameservers.set ?? 1) : undefined]),
     );
+    const takeover = await followTakeovers(session, accountIdOf(desired), glue, run, {
+      // Cloudflare's addresses are asked for every zone on its set by the lameness check already
+      askCloudflare: false,
+      delegated: async (set) => found.filter((f) => f.status !== 'unknown' && setOf.get(f.zone) === set),
+      ...(req.now ? { now: req.now } : {}),
+    });
+    const expected = explainedSets(takeover);
+    report.dnsChecks = dnsCheckFindings([
+      ...checks.filter((c) => !(c.check === 'glue' && expected.has(Number(c.subject.replace('set ', ''))))),
+      ...holdChecks(takeover),
+    ]);
     if (takeover.length) report.takeover = takeover;
   }
   return report;
@@ -121,4 +130,18 @@ async function zoneChecks(
     );
   }
   return Promise.all(jobs);
+}
+
+/** A takeover's servers that stopped answering during its hold: findings naming server, zone and until when. */
+function holdChecks(
+  progress: TakeoverProgress[],
+): { check: 'takeover'; subject: string; status: string; problems: string[] }[] {
+  return progress.flatMap((p) =>
+    (p.hold ?? []).map((h) => ({
+      check: 'takeover' as const,
+      subject: h.zone,
+      status: h.status,
+      problems: [h.message],
+    })),
+  );
 }

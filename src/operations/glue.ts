@@ -1,7 +1,8 @@
 /**
  * `acns glue` as an operation: the glue check of every set of the file that has names in the
  * account, alone. Changes nothing in the account; it records when a takeover's glue is first seen
- * re-pointed (.acns/takeovers.json).
+ * re-pointed (.acns/takeovers.json), and during a takeover's hold asks its old servers and
+ * Cloudflare's addresses whether they still answer the zones.
  */
 import { type GlueReport, type GlueRetry, checkSetGlue, waitForGlue } from '../dns/glue.js';
 import { glueExpectations } from '../plan/glue-expectations.js';
@@ -9,18 +10,25 @@ import { withConnection } from './connect.js';
 import { connectOptions } from './plan.js';
 import { accountIdOf, loadConfig, type Session } from './session.js';
 import type { TakeoverProgress } from '../plan/takeover.js';
-import { takeoverProgressOf } from './takeover.js';
+import { followTakeovers } from './takeover.js';
+import { readZoneDelegations } from '../dns/delegation-reads.js';
 import { dnsOptions } from './settings.js';
 
 export interface GlueOutcome {
   reports: GlueReport[];
-  /** Where each recorded takeover of names in production stands (its glue failing is then expected). */
+  /**
+   * Where each takeover of names in production stands (its glue failing is then expected), recorded
+   * or found from DNS, with the servers that must keep answering during its hold and do not.
+   */
   takeover: TakeoverProgress[];
   /** Names of the file that do not exist in the account yet: nothing to check for them. */
   notCreated: { name: string; set: number }[];
 }
 
-export async function runGlue(session: Session, req: { config: string; glueWaitMs?: number }): Promise<GlueOutcome> {
+export async function runGlue(
+  session: Session,
+  req: { config: string; glueWaitMs?: number; now?: Date },
+): Promise<GlueOutcome> {
   const desired = await loadConfig(session, req.config, { requireAccountId: true });
   const live = await withConnection(session, connectOptions(desired), (api) => api.listNameservers());
   const { expectations, notCreated } = glueExpectations(desired, live);
@@ -39,7 +47,25 @@ export async function runGlue(session: Session, req: { config: string; glueWaitM
         : checkSetGlue(exp, dns),
     ),
   );
-  const takeover = await takeoverProgressOf(session, accountIdOf(desired), reports);
+  const takeover = await followTakeovers(
+    session,
+    accountIdOf(desired),
+    reports,
+    { dns },
+    {
+      askCloudflare: true,
+      // a failing set without apply's record: is it a takeover? (the file's zones on it, as delegated now)
+      delegated: async (set, names) => {
+        const zones = desired.zones.filter((z) => z.target.type === 'custom' && z.target.set === set);
+        const found = await readZoneDelegations(
+          zones.map((z) => ({ zone: z.name, customNames: names })),
+          dns,
+        );
+        return found.filter((f) => f.status !== 'unknown');
+      },
+      ...(req.now ? { now: req.now } : {}),
+    },
+  );
   return { reports, takeover, notCreated };
 }
 

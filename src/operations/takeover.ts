@@ -3,7 +3,8 @@
  * for each set whose switching zones are delegated to its names today, the set's glue check tells
  * where the names point, and the old addresses are asked for each zone's SOA and NS (AA=1); before
  * apply's switches the same is proved again; `acns glue` and `acns drift` follow the registrar step
- * from the record apply keeps (.acns/takeovers.json).
+ * from the record apply keeps (.acns/takeovers.json), or from DNS alone when it is missing, and ask
+ * the old servers and Cloudflare's addresses for each zone until the hold is over.
  */
 import pLimit from 'p-limit';
 import { readTakeoverRecords, takeoversPath, writeTakeoverRecords } from '../apply/delegation-moves.js';
@@ -13,6 +14,7 @@ import { checkSetGlue, type GlueReport } from '../dns/glue.js';
 import { canonIp } from '../dns/names.js';
 import { whereText } from '../dns/where.js';
 import type { DelegationFinding } from '../plan/delegation.js';
+import { type DelegatedZone, detectTakeover, type HoldRead, holdIsOn, judgeHold } from '../plan/takeover-hold.js';
 import {
   candidateFromFindings,
   judgeTakeover,
@@ -73,13 +75,16 @@ async function judge(
       }),
     ),
   );
+  return { verdict: judgeTakeover(c, sightings, old, serving), place: placeOf(report) };
+}
+
+function placeOf(report: GlueReport): TakeoverPlace {
   const ttls = report.servers.map((s) => s.nsTtl).filter((t): t is number => t !== undefined);
-  const place: TakeoverPlace = {
+  return {
     hostZone: report.hostZone,
     where: whereText(report.where, report.registrar),
     ...(ttls.length ? { nsTtl: Math.max(...ttls) } : {}),
   };
-  return { verdict: judgeTakeover(c, sightings, old, serving), place };
 }
 
 function sightingsOf(report: GlueReport): NameSighting[] {
@@ -146,25 +151,51 @@ export function takeoverChecker(plan: Plan, run: DnsRun, allowUnknown: boolean):
   };
 }
 
-/** Where each recorded takeover stands, from the glue reports of its set; updates the record. */
-export async function takeoverProgressOf(
+export interface FollowOptions {
+  /** The zones of the file on a set and how their parents delegate them now (for a takeover without a record). */
+  delegated: (set: number, names: string[]) => Promise<DelegatedZone[]>;
+  /** Ask Cloudflare's addresses too (drift's lameness check already asks them for every zone on its set). */
+  askCloudflare: boolean;
+  now?: Date;
+}
+
+/**
+ * Where each takeover stands, from the glue reports of its set: the recorded ones, and one found
+ * from DNS for a failing set without a record (apply's record missing: a fresh CI checkout). During
+ * the hold the old servers (and, with askCloudflare, Cloudflare's addresses) are asked for each
+ * zone's SOA and NS with AA=1. Updates the record.
+ */
+export async function followTakeovers(
   session: Session,
   accountId: string,
   reports: GlueReport[],
-  now = new Date(),
+  run: Pick<DnsRun, 'dns'>,
+  opts: FollowOptions,
 ): Promise<TakeoverProgress[]> {
+  const now = opts.now ?? new Date();
   const records = await readTakeoverRecords(takeoversPath(session.cwd), accountId);
-  if (records.length === 0) return [];
+  const found: TakeoverRecord[] = [];
+  for (const r of reports) {
+    if (!r.blocking || records.some((x) => x.set === r.set)) continue;
+    const names = r.names.map((n) => n.name);
+    const zones = await opts.delegated(r.set, names);
+    const rec = detectTakeover(r.set, sightingsOf(r), zones, placeOf(r), now);
+    if (rec) found.push(rec);
+  }
+  const all = [...records, ...found].sort((a, b) => a.set - b.set);
+  if (all.length === 0) return [];
   const out: TakeoverProgress[] = [];
   const next: TakeoverRecord[] = [];
-  for (const rec of records) {
+  for (const rec of all) {
     const report = reports.find((r) => r.set === rec.set);
     if (!report) {
       next.push(rec);
       continue;
     }
     const { progress, record } = takeoverProgress(rec, namesNow(report), now);
-    out.push(progress);
+    const reads = holdIsOn(progress) ? await askHold(record, report, run, opts.askCloudflare) : [];
+    const hold = judgeHold(progress, record, reads);
+    out.push(hold.length ? { ...progress, hold } : progress);
     next.push(record);
   }
   if (JSON.stringify(next) !== JSON.stringify(records)) {
@@ -172,6 +203,34 @@ export async function takeoverProgressOf(
     if (why) session.warn(`acns: warning: could not update .acns/takeovers.json: ${why}`);
   }
   return out;
+}
+
+/** Both sides of a takeover in its hold, for each zone: bounded by the run's DNS deadline, 8 at a time. */
+async function askHold(
+  rec: TakeoverRecord,
+  report: GlueReport,
+  run: Pick<DnsRun, 'dns'>,
+  askCloudflare: boolean,
+): Promise<HoldRead[]> {
+  const names = rec.names.map((n) => n.name);
+  const sides: [HoldRead['side'], string[]][] = [['old', [...new Set(rec.names.flatMap((n) => n.old))].sort()]];
+  if (askCloudflare) {
+    const cf = report.names.flatMap((n) => [n.expected.ipv4, n.expected.ipv6]).filter((a): a is string => !!a);
+    sides.push(['cloudflare', [...new Set(cf)]]);
+  }
+  const limit = pLimit(8);
+  const jobs = rec.zones.flatMap((zone) =>
+    sides
+      .filter(([, addresses]) => addresses.length > 0)
+      .map(([side, addresses]) =>
+        limit(async (): Promise<HoldRead> => {
+          // the old servers' apex NS may already differ; Cloudflare's name the set's names
+          const r = await lameness(zone, addresses, names, run, side === 'cloudflare');
+          return { zone, side, status: r.status, servers: [...r.lame, ...r.unreachable], problems: r.problems };
+        }),
+      ),
+  );
+  return Promise.all(jobs);
 }
 
 /**

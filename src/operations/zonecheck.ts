@@ -122,7 +122,7 @@ export async function lameness(
   names: string[],
   run: Pick<DnsRun, 'dns'>,
   apexMustMatch: boolean,
-): Promise<Pick<LamenessResult, 'status' | 'problems'>> {
+): Promise<Pick<LamenessResult, 'status' | 'problems' | 'lame' | 'unreachable'>> {
   const r = await checkZoneLameness(zone, addresses, names, {
     port: run.dns.port,
     timeoutMs: 1500,
@@ -133,7 +133,7 @@ export async function lameness(
   if (apexMustMatch || r.status !== 'failed' || r.lame.length > 0 || !r.serialsAgree) return r;
   // the apex NS alone differ (the zone now names its new set): not a lameness of the old set
   const problems = r.problems.filter((p) => !p.includes('apex NS'));
-  return { status: r.unreachable.length > 0 ? 'could_not_verify' : 'ok', problems };
+  return { ...r, status: r.unreachable.length > 0 ? 'could_not_verify' : 'ok', problems };
 }
 
 async function untilOk<T extends { status: string }>(

@@ -64,7 +64,8 @@ export interface DriftReport {
  * resolvers get for it (NS = the set's names, glue = Cloudflare's addresses, DS matches a DNSKEY).
  */
 export interface DriftDnsFinding {
-  check: 'glue' | 'lameness' | 'referral';
+  /** takeover: a server that must keep answering a takeover's zone until its hold is over does not. */
+  check: 'glue' | 'lameness' | 'referral' | 'takeover';
   subject: string; // 'set 1' or a zone
   status: 'failed' | 'could_not_verify';
   problems: string[];
@@ -74,7 +75,7 @@ export interface DriftDnsFinding {
 export function dnsCheckFindings(
   results: { check: DriftDnsFinding['check']; subject: string; status: string; problems: string[] }[],
 ): DriftDnsFinding[] {
-  const rank = { glue: 0, lameness: 1, referral: 2 };
+  const rank = { glue: 0, lameness: 1, referral: 2, takeover: 3 };
   return results
     .filter(
       (r): r is typeof r & { status: DriftDnsFinding['status'] } =>

@@ -145,7 +145,7 @@ export function judgeTakeover(
 }
 
 /** The glue TTL: the longest NS TTL read for the names' domain and the zones (172800 s when unread). */
-export function glueTtlOf(v: Pick<TakeoverVerdict, 'zones'>, place: Pick<TakeoverPlace, 'nsTtl'>): number {
+export function glueTtlOf(v: { zones: Pick<TakeoverZone, 'nsTtl'>[] }, place: Pick<TakeoverPlace, 'nsTtl'>): number {
   const ttls = [place.nsTtl, ...v.zones.map((z) => z.nsTtl)].filter((t): t is number => t !== undefined);
   return ttls.length > 0 ? Math.max(...ttls) : DEFAULT_PARENT_NS_TTL;
 }
@@ -255,7 +255,10 @@ export interface TakeoverRecord {
   hostZone: string;
   names: { name: string; old: string[] }[];
   zones: string[];
-  switchedAt: string; // ISO: when apply switched the zones
+  /** ISO: when apply switched the zones; absent when the takeover was found from DNS without a record. */
+  switchedAt?: string;
+  /** ISO: when `acns glue` or `acns drift` found it from DNS (apply's record was missing). */
+  detectedAt?: string;
   glueTtl: number;
   /** Names first seen re-pointed to Cloudflare's addresses, and when. */
   repointed: { name: string; at: string }[];
@@ -287,6 +290,20 @@ export interface NameNow {
   cloudflare: string[];
 }
 
+/**
+ * A server that must keep answering a takeover's zone with authority until the hold is over, and
+ * does not: an old server (resolvers may still hold the old glue) or one of Cloudflare's addresses
+ * (resolvers that follow the new glue).
+ */
+export interface HoldFinding {
+  zone: string;
+  side: 'old' | 'cloudflare';
+  status: 'failed' | 'could_not_verify';
+  /** The addresses that did not answer with authority (or could not be asked). */
+  servers: string[];
+  message: string;
+}
+
 export interface TakeoverProgress {
   set: number;
   /** old: no name re-pointed yet (expected: next step at the registrar); mixed: some are; repointed: all are. */
@@ -298,6 +315,10 @@ export interface TakeoverProgress {
   done?: boolean;
   /** Every name is either still on the recorded old addresses or re-pointed: nothing else is wrong. */
   explained: boolean;
+  /** Found from DNS: apply's record of the switch is missing (first-seen times count from acns's sightings). */
+  detected?: true;
+  /** Servers that must keep answering the zones until the hold is over but do not (plan/takeover-hold.ts). */
+  hold?: HoldFinding[];
   message: string;
 }
 
@@ -337,28 +358,37 @@ export function takeoverProgress(
   const target = now
     .filter((n) => pending.includes(n.name))
     .map((n) => `${n.name} ${n.cloudflare.join(', ') || "(Cloudflare's addresses)"}`);
-  const head = `takeover of set ${rec.set} (${listShort(rec.zones)}, switched ${rec.switchedAt})`;
+  const since = rec.switchedAt
+    ? `switched ${rec.switchedAt}`
+    : `found from DNS ${rec.detectedAt ?? at.toISOString()}, no record of the switch`;
+  const head = `takeover of set ${rec.set} (${listShort(rec.zones)}, ${since})`;
   const unclear = unknown.length
     ? `; ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} on neither the old nor Cloudflare's addresses`
     : '';
+  const freshUnknown = !rec.switchedAt && done.some((n) => Date.parse(n.at!) === at.getTime());
+  const unknownFirstSeen =
+    ' — when the glue was re-pointed is unknown (.acns/takeovers.json from apply is missing), so the hold is ' +
+    'counted from now';
   let message: string;
   let until: string | undefined;
   let finished = false;
   if (state === 'repointed') {
     const last = Math.max(...done.map((n) => Date.parse(n.at!)));
     until = new Date(last + rec.glueTtl * 1000).toISOString();
-    finished = Date.parse(until) <= at.getTime();
+    // fail safe: only a sighting recorded by an earlier run, older than the glue TTL, retires anything
+    finished = Date.parse(until) <= at.getTime() && last < at.getTime();
     message = finished
       ? `${head}: the glue points at Cloudflare's addresses since ${new Date(last).toISOString()} and the glue TTL ` +
         `(${rec.glueTtl} s) has passed — the old servers (${old.join(', ')}) can be retired`
       : `${head}: the glue points at Cloudflare's addresses (first seen ${new Date(last).toISOString()}); keep the ` +
-        `old servers (${old.join(', ')}) answering with authority until ${until}, then retire them`;
+        `old servers (${old.join(', ')}) answering with authority until ${until}, then retire them` +
+        (freshUnknown ? unknownFirstSeen : '');
   } else if (state === 'mixed') {
     message =
       `${head}: ${done.map((n) => `${n.name} re-pointed (first seen ${n.at})`).join(', ')}; ` +
       `${pending.join(', ')} still on the old servers — a warning during a takeover: re-point ` +
       `${pending.length === 1 ? 'it' : 'them'} too (${target.join('; ')}); the old servers keep answering until ` +
-      `${rec.glueTtl} s after the last name is re-pointed${unclear}`;
+      `${rec.glueTtl} s after the last name is re-pointed${unclear}${freshUnknown ? unknownFirstSeen : ''}`;
   } else {
     message =
       `${head}: the glue still points at the old servers (${old.join(', ')}) — expected; next step: re-point it ` +
@@ -368,6 +398,7 @@ export function takeoverProgress(
   const progress: TakeoverProgress = {
     set: rec.set,
     state,
+    ...(rec.switchedAt ? {} : { detected: true as const }),
     names,
     ...(until ? { until } : {}),
     ...(finished ? { done: true } : {}),

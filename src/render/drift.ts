@@ -172,7 +172,7 @@ function delegationText(r: DriftReport): string[] {
 function dnsCheckText(r: DriftReport): string[] {
   const list = r.dnsChecks ?? [];
   if (list.length === 0) return [];
-  const what = { glue: 'glue', lameness: 'servers', referral: 'referral' };
+  const what = { glue: 'glue', lameness: 'servers', referral: 'referral', takeover: 'takeover hold' };
   return [
     'DNS checks that did not pass (information, not drift):',
     ...list.map(

@@ -7,7 +7,7 @@
 import { describeValue } from '../plan/describe.js';
 import { splitNotes } from '../plan/notes.js';
 import { type GlueExpectation, OVERRIDE_FLAG, type Plan, type Step } from '../plan/types.js';
-import { SYMBOL, change, planLine, reasonWithSource } from './text.js';
+import { SYMBOL, change, planLine, reasonWithSource, takeoverOrder } from './text.js';
 
 export const PLAN_MARKER = '<!-- acns-plan -->';
 export const MARKDOWN_BUDGET = 65_000;
@@ -46,7 +46,9 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
     ? ['#### ⚠️ Caution — resolution meanwhile', '', ...cautions.map((n) => `- ${esc(n)}`), '']
     : [];
   const deletes = plan.steps.filter((s) => s.kind === 'delete_nameserver' || isDisable(s));
-  const glue = glueSection(plan.glue);
+  // a takeover's glue is re-pointed after apply, not published before the switches
+  const takenOver = new Set((plan.takeover ?? []).map((t) => t.set));
+  const glue = [...takeoverSection(plan), ...glueSection(plan.glue.filter((g) => !takenOver.has(g.set)))];
   const tail = [
     ...unmanagedLines(plan),
     ...(notes.length ? ['#### Notes', '', ...notes.map((n) => `- ${esc(n)}`), ''] : []),
@@ -108,6 +110,14 @@ function meta(plan: Plan): string {
   ];
   if (plan.zoneFilter) parts.push(`restricted to ${plan.zoneFilter.map((z) => `\`${z}\``).join(', ')}`);
   return `<sub>${parts.join(' · ')}</sub>`;
+}
+
+/** Each takeover's safe order, as the text view shows it: the glue is re-pointed only after apply. */
+function takeoverSection(plan: Plan): string[] {
+  return (plan.takeover ?? []).flatMap((t) => {
+    const { title, steps } = takeoverOrder(t);
+    return [`#### ${esc(title.replace(/:$/, ''))}`, '', ...steps.map((s, i) => `${i + 1}. ${esc(s)}`), ''];
+  });
 }
 
 function glueSection(glue: GlueExpectation[]): string[] {

@@ -80,16 +80,24 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
 
 /** The safe order of a takeover: what apply does, then what the user does after it. */
 function takeoverBlock(t: Takeover): string[] {
+  const { title, steps } = takeoverOrder(t);
+  return [title, ...steps.map((s, i) => `  ${i + 1}. ${s}`)];
+}
+
+/** A takeover's heading and its steps in order, shared by the text and Markdown views. */
+export function takeoverOrder(t: Takeover): { title: string; steps: string[] } {
   const names = t.names.map((n) => n.name).join(', ');
   const old = [...new Set(t.names.flatMap((n) => n.old))].sort().join(', ');
-  return [
-    `Takeover of set ${t.set} (${names}): the zones are delegated to these names today, served by ${old}:`,
-    `  1. create the names; ${t.checkStep} proves ${old} still answer ${t.zones.join(', ')} with authority`,
-    `  2. switch the zones (${compactDeps(t.after)}); Cloudflare then answers for them under the same names`,
-    `  3. after apply, ${t.where}: re-point the glue of ${names} (and their A/AAAA records) to Cloudflare's addresses`,
-    `  4. keep ${old} answering with authority for ${t.glueTtl} s after that (the glue TTL); ` +
-      '`acns glue` says until when',
-  ];
+  return {
+    title: `Takeover of set ${t.set} (${names}): the zones are delegated to these names today, served by ${old}:`,
+    steps: [
+      `create the names; ${t.checkStep} proves ${old} still answer ${t.zones.join(', ')} with authority`,
+      `switch the zones (${compactDeps(t.after)}); Cloudflare then answers for them under the same names`,
+      `after apply, ${t.where}: re-point the glue of ${names} (and their A/AAAA records) to Cloudflare's addresses`,
+      `keep ${old} answering with authority for ${t.glueTtl} s after that (the glue TTL); ` +
+        '`acns glue` says until when',
+    ],
+  };
 }
 
 /** "Plan: 2 to create, 3 to change, 1 to delete, 1 checks." or "No changes. Live account matches acns.yaml." */

@@ -268,3 +268,87 @@ test('apply proves the old servers again before the switches: one stopped answer
   for (const z of ['example.com', 'example.org'])
     expect(w.emu.state.zones.find((x) => x.name === z)!.nameservers.type).toBe('cloudflare.standard');
 });
+
+test('during the hold an old server that stops answering fails glue (exit 3) and is a drift finding', async () => {
+  expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
+  w.repoint(NAMES);
+  const held = await w.cli(['glue']);
+  expect(held.code).toBe(0);
+  expect(held.stdout).toMatch(/answering with authority until 20/);
+  expect(held.stdout).not.toMatch(/✗/);
+
+  w.oldServerDrops('example.org');
+  const g = await w.cli(['glue']);
+  expect(g.code).toBe(3);
+  expect(g.stdout).toMatch(
+    /✗ FAILED: old server 127\.0\.0\.6\S* stopped answering example\.org with authority .* before its time/,
+  );
+  expect(g.stdout).toMatch(/must keep answering example\.org \(SOA and NS with AA=1\) until 20\S+ — restore it/);
+  const doc = JSON.parse((await w.cli(['glue', '--format', 'json'])).stdout) as {
+    ok: boolean;
+    takeover: { hold_failures: { zone: string; side: string }[] }[];
+  };
+  expect(doc.ok).toBe(false);
+  expect(doc.takeover[0]!.hold_failures.map((h) => [h.zone, h.side])).toEqual([['example.org', 'old']]);
+
+  const drift = await w.cli(['drift', '--format', 'json']);
+  const report = JSON.parse(drift.stdout) as { dns_checks: { check: string; subject: string; problems: string[] }[] };
+  const hold = report.dns_checks.filter((c) => c.check === 'takeover');
+  expect(hold.map((c) => c.subject)).toEqual(['example.org']);
+  expect(hold[0]!.problems[0]).toMatch(/old server 127\.0\.0\.6\S* stopped answering example\.org/);
+  expect((await w.cli(['drift'])).stdout).toMatch(
+    /\[takeover hold\] zone example\.org: failed — old server 127\.0\.0\.6/,
+  );
+});
+
+test('after the hold the old servers are no longer asked', async () => {
+  expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
+  w.repoint(NAMES);
+  expect((await w.cli(['glue'])).code).toBe(0);
+  // the re-point was first seen long ago: the glue TTL has passed
+  const path = join(w.dir, '.acns', 'takeovers.json');
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as { takeovers: { repointed: { at: string }[] }[] };
+  for (const r of doc.takeovers[0]!.repointed) r.at = '2000-01-01T00:00:00.000Z';
+  writeFileSync(path, JSON.stringify(doc));
+  w.oldServerDrops('example.org');
+  const g = await w.cli(['glue']);
+  expect(g.code).toBe(0);
+  expect(g.stdout).toMatch(/can be retired/);
+  expect(g.stdout).not.toMatch(/✗/);
+  const drift = JSON.parse((await w.cli(['drift', '--format', 'json'])).stdout) as { dns_checks: { check: string }[] };
+  expect(drift.dns_checks.filter((c) => c.check === 'takeover')).toEqual([]);
+});
+
+test('without .acns/takeovers.json (a fresh CI checkout) glue and drift find the takeover from DNS', async () => {
+  expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
+  const record = join(w.dir, '.acns', 'takeovers.json');
+  rmSync(record);
+
+  const old = await w.cli(['glue']);
+  expect(old.code).toBe(0); // not a plain failing glue check
+  expect(old.stdout).toMatch(
+    /takeover of set 1 \(example\.com, example\.org, found from DNS \S+, no record of the switch\): the glue still/,
+  );
+  expect(old.stdout).toMatch(/the glue still points at the old servers \(127\.0\.0\.5, 127\.0\.0\.6\) — expected/);
+  expect(JSON.parse(readFileSync(record, 'utf8')).takeovers[0].detected_at).toMatch(/^20/);
+
+  rmSync(record);
+  w.repoint(['ns1.example.com']);
+  const drift = await w.cli(['drift', '--format', 'json']);
+  const report = JSON.parse(drift.stdout) as {
+    dns_checks: { check: string }[];
+    takeover: { state: string; found_without_record: boolean; old_servers_may_retire: boolean; message: string }[];
+  };
+  expect(report.takeover.map((t) => [t.state, t.found_without_record])).toEqual([['mixed', true]]);
+  expect(report.takeover[0]!.message).toMatch(
+    /when the glue was re-pointed is unknown .* the hold is counted from now/,
+  );
+  expect(report.dns_checks.filter((c) => c.check === 'glue')).toEqual([]);
+
+  // the hold is checked without the record too
+  rmSync(record);
+  w.oldServerDrops('example.org');
+  const g = await w.cli(['glue']);
+  expect(g.code).toBe(3);
+  expect(g.stdout).toMatch(/old server 127\.0\.0\.6\S* stopped answering example\.org/);
+});

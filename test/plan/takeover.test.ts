@@ -12,6 +12,7 @@ import {
   takeoverProgress,
 } from '../../src/plan/takeover.js';
 import type { Plan } from '../../src/plan/types.js';
+import { renderPlanMarkdown } from '../../src/render/markdown.js';
 import { renderPlanText } from '../../src/render/text.js';
 import { desired, live } from './fixtures.js';
 import { step, waitsFor } from './helpers.js';
@@ -151,6 +152,27 @@ describe('planning', () => {
     );
     const text = renderPlanText(plan, { colour: false });
     expect(text.indexOf('2. switch the zones')).toBeLessThan(text.indexOf('3. after apply, at the registrar'));
+  });
+
+  test('the Markdown view (pull-request comments) shows the same order, no glue to publish before the switch', () => {
+    const plan = planned('safe');
+    const md = renderPlanMarkdown(plan);
+    expect(md).toContain(
+      '#### Takeover of set 1 (ns1.vanity.com, ns2.vanity.com): the zones are delegated to these names today, ' +
+        'served by 198.51.100.1, 198.51.100.2',
+    );
+    const steps = [
+      '1. create the names; glue_check:1 proves 198.51.100.1, 198.51.100.2 still answer a.org, b.org with authority',
+      '2. switch the zones (assign_zone:a.org, assign_zone:b.org)',
+      '3. after apply, at the registrar of vanity.com: re-point the glue of ns1.vanity.com, ns2.vanity.com ' +
+        "(and their A/AAAA records) to Cloudflare's addresses",
+      '4. keep 198.51.100.1, 198.51.100.2 answering with authority for 172800 s after that (the glue TTL)',
+    ];
+    const at = steps.map((l) => md.indexOf(l));
+    expect(at.every((i) => i > 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    // registering Cloudflare's addresses before the switches would send the zones to servers not serving them yet
+    expect(md).not.toContain('Glue to publish before zones switch');
   });
 
   test('old servers not answering: takeover guard, no override; unknown: delegation_unknown', () => {
