@@ -549,3 +549,32 @@ describe('docs/gitops.md is checked against the workflows', () => {
     for (const name of ['glue-wait', 'allow-mass-change']) expect(doc).toContain(`\`${name}\``);
   });
 });
+
+describe('the records acns keeps between runs travel together in every cache', () => {
+  // held deletions and a takeover's hold are timed from these; a cache without them restarts the clocks
+  const RECORDS = ['.acns/last-applied.json', '.acns/delegation-moves.json', '.acns/takeovers.json'];
+  const cacheSteps = Object.values(WF).flatMap((wf) =>
+    stepsOf(wf.doc)
+      .filter(({ s }) => typeof s.uses === 'string' && s.uses.startsWith('actions/cache'))
+      .map(({ job, s }) => ({ where: `${wf.path} ${job}: ${s.name}`, paths: String(s.with?.path ?? '') })),
+  );
+
+  test('GitHub: every cache step of the examples lists all three records', () => {
+    expect(cacheSteps.length).toBeGreaterThan(0);
+    for (const { where, paths } of cacheSteps) {
+      const listed = paths
+        .split('\n')
+        .map((p) => p.trim())
+        .filter(Boolean);
+      expect({ where, listed }).toEqual({ where, listed: RECORDS });
+    }
+  });
+
+  test('GitLab: every cache lists all three records', () => {
+    const caches = Object.values(GITLAB.doc as Yaml)
+      .map((job) => (job as Yaml)?.cache)
+      .filter((c): c is Yaml => c !== undefined);
+    expect(caches.length).toBeGreaterThan(0);
+    for (const c of caches) expect(c.paths).toEqual(RECORDS);
+  });
+});
