@@ -44,14 +44,16 @@ export type ProgressEvent =
 export const CLOUDFLARE_REQUESTS_PER_SECOND = 200;
 /**
  * The jitter the pace leaves room for, in ms: the spread of recent round trips (the slowest of
- * the last JITTER_SAMPLES against the fastest of the run), within these bounds; until enough
- * answers arrived, the largest. A round trip's spread bounds how much closer two sends can arrive
+ * about the last two seconds' answers against the fastest of the run), within these bounds; until
+ * enough answers arrived, the largest. Two seconds, because a stall that bunched arrivals weighs on
+ * every second that holds them, and its slow answers come back a round trip after it. A round trip's spread bounds how much closer two sends can arrive
  * than they left; it also counts delays on the way back and a busy client, so it errs on the safe
- * side, and beyond the largest bound (the old flat 5 % of a second) it no longer slows the pace.
+ * side; beyond the largest bound it no longer slows the pace (a tenth of a second: 9 % slower).
  */
-export const JITTER_MIN_MS = 5;
-export const JITTER_MAX_MS = 50;
-const JITTER_SAMPLES = 64;
+export const JITTER_MIN_MS = 10;
+export const JITTER_MAX_MS = 100;
+/** Round trips remembered: two seconds' worth at the pace, at least this many. */
+const JITTER_MIN_SAMPLES = 64;
 const JITTER_WARMUP = 16;
 /** Requests in flight: rate × round trip, times this, plus IN_FLIGHT_SPARE (round trips vary). */
 const IN_FLIGHT_HEADROOM = 2;
@@ -105,7 +107,8 @@ export class RequestBudget {
   private readonly onProgress?: (e: ProgressEvent) => void;
   private readonly fixedMarginMs?: number;
   private readonly fixedJitterMs?: number;
-  private readonly rtts: number[] = []; // the latest round trips, a ring of JITTER_SAMPLES
+  private readonly rtts: number[] = []; // the latest round trips, a ring of `rttSamples`
+  private readonly rttSamples: number;
   private rttCount = 0;
   private minRttMs = Number.POSITIVE_INFINITY;
   private limit: number;
@@ -135,6 +138,7 @@ export class RequestBudget {
     this.windowMs = o.windowSeconds * 1000;
     this.requestsPerSecond = rps;
     if (o.jitterMs !== undefined) this.fixedJitterMs = Math.max(0, o.jitterMs);
+    this.rttSamples = Math.max(JITTER_MIN_SAMPLES, Math.min(10_000, Math.ceil(2 * rps)));
     this.maxInFlight = Math.max(1, Math.floor(o.maxInFlight ?? 64));
     this.fixedMarginMs = o.marginMs;
     this.clock = o.clock ?? systemClock;
@@ -189,7 +193,7 @@ export class RequestBudget {
     this.flying = Math.max(0, this.flying - 1);
     if (rttMs !== undefined && Number.isFinite(rttMs) && rttMs >= 0) {
       this.srttMs = this.srttMs === undefined ? rttMs : 0.8 * this.srttMs + 0.2 * rttMs;
-      this.rtts[this.rttCount++ % JITTER_SAMPLES] = rttMs;
+      this.rtts[this.rttCount++ % this.rttSamples] = rttMs;
       this.minRttMs = Math.min(this.minRttMs, rttMs);
     }
     const f = this.freed;
