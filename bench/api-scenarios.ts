@@ -229,7 +229,8 @@ export async function runApplyScenario(o: ApiScenarioOptions): Promise<ScenarioR
       const t0 = Date.now();
       const concurrency = o.concurrency ?? CONCURRENCY;
       const { value: result, wallMs } = await timed(async () => {
-        const staleness = await checkStaleness(plan, api, { concurrency });
+        // as `acns apply plan.json` does: the re-read is bounded by the client's budget alone
+        const staleness = await checkStaleness(plan, api);
         if (staleness.stale.length)
           throw new Error(`the saved plan is stale (${staleness.stale.length} objects): the benchmark setup is wrong`);
         return executePlan(plan, api, { alreadyDone: staleness.alreadyDone, concurrency });

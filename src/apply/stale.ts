@@ -29,7 +29,10 @@ export class StalePlanError extends AcnsError {
 }
 
 export interface StalenessOptions {
-  /** Zone reads in flight at once (the client bounds requests too). Default 8. */
+  /**
+   * Zone reads in flight at once. Default: no bound of its own, as when planning: the client's
+   * budget paces every request and keeps as many in flight as the round trip needs.
+   */
   concurrency?: number;
 }
 
@@ -90,14 +93,36 @@ export async function readForPlan(plan: Plan, api: AccountApi, opts: StalenessOp
   const needDefault =
     steps.some((s) => s.kind === 'set_account_default') ||
     (pre !== undefined && pre.accountDefault !== undefined && pre.setUsers.length > 0);
-  const limit = pLimit(Math.max(1, opts.concurrency ?? 8));
+  const limit = pLimit(Math.max(1, opts.concurrency ?? Number.POSITIVE_INFINITY));
+  // The ids the plan relies on, by zone name: a zone still under one of them is read as soon as the
+  // page naming it arrives, while the rest of the listing is on its way (no round trip between).
+  const planned = new Map<string, Set<string>>();
+  const expect = (name: string, id: string | undefined) => {
+    if (id) planned.set(name, (planned.get(name) ?? new Set()).add(id));
+  };
+  for (const s of zoneSteps) expect(s.target, s.zoneId);
+  for (const z of knownUsers) expect(z.name, z.id);
+  const zones = new Map<string, ZoneNameservers>();
+  const reads = new Map<string, Promise<void>>();
+  const read = (id: string): void => {
+    if (reads.has(id)) return;
+    const p = limit(async () => {
+      const ns = await readZoneOrAbsent(api, id);
+      if (ns) zones.set(id, ns);
+    });
+    p.catch(() => {}); // reported by the Promise.all below
+    reads.set(id, p);
+  };
+  const found = (z: ZoneRef): void => {
+    if (wholeAccount || planned.get(z.name)?.has(z.id)) read(z.id);
+  };
 
   const [names, refs, accountDefault] = await Promise.all([
     needNames ? api.listNameservers() : Promise.resolve(undefined),
     wholeAccount
-      ? api.listAllZones()
+      ? api.listAllZones({ onPage: (zs) => zs.forEach(found) })
       : zoneNames.length > 0
-        ? api.resolveZones(zoneNames).then((r) => r.found)
+        ? api.resolveZones(zoneNames, { onFound: found }).then((r) => r.found)
         : Promise.resolve([] as ZoneRef[]),
     needDefault ? api.getAccountDefault() : Promise.resolve(undefined),
   ]);
@@ -106,15 +131,8 @@ export async function readForPlan(plan: Plan, api: AccountApi, opts: StalenessOp
   if (wholeAccount) for (const z of refs) wanted.add(z.id);
   for (const s of zoneSteps) if (s.zoneId && zoneIds.get(s.target) === s.zoneId) wanted.add(s.zoneId);
   for (const z of knownUsers) if (zoneIds.get(z.name) === z.id) wanted.add(z.id);
-  const zones = new Map<string, ZoneNameservers>();
-  await Promise.all(
-    [...wanted].sort().map((id) =>
-      limit(async () => {
-        const ns = await readZoneOrAbsent(api, id);
-        if (ns) zones.set(id, ns);
-      }),
-    ),
-  );
+  for (const id of [...wanted].sort()) read(id);
+  await Promise.all([...wanted].map((id) => reads.get(id)));
   return {
     names,
     zoneIds,

@@ -6,9 +6,11 @@
  *   times. N and S are the configured guess until the server states its policy
  *   (`Ratelimit-Policy`), then the server's. What the server says remains (`Ratelimit`, or the
  *   older `x-ratelimit-remaining`) caps sends until its window resets;
- * - the per-IP pace: sends spaced evenly just under `requestsPerSecond` (Cloudflare refuses more
- *   than 200 per second from one address), so bursts never happen (a late timer may let at most
- *   two sends catch up);
+ * - the per-IP pace: sends spaced evenly so that no second, as the server counts it, holds more
+ *   than `requestsPerSecond` (Cloudflare refuses more than 200 per second from one address). The
+ *   spacing leaves room for the jitter measured in the round trips (a send delayed on its way and
+ *   a later one that is not arrive closer together than they left), never a flat share; a late
+ *   timer may let one send catch up, never a burst;
  * - requests in flight: enough to keep the pace at the measured round trip (rate × round trip,
  *   with headroom), never more than `maxInFlight`.
  */
@@ -40,21 +42,36 @@ export type ProgressEvent =
 
 /** Cloudflare's per-IP limit of the client API. */
 export const CLOUDFLARE_REQUESTS_PER_SECOND = 200;
-/** The pace keeps this share of the per-IP limit, leaving room for jitter in arrival times. */
-export const PACE_SHARE = 0.95;
+/**
+ * The jitter the pace leaves room for, in ms: the spread of recent round trips (the slowest of
+ * about the last two seconds' answers against the fastest of the run), within these bounds; until
+ * enough answers arrived, the largest. Two seconds, because a stall that bunched arrivals weighs on
+ * every second that holds them, and its slow answers come back a round trip after it. A round trip's spread bounds how much closer two sends can arrive
+ * than they left; it also counts delays on the way back and a busy client, so it errs on the safe
+ * side; beyond the largest bound it no longer slows the pace (a tenth of a second: 9 % slower).
+ */
+export const JITTER_MIN_MS = 10;
+export const JITTER_MAX_MS = 100;
+/** Round trips remembered: two seconds' worth at the pace, at least this many. */
+const JITTER_MIN_SAMPLES = 64;
+const JITTER_WARMUP = 16;
 /** Requests in flight: rate × round trip, times this, plus IN_FLIGHT_SPARE (round trips vary). */
 const IN_FLIGHT_HEADROOM = 2;
 const IN_FLIGHT_SPARE = 2;
-/**
- * How early a send may go before its slot in the even pace, so a timer that fires a little late
- * does not slow the whole run: any second then holds at most 1 + (1000 + tolerance) / interval
- * sends, so the tolerance is at most two slots and never more than keeps that under the ceiling.
- */
-const PACE_TOLERANCE_SLOTS = 2;
 
-function paceToleranceMs(rps: number, intervalMs: number): number {
-  const fits = (1000 * (rps - 1)) / (rps * PACE_SHARE) - 1000;
-  return Math.max(0, Math.min(PACE_TOLERANCE_SLOTS * intervalMs, fits - 0.001));
+/**
+ * The pace for a ceiling of `rps` per second and `jitterMs` of arrival jitter: the spacing between
+ * sends and how early a send may go before its slot (so a timer that fires a little late does not
+ * slow the whole run). With that tolerance, any span of S ms holds at most 1 + (S + tolerance) /
+ * interval sends; the spacing keeps that within `rps` for a second stretched by the jitter.
+ */
+export function paceFor(rps: number, jitterMs: number): { intervalMs: number; toleranceMs: number } {
+  const span = 1000 + Math.max(0, jitterMs);
+  if (rps >= 3) {
+    const intervalMs = span / (rps - 2);
+    return { intervalMs, toleranceMs: intervalMs };
+  }
+  return { intervalMs: span / Math.min(1, rps), toleranceMs: 0 };
 }
 
 export interface BudgetOptions {
@@ -64,6 +81,8 @@ export interface BudgetOptions {
   requestsPerSecond?: number;
   /** Most requests in flight at once (default 64). */
   maxInFlight?: number;
+  /** A fixed arrival jitter to leave room for, in ms, instead of the one measured (tests). */
+  jitterMs?: number;
   /** Extra wait past the window edge to absorb clock skew with the server (default 5 %, ≤ 1 s). */
   marginMs?: number;
   clock?: Clock;
@@ -87,8 +106,11 @@ export class RequestBudget {
   private readonly gate?: RateLimitGate;
   private readonly onProgress?: (e: ProgressEvent) => void;
   private readonly fixedMarginMs?: number;
-  private readonly intervalMs: number;
-  private readonly toleranceMs: number;
+  private readonly fixedJitterMs?: number;
+  private readonly rtts: number[] = []; // the latest round trips, a ring of `rttSamples`
+  private readonly rttSamples: number;
+  private rttCount = 0;
+  private minRttMs = Number.POSITIVE_INFINITY;
   private limit: number;
   private windowMs: number;
   private learned?: { quota: number; windowSeconds: number };
@@ -115,8 +137,8 @@ export class RequestBudget {
     this.limit = this.configured.requests;
     this.windowMs = o.windowSeconds * 1000;
     this.requestsPerSecond = rps;
-    this.intervalMs = 1000 / (rps * PACE_SHARE);
-    this.toleranceMs = paceToleranceMs(rps, this.intervalMs);
+    if (o.jitterMs !== undefined) this.fixedJitterMs = Math.max(0, o.jitterMs);
+    this.rttSamples = Math.max(JITTER_MIN_SAMPLES, Math.min(10_000, Math.ceil(2 * rps)));
     this.maxInFlight = Math.max(1, Math.floor(o.maxInFlight ?? 64));
     this.fixedMarginMs = o.marginMs;
     this.clock = o.clock ?? systemClock;
@@ -136,9 +158,22 @@ export class RequestBudget {
   /** How many requests may be in flight now: enough for the pace at the measured round trip. */
   get inFlightTarget(): number {
     if (this.srttMs === undefined) return this.maxInFlight;
-    const perRoundTrip = (this.requestsPerSecond * PACE_SHARE * this.srttMs) / 1000;
+    const perRoundTrip = this.srttMs / this.pace().intervalMs;
     const needed = Math.ceil(perRoundTrip * IN_FLIGHT_HEADROOM) + IN_FLIGHT_SPARE;
     return Math.max(1, Math.min(this.maxInFlight, needed));
+  }
+
+  /** The arrival jitter the pace leaves room for now (ms). */
+  get jitterMs(): number {
+    if (this.fixedJitterMs !== undefined) return this.fixedJitterMs;
+    if (this.rttCount < JITTER_WARMUP) return JITTER_MAX_MS;
+    const spread = Math.max(...this.rtts) - this.minRttMs;
+    return Math.min(JITTER_MAX_MS, Math.max(JITTER_MIN_MS, spread));
+  }
+
+  /** The spacing of sends now, and how early one may go. */
+  pace(): { intervalMs: number; toleranceMs: number } {
+    return paceFor(this.requestsPerSecond, this.jitterMs);
   }
 
   /** The window in force: the server's stated policy once known, else the configured one. */
@@ -158,6 +193,8 @@ export class RequestBudget {
     this.flying = Math.max(0, this.flying - 1);
     if (rttMs !== undefined && Number.isFinite(rttMs) && rttMs >= 0) {
       this.srttMs = this.srttMs === undefined ? rttMs : 0.8 * this.srttMs + 0.2 * rttMs;
+      this.rtts[this.rttCount++ % this.rttSamples] = rttMs;
+      this.minRttMs = Math.min(this.minRttMs, rttMs);
     }
     const f = this.freed;
     this.freed = undefined;
@@ -231,18 +268,20 @@ export class RequestBudget {
         await this.wait('window', Math.max(1, oldest + this.windowMs + this.marginMs() - now), signal);
         continue;
       }
-      const earliest = this.nextSlot - this.toleranceMs;
+      const pace = this.pace();
+      const earliest = this.nextSlot - pace.toleranceMs;
       if (now < earliest) {
         await this.clock.sleep(earliest - now, signal);
         continue;
       }
-      return this.grant(now);
+      return this.grant(now, pace.intervalMs);
     }
   }
 
-  private grant(now: number): Ticket {
+  private grant(now: number, intervalMs: number): Ticket {
     this.sent.push(now);
-    this.nextSlot = Math.max(this.nextSlot, now) + this.intervalMs;
+    // A slot missed while the event loop was busy is skipped, not made up in a burst.
+    this.nextSlot = Math.max(this.nextSlot, now) + intervalMs;
     this.total++;
     this.flying++;
     if (this.server) this.server.remaining--;

@@ -149,6 +149,13 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
 
     const fault = takeFault(method, rel);
     if (fault) entry.fault = fault.action ?? 'respond';
+    const faultAnswers =
+      fault?.action === 'hang' ||
+      fault?.action === 'reset' ||
+      (fault !== undefined && (fault.action ?? 'respond') === 'respond' && fault.status !== undefined);
+    // Cloudflare counts a request where it arrives, before the work and the way back: the limits see
+    // it on receipt, not after the simulated round trip (whose timer jitter is the emulator's own).
+    const admission = faultAnswers ? undefined : limiter.admit(req.socket.remoteAddress ?? '127.0.0.1');
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (options.latencyMs > 0) await sleep(options.latencyMs);
     if (fault?.action === 'hang') return;
@@ -162,14 +169,13 @@ export async function startEmulator(o: EmulatorOptions = {}): Promise<Emulator> 
       return void o.onLog?.(entry);
     }
 
-    const admission = limiter.admit(req.socket.remoteAddress ?? '127.0.0.1');
-    if (admission.limited) {
+    if (admission?.limited) {
       send(res, entry, failure(429, 971, 'Please wait and consider throttling your request speed'), admission.headers);
       return void o.onLog?.(entry);
     }
 
     const out = answer(req, method, rawUrl, rel, text);
-    const headers = admission.headers;
+    const headers = admission?.headers ?? {};
     if (method !== 'GET' && out.status < 400) await o.onChange?.();
     if (fault?.action === 'commit_then_drop') {
       o.onLog?.(entry);

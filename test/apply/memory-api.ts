@@ -220,7 +220,7 @@ export class MemoryApi implements AccountApi {
     return this.zones.get(id)?.name ?? id;
   }
 
-  private zoneRefs(): ZoneRef[] {
+  protected zoneRefs(): ZoneRef[] {
     return [...this.zones.entries()]
       .map(([id, z]) => ({ id, name: z.name }))
       .sort((a, b) => a.name.localeCompare(b.name));

@@ -1,4 +1,5 @@
 import { checkStaleness, StalePlanError } from '../../src/apply/stale.js';
+import type { ResolveOptions, ResolvedZones } from '../../src/cloudflare/api.js';
 import { AcnsError } from '../../src/errors.js';
 import { MemoryApi } from './memory-api.js';
 import { create, makePlan, remove, seedAccount, seedPlan, setDefault, toSet } from './plans.js';
@@ -162,5 +163,37 @@ describe('checkStaleness', () => {
     );
     await expect(checkStaleness(seedPlan(), api)).rejects.toMatchObject({ code: 'cloudflare_api' });
     expect(api.writes()).toEqual([]);
+  });
+});
+
+describe('the re-read is pipelined', () => {
+  /** A listing that names its zones at once, then holds its answer until released. */
+  class SlowListing extends MemoryApi {
+    release: () => void = () => {};
+    override resolveZones(names: string[], opts: ResolveOptions = {}): Promise<ResolvedZones> {
+      for (const z of this.zoneRefs()) if (names.includes(z.name)) opts.onFound?.(z);
+      const held = new Promise<void>((r) => (this.release = r));
+      return held.then(() => super.resolveZones(names));
+    }
+  }
+
+  test("a zone still under the plan's id is read as soon as the page naming it arrives", async () => {
+    const api = seedAccount(new SlowListing());
+    const report = checkStaleness(makePlan([toSet('a.example', 'z-a', 1), toSet('b.example', 'z-b', 1)]), api);
+    await new Promise((r) => setImmediate(r));
+    // both reads started while the listing was still on its way
+    expect(api.callsOf('getZoneNameservers').map((c) => c.target)).toEqual(['a.example', 'b.example']);
+    api.release();
+    expect(await report).toEqual({ stale: [], alreadyDone: [] });
+    expect(api.callsOf('getZoneNameservers')).toHaveLength(2); // each once: exactly as before
+  });
+
+  test('a zone found under another id than the plan recorded is not read, and the plan is stale', async () => {
+    const api = new SlowListing().addZone('z-new', 'a.example');
+    const report = checkStaleness(makePlan([toSet('a.example', 'z-a', 1)]), api);
+    await new Promise((r) => setImmediate(r));
+    api.release();
+    expect((await report).stale).toHaveLength(1);
+    expect(api.callsOf('getZoneNameservers')).toHaveLength(0);
   });
 });
