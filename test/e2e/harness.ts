@@ -6,7 +6,7 @@
  * Every name the emulator creates gets 127.0.0.3 / ::1 — the addresses of the fake host-zone
  * servers — so the glue check's parent and child sides both have real servers to ask.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/program.js';
@@ -299,4 +299,16 @@ export async function cliWithIO(
   world.refresh();
   const code = await run(argv, io);
   return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+/** Moves every time in .acns/delegation-moves.json back by `seconds` (as if that much time had passed). */
+export function backdateMoves(world: Pick<World, 'dir'>, seconds: number): void {
+  const path = join(world.dir, '.acns/delegation-moves.json');
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as { moves: Record<string, unknown>[] };
+  const back = (v: unknown) => (typeof v === 'string' ? new Date(Date.parse(v) - seconds * 1000).toISOString() : v);
+  for (const m of doc.moves) {
+    if (m.switched_at) m.switched_at = back(m.switched_at);
+    if (m.moved_at) m.moved_at = back(m.moved_at);
+  }
+  writeFileSync(path, JSON.stringify(doc));
 }
