@@ -268,3 +268,26 @@ test('apply proves the old servers again before the switches: one stopped answer
   for (const z of ['example.com', 'example.org'])
     expect(w.emu.state.zones.find((x) => x.name === z)!.nameservers.type).toBe('cloudflare.standard');
 });
+
+test('names already on Cloudflare (a re-run): the saved plan is not refused for the old glue it expects', async () => {
+  for (const n of NAMES) {
+    const zoneTag = w.emu.state.zones[0]!.id;
+    w.emu.state.customNs.push({
+      ns_name: n,
+      ns_set: 1,
+      ipv4: NEW_V4,
+      ipv6: NEW_V6,
+      status: 'verified',
+      zone_tag: zoneTag,
+    });
+  }
+  const p = await w.cli(['plan', '-o', 'plan.json']);
+  expect(p.stdout).not.toMatch(/UNSAFE|stale glue/);
+  expect(p.stdout).toMatch(/Takeover of set 1/);
+  // example.com's referral carries the old glue (not Cloudflare's addresses): re-checked, and expected
+  const a = await w.cli(['apply', 'plan.json']);
+  expect(a.stderr).not.toMatch(/error:|stale glue/);
+  expect(a.code).toBe(0);
+  for (const z of ['example.com', 'example.org'])
+    expect(w.emu.state.zones.find((x) => x.name === z)!.nameservers).toEqual({ type: 'custom.account', ns_set: 1 });
+});
