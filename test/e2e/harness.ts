@@ -78,6 +78,8 @@ export interface World {
   lame(zone: string): void;
   /** The registrar step: delegate example.com (com) or example.net (net) to these of its names. */
   delegate(tld: 'com' | 'net', names: string[]): void;
+  /** More records in the com or net zone (other zones' NS and DS, a registry's stale host record). */
+  tldRecords(tld: 'com' | 'net', records: FakeRecord[]): void;
   writeConfig(text: string, file?: string): void;
   cli(argv: string[], extraEnv?: Record<string, string | undefined>): Promise<RunResult>;
   /** Serve the emulator's zones on the names' addresses as the state is now (done before each cli run). */
@@ -95,6 +97,7 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
     onChange: () => refresh(),
   });
   const delegated: Record<'com' | 'net', string[]> = { com: [...HOST_NAMES.com], net: [...HOST_NAMES.net] };
+  const extra: Record<'com' | 'net', FakeRecord[]> = { com: [], net: [] };
   const tldZone = (tld: 'com' | 'net', withGlue: boolean): FakeRecord[] => {
     const host = `example.${tld}`;
     const names = delegated[tld];
@@ -104,6 +107,7 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
       { name: `a.nic.${tld}`, type: 'A', data: '127.0.0.2' },
       ...names.map((n) => ({ name: host, type: 'NS' as const, data: n })),
       ...(withGlue ? names.flatMap((n) => addressRecords(n)) : []),
+      ...extra[tld],
     ];
   };
   const hostZone = (tld: 'com' | 'net'): FakeRecord[] => {
@@ -198,6 +202,10 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
       delegated[t] = [...names];
       tld.setRecords(t, tldZone(t, glueState[t === 'com' ? 1 : 2]));
       refresh();
+    },
+    tldRecords(t, records) {
+      extra[t] = [...records];
+      tld.setRecords(t, tldZone(t, glueState[t === 'com' ? 1 : 2]));
     },
     writeConfig(text, file = 'acns.yaml') {
       writeFileSync(join(dir, file), text);
