@@ -2,10 +2,10 @@
  * When delegations moved: `.acns/delegation-moves.json` beside the last-applied record. Apply adds
  * each zone it switched off a set (with the set's names and the time); plan, apply and drift add
  * the moment a read first shows that zone's parent listing none of those names (with the parent's NS
- * TTL), the longest A/AAAA TTL of the names read so far, and zones found still delegated to names a
- * plan deletes (so their later move is waited for too). A name of the set
- * is deleted only once the caches that may hold the old delegation have expired after that moment
- * (plan/leaving.ts). Advisory like the last-applied record: a damaged or missing file counts as no
+ * TTL), the longest A/AAAA TTL of the names read so far, and zones (or the domain holding the names)
+ * found still delegated to names a plan deletes (so their later move is waited for too). A name of
+ * the set is deleted only once the caches that may hold the old delegation have expired after that
+ * moment (plan/leaving.ts). Advisory like the last-applied record: a damaged or missing file counts as no
  * records, and a failure to write it is a warning. Keep the folder between runs (CI caches it):
  * without it, deletions wait again from the next time the delegations are seen.
  */

@@ -144,12 +144,13 @@ export async function readZoneDelegations(
  * The referral check of each zone the plan switches to a set whose delegation could be read (an
  * unreadable one would only spend the deadline again): glue for the set's names with Cloudflare's
  * addresses (names created in this run have none yet and are left out), and the DS against the
- * DNSKEY served by the set's addresses or the zone's current set's.
+ * DNSKEY served by the set's addresses or the zone's current set's (the set the step moves it from:
+ * the same when planning and when a saved plan is applied).
  */
 export async function readReferrals(
   plan: Plan,
   findings: DelegationFinding[],
-  live: Pick<LiveState, 'nameservers' | 'zones'>,
+  live: Pick<LiveState, 'nameservers'>,
   dns: GlueCheckOptions,
   opts: DelegationReadOptions = {},
 ): Promise<ReferralFinding[]> {
@@ -158,16 +159,14 @@ export async function readReferrals(
   const read = new Set(
     findings.filter((f) => f.direction === 'to_custom' && f.status !== 'unknown').map((f) => f.zone),
   );
-  const setOf = new Map(
-    live.zones.map((z) => [z.name, z.nameservers.type === 'custom.account' ? (z.nameservers.set ?? 1) : undefined]),
-  );
   const jobs: Promise<ReferralFinding>[] = [];
   for (const step of plan.steps) {
     const to = valueSet(step.after);
     if (step.kind !== 'assign_zone' || to === undefined || !read.has(step.target)) continue;
     const intended = expectedNames(live.nameservers.filter((n) => n.set === to));
     if (intended.length === 0) continue;
-    const current = setOf.get(step.target);
+    const before = step.before as { type?: string; set?: number } | null;
+    const current = before?.type === 'custom.account' ? (before.set ?? 1) : undefined;
     const zoneServers = [...intended, ...expectedNames(live.nameservers.filter((n) => n.set === current))]
       .flatMap((e) => [e.ipv4, e.ipv6])
       .filter((a): a is string => a !== undefined);

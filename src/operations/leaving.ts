@@ -8,13 +8,13 @@ import { movesPath, readMoves, sameMoves, writeMoves } from '../apply/delegation
 import type { AccountApi } from '../cloudflare/api.js';
 import type { DesiredState } from '../config/types.js';
 import { DnsCache } from '../dns/cache.js';
-import { type DelegationReadOptions, readDelegations, readLeaving } from '../dns/delegation-reads.js';
+import { type DelegationReadOptions, readDelegations, readLeaving, readReferrals } from '../dns/delegation-reads.js';
 import { readAddressTtls } from '../dns/address-ttl.js';
 import type { GlueCheckOptions } from '../dns/glue.js';
 import { hostZoneOf } from '../dns/discover.js';
 import { canonIp } from '../dns/names.js';
 import { AcnsError } from '../errors.js';
-import { addDelegationFindings, type DelegationFinding } from '../plan/delegation.js';
+import { addDelegationFindings, addReferralFindings, type DelegationFinding } from '../plan/delegation.js';
 import { valueSet } from '../plan/describe.js';
 import {
   type DelegationMove,
@@ -134,10 +134,12 @@ export async function zoneFindings(
 }
 
 /**
- * A saved plan is applied days after it was made: what DNS says about its deletions and the zones it
- * moves off a set is read again before the first write. A name a parent lists now, caches that may
- * still hold it, or a delegation that cannot be read (without --allow-unknown-delegation) refuse the
- * plan (exit 3, nothing changed).
+ * A saved plan is applied days after it was made: what DNS says about its deletions, the zones it
+ * moves off a set and the referral of the zones it moves onto one is read again before the first
+ * write. A name a parent lists now, caches that may still hold it, a delegation that cannot be read
+ * (without --allow-unknown-delegation), stale glue in a zone's referral or a DS matching no DNSKEY
+ * refuse the plan (exit 3, nothing changed). A plan with any of these as guards never got here, so
+ * each one is new since the plan was made.
  */
 export async function recheckDelegations(
   session: Session,
@@ -164,10 +166,9 @@ export async function recheckDelegations(
     const to = valueSet(s.after);
     if (s.kind === 'create_nameserver' && to !== undefined) setNames.set(to, [...(setNames.get(to) ?? []), s.target]);
   }
-  const fresh = addDelegationFindings(
-    { ...plan, guards: [], notes: [] },
-    await zoneFindings(plan, live, setNames, run),
-  );
+  const findings = await zoneFindings(plan, live, setNames, run);
+  let fresh = addDelegationFindings({ ...plan, guards: [], notes: [] }, findings);
+  if (run.on) fresh = addReferralFindings(fresh, await readReferrals(plan, findings, live, run.dns, run.reads));
   const guards = [...leaving.guards, ...fresh.guards].filter((g) => !(g.override && allow.includes(g.override)));
   const lines = [
     ...leaving.hold.map((h) => h.message),

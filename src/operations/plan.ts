@@ -133,11 +133,8 @@ export async function readAndPlan(
   plan = addTakeovers(plan, await readTakeovers(plan, findings, run));
   // what resolvers will get for the zones joining a set: stale glue or a DS matching no key is a guard
   if (run.on) {
-    const referrals = await readReferrals(plan, findings, live, run.dns, run.reads);
-    // a takeover's glue names the old servers until its re-point step: expected, not stale
-    const takenOver = new Set((plan.takeover ?? []).flatMap((t) => t.zones));
-    const expected = referrals.map((r) => (takenOver.has(r.zone) ? { ...r, staleGlue: [] } : r));
-    plan = addReferralFindings(plan, expected);
+    // (a takeover's zones, known by now, have glue naming the old servers: expected, not stale)
+    plan = addReferralFindings(plan, await readReferrals(plan, findings, live, run.dns, run.reads));
   }
   return plan;
 }

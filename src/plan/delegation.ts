@@ -56,12 +56,13 @@ export interface ReferralFinding {
  * The referral checks of the zones a plan switches to a set. Stale glue resolvers receive and a DS
  * that matches no DNSKEY are guards (either sends resolvers astray once the zone is on the set); a
  * parent not yet naming the set is the registrar step, already a note; a referral that could not
- * be fully checked once the parent names the set is a note (`acns drift` checks it again).
+ * be fully checked once the parent names the set is a note (`acns drift` checks it again). The
+ * zones of the plan's takeovers are expected to have glue naming the old servers (see below).
  */
 export function addReferralFindings(plan: Plan, findings: ReferralFinding[]): Plan {
   const guards = [...plan.guards];
   const unverified: ReferralFinding[] = [];
-  for (const f of [...findings].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0))) {
+  for (const f of sortByZone(withoutTakeoverGlue(plan, findings))) {
     if (f.staleGlue.length > 0) {
       const names = [...new Set(f.staleGlue.map((g) => g.name))];
       const glue = f.staleGlue.map(
@@ -99,6 +100,20 @@ export function addReferralFindings(plan: Plan, findings: ReferralFinding[]): Pl
   return { ...plan, notes, guards, safe: guards.length === 0 };
 }
 
+/**
+ * A taken-over zone's glue names the old servers until the re-point step that follows its switch:
+ * expected, not stale — also once the set's names exist on Cloudflare (a re-run, or a saved plan
+ * applied), when that glue differs from Cloudflare's addresses.
+ */
+export function withoutTakeoverGlue(plan: Pick<Plan, 'takeover'>, findings: ReferralFinding[]): ReferralFinding[] {
+  const takenOver = new Set((plan.takeover ?? []).flatMap((t) => t.zones));
+  return findings.map((f) => (takenOver.has(f.zone) && f.staleGlue.length > 0 ? { ...f, staleGlue: [] } : f));
+}
+
+function sortByZone<T extends { zone: string }>(items: T[]): T[] {
+  return [...items].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0));
+}
+
 /** The set a zone step leaves, when it moves the zone from one custom set to another. */
 function movesFrom(plan: Plan, stepId: string): number | undefined {
   const before = plan.steps.find((s) => s.id === stepId)?.before as { type?: string; set?: number } | null;
@@ -126,7 +141,7 @@ export function addDelegationFindings(plan: Plan, findings: DelegationFinding[])
   const guards = [...plan.guards];
   const unknownLeaving: DelegationFinding[] = [];
   const unknownJoining: DelegationFinding[] = [];
-  for (const f of [...findings].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0))) {
+  for (const f of sortByZone(findings)) {
     const wanted = f.customNames.join(', ');
     const at = f.where ?? 'at your registrar';
     if (f.status === 'unknown') {

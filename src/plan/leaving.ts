@@ -133,12 +133,11 @@ export function evaluateLeaving(
       // the domain holding the name may be served by other servers of the same name (glue elsewhere)
       if (q.kind === 'names_domain' && !servedByCloudflare(d.name, r, ctx.addresses)) continue;
       listed.push(r);
-      if (q.kind === 'zone') {
-        const key = `${r.subject}|${d.set}`;
-        const m = listing.get(key) ?? { subject: r.subject, set: d.set, names: [] };
-        m.names.push(d.name);
-        listing.set(key, m);
-      }
+      // recorded, the names' own domain like a zone: once its delegation moves, the caches are waited for
+      const key = `${r.subject}|${d.set}`;
+      const m = listing.get(key) ?? { subject: r.subject, set: d.set, names: [] };
+      m.names.push(d.name);
+      listing.set(key, m);
     }
     if (listed.length > 0) {
       hold.push({ name: d.name, set: d.set, cause: 'listed', message: listedMessage([d.name], d.set, listed, ctx) });
@@ -160,8 +159,9 @@ export function evaluateLeaving(
 }
 
 /**
- * A zone seen delegated to names being deleted is recorded (once) with those names: when its
- * delegation later moves, the deletion waits for the caches like any zone that left the set.
+ * A zone (or the domain holding the names) seen delegated to names being deleted is recorded (once)
+ * with those names: when its delegation later moves, the deletion waits for the caches like any zone
+ * that left the set — resolvers may keep the old delegation of the names' domain just as long.
  */
 function recordListing(moves: DelegationMove[], listing: Map<string, DelegationMove>): DelegationMove[] {
   const fresh = [...listing.values()].filter((l) => !moves.some((m) => m.subject === l.subject && m.set === l.set));

@@ -9,7 +9,12 @@ import { readDelegations, readReferrals } from '../../src/dns/delegation-reads.j
 import { dsDigest, keyTag } from '../../src/dns/dnssec.js';
 import { type FakeDnsServer, type FakeRecord, fakeSoa, startFakeServers } from '../../src/dns/fakeserver.js';
 import { buildPlan } from '../../src/plan/build.js';
-import { addDelegationFindings, addReferralFindings, type ReferralFinding } from '../../src/plan/delegation.js';
+import {
+  addDelegationFindings,
+  addReferralFindings,
+  type ReferralFinding,
+  withoutTakeoverGlue,
+} from '../../src/plan/delegation.js';
 import type { Plan } from '../../src/plan/types.js';
 import { desired, live } from '../plan/fixtures.js';
 
@@ -129,6 +134,40 @@ describe('addReferralFindings (pure)', () => {
     const out = addReferralFindings(p, [finding({})]);
     expect(out.guards).toEqual([]);
     expect(out.notes).toEqual(p.notes);
+  });
+
+  test("a taken-over zone's glue names the old servers: not stale, also once the names exist on Cloudflare", () => {
+    // a re-run after the names were created: Cloudflare's addresses are known and differ from the glue
+    const p: Plan = {
+      ...plan(),
+      takeover: [
+        {
+          set: 1,
+          hostZone: 'hosted.com',
+          where: 'at the registrar of hosted.com',
+          names: SET.map((name) => ({ name, old: ['127.0.0.21'], new: ['127.0.0.22'] })),
+          zones: ['stale.com'],
+          checkStep: 'glue_check:1',
+          after: ['assign_zone:stale.com'],
+          glueTtl: 172800,
+        },
+      ],
+    };
+    const oldGlue = { name: 'ns1.hosted.com', type: 'A' as const, address: '127.0.0.21', expected: '127.0.0.22' };
+    const taken = finding({
+      zone: 'stale.com',
+      stepId: 'assign_zone:stale.com',
+      nsMatches: true,
+      staleGlue: [oldGlue],
+    });
+    const other = { ...taken, zone: 'good.com', stepId: 'assign_zone:good.com' };
+    const out = addReferralFindings(p, [taken, other]);
+    // only the zone that is not taken over has stale glue
+    expect(out.guards.map((g) => g.id)).toEqual(['delegation:good.com:glue']);
+    expect(withoutTakeoverGlue(p, [taken, other]).map((f) => f.staleGlue.length)).toEqual([0, 1]);
+    // the takeover explains the glue only: a DS matching no key is a guard all the same
+    const signed = { ...taken, ds: { status: 'mismatch' as const, problem: 'the DS at the parent for stale.com …' } };
+    expect(addReferralFindings(p, [signed]).guards.map((g) => g.id)).toEqual(['delegation:stale.com:ds']);
   });
 
   test('not fully checked once the parent names the set: a note, not a guard', () => {

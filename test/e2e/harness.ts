@@ -6,7 +6,7 @@
  * Every name the emulator creates gets 127.0.0.3 / ::1 — the addresses of the fake host-zone
  * servers — so the glue check's parent and child sides both have real servers to ask.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/program.js';
@@ -78,6 +78,8 @@ export interface World {
   lame(zone: string): void;
   /** The registrar step: delegate example.com (com) or example.net (net) to these of its names. */
   delegate(tld: 'com' | 'net', names: string[]): void;
+  /** More records in the com or net zone (other zones' NS and DS, a registry's stale host record). */
+  tldRecords(tld: 'com' | 'net', records: FakeRecord[]): void;
   writeConfig(text: string, file?: string): void;
   cli(argv: string[], extraEnv?: Record<string, string | undefined>): Promise<RunResult>;
   /** Serve the emulator's zones on the names' addresses as the state is now (done before each cli run). */
@@ -95,6 +97,7 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
     onChange: () => refresh(),
   });
   const delegated: Record<'com' | 'net', string[]> = { com: [...HOST_NAMES.com], net: [...HOST_NAMES.net] };
+  const extra: Record<'com' | 'net', FakeRecord[]> = { com: [], net: [] };
   const tldZone = (tld: 'com' | 'net', withGlue: boolean): FakeRecord[] => {
     const host = `example.${tld}`;
     const names = delegated[tld];
@@ -104,6 +107,7 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
       { name: `a.nic.${tld}`, type: 'A', data: '127.0.0.2' },
       ...names.map((n) => ({ name: host, type: 'NS' as const, data: n })),
       ...(withGlue ? names.flatMap((n) => addressRecords(n)) : []),
+      ...extra[tld],
     ];
   };
   const hostZone = (tld: 'com' | 'net'): FakeRecord[] => {
@@ -198,6 +202,10 @@ export async function startWorld(opts: { glue?: { 1?: boolean; 2?: boolean } } =
       delegated[t] = [...names];
       tld.setRecords(t, tldZone(t, glueState[t === 'com' ? 1 : 2]));
       refresh();
+    },
+    tldRecords(t, records) {
+      extra[t] = [...records];
+      tld.setRecords(t, tldZone(t, glueState[t === 'com' ? 1 : 2]));
     },
     writeConfig(text, file = 'acns.yaml') {
       writeFileSync(join(dir, file), text);
@@ -299,4 +307,16 @@ export async function cliWithIO(
   world.refresh();
   const code = await run(argv, io);
   return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+/** Moves every time in .acns/delegation-moves.json back by `seconds` (as if that much time had passed). */
+export function backdateMoves(world: Pick<World, 'dir'>, seconds: number): void {
+  const path = join(world.dir, '.acns/delegation-moves.json');
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as { moves: Record<string, unknown>[] };
+  const back = (v: unknown) => (typeof v === 'string' ? new Date(Date.parse(v) - seconds * 1000).toISOString() : v);
+  for (const m of doc.moves) {
+    if (m.switched_at) m.switched_at = back(m.switched_at);
+    if (m.moved_at) m.moved_at = back(m.moved_at);
+  }
+  writeFileSync(path, JSON.stringify(doc));
 }

@@ -3,7 +3,9 @@
  * parent lists is never deleted (also when a saved plan is applied after the registrar changed),
  * and a delegation DNS cannot tell is a guard with a named override, never a pass.
  */
-import { ACCOUNT, NS_V4, NS_V6, startWorld, seedApplied, type World } from './harness.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ACCOUNT, backdateMoves, NS_V4, NS_V6, startWorld, seedApplied, type World } from './harness.js';
 
 let w: World;
 beforeEach(async () => {
@@ -38,7 +40,7 @@ policy:
   prune: true
 `;
 
-test('a name its domain is still delegated to is held; once the registrar moved, it is deleted', async () => {
+test('a name its domain is delegated to is held; after the registrar step and the caches, it goes', async () => {
   w.writeConfig(CONFIG);
   const held = await w.cli(['plan', '--detailed-exitcode']);
   expect(held.code).toBe(0);
@@ -47,8 +49,26 @@ test('a name its domain is still delegated to is held; once the registrar moved,
   );
   expect(held.stdout).toMatch(/at the registrar of example\.com/);
   expect(held.stdout).toMatch(/No changes in this run: 1 deletion is held/);
+  // the names' domain is recorded like a zone seen listing the name, so that its move is waited for
+  const moves = () =>
+    (
+      JSON.parse(readFileSync(join(w.dir, '.acns/delegation-moves.json'), 'utf8')) as {
+        moves: { subject: string; set: number; names: string[]; moved_at?: string; parent_ns_ttl?: number }[];
+      }
+    ).moves;
+  expect(moves()).toEqual([{ subject: 'example.com', set: 1, names: ['ns3.example.com'] }]);
 
+  // the registrar step: resolvers may keep example.com's old delegation (naming ns3) for a while
   w.delegate('com', ['ns1.example.com', 'ns2.example.com']);
+  const caches = await w.cli(['plan', '--detailed-exitcode']);
+  expect(caches.code).toBe(0);
+  expect(caches.stdout).toMatch(/deleting ns3\.example\.com \(set 1\) is held until \d{4}-\d\d-\d\dT/);
+  expect(caches.stdout.replace(/\s+/g, ' ')).toContain("after example.com's delegation was first seen moved at");
+  expect(caches.stdout).toMatch(/No changes in this run: 1 deletion is held/);
+  expect(moves()[0]).toMatchObject({ subject: 'example.com', moved_at: expect.any(String) });
+  expect(moves()[0]!.parent_ns_ttl).toEqual(expect.any(Number)); // read from the com referral
+
+  backdateMoves(w, 2 * 86400 + 60); // two days later: every TTL that may hold it has passed
   const p = await w.cli(['plan', '-o', 'plan.json']);
   expect(p.stdout).toMatch(/- delete_nameserver ns3\.example\.com/);
   const a = await w.cli(['apply', 'plan.json']);

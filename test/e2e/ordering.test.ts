@@ -1,7 +1,7 @@
 /** Request order against the emulator for the destructive paths: moving a name, removing ACNS. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACCOUNT, NS_V4, NS_V6, startWorld, seedApplied, type World } from './harness.js';
+import { ACCOUNT, backdateMoves, NS_V4, NS_V6, startWorld, seedApplied, type World } from './harness.js';
 
 let w: World;
 beforeEach(async () => {
@@ -43,6 +43,12 @@ account_default: custom.account
   expect(held.stdout).not.toMatch(/- delete_nameserver ns3\.example\.com/);
   expect(held.stdout).toMatch(/deleting ns3\.example\.com \(set 1\) is held: the parent still delegates example\.com/);
   w.delegate('com', ['ns1.example.com', 'ns2.example.com']); // the registrar step
+  // example.com's own delegation moved: resolvers may keep the old one (and ns3 in it) for the apex NS TTL
+  const caches = await w.cli(['plan']);
+  const flat = caches.stdout.replace(/\s+/g, ' ');
+  expect(flat).toMatch(/deleting ns3\.example\.com \(set 1\) is held until [^ ]+: the delegations that named it/);
+  expect(flat).toContain("here the apex NS TTL of example.com (86400 s) after example.com's delegation was first seen");
+  backdateMoves(w, 86400 + 60); // a day later
   const p = await w.cli(['plan', '-o', 'plan.json']);
   expect(p.code).toBe(0);
   expect(p.stdout).toMatch(/- delete_nameserver ns3\.example\.com/);
@@ -123,15 +129,18 @@ policy:
     /deleting ns1\.example\.com, ns2\.example\.com \(set 1\) is held: the parent still delegates example\.com/,
   );
   expect(listed.stdout).toMatch(/No changes in this run: 4 deletions are held/);
-  // the names' own A/AAAA TTL was read from their domain's servers (3600 s there) and kept with the moves
+  // the names' own A/AAAA TTL was read from their domain's servers (3600 s there) and kept with the moves;
+  // the names' domains, seen delegated to the names, are recorded like zones (their TTL is read next run)
   const recorded = JSON.parse(readFileSync(join(w.dir, '.acns/delegation-moves.json'), 'utf8')) as {
-    moves: { subject: string; address_ttl?: number }[];
+    moves: { subject: string; set: number; address_ttl?: number; moved_at?: string }[];
   };
-  expect(recorded.moves.map((m) => `${m.subject} ${m.address_ttl}`).sort()).toEqual([
-    '10.113.0.203.in-addr.arpa 3600',
-    '113.0.203.in-addr.arpa 3600',
-    'example.org 3600',
-    'shop.example.org 3600',
+  expect(recorded.moves.map((m) => `${m.subject} ${m.set} ${m.address_ttl}`).sort()).toEqual([
+    '10.113.0.203.in-addr.arpa 2 3600',
+    '113.0.203.in-addr.arpa 1 3600',
+    'example.com 1 undefined',
+    'example.net 2 undefined',
+    'example.org 1 3600',
+    'shop.example.org 2 3600',
   ]);
 
   // the registrar steps: the names' domains move elsewhere; the caches may still hold them for a while
@@ -141,15 +150,17 @@ policy:
   expect(caches.stdout).toMatch(
     /deleting ns1\.example\.com, ns2\.example\.com \(set 1\) is held until \d{4}-\d\d-\d\dT/,
   );
-  // the note names the TTL that holds it: the reverse zones are not delegated here, so their parent's NS
-  // TTL was never read and its default (2 days) counts — longer than the apex NS and address TTLs
+  // the note names the TTL that holds it: the names' domains moved last (in this run), and their
+  // delegation is gone from the parent, so its NS TTL could not be read and its default (2 days) counts —
+  // longer than the apex NS and address TTLs, counted from the move of the domain that holds the names
   const flat = caches.stdout.replace(/\s+/g, ' ');
-  expect(flat).toMatch(/\(set 1\) is held until [^ ]+: .* here the parent's NS TTL of 113\.0\.203\.in-addr\.arpa /);
-  expect(flat).toContain("of 113.0.203.in-addr.arpa (172800 s: not read, assumed) after 113.0.203.in-addr.arpa's");
+  expect(flat).toMatch(/\(set 1\) is held until [^ ]+: .* here the parent's NS TTL of example\.com /);
+  expect(flat).toContain("of example.com (172800 s: not read, assumed) after example.com's delegation was first");
+  expect(flat).toContain("here the parent's NS TTL of example.net (172800 s: not read, assumed) after example.net's");
   expect(caches.stdout).toMatch(/No changes in this run: 4 deletions are held/);
 
   // three days later (the records moved back in time): the names go
-  backdate(w, 3 * 86400);
+  backdateMoves(w, 3 * 86400);
   const q = await w.cli(['plan', '-o', 'plan.json']);
   expect(q.stdout).toMatch(/Plan: 0 to create, 0 to change, 4 to delete/);
   w.emu.resetLog();
@@ -160,15 +171,3 @@ policy:
   expect(w.emu.state.customNs).toEqual([]);
   expect((await w.cli(['plan', '--detailed-exitcode'])).code).toBe(0);
 });
-
-/** Moves every time in .acns/delegation-moves.json back by `seconds` (as if that much time had passed). */
-function backdate(world: World, seconds: number): void {
-  const path = join(world.dir, '.acns/delegation-moves.json');
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as { moves: Record<string, unknown>[] };
-  const back = (v: unknown) => (typeof v === 'string' ? new Date(Date.parse(v) - seconds * 1000).toISOString() : v);
-  for (const m of doc.moves) {
-    if (m.switched_at) m.switched_at = back(m.switched_at);
-    if (m.moved_at) m.moved_at = back(m.moved_at);
-  }
-  writeFileSync(path, JSON.stringify(doc));
-}

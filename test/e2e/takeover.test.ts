@@ -352,3 +352,26 @@ test('without .acns/takeovers.json (a fresh CI checkout) glue and drift find the
   expect(g.code).toBe(3);
   expect(g.stdout).toMatch(/old server 127\.0\.0\.6\S* stopped answering example\.org/);
 });
+
+test('names already on Cloudflare (a re-run): the saved plan is not refused for the old glue it expects', async () => {
+  for (const n of NAMES) {
+    const zoneTag = w.emu.state.zones[0]!.id;
+    w.emu.state.customNs.push({
+      ns_name: n,
+      ns_set: 1,
+      ipv4: NEW_V4,
+      ipv6: NEW_V6,
+      status: 'verified',
+      zone_tag: zoneTag,
+    });
+  }
+  const p = await w.cli(['plan', '-o', 'plan.json']);
+  expect(p.stdout).not.toMatch(/UNSAFE|stale glue/);
+  expect(p.stdout).toMatch(/Takeover of set 1/);
+  // example.com's referral carries the old glue (not Cloudflare's addresses): re-checked, and expected
+  const a = await w.cli(['apply', 'plan.json']);
+  expect(a.stderr).not.toMatch(/error:|stale glue/);
+  expect(a.code).toBe(0);
+  for (const z of ['example.com', 'example.org'])
+    expect(w.emu.state.zones.find((x) => x.name === z)!.nameservers).toEqual({ type: 'custom.account', ns_set: 1 });
+});

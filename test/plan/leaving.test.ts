@@ -90,3 +90,66 @@ test('cachesUntil: the switch alone counts the apex NS TTL; nothing recorded, no
   });
   expect(cachesUntil({ name: 'ns1.one.com', set: 2 }, [switched])).toBeUndefined();
 });
+
+describe("the names' own domain delegated to the names", () => {
+  /** Set 1 is pruned, no zone uses it; one.com, which holds its names, is served by them. */
+  function domainScene(moves: DelegationMove[]) {
+    const { plan } = scene({});
+    const ctx: LeavingContext = {
+      zonesOnSet: new Map(),
+      domainOf: (n) => n.split('.').slice(-2).join('.'),
+      addresses: new Map(SET1.map((n) => [n, { ipv4: '192.0.2.1' }])),
+      moves,
+    };
+    return { plan, ctx };
+  }
+  const read = (nameservers: string[], glue: string, nsTtl?: number): Map<string, DelegationRead> =>
+    new Map([
+      [
+        'one.com',
+        {
+          subject: 'one.com',
+          status: nameservers.some((n) => SET1.includes(n)) ? 'delegated' : 'elsewhere',
+          nameservers,
+          glue: nameservers.map((name) => ({ name, type: 'A' as const, address: glue })),
+          ...(nsTtl !== undefined ? { nsTtl } : {}),
+          detail: '',
+        },
+      ],
+    ]);
+
+  test('seen listing the names: held, and recorded like a zone so that its move is waited for', () => {
+    const { plan, ctx } = domainScene([]);
+    const v = evaluateLeaving(plan, ctx, read(SET1, '192.0.2.1'), new Date(MOVED_AT));
+    expect(v.hold.map((h) => `${h.name} ${h.cause}`)).toEqual(SET1.map((n) => `${n} listed`));
+    expect(v.moves).toEqual([{ subject: 'one.com', set: 1, names: SET1 }]);
+
+    // the registrar step: one.com moved; the deletion waits for the caches that may hold its old delegation
+    const next = evaluateLeaving(
+      plan,
+      { ...ctx, moves: v.moves },
+      read(['ns.other.net'], '192.0.2.9', 7200),
+      new Date(at(60)),
+      new Map(SET1.map((n) => [n, 600])),
+    );
+    expect(next.guards).toEqual([]);
+    expect(next.moves).toEqual([
+      { subject: 'one.com', set: 1, names: SET1, movedAt: at(60), parentNsTtl: 7200, addressTtl: 600 },
+    ]);
+    expect(next.hold.map((h) => [h.name, h.cause, h.until])).toEqual(
+      SET1.map((n) => [n, 'caches', at(60 + APEX_NS_TTL)]),
+    );
+    expect(next.hold[0]!.message).toContain(`here the apex NS TTL of one.com (86400 s) after one.com's delegation`);
+    const later = { ...ctx, moves: next.moves };
+    expect(
+      evaluateLeaving(plan, later, read(['ns.other.net'], '192.0.2.9'), new Date(at(60 + APEX_NS_TTL))).hold,
+    ).toEqual([]);
+  });
+
+  test('names of the same spelling served elsewhere (glue at other addresses): not held, not recorded', () => {
+    const { plan, ctx } = domainScene([]);
+    const v = evaluateLeaving(plan, ctx, read(SET1, '198.51.100.7'), new Date(MOVED_AT));
+    expect(v.hold).toEqual([]);
+    expect(v.moves).toEqual([]);
+  });
+});
