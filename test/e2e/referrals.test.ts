@@ -88,7 +88,7 @@ test('plan: a DS matching no DNSKEY of a joining zone is a guard; apply refuses 
   expect(w.writes()).toEqual([]);
 });
 
-test('a saved plan re-checks the referrals before its first write: problems that appeared since refuse it', async () => {
+test('a saved plan re-checks the referrals before its first write: new problems refuse it', async () => {
   w.tldRecords('com', [...ns('stale.com'), ...ns('signed.com')]); // both delegated to set 1, nothing wrong yet
   const p = await w.cli(['plan', '-o', 'plan.json']);
   expect(p.code).toBe(0);
