@@ -47,8 +47,9 @@ export const CLOUDFLARE_REQUESTS_PER_SECOND = 200;
  * about the last two seconds' answers against the fastest of the run), within these bounds; until
  * enough answers arrived, the largest. Two seconds, because a stall that bunched arrivals weighs on
  * every second that holds them, and its slow answers come back a round trip after it. A round
- * trip's spread bounds how much closer two sends can arrive than they left; it also counts delays on the way back and a busy client, so it errs on the safe
- * side; beyond the largest bound it no longer slows the pace (a tenth of a second: 9 % slower).
+ * trip's spread bounds how much closer two sends can arrive than they left; it also counts delays
+ * on the way back and a busy client, so it errs on the safe side; beyond the largest bound it no
+ * longer slows the pace (a tenth of a second: 9 % slower).
  */
 export const JITTER_MIN_MS = 10;
 export const JITTER_MAX_MS = 100;
