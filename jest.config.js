@@ -13,6 +13,8 @@ export default {
   },
   // Most tests wait on loopback I/O, not the CPU: one worker per core (Jest's default leaves one core idle).
   maxWorkers: '100%',
+  // Tests never send anything off this machine: traffic to a non-loopback address is refused and fails the test.
+  setupFilesAfterEnv: ['<rootDir>/test/support/loopback-guard.ts'],
   reporters: ['default', '<rootDir>/test/support/skipped-reporter.js'],
   testTimeout: 30000,
 };

@@ -3,8 +3,8 @@ import { checkSetGlue } from '../../src/dns/glue.js';
 
 let h: FakeHierarchy;
 const names = [
-  { name: 'ns1.example.com', ipv4: '127.0.0.3', ipv6: '2001:db8::3' },
-  { name: 'ns2.example.com', ipv4: '127.0.0.3', ipv6: '2001:db8::4' },
+  { name: 'ns1.example.com', ipv4: '127.0.0.3', ipv6: '::ffff:127.0.0.3' },
+  { name: 'ns2.example.com', ipv4: '127.0.0.3', ipv6: '::ffff:127.0.0.3' },
 ];
 
 beforeAll(async () => {

@@ -1,4 +1,8 @@
-/** Zone data shared by the DNS tests: a fake `.com`, child zones and a root, on loopback IPs. */
+/**
+ * Zone data shared by the DNS tests: a fake `.com`, child zones and a root, on loopback IPs. The checks
+ * ask every address they are given, so every address here is on loopback: IPv6 ones are IPv4-mapped
+ * 127.x addresses (::ffff:127.0.0.3 reaches the fake server on 127.0.0.3; canonical text ::ffff:7f00:3).
+ */
 import type { FakeRecord, FakeZone } from '../../src/dns/fakeserver.js';
 
 const ns = (name: string, data: string): FakeRecord => ({ name, type: 'NS', data });
@@ -7,8 +11,8 @@ const aaaa = (name: string, data: string): FakeRecord => ({ name, type: 'AAAA', 
 
 /** The expected (Cloudflare-assigned) addresses of the example.com names. */
 export const EXAMPLE = [
-  { name: 'ns1.example.com', ipv4: '127.0.0.3', ipv6: '2001:db8::3' },
-  { name: 'ns2.example.com', ipv4: '127.0.0.4', ipv6: '2001:db8::4' },
+  { name: 'ns1.example.com', ipv4: '127.0.0.3', ipv6: '::ffff:127.0.0.3' },
+  { name: 'ns2.example.com', ipv4: '127.0.0.4', ipv6: '::ffff:127.0.0.4' },
 ];
 
 export function comZone(): FakeZone {
@@ -17,28 +21,28 @@ export function comZone(): FakeZone {
     records: [
       ns('com', 'a.nic.com'),
       a('a.nic.com', '127.0.0.1'),
-      // 1) good: in-domain names with full glue (note the mixed case and long IPv6 form)
+      // 1) good: in-domain names with full glue (note the mixed case and the long IPv6 form of ::ffff:127.0.0.3)
       ns('example.com', 'ns1.example.com'),
       ns('example.com', 'NS2.Example.COM'),
       a('ns1.example.com', '127.0.0.3'),
-      aaaa('ns1.example.com', '2001:0db8:0000::0003'),
+      aaaa('ns1.example.com', '0:0:0:0:0:FFFF:7F00:0003'),
       a('ns2.example.com', '127.0.0.4'),
-      aaaa('ns2.example.com', '2001:db8::4'),
+      aaaa('ns2.example.com', '::ffff:127.0.0.4'),
       // 2) missing: in-domain names without any glue
       ns('missing.com', 'ns1.missing.com'),
       ns('missing.com', 'ns2.missing.com'),
-      // 3) mismatch: ns1 stale A, ns2 no AAAA
+      // 3) mismatch: ns1 stale A (where nothing listens), ns2 no AAAA
       ns('mismatch.com', 'ns1.mismatch.com'),
       ns('mismatch.com', 'ns2.mismatch.com'),
-      a('ns1.mismatch.com', '203.0.113.9'),
-      aaaa('ns1.mismatch.com', '2001:db8::11'),
+      a('ns1.mismatch.com', '127.0.0.19'),
+      aaaa('ns1.mismatch.com', '::ffff:127.0.0.11'),
       a('ns2.mismatch.com', '127.0.0.12'),
       // 4) hosted: the names' domain is delegated elsewhere (sibling glue for the other server)
       ns('hosted.com', 'ns.elsewhere.com'),
       ns('elsewhere.com', 'ns.elsewhere.com'),
       a('ns.elsewhere.com', '127.0.0.8'),
       a('ns1.hosted.com', '127.0.0.21'),
-      aaaa('ns1.hosted.com', '2001:db8::21'),
+      aaaa('ns1.hosted.com', '::ffff:127.0.0.21'),
       // 5) out of bailiwick: NS targets under .net, no glue possible from .com
       ns('oob.com', 'ns1.oob.net'),
     ],
@@ -62,7 +66,7 @@ export function hostedZone(): FakeZone {
     records: [
       ns('hosted.com', 'ns.elsewhere.com'),
       a('ns1.hosted.com', '127.0.0.21'),
-      aaaa('ns1.hosted.com', '2001:db8::21'),
+      aaaa('ns1.hosted.com', '::ffff:127.0.0.21'),
     ],
   };
 }

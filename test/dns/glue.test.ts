@@ -47,8 +47,8 @@ function exp(names: GlueExpectation['names'], over: Partial<GlueExpectation> = {
 }
 
 const missingNames = [
-  { name: 'ns1.missing.com', ipv4: '127.0.0.5', ipv6: '2001:db8::5' },
-  { name: 'ns2.missing.com', ipv4: '127.0.0.6', ipv6: '2001:db8::6' },
+  { name: 'ns1.missing.com', ipv4: '127.0.0.5', ipv6: '::ffff:127.0.0.5' },
+  { name: 'ns2.missing.com', ipv4: '127.0.0.6', ipv6: '::ffff:127.0.0.6' },
 ];
 
 describe('checkSetGlue', () => {
@@ -62,7 +62,7 @@ describe('checkSetGlue', () => {
       ['ns1.example.com', 'ok', 'ok', 'ok', true],
       ['ns2.example.com', 'ok', 'ok', 'ok', true],
     ]);
-    expect(r.names[0]!.found.ipv6).toEqual(['2001:db8::3']); // canonicalised from 2001:0db8:0000::0003
+    expect(r.names[0]!.found.ipv6).toEqual(['::ffff:7f00:3']); // canonical text of 0:0:0:0:0:FFFF:7F00:0003
     expect(r.names.every((n) => n.child.status === 'ok')).toBe(true);
     expect(r.servers).toEqual([
       expect.objectContaining({
@@ -86,23 +86,27 @@ describe('checkSetGlue', () => {
     ]);
     expect(r.servers[0]).toMatchObject({ kind: 'referral', transport: 'tcp', confirmedOverTcp: true });
     expect(com.log.some((l) => l.transport === 'tcp' && l.name === 'missing.com')).toBe(true);
-    expect(r.register).toEqual(missingNames);
+    // the records to register, their IPv6 in canonical text
+    expect(r.register).toEqual([
+      { name: 'ns1.missing.com', ipv4: '127.0.0.5', ipv6: '::ffff:7f00:5' },
+      { name: 'ns2.missing.com', ipv4: '127.0.0.6', ipv6: '::ffff:7f00:6' },
+    ]);
   });
 
   test('mismatch: a stale A and a missing AAAA', async () => {
     const r = await checkSetGlue(
       exp([
-        { name: 'ns1.mismatch.com', ipv4: '127.0.0.11', ipv6: '2001:db8::11' },
-        { name: 'ns2.mismatch.com', ipv4: '127.0.0.12', ipv6: '2001:db8::12' },
+        { name: 'ns1.mismatch.com', ipv4: '127.0.0.11', ipv6: '::ffff:127.0.0.11' },
+        { name: 'ns2.mismatch.com', ipv4: '127.0.0.12', ipv6: '::ffff:127.0.0.12' },
       ]),
       opts(),
     );
     expect(r.verdict).toBe('failed');
     const [ns1, ns2] = r.names;
-    expect([ns1!.status, ns1!.ipv4, ns1!.ipv6, ns1!.stale]).toEqual(['mismatch', 'mismatch', 'ok', ['203.0.113.9']]);
+    expect([ns1!.status, ns1!.ipv4, ns1!.ipv6, ns1!.stale]).toEqual(['mismatch', 'mismatch', 'ok', ['127.0.0.19']]);
     expect([ns2!.status, ns2!.ipv4, ns2!.ipv6]).toEqual(['mismatch', 'ok', 'missing']);
-    expect(ns2!.problems).toContain('AAAA glue missing (expected 2001:db8::12)');
-    expect(r.stale).toEqual([{ name: 'ns1.mismatch.com', address: '203.0.113.9' }]);
+    expect(ns2!.problems).toContain('AAAA glue missing (expected ::ffff:7f00:c)');
+    expect(r.stale).toEqual([{ name: 'ns1.mismatch.com', address: '127.0.0.19' }]);
   });
 
   test('TC=1 over UDP is asked again over TCP', async () => {
@@ -188,7 +192,10 @@ describe('checkSetGlue', () => {
   });
 
   test('names domain delegated elsewhere → not_visible (warning) when the child check passes', async () => {
-    const r = await checkSetGlue(exp([{ name: 'ns1.hosted.com', ipv4: '127.0.0.21', ipv6: '2001:db8::21' }]), opts());
+    const r = await checkSetGlue(
+      exp([{ name: 'ns1.hosted.com', ipv4: '127.0.0.21', ipv6: '::ffff:127.0.0.21' }]),
+      opts(),
+    );
     expect(r.verdict).toBe('not_visible');
     expect(r.blocking).toBe(false);
     expect(r.delegationNs).toEqual(['ns.elsewhere.com']);
@@ -200,7 +207,10 @@ describe('checkSetGlue', () => {
   test('not_visible with the child answering other addresses → failed', async () => {
     hosted.removeRecords('hosted.com', { name: 'ns1.hosted.com', type: 'A' });
     hosted.addRecords('hosted.com', [{ name: 'ns1.hosted.com', type: 'A', data: '127.0.0.99' }]);
-    const r = await checkSetGlue(exp([{ name: 'ns1.hosted.com', ipv4: '127.0.0.21', ipv6: '2001:db8::21' }]), opts());
+    const r = await checkSetGlue(
+      exp([{ name: 'ns1.hosted.com', ipv4: '127.0.0.21', ipv6: '::ffff:127.0.0.21' }]),
+      opts(),
+    );
     expect(r.verdict).toBe('failed');
     expect(r.names[0]!.child).toMatchObject({ status: 'mismatch', ipv4: ['127.0.0.99'] });
     expect(r.names[0]!.problems.join()).toContain(

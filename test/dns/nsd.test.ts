@@ -1,10 +1,11 @@
 /**
  * Integration test against real NSD on a random loopback port: a fake `.com`
  * (test/fixtures/dns/com.zone) on 127.0.0.1, a server of `org` and `example.com` only on 127.0.0.2
- * (REFUSED for anything else), a root and `.net` on 127.0.0.3, and on 127.0.0.4 the zones a set of
- * Cloudflare names would serve, beside a root zone that fails to load (SERVFAIL). CI installs nsd,
- * so there a missing nsd is a failure; elsewhere the test is skipped and the run's summary names it
- * with the reason.
+ * and .5 (REFUSED for anything else), a root and `.net` on 127.0.0.3, and on 127.0.0.4 and .6 the zones
+ * a set of Cloudflare names would serve, beside a root zone that fails to load (SERVFAIL). Every
+ * address the checks are given is one of these (or a silent one on loopback): the checks ask the
+ * names' own servers too, and nothing may leave loopback. CI installs nsd, so there a missing nsd is
+ * a failure; elsewhere the test is skipped and the run's summary names it with the reason.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { checkZoneReferral } from '../../src/dns/referral.js';
 import type { DnsRun } from '../../src/operations/leaving.js';
 import { zoneChecker } from '../../src/operations/zonecheck.js';
 import type { Step } from '../../src/plan/types.js';
+import { isLoopback, recordDestinations } from '../support/loopback-guard.js';
 import { finishesWithin } from './fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -56,12 +58,16 @@ if (!nsd && inCi) {
     let server: string;
     let stderr = '';
 
-    let second: ChildProcess | undefined; // serves only "org" and example.com on 127.0.0.2: REFUSED for anything else
+    // serves only "org" and example.com on 127.0.0.2 and .5 (example.com's names): REFUSED for anything else
+    let second: ChildProcess | undefined;
     let rootNsd: ChildProcess | undefined; // the root and net on 127.0.0.3
-    let setNsd: ChildProcess | undefined; // a set's zones on 127.0.0.4, and a root that failed to load (SERVFAIL)
+    // a set's zones on 127.0.0.4 and .6, and a root that failed to load (SERVFAIL)
+    let setNsd: ChildProcess | undefined;
     let blackhole: FakeDnsServer | undefined; // 127.0.0.9: takes every query, never answers
     let port: number;
     let root: string;
+    // every UDP/TCP destination of the file's queries (the last test checks them)
+    const sent = recordDestinations();
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'acns-nsd-'));
@@ -95,7 +101,8 @@ if (!nsd && inCi) {
       writeFileSync(
         join(dir, 'org', 'example.com.zone'),
         '$ORIGIN example.com.\n$TTL 3600\n@ IN SOA ns1 h ( 1 1800 900 604800 86400 )\n' +
-          '  IN NS ns1.example.com.\nns1 IN A 127.0.0.2\n' +
+          '  IN NS ns1.example.com.\n  IN NS ns2.example.com.\n' +
+          'ns1 IN A 127.0.0.2\nns1 IN AAAA ::ffff:127.0.0.2\nns2 IN A 127.0.0.5\nns2 IN AAAA ::ffff:127.0.0.5\n' +
           ['dskey', 'badkey']
             .map((z) => `${z} IN NS ns1.new.com.\n${z} IN NS ns2.new.com.\n${z} IN DS ${RFC_DS}\n`)
             .join(''),
@@ -117,6 +124,17 @@ if (!nsd && inCi) {
       for (const z of ['dskey.example.com', 'badkey.example.com']) {
         writeZone(join(dir, 'set', `${z}.zone`), z, 1, NEW_NAMES, `@ IN DNSKEY ${RFC_DNSKEY}\n`);
       }
+      // the names' own servers for the glue tests: each name at 127.0.0.4 and ::ffff:127.0.0.4
+      const at4 = (names: string[]): string =>
+        names.map((n) => `${n}. IN A 127.0.0.4\n${n}. IN AAAA ::ffff:127.0.0.4\n`).join('');
+      const big = Array.from({ length: 13 }, (_, i) => `ns${i + 1}.big.com`);
+      for (const [zone, names] of [
+        ['missing.com', ['ns1.missing.com', 'ns2.missing.com']],
+        ['mismatch.com', ['ns1.mismatch.com', 'ns2.mismatch.com']],
+        ['big.com', big],
+      ] as const) {
+        writeZone(join(dir, 'set', `${zone}.zone`), zone, 1, [...names], at4([...names]));
+      }
       writeFileSync(join(dir, 'set', 'root.zone'), '$ORIGIN .\n$TTL 3600\nthis zone does not load\n');
       port = await freePort();
       server = `127.0.0.1:${port}`;
@@ -124,22 +142,33 @@ if (!nsd && inCi) {
       const log = (c: string): void => {
         stderr += c;
       };
-      proc = startNsd(join(dir, 'com'), '127.0.0.1', port, ['com', 'serial.com'], log);
-      second = startNsd(join(dir, 'org'), '127.0.0.2', port, ['org', 'example.com'], log);
-      rootNsd = startNsd(join(dir, 'root'), '127.0.0.3', port, ['.', 'net'], log);
+      proc = startNsd(join(dir, 'com'), ['127.0.0.1'], port, ['com', 'serial.com'], log);
+      second = startNsd(join(dir, 'org'), ['127.0.0.2', '127.0.0.5'], port, ['org', 'example.com'], log);
+      rootNsd = startNsd(join(dir, 'root'), ['127.0.0.3'], port, ['.', 'net'], log);
       setNsd = startNsd(
         join(dir, 'set'),
-        '127.0.0.4',
+        ['127.0.0.4', '127.0.0.6'],
         port,
-        ['.', 'zc.com', 'serial.com', 'dskey.example.com', 'badkey.example.com'],
+        [
+          '.',
+          'zc.com',
+          'serial.com',
+          'dskey.example.com',
+          'badkey.example.com',
+          'missing.com',
+          'mismatch.com',
+          'big.com',
+        ],
         log,
       );
       blackhole = await FakeDnsServer.start({ host: '127.0.0.9', port, zones: [], knobs: { silent: true } });
       await Promise.all([
         ready(proc, server, 'com'),
         ready(second, `127.0.0.2:${port}`, 'org'),
+        ready(second, `127.0.0.5:${port}`, 'example.com'),
         ready(rootNsd, root, 'net'),
         ready(setNsd, `127.0.0.4:${port}`, 'zc.com'),
+        ready(setNsd, `127.0.0.6:${port}`, 'big.com'),
       ]);
     });
 
@@ -178,20 +207,30 @@ if (!nsd && inCi) {
           set: 1,
           registrar: 'external',
           names: [
-            { name: 'ns1.example.com', ipv4: '198.51.100.1', ipv6: '2001:db8::1' },
-            { name: 'ns2.example.com', ipv4: '198.51.100.2', ipv6: '2001:db8::2' },
+            { name: 'ns1.example.com', ipv4: '127.0.0.2', ipv6: '::FFFF:127.0.0.2' },
+            { name: 'ns2.example.com', ipv4: '127.0.0.5', ipv6: '::ffff:127.0.0.5' },
           ],
         },
         opts(),
       );
-      expect(r.names.map((n) => n.status)).toEqual(['ok', 'ok']);
+      expect(r.names.map((n) => [n.status, n.child.status])).toEqual([
+        ['ok', 'ok'],
+        ['ok', 'ok'],
+      ]);
       expect(r.verdict).toBe('ok');
       expect(r.servers[0]).toMatchObject({ kind: 'referral', transport: 'udp' });
+      // the names' own servers answered at every address, IPv6 ones included
+      expect(r.childServers.map((c) => [c.server, c.answered])).toEqual([
+        [`127.0.0.2:${port}`, true],
+        [`127.0.0.5:${port}`, true],
+        [`[::ffff:7f00:2]:${port}`, true],
+        [`[::ffff:7f00:5]:${port}`, true],
+      ]);
     });
 
     test('missing glue, confirmed over TCP', async () => {
       const r = await checkSetGlue(
-        { set: 1, registrar: 'external', names: [{ name: 'ns1.missing.com', ipv4: '198.51.100.5' }] },
+        { set: 1, registrar: 'external', names: [{ name: 'ns1.missing.com', ipv4: '127.0.0.4' }] },
         opts(),
       );
       expect(r.verdict).toBe('failed');
@@ -205,8 +244,8 @@ if (!nsd && inCi) {
           set: 1,
           registrar: 'external',
           names: [
-            { name: 'ns1.mismatch.com', ipv4: '198.51.100.11', ipv6: '2001:db8::11' },
-            { name: 'ns2.mismatch.com', ipv4: '198.51.100.12', ipv6: '2001:db8::12' },
+            { name: 'ns1.mismatch.com', ipv4: '127.0.0.4', ipv6: '::ffff:127.0.0.4' },
+            { name: 'ns2.mismatch.com', ipv4: '127.0.0.4', ipv6: '::ffff:127.0.0.4' },
           ],
         },
         opts(),
@@ -215,14 +254,14 @@ if (!nsd && inCi) {
         ['mismatch', 'mismatch', 'ok'],
         ['mismatch', 'ok', 'missing'],
       ]);
-      expect(r.stale).toEqual([{ name: 'ns1.mismatch.com', address: '203.0.113.9' }]);
+      expect(r.stale).toEqual([{ name: 'ns1.mismatch.com', address: '127.0.0.6' }]);
     });
 
     test('NSD partial glue with TC=0 at a 512-byte buffer is confirmed over TCP, not reported', async () => {
       const names = Array.from({ length: 13 }, (_, i) => ({
         name: `ns${i + 1}.big.com`,
-        ipv4: `198.51.100.${101 + i}`,
-        ipv6: `2001:db8::${(101 + i).toString(16)}`,
+        ipv4: '127.0.0.4',
+        ipv6: '::ffff:127.0.0.4',
       }));
       const r = await checkSetGlue({ set: 1, registrar: 'external', names }, opts({ udpPayloadSize: 512 }));
       expect(r.servers[0]).toMatchObject({ transport: 'tcp', truncatedOverUdp: false, confirmedOverTcp: true });
@@ -231,7 +270,7 @@ if (!nsd && inCi) {
 
     test('NXDOMAIN host zone → failed', async () => {
       const r = await checkSetGlue(
-        { set: 1, registrar: 'external', names: [{ name: 'ns1.nonexistent.com', ipv4: '198.51.100.9' }] },
+        { set: 1, registrar: 'external', names: [{ name: 'ns1.nonexistent.com', ipv4: '127.0.0.4' }] },
         opts(),
       );
       expect(r.verdict).toBe('failed');
@@ -254,7 +293,7 @@ if (!nsd && inCi) {
       const res = await query(parseServer(server), 'com', 'SOA', { timeoutMs: 300, retries: 0 });
       expect([res.aa, res.ra]).toEqual([true, false]);
       const r = await checkSetGlue(
-        { set: 1, registrar: 'external', names: [{ name: 'ns1.example.com', ipv4: '198.51.100.1' }] },
+        { set: 1, registrar: 'external', names: [{ name: 'ns1.example.com', ipv4: '127.0.0.2' }] },
         opts(),
       );
       expect(r.servers[0]).toMatchObject({ kind: 'referral' });
@@ -290,8 +329,8 @@ if (!nsd && inCi) {
       // customer.com uses the hosted.com names; hosted.com itself is delegated elsewhere, so only
       // customer.com's own referral shows the registry's old address for ns1.hosted.com
       const cf = [
-        { name: 'ns1.hosted.com', ipv4: '198.51.100.31', ipv6: '2001:db8::21' },
-        { name: 'ns2.hosted.com', ipv4: '198.51.100.32' },
+        { name: 'ns1.hosted.com', ipv4: '127.0.0.31', ipv6: '::ffff:127.0.0.21' },
+        { name: 'ns2.hosted.com', ipv4: '127.0.0.32' },
       ];
       const o = { rootServers: [root], parentServers: [server], port, timeoutMs: 300, retries: 0 };
       const d = await checkZoneDelegation('customer.com', ['ns1.hosted.com', 'ns2.hosted.com'], o);
@@ -299,10 +338,10 @@ if (!nsd && inCi) {
       const r = await checkZoneReferral('customer.com', cf, o);
       expect(r.nsMatches).toBe(true);
       expect(r.staleGlue).toEqual([
-        { name: 'ns1.hosted.com', type: 'A', address: '198.51.100.21', expected: '198.51.100.31', servers: [server] },
+        { name: 'ns1.hosted.com', type: 'A', address: '127.0.0.21', expected: '127.0.0.31', servers: [server] },
       ]);
       expect(r.status).toBe('failed');
-      expect(r.problems.join('\n')).toContain("stale glue in customer.com's referral: ns1.hosted.com A 198.51.100.21");
+      expect(r.problems.join('\n')).toContain("stale glue in customer.com's referral: ns1.hosted.com A 127.0.0.21");
     });
 
     describe('per-zone referral: the parent NS and its DS against the DNSKEY the zone serves', () => {
@@ -440,15 +479,25 @@ if (!nsd && inCi) {
         expect(v?.message).toContain(`set 2: 127.0.0.2:${port}: answers zc.com SOA REFUSED`);
       });
     });
+
+    // runs last: what every test above sent
+    test('every address the checks asked is on loopback, the names own servers included', () => {
+      const hosts = [...new Set(sent.stop().map((d) => d.split(' ')[0]!))];
+      expect(hosts.filter((h) => !isLoopback(h))).toEqual([]);
+      // the recording saw the checks' own queries: the names' servers at IPv4 and IPv4-mapped IPv6 addresses
+      expect(hosts).toEqual(
+        expect.arrayContaining(['127.0.0.2', '127.0.0.4', '127.0.0.5', '127.0.0.6', '::ffff:7f00:4', '::ffff:7f00:5']),
+      );
+    });
   });
 }
 
-function startNsd(dir: string, ip: string, port: number, zones: string[], onErr: (c: string) => void): ChildProcess {
+function startNsd(dir: string, ips: string[], port: number, zones: string[], onErr: (c: string) => void): ChildProcess {
   writeFileSync(
     join(dir, 'nsd.conf'),
     [
       'server:',
-      `  ip-address: ${ip}@${port}`,
+      ...ips.map((ip) => `  ip-address: ${ip}@${port}`),
       '  do-ip6: no',
       '  username: ""',
       '  chroot: ""',

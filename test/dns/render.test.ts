@@ -25,8 +25,9 @@ beforeAll(async () => {
         set: 1,
         registrar: 'cloudflare',
         names: [
-          { name: 'ns1.missing.com', ipv4: '198.51.100.1', ipv6: '2001:db8::1' },
-          { name: 'ns2.missing.com', ipv4: '198.51.100.2', ipv6: '2001:db8::2' },
+          // loopback addresses where nothing listens: the names' own servers do not answer yet
+          { name: 'ns1.missing.com', ipv4: '127.0.0.51', ipv6: '::ffff:127.0.0.51' },
+          { name: 'ns2.missing.com', ipv4: '127.0.0.52', ipv6: '::ffff:127.0.0.52' },
         ],
       },
       o,
@@ -35,7 +36,7 @@ beforeAll(async () => {
       {
         set: 2,
         registrar: 'external',
-        names: [{ name: 'ns1.mismatch.com', ipv4: '198.51.100.11', ipv6: '2001:db8::11' }],
+        names: [{ name: 'ns1.mismatch.com', ipv4: '127.0.0.61', ipv6: '::ffff:127.0.0.61' }],
       },
       o,
     ),
@@ -56,16 +57,16 @@ describe('renderGlueText', () => {
     expect(text).toMatch(
       new RegExp(
         'MISSING\\s+ns1\\.missing\\.com {2}A: missing {2}AAAA: missing {2}- ' +
-          'A glue missing \\(expected 198\\.51\\.100\\.1\\); AAAA glue missing \\(expected 2001:db8::1\\)',
+          'A glue missing \\(expected 127\\.0\\.0\\.51\\); AAAA glue missing \\(expected ::ffff:7f00:33\\)',
       ),
     );
     expect(text).toContain(
       'At the registrar of missing.com, register these name server hosts ' +
         '(glue records / child name servers / host records):',
     );
-    expect(text).toContain('  ns1.missing.com  IPv4 198.51.100.1     IPv6 2001:db8::1');
-    expect(text).toContain('  ns1.missing.com.  IN A     198.51.100.1');
-    expect(text).toContain('  ns2.missing.com.  IN AAAA  2001:db8::2');
+    expect(text).toContain('  ns1.missing.com  IPv4 127.0.0.51       IPv6 ::ffff:7f00:33');
+    expect(text).toContain('  ns1.missing.com.  IN A     127.0.0.51');
+    expect(text).toContain('  ns2.missing.com.  IN AAAA  ::ffff:7f00:34');
     expect(text).toContain(`Parent servers that did not answer: ${silent.address}`);
     expect(text).toContain(
       'Cloudflare Support adds glue for domains on Cloudflare Registrar; open a support ticket with the records above',
@@ -75,7 +76,7 @@ describe('renderGlueText', () => {
 
   test('stale addresses and no Cloudflare line for an external registrar', () => {
     const text = renderGlueText([mismatch]);
-    expect(text).toContain('Remove stale glue addresses: ns1.mismatch.com 203.0.113.9');
+    expect(text).toContain('Remove stale glue addresses: ns1.mismatch.com 127.0.0.19');
     expect(text).not.toContain('Cloudflare Support');
   });
 
@@ -100,7 +101,7 @@ describe('renderGlueText: where the records go', () => {
 
   test('names spanning two domains: both named, the records grouped per domain', async () => {
     const r = await checkSetGlue(
-      { set: 4, registrar: 'external', names: [EXAMPLE[0]!, { name: 'ns1.missing.com', ipv4: '198.51.100.1' }] },
+      { set: 4, registrar: 'external', names: [EXAMPLE[0]!, { name: 'ns1.missing.com', ipv4: '127.0.0.51' }] },
       { rootServers: [], parentServers: [com.address], port: com.port, timeoutMs: 200, retries: 0 },
     );
     const text = renderGlueText([r]);
@@ -129,7 +130,7 @@ describe('renderGlueJson', () => {
       parent_zone: 'com',
       unreachable_parent_servers: [silent.address],
     });
-    expect(doc.sets[0].register[0]).toEqual({ name: 'ns1.missing.com', ipv4: '198.51.100.1', ipv6: '2001:db8::1' });
+    expect(doc.sets[0].register[0]).toEqual({ name: 'ns1.missing.com', ipv4: '127.0.0.51', ipv6: '::ffff:7f00:33' });
     expect(doc.sets[0].servers[0]).toMatchObject({
       kind: 'referral',
       transport: 'tcp',

@@ -46,7 +46,7 @@ function zoneOf(origin: string, nsNames: string[], serial = 7): { origin: string
 }
 
 const CF = [
-  { name: 'ns1.hosted.com', ipv4: '127.0.0.22', ipv6: '2001:db8::22' },
+  { name: 'ns1.hosted.com', ipv4: '127.0.0.22', ipv6: '::ffff:127.0.0.22' },
   { name: 'ns2.hosted.com', ipv4: '127.0.0.23' },
 ];
 const cfNames = CF.map((n) => n.name);
