@@ -3,7 +3,7 @@
  * here and the auth headers built from it; nothing else in acns ever sees it.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOptions } from 'node:dns';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { AcnsError } from '../errors.js';
 
 export const DEFAULT_BASE_URL = 'https://api.cloudflare.com/client/v4';
@@ -136,15 +136,16 @@ export class PlainHttpRefusedError extends CredentialsError {
   }
 }
 
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
 /** True for 127.0.0.0/8, ::1 and IPv4-mapped 127.x addresses. */
 export function isLoopbackAddress(address: string): boolean {
-  const a = address.replace(/^\[|\]$/g, '').toLowerCase();
-  if (isIP(a) === 6) {
-    if (a === '::1' || a === '0:0:0:0:0:0:0:1') return true;
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-    return mapped ? isLoopbackAddress(mapped[1] as string) : false;
-  }
-  return isIP(a) === 4 && a.startsWith('127.');
+  const a = address.replace(/^\[|\]$/g, '');
+  const family = isIP(a);
+  // BlockList also matches IPv4-mapped IPv6 in any spelling (::ffff:127.0.0.1 as URLs write it: ::ffff:7f00:1)
+  return family !== 0 && LOOPBACK.check(a, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 /** The subset of dns.lookup's callback shape that net.connect uses. */

@@ -78,6 +78,11 @@ describe('base URL', () => {
     expect(isLoopbackAddress('[::1]')).toBe(true);
     expect(isLoopbackAddress('::ffff:127.0.0.2')).toBe(true);
     expect(isLoopbackAddress('::2')).toBe(false);
+    // URLs write an IPv4-mapped address in hex
+    expect(new URL('http://[::ffff:127.0.0.1]:8787').hostname).toBe('[::ffff:7f00:1]');
+    expect(isLoopbackAddress('[::ffff:7f00:1]')).toBe(true);
+    expect(isLoopbackAddress('::ffff:8000:1')).toBe(false);
+    expect(isLoopbackAddress('0:0:0:0:0:0:0:1')).toBe(true);
     expect(isLoopbackAddress('localhost')).toBe(false); // a name is not an address
   });
 });

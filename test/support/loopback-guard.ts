@@ -10,6 +10,7 @@
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
+import { isLoopbackAddress } from '../../src/cloudflare/credentials.js';
 
 type Lookup = (host: string, opts: object, cb: (err: Error | null, address?: unknown, family?: number) => void) => void;
 type Send = (this: dgram.Socket, msg: unknown, ...rest: unknown[]) => void;
@@ -45,21 +46,9 @@ const installed = context[FILE] !== undefined;
 const file: FileState = context[FILE] ?? { blocked: [], recorders: new Set() };
 context[FILE] = file;
 
-/** True for 127.0.0.0/8, ::1 and IPv4-mapped 127.x addresses (in any IPv6 text form) and "localhost". */
+/** Loopback addresses as the product judges them (any IPv6 spelling of ::1 and mapped 127.x), and "localhost". */
 export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  if (h === 'localhost') return true;
-  if (net.isIPv4(h)) return h.startsWith('127.');
-  if (!net.isIPv6(h)) return false;
-  let canon: string;
-  try {
-    canon = new URL(`http://[${h}]/`).hostname.slice(1, -1);
-  } catch {
-    return false; // e.g. a scoped link-local address
-  }
-  if (canon === '::1') return true;
-  const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(canon);
-  return mapped !== null && Number.parseInt(mapped[1]!, 16) >> 8 === 127;
+  return host === 'localhost' || isLoopbackAddress(host);
 }
 
 /**
