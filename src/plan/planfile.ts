@@ -383,19 +383,19 @@ function planDigest(body: object): string {
 /**
  * JSON with object keys sorted (by UTF-16 code unit, as Array.prototype.sort) at every depth and
  * no whitespace, so key order and formatting do not change the digest. Like JSON.stringify, object
- * members whose value is undefined are left out.
+ * members whose value is undefined are left out. JSON.stringify does the writing (several times
+ * faster than joining strings here); the replacer only hands it each object with its keys in order,
+ * in an object without a prototype so that a "__proto__" key stays an ordinary member.
  */
 function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    const members = Object.keys(obj)
-      .sort()
-      .filter((k) => obj[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`);
-    return `{${members.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+  return JSON.stringify(value, sortedKeys) ?? 'null';
+}
+
+function sortedKeys(_key: string, v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  const sorted: Record<string, unknown> = Object.create(null);
+  for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+  return sorted;
 }
 
 function preconditionsToDocument(p: Preconditions): PreconditionsDocument {

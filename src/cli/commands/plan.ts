@@ -46,9 +46,11 @@ export function registerPlan(reg: Registry): void {
           ...(flags.zone ? { zoneFilter: flags.zone } : {}),
           ...(flags.out && !toStdout ? { out: flags.out } : {}),
           ...(flags.force ? { force: true } : {}),
+          // --format json prints the same document -o saves: built once
+          ...(toStdout || flags.format === 'json' ? { document: true } : {}),
           toolVersion: TOOL_VERSION,
         });
-        io.stdout.write(toStdout ? document : renderPlan(plan, flags.format, io, createdAt));
+        io.stdout.write(document ?? renderPlan(plan, flags.format, io, createdAt));
         if (flags.out && !toStdout && flags.format === 'text') io.stdout.write(savedPlanHint(plan, flags.out));
         return flags.detailedExitcode && !isEmptyPlan(plan) ? 2 : 0;
       });
