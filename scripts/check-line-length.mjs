@@ -8,7 +8,7 @@ const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclud
   encoding: 'utf8',
 })
   .split('\n')
-  .filter((f) => f && !f.includes('/golden/') && !f.startsWith('test/fixtures/'));
+  .filter((f) => f && !f.includes('/golden/') && !f.startsWith('test/fixtures/') && !f.includes('.generated.'));
 let long = 0;
 for (const file of files) {
   let text;

@@ -3,9 +3,18 @@
  * it), a line every few seconds otherwise. stdout never carries progress, so
  * `plan --format json > plan.json` stays clean.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
 import type { ProgressSink } from '../operations/session.js';
 import type { CliIO } from './io.js';
+
+let loaded: typeof cliProgress | undefined;
+
+/** The bar package, loaded when a terminal first shows a bar (CI logs and pipes get lines). */
+function progressBars(): typeof cliProgress {
+  loaded ??= createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
+  return loaded;
+}
 
 const LINE_INTERVAL_MS = 5000;
 const MIN_TOTAL_FOR_PROGRESS = 20;
@@ -43,7 +52,8 @@ export function createProgress(io: CliIO, opts: { quiet?: boolean } = {}): Progr
         if (!multi || barLabel !== label) {
           stopBar();
           barLabel = label;
-          multi = new cliProgress.MultiBar(
+          const bars = progressBars();
+          multi = new bars.MultiBar(
             {
               stream: io.stderr as unknown as NodeJS.WritableStream,
               format: `  ${label} [{bar}] {value}/{total} {eta_formatted}`,
@@ -51,7 +61,7 @@ export function createProgress(io: CliIO, opts: { quiet?: boolean } = {}): Progr
               clearOnComplete: true,
               gracefulExit: false,
             },
-            cliProgress.Presets.shades_classic,
+            bars.Presets.shades_classic,
           );
           bar = multi.create(total, done);
         } else {

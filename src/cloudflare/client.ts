@@ -4,7 +4,8 @@
  * as MockAgent) and shares one budget and one 429 gate between every request of the run. Hooks
  * expose each attempt and progress — never headers.
  */
-import { Pool, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher, Pool } from 'undici';
 import { RequestBudget, type ProgressEvent } from './budget.js';
 import { type Clock, systemClock } from './clock.js';
 import { type BaseUrl, type Credentials, type Lookup, loopbackOnlyLookup, parseBaseUrl } from './credentials.js';
@@ -116,7 +117,7 @@ export class CloudflareClient {
     this.ownsDispatcher = !o.dispatcher;
     this.dispatcher =
       o.dispatcher ??
-      new Pool(this.baseUrl.origin, {
+      new (undiciPool())(this.baseUrl.origin, {
         connections: concurrency,
         keepAliveTimeout: 10_000,
         keepAliveMaxTimeout: 60_000,
@@ -200,4 +201,21 @@ function queryString(q: RequestOptions['query']): string {
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
   return parts.length ? `?${parts.join('&')}` : '';
+}
+
+let poolClass: typeof Pool | undefined;
+
+/**
+ * undici's Pool, loaded alone when the first client needs one: the package's entry loads every API
+ * it has (fetch, WebSocket, caches, mocks…), about three times the start-up of a command. Like the
+ * entry, it gives dispatchers their request() method. The paths are inside the pinned package; a
+ * test checks they still are the entry's Pool and request().
+ */
+export function undiciPool(): typeof Pool {
+  if (poolClass) return poolClass;
+  const load = createRequire(import.meta.url);
+  const dispatcher = load('undici/lib/dispatcher/dispatcher.js') as { prototype: object };
+  if (!('request' in dispatcher.prototype)) Object.assign(dispatcher.prototype, load('undici/lib/api/index.js'));
+  poolClass = load('undici/lib/dispatcher/pool.js') as typeof Pool;
+  return poolClass;
 }

@@ -3,7 +3,7 @@
  * ACNS_DNS_ROOT_SERVERS, ACNS_DNS_PARENT_SERVERS, ACNS_DNS_PORT; and CLOUDFLARE_ACCOUNT_ID, which
  * supplies the account when the file has none and must agree with the file when it has one.
  */
-import { parseServerAddress } from './schema.js';
+import { parseServerAddress } from './formats.js';
 import type { DesiredState, Diagnostic } from './types.js';
 
 export const ENV_ACCOUNT_ID = 'CLOUDFLARE_ACCOUNT_ID';

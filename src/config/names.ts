@@ -2,6 +2,7 @@
  * Host-name rules for nameserver names and zone names: the one normaliser every layer uses (IDN →
  * A-label, lower case, no trailing dot) and the FQDN check, with a reason users can act on.
  */
+import { createRequire } from 'node:module';
 import { domainToASCII, domainToUnicode } from 'node:url';
 
 export type NameCheck = { ok: true; name: string } | { ok: false; reason: string };
@@ -23,6 +24,20 @@ export function checkName(raw: string): NameCheck {
 export function nameIfValid(raw: string): string | undefined {
   const s = validName(raw, false);
   return typeof s === 'string' ? s : undefined;
+}
+
+type Tldts = typeof import('tldts');
+let tldts: Tldts | undefined;
+
+/**
+ * The registrable domain of `name` by the public suffix list's ICANN section (example.co.uk for
+ * ns1.example.co.uk), or undefined for a public suffix or an IP address. tldts is loaded on the
+ * first call, with require: imported as an ES module the CommonJS package costs three to four times
+ * as much start-up (its 200 kB file is scanned for its exports), and commands that never ask skip it.
+ */
+export function registrableDomain(name: string): string | undefined {
+  tldts ??= createRequire(import.meta.url)('tldts') as Tldts;
+  return tldts.getDomain(name, { allowPrivateDomains: false }) ?? undefined;
 }
 
 /** The cheap test the schema runs on every name. */

@@ -1,19 +1,23 @@
 /**
- * The JSON Schema of the desired-state file (schemas/acns.schema.json), compiled once with ajv in
- * strict mode, and the translation of ajv's errors into positioned, human diagnostics with
- * "did you mean" suggestions.
+ * The JSON Schema of the desired-state file (schemas/acns.schema.json), compiled ahead of time by
+ * ajv in strict mode into schema-validate.generated.ts, and the translation of ajv's errors into
+ * positioned, human diagnostics with "did you mean" suggestions.
  */
-import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { checkName, isValidName } from './names.js';
+import type { ErrorObject } from 'ajv';
+import { checkName } from './names.js';
 import { pointerSegment, type PositionIndex } from './parse.js';
 import type { Problems } from './problems.js';
+import * as generated from './schema-validate.generated.js';
 import { count, didYouMean } from './words.js';
-import { packageFile } from '../package-root.js';
 
-/** Where the schema file lives, relative to this module (src/config or dist/config). */
-const SCHEMA_PATH = packageFile('schemas/acns.schema.json');
+/** ajv's validator shape, without loading ajv: true, or false with `errors` set. */
+interface ValidateFunction {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+/** The whole schema, and its `zones` part for checking zones in slices. */
+const validators = generated as unknown as { root: ValidateFunction; zones: ValidateFunction };
 
 /** Mapping entries handed to ajv at once: its error list (all errors) stays this small. */
 export const SCHEMA_CHUNK = 2000;
@@ -26,18 +30,18 @@ export const SCHEMA_CHUNK = 2000;
 export function validateSchema(data: unknown, positions: PositionIndex, file: string, problems: Problems): void {
   const zones = isPlainObject(data) ? data.zones : undefined;
   if (!isPlainObject(zones) || !isPlainObject(data) || Object.keys(zones).length <= SCHEMA_CHUNK) {
-    report(compiled().root, data, '', data, positions, file, problems);
+    report(validators.root, data, '', data, positions, file, problems);
     return;
   }
   // The rest of the file with an empty zones mapping (valid: zones has no size rule), then the zones.
   const rest: Record<string, unknown> = {};
   for (const k of Object.keys(data)) defineKey(rest, k, k === 'zones' ? {} : data[k]);
-  report(compiled().root, rest, '', data, positions, file, problems);
+  report(validators.root, rest, '', data, positions, file, problems);
   const keys = Object.keys(zones);
   for (let i = 0; i < keys.length; i += SCHEMA_CHUNK) {
     const slice: Record<string, unknown> = {};
     for (const k of keys.slice(i, i + SCHEMA_CHUNK)) defineKey(slice, k, zones[k]);
-    report(compiled().zones, slice, '/zones', data, positions, file, problems);
+    report(validators.zones, slice, '/zones', data, positions, file, problems);
   }
 }
 
@@ -165,44 +169,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 function defineKey(o: Record<string, unknown>, k: string, value: unknown): void {
   if (k === '__proto__') Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
   else o[k] = value;
-}
-
-/** True when `s` is IPv4, IPv4:port, IPv6 or [IPv6]:port with a port in 1..65535. */
-export function isServerAddress(s: string): boolean {
-  return parseServerAddress(s) !== undefined;
-}
-
-/** Splits IP[:port] / [IPv6]:port; undefined when malformed. */
-export function parseServerAddress(s: string): { host: string; port?: number } | undefined {
-  if (typeof s !== 'string') return undefined;
-  const v6 = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s);
-  if (v6)
-    return isIP(v6[1]) === 6 && portOk(v6[2]) ? { host: v6[1], port: v6[2] ? Number(v6[2]) : undefined } : undefined;
-  if (isIP(s) === 6) return { host: s };
-  const v4 = /^([0-9.]+)(?::(\d{1,5}))?$/.exec(s);
-  if (v4 && isIP(v4[1]) === 4 && portOk(v4[2])) return { host: v4[1], port: v4[2] ? Number(v4[2]) : undefined };
-  return undefined;
-}
-
-let cache: { root: ValidateFunction; zones: ValidateFunction } | undefined;
-
-/** The whole schema, and its `zones` part for checking zones in slices. Compiled once. */
-function compiled(): { root: ValidateFunction; zones: ValidateFunction } {
-  if (cache) return cache;
-  const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as object;
-  const ajv = new Ajv({ strict: true, allErrors: true, verbose: true });
-  ajv.addFormat('fqdn', { type: 'string', validate: isValidName });
-  ajv.addFormat('server-address', { type: 'string', validate: isServerAddress });
-  ajv.addSchema(schema, 'acns');
-  const root = ajv.getSchema('acns');
-  const zones = ajv.getSchema('acns#/properties/zones');
-  if (!root || !zones) throw new Error('schemas/acns.schema.json has no zones mapping');
-  cache = { root, zones };
-  return cache;
-}
-
-function portOk(p: string | undefined): boolean {
-  return p === undefined || (Number(p) >= 1 && Number(p) <= 65535);
 }
 
 function segments(pointer: string): string[] {

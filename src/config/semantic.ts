@@ -3,10 +3,9 @@
  * parsed data defensively: anything of the wrong shape was already reported by the schema and is
  * skipped here, so both passes can report everything at once without duplicates.
  */
-import { getDomain } from 'tldts';
 import { findHierarchyConflicts } from './hierarchy.js';
-import { isWithin, nameIfValid } from './names.js';
-import { parseServerAddress } from './schema.js';
+import { isWithin, nameIfValid, registrableDomain } from './names.js';
+import { parseServerAddress } from './formats.js';
 import { pointerSegment, type LinePos, type PositionIndex } from './parse.js';
 import type { Problems } from './problems.js';
 import type {
@@ -79,7 +78,7 @@ export function buildDesiredState(
         }
       }
     } else if (hostZone === undefined) {
-      const domains = new Set(names.map((x) => getDomain(x.name) ?? x.name));
+      const domains = new Set(names.map((x) => registrableDomain(x.name) ?? x.name));
       if (domains.size === 1) set.hostZone = [...domains][0];
     }
     allNames.push(...names);

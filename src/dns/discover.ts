@@ -9,7 +9,6 @@
  * the check's budget, and the servers of one level are asked staggered in parallel (first usable
  * answer wins; REFUSED, SERVFAIL and lame answers move on to the next server).
  */
-import { getDomain } from 'tldts';
 import type { Answer } from 'dns-packet';
 import { DEFAULT_STAGGER_MS, firstGood, type Attempt, type QueryBudget } from './budget.js';
 import { type DnsCache, toCache } from './cache.js';
@@ -23,6 +22,7 @@ import {
   type QueryOptions,
   type ServerAddress,
 } from './client.js';
+import { registrableDomain } from '../config/names.js';
 import { AcnsError } from '../errors.js';
 import { canonIp, isInZone, normName, parentName } from './names.js';
 
@@ -105,7 +105,7 @@ const MAX_UNAUTHORITATIVE = 3;
 export function hostZoneOf(name: string, override?: string): string {
   if (override) return normName(override);
   const n = normName(name);
-  return normName(getDomain(n, { allowPrivateDomains: false }) ?? parentName(n));
+  return normName(registrableDomain(n) ?? parentName(n));
 }
 
 /** Parse configured server strings (default port `port`). */

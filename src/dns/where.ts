@@ -5,7 +5,7 @@
  * records in that zone, a deeper zone at whoever runs its parent zone, and a reverse zone at the
  * regional internet registry (or the ISP) that delegated the address block.
  */
-import { getDomain } from 'tldts';
+import { registrableDomain } from '../config/names.js';
 import { isInZone, normName, parentName } from './names.js';
 
 export type WhereKind = 'registrar' | 'cloudflare_zone' | 'parent_zone' | 'rir';
@@ -32,8 +32,8 @@ export function whereOf(zone: string, parentZone: string | undefined, opts: Wher
   const ns = opts.parentNs ?? [];
   const cloudflareNs = ns.length > 0 && ns.every((n) => isInZone(n, 'ns.cloudflare.com'));
   if (parent !== '' && (cf.has(parent) || cloudflareNs)) return { kind: 'cloudflare_zone', ...base };
-  const registrable = getDomain(z, { allowPrivateDomains: false });
-  if (registrable !== null && normName(registrable) !== z) return { kind: 'parent_zone', ...base };
+  const registrable = registrableDomain(z);
+  if (registrable !== undefined && normName(registrable) !== z) return { kind: 'parent_zone', ...base };
   return { kind: 'registrar', ...base };
 }
 

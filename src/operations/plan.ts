@@ -33,6 +33,8 @@ export interface PlanRequest {
   out?: string;
   /** Replace an existing file at `out` even when it is not an acns plan. */
   force?: boolean;
+  /** The caller prints the plan document: build it even without `out`. */
+  document?: boolean;
   toolVersion: string;
 }
 
@@ -40,8 +42,8 @@ export interface PlanOutcome {
   desired: DesiredState;
   plan: Plan;
   createdAt: string;
-  /** The saved plan's text when `out` was given or the caller wants to print it. */
-  document: string;
+  /** The saved plan's text when `out` was given or the caller wants to print it (`document`). */
+  document?: string;
 }
 
 export async function runPlan(session: Session, req: PlanRequest): Promise<PlanOutcome> {
@@ -51,8 +53,11 @@ export async function runPlan(session: Session, req: PlanRequest): Promise<PlanO
     readAndPlan(session, desired, api, { ...(req.zoneFilter ? { zoneFilter: req.zoneFilter } : {}) }),
   );
   const createdAt = new Date().toISOString();
-  const document = encodePlanFile(plan, { toolVersion: req.toolVersion, createdAt });
-  if (req.out) {
+  // Sealing the document (a digest of its canonical JSON) is most of the work after the last answer:
+  // only when it is saved or printed.
+  const document =
+    req.out || req.document ? encodePlanFile(plan, { toolVersion: req.toolVersion, createdAt }) : undefined;
+  if (req.out && document !== undefined) {
     await writeFileAtomic(req.out, document, {
       cwd: session.cwd,
       what: 'the plan',

@@ -1,5 +1,6 @@
 import { MockAgent } from 'undici';
-import { CloudflareClient, type RequestEvent } from '../../src/cloudflare/client.js';
+import { createRequire } from 'node:module';
+import { CloudflareClient, type RequestEvent, undiciPool } from '../../src/cloudflare/client.js';
 import type { ProgressEvent } from '../../src/cloudflare/budget.js';
 import {
   type CloudflareError,
@@ -248,5 +249,21 @@ describe('secrets', () => {
     expect(errors.every((e) => e instanceof Error)).toBe(true);
     expect(text).not.toContain(TOKEN);
     expect(text).not.toMatch(/authorization|bearer/i);
+  });
+});
+
+describe('the connection pool', () => {
+  test("is undici's own Pool with the entry's request(), loaded without the rest of the package", async () => {
+    // a change of undici's layout breaks the paths client.ts loads Pool from: this names it (the CLI
+    // tests, in fresh processes, show that request() is there without the entry)
+    const Pool = undiciPool();
+    const undici = createRequire(import.meta.url)('undici') as {
+      Pool: unknown;
+      Dispatcher: { prototype: { request: unknown } };
+    };
+    expect(Pool).toBe(undici.Pool);
+    const pool = new Pool('http://127.0.0.1:9');
+    expect(pool.request).toBe(undici.Dispatcher.prototype.request);
+    await pool.close();
   });
 });

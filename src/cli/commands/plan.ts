@@ -36,6 +36,7 @@ export function registerPlan(reg: Registry): void {
             'drop --format, or save the plan to a file with -o plan.json',
           );
         }
+        const printsDocument = toStdout || flags.format === 'json';
         // one after the other: loading them together trips a module-cache race in Jest's ESM support
         const { runPlan } = await import('../../operations/plan.js');
         const { isEmptyPlan } = await import('../../plan/summary.js');
@@ -46,9 +47,11 @@ export function registerPlan(reg: Registry): void {
           ...(flags.zone ? { zoneFilter: flags.zone } : {}),
           ...(flags.out && !toStdout ? { out: flags.out } : {}),
           ...(flags.force ? { force: true } : {}),
+          // --format json prints the same document -o saves: built once
+          ...(printsDocument ? { document: true } : {}),
           toolVersion: TOOL_VERSION,
         });
-        io.stdout.write(toStdout ? document : renderPlan(plan, flags.format, io, createdAt));
+        io.stdout.write(printsDocument && document ? document : renderPlan(plan, flags.format, io, createdAt));
         if (flags.out && !toStdout && flags.format === 'text') io.stdout.write(savedPlanHint(plan, flags.out));
         return flags.detailedExitcode && !isEmptyPlan(plan) ? 2 : 0;
       });
