@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 /** The `acns` executable: wires the real process into cli/program.ts. */
-import { run } from './program.js';
+import { TOOL_VERSION } from './version.js';
 
 const argv = process.argv.slice(2);
+// `acns --version` alone answers before the command definitions and their parser load: scripts and
+// CI call it to check the install, and it is the one answer that needs none of them.
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  process.stdout.write(`${TOOL_VERSION}\n`);
+  process.exit(0);
+}
 const command = argv.find((a) => !a.startsWith('-'));
 const controller = new AbortController();
 // The journal module (and the executor behind it) is loaded for apply only, not for every start-up.
@@ -55,6 +61,7 @@ const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
 process.on('SIGINT', () => onSignal('SIGINT'));
 process.on('SIGTERM', () => onSignal('SIGTERM'));
 
+const { run } = await import('./program.js');
 const code = await run(argv, {
   stdout: process.stdout,
   stderr: process.stderr,
