@@ -1,4 +1,4 @@
-import { count } from './words.js';
+import { count, grouped } from './words.js';
 
 /**
  * The desired state: what the YAML file asks for, validated and normalised. Plain data only.
@@ -90,7 +90,7 @@ export function formatDiagnostic(d: Diagnostic, kind: 'error' | 'warning' = 'err
 export function problemSummary(res: { errors: Diagnostic[]; omitted?: number }, file: string): string[] {
   const omitted = res.omitted ?? 0;
   const lines: string[] = [];
-  if (omitted > 0) lines.push(`…and ${omitted.toLocaleString('en-US')} more not shown — fix the ones above first`);
+  if (omitted > 0) lines.push(`…and ${grouped(omitted)} more not shown — fix the ones above first`);
   const inEnv = res.errors.filter((d) => d.source === 'environment').length;
   const inFile = res.errors.length - inEnv + omitted;
   const where =

@@ -9,6 +9,10 @@ describe('count', () => {
   ])('%d %s → %s', (n, noun, want) => {
     expect(count(n, noun)).toBe(want);
   });
+  test('digits are grouped as en-US groups them, for any whole number', () => {
+    const samples = [0, 7, 999, 1000, 12345, 999999, 1000000, 1234567890, Number.MAX_SAFE_INTEGER, -1200];
+    for (const n of samples) expect(count(n, 'zone')).toBe(`${n.toLocaleString('en-US')} zones`);
+  });
   test('an irregular plural', () => {
     expect(count(2, 'entry', 'entries')).toBe('2 entries');
   });
