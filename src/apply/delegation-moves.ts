@@ -5,17 +5,19 @@
  * TTL), the longest A/AAAA TTL of the names read so far, and zones (or the domain holding the names)
  * found still delegated to names a plan deletes (so their later move is waited for too). A name of
  * the set is deleted only once the caches that may hold the old delegation have expired after that
- * moment (plan/leaving.ts). Advisory like the last-applied record: a damaged or missing file counts as no
- * records, and a failure to write it is a warning. Keep the folder between runs (CI caches it):
- * without it, deletions wait again from the next time the delegations are seen.
+ * moment (plan/leaving.ts). A missing file counts as no records and a failure to write it is a warning,
+ * but a damaged one stops the run: read as empty (and then rewritten), it would release the holds it
+ * times. Keep the folder between runs (CI caches it).
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AcnsError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import type { DelegationMove } from '../plan/leaving.js';
 import type { TakeoverRecord } from '../plan/takeover.js';
 
 export const MOVES_PATH = '.acns/delegation-moves.json';
+const MOVES_HOLD = 'when each zone left a set, which holds name deletions until the caches expired';
 
 interface MovesDocument {
   format_version: 1;
@@ -37,25 +39,79 @@ export function movesPath(cwd: string): string {
   return join(cwd, MOVES_PATH);
 }
 
-/** The recorded moves of this account ([] when there is no usable record). */
+/** The recorded moves of this account ([] when there is none; a damaged file is an error). */
 export async function readMoves(path: string, accountId: string): Promise<DelegationMove[]> {
+  const doc = (await readRecord(path, MOVES_PATH, MOVES_HOLD)) as Partial<MovesDocument> | undefined;
+  if (doc === undefined) return [];
+  if (doc.account_id !== accountId) return [];
+  if (!Array.isArray(doc.moves)) throw damaged(MOVES_PATH, '"moves" is not a list', MOVES_HOLD);
+  return doc.moves.map((m, i) => {
+    const ok =
+      typeof m?.subject === 'string' &&
+      Number.isInteger(m.set) &&
+      Array.isArray(m.names) &&
+      m.names.every((n) => typeof n === 'string') &&
+      optionalTime(m.switched_at) &&
+      optionalTime(m.moved_at) &&
+      optionalTtl(m.parent_ns_ttl) &&
+      optionalTtl(m.address_ttl);
+    if (!ok) throw damaged(MOVES_PATH, `moves[${i}] is not a valid record`, MOVES_HOLD);
+    return {
+      subject: m.subject,
+      set: m.set,
+      names: [...m.names],
+      ...(m.switched_at !== undefined ? { switchedAt: m.switched_at } : {}),
+      ...(m.moved_at !== undefined ? { movedAt: m.moved_at } : {}),
+      ...(m.parent_ns_ttl !== undefined ? { parentNsTtl: m.parent_ns_ttl } : {}),
+      ...(m.address_ttl !== undefined ? { addressTtl: m.address_ttl } : {}),
+    };
+  });
+}
+
+/**
+ * One record under .acns, parsed: undefined when the file does not exist (a fresh checkout); an
+ * error when it cannot be read or is not a record of this format. Treated as empty, a damaged
+ * record would release the holds it times, and the next write would erase it for good.
+ */
+async function readRecord(path: string, shown: string, holds: string): Promise<Record<string, unknown> | undefined> {
+  let text: string;
   try {
-    const doc = JSON.parse(await readFile(path, 'utf8')) as Partial<MovesDocument> | null;
-    if (doc?.format_version !== 1 || doc.account_id !== accountId || !Array.isArray(doc.moves)) return [];
-    return doc.moves
-      .filter((m) => typeof m?.subject === 'string' && Number.isInteger(m.set) && Array.isArray(m.names))
-      .map((m) => ({
-        subject: m.subject,
-        set: m.set,
-        names: m.names.filter((n): n is string => typeof n === 'string'),
-        ...(typeof m.switched_at === 'string' ? { switchedAt: m.switched_at } : {}),
-        ...(typeof m.moved_at === 'string' ? { movedAt: m.moved_at } : {}),
-        ...(typeof m.parent_ns_ttl === 'number' ? { parentNsTtl: m.parent_ns_ttl } : {}),
-        ...(typeof m.address_ttl === 'number' ? { addressTtl: m.address_ttl } : {}),
-      }));
-  } catch {
-    return [];
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new AcnsError('record_unreadable', `cannot read ${shown} (${(e as Error).message}): it records ${holds}`, {
+      hint: `make ${shown} readable (or run from the directory that holds .acns/)`,
+    });
   }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw damaged(shown, `not JSON: ${(e as Error).message}`, holds);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw damaged(shown, 'not a JSON object', holds);
+  const d = doc as Record<string, unknown>;
+  if (d.format_version !== 1)
+    throw damaged(shown, `format_version is ${JSON.stringify(d.format_version)}, not 1`, holds);
+  if (typeof d.account_id !== 'string') throw damaged(shown, 'account_id is missing', holds);
+  return d;
+}
+
+function damaged(shown: string, why: string, holds: string): AcnsError {
+  return new AcnsError('record_damaged', `${shown} is damaged (${why}); it records ${holds}`, {
+    hint:
+      `restore ${shown} from a backup or your CI cache; acns does not read it as empty, which would end ` +
+      'the holds it times. Remove it only once you know those holds are over (the notes of the last plan said ' +
+      'until when)',
+  });
+}
+
+function optionalTime(v: unknown): boolean {
+  return v === undefined || (typeof v === 'string' && Number.isFinite(Date.parse(v)));
+}
+
+function optionalTtl(v: unknown): boolean {
+  return v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= 0);
 }
 
 /** Writes the records whole or not at all; returns why it failed (never throws: advisory). */
@@ -128,34 +184,38 @@ export function takeoversPath(cwd: string): string {
   return join(cwd, TAKEOVERS_PATH);
 }
 
-/** The recorded takeovers of this account ([] when there is no usable record). */
+/** The recorded takeovers of this account ([] when there is none; a damaged file is an error). */
 export async function readTakeoverRecords(path: string, accountId: string): Promise<TakeoverRecord[]> {
-  try {
-    const doc = JSON.parse(await readFile(path, 'utf8')) as Partial<TakeoversDocument> | null;
-    if (doc?.format_version !== 1 || doc.account_id !== accountId || !Array.isArray(doc.takeovers)) return [];
-    const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
-    return doc.takeovers
-      .filter(
-        (t) =>
-          Number.isInteger(t?.set) &&
-          Array.isArray(t.names) &&
-          (typeof t.switched_at === 'string' || typeof t.detected_at === 'string'),
-      )
-      .map((t) => ({
-        set: t.set,
-        hostZone: typeof t.host_zone === 'string' ? t.host_zone : '',
-        names: t.names.filter((n) => typeof n?.name === 'string').map((n) => ({ name: n.name, old: strings(n.old) })),
-        zones: strings(t.zones),
-        ...(typeof t.switched_at === 'string' ? { switchedAt: t.switched_at } : {}),
-        ...(typeof t.detected_at === 'string' ? { detectedAt: t.detected_at } : {}),
-        glueTtl: typeof t.glue_ttl === 'number' ? t.glue_ttl : 172800,
-        repointed: (Array.isArray(t.repointed) ? t.repointed : [])
-          .filter((r) => typeof r?.name === 'string' && typeof r.at === 'string')
-          .map((r) => ({ name: r.name, at: r.at })),
-      }));
-  } catch {
-    return [];
-  }
+  const holds = 'the takeovers in progress, which time how long the old servers must keep answering';
+  const doc = (await readRecord(path, TAKEOVERS_PATH, holds)) as Partial<TakeoversDocument> | undefined;
+  if (doc === undefined || doc.account_id !== accountId) return [];
+  if (!Array.isArray(doc.takeovers)) throw damaged(TAKEOVERS_PATH, '"takeovers" is not a list', holds);
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  return doc.takeovers.map((t, i) => {
+    const ok =
+      Number.isInteger(t?.set) &&
+      typeof t.host_zone === 'string' &&
+      Array.isArray(t.names) &&
+      t.names.every((n) => typeof n?.name === 'string' && strings(n.old)) &&
+      strings(t.zones) &&
+      optionalTime(t.switched_at) &&
+      optionalTime(t.detected_at) &&
+      (t.switched_at !== undefined || t.detected_at !== undefined) &&
+      optionalTtl(t.glue_ttl) &&
+      Array.isArray(t.repointed) &&
+      t.repointed.every((r) => typeof r?.name === 'string' && typeof r.at === 'string' && optionalTime(r.at));
+    if (!ok) throw damaged(TAKEOVERS_PATH, `takeovers[${i}] is not a valid record`, holds);
+    return {
+      set: t.set,
+      hostZone: t.host_zone,
+      names: t.names.map((n) => ({ name: n.name, old: [...n.old] })),
+      zones: [...t.zones],
+      ...(t.switched_at !== undefined ? { switchedAt: t.switched_at } : {}),
+      ...(t.detected_at !== undefined ? { detectedAt: t.detected_at } : {}),
+      glueTtl: t.glue_ttl ?? 172800,
+      repointed: t.repointed.map((r) => ({ name: r.name, at: r.at })),
+    };
+  });
 }
 
 export async function writeTakeoverRecords(

@@ -42,7 +42,7 @@ import { connectOptions, readAndPlan } from './plan.js';
 import { loadConfig, type Session } from './session.js';
 import { settingsForSavedPlan } from './settings.js';
 import { switchCheckWaitMs, zoneChecker } from './zonecheck.js';
-import { recordTakeover, repointNote, keepOldNote } from '../plan/takeover.js';
+import { recordTakeover, repointNote, keepOldNote, type TakeoverRecord } from '../plan/takeover.js';
 import { takeoverChecker } from './takeover.js';
 
 export interface ApplyRequest {
@@ -212,7 +212,11 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
     const glue = new Map<number, GlueReport>();
     let finished = 0;
     const run = dnsRun(settings, plan.gluePolicy, session);
+    // read before the first write: a damaged record stops the run here, not after the changes
     const movesBefore = await readMoves(movesPath(session.cwd), plan.accountId);
+    const takeoversBefore = plan.takeover?.length
+      ? await readTakeoverRecords(takeoversPath(session.cwd), plan.accountId)
+      : [];
     const result = await executePlan(plan, api, {
       alreadyDone,
       ...(session.signal ? { signal: session.signal } : {}),
@@ -238,7 +242,7 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
       result.results.filter((r) => r.outcome === 'done' || r.outcome === 'already_done').map((r) => r.id),
     );
     const registrar = registrarNotes(plan, (zone) => switched.has(`assign_zone:${zone}`));
-    registrar.push(...(await recordTakeovers(session, plan, result, glue, warnings)));
+    registrar.push(...(await recordTakeovers(session, plan, result, glue, takeoversBefore, warnings)));
     return { kind: 'applied', plan, result, glue: [...glue.values()], warnings, registrar };
   } finally {
     session.progress.stop();
@@ -270,14 +274,13 @@ async function recordTakeovers(
   plan: Plan,
   result: ApplyResult,
   glue: Map<number, GlueReport>,
+  before: TakeoverRecord[],
   warnings: string[],
 ): Promise<string[]> {
   if (!plan.takeover?.length) return [];
   const done = new Set(
     result.results.filter((r) => r.outcome === 'done' || r.outcome === 'already_done').map((r) => r.id),
   );
-  const path = takeoversPath(session.cwd);
-  const before = await readTakeoverRecords(path, plan.accountId);
   let records = before;
   const lines: string[] = [];
   const at = new Date();

@@ -81,7 +81,9 @@ export function leavingQuestions(plan: Pick<Plan, 'steps'>, ctx: LeavingContext)
   const switched = plan.steps.filter((s) => s.kind === 'assign_zone').map((s) => s.target);
   for (const d of deletedNames(plan)) {
     if (leaving.has(d.set)) continue; // held by the planner: zones leave the set in this run
-    for (const z of ctx.zonesOnSet.get(d.set) ?? []) ask(z, 'zone', d.name);
+    // every zone on a set, not only on this one: a zone moved to another set (in the dashboard, or by a
+    // run whose record is gone) may still be delegated to this set's names
+    for (const zones of ctx.zonesOnSet.values()) for (const z of zones) ask(z, 'zone', d.name);
     // a zone the plan switches may still be delegated to names of any set (left long ago, or never moved)
     for (const z of switched) ask(z, 'zone', d.name);
     for (const m of ctx.moves) if (m.set === d.set && m.names.includes(d.name)) ask(m.subject, 'zone', d.name);

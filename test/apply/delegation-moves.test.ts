@@ -5,7 +5,14 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { movesPath, readMoves, writeMoves } from '../../src/apply/delegation-moves.js';
+import {
+  movesPath,
+  readMoves,
+  readTakeoverRecords,
+  takeoversPath,
+  writeMoves,
+} from '../../src/apply/delegation-moves.js';
+import { AcnsError } from '../../src/errors.js';
 
 const ACCOUNT = '0123456789abcdef0123456789abcdef';
 let dir: string;
@@ -43,4 +50,62 @@ test('a file from before address_ttl is read as it was: no address TTL known', a
   expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual([
     { subject: 'a.example', set: 1, names: ['ns1.one.com'], movedAt: '2025-01-01T00:00:00.000Z' },
   ]);
+});
+
+describe('a damaged record is an error, never read as empty (that would end the holds it times)', () => {
+  const valid = {
+    format_version: 1,
+    account_id: ACCOUNT,
+    updated_at: '2025-01-01T00:00:00.000Z',
+    moves: [{ subject: 'a.example', set: 1, names: ['ns1.one.com'], moved_at: '2025-01-01T00:00:00.000Z' }],
+  };
+  const write = (text: string) => {
+    mkdirSync(join(dir, '.acns'), { recursive: true });
+    writeFileSync(movesPath(dir), text);
+  };
+  test('a missing file is no record', async () => {
+    expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual([]);
+  });
+  test.each([
+    ['cut short', JSON.stringify(valid).slice(0, 40), /not JSON/],
+    ['not an object', '[]', /not a JSON object/],
+    ['another format', JSON.stringify({ ...valid, format_version: 2 }), /format_version is 2, not 1/],
+    ['no list', JSON.stringify({ ...valid, moves: {} }), /"moves" is not a list/],
+    [
+      'a time that is not one',
+      JSON.stringify({ ...valid, moves: [{ ...valid.moves[0], moved_at: 'x' }] }),
+      /moves\[0\]/,
+    ],
+    [
+      'a TTL that is not one',
+      JSON.stringify({ ...valid, moves: [{ ...valid.moves[0], parent_ns_ttl: '1d' }] }),
+      /moves\[0\]/,
+    ],
+    [
+      'names not a list',
+      JSON.stringify({ ...valid, moves: [{ ...valid.moves[0], names: 'ns1.one.com' }] }),
+      /moves\[0\]/,
+    ],
+  ])('%s', async (_what, text, why) => {
+    write(text);
+    const err = await readMoves(movesPath(dir), ACCOUNT).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AcnsError);
+    expect((err as AcnsError).code).toBe('record_damaged');
+    expect((err as AcnsError).message).toMatch(why);
+    expect((err as AcnsError).hint).toMatch(/restore \.acns\/delegation-moves\.json from a backup or your CI cache/);
+  });
+  test('a damaged takeovers record too', async () => {
+    mkdirSync(join(dir, '.acns'), { recursive: true });
+    const base = { set: 1, host_zone: 'one.com', names: [], zones: [], glue_ttl: 60, repointed: [] };
+    for (const t of [
+      { ...base },
+      { ...base, switched_at: 'soon' },
+      { ...base, switched_at: '2025-01-01T00:00:00Z', repointed: [{ name: 'x', at: 'now' }] },
+    ]) {
+      writeFileSync(takeoversPath(dir), JSON.stringify({ format_version: 1, account_id: ACCOUNT, takeovers: [t] }));
+      await expect(readTakeoverRecords(takeoversPath(dir), ACCOUNT)).rejects.toThrow(
+        /takeovers\[0\] is not a valid record/,
+      );
+    }
+  });
 });

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { newZone } from '../../src/emulator/model.js';
 import { ACCOUNT, backdateMoves, NS_V4, NS_V6, startWorld, seedApplied, type World } from './harness.js';
 
 let w: World;
@@ -114,4 +115,35 @@ test('DNS unreachable: leaving a set is a guard (fail closed); --allow-unknown-d
   expect(allowed.stderr).not.toMatch(/error:/);
   expect(allowed.code).toBe(0);
   expect(w.zone('example.org').type).toBe('cloudflare.standard');
+});
+
+test('a zone moved to another set outside acns, its parent still on the old names: their deletion is held', async () => {
+  // customer.com was on set 1 and its parent delegates it there; someone moved it to set 2 in the dashboard,
+  // so no record says it left set 1. example.com itself is served by names that are not deleted.
+  w.emu.state.customNs = w.emu.state.customNs.filter((n) => n.ns_name !== 'ns3.example.com');
+  for (const z of w.emu.state.zones) z.nameservers = { type: 'cloudflare.standard' };
+  w.emu.state.zones.push(newZone('customer.com', { type: 'custom.account', ns_set: 2 }));
+  w.tldRecords(
+    'com',
+    ['ns1.example.com', 'ns2.example.com'].map((n) => ({ name: 'customer.com', type: 'NS' as const, data: n })),
+  );
+  w.delegate('com', ['ns3.example.com', 'ns4.example.com']);
+  w.writeConfig(`version: 1
+account_id: ${ACCOUNT}
+nameserver_sets:
+  2:
+    names: [ns1.example.net, ns2.example.net]
+    registrar: cloudflare
+zones:
+  customer.com: 2
+account_default: custom.account
+policy:
+  prune: true
+`);
+  const p = await w.cli(['plan', '--detailed-exitcode']);
+  expect(p.code).toBe(0);
+  expect(p.stdout).not.toMatch(/- delete_nameserver/);
+  expect(p.stdout).toMatch(
+    /deleting ns1\.example\.com, ns2\.example\.com \(set 1\) is held: the parent still delegates customer\.com/,
+  );
 });

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { run } from '../../src/cli/program.js';
 import type { CliIO } from '../../src/cli/io.js';
@@ -374,4 +374,33 @@ test('names already on Cloudflare (a re-run): the saved plan is not refused for 
   expect(a.code).toBe(0);
   for (const z of ['example.com', 'example.org'])
     expect(w.emu.state.zones.find((x) => x.name === z)!.nameservers).toEqual({ type: 'custom.account', ns_set: 1 });
+});
+
+test('a damaged .acns/takeovers.json stops glue and drift (exit 1): the hold is never dropped silently', async () => {
+  expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
+  w.repoint(NAMES);
+  expect((await w.cli(['glue'])).stdout).toMatch(/answering with authority until 20/);
+  // every name re-pointed: found from DNS alone, the takeover would not be seen any more
+  const path = join(w.dir, '.acns', 'takeovers.json');
+  const whole = readFileSync(path, 'utf8');
+  const damaged = whole.slice(0, whole.length / 2);
+  writeFileSync(path, damaged);
+  w.oldServerDrops('example.org');
+  for (const argv of [['glue'], ['drift']]) {
+    const r = await w.cli(argv);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: \.acns\/takeovers\.json is damaged \(not JSON: .*\); it records the takeovers/);
+    expect(r.stderr).toMatch(/restore \.acns\/takeovers\.json from a backup or your CI cache/);
+    expect(readFileSync(path, 'utf8')).toBe(damaged);
+  }
+});
+
+test('apply reads a damaged takeovers record before its first write: nothing is switched', async () => {
+  expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
+  mkdirSync(join(w.dir, '.acns'), { recursive: true });
+  writeFileSync(join(w.dir, '.acns', 'takeovers.json'), '{"format_version": 1, "account_id": "');
+  const a = await w.cli(['apply', 'plan.json']);
+  expect(a.code).toBe(1);
+  expect(a.stderr).toMatch(/error: \.acns\/takeovers\.json is damaged/);
+  expect(w.writes()).toEqual([]);
 });

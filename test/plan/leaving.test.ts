@@ -153,3 +153,18 @@ describe("the names' own domain delegated to the names", () => {
     expect(v.moves).toEqual([]);
   });
 });
+
+test('a zone on another set whose parent still names the deleted set (moved without a record) holds it', () => {
+  const { plan, ctx } = scene({});
+  // b.example is on set 2 now (moved in the dashboard, or by a run whose .acns/ is gone): nothing recorded
+  const onSet2: LeavingContext = { ...ctx, moves: [], zonesOnSet: new Map([[2, ['b.example']]]) };
+  const reads = new Map<string, DelegationRead>([
+    ['b.example', { subject: 'b.example', status: 'delegated', nameservers: SET1, detail: '' }],
+    ['one.com', { subject: 'one.com', status: 'elsewhere', nameservers: ['ns.other.net'], detail: '' }],
+  ]);
+  const v = evaluateLeaving(plan, onSet2, reads, new Date(MOVED_AT));
+  expect(v.hold.map((h) => `${h.name} ${h.cause}`)).toEqual(SET1.map((n) => `${n} listed`));
+  expect(v.hold[0]!.message).toMatch(/the parent still delegates b\.example to them/);
+  // recorded, so that once its registrar step is done the caches are waited for too
+  expect(v.moves).toEqual([{ subject: 'b.example', set: 1, names: SET1 }]);
+});
