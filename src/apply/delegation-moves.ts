@@ -39,23 +39,18 @@ export function movesPath(cwd: string): string {
 
 /** The recorded moves of this account ([] when there is no usable record). */
 export async function readMoves(path: string, accountId: string): Promise<DelegationMove[]> {
-  try {
-    const doc = JSON.parse(await readFile(path, 'utf8')) as Partial<MovesDocument> | null;
-    if (doc?.format_version !== 1 || doc.account_id !== accountId || !Array.isArray(doc.moves)) return [];
-    return doc.moves
-      .filter((m) => typeof m?.subject === 'string' && Number.isInteger(m.set) && Array.isArray(m.names))
-      .map((m) => ({
-        subject: m.subject,
-        set: m.set,
-        names: m.names.filter((n): n is string => typeof n === 'string'),
-        ...(typeof m.switched_at === 'string' ? { switchedAt: m.switched_at } : {}),
-        ...(typeof m.moved_at === 'string' ? { movedAt: m.moved_at } : {}),
-        ...(typeof m.parent_ns_ttl === 'number' ? { parentNsTtl: m.parent_ns_ttl } : {}),
-        ...(typeof m.address_ttl === 'number' ? { addressTtl: m.address_ttl } : {}),
-      }));
-  } catch {
-    return [];
-  }
+  const moves = (await readRecordList(path, accountId, 'moves')) as MovesDocument['moves'];
+  return moves
+    .filter((m) => typeof m?.subject === 'string' && Number.isInteger(m.set) && Array.isArray(m.names))
+    .map((m) => ({
+      subject: m.subject,
+      set: m.set,
+      names: m.names.filter((n): n is string => typeof n === 'string'),
+      ...(typeof m.switched_at === 'string' ? { switchedAt: m.switched_at } : {}),
+      ...(typeof m.moved_at === 'string' ? { movedAt: m.moved_at } : {}),
+      ...(typeof m.parent_ns_ttl === 'number' ? { parentNsTtl: m.parent_ns_ttl } : {}),
+      ...(typeof m.address_ttl === 'number' ? { addressTtl: m.address_ttl } : {}),
+    }));
 }
 
 /** Writes the records whole or not at all; returns why it failed (never throws: advisory). */
@@ -66,9 +61,7 @@ export async function writeMoves(
   now: Date,
 ): Promise<string | undefined> {
   const doc: MovesDocument = {
-    format_version: 1,
-    account_id: accountId,
-    updated_at: now.toISOString(),
+    ...envelope(accountId, now),
     moves: moves.map((m) => ({
       subject: m.subject,
       set: m.set,
@@ -80,6 +73,22 @@ export async function writeMoves(
     })),
   };
   return writeRecord(cwd, MOVES_PATH, doc, 'the delegation moves record');
+}
+
+/** The list under `key` of this account's record at `path` ([] when missing, damaged or another account's). */
+async function readRecordList(path: string, accountId: string, key: string): Promise<unknown[]> {
+  try {
+    const doc = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown> | null;
+    if (doc?.format_version !== 1 || doc.account_id !== accountId || !Array.isArray(doc[key])) return [];
+    return doc[key] as unknown[];
+  } catch {
+    return [];
+  }
+}
+
+/** What every record under .acns starts with: its format, its account and when it was written. */
+function envelope(accountId: string, now: Date): { format_version: 1; account_id: string; updated_at: string } {
+  return { format_version: 1, account_id: accountId, updated_at: now.toISOString() };
 }
 
 /** Writes one record under .acns whole or not at all; returns why it failed (never throws: advisory). */
@@ -130,32 +139,27 @@ export function takeoversPath(cwd: string): string {
 
 /** The recorded takeovers of this account ([] when there is no usable record). */
 export async function readTakeoverRecords(path: string, accountId: string): Promise<TakeoverRecord[]> {
-  try {
-    const doc = JSON.parse(await readFile(path, 'utf8')) as Partial<TakeoversDocument> | null;
-    if (doc?.format_version !== 1 || doc.account_id !== accountId || !Array.isArray(doc.takeovers)) return [];
-    const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
-    return doc.takeovers
-      .filter(
-        (t) =>
-          Number.isInteger(t?.set) &&
-          Array.isArray(t.names) &&
-          (typeof t.switched_at === 'string' || typeof t.detected_at === 'string'),
-      )
-      .map((t) => ({
-        set: t.set,
-        hostZone: typeof t.host_zone === 'string' ? t.host_zone : '',
-        names: t.names.filter((n) => typeof n?.name === 'string').map((n) => ({ name: n.name, old: strings(n.old) })),
-        zones: strings(t.zones),
-        ...(typeof t.switched_at === 'string' ? { switchedAt: t.switched_at } : {}),
-        ...(typeof t.detected_at === 'string' ? { detectedAt: t.detected_at } : {}),
-        glueTtl: typeof t.glue_ttl === 'number' ? t.glue_ttl : 172800,
-        repointed: (Array.isArray(t.repointed) ? t.repointed : [])
-          .filter((r) => typeof r?.name === 'string' && typeof r.at === 'string')
-          .map((r) => ({ name: r.name, at: r.at })),
-      }));
-  } catch {
-    return [];
-  }
+  const takeovers = (await readRecordList(path, accountId, 'takeovers')) as TakeoversDocument['takeovers'];
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+  return takeovers
+    .filter(
+      (t) =>
+        Number.isInteger(t?.set) &&
+        Array.isArray(t.names) &&
+        (typeof t.switched_at === 'string' || typeof t.detected_at === 'string'),
+    )
+    .map((t) => ({
+      set: t.set,
+      hostZone: typeof t.host_zone === 'string' ? t.host_zone : '',
+      names: t.names.filter((n) => typeof n?.name === 'string').map((n) => ({ name: n.name, old: strings(n.old) })),
+      zones: strings(t.zones),
+      ...(typeof t.switched_at === 'string' ? { switchedAt: t.switched_at } : {}),
+      ...(typeof t.detected_at === 'string' ? { detectedAt: t.detected_at } : {}),
+      glueTtl: typeof t.glue_ttl === 'number' ? t.glue_ttl : 172800,
+      repointed: (Array.isArray(t.repointed) ? t.repointed : [])
+        .filter((r) => typeof r?.name === 'string' && typeof r.at === 'string')
+        .map((r) => ({ name: r.name, at: r.at })),
+    }));
 }
 
 export async function writeTakeoverRecords(
@@ -165,9 +169,7 @@ export async function writeTakeoverRecords(
   now: Date,
 ): Promise<string | undefined> {
   const doc: TakeoversDocument = {
-    format_version: 1,
-    account_id: accountId,
-    updated_at: now.toISOString(),
+    ...envelope(accountId, now),
     takeovers: records.map((r) => ({
       set: r.set,
       host_zone: r.hostZone,
