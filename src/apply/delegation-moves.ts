@@ -122,9 +122,7 @@ export async function writeMoves(
   now: Date,
 ): Promise<string | undefined> {
   const doc: MovesDocument = {
-    format_version: 1,
-    account_id: accountId,
-    updated_at: now.toISOString(),
+    ...envelope(accountId, now),
     moves: moves.map((m) => ({
       subject: m.subject,
       set: m.set,
@@ -136,6 +134,11 @@ export async function writeMoves(
     })),
   };
   return writeRecord(cwd, MOVES_PATH, doc, 'the delegation moves record');
+}
+
+/** What every record under .acns starts with: its format, its account and when it was written. */
+function envelope(accountId: string, now: Date): { format_version: 1; account_id: string; updated_at: string } {
+  return { format_version: 1, account_id: accountId, updated_at: now.toISOString() };
 }
 
 /** Writes one record under .acns whole or not at all; returns why it failed (never throws: advisory). */
@@ -225,9 +228,7 @@ export async function writeTakeoverRecords(
   now: Date,
 ): Promise<string | undefined> {
   const doc: TakeoversDocument = {
-    format_version: 1,
-    account_id: accountId,
-    updated_at: now.toISOString(),
+    ...envelope(accountId, now),
     takeovers: records.map((r) => ({
       set: r.set,
       host_zone: r.hostZone,

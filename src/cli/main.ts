@@ -3,10 +3,18 @@
 import { TOOL_VERSION } from './version.js';
 
 const argv = process.argv.slice(2);
+// A reader that goes away (`acns plan | head -1`) closes stdout: what is left to print is dropped
+// quietly and the command still finishes its work — an apply is not turned into a failure by it.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
 // `acns --version` alone answers before the command definitions and their parser load: scripts and
-// CI call it to check the install, and it is the one answer that needs none of them.
+// CI call it to check the install, and it is the one answer that needs none of them. The exit waits
+// for the write: where stdout is asynchronous (a pipe on Windows) exiting at once could drop it.
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  process.stdout.write(`${TOOL_VERSION}\n`);
+  await new Promise<void>((done) => process.stdout.write(`${TOOL_VERSION}\n`, () => done()));
   process.exit(0);
 }
 const command = argv.find((a) => !a.startsWith('-'));
@@ -17,13 +25,6 @@ const controller = new AbortController();
 let journals: typeof import('../apply/journal.js') | undefined;
 if (command === 'apply') void import('../apply/journal.js').then((m) => (journals = m));
 
-// A reader that goes away (`acns plan | head -1`) closes stdout: what is left to print is dropped
-// quietly and the command still finishes its work — an apply is not turned into a failure by it.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-  });
-}
 let stopping = false;
 
 // SIGTERM (CI cancel, `kill`, container stop) asks for the same graceful stop as a first Ctrl-C: CI runners

@@ -8,7 +8,8 @@
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { DnsCache } from './cache.js';
-import { checkZoneDelegation, type DelegationResult } from './delegation.js';
+import type { DnsCheckOptions } from './check.js';
+import { checkZoneDelegation, type DelegationOptions, type DelegationResult } from './delegation.js';
 import type { GlueCheckOptions } from './glue.js';
 import type { ExpectedName } from './parent.js';
 import { checkZoneReferral, type ZoneReferralOptions } from './referral.js';
@@ -198,6 +199,16 @@ export async function readReferrals(
 
 /** How a run's referral checks are bounded and what they share (plan and drift alike). */
 export function referralOptions(dns: GlueCheckOptions, opts: DelegationReadOptions = {}): ZoneReferralOptions {
+  return runCheckOptions(dns, opts, REFERRAL_DEADLINE_MS);
+}
+
+/** How a run's delegation lookups are bounded and what they share (these reads and apply's check after a switch). */
+export function lookupOptions(dns: GlueCheckOptions, opts: DelegationReadOptions = {}): DelegationOptions {
+  return runCheckOptions(dns, opts, LOOKUP_DEADLINE_MS);
+}
+
+/** One DNS check of the run: short attempts, the run's deadline (else `deadlineMs`), cache and signal. */
+function runCheckOptions(dns: GlueCheckOptions, opts: DelegationReadOptions, deadlineMs: number): DnsCheckOptions {
   const cache = opts.cache ?? dns.cache;
   return {
     rootServers: dns.rootServers,
@@ -205,7 +216,7 @@ export function referralOptions(dns: GlueCheckOptions, opts: DelegationReadOptio
     port: dns.port,
     timeoutMs: 1500,
     retries: 0,
-    deadlineMs: dns.deadlineMs ?? REFERRAL_DEADLINE_MS,
+    deadlineMs: dns.deadlineMs ?? deadlineMs,
     ...(cache ? { cache } : {}),
     ...(opts.cloudflareZones ? { cloudflareZones: opts.cloudflareZones } : {}),
     ...(dns.signal ? { signal: dns.signal } : {}),
@@ -242,15 +253,5 @@ function lookup(
   // An interrupted run asks no more: a signal aborted before the lookup starts never fires its event.
   if (dns.signal?.aborted)
     return Promise.resolve({ zone, status: 'unknown', nameservers: [], detail: 'the run was interrupted' });
-  return checkZoneDelegation(zone, names, {
-    rootServers: dns.rootServers,
-    parentServers,
-    port: dns.port,
-    timeoutMs: 1500,
-    retries: 0,
-    deadlineMs: dns.deadlineMs ?? LOOKUP_DEADLINE_MS,
-    cache,
-    ...(opts.cloudflareZones ? { cloudflareZones: opts.cloudflareZones } : {}),
-    ...(dns.signal ? { signal: dns.signal } : {}),
-  });
+  return checkZoneDelegation(zone, names, { ...lookupOptions(dns, opts), parentServers, cache });
 }

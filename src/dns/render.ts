@@ -5,8 +5,8 @@
  */
 import pc from 'picocolors';
 import { displayZone } from './names.js';
-import { explainedSets, type TakeoverProgress } from '../plan/takeover.js';
-import { holdFailed } from '../plan/takeover-hold.js';
+import type { TakeoverProgress } from '../plan/takeover.js';
+import { gluePasses } from '../plan/takeover-hold.js';
 import type { GlueRecord, GlueReport, NameGlueResult } from './glue.js';
 import { type Where, whereText } from './where.js';
 
@@ -58,16 +58,15 @@ export function renderGlueWarnings(reports: GlueReport[], opts: { colour?: boole
   return reports.flatMap((r) => r.warnings.map((w) => `${c.yellow('warning:')} set ${r.set}: ${w}\n`)).join('');
 }
 
-/** Stable JSON for `--format json`: fixed key order, `format_version`, snake_case keys (like plan and drift). */
 /**
- * `takeover`: where each recorded takeover of names in production stands; a set whose glue still
- * points at its old servers (or partly) is expected there, so it does not make the document not ok.
+ * Stable JSON for `--format json`: fixed key order, `format_version`, snake_case keys (like plan and
+ * drift). `takeover`: where each recorded takeover of names in production stands; a set whose glue
+ * still points at its old servers (or partly) is expected there, so it does not make the document not ok.
  */
 export function renderGlueJson(reports: GlueReport[], takeover: TakeoverProgress[] = []): string {
-  const explained = explainedSets(takeover);
   const doc = {
     format_version: GLUE_JSON_VERSION,
-    ok: reports.every((r) => !r.blocking || explained.has(r.set)) && !holdFailed(takeover),
+    ok: gluePasses(reports, takeover),
     sets: reports.map((r) => ({
       set: r.set,
       registrar: r.registrar,

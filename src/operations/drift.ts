@@ -9,7 +9,6 @@ import { readZoneDelegations, referralOptions } from '../dns/delegation-reads.js
 import { checkSetGlue, type GlueReport } from '../dns/glue.js';
 import { explainedSets, type TakeoverProgress } from '../plan/takeover.js';
 import { followTakeovers } from './takeover.js';
-import { checkZoneLameness } from '../dns/lameness.js';
 import { checkZoneReferral } from '../dns/referral.js';
 import {
   buildDriftReport,
@@ -25,6 +24,7 @@ import { withConnection } from './connect.js';
 import { type DnsRun, dnsRun } from './leaving.js';
 import { connectOptions } from './plan.js';
 import { accountIdOf, loadConfig, type Session } from './session.js';
+import { lameness } from './zonecheck.js';
 
 export async function runDrift(session: Session, req: { config: string; now?: Date }): Promise<DriftReport> {
   const desired = await loadConfig(session, req.config, { requireAccountId: true });
@@ -77,7 +77,6 @@ async function zoneChecks(
   );
   const { expectations } = glueExpectations(desired, live.nameservers);
   const inUse = new Set(targets.map((t) => setOf.get(t.zone)));
-  const q = { port: run.dns.port, timeoutMs: 1500, retries: 0, ...(run.dns.signal ? { signal: run.dns.signal } : {}) };
   const jobs: Promise<{
     check: 'glue' | 'lameness' | 'referral';
     subject: string;
@@ -103,11 +102,12 @@ async function zoneChecks(
     const addresses = names.flatMap((n) => [n.ipv4, n.ipv6]).filter((a): a is string => Boolean(a));
     jobs.push(
       limit(async () => {
-        const r = await checkZoneLameness(
+        const r = await lameness(
           t.zone,
           addresses,
           names.map((n) => n.name),
-          { ...q, deadlineMs: run.dns.deadlineMs ?? 10_000 },
+          run,
+          true,
         );
         return { check: 'lameness', subject: t.zone, status: r.status, problems: r.problems };
       }),

@@ -11,6 +11,7 @@ import type { AccountApi } from '../cloudflare/api.js';
 import type { DnsSettings } from '../config/types.js';
 import type { LiveNameserver } from '../cloudflare/types.js';
 import { checkZoneDelegation } from '../dns/delegation.js';
+import { lookupOptions } from '../dns/delegation-reads.js';
 import { checkZoneLameness, type LamenessResult } from '../dns/lameness.js';
 import type { Step } from '../plan/types.js';
 import type { DnsRun } from './leaving.js';
@@ -73,16 +74,7 @@ export function zoneChecker(api: AccountApi, run: DnsRun, opts: ZoneCheckOptions
     if (from !== undefined) {
       const old = await namesOf(from);
       const oldNames = old.map((n) => n.name);
-      const d = await checkZoneDelegation(step.target, oldNames, {
-        rootServers: run.dns.rootServers,
-        parentServers: [],
-        port: run.dns.port,
-        timeoutMs: 1500,
-        retries: 0,
-        deadlineMs: run.dns.deadlineMs ?? 4000,
-        ...(run.dns.cache ? { cache: run.dns.cache } : {}),
-        ...(run.dns.signal ? { signal: run.dns.signal } : {}),
-      });
+      const d = await checkZoneDelegation(step.target, oldNames, lookupOptions(run.dns));
       const stillListed = d.nameservers.filter((n) => oldNames.includes(n));
       if (d.status === 'unknown') {
         if (!opts.allowUnknownDelegation) worse('could_not_verify');

@@ -7,6 +7,7 @@
  * Pure: `acns glue` and `acns drift` ask DNS and pass the answers in.
  */
 import {
+  explainedSets,
   glueTtlOf,
   type HoldFinding,
   type NameSighting,
@@ -116,4 +117,14 @@ export function judgeHold(p: TakeoverProgress, rec: TakeoverRecord, reads: HoldR
 /** Any server of a takeover in its hold that does not answer as it must. */
 export function holdFailed(progress: Pick<TakeoverProgress, 'hold'>[]): boolean {
   return progress.some((p) => (p.hold?.length ?? 0) > 0);
+}
+
+/**
+ * Whether `acns glue` passes (its JSON's `ok`, exit 0 rather than 3): every set's glue check passes,
+ * or fails only as a takeover in progress explains (glue still on the old servers, or partly), and
+ * no server that must keep answering a takeover's zones until its hold is over has stopped.
+ */
+export function gluePasses(reports: { set: number; blocking: boolean }[], takeover: TakeoverProgress[]): boolean {
+  const explained = explainedSets(takeover);
+  return reports.every((r) => !r.blocking || explained.has(r.set)) && !holdFailed(takeover);
 }

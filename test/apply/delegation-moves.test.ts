@@ -1,6 +1,7 @@
 /**
- * .acns/delegation-moves.json: the names' address TTL is recorded with each move (address_ttl), and
- * files written before that field existed are still read (the TTL then counts as not read).
+ * .acns/delegation-moves.json and .acns/takeovers.json: the names' address TTL is recorded with each
+ * move (address_ttl), files written before that field existed are still read (the TTL then counts as
+ * not read), and a damaged record is an error rather than no record (that would end the holds it times).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +12,10 @@ import {
   readTakeoverRecords,
   takeoversPath,
   writeMoves,
+  writeTakeoverRecords,
 } from '../../src/apply/delegation-moves.js';
 import { AcnsError } from '../../src/errors.js';
+import type { TakeoverRecord } from '../../src/plan/takeover.js';
 
 const ACCOUNT = '0123456789abcdef0123456789abcdef';
 let dir: string;
@@ -108,4 +111,19 @@ describe('a damaged record is an error, never read as empty (that would end the 
       );
     }
   });
+});
+
+test('a takeover record is written and read back', async () => {
+  const rec: TakeoverRecord = {
+    set: 2,
+    hostZone: 'one.com',
+    names: [{ name: 'ns1.one.com', old: ['127.0.0.9'] }],
+    zones: ['a.example'],
+    switchedAt: '2025-01-01T00:00:00.000Z',
+    glueTtl: 86400,
+    repointed: [{ name: 'ns1.one.com', at: '2025-01-02T00:00:00.000Z' }],
+  };
+  expect(await writeTakeoverRecords(dir, ACCOUNT, [rec], new Date())).toBeUndefined();
+  expect(await readTakeoverRecords(takeoversPath(dir), ACCOUNT)).toEqual([rec]);
+  expect(await readTakeoverRecords(takeoversPath(dir), 'f'.repeat(32))).toEqual([]);
 });

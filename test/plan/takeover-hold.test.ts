@@ -1,5 +1,5 @@
 /** A takeover's hold and its detection without apply's record, as pure functions (clocks passed in). */
-import { detectTakeover, holdFailed, type HoldRead, judgeHold } from '../../src/plan/takeover-hold.js';
+import { detectTakeover, gluePasses, holdFailed, type HoldRead, judgeHold } from '../../src/plan/takeover-hold.js';
 import { type NameNow, type NameSighting, type TakeoverRecord, takeoverProgress } from '../../src/plan/takeover.js';
 
 const NAMES = ['ns1.vanity.com', 'ns2.vanity.com'];
@@ -133,6 +133,15 @@ describe('the hold', () => {
     );
     expect(holdFailed([{ ...p, hold: found }])).toBe(true);
     expect(holdFailed([p])).toBe(false);
+  });
+
+  test("acns glue passes when a takeover explains its set's failing glue, not when its hold fails", () => {
+    const p = takeoverProgress(rec, namesNow({ 'ns1.vanity.com': 'new', 'ns2.vanity.com': 'old' }), t0).progress;
+    const failing = [{ set: rec.set, blocking: true }];
+    expect(gluePasses(failing, [])).toBe(false);
+    expect(gluePasses(failing, [p])).toBe(true);
+    expect(gluePasses([...failing, { set: rec.set + 1, blocking: true }], [p])).toBe(false);
+    expect(gluePasses([{ set: rec.set, blocking: false }], [{ ...p, hold: judgeHold(p, rec, [refused]) }])).toBe(false);
   });
 
   test('glue still old or mixed: until the glue TTL after the last re-point; unverifiable is not a pass', () => {
