@@ -117,7 +117,7 @@ test('DNS unreachable: leaving a set is a guard (fail closed); --allow-unknown-d
   expect(w.zone('example.org').type).toBe('cloudflare.standard');
 });
 
-test('a zone moved to another set outside acns, its parent still on the old names: their deletion is held', async () => {
+test('a zone moved to another set outside acns, its parent still on the old names: deletion held', async () => {
   // customer.com was on set 1 and its parent delegates it there; someone moved it to set 2 in the dashboard,
   // so no record says it left set 1. example.com itself is served by names that are not deleted.
   w.emu.state.customNs = w.emu.state.customNs.filter((n) => n.ns_name !== 'ns3.example.com');
