@@ -16,8 +16,20 @@ export async function driftGate(ctx) {
     `/repos/${ctx.repo}/actions/workflows/${encodeURIComponent(workflow)}/runs?per_page=20`,
   );
   const busy = runs.find((r) => r.status !== 'completed');
-  ctx.run.setOutput('skip', busy ? 'true' : 'false');
-  if (busy) ctx.run.notice(`an apply is ${busy.status} (${busy.html_url}): drift check skipped, the next one will run`);
+  const newest = runs[0] ? String(runs[0].id) : 'none';
+  const since = ctx.run.input('since');
+  if (!since) {
+    ctx.run.setOutput('skip', busy ? 'true' : 'false');
+    ctx.run.setOutput('newest-apply', newest);
+    if (busy)
+      ctx.run.notice(`an apply is ${busy.status} (${busy.html_url}): drift check skipped, the next one will run`);
+    return;
+  }
+  // After the check: drift's records (when it first saw a takeover's glue re-pointed) may be saved
+  // only if no apply ran since the first gate; saved after one, they would hide what it recorded.
+  const save = !busy && newest === since;
+  ctx.run.setOutput('save', save ? 'true' : 'false');
+  if (!save) ctx.run.notice('an apply ran during this drift check: its records stay the newest, this run saves none');
 }
 
 /** Classifies the report, writes the summary, opens / updates / closes the drift issue. */

@@ -384,6 +384,38 @@ describe('drift', () => {
     expect((await runTask('drift-gate', {}, env())).outputs.skip).toBe('true');
   });
 
+  test('drift-gate after the check: drift may save its records only if no apply ran since the first gate', async () => {
+    api.gh.runs.push({
+      id: 1,
+      workflow: 'apply-on-merge.yml',
+      status: 'completed',
+      created_at: '2026-08-20T08:00:00Z',
+    });
+    const first = await runTask('drift-gate', {}, env());
+    expect(first.outputs).toMatchObject({ skip: 'false', 'newest-apply': '1' });
+    const since = first.outputs['newest-apply']!;
+    expect((await runTask('drift-gate', { since }, env())).outputs.save).toBe('true');
+    // an apply that started and finished during the check saved newer records: drift's would hide them
+    api.gh.runs.push({
+      id: 2,
+      workflow: 'apply-on-merge.yml',
+      status: 'completed',
+      created_at: '2026-08-20T09:00:00Z',
+    });
+    const after = await runTask('drift-gate', { since }, env());
+    expect(after.outputs.save).toBe('false');
+    expect(after.stdout).toMatch(/an apply ran during this drift check/);
+    // one still running will save its own at its end
+    const again = (await runTask('drift-gate', {}, env())).outputs['newest-apply']!;
+    api.gh.runs.push({
+      id: 3,
+      workflow: 'apply-on-merge.yml',
+      status: 'in_progress',
+      created_at: '2026-08-20T10:00:00Z',
+    });
+    expect((await runTask('drift-gate', { since: again }, env())).outputs.save).toBe('false');
+  });
+
   test('outside change opens the issue; pending apply closes it; a failed check reopens one and fails', async () => {
     const opened = await runTask(
       'drift-report',

@@ -570,6 +570,25 @@ describe('the records acns keeps between runs travel together in every cache', (
     }
   });
 
+  test('scheduled drift saves the records it observed, only after a second gate found no apply since', () => {
+    for (const file of ['drift-schedule.yml', 'drift-many-accounts.yml']) {
+      const steps = stepsOf(WF[file]!.doc).map(({ s }) => s);
+      const gates = steps.filter((s) => s.with?.task === 'drift-gate');
+      expect(gates).toHaveLength(2);
+      expect(gates[1]!.with.since).toBe(`\${{ steps.${gates[0]!.id}.outputs.newest-apply }}`);
+      expect(gates[1]!.with['apply-workflow']).toBe(gates[0]!.with['apply-workflow']);
+      const save = steps.find((s) => String(s.uses).startsWith('actions/cache/save'));
+      expect(save?.if).toContain(`steps.${gates[1]!.id}.outputs.save == 'true'`);
+      const drift = steps.findIndex((s) => String(s.with?.command ?? '').startsWith('drift'));
+      expect(steps.indexOf(gates[1]!)).toBeGreaterThan(drift);
+      expect(steps.indexOf(save!)).toBeGreaterThan(steps.indexOf(gates[1]!));
+    }
+    // GitLab: drift runs in the apply resource group, so it pushes its records like apply
+    const drift = (GITLAB.doc as Yaml)['acns-drift'];
+    expect(drift.resource_group).toBe((GITLAB.doc as Yaml)['acns-apply'].resource_group);
+    expect(drift.cache).toMatchObject({ policy: 'pull-push', when: 'always' });
+  });
+
   test('GitLab: every cache lists all three records', () => {
     const caches = Object.values(GITLAB.doc as Yaml)
       .map((job) => (job as Yaml)?.cache)
