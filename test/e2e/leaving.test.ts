@@ -1,3 +1,8 @@
+/**
+ * The "leaving a set" rule end to end, against the emulator and the fake DNS hierarchy: a name a
+ * parent lists is never deleted (also when a saved plan is applied after the registrar changed),
+ * and a delegation DNS cannot tell is a guard with a named override, never a pass.
+ */
 import { newZone } from '../../src/emulator/model.js';
 import {
   ACCOUNT,
@@ -119,7 +124,7 @@ test('DNS unreachable: leaving a set is a guard (fail closed); --allow-unknown-d
   expect(w.zone('example.org').type).toBe('cloudflare.standard');
 });
 
-test('a zone moved to another set outside acns, its parent still on the old names: their deletion is held', async () => {
+test('a zone moved to another set outside acns, its parent still on the old names: their deletion held', async () => {
   // customer.com was on set 1 and its parent delegates it there; someone moved it to set 2 in the dashboard,
   // so no record says it left set 1. example.com itself is served by names that are not deleted.
   w.emu.state.customNs = w.emu.state.customNs.filter((n) => n.ns_name !== 'ns3.example.com');
