@@ -15,11 +15,24 @@ import { equal } from './compare.mjs';
  *   items: { key: string, object: string, kind: string, live: any, desired: any, source: string | null,
  *     message: string, class: 'pending_apply' | 'outside' | 'unknown' | 'invisible' }[] }}
  */
+/**
+ * The values acns last applied to this account: format 2 keeps one section per account (configs of
+ * several accounts share the file); format 1 holds one account.
+ * @param {any} record
+ * @param {string} accountId
+ */
+export function recordedValues(record, accountId) {
+  const section =
+    record?.format_version === 2 && isObject(record.accounts)
+      ? record.accounts[accountId]
+      : record?.format_version === 1 && record.account_id === accountId
+        ? record
+        : undefined;
+  return isObject(section) && isObject(section.values) ? section.values : undefined;
+}
+
 export function classifyDrift(report, record) {
-  const values =
-    record?.format_version === 1 && record.account_id === report.account_id && isObject(record.values)
-      ? record.values
-      : undefined;
+  const values = recordedValues(record, report.account_id);
   const items = report.items.map((i) => {
     let cls;
     if (i.kind === 'zone' && i.live === null) cls = 'invisible';

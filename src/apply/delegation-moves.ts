@@ -5,24 +5,21 @@
  * TTL), the longest A/AAAA TTL of the names read so far, and zones (or the domain holding the names)
  * found still delegated to names a plan deletes (so their later move is waited for too). A name of
  * the set is deleted only once the caches that may hold the old delegation have expired after that
- * moment (plan/leaving.ts). A missing file counts as no records and a failure to write it is a warning,
- * but a damaged one stops the run: read as empty (and then rewritten), it would release the holds it
- * times. Keep the folder between runs (CI caches it).
+ * moment (plan/leaving.ts). No record of the account (a fresh checkout) is not a record of no moves:
+ * the plan then holds its deletions from that run (record_missing). A failure to write is a warning,
+ * but a damaged file stops the run: read as empty (and then rewritten), it would release the holds it
+ * times. Keep the folder between runs (CI caches it); each account has its own section (records.ts).
  */
-import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AcnsError } from '../errors.js';
-import { writeFileAtomic } from '../files.js';
 import type { DelegationMove } from '../plan/leaving.js';
 import type { TakeoverRecord } from '../plan/takeover.js';
+import { damagedRecord as damaged, readSection, writeSection } from './records.js';
 
 export const MOVES_PATH = '.acns/delegation-moves.json';
 const MOVES_HOLD = 'when each zone left a set, which holds name deletions until the caches expired';
 
-interface MovesDocument {
-  format_version: 1;
-  account_id: string;
-  updated_at: string;
+/** One account's section of the file (see records.ts for the file around it). */
+interface MovesSection {
   moves: {
     subject: string;
     set: number;
@@ -32,6 +29,8 @@ interface MovesDocument {
     parent_ns_ttl?: number;
     /** Added later: files without it are read as "not read yet" (the default TTL counts). */
     address_ttl?: number;
+    /** Held from moved_at because no record of this account existed then (when the delegations moved is unknown). */
+    record_missing?: true;
   }[];
 }
 
@@ -39,11 +38,13 @@ export function movesPath(cwd: string): string {
   return join(cwd, MOVES_PATH);
 }
 
-/** The recorded moves of this account ([] when there is none; a damaged file is an error). */
-export async function readMoves(path: string, accountId: string): Promise<DelegationMove[]> {
-  const doc = (await readRecord(path, MOVES_PATH, MOVES_HOLD)) as Partial<MovesDocument> | undefined;
-  if (doc === undefined) return [];
-  if (doc.account_id !== accountId) return [];
+/**
+ * The recorded moves of this account; undefined when there is no record of it (no file, or a file
+ * of other accounts only), which is not the same as a record of no moves. A damaged file is an error.
+ */
+export async function readMoves(path: string, accountId: string): Promise<DelegationMove[] | undefined> {
+  const doc = (await readSection(path, MOVES_PATH, MOVES_HOLD, accountId)).section as Partial<MovesSection> | undefined;
+  if (doc === undefined) return undefined;
   if (!Array.isArray(doc.moves)) throw damaged(MOVES_PATH, '"moves" is not a list', MOVES_HOLD);
   return doc.moves.map((m, i) => {
     const ok =
@@ -54,7 +55,8 @@ export async function readMoves(path: string, accountId: string): Promise<Delega
       optionalTime(m.switched_at) &&
       optionalTime(m.moved_at) &&
       optionalTtl(m.parent_ns_ttl) &&
-      optionalTtl(m.address_ttl);
+      optionalTtl(m.address_ttl) &&
+      (m.record_missing === undefined || (m.record_missing === true && m.moved_at !== undefined));
     if (!ok) throw damaged(MOVES_PATH, `moves[${i}] is not a valid record`, MOVES_HOLD);
     return {
       subject: m.subject,
@@ -64,45 +66,8 @@ export async function readMoves(path: string, accountId: string): Promise<Delega
       ...(m.moved_at !== undefined ? { movedAt: m.moved_at } : {}),
       ...(m.parent_ns_ttl !== undefined ? { parentNsTtl: m.parent_ns_ttl } : {}),
       ...(m.address_ttl !== undefined ? { addressTtl: m.address_ttl } : {}),
+      ...(m.record_missing ? { recordMissing: true as const } : {}),
     };
-  });
-}
-
-/**
- * One record under .acns, parsed: undefined when the file does not exist (a fresh checkout); an
- * error when it cannot be read or is not a record of this format. Treated as empty, a damaged
- * record would release the holds it times, and the next write would erase it for good.
- */
-async function readRecord(path: string, shown: string, holds: string): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new AcnsError('record_unreadable', `cannot read ${shown} (${(e as Error).message}): it records ${holds}`, {
-      hint: `make ${shown} readable (or run from the directory that holds .acns/)`,
-    });
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw damaged(shown, `not JSON: ${(e as Error).message}`, holds);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw damaged(shown, 'not a JSON object', holds);
-  const d = doc as Record<string, unknown>;
-  if (d.format_version !== 1)
-    throw damaged(shown, `format_version is ${JSON.stringify(d.format_version)}, not 1`, holds);
-  if (typeof d.account_id !== 'string') throw damaged(shown, 'account_id is missing', holds);
-  return d;
-}
-
-function damaged(shown: string, why: string, holds: string): AcnsError {
-  return new AcnsError('record_damaged', `${shown} is damaged (${why}); it records ${holds}`, {
-    hint:
-      `restore ${shown} from a backup or your CI cache; acns does not read it as empty, which would end ` +
-      'the holds it times. Remove it only once you know those holds are over (the notes of the last plan said ' +
-      'until when)',
   });
 }
 
@@ -121,8 +86,7 @@ export async function writeMoves(
   moves: DelegationMove[],
   now: Date,
 ): Promise<string | undefined> {
-  const doc: MovesDocument = {
-    ...envelope(accountId, now),
+  const doc: MovesSection = {
     moves: moves.map((m) => ({
       subject: m.subject,
       set: m.set,
@@ -131,25 +95,13 @@ export async function writeMoves(
       ...(m.movedAt ? { moved_at: m.movedAt } : {}),
       ...(m.parentNsTtl !== undefined ? { parent_ns_ttl: m.parentNsTtl } : {}),
       ...(m.addressTtl !== undefined ? { address_ttl: m.addressTtl } : {}),
+      ...(m.recordMissing ? { record_missing: true as const } : {}),
     })),
   };
-  return writeRecord(cwd, MOVES_PATH, doc, 'the delegation moves record');
-}
-
-/** What every record under .acns starts with: its format, its account and when it was written. */
-function envelope(accountId: string, now: Date): { format_version: 1; account_id: string; updated_at: string } {
-  return { format_version: 1, account_id: accountId, updated_at: now.toISOString() };
-}
-
-/** Writes one record under .acns whole or not at all; returns why it failed (never throws: advisory). */
-async function writeRecord(cwd: string, path: string, doc: unknown, what: string): Promise<string | undefined> {
-  try {
-    await mkdir(join(cwd, '.acns'), { recursive: true });
-    await writeFileAtomic(path, `${JSON.stringify(doc, null, 2)}\n`, { cwd, what });
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
+  return writeSection(movesPath(cwd), MOVES_PATH, accountId, { ...doc }, now, {
+    what: 'the delegation moves record',
+    damaged: 'keep',
+  });
 }
 
 /** Whether two lists of records say the same (so an unchanged record is not rewritten). */
@@ -166,10 +118,7 @@ export function sameMoves(a: DelegationMove[], b: DelegationMove[]): boolean {
  */
 export const TAKEOVERS_PATH = '.acns/takeovers.json';
 
-interface TakeoversDocument {
-  format_version: 1;
-  account_id: string;
-  updated_at: string;
+interface TakeoversSection {
   takeovers: {
     set: number;
     host_zone: string;
@@ -190,8 +139,10 @@ export function takeoversPath(cwd: string): string {
 /** The recorded takeovers of this account ([] when there is none; a damaged file is an error). */
 export async function readTakeoverRecords(path: string, accountId: string): Promise<TakeoverRecord[]> {
   const holds = 'the takeovers in progress, which time how long the old servers must keep answering';
-  const doc = (await readRecord(path, TAKEOVERS_PATH, holds)) as Partial<TakeoversDocument> | undefined;
-  if (doc === undefined || doc.account_id !== accountId) return [];
+  const doc = (await readSection(path, TAKEOVERS_PATH, holds, accountId)).section as
+    | Partial<TakeoversSection>
+    | undefined;
+  if (doc === undefined) return [];
   if (!Array.isArray(doc.takeovers)) throw damaged(TAKEOVERS_PATH, '"takeovers" is not a list', holds);
   const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
   return doc.takeovers.map((t, i) => {
@@ -227,8 +178,7 @@ export async function writeTakeoverRecords(
   records: TakeoverRecord[],
   now: Date,
 ): Promise<string | undefined> {
-  const doc: TakeoversDocument = {
-    ...envelope(accountId, now),
+  const doc: TakeoversSection = {
     takeovers: records.map((r) => ({
       set: r.set,
       host_zone: r.hostZone,
@@ -240,5 +190,8 @@ export async function writeTakeoverRecords(
       repointed: r.repointed.map((p) => ({ ...p })),
     })),
   };
-  return writeRecord(cwd, TAKEOVERS_PATH, doc, 'the takeovers record');
+  return writeSection(takeoversPath(cwd), TAKEOVERS_PATH, accountId, { ...doc }, now, {
+    what: 'the takeovers record',
+    damaged: 'keep',
+  });
 }

@@ -187,7 +187,8 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
     } else {
       const desired = await loadConfig(session, req.config, { requireAccountId: true });
       api = connect(session, connectOptions(desired, { access: 'write', ...hooks }));
-      plan = await readAndPlan(session, desired, api);
+      const allowUnknown = (req.allow ?? []).includes('delegation_unknown');
+      plan = await readAndPlan(session, desired, api, allowUnknown ? { allowUnknownDelegation: true } : {});
       settings = desired; // this run's own settings, environment included
     }
     journal.event('plan', {
@@ -213,7 +214,7 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
     let finished = 0;
     const run = dnsRun(settings, plan.gluePolicy, session);
     // read before the first write: a damaged record stops the run here, not after the changes
-    const movesBefore = await readMoves(movesPath(session.cwd), plan.accountId);
+    const movesBefore = (await readMoves(movesPath(session.cwd), plan.accountId)) ?? [];
     const takeoversBefore = plan.takeover?.length
       ? await readTakeoverRecords(takeoversPath(session.cwd), plan.accountId)
       : [];

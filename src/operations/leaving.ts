@@ -66,9 +66,16 @@ export async function leavingVerdict(
   live: Pick<LiveState, 'accountId' | 'nameservers' | 'zones' | 'otherZones'>,
   run: DnsRun,
   now: Date,
+  /** --allow-unknown-delegation: no hold for a missing record (the user knows the names were never used). */
+  allowUnknown = false,
 ): Promise<LeavingVerdict & { recorded: DelegationMove[] }> {
-  const recorded = await readMoves(movesPath(session.cwd), live.accountId);
-  const ctx = leavingContext(live, recorded);
+  const read = await readMoves(movesPath(session.cwd), live.accountId);
+  const recorded = read ?? [];
+  const ctx = leavingContext(
+    live,
+    allowUnknown ? recorded.filter((m) => !m.recordMissing) : recorded,
+    read === undefined && !allowUnknown,
+  );
   if (deletedNames(plan).length === 0) return { hold: [], guards: [], moves: recorded, recorded };
   const questions = leavingQuestions(plan, ctx);
   if (questions.length > 0)
@@ -158,7 +165,7 @@ export async function recheckDelegations(
   const live = { accountId: plan.accountId, nameservers: names, zones, otherZones: [] };
   const run = dnsRun(settings, plan.gluePolicy, session);
   const now = new Date();
-  const leaving = await leavingVerdict(session, plan, live, run, now);
+  const leaving = await leavingVerdict(session, plan, live, run, now, allow.includes('delegation_unknown'));
   await saveMoves(session, plan.accountId, leaving.recorded, leaving.moves, now);
   const setNames = new Map<number, string[]>();
   for (const n of names) setNames.set(n.set, [...(setNames.get(n.set) ?? []), n.name]);
@@ -188,6 +195,7 @@ export async function recheckDelegations(
 export function leavingContext(
   live: Pick<LiveState, 'nameservers' | 'zones' | 'otherZones'>,
   moves: DelegationMove[],
+  recordMissing = false,
 ): LeavingContext {
   const zonesOnSet = new Map<number, string[]>();
   for (const z of [...live.zones, ...(live.otherZones ?? [])]) {
@@ -201,7 +209,7 @@ export function leavingContext(
       { ...(n.ipv4 ? { ipv4: canonIp(n.ipv4) } : {}), ...(n.ipv6 ? { ipv6: canonIp(n.ipv6) } : {}) },
     ]),
   );
-  return { zonesOnSet, domainOf: hostZoneOf, addresses, moves };
+  return { zonesOnSet, domainOf: hostZoneOf, addresses, moves, ...(recordMissing ? { recordMissing } : {}) };
 }
 
 /** With DNS checks off, the lookups must not run: an aborted signal makes each one end at once as unknown. */

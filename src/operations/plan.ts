@@ -77,7 +77,7 @@ export async function readAndPlan(
   session: Session,
   desired: DesiredState,
   api: AccountApiHandle,
-  opts: { zoneFilter?: string[]; readDefault?: boolean } = {},
+  opts: { zoneFilter?: string[]; readDefault?: boolean; allowUnknownDelegation?: boolean } = {},
 ): Promise<Plan> {
   const accountId = accountIdOf(desired);
   let live: LiveState = await readLiveState(desired, api, {
@@ -107,7 +107,7 @@ export async function readAndPlan(
   const run = dnsRun(desired, desired.policy.glueCheck, session, live);
   // A name leaves its set only once no parent lists it and the caches that may hold it expired.
   const now = new Date();
-  const leaving = await leavingVerdict(session, plan, live, run, now);
+  const leaving = await leavingVerdict(session, plan, live, run, now, opts.allowUnknownDelegation === true);
   if (leaving.hold.length > 0) plan = buildPlan(desired, live, { ...planOptions, hold: leaving.hold });
   await saveMoves(session, accountId, leaving.recorded, leaving.moves, now);
   const guards = [...plan.guards, ...leaving.guards];

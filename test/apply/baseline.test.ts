@@ -56,9 +56,9 @@ test('records done and already_done steps, not failed or skipped ones, in .acns/
   });
   expect(await recordApplied(path, plan, r)).toBeUndefined();
   expect(path).toBe(join(dir, BASELINE_PATH));
-  const doc = JSON.parse(readFileSync(path, 'utf8'));
-  expect(doc.format_version).toBe(1);
-  expect(doc.account_id).toBe(ACC);
+  const file = JSON.parse(readFileSync(path, 'utf8'));
+  expect(file.format_version).toBe(2);
+  const doc = file.accounts[ACC];
   expect(Date.parse(doc.updated_at)).not.toBeNaN();
   expect(doc.values).toEqual({
     'ns:ns1.example.com': { set: 1 },
@@ -122,13 +122,29 @@ test('a move whose delete succeeded but whose create failed forgets the name: ac
   expect(v['ns:ns3.example.net']).toEqual({ set: 2 });
 });
 
-test("another account's record is ignored on read and replaced on write", async () => {
+test("another account's record is never read as this one's, and is kept when this one's is written", async () => {
   const [plan, r] = seed();
-  await recordApplied(path, { ...plan, accountId: 'f'.repeat(32) }, r);
+  const other = 'f'.repeat(32);
+  await recordApplied(path, { ...plan, accountId: other }, r);
   expect(await readBaseline(path, ACC)).toBeUndefined();
-  expect(await readBaseline(path, 'f'.repeat(32))).toBeDefined();
+  const theirs = await readBaseline(path, other);
+  expect(theirs).toEqual(expect.objectContaining({ 'ns:ns1.example.com': { set: 1 } }));
   await recordApplied(path, plan, r);
   expect(await readBaseline(path, ACC)).toBeDefined();
+  expect(await readBaseline(path, other)).toEqual(theirs); // two configs for two accounts share the directory
+});
+
+test('a format 1 record (one account) is read, and kept for its account when another one writes', async () => {
+  mkdirSync(join(dir, '.acns'));
+  const other = 'f'.repeat(32);
+  const values = { 'zone:a.example': { type: 'custom.account', set: 1 } };
+  writeFileSync(path, JSON.stringify({ format_version: 1, account_id: other, updated_at: 'x', values }));
+  expect(await readBaseline(path, other)).toEqual(values);
+  expect(await readBaseline(path, ACC)).toBeUndefined();
+  await recordApplied(path, ...seed());
+  expect(await readBaseline(path, other)).toEqual(values);
+  expect(await readBaseline(path, ACC)).toBeDefined();
+  expect(JSON.parse(readFileSync(path, 'utf8')).format_version).toBe(2);
 });
 
 test('a missing, corrupt or foreign-format file is no record; the plan builds and classifies as config', async () => {

@@ -15,7 +15,6 @@ import {
   writeTakeoverRecords,
 } from '../../src/apply/delegation-moves.js';
 import { AcnsError } from '../../src/errors.js';
-import type { TakeoverRecord } from '../../src/plan/takeover.js';
 
 const ACCOUNT = '0123456789abcdef0123456789abcdef';
 let dir: string;
@@ -34,7 +33,12 @@ test('address_ttl is written and read back with the move', async () => {
     addressTtl: 7200,
   };
   expect(await writeMoves(dir, ACCOUNT, [move], new Date())).toBeUndefined();
-  const doc = JSON.parse(readFileSync(movesPath(dir), 'utf8')) as { moves: Record<string, unknown>[] };
+  const file = JSON.parse(readFileSync(movesPath(dir), 'utf8')) as {
+    format_version: number;
+    accounts: Record<string, { moves: Record<string, unknown>[] }>;
+  };
+  expect(file.format_version).toBe(2);
+  const doc = file.accounts[ACCOUNT]!;
   expect(doc.moves[0]).toMatchObject({ parent_ns_ttl: 3600, address_ttl: 7200 });
   expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual([move]);
 });
@@ -66,13 +70,14 @@ describe('a damaged record is an error, never read as empty (that would end the 
     mkdirSync(join(dir, '.acns'), { recursive: true });
     writeFileSync(movesPath(dir), text);
   };
-  test('a missing file is no record', async () => {
-    expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual([]);
+  test('a missing file is no record (undefined), not a record of no moves', async () => {
+    expect(await readMoves(movesPath(dir), ACCOUNT)).toBeUndefined();
   });
   test.each([
     ['cut short', JSON.stringify(valid).slice(0, 40), /not JSON/],
     ['not an object', '[]', /not a JSON object/],
-    ['another format', JSON.stringify({ ...valid, format_version: 2 }), /format_version is 2, not 1/],
+    ['another format', JSON.stringify({ ...valid, format_version: 3 }), /format_version is 3, not 1 or 2/],
+    ['format 2 without accounts', JSON.stringify({ ...valid, format_version: 2 }), /"accounts" is not an object/],
     ['no list', JSON.stringify({ ...valid, moves: {} }), /"moves" is not a list/],
     [
       'a time that is not one',
@@ -113,17 +118,56 @@ describe('a damaged record is an error, never read as empty (that would end the 
   });
 });
 
-test('a takeover record is written and read back', async () => {
-  const rec: TakeoverRecord = {
-    set: 2,
-    hostZone: 'one.com',
-    names: [{ name: 'ns1.one.com', old: ['127.0.0.9'] }],
-    zones: ['a.example'],
-    switchedAt: '2025-01-01T00:00:00.000Z',
-    glueTtl: 86400,
-    repointed: [{ name: 'ns1.one.com', at: '2025-01-02T00:00:00.000Z' }],
-  };
-  expect(await writeTakeoverRecords(dir, ACCOUNT, [rec], new Date())).toBeUndefined();
-  expect(await readTakeoverRecords(takeoversPath(dir), ACCOUNT)).toEqual([rec]);
-  expect(await readTakeoverRecords(takeoversPath(dir), 'f'.repeat(32))).toEqual([]);
+describe("one file, one section per account: a run for one account never erases another one's records", () => {
+  const OTHER = 'f'.repeat(32);
+  const move = (subject: string) => ({ subject, set: 1, names: ['ns1.one.com'], movedAt: '2025-01-01T00:00:00.000Z' });
+
+  test('moves of two accounts are kept side by side; each reads only its own', async () => {
+    expect(await writeMoves(dir, OTHER, [move('theirs.example')], new Date())).toBeUndefined();
+    expect(await readMoves(movesPath(dir), ACCOUNT)).toBeUndefined(); // no record of this account
+    expect(await writeMoves(dir, ACCOUNT, [move('mine.example')], new Date())).toBeUndefined();
+    expect(await readMoves(movesPath(dir), OTHER)).toEqual([move('theirs.example')]);
+    expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual([move('mine.example')]);
+    expect(await writeMoves(dir, ACCOUNT, [], new Date())).toBeUndefined();
+    expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual([]); // a record of no moves
+    expect(await readMoves(movesPath(dir), OTHER)).toEqual([move('theirs.example')]);
+  });
+
+  test('a format 1 file of another account is read for it and kept on the next write', async () => {
+    mkdirSync(join(dir, '.acns'));
+    const v1 = {
+      format_version: 1,
+      account_id: OTHER,
+      updated_at: '2025-01-01T00:00:00.000Z',
+      moves: [{ subject: 'theirs.example', set: 1, names: ['ns1.one.com'], moved_at: '2025-01-01T00:00:00.000Z' }],
+    };
+    writeFileSync(movesPath(dir), JSON.stringify(v1));
+    expect(await readMoves(movesPath(dir), OTHER)).toEqual([move('theirs.example')]);
+    expect(await readMoves(movesPath(dir), ACCOUNT)).toBeUndefined();
+    expect(await writeMoves(dir, ACCOUNT, [move('mine.example')], new Date())).toBeUndefined();
+    expect(await readMoves(movesPath(dir), OTHER)).toEqual([move('theirs.example')]);
+  });
+
+  test('takeovers of two accounts are kept side by side', async () => {
+    const rec = (hostZone: string) => ({
+      set: 1,
+      hostZone,
+      names: [{ name: `ns1.${hostZone}`, old: ['192.0.2.1'] }],
+      zones: [hostZone],
+      switchedAt: '2025-01-01T00:00:00.000Z',
+      glueTtl: 60,
+      repointed: [],
+    });
+    expect(await writeTakeoverRecords(dir, OTHER, [rec('theirs.example')], new Date())).toBeUndefined();
+    expect(await writeTakeoverRecords(dir, ACCOUNT, [rec('mine.example')], new Date())).toBeUndefined();
+    expect(await readTakeoverRecords(takeoversPath(dir), OTHER)).toEqual([rec('theirs.example')]);
+    expect(await readTakeoverRecords(takeoversPath(dir), ACCOUNT)).toEqual([rec('mine.example')]);
+  });
+
+  test("a damaged file is not replaced by a write: the other accounts' holds would go with it", async () => {
+    mkdirSync(join(dir, '.acns'));
+    writeFileSync(movesPath(dir), '{"format_version": 2, "acc');
+    expect(await writeMoves(dir, ACCOUNT, [move('mine.example')], new Date())).toMatch(/is damaged/);
+    expect(readFileSync(movesPath(dir), 'utf8')).toBe('{"format_version": 2, "acc');
+  });
 });

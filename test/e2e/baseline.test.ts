@@ -1,7 +1,7 @@
 /** The last-applied record: apply writes it; a later plan marks out-of-band changes as drift. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BASE_CONFIG, startWorld, type World } from './harness.js';
+import { accountRecord, BASE_CONFIG, startWorld, type World } from './harness.js';
 
 let w: World;
 afterEach(() => w.close());
@@ -10,9 +10,7 @@ test('after an apply, a zone changed out of band is planned back as [drift]; a f
   w = await startWorld();
   w.writeConfig(BASE_CONFIG);
   expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
-  const record = JSON.parse(readFileSync(join(w.dir, '.acns/last-applied.json'), 'utf8')) as {
-    values: Record<string, unknown>;
-  };
+  const record = accountRecord<{ values: Record<string, unknown> }>(w, 'last-applied.json');
   expect(record.values['zone:example.org']).toEqual({ type: 'custom.account', set: 1 });
   expect(record.values['ns:ns1.example.net']).toEqual({ set: 2 });
   expect(record.values.default).toEqual({ value: 'custom.account' });

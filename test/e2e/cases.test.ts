@@ -4,7 +4,7 @@
  * emulator's state, then `plan --detailed-exitcode` reports no changes.
  */
 import type { Emulator } from '../../src/emulator/server.js';
-import { ACCOUNT, NS_V4, NS_V6, startWorld, seedApplied, type World } from './harness.js';
+import { ACCOUNT, noMovesRecord, NS_V4, NS_V6, startWorld, seedApplied, type World } from './harness.js';
 
 interface PlanDoc {
   safe: boolean;
@@ -28,6 +28,7 @@ interface Case {
 let w: World;
 beforeEach(async () => {
   w = await startWorld();
+  noMovesRecord(w); // .acns/ kept between runs with nothing pending: deletions wait only for what DNS says
 });
 afterEach(() => w.close());
 

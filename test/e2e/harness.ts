@@ -6,7 +6,7 @@
  * Every name the emulator creates gets 127.0.0.3 / ::1 — the addresses of the fake host-zone
  * servers — so the glue check's parent and child sides both have real servers to ask.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/cli/program.js';
@@ -309,14 +309,41 @@ export async function cliWithIO(
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
+/** This account's section of a record under .acns (`delegation-moves.json`, ...), as the file holds it. */
+export function accountRecord<T = Record<string, unknown>>(world: Pick<World, 'dir'>, file: string): T {
+  const doc = JSON.parse(readFileSync(join(world.dir, '.acns', file), 'utf8')) as {
+    accounts: Record<string, T>;
+  };
+  return doc.accounts[ACCOUNT]!;
+}
+
+/** A record of no delegation moves for this account (an account whose .acns/ was kept, with nothing pending). */
+export function noMovesRecord(world: Pick<World, 'dir'>): void {
+  mkdirSync(join(world.dir, '.acns'), { recursive: true });
+  const section = { updated_at: new Date().toISOString(), moves: [] };
+  const doc = { format_version: 2, updated_at: section.updated_at, accounts: { [ACCOUNT]: section } };
+  writeFileSync(join(world.dir, '.acns', 'delegation-moves.json'), JSON.stringify(doc));
+}
+
+/** Changes this account's section of a record under .acns in place. */
+export function editAccountRecord<T = Record<string, unknown>>(
+  world: Pick<World, 'dir'>,
+  file: string,
+  edit: (section: T) => void,
+): void {
+  const path = join(world.dir, '.acns', file);
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as { accounts: Record<string, T> };
+  edit(doc.accounts[ACCOUNT]!);
+  writeFileSync(path, JSON.stringify(doc));
+}
+
 /** Moves every time in .acns/delegation-moves.json back by `seconds` (as if that much time had passed). */
 export function backdateMoves(world: Pick<World, 'dir'>, seconds: number): void {
-  const path = join(world.dir, '.acns/delegation-moves.json');
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as { moves: Record<string, unknown>[] };
   const back = (v: unknown) => (typeof v === 'string' ? new Date(Date.parse(v) - seconds * 1000).toISOString() : v);
-  for (const m of doc.moves) {
-    if (m.switched_at) m.switched_at = back(m.switched_at);
-    if (m.moved_at) m.moved_at = back(m.moved_at);
-  }
-  writeFileSync(path, JSON.stringify(doc));
+  editAccountRecord<{ moves: Record<string, unknown>[] }>(world, 'delegation-moves.json', (doc) => {
+    for (const m of doc.moves) {
+      if (m.switched_at) m.switched_at = back(m.switched_at);
+      if (m.moved_at) m.moved_at = back(m.moved_at);
+    }
+  });
 }

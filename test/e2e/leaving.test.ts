@@ -3,10 +3,18 @@
  * parent lists is never deleted (also when a saved plan is applied after the registrar changed),
  * and a delegation DNS cannot tell is a guard with a named override, never a pass.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { newZone } from '../../src/emulator/model.js';
-import { ACCOUNT, backdateMoves, NS_V4, NS_V6, startWorld, seedApplied, type World } from './harness.js';
+import {
+  ACCOUNT,
+  accountRecord,
+  backdateMoves,
+  noMovesRecord,
+  NS_V4,
+  NS_V6,
+  startWorld,
+  seedApplied,
+  type World,
+} from './harness.js';
 
 let w: World;
 beforeEach(async () => {
@@ -52,11 +60,9 @@ test('a name its domain is delegated to is held; after the registrar step and th
   expect(held.stdout).toMatch(/No changes in this run: 1 deletion is held/);
   // the names' domain is recorded like a zone seen listing the name, so that its move is waited for
   const moves = () =>
-    (
-      JSON.parse(readFileSync(join(w.dir, '.acns/delegation-moves.json'), 'utf8')) as {
-        moves: { subject: string; set: number; names: string[]; moved_at?: string; parent_ns_ttl?: number }[];
-      }
-    ).moves;
+    accountRecord<{
+      moves: { subject: string; set: number; names: string[]; moved_at?: string; parent_ns_ttl?: number }[];
+    }>(w, 'delegation-moves.json').moves;
   expect(moves()).toEqual([{ subject: 'example.com', set: 1, names: ['ns3.example.com'] }]);
 
   // the registrar step: resolvers may keep example.com's old delegation (naming ns3) for a while
@@ -79,6 +85,7 @@ test('a name its domain is delegated to is held; after the registrar step and th
 });
 
 test('a saved plan is re-read before its first write: a parent listing the name again refuses it', async () => {
+  noMovesRecord(w); // .acns/ kept between runs, nothing pending: the deletion is not held
   w.delegate('com', ['ns1.example.com', 'ns2.example.com']);
   w.writeConfig(CONFIG);
   const p = await w.cli(['plan', '-o', 'plan.json']);

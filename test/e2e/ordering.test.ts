@@ -1,7 +1,7 @@
 /** Request order against the emulator for the destructive paths: moving a name, removing ACNS. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACCOUNT, backdateMoves, NS_V4, NS_V6, startWorld, seedApplied, type World } from './harness.js';
+import { ACCOUNT, accountRecord, backdateMoves, NS_V4, NS_V6, startWorld, seedApplied, type World } from './harness.js';
 
 let w: World;
 beforeEach(async () => {
@@ -113,9 +113,10 @@ policy:
   for (const z of ['example.org', 'shop.example.org', '113.0.203.in-addr.arpa', '10.113.0.203.in-addr.arpa']) {
     expect(w.zone(z).type).toBe('cloudflare.standard');
   }
-  const moves = JSON.parse(readFileSync(join(w.dir, '.acns/delegation-moves.json'), 'utf8')) as {
-    moves: { subject: string; set: number; switched_at?: string; moved_at?: string }[];
-  };
+  const moves = accountRecord<{ moves: { subject: string; set: number; switched_at?: string; moved_at?: string }[] }>(
+    w,
+    'delegation-moves.json',
+  );
   expect(moves.moves.map((m) => `${m.subject} ${m.set}`).sort()).toEqual([
     '10.113.0.203.in-addr.arpa 2',
     '113.0.203.in-addr.arpa 1',
@@ -131,9 +132,9 @@ policy:
   expect(listed.stdout).toMatch(/No changes in this run: 4 deletions are held/);
   // the names' own A/AAAA TTL was read from their domain's servers (3600 s there) and kept with the moves;
   // the names' domains, seen delegated to the names, are recorded like zones (their TTL is read next run)
-  const recorded = JSON.parse(readFileSync(join(w.dir, '.acns/delegation-moves.json'), 'utf8')) as {
+  const recorded = accountRecord<{
     moves: { subject: string; set: number; address_ttl?: number; moved_at?: string }[];
-  };
+  }>(w, 'delegation-moves.json');
   expect(recorded.moves.map((m) => `${m.subject} ${m.set} ${m.address_ttl}`).sort()).toEqual([
     '10.113.0.203.in-addr.arpa 2 3600',
     '113.0.203.in-addr.arpa 1 3600',

@@ -5,7 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { ACCOUNT, BASE_CONFIG, NS_V4, NS_V6, cliWithIO, seedApplied, startWorld, type World } from './harness.js';
+import {
+  ACCOUNT,
+  BASE_CONFIG,
+  noMovesRecord,
+  NS_V4,
+  NS_V6,
+  cliWithIO,
+  seedApplied,
+  startWorld,
+  type World,
+} from './harness.js';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -96,6 +106,7 @@ test('colour: ANSI escapes only on a TTY without NO_COLOR', async () => {
 test('plan --format json for a rich plan validates against schemas/plan.schema.json', async () => {
   w = await startWorld();
   seedApplied(w.emu);
+  noMovesRecord(w); // .acns/ kept: the deletion is planned, not held for a missing record
   const s = w.emu.state;
   s.customNs.push({
     ns_name: 'ns3.example.com',

@@ -6,11 +6,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reseal } from '../render/reseal.js';
-import { ACCOUNT, NS_V4, NS_V6, seedApplied, startWorld, type World } from './harness.js';
+import { ACCOUNT, noMovesRecord, NS_V4, NS_V6, seedApplied, startWorld, type World } from './harness.js';
 
 let w: World;
 beforeEach(async () => {
   w = await startWorld();
+  noMovesRecord(w); // .acns/ kept between runs with nothing pending: deletions wait only for what DNS says
 });
 afterEach(() => w.close());
 

@@ -14,7 +14,7 @@ import { DEMO_ACCOUNT_ID, DEMO_TOKEN } from '../../src/emulator/model.js';
 import { startEmulator, type Emulator } from '../../src/emulator/server.js';
 import { fakeSoa, startFakeServers, type FakeDnsServer, type FakeRecord } from '../../src/dns/fakeserver.js';
 import { TEST_RETRY_BACKOFF } from '../support/retry.js';
-import { isWrite, type RunResult } from './harness.js';
+import { accountRecord, editAccountRecord, isWrite, type RunResult } from './harness.js';
 
 const NEW_V4 = '127.0.0.3';
 const NEW_V6 = '::1';
@@ -245,9 +245,10 @@ test('after the switch: glue and drift follow the registrar step — old, mixed,
   const doc = JSON.parse(done.stdout) as { takeover: { state: string; keep_old_servers_until: string }[] };
   expect(doc.takeover[0]!.state).toBe('repointed');
   const until = Date.parse(doc.takeover[0]!.keep_old_servers_until);
-  const record = JSON.parse(readFileSync(join(w.dir, '.acns', 'takeovers.json'), 'utf8')) as {
-    takeovers: { glue_ttl: number; repointed: { name: string; at: string }[] }[];
-  };
+  const record = accountRecord<{ takeovers: { glue_ttl: number; repointed: { name: string; at: string }[] }[] }>(
+    w,
+    'takeovers.json',
+  );
   const rec = record.takeovers[0]!;
   expect(rec.repointed.map((r) => r.name)).toEqual(NAMES);
   const last = Math.max(...rec.repointed.map((r) => Date.parse(r.at)));
@@ -306,10 +307,9 @@ test('after the hold the old servers are no longer asked', async () => {
   w.repoint(NAMES);
   expect((await w.cli(['glue'])).code).toBe(0);
   // the re-point was first seen long ago: the glue TTL has passed
-  const path = join(w.dir, '.acns', 'takeovers.json');
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as { takeovers: { repointed: { at: string }[] }[] };
-  for (const r of doc.takeovers[0]!.repointed) r.at = '2000-01-01T00:00:00.000Z';
-  writeFileSync(path, JSON.stringify(doc));
+  editAccountRecord<{ takeovers: { repointed: { at: string }[] }[] }>(w, 'takeovers.json', (doc) => {
+    for (const r of doc.takeovers[0]!.repointed) r.at = '2000-01-01T00:00:00.000Z';
+  });
   w.oldServerDrops('example.org');
   const g = await w.cli(['glue']);
   expect(g.code).toBe(0);
@@ -330,7 +330,9 @@ test('without .acns/takeovers.json (a fresh CI checkout) glue and drift find the
     /takeover of set 1 \(example\.com, example\.org, found from DNS \S+, no record of the switch\): the glue still/,
   );
   expect(old.stdout).toMatch(/the glue still points at the old servers \(127\.0\.0\.5, 127\.0\.0\.6\) — expected/);
-  expect(JSON.parse(readFileSync(record, 'utf8')).takeovers[0].detected_at).toMatch(/^20/);
+  expect(
+    accountRecord<{ takeovers: { detected_at: string }[] }>(w, 'takeovers.json').takeovers[0]!.detected_at,
+  ).toMatch(/^20/);
 
   rmSync(record);
   w.repoint(['ns1.example.com']);
@@ -403,4 +405,22 @@ test('apply reads a damaged takeovers record before its first write: nothing is 
   expect(a.code).toBe(1);
   expect(a.stderr).toMatch(/error: \.acns\/takeovers\.json is damaged/);
   expect(w.writes()).toEqual([]);
+});
+
+test('without the record the old servers are never "can be retired", however old the lost record was', async () => {
+  expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
+  w.repoint(NAMES);
+  expect((await w.cli(['glue'])).code).toBe(0);
+  // the recorded sighting is long past the glue TTL: with the record, the servers may go
+  editAccountRecord<{ takeovers: { repointed: { at: string }[] }[] }>(w, 'takeovers.json', (doc) => {
+    for (const r of doc.takeovers[0]!.repointed) r.at = '2000-01-01T00:00:00.000Z';
+  });
+  expect((await w.cli(['glue'])).stdout).toMatch(/can be retired/);
+  // the record is lost (a fresh CI checkout): nothing says they may be retired any more
+  rmSync(join(w.dir, '.acns', 'takeovers.json'));
+  const g = await w.cli(['glue', '--format', 'json']);
+  expect(g.stdout).not.toMatch(/can be retired/);
+  const doc = JSON.parse(g.stdout) as { takeover?: { old_servers_may_retire: boolean }[] };
+  expect((doc.takeover ?? []).filter((t) => t.old_servers_may_retire)).toEqual([]);
+  expect((await w.cli(['drift'])).stdout).not.toMatch(/can be retired/);
 });

@@ -214,6 +214,22 @@ describe('classifyDrift', () => {
     message: '',
   });
 
+  test("a format 2 record (one section per account) gives this account its values, never another one's", () => {
+    const std = { type: 'cloudflare.standard' };
+    const set1 = { type: 'custom.account', set: 1 };
+    const both = {
+      format_version: 2,
+      accounts: { other: { values: { 'zone:a.example': set1 } }, acc: { values: { 'zone:a.example': std } } },
+    };
+    const r = classifyDrift(report([zone('a.example', std, set1)]), both);
+    expect(r).toMatchObject({ status: 'pending', recordUsed: true, items: [{ class: 'pending_apply' }] });
+    const none = classifyDrift(report([zone('a.example', std, set1)]), {
+      ...both,
+      accounts: { other: both.accounts.other },
+    });
+    expect(none).toMatchObject({ recordUsed: false, items: [{ class: 'unknown' }] });
+  });
+
   test('live still what acns applied → pending apply; live otherwise → changed outside acns', () => {
     const std = { type: 'cloudflare.standard' };
     const set1 = { type: 'custom.account', set: 1 };

@@ -23,7 +23,8 @@ export function registerApply(reg: Registry): void {
     .option('--allow-mass-change', 'apply a plan that changes more zones than policy.max_zone_changes')
     .option(
       '--allow-unknown-delegation',
-      'apply although the delegation of zones or names leaving a set could not be read from DNS',
+      'apply although the delegation of zones or names leaving a set could not be read from DNS ' +
+        '(or no record says when delegations to deleted names moved)',
     )
     .option('--journal <file>', `append an audit line per request and step outcome (default ${DEFAULT_JOURNAL_PATH})`)
     .option('--glue-wait <duration>', 'keep re-checking missing glue with backoff for up to this long (e.g. 30m)')
