@@ -216,6 +216,7 @@ describe('apply on merge', () => {
       'actions/download-artifact',
       'actions/cache/restore',
       'plan',
+      'actions/cache/save',
       'compare',
       'actions/upload-artifact',
     ]);
@@ -233,6 +234,23 @@ describe('apply on merge', () => {
     // fresh mode skips the lookup; nothing else can skip the comparison
     expect(task(prepare, 'find-reviewed')!.if).toBe("inputs.mode != 'fresh'");
     expect(task(prepare, 'compare')!.if).toBeUndefined();
+  });
+
+  test("prepare saves the records its plan wrote, under its own key: else every plan's holds start anew", () => {
+    // the plan that apply carries out is made here; when it first saw a delegation move (or found no
+    // record of the moves) times its held deletions, and only a saved record keeps that start
+    const steps = prepare.steps as Yaml[];
+    const plan = steps.findIndex((s) => isAcns(s.uses));
+    const save = steps.findIndex((s) => String(s.uses).startsWith('actions/cache/save'));
+    expect(save).toBeGreaterThan(plan);
+    expect(steps[save]!.if).toBe('always()');
+    expect(steps[save]!.with.path).toBe(
+      (apply.steps as Yaml[]).find((s) => String(s.uses).startsWith('actions/cache/save'))!.with.path,
+    );
+    // caches are immutable: apply saves under run id and attempt, so prepare needs a key of its own
+    expect(steps[save]!.with.key).toBe(
+      '${{ steps.names.outputs.cache-key-prefix }}${{ github.run_id }}-${{ github.run_attempt }}-plan',
+    );
   });
 
   test('apply: only after compare said so, the plan made on main, the guard again, then report', () => {
@@ -425,6 +443,14 @@ describe('GitLab example', () => {
     expect(before.findIndex((l) => /tar -xzf/.test(l))).toBeGreaterThan(check);
     expect(GITLAB.text).not.toMatch(/git clone/);
     expect(doc.variables.ACNS_SHA256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test("prepare keeps the records its plan wrote, in the apply resource group: else every plan's holds start anew", () => {
+    const prepare = doc['acns-prepare'];
+    expect(prepare.cache).toEqual({ ...doc['acns-apply'].cache, when: 'always' });
+    expect(prepare.cache.policy).toBe('pull-push');
+    // pushed while an apply runs, its older copy would erase what the apply recorded
+    expect(prepare.resource_group).toBe(doc['acns-apply'].resource_group);
   });
 
   test('the reviewed plan: prepare compares, apply applies the plan prepare made, behind production', () => {
