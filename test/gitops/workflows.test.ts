@@ -445,7 +445,7 @@ describe('GitLab example', () => {
     expect(doc.variables.ACNS_SHA256).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  test("prepare keeps the records its plan wrote, in the apply resource group: else every plan's holds start anew", () => {
+  test("prepare keeps its plan's records, in the apply resource group: else every plan's holds start anew", () => {
     const prepare = doc['acns-prepare'];
     expect(prepare.cache).toEqual({ ...doc['acns-apply'].cache, when: 'always' });
     expect(prepare.cache.policy).toBe('pull-push');
