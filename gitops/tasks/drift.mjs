@@ -16,7 +16,7 @@ export async function driftGate(ctx) {
     `/repos/${ctx.repo}/actions/workflows/${encodeURIComponent(workflow)}/runs?per_page=20`,
   );
   const busy = runs.find((r) => r.status !== 'completed');
-  const newest = runs[0] ? String(runs[0].id) : 'none';
+  const newest = latestStart(runs);
   const since = ctx.run.input('since');
   if (!since) {
     ctx.run.setOutput('skip', busy ? 'true' : 'false');
@@ -30,6 +30,20 @@ export async function driftGate(ctx) {
   const save = !busy && newest === since;
   ctx.run.setOutput('save', save ? 'true' : 'false');
   if (!save) ctx.run.notice('an apply ran during this drift check: its records stay the newest, this run saves none');
+}
+
+/**
+ * The run of the apply workflow that started last, as `<id>.<attempt>` ('none' before the first):
+ * "Re-run jobs" keeps a run's id and creation time, so the newest id alone would miss an apply
+ * re-run (and its saved records) during the check.
+ */
+function latestStart(runs) {
+  let latest;
+  for (const r of runs) {
+    const t = Date.parse(r.run_started_at ?? r.created_at);
+    if (!latest || t > latest.t) latest = { t, r };
+  }
+  return latest ? `${latest.r.id}.${latest.r.run_attempt ?? 1}` : 'none';
 }
 
 /** Classifies the report, writes the summary, opens / updates / closes the drift issue. */

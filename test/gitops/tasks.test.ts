@@ -392,7 +392,7 @@ describe('drift', () => {
       created_at: '2026-08-20T08:00:00Z',
     });
     const first = await runTask('drift-gate', {}, env());
-    expect(first.outputs).toMatchObject({ skip: 'false', 'newest-apply': '1' });
+    expect(first.outputs).toMatchObject({ skip: 'false', 'newest-apply': '1.1' });
     const since = first.outputs['newest-apply']!;
     expect((await runTask('drift-gate', { since }, env())).outputs.save).toBe('true');
     // an apply that started and finished during the check saved newer records: drift's would hide them
@@ -414,6 +414,38 @@ describe('drift', () => {
       created_at: '2026-08-20T10:00:00Z',
     });
     expect((await runTask('drift-gate', { since: again }, env())).outputs.save).toBe('false');
+  });
+
+  test('drift-gate after the check: an apply re-run (same run id, next attempt) during the check is an apply', async () => {
+    const run = {
+      id: 1,
+      workflow: 'apply-on-merge.yml',
+      status: 'completed',
+      created_at: '2026-08-20T08:00:00Z',
+      run_started_at: '2026-08-20T08:00:05Z',
+      run_attempt: 1,
+    };
+    api.gh.runs.push(run, {
+      ...run,
+      id: 0,
+      created_at: '2026-08-19T08:00:00Z',
+      run_started_at: '2026-08-19T08:00:05Z',
+    });
+    const since = (await runTask('drift-gate', {}, env())).outputs['newest-apply']!;
+    // "Re-run jobs" keeps the run id and its created_at; the re-run saved its records under a new attempt
+    Object.assign(run, { run_attempt: 2, run_started_at: '2026-08-20T12:00:00Z' });
+    expect((await runTask('drift-gate', { since }, env())).outputs.save).toBe('false');
+    // so does re-running an older run (the same config as the tip passes the apply's tip guard)
+    const since2 = (await runTask('drift-gate', {}, env())).outputs['newest-apply']!;
+    expect((await runTask('drift-gate', { since: since2 }, env())).outputs.save).toBe('true');
+    Object.assign(api.gh.runs[1], { run_attempt: 2, run_started_at: '2026-08-20T13:00:00Z' });
+    expect((await runTask('drift-gate', { since: since2 }, env())).outputs.save).toBe('false');
+  });
+
+  test('drift-gate on the first run, when the apply workflow never ran: newest-apply none, and drift may save', async () => {
+    const first = await runTask('drift-gate', {}, env());
+    expect(first.outputs).toMatchObject({ skip: 'false', 'newest-apply': 'none' });
+    expect((await runTask('drift-gate', { since: 'none' }, env())).outputs.save).toBe('true');
   });
 
   test('outside change opens the issue; pending apply closes it; a failed check reopens one and fails', async () => {
