@@ -416,7 +416,7 @@ describe('drift', () => {
     expect((await runTask('drift-gate', { since: again }, env())).outputs.save).toBe('false');
   });
 
-  test('drift-gate after the check: an apply re-run (same run id, next attempt) during the check is an apply', async () => {
+  test('drift-gate after the check: an apply re-run (same id, next attempt) during it is an apply', async () => {
     const run = {
       id: 1,
       workflow: 'apply-on-merge.yml',
@@ -442,7 +442,7 @@ describe('drift', () => {
     expect((await runTask('drift-gate', { since: since2 }, env())).outputs.save).toBe('false');
   });
 
-  test('drift-gate on the first run, when the apply workflow never ran: newest-apply none, and drift may save', async () => {
+  test('drift-gate when the apply workflow never ran: newest-apply none, and drift may save', async () => {
     const first = await runTask('drift-gate', {}, env());
     expect(first.outputs).toMatchObject({ skip: 'false', 'newest-apply': 'none' });
     expect((await runTask('drift-gate', { since: 'none' }, env())).outputs.save).toBe('true');
