@@ -86,7 +86,10 @@ export async function leavingVerdict(
         questions.map((q) => [q.subject, { subject: q.subject, status: 'unknown', nameservers: [], detail: OFF }]),
       );
   const ttls = run.on ? await addressTtls(plan, ctx, reads, run) : new Map<string, number>();
-  return { ...evaluateLeaving(plan, ctx, reads, now, ttls), recorded };
+  const verdict = evaluateLeaving(plan, ctx, reads, now, ttls);
+  // skipped for this run only: a run that is not approved, or fails, must leave the hold recorded
+  const skipped = allowUnknown ? recorded.filter((m) => m.recordMissing) : [];
+  return { ...verdict, moves: [...verdict.moves, ...skipped], recorded };
 }
 
 /**

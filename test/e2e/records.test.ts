@@ -198,3 +198,17 @@ test('a format 1 record of another account (acns before per-account records) is 
   expect(doc.accounts[OTHER]!.moves).toEqual(v1.moves);
   expect(doc.accounts[ACCOUNT]!.moves).toHaveLength(4);
 });
+
+test('apply --allow-unknown-delegation not approved keeps the recorded missing-record hold', async () => {
+  w.writeConfig(REMOVE_ALL);
+  expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
+  w.delegate('com', []);
+  w.delegate('net', []);
+  rmSync(join(w.dir, MOVES));
+  expect((await w.cli(['plan'])).stdout).toMatch(/4 deletions are held/); // the hold is recorded
+  const refused = await w.cli(['apply', '--allow-unknown-delegation']); // no terminal to answer yes
+  expect(refused.code).not.toBe(0);
+  expect(w.emu.state.customNs).toHaveLength(4);
+  // the user did not let it delete them: the next run still holds them until the same time
+  expect((await w.cli(['plan'])).stdout).toMatch(/No changes in this run: 4 deletions are held/);
+});
