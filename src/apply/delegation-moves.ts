@@ -6,12 +6,13 @@
  * found still delegated to names a plan deletes (so their later move is waited for too). A name of
  * the set is deleted only once the caches that may hold the old delegation have expired after that
  * moment (plan/leaving.ts). No record of the account (a fresh checkout) is not a record of no moves:
- * the plan then holds its deletions from that run (record_missing). A failure to write is a warning,
+ * the record it begins starts its history then (history_from), and every deletion waits for the
+ * caches from then, whichever names later runs delete. A failure to write is a warning,
  * but a damaged file stops the run: read as empty (and then rewritten), it would release the holds it
  * times. Keep the folder between runs (CI caches it); each account has its own section (records.ts).
  */
 import { join } from 'node:path';
-import type { DelegationMove } from '../plan/leaving.js';
+import type { DelegationMove, MovesRecord } from '../plan/leaving.js';
 import type { TakeoverRecord } from '../plan/takeover.js';
 import { damagedRecord as damaged, readSection, writeSection } from './records.js';
 
@@ -20,6 +21,8 @@ const MOVES_HOLD = 'when each zone left a set, which holds name deletions until 
 
 /** One account's section of the file (see records.ts for the file around it). */
 interface MovesSection {
+  /** When the section was begun by a run that found no record of this account (absent: complete history). */
+  history_from?: string;
   moves: {
     subject: string;
     set: number;
@@ -29,7 +32,10 @@ interface MovesSection {
     parent_ns_ttl?: number;
     /** Added later: files without it are read as "not read yet" (the default TTL counts). */
     address_ttl?: number;
-    /** Held from moved_at because no record of this account existed then (when the delegations moved is unknown). */
+    /**
+     * Written by acns before history_from: held from moved_at because no record of this account existed
+     * then. Read as the start of the history (the section was begun by that run); no longer written.
+     */
     record_missing?: true;
   }[];
 }
@@ -42,11 +48,18 @@ export function movesPath(cwd: string): string {
  * The recorded moves of this account; undefined when there is no record of it (no file, or a file
  * of other accounts only), which is not the same as a record of no moves. A damaged file is an error.
  */
-export async function readMoves(path: string, accountId: string): Promise<DelegationMove[] | undefined> {
+export async function readMoves(path: string, accountId: string): Promise<MovesRecord | undefined> {
   const doc = (await readSection(path, MOVES_PATH, MOVES_HOLD, accountId)).section as Partial<MovesSection> | undefined;
   if (doc === undefined) return undefined;
   if (!Array.isArray(doc.moves)) throw damaged(MOVES_PATH, '"moves" is not a list', MOVES_HOLD);
-  return doc.moves.map((m, i) => {
+  if (doc.history_from !== undefined && !isTime(doc.history_from))
+    throw damaged(MOVES_PATH, '"history_from" is not a time', MOVES_HOLD);
+  // the run that wrote record_missing entries began the section: its time starts the history
+  const starts = [
+    ...(doc.history_from !== undefined ? [doc.history_from] : []),
+    ...doc.moves.filter((m) => m?.record_missing === true && isTime(m.moved_at)).map((m) => m.moved_at!),
+  ].sort((a, b) => Date.parse(a) - Date.parse(b));
+  const moves = doc.moves.map((m, i) => {
     const ok =
       typeof m?.subject === 'string' &&
       Number.isInteger(m.set) &&
@@ -66,13 +79,20 @@ export async function readMoves(path: string, accountId: string): Promise<Delega
       ...(m.moved_at !== undefined ? { movedAt: m.moved_at } : {}),
       ...(m.parent_ns_ttl !== undefined ? { parentNsTtl: m.parent_ns_ttl } : {}),
       ...(m.address_ttl !== undefined ? { addressTtl: m.address_ttl } : {}),
-      ...(m.record_missing ? { recordMissing: true as const } : {}),
     };
   });
+  return {
+    moves: moves.filter((_, i) => doc.moves![i]!.record_missing !== true),
+    ...(starts.length ? { historyFrom: starts[0]! } : {}),
+  };
+}
+
+function isTime(v: unknown): v is string {
+  return typeof v === 'string' && Number.isFinite(Date.parse(v));
 }
 
 function optionalTime(v: unknown): boolean {
-  return v === undefined || (typeof v === 'string' && Number.isFinite(Date.parse(v)));
+  return v === undefined || isTime(v);
 }
 
 function optionalTtl(v: unknown): boolean {
@@ -83,11 +103,12 @@ function optionalTtl(v: unknown): boolean {
 export async function writeMoves(
   cwd: string,
   accountId: string,
-  moves: DelegationMove[],
+  record: MovesRecord,
   now: Date,
 ): Promise<string | undefined> {
   const doc: MovesSection = {
-    moves: moves.map((m) => ({
+    ...(record.historyFrom !== undefined ? { history_from: record.historyFrom } : {}),
+    moves: record.moves.map((m) => ({
       subject: m.subject,
       set: m.set,
       names: [...m.names],
@@ -95,7 +116,6 @@ export async function writeMoves(
       ...(m.movedAt ? { moved_at: m.movedAt } : {}),
       ...(m.parentNsTtl !== undefined ? { parent_ns_ttl: m.parentNsTtl } : {}),
       ...(m.addressTtl !== undefined ? { address_ttl: m.addressTtl } : {}),
-      ...(m.recordMissing ? { record_missing: true as const } : {}),
     })),
   };
   return writeSection(movesPath(cwd), MOVES_PATH, accountId, { ...doc }, now, {
@@ -104,8 +124,8 @@ export async function writeMoves(
   });
 }
 
-/** Whether two lists of records say the same (so an unchanged record is not rewritten). */
-export function sameMoves(a: DelegationMove[], b: DelegationMove[]): boolean {
+/** Whether two records say the same (so an unchanged record is not rewritten). */
+export function sameMoves(a: MovesRecord | undefined, b: MovesRecord | undefined): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 

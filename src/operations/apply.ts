@@ -25,7 +25,7 @@ import {
   writeTakeoverRecords,
 } from '../apply/delegation-moves.js';
 import type { ApplyResult, GlueChecker, StepResult } from '../apply/types.js';
-import { type DelegationMove, recordSwitch } from '../plan/leaving.js';
+import { type MovesRecord, recordSwitch } from '../plan/leaving.js';
 import type { AccountApiHandle } from '../cloudflare/account.js';
 import type { DesiredState } from '../config/types.js';
 import { type GlueReport, checkSetGlue, waitForGlue } from '../dns/glue.js';
@@ -214,7 +214,7 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
     let finished = 0;
     const run = dnsRun(settings, plan.gluePolicy, session);
     // read before the first write: a damaged record stops the run here, not after the changes
-    const movesBefore = (await readMoves(movesPath(session.cwd), plan.accountId)) ?? [];
+    const movesBefore = await readMoves(movesPath(session.cwd), plan.accountId);
     const takeoversBefore = plan.takeover?.length
       ? await readTakeoverRecords(takeoversPath(session.cwd), plan.accountId)
       : [];
@@ -251,10 +251,15 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
   }
 }
 
-/** Each zone this run switched off a set (as done), recorded so the set's names wait for the caches. */
-function switchesOffSets(plan: Plan, result: ApplyResult, moves: DelegationMove[]): DelegationMove[] {
+/**
+ * Each zone this run switched off a set (as done), recorded so the set's names wait for the caches
+ * (undefined: nothing to record). A record this run begins starts its history now: what moved
+ * before it is unknown.
+ */
+function switchesOffSets(plan: Plan, result: ApplyResult, before: MovesRecord | undefined): MovesRecord | undefined {
   const done = new Set(result.results.filter((r) => r.outcome === 'done').map((r) => r.id));
   const at = new Date().toISOString();
+  const moves = before?.moves ?? [];
   let out = moves;
   for (const s of plan.steps) {
     const before = s.before as { type?: string; set?: number } | null;
@@ -263,7 +268,8 @@ function switchesOffSets(plan: Plan, result: ApplyResult, moves: DelegationMove[
     const names = plan.preconditions?.nameservers.find((m) => m.set === set)?.names ?? [];
     out = recordSwitch(out, { subject: s.target, set, names, switchedAt: at });
   }
-  return out;
+  if (before) return { ...before, moves: out };
+  return out === moves ? undefined : { moves: out, historyFrom: at };
 }
 
 /**

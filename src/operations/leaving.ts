@@ -24,6 +24,7 @@ import {
   type LeavingContext,
   type LeavingVerdict,
   leavingQuestions,
+  type MovesRecord,
 } from '../plan/leaving.js';
 import { OVERRIDE_FLAG, type OverridableGuard, type Plan } from '../plan/types.js';
 import type { LiveState } from '../state/types.js';
@@ -66,17 +67,17 @@ export async function leavingVerdict(
   live: Pick<LiveState, 'accountId' | 'nameservers' | 'zones' | 'otherZones'>,
   run: DnsRun,
   now: Date,
-  /** --allow-unknown-delegation: no hold for a missing record (the user knows the names were never used). */
+  /** --allow-unknown-delegation: no hold from the record's start (the user knows the names were never used). */
   allowUnknown = false,
-): Promise<LeavingVerdict & { recorded: DelegationMove[] }> {
-  const read = await readMoves(movesPath(session.cwd), live.accountId);
-  const recorded = read ?? [];
-  const ctx = leavingContext(
-    live,
-    allowUnknown ? recorded.filter((m) => !m.recordMissing) : recorded,
-    read === undefined && !allowUnknown,
-  );
-  if (deletedNames(plan).length === 0) return { hold: [], guards: [], moves: recorded, recorded };
+): Promise<LeavingVerdict & { recorded: MovesRecord | undefined; next: MovesRecord | undefined }> {
+  const recorded = await readMoves(movesPath(session.cwd), live.accountId);
+  const moves = recorded?.moves ?? [];
+  if (deletedNames(plan).length === 0) return { hold: [], guards: [], moves, recorded, next: recorded };
+  // no record of this account: the one this run begins starts its history now, so that a deletion
+  // planned later (of any name) still waits for the caches from now; skipped for this run only with
+  // the override (a run that is not approved, or fails, must leave the start recorded)
+  const historyFrom = recorded ? recorded.historyFrom : now.toISOString();
+  const ctx = leavingContext(live, moves, allowUnknown ? undefined : historyFrom);
   const questions = leavingQuestions(plan, ctx);
   if (questions.length > 0)
     session.progress.update('reading the delegations the deletions rest on', 0, questions.length);
@@ -87,9 +88,8 @@ export async function leavingVerdict(
       );
   const ttls = run.on ? await addressTtls(plan, ctx, reads, run) : new Map<string, number>();
   const verdict = evaluateLeaving(plan, ctx, reads, now, ttls);
-  // skipped for this run only: a run that is not approved, or fails, must leave the hold recorded
-  const skipped = allowUnknown ? recorded.filter((m) => m.recordMissing) : [];
-  return { ...verdict, moves: [...verdict.moves, ...skipped], recorded };
+  const next = { moves: verdict.moves, ...(historyFrom !== undefined ? { historyFrom } : {}) };
+  return { ...verdict, recorded, next };
 }
 
 /**
@@ -113,15 +113,18 @@ async function addressTtls(
   return readAddressTtls(names, { ...run.dns, parentServers: [] });
 }
 
-/** Writes the records of moves when this run learned something; a failure is a warning. */
+/**
+ * Writes the record of moves when this run learned something (`after` undefined: nothing to
+ * record); a failure is a warning.
+ */
 export async function saveMoves(
   session: Session,
   accountId: string,
-  before: DelegationMove[],
-  after: DelegationMove[],
+  before: MovesRecord | undefined,
+  after: MovesRecord | undefined,
   now: Date,
 ): Promise<void> {
-  if (sameMoves(before, after)) return;
+  if (after === undefined || sameMoves(before, after)) return;
   const why = await writeMoves(session.cwd, accountId, after, now);
   if (why) session.warn(`acns: warning: could not update .acns/delegation-moves.json: ${why}`);
 }
@@ -169,7 +172,7 @@ export async function recheckDelegations(
   const run = dnsRun(settings, plan.gluePolicy, session);
   const now = new Date();
   const leaving = await leavingVerdict(session, plan, live, run, now, allow.includes('delegation_unknown'));
-  await saveMoves(session, plan.accountId, leaving.recorded, leaving.moves, now);
+  await saveMoves(session, plan.accountId, leaving.recorded, leaving.next, now);
   const setNames = new Map<number, string[]>();
   for (const n of names) setNames.set(n.set, [...(setNames.get(n.set) ?? []), n.name]);
   for (const s of plan.steps) {
@@ -198,7 +201,7 @@ export async function recheckDelegations(
 export function leavingContext(
   live: Pick<LiveState, 'nameservers' | 'zones' | 'otherZones'>,
   moves: DelegationMove[],
-  recordMissing = false,
+  historyFrom?: string,
 ): LeavingContext {
   const zonesOnSet = new Map<number, string[]>();
   for (const z of [...live.zones, ...(live.otherZones ?? [])]) {
@@ -212,7 +215,7 @@ export function leavingContext(
       { ...(n.ipv4 ? { ipv4: canonIp(n.ipv4) } : {}), ...(n.ipv6 ? { ipv6: canonIp(n.ipv6) } : {}) },
     ]),
   );
-  return { zonesOnSet, domainOf: hostZoneOf, addresses, moves, ...(recordMissing ? { recordMissing } : {}) };
+  return { zonesOnSet, domainOf: hostZoneOf, addresses, moves, ...(historyFrom !== undefined ? { historyFrom } : {}) };
 }
 
 /** With DNS checks off, the lookups must not run: an aborted signal makes each one end at once as unknown. */

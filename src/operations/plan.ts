@@ -109,7 +109,7 @@ export async function readAndPlan(
   const now = new Date();
   const leaving = await leavingVerdict(session, plan, live, run, now, opts.allowUnknownDelegation === true);
   if (leaving.hold.length > 0) plan = buildPlan(desired, live, { ...planOptions, hold: leaving.hold });
-  await saveMoves(session, accountId, leaving.recorded, leaving.moves, now);
+  await saveMoves(session, accountId, leaving.recorded, leaving.next, now);
   const guards = [...plan.guards, ...leaving.guards];
   plan = { ...plan, guards, safe: guards.length === 0, notes: [...plan.notes, ...extraNotes] };
   plan = { ...plan, settings: planSettings(desired) };

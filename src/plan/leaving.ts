@@ -41,12 +41,21 @@ export interface DelegationMove {
   parentNsTtl?: number;
   /** The longest A/AAAA TTL of `names` read so far (seconds): how long resolvers may keep their addresses. */
   addressTtl?: number;
-  /**
-   * No record of when the delegations moved existed when the deletion was planned (a fresh checkout):
-   * `movedAt` is that run, and the caches are waited for from then, as if every delegation moved then.
-   */
-  recordMissing?: true;
 }
+
+/**
+ * One account's record of moves. `historyFrom` (ISO): the record began then, in a run that found
+ * no record of this account (a fresh checkout, or a fresh setup): what moved before is unknown, so
+ * every deletion waits until the caches from then have expired (HISTORY_TTL). A record begun by a
+ * run that had one keeps its start; a record without one is complete history.
+ */
+export interface MovesRecord {
+  moves: DelegationMove[];
+  historyFrom?: string;
+}
+
+/** How long deletions wait after `historyFrom`: the longest default of the TTLs waited for. */
+export const HISTORY_TTL = Math.max(DEFAULT_PARENT_NS_TTL, APEX_NS_TTL, DEFAULT_ADDRESS_TTL);
 
 /** One delegation the rule reads for a name: a zone on (or recently on) its set, or its domain. */
 export interface LeavingQuestion {
@@ -64,11 +73,8 @@ export interface LeavingContext {
   /** Each name's addresses in Cloudflare (to tell a names' domain served by Cloudflare's names). */
   addresses: Map<string, { ipv4?: string; ipv6?: string }>;
   moves: DelegationMove[];
-  /**
-   * There is no record of this account's moves (a fresh checkout): the plan's deletions are held
-   * from now, as if every delegation that named them moved now (recorded as record_missing).
-   */
-  recordMissing?: boolean;
+  /** The record of moves began then (see MovesRecord): every deletion waits HISTORY_TTL from then. */
+  historyFrom?: string;
 }
 
 /** Names the plan deletes, by set (before any hold). */
@@ -96,8 +102,7 @@ export function leavingQuestions(plan: Pick<Plan, 'steps'>, ctx: LeavingContext)
     for (const zones of ctx.zonesOnSet.values()) for (const z of zones) ask(z, 'zone', d.name);
     // a zone the plan switches may still be delegated to names of any set (left long ago, or never moved)
     for (const z of switched) ask(z, 'zone', d.name);
-    for (const m of ctx.moves)
-      if (!m.recordMissing && m.set === d.set && m.names.includes(d.name)) ask(m.subject, 'zone', d.name);
+    for (const m of ctx.moves) if (m.set === d.set && m.names.includes(d.name)) ask(m.subject, 'zone', d.name);
     ask(ctx.domainOf(d.name), 'names_domain', d.name);
   }
   return [...out.values()].sort((a, b) => cmp(a.subject, b.subject));
@@ -123,10 +128,10 @@ export function evaluateLeaving(
   addressTtls: Map<string, number> = new Map(),
 ): LeavingVerdict {
   const questions = leavingQuestions(plan, ctx);
-  const moves = updateMoves([...ctx.moves, ...missingRecordMoves(plan, ctx, now)], reads, now, addressTtls);
+  const moves = updateMoves(ctx.moves, reads, now, addressTtls);
   const hold: HeldDeletion[] = [];
   const heldBy = new Map<string, string>();
-  const missingSince = new Map<string, string>(); // held from when the record was found missing
+  const missingSince = new Map<string, string>(); // held from when the record began
   const listing = new Map<string, DelegationMove>(); // zones seen listing a deleted name, by subject|set
   const guards: Guard[] = [];
   const unknownNames: { name: string; set: number; stepId: string; unknown: DelegationRead[] }[] = [];
@@ -162,7 +167,7 @@ export function evaluateLeaving(
       unknownNames.push({ ...d, unknown });
       continue;
     }
-    const ends = cachesUntil(d, moves);
+    const ends = cachesUntil(d, moves, ctx.historyFrom);
     if (ends && ends.at.getTime() > now.getTime()) {
       hold.push({ name: d.name, set: d.set, cause: 'caches', until: ends.at.toISOString(), message: '' });
       heldBy.set(d.name, ends.by);
@@ -170,40 +175,11 @@ export function evaluateLeaving(
     }
   }
   if (unknownNames.length > 0) guards.push(unknownGuard(unknownNames));
-  // a name a parent lists is timed by that delegation's move: a hold begun without a record adds nothing
-  const kept = moves
-    .map((m) => (m.recordMissing && m.movedAt === now.toISOString() ? unlisted(m, listedBy) : m))
-    .filter((m) => m.names.length > 0);
   return {
     hold: groupListed(hold, listedBy, heldBy, missingSince, ctx),
     guards,
-    moves: recordListing(kept, listing),
+    moves: recordListing(moves, listing),
   };
-}
-
-function unlisted(m: DelegationMove, listedBy: Map<string, DelegationRead[]>): DelegationMove {
-  return { ...m, names: m.names.filter((n) => !listedBy.has(n)) };
-}
-
-/**
- * Without a record of this account's moves, when the delegations naming the deleted names moved is
- * unknown: they count as moved now, one record per set and domain holding the names, kept so that
- * the next run ends the hold at the same time. Deletions held in this run (zones leave the set) need
- * none: apply records those switches.
- */
-function missingRecordMoves(plan: Pick<Plan, 'steps'>, ctx: LeavingContext, now: Date): DelegationMove[] {
-  if (!ctx.recordMissing) return [];
-  const leaving = zonesLeaving(plan);
-  const out = new Map<string, DelegationMove>();
-  for (const d of deletedNames(plan)) {
-    if (leaving.has(d.set)) continue;
-    const subject = ctx.domainOf(d.name);
-    const key = `${subject}|${d.set}`;
-    const m = out.get(key) ?? { subject, set: d.set, names: [], movedAt: now.toISOString(), recordMissing: true };
-    m.names = [...new Set([...m.names, d.name])].sort();
-    out.set(key, m);
-  }
-  return [...out.values()];
 }
 
 /**
@@ -241,8 +217,6 @@ function updateMoves(
   return moves.map((prev) => {
     const ttls = prev.names.map((n) => addressTtls.get(n)).filter((t): t is number => t !== undefined);
     const m = ttls.length ? { ...prev, addressTtl: Math.max(prev.addressTtl ?? 0, ...ttls) } : prev;
-    // a hold begun without a record is not a delegation read: it keeps its start
-    if (m.recordMissing) return { ...m };
     const r = reads.get(m.subject);
     if (!r || r.status === 'unknown') return { ...m };
     const lists = r.nameservers.some((n) => m.names.includes(n));
@@ -259,11 +233,13 @@ function updateMoves(
  * When the caches that may hold a delegation naming `d` expire, and which TTL decides it
  * (undefined: nothing recorded). From the switch, the apex NS TTL; from the moment the delegation
  * was first seen to move, the longest of the parent's NS TTL, the apex NS TTL and the names'
- * address TTL — an unread TTL counts as its conservative default.
+ * address TTL — an unread TTL counts as its conservative default. From the start of a record begun
+ * without one (`historyFrom`), the longest default: any delegation may have moved then.
  */
 export function cachesUntil(
   d: { name: string; set: number },
   moves: DelegationMove[],
+  historyFrom?: string,
 ): { at: Date; by: string; recordMissing?: string } | undefined {
   let latest: { t: number; by: string; missing?: string } | undefined;
   let missing: string | undefined;
@@ -283,11 +259,8 @@ export function cachesUntil(
     }
     if (!m.movedAt) continue;
     const from = Date.parse(m.movedAt);
-    missing = m.recordMissing ? m.movedAt : undefined;
-    const seen = m.recordMissing
-      ? `counted from ${m.movedAt}, when no record of the moves existed`
-      : `after ${m.subject}'s delegation was first seen moved at ${m.movedAt}`;
-    const whose = m.recordMissing ? 'of the zones' : `of ${m.subject}`;
+    const seen = `after ${m.subject}'s delegation was first seen moved at ${m.movedAt}`;
+    const whose = `of ${m.subject}`;
     consider(
       from + (m.parentNsTtl ?? DEFAULT_PARENT_NS_TTL) * 1000,
       `the parent's NS TTL ${whose} (${ttl(m.parentNsTtl, DEFAULT_PARENT_NS_TTL)}) ${seen}`,
@@ -297,7 +270,13 @@ export function cachesUntil(
       from + (m.addressTtl ?? DEFAULT_ADDRESS_TTL) * 1000,
       `the names' address TTL (${ttl(m.addressTtl, DEFAULT_ADDRESS_TTL)}) ${seen}`,
     );
-    missing = undefined;
+  }
+  if (historyFrom !== undefined) {
+    missing = historyFrom;
+    consider(
+      Date.parse(historyFrom) + HISTORY_TTL * 1000,
+      `${HISTORY_TTL} s from ${historyFrom}, when the record of this account's moves began`,
+    );
   }
   return (
     latest && { at: new Date(latest.t), by: latest.by, ...(latest.missing ? { recordMissing: latest.missing } : {}) }
@@ -352,7 +331,7 @@ function groupListed(
     if (h.cause === 'caches') {
       const names = caches.get(cacheKey(h))!;
       const since = missingSince.get(h.name);
-      if (since) return { ...h, message: missingRecordMessage(names, h, since, heldBy.get(h.name)!) };
+      if (since) return { ...h, message: missingRecordMessage(names, h, since) };
       return {
         ...h,
         message:
@@ -372,16 +351,17 @@ function groupListed(
   });
 }
 
-/** A hold begun without a record: names the cause, the fix that keeps earlier timing, and the way out. */
-function missingRecordMessage(names: string[], h: HeldDeletion, since: string, by: string): string {
+/** A hold from the start of the record: names the cause, the fix that keeps earlier timing, and the way out. */
+function missingRecordMessage(names: string[], h: HeldDeletion, since: string): string {
   const them = names.length === 1 ? 'it' : 'them';
   return (
     `deleting ${names.join(', ')} (set ${h.set}) is held until ${h.until}: there was no record of when the ` +
-    `delegations that may name ${them} moved (.acns/delegation-moves.json had no record of this account at ` +
-    `${since}), so resolvers' caches are waited for from then (the longest of the parent's NS TTL, the apex NS ` +
-    `TTL and the names' address TTL: here ${by}). To keep the earlier timing, restore .acns/delegation-moves.json ` +
-    `from your CI cache or a backup and plan again; otherwise plan again after that time. If no zone was ever ` +
-    `delegated to ${them}, \`acns apply --allow-unknown-delegation\` (without a plan file) deletes ${them} now`
+    `delegations that may name ${them} moved before ${since} (.acns/delegation-moves.json had no record of this ` +
+    `account at ${since}; the record begun then covers only what moved since), so resolvers' caches are waited ` +
+    `for from then (${HISTORY_TTL} s, the longest default of the parent's NS TTL, the apex NS TTL and the names' ` +
+    `address TTL). To keep the earlier timing, restore .acns/delegation-moves.json from your CI cache or a backup ` +
+    `and plan again; otherwise plan again after that time. If no zone was ever delegated to ${them}, ` +
+    `\`acns apply --allow-unknown-delegation\` (without a plan file) deletes ${them} now`
   );
 }
 

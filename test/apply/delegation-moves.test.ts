@@ -32,7 +32,7 @@ test('address_ttl is written and read back with the move', async () => {
     parentNsTtl: 3600,
     addressTtl: 7200,
   };
-  expect(await writeMoves(dir, ACCOUNT, [move], new Date())).toBeUndefined();
+  expect(await writeMoves(dir, ACCOUNT, { moves: [move] }, new Date())).toBeUndefined();
   const file = JSON.parse(readFileSync(movesPath(dir), 'utf8')) as {
     format_version: number;
     accounts: Record<string, { moves: Record<string, unknown>[] }>;
@@ -40,7 +40,7 @@ test('address_ttl is written and read back with the move', async () => {
   expect(file.format_version).toBe(2);
   const doc = file.accounts[ACCOUNT]!;
   expect(doc.moves[0]).toMatchObject({ parent_ns_ttl: 3600, address_ttl: 7200 });
-  expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual([move]);
+  expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual({ moves: [move] });
 });
 
 test('a file from before address_ttl is read as it was: no address TTL known', async () => {
@@ -54,9 +54,31 @@ test('a file from before address_ttl is read as it was: no address TTL known', a
       moves: [{ subject: 'a.example', set: 1, names: ['ns1.one.com'], moved_at: '2025-01-01T00:00:00.000Z' }],
     }),
   );
-  expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual([
-    { subject: 'a.example', set: 1, names: ['ns1.one.com'], movedAt: '2025-01-01T00:00:00.000Z' },
-  ]);
+  expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual({
+    moves: [{ subject: 'a.example', set: 1, names: ['ns1.one.com'], movedAt: '2025-01-01T00:00:00.000Z' }],
+  });
+});
+
+test('the start of a record begun without one is written and read back (history_from)', async () => {
+  const start = '2025-01-01T00:00:00.000Z';
+  expect(await writeMoves(dir, ACCOUNT, { moves: [], historyFrom: start }, new Date())).toBeUndefined();
+  const file = JSON.parse(readFileSync(movesPath(dir), 'utf8')) as { accounts: Record<string, unknown> };
+  expect(file.accounts[ACCOUNT]).toMatchObject({ history_from: start, moves: [] });
+  expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual({ moves: [], historyFrom: start });
+});
+
+test('a section with record_missing entries (older acns) starts its history at the earliest of them', async () => {
+  mkdirSync(join(dir, '.acns'));
+  const held = (subject: string, at: string) => ({ subject, set: 1, names: ['n'], moved_at: at, record_missing: true });
+  const kept = { subject: 'a.example', set: 2, names: ['m'], switched_at: '2025-01-03T00:00:00.000Z' };
+  const section = {
+    moves: [held('one.com', '2025-01-02T00:00:00.000Z'), held('two.com', '2025-01-01T00:00:00.000Z'), kept],
+  };
+  writeFileSync(movesPath(dir), JSON.stringify({ format_version: 2, accounts: { [ACCOUNT]: section } }));
+  expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual({
+    moves: [{ subject: 'a.example', set: 2, names: ['m'], switchedAt: '2025-01-03T00:00:00.000Z' }],
+    historyFrom: '2025-01-01T00:00:00.000Z',
+  });
 });
 
 describe('a damaged record is an error, never read as empty (that would end the holds it times)', () => {
@@ -79,6 +101,7 @@ describe('a damaged record is an error, never read as empty (that would end the 
     ['another format', JSON.stringify({ ...valid, format_version: 3 }), /format_version is 3, not 1 or 2/],
     ['format 2 without accounts', JSON.stringify({ ...valid, format_version: 2 }), /"accounts" is not an object/],
     ['no list', JSON.stringify({ ...valid, moves: {} }), /"moves" is not a list/],
+    ['a start that is not a time', JSON.stringify({ ...valid, history_from: 'monday' }), /"history_from" is not/],
     [
       'a time that is not one',
       JSON.stringify({ ...valid, moves: [{ ...valid.moves[0], moved_at: 'x' }] }),
@@ -123,14 +146,14 @@ describe("one file, one section per account: a run for one account never erases 
   const move = (subject: string) => ({ subject, set: 1, names: ['ns1.one.com'], movedAt: '2025-01-01T00:00:00.000Z' });
 
   test('moves of two accounts are kept side by side; each reads only its own', async () => {
-    expect(await writeMoves(dir, OTHER, [move('theirs.example')], new Date())).toBeUndefined();
+    expect(await writeMoves(dir, OTHER, { moves: [move('theirs.example')] }, new Date())).toBeUndefined();
     expect(await readMoves(movesPath(dir), ACCOUNT)).toBeUndefined(); // no record of this account
-    expect(await writeMoves(dir, ACCOUNT, [move('mine.example')], new Date())).toBeUndefined();
-    expect(await readMoves(movesPath(dir), OTHER)).toEqual([move('theirs.example')]);
-    expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual([move('mine.example')]);
-    expect(await writeMoves(dir, ACCOUNT, [], new Date())).toBeUndefined();
-    expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual([]); // a record of no moves
-    expect(await readMoves(movesPath(dir), OTHER)).toEqual([move('theirs.example')]);
+    expect(await writeMoves(dir, ACCOUNT, { moves: [move('mine.example')] }, new Date())).toBeUndefined();
+    expect(await readMoves(movesPath(dir), OTHER)).toEqual({ moves: [move('theirs.example')] });
+    expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual({ moves: [move('mine.example')] });
+    expect(await writeMoves(dir, ACCOUNT, { moves: [] }, new Date())).toBeUndefined();
+    expect(await readMoves(movesPath(dir), ACCOUNT)).toEqual({ moves: [] }); // a record of no moves
+    expect(await readMoves(movesPath(dir), OTHER)).toEqual({ moves: [move('theirs.example')] });
   });
 
   test('a format 1 file of another account is read for it and kept on the next write', async () => {
@@ -142,10 +165,10 @@ describe("one file, one section per account: a run for one account never erases 
       moves: [{ subject: 'theirs.example', set: 1, names: ['ns1.one.com'], moved_at: '2025-01-01T00:00:00.000Z' }],
     };
     writeFileSync(movesPath(dir), JSON.stringify(v1));
-    expect(await readMoves(movesPath(dir), OTHER)).toEqual([move('theirs.example')]);
+    expect(await readMoves(movesPath(dir), OTHER)).toEqual({ moves: [move('theirs.example')] });
     expect(await readMoves(movesPath(dir), ACCOUNT)).toBeUndefined();
-    expect(await writeMoves(dir, ACCOUNT, [move('mine.example')], new Date())).toBeUndefined();
-    expect(await readMoves(movesPath(dir), OTHER)).toEqual([move('theirs.example')]);
+    expect(await writeMoves(dir, ACCOUNT, { moves: [move('mine.example')] }, new Date())).toBeUndefined();
+    expect(await readMoves(movesPath(dir), OTHER)).toEqual({ moves: [move('theirs.example')] });
   });
 
   test('takeovers of two accounts are kept side by side', async () => {
@@ -167,7 +190,7 @@ describe("one file, one section per account: a run for one account never erases 
   test("a damaged file is not replaced by a write: the other accounts' holds would go with it", async () => {
     mkdirSync(join(dir, '.acns'));
     writeFileSync(movesPath(dir), '{"format_version": 2, "acc');
-    expect(await writeMoves(dir, ACCOUNT, [move('mine.example')], new Date())).toMatch(/is damaged/);
+    expect(await writeMoves(dir, ACCOUNT, { moves: [move('mine.example')] }, new Date())).toMatch(/is damaged/);
     expect(readFileSync(movesPath(dir), 'utf8')).toBe('{"format_version": 2, "acc');
   });
 });

@@ -340,10 +340,15 @@ export function editAccountRecord<T = Record<string, unknown>>(
 /** Moves every time in .acns/delegation-moves.json back by `seconds` (as if that much time had passed). */
 export function backdateMoves(world: Pick<World, 'dir'>, seconds: number): void {
   const back = (v: unknown) => (typeof v === 'string' ? new Date(Date.parse(v) - seconds * 1000).toISOString() : v);
-  editAccountRecord<{ moves: Record<string, unknown>[] }>(world, 'delegation-moves.json', (doc) => {
-    for (const m of doc.moves) {
-      if (m.switched_at) m.switched_at = back(m.switched_at);
-      if (m.moved_at) m.moved_at = back(m.moved_at);
-    }
-  });
+  editAccountRecord<{ history_from?: string; moves: Record<string, unknown>[] }>(
+    world,
+    'delegation-moves.json',
+    (doc) => {
+      if (doc.history_from) doc.history_from = back(doc.history_from) as string;
+      for (const m of doc.moves) {
+        if (m.switched_at) m.switched_at = back(m.switched_at);
+        if (m.moved_at) m.moved_at = back(m.moved_at);
+      }
+    },
+  );
 }

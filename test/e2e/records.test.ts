@@ -98,14 +98,10 @@ test('a missing delegation-moves record holds the deletions from now, not never;
   // counted from now: the parent's NS TTL is not known (which zones moved is not), so 2 days count
   expect(until).toBeGreaterThanOrEqual(before + 172800 * 1000);
   expect(until).toBeLessThanOrEqual(Date.now() + 172800 * 1000);
-  const recorded = accountRecord<{ moves: { subject: string; names: string[]; record_missing?: boolean }[] }>(
-    w,
-    'delegation-moves.json',
-  ).moves;
-  expect(recorded.map((m) => [m.subject, m.names, m.record_missing])).toEqual([
-    ['example.com', ['ns1.example.com', 'ns2.example.com'], true],
-    ['example.net', ['ns1.example.net', 'ns2.example.net'], true],
-  ]);
+  // the record begun now starts its history now: the hold's start is kept for any later deletion
+  const recorded = accountRecord<{ history_from?: string; moves: unknown[] }>(w, 'delegation-moves.json');
+  expect(Date.parse(recorded.history_from!)).toBe(until - 172800 * 1000);
+  expect(recorded.moves).toEqual([]);
 
   // the next run keeps the same end time (the hold was recorded), and a saved plan is no way around it
   const again = await w.cli(['plan', '-o', 'plan.json']);
@@ -113,6 +109,33 @@ test('a missing delegation-moves record holds the deletions from now, not never;
   expect(again.stdout).toMatch(/No changes in this run: 4 deletions are held/);
 
   backdateMoves(w, 2 * 86400 + 60); // two days later: the names go
+  expect((await w.cli(['plan'])).stdout).toMatch(/Plan: 0 to create, 0 to change, 4 to delete/);
+});
+
+const KEEP_SET_2 = REMOVE_ALL.replace(
+  'zones:',
+  'nameserver_sets:\n  2:\n    names: [ns1.example.net, ns2.example.net]\n    registrar: cloudflare\nzones:',
+);
+
+test('a record begun without one holds every later deletion from its start, not only the first run’s', async () => {
+  w.writeConfig(REMOVE_ALL);
+  expect((await w.cli(['apply', '--auto-approve'])).code).toBe(0);
+  w.delegate('com', []);
+  w.delegate('net', []);
+  expect((await w.cli(['plan'])).stdout).toMatch(/4 deletions are held/); // both sets' zones left them
+  rmSync(join(w.dir, MOVES)); // the cache is evicted: when set 2's zones left it is lost
+  w.writeConfig(KEEP_SET_2);
+  const first = await w.cli(['plan']);
+  expect(first.stdout).toMatch(/No changes in this run: 2 deletions are held/); // set 1's names
+  const until = /is held until (\S+):/.exec(first.stdout.replace(/\s+/g, ' '))![1]!;
+  w.writeConfig(REMOVE_ALL); // shortly after, set 2 goes too: its zones may still be cached as delegated to it
+  const second = await w.cli(['plan']);
+  expect(second.stdout).not.toMatch(/delete_nameserver/);
+  expect(second.stdout).toMatch(/No changes in this run: 4 deletions are held/);
+  const flat = second.stdout.replace(/\s+/g, ' ');
+  expect(flat).toMatch(/deleting ns1\.example\.net, ns2\.example\.net \(set 2\) is held until (\S+): there was no/);
+  expect(flat).toContain(`ns2.example.net (set 2) is held until ${until}`); // the same start, never reset
+  backdateMoves(w, 2 * 86400 + 60);
   expect((await w.cli(['plan'])).stdout).toMatch(/Plan: 0 to create, 0 to change, 4 to delete/);
 });
 

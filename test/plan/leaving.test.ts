@@ -169,14 +169,14 @@ test('a zone on another set whose parent still names the deleted set (moved with
   expect(v.moves).toEqual([{ subject: 'b.example', set: 1, names: SET1 }]);
 });
 
-describe('no record of the moves (a fresh checkout): the deletions are held from now, never released at once', () => {
+describe('no record of the moves before a time (a fresh checkout): every deletion waits from then', () => {
   const NOW = new Date(at(0));
   const missing = () => {
     const { plan, ctx, reads } = scene({});
-    return { plan, ctx: { ...ctx, moves: [], recordMissing: true }, reads };
+    return { plan, ctx: { ...ctx, moves: [], historyFrom: at(0) }, reads };
   };
 
-  test('held for the longest default TTL from now, with a note naming the cause and both ways out', () => {
+  test('held for the longest default TTL from the start, with a note naming the cause and both ways out', () => {
     const { plan, ctx, reads } = missing();
     const v = evaluateLeaving(plan, ctx, reads, NOW);
     expect(v.guards).toEqual([]);
@@ -189,32 +189,35 @@ describe('no record of the moves (a fresh checkout): the deletions are held from
     expect(note).toContain(`.acns/delegation-moves.json had no record of this account at ${at(0)}`);
     expect(note).toContain('restore .acns/delegation-moves.json from your CI cache or a backup');
     expect(note).toContain('`acns apply --allow-unknown-delegation` (without a plan file)');
-    // recorded, so that the next run keeps the same end time
-    expect(v.moves).toEqual([{ subject: 'one.com', set: 1, names: SET1, movedAt: at(0), recordMissing: true }]);
+    expect(v.moves).toEqual([]); // the start of the record times it, not an entry per name
   });
 
-  test('the next run, a day later and with the record, ends the hold at the same time; after it, they go', () => {
+  test('a later run (any names, any set) ends at the same time; after it, they go', () => {
     const { plan, ctx, reads } = missing();
-    const first = evaluateLeaving(plan, ctx, reads, NOW);
-    const withRecord = { ...ctx, moves: first.moves, recordMissing: false };
-    const later = evaluateLeaving(plan, withRecord, reads, new Date(at(86400)), new Map([['ns1.one.com', 300]]));
+    const later = evaluateLeaving(plan, ctx, reads, new Date(at(86400)), new Map([['ns1.one.com', 300]]));
     expect(later.hold.map((h) => h.until)).toEqual([at(172800), at(172800)]);
-    expect(later.moves[0]).toMatchObject({ movedAt: at(0), recordMissing: true, addressTtl: 300 });
-    const after = evaluateLeaving(plan, { ...withRecord, moves: later.moves }, reads, new Date(at(172801)));
-    expect(after.hold).toEqual([]);
+    expect(evaluateLeaving(plan, ctx, reads, new Date(at(172800))).hold).toEqual([]);
   });
 
-  test('a record of no moves (present and empty) holds nothing', () => {
+  test('a longer recorded hold wins over the start of the record, with its own note', () => {
+    const { plan, ctx, reads } = scene({ movedAt: at(86400) });
+    const v = evaluateLeaving(plan, { ...ctx, historyFrom: at(0) }, reads, new Date(at(86400)));
+    expect(v.hold[0]!.until).toBe(at(86400 + 172800));
+    expect(v.hold[0]!.message).toMatch(/moved recently/);
+  });
+
+  test('a record without a start (complete history) holds nothing', () => {
     const { plan, ctx, reads } = missing();
-    expect(evaluateLeaving(plan, { ...ctx, recordMissing: false }, reads, NOW).hold).toEqual([]);
+    const { historyFrom: _h, ...complete } = ctx;
+    expect(evaluateLeaving(plan, complete, reads, NOW).hold).toEqual([]);
   });
 
-  test('a name a parent still lists is held for that (its move will be timed): no extra record', () => {
+  test('a name a parent still lists is held for that (its move will be timed)', () => {
     const { plan, ctx, reads } = missing();
     const listing = new Map(reads);
     listing.set('one.com', { subject: 'one.com', status: 'delegated', nameservers: SET1, detail: '' });
     const v = evaluateLeaving(plan, ctx, listing, NOW);
     expect(v.hold.map((h) => h.cause)).toEqual(['listed', 'listed']);
-    expect(v.moves.filter((m) => m.recordMissing)).toEqual([]);
+    expect(v.moves).toEqual([{ subject: 'one.com', set: 1, names: SET1 }]);
   });
 });
