@@ -12,7 +12,7 @@
  * times. Keep the folder between runs (CI caches it); each account has its own section (records.ts).
  */
 import { join } from 'node:path';
-import type { DelegationMove, MovesRecord } from '../plan/leaving.js';
+import type { MovesRecord } from '../plan/leaving.js';
 import type { TakeoverRecord } from '../plan/takeover.js';
 import { damagedRecord as damaged, readSection, writeSection } from './records.js';
 
