@@ -120,7 +120,6 @@ export async function writeMoves(
   };
   return writeSection(movesPath(cwd), MOVES_PATH, accountId, { ...doc }, now, {
     what: 'the delegation moves record',
-    damaged: 'keep',
   });
 }
 
@@ -212,6 +211,5 @@ export async function writeTakeoverRecords(
   };
   return writeSection(takeoversPath(cwd), TAKEOVERS_PATH, accountId, { ...doc }, now, {
     what: 'the takeovers record',
-    damaged: 'keep',
   });
 }

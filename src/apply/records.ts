@@ -5,9 +5,10 @@
  *
  * Format 2: `{ format_version: 2, updated_at, accounts: { "<account id>": { updated_at, ... } } }`.
  * Format 1 (one account: `{ format_version: 1, account_id, updated_at, ... }`) is still read, and
- * becomes format 2 with that account kept on the next write.
+ * becomes format 2 with that account kept on the next write. A later format (from a newer acns) is
+ * never read nor overwritten: its other accounts' sections, and what it records, would be lost.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AcnsError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
@@ -59,6 +60,18 @@ async function readRecordFile(path: string, shown: string, holds: string): Promi
     const { format_version: _v, account_id: id, ...section } = doc;
     return { accounts: { [id]: section } };
   }
+  if (Number.isInteger(doc.format_version) && (doc.format_version as number) > RECORD_FORMAT) {
+    throw new AcnsError(
+      'record_newer_format',
+      `${shown} was written by a newer acns (format_version ${doc.format_version as number}; this acns reads 1 ` +
+        `and 2); it records ${holds}`,
+      {
+        hint:
+          `upgrade acns to the version that wrote ${shown} or a later one; acns does not read it as empty nor ` +
+          'overwrite it, which would lose what it records for every account',
+      },
+    );
+  }
   if (doc.format_version !== RECORD_FORMAT) {
     throw damagedRecord(shown, `format_version is ${JSON.stringify(doc.format_version)}, not 1 or 2`, holds);
   }
@@ -80,8 +93,9 @@ export function damagedRecord(shown: string, why: string, holds: string): AcnsEr
 /**
  * Replaces this account's section and keeps every other account's, whole or not at all. The file is
  * read again right before the write, so a run for another account in between is kept. Never throws
- * (the records are advisory to the run that writes them): returns why it failed. A damaged file is
- * kept as it is (`damaged: 'keep'`, the error says why) or started afresh (`'replace'`).
+ * (the records are advisory to the run that writes them): returns why it failed. A damaged file, or
+ * one of a newer format, is kept as it is (the error says why): set a damaged one aside first
+ * (setAside) to start afresh.
  */
 export async function writeSection(
   path: string,
@@ -89,15 +103,10 @@ export async function writeSection(
   accountId: string,
   section: Record<string, unknown>,
   now: Date,
-  opts: { what: string; damaged: 'keep' | 'replace' },
+  opts: { what: string },
 ): Promise<string | undefined> {
   try {
-    let accounts: RecordFile['accounts'] = {};
-    try {
-      accounts = (await readRecordFile(path, shown, opts.what))?.accounts ?? {};
-    } catch (e) {
-      if (opts.damaged === 'keep' || (e as AcnsError).code === 'record_unreadable') throw e;
-    }
+    const accounts = (await readRecordFile(path, shown, opts.what))?.accounts ?? {};
     const doc = {
       format_version: RECORD_FORMAT,
       updated_at: now.toISOString(),
@@ -109,6 +118,17 @@ export async function writeSection(
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+/**
+ * Renames a damaged record to `<file>.damaged-<time>` beside it, so that a fresh one can be started
+ * without losing what was in it (another account's section may still be read from it by hand).
+ * Returns the new path; throws when the rename fails.
+ */
+export async function setAside(path: string, now: Date): Promise<string> {
+  const aside = `${path}.damaged-${now.toISOString().replace(/:/g, '-')}`;
+  await rename(path, aside);
+  return aside;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { BASELINE_PATH, baselinePath, recordApplied } from '../apply/baseline.js';
+import { baselinePath, recordApplied } from '../apply/baseline.js';
 import { executePlan } from '../apply/executor.js';
 import {
   defaultJournalPath,
@@ -237,7 +237,7 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
     journal.event('result', { counts: result.counts, ...(result.stoppedBy ? { stopped_by: result.stoppedBy } : {}) });
     const warnings: string[] = [];
     const baselineError = await recordApplied(baselinePath(session.cwd), plan, result);
-    if (baselineError) warnings.push(`acns: warning: could not update ${BASELINE_PATH}: ${baselineError}`);
+    if (baselineError) warnings.push(baselineError);
     await saveMoves(session, plan.accountId, movesBefore, switchesOffSets(plan, result, movesBefore), new Date());
     const switched = new Set(
       result.results.filter((r) => r.outcome === 'done' || r.outcome === 'already_done').map((r) => r.id),

@@ -84,7 +84,7 @@ export async function readAndPlan(
     ...(opts.readDefault ? { readDefault: true } : {}),
     onProgress: (p) => session.progress.update(phaseLabel(p.phase), p.done, p.total),
   });
-  const baseline = await readBaseline(baselinePath(session.cwd), accountId);
+  const baseline = await readBaseline(baselinePath(session.cwd), accountId, (line) => session.warn(line));
   const planOptions: PlanOptions = {
     ...(opts.zoneFilter?.length ? { zoneFilter: opts.zoneFilter } : {}),
     ...(baseline ? { baseline } : {}),

@@ -161,16 +161,38 @@ test('a missing, corrupt or foreign-format file is no record; the plan builds an
     expect(await readBaseline(path, ACC)).toBeUndefined();
   }
   writeFileSync(path, '{not json');
-  const baseline = await readBaseline(path, ACC);
+  const warned: string[] = [];
+  const baseline = await readBaseline(path, ACC, (l) => warned.push(l));
+  expect(warned).toEqual([expect.stringMatching(/^acns: warning: \.acns\/last-applied\.json is damaged \(not JSON/)]);
+  expect(warned[0]).toContain('the next apply keeps it aside');
   const plan = buildPlan(
     desired({ sets: SETS, zones: { 'example.org': 1 } }),
     live({ sets: SETS, zones: { 'example.org': 'standard' } }),
     baseline ? { baseline } : {},
   );
   expect(plan.steps.every((s) => s.class === 'config')).toBe(true);
-  // and recording over a corrupt file starts a fresh record
-  expect(await recordApplied(path, plan, result(plan))).toBeUndefined();
+  // recording over a corrupt file keeps it aside (other accounts' sections may be in it) and starts afresh
+  const msg = await recordApplied(path, plan, result(plan));
+  expect(msg).toMatch(/^acns: warning: \.acns\/last-applied\.json was damaged; it was kept as \S+damaged-/);
+  const aside = readdirSync(join(dir, '.acns')).filter((f) => f !== 'last-applied.json');
+  expect(aside).toEqual([expect.stringMatching(/^last-applied\.json\.damaged-\d{4}-\d\d-\d\dT[\d-]+\.\d+Z$/)]);
+  expect(readFileSync(join(dir, '.acns', aside[0]!), 'utf8')).toBe('{not json');
   expect((await readBaseline(path, ACC))!['zone:example.org']).toEqual({ type: 'custom.account', set: 1 });
+});
+
+test('a file of a newer format is never overwritten: plan and apply warn, the file stays as it is', async () => {
+  mkdirSync(join(dir, '.acns'));
+  const newer = JSON.stringify({ format_version: 3, sections: { [ACC]: {}, other: { values: {} } } });
+  writeFileSync(path, newer);
+  const warned: string[] = [];
+  expect(await readBaseline(path, ACC, (l) => warned.push(l))).toBeUndefined();
+  expect(warned).toEqual([expect.stringContaining('.acns/last-applied.json was written by a newer acns')]);
+  expect(warned[0]).toContain('(format_version 3; this acns reads 1 and 2)');
+  expect(warned[0]).toContain('upgrade acns, or move the file away');
+  const msg = await recordApplied(path, ...seed());
+  expect(msg).toMatch(/^acns: warning: \.acns\/last-applied\.json was written by a newer acns .*not recorded/);
+  expect(readFileSync(path, 'utf8')).toBe(newer);
+  expect(readdirSync(join(dir, '.acns'))).toEqual(['last-applied.json']);
 });
 
 test('recording never throws: an unwritable location comes back as a message', async () => {

@@ -98,7 +98,7 @@ describe('a damaged record is an error, never read as empty (that would end the 
   test.each([
     ['cut short', JSON.stringify(valid).slice(0, 40), /not JSON/],
     ['not an object', '[]', /not a JSON object/],
-    ['another format', JSON.stringify({ ...valid, format_version: 3 }), /format_version is 3, not 1 or 2/],
+    ['another format', JSON.stringify({ ...valid, format_version: 'two' }), /format_version is "two", not 1 or 2/],
     ['format 2 without accounts', JSON.stringify({ ...valid, format_version: 2 }), /"accounts" is not an object/],
     ['no list', JSON.stringify({ ...valid, moves: {} }), /"moves" is not a list/],
     ['a start that is not a time', JSON.stringify({ ...valid, history_from: 'monday' }), /"history_from" is not/],
@@ -124,6 +124,18 @@ describe('a damaged record is an error, never read as empty (that would end the 
     expect((err as AcnsError).code).toBe('record_damaged');
     expect((err as AcnsError).message).toMatch(why);
     expect((err as AcnsError).hint).toMatch(/restore \.acns\/delegation-moves\.json from a backup or your CI cache/);
+  });
+  test('a newer format is not read (nor overwritten): the run stops, saying to upgrade', async () => {
+    const newer = JSON.stringify({ ...valid, format_version: 3 });
+    write(newer);
+    const err = await readMoves(movesPath(dir), ACCOUNT).catch((e: unknown) => e);
+    expect((err as AcnsError).code).toBe('record_newer_format');
+    expect((err as AcnsError).message).toMatch(/delegation-moves\.json was written by a newer acns \(format_version 3/);
+    expect((err as AcnsError).hint).toMatch(/^upgrade acns/);
+    expect(await writeMoves(dir, ACCOUNT, { moves: [] }, new Date())).toMatch(/newer acns/);
+    expect(readFileSync(movesPath(dir), 'utf8')).toBe(newer);
+    writeFileSync(takeoversPath(dir), newer);
+    await expect(readTakeoverRecords(takeoversPath(dir), ACCOUNT)).rejects.toThrow(/written by a newer acns/);
   });
   test('a damaged takeovers record too', async () => {
     mkdirSync(join(dir, '.acns'), { recursive: true });
