@@ -1,7 +1,17 @@
 /** Request order against the emulator for the destructive paths: moving a name, removing ACNS. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACCOUNT, accountRecord, backdateMoves, NS_V4, NS_V6, startWorld, seedApplied, type World } from './harness.js';
+import {
+  ACCOUNT,
+  accountRecord,
+  backdateMoves,
+  noMovesRecord,
+  NS_V4,
+  NS_V6,
+  startWorld,
+  seedApplied,
+  type World,
+} from './harness.js';
 
 let w: World;
 beforeEach(async () => {
@@ -38,6 +48,7 @@ zones:
   legacy.example: 3
 account_default: custom.account
 `);
+  noMovesRecord(w); // .acns/ kept between runs: the deletion waits only for the delegation's own move
   // while example.com is delegated to ns3.example.com, its deletion (and so its move) is held
   const held = await w.cli(['plan']);
   expect(held.stdout).not.toMatch(/- delete_nameserver ns3\.example\.com/);
