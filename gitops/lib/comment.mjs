@@ -8,7 +8,7 @@
 const META = /<!-- acns-gitops-meta (\{.*?\}) -->/;
 const OUTDATED = /<!-- acns-gitops-outdated -->[\s\S]*?<!-- \/acns-gitops-outdated -->\n?/;
 /** GitHub refuses bodies over 65,536 characters. */
-export const COMMENT_LIMIT = 65_000;
+const COMMENT_LIMIT = 65_000;
 
 /** The comment of ours that carries this marker: written by the bot, never by a person or another app. */
 export function findOwnComment(comments, marker, botLogin) {

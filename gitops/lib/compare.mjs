@@ -9,7 +9,7 @@
 import { formatDuration } from './duration.mjs';
 
 /** Plan document versions whose fields this comparison knows (acns writes 2; 1 lacks reason_code). */
-export const KNOWN_FORMATS = [1, 2];
+const KNOWN_FORMATS = [1, 2];
 
 /** Clock skew tolerated before a plan "from the future" is refused. */
 const FUTURE_SKEW_MS = 5 * 60_000;

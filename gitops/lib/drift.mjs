@@ -21,7 +21,7 @@ import { equal } from './compare.mjs';
  * @param {any} record
  * @param {string} accountId
  */
-export function recordedValues(record, accountId) {
+function recordedValues(record, accountId) {
   const section =
     record?.format_version === 2 && isObject(record.accounts)
       ? record.accounts[accountId]

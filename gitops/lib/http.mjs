@@ -3,7 +3,7 @@
  * in a header and nowhere else: errors name the method, the path and the status, never the token.
  */
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(method, path, status, detail) {
     super(`${method} ${path} answered ${status}${detail ? `: ${detail}` : ''}`);
     this.name = 'ApiError';
@@ -14,7 +14,7 @@ export class ApiError extends Error {
 /**
  * @param {{ baseUrl: string, headers: Record<string, string>, fetchImpl?: typeof fetch }} opts
  */
-export function restClient({ baseUrl, headers, fetchImpl = fetch }) {
+function restClient({ baseUrl, headers, fetchImpl = fetch }) {
   const base = baseUrl.replace(/\/+$/, '');
   async function request(method, path, body) {
     const res = await fetchImpl(`${base}${path}`, {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 
 /** The config path as the workflows compare it: forward slashes, no leading ./ */
-export function normalizeConfigPath(path) {
+function normalizeConfigPath(path) {
   const p = posix.normalize(String(path).trim().replace(/\\/g, '/'));
   if (p === '' || p === '.' || p.startsWith('../') || p.startsWith('/'))
     throw new Error(
