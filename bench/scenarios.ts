@@ -56,106 +56,70 @@ export function sizes(quick: boolean): Sizes {
   return quick ? QUICK : FULL;
 }
 
+/** A scenario whose runner takes its id among its options: the id is written once. */
+function scenario<O extends { id: string }>(
+  id: string,
+  runner: (o: O) => Promise<ScenarioResult>,
+  options: (s: Sizes) => Omit<O, 'id'>,
+): Scenario {
+  return { id, run: (q) => runner({ ...options(sizes(q)), id } as O) };
+}
+
 /** `acns plan` as a whole process at one round trip. */
 function planAt(latencyMs: number, id: string, n: string): Scenario {
-  return {
-    id,
-    run: (q) => {
-      const s = sizes(q).plan;
-      return runPlanCliScenario({
-        id,
-        title: `${n}. acns plan ${s.managed} of ${s.account} zones, ${latencyMs} ms`,
-        ...s,
-        latencyMs,
-        wallTarget: 1.1,
-        startupRuns: 3,
-      });
-    },
-  };
+  return scenario(id, runPlanCliScenario, ({ plan: s }) => ({
+    title: `${n}. acns plan ${s.managed} of ${s.account} zones, ${latencyMs} ms`,
+    ...s,
+    latencyMs,
+    wallTarget: 1.1,
+    startupRuns: 3,
+  }));
 }
 
 export const SCENARIOS: Scenario[] = [
   planAt(10, 'plan-10ms', '1a'),
   planAt(50, 'plan', '1b'),
   planAt(100, 'plan-100ms', '1c'),
-  {
-    id: 'plan-naive',
-    run: (q) => {
-      const s = sizes(q).plan;
-      return runPlanScenario({
-        id: 'plan-naive',
-        title: '1n. plan, 50 ms, naive client (sequential)',
-        ...s,
-        latencyMs: 50,
-        concurrency: 1,
-        boundConcurrency: 64,
-      });
-    },
-  },
-  {
-    id: 'plan-large',
-    run: (q) => {
-      const s = sizes(q).planLarge;
-      return runPlanScenario({
-        id: 'plan-large',
-        title: `2. plan ${s.managed} of ${s.account} zones, 1200/300 s`,
-        ...s,
-        latencyMs: 50,
-        warp: true,
-        wallTarget: 1.03,
-        memoryTargetMb: 300,
-      });
-    },
-  },
-  {
-    id: 'plan-shrink',
-    run: (q) => {
-      const s = sizes(q).planShrink;
-      return runPlanScenario({
-        id: 'plan-shrink',
-        title: `2s. plan ${s.managed} of ${s.account} zones emptying a set`,
-        ...s,
-        latencyMs: 50,
-        shrink: true,
-        wallTarget: 1.1,
-      });
-    },
-  },
-  {
-    id: 'apply',
-    run: (q) => {
-      const s = sizes(q).apply;
-      return runApplyScenario({
-        id: 'apply',
-        title: `3. apply saved plan, ${s.managed} zones, 50 ms`,
-        ...s,
-        latencyMs: 50,
-        wallTarget: 1.1,
-      });
-    },
-  },
-  {
-    id: 'glue-fixture',
-    run: (q) =>
-      runGlueScenario({
-        id: 'glue-fixture',
-        title: `6a. acns glue, ${sizes(q).glueSets} sets, local DNS fixture`,
-        sets: sizes(q).glueSets,
-        dns: 'fixture',
-        targetMs: 1000,
-      }),
-  },
-  {
-    id: 'glue-blackholed',
-    run: (q) =>
-      runGlueScenario({
-        id: 'glue-blackholed',
-        title: `6b. acns glue, ${sizes(q).glueSets} sets, DNS blackholed`,
-        sets: sizes(q).glueSets,
-        dns: 'blackholed',
-        targetMs: 12_000,
-      }),
-  },
+  scenario('plan-naive', runPlanScenario, ({ plan: s }) => ({
+    title: '1n. plan, 50 ms, naive client (sequential)',
+    ...s,
+    latencyMs: 50,
+    concurrency: 1,
+    boundConcurrency: 64,
+  })),
+  scenario('plan-large', runPlanScenario, ({ planLarge: s }) => ({
+    title: `2. plan ${s.managed} of ${s.account} zones, 1200/300 s`,
+    ...s,
+    latencyMs: 50,
+    warp: true,
+    wallTarget: 1.03,
+    memoryTargetMb: 300,
+  })),
+  scenario('plan-shrink', runPlanScenario, ({ planShrink: s }) => ({
+    title: `2s. plan ${s.managed} of ${s.account} zones emptying a set`,
+    ...s,
+    latencyMs: 50,
+    shrink: true,
+    wallTarget: 1.1,
+  })),
+  scenario('apply', runApplyScenario, ({ apply: s }) => ({
+    title: `3. apply saved plan, ${s.managed} zones, 50 ms`,
+    ...s,
+    latencyMs: 50,
+    wallTarget: 1.1,
+  })),
+  scenario('glue-fixture', runGlueScenario, (s) => ({
+    title: `6a. acns glue, ${s.glueSets} sets, local DNS fixture`,
+    sets: s.glueSets,
+    dns: 'fixture' as const,
+    targetMs: 1000,
+  })),
+  scenario('glue-blackholed', runGlueScenario, (s) => ({
+    title: `6b. acns glue, ${s.glueSets} sets, DNS blackholed`,
+    sets: s.glueSets,
+    dns: 'blackholed' as const,
+    targetMs: 12_000,
+  })),
   {
     id: 'pure-plan',
     run: (q) => runPurePlanScenario('pure-plan', `4a. pure planning, ${sizes(q).purePlan} zones`, sizes(q).purePlan),
@@ -164,28 +128,18 @@ export const SCENARIOS: Scenario[] = [
     id: 'validate',
     run: (q) => runValidateScenario('validate', `4b. validate a ${sizes(q).validate}-zone file`, sizes(q).validate),
   },
-  {
-    id: 'startup-validate',
-    run: (q) =>
-      runStartupScenario({
-        id: 'startup-validate',
-        title: `5a. acns validate, ${sizes(q).startupZones} zones`,
-        args: ['validate'],
-        runs: sizes(q).startupRuns,
-        targetMs: 300,
-        zones: sizes(q).startupZones,
-      }),
-  },
-  {
-    id: 'startup-version',
-    run: (q) =>
-      runStartupScenario({
-        id: 'startup-version',
-        title: '5b. acns --version',
-        args: ['--version'],
-        runs: sizes(q).startupRuns,
-        targetMs: 120,
-        zones: 1,
-      }),
-  },
+  scenario('startup-validate', runStartupScenario, (s) => ({
+    title: `5a. acns validate, ${s.startupZones} zones`,
+    args: ['validate'],
+    runs: s.startupRuns,
+    targetMs: 300,
+    zones: s.startupZones,
+  })),
+  scenario('startup-version', runStartupScenario, (s) => ({
+    title: '5b. acns --version',
+    args: ['--version'],
+    runs: s.startupRuns,
+    targetMs: 120,
+    zones: 1,
+  })),
 ];

@@ -108,7 +108,11 @@ export class RequestBudget {
   private readonly onProgress?: (e: ProgressEvent) => void;
   private readonly fixedMarginMs?: number;
   private readonly fixedJitterMs?: number;
-  private readonly rtts: number[] = []; // the latest round trips, a ring of `rttSamples`
+  /**
+   * The slowest of the last `rttSamples` round trips, kept without rescanning them on every send:
+   * [sample number, ms] pairs, slowest first, each slower than every later one.
+   */
+  private readonly slowest: Array<[number, number]> = [];
   private readonly rttSamples: number;
   private rttCount = 0;
   private minRttMs = Number.POSITIVE_INFINITY;
@@ -168,7 +172,7 @@ export class RequestBudget {
   get jitterMs(): number {
     if (this.fixedJitterMs !== undefined) return this.fixedJitterMs;
     if (this.rttCount < JITTER_WARMUP) return JITTER_MAX_MS;
-    const spread = Math.max(...this.rtts) - this.minRttMs;
+    const spread = (this.slowest[0]?.[1] ?? this.minRttMs) - this.minRttMs;
     return Math.min(JITTER_MAX_MS, Math.max(JITTER_MIN_MS, spread));
   }
 
@@ -194,7 +198,12 @@ export class RequestBudget {
     this.flying = Math.max(0, this.flying - 1);
     if (rttMs !== undefined && Number.isFinite(rttMs) && rttMs >= 0) {
       this.srttMs = this.srttMs === undefined ? rttMs : 0.8 * this.srttMs + 0.2 * rttMs;
-      this.rtts[this.rttCount++ % this.rttSamples] = rttMs;
+      const n = this.rttCount++;
+      const q = this.slowest;
+      while (q.length > 0 && (q.at(-1) as [number, number])[1] <= rttMs) q.pop();
+      q.push([n, rttMs]);
+      // sample numbers only grow, so at most the first one has left the remembered span
+      if ((q[0] as [number, number])[0] <= n - this.rttSamples) q.shift();
       this.minRttMs = Math.min(this.minRttMs, rttMs);
     }
     const f = this.freed;

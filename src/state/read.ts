@@ -163,18 +163,11 @@ function settingsReader(api: AccountApi, expected: number, tick: (done: number, 
   };
 }
 
-async function readSettings(
+/** The settings of the given zones, read at once. */
+function readSettings(
   api: AccountApi,
   refs: ZoneRef[],
   tick: (done: number, total: number) => void,
 ): Promise<LiveZone[]> {
-  let done = 0;
-  const zones = await Promise.all(
-    refs.map(async (z) => {
-      const nameservers = await api.getZoneNameservers(z.id);
-      tick(++done, refs.length);
-      return { name: z.name, id: z.id, nameservers, ...(z.nameServers ? { cloudflareNs: [...z.nameServers] } : {}) };
-    }),
-  );
-  return zones.sort((a, b) => compareText(a.name, b.name));
+  return settingsReader(api, refs.length, tick).finish(refs);
 }

@@ -88,6 +88,17 @@ describe('per-IP pace', () => {
     expect(b.pace().intervalMs).toBeCloseTo((1000 + JITTER_MAX_MS) / 198, 6);
   });
 
+  test('the slowest remembered round trip leaves the span in turn as newer, faster ones arrive', () => {
+    const b = budget({ requestsPerSecond: 20 }); // remembers the last 64 answers
+    const t = { seq: 1, probe: false };
+    for (let i = 63; i >= 0; i--) b.settle(t, 50 + i); // each slower than every later one
+    expect(b.jitterMs).toBe(63);
+    for (let k = 1; k <= 40; k++) {
+      b.settle(t, 50);
+      expect(b.jitterMs).toBe(Math.max(JITTER_MIN_MS, 63 - k)); // the oldest, slowest one is gone
+    }
+  });
+
   test('a slot missed while the event loop was busy is skipped, not made up in a burst', async () => {
     const b = budget({ requestsPerSecond: 200, jitterMs: 0 });
     const times: number[] = [];
