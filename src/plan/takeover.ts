@@ -9,6 +9,8 @@
  * (glue still old, some names re-pointed, all re-pointed and until when the old servers must answer).
  * Pure: the reads come from dns/ through the operations.
  */
+import { compareText } from '../order.js';
+import { listShort } from './describe.js';
 import { DEFAULT_PARENT_NS_TTL } from './leaving.js';
 import type { DelegationFinding } from './delegation.js';
 import type { Plan, Takeover } from './types.js';
@@ -405,7 +407,7 @@ export function takeoverProgress(
     explained: unknown.length === 0,
     message,
   };
-  return { progress, record: { ...rec, repointed: repointed.sort((a, b) => cmp(a.name, b.name)) } };
+  return { progress, record: { ...rec, repointed: repointed.sort((a, b) => compareText(a.name, b.name)) } };
 }
 
 /** Sets whose failing glue check a takeover in progress explains (glue old or partly re-pointed: expected). */
@@ -435,12 +437,4 @@ function humanTtl(s: number): string {
   if (s % 86400 === 0) return `${s / 86400} day${s === 86400 ? '' : 's'}`;
   if (s % 3600 === 0) return `${s / 3600} hour${s === 3600 ? '' : 's'}`;
   return `${Math.ceil(s / 60)} min`;
-}
-
-function listShort(names: string[]): string {
-  return names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
