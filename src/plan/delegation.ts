@@ -11,7 +11,7 @@
  * unknown never passes. Pure: the findings are read by dns/delegation-reads.ts.
  */
 import { compareText } from '../order.js';
-import { listShort } from './describe.js';
+import { customSet, listShort } from './describe.js';
 import { caution } from './notes.js';
 import type { Guard, Plan } from './types.js';
 
@@ -118,8 +118,8 @@ function sortByZone<T extends { zone: string }>(items: T[]): T[] {
 
 /** The set a zone step leaves, when it moves the zone from one custom set to another. */
 function movesFrom(plan: Plan, stepId: string): number | undefined {
-  const before = plan.steps.find((s) => s.id === stepId)?.before as { type?: string; set?: number } | null;
-  return before?.type === 'custom.account' ? (before.set ?? 1) : undefined;
+  const step = plan.steps.find((s) => s.id === stepId);
+  return step ? customSet(step.before) : undefined;
 }
 
 function setOf(plan: Plan, stepId: string): number | undefined {

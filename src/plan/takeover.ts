@@ -10,7 +10,7 @@
  * Pure: the reads come from dns/ through the operations.
  */
 import { compareText } from '../order.js';
-import { listShort } from './describe.js';
+import { listShort, valueSet } from './describe.js';
 import { DEFAULT_PARENT_NS_TTL } from './leaving.js';
 import type { DelegationFinding } from './delegation.js';
 import type { Plan, Takeover } from './types.js';
@@ -76,18 +76,12 @@ export function takeoverCandidates(plan: Pick<Plan, 'steps'>, findings: Delegati
   for (const f of findings) {
     if (f.direction !== 'to_custom' || f.status === 'unknown') continue;
     const step = plan.steps.find((s) => s.id === f.stepId);
-    const set = (step?.after as { set?: number } | null)?.set;
+    const set = step ? valueSet(step.after) : undefined;
     if (set === undefined || !checked.has(`glue_check:${set}`)) continue;
     const names = new Set(f.customNames);
     if (!f.nameservers.some((n) => names.has(n))) continue;
     const c = bySet.get(set) ?? { set, names: [...f.customNames].sort(), zones: [] };
-    c.zones.push({
-      zone: f.zone,
-      stepId: f.stepId,
-      nameservers: [...f.nameservers],
-      glue: [...(f.glue ?? [])],
-      ...(f.nsTtl !== undefined ? { nsTtl: f.nsTtl } : {}),
-    });
+    c.zones.push(takeoverZone(f));
     bySet.set(set, c);
   }
   return [...bySet.values()].sort((a, b) => a.set - b.set);
@@ -421,15 +415,17 @@ export function candidateFromFindings(set: number, names: string[], findings: De
   return {
     set,
     names: [...names].sort(),
-    zones: findings
-      .filter((f) => f.status !== 'unknown' && f.nameservers.some((n) => own.has(n)))
-      .map((f) => ({
-        zone: f.zone,
-        stepId: f.stepId,
-        nameservers: [...f.nameservers],
-        glue: [...(f.glue ?? [])],
-        ...(f.nsTtl !== undefined ? { nsTtl: f.nsTtl } : {}),
-      })),
+    zones: findings.filter((f) => f.status !== 'unknown' && f.nameservers.some((n) => own.has(n))).map(takeoverZone),
+  };
+}
+
+function takeoverZone(f: DelegationFinding): TakeoverZone {
+  return {
+    zone: f.zone,
+    stepId: f.stepId,
+    nameservers: [...f.nameservers],
+    glue: [...(f.glue ?? [])],
+    ...(f.nsTtl !== undefined ? { nsTtl: f.nsTtl } : {}),
   };
 }
 
