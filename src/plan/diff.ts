@@ -77,10 +77,10 @@ function holdDeletions(facts: PlanFacts, hold: HeldDeletion[]): void {
     const sorted = [...dels].sort((a, b) => (a.target < b.target ? -1 : 1));
     const unheld = sorted.filter((d) => !byName.has(d.target)).map((d) => d.target);
     const sameRun =
-      `deleting ${listShort(unheld)} (set ${set}) is held: zones leave set ${set} in this run (${listShort(leaving)}), ` +
-      "and their parents and resolvers' caches still send queries to its names — apply, move the zones' NS at " +
-      'their registrars, then plan again: the deletion comes once no parent lists the names and the caches ' +
-      'have expired';
+      `deleting ${listShort(unheld)} (set ${set}) is held: zones leave set ${set} in this run ` +
+      `(${listShort(leaving)}), and their parents and resolvers' caches still send queries to its names — ` +
+      "apply, move the zones' NS at their registrars, then plan again: the deletion comes once no parent " +
+      'lists the names and the caches have expired';
     for (const del of sorted) {
       let h = byName.get(del.target);
       if (!h && leaving.length > 0) h = { name: del.target, set, cause: 'same_run', message: sameRun };
