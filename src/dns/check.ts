@@ -3,8 +3,9 @@
  * query options one check derives from it: one definition for the glue, delegation and referral checks.
  */
 import type { ServerAddress } from './client.js';
-import { QueryBudget } from './budget.js';
+import { DEFAULT_STAGGER_MS, QueryBudget } from './budget.js';
 import { type DnsCache, toCache } from './cache.js';
+import type { DiscoveryOptions } from './discover.js';
 import type { ParentQueryOptions } from './parent.js';
 
 export interface DnsCheckOptions {
@@ -26,11 +27,12 @@ export interface DnsCheckOptions {
   cloudflareZones?: string[];
 }
 
-/** The budget of one check and the query options its parent queries use. */
+/** The budget of one check, the query options its parent queries use, and how it finds a parent. */
 export function startCheck(opts: DnsCheckOptions & { udpPayloadSize?: number }): {
   budget: QueryBudget;
   cache: DnsCache;
   q: ParentQueryOptions;
+  discovery: DiscoveryOptions;
 } {
   const budget = new QueryBudget({ deadlineMs: opts.deadlineMs, maxQueries: opts.maxQueries, signal: opts.signal });
   const cache = toCache(opts.cache);
@@ -42,5 +44,15 @@ export function startCheck(opts: DnsCheckOptions & { udpPayloadSize?: number }):
     budget,
     cache,
   };
-  return { budget, cache, q };
+  const discovery: DiscoveryOptions = {
+    rootServers: opts.rootServers,
+    port: opts.port,
+    timeoutMs: q.timeoutMs,
+    retries: q.retries,
+    udpPayloadSize: q.udpPayloadSize,
+    budget,
+    cache,
+    staggerMs: opts.staggerMs ?? DEFAULT_STAGGER_MS,
+  };
+  return { budget, cache, q, discovery };
 }

@@ -15,7 +15,7 @@ import type { ExpectedName } from './parent.js';
 import { checkZoneReferral, type ZoneReferralOptions } from './referral.js';
 import { whereText } from './where.js';
 import type { DelegationFinding, ReferralFinding } from '../plan/delegation.js';
-import { valueSet } from '../plan/describe.js';
+import { customSet, valueSet } from '../plan/describe.js';
 import type { DelegationRead, LeavingQuestion } from '../plan/leaving.js';
 import type { Plan } from '../plan/types.js';
 import type { LiveState } from '../state/types.js';
@@ -53,8 +53,7 @@ export async function readDelegations(
   for (const step of plan.steps) {
     if (step.kind !== 'assign_zone') continue;
     const after = step.after as { type?: string; set?: number } | null;
-    const before = step.before as { type?: string; set?: number } | null;
-    const from = before?.type === 'custom.account' ? (before.set ?? 1) : undefined;
+    const from = customSet(step.before);
     let direction: DelegationFinding['direction'];
     let customNames: string[];
     if (after?.type === 'custom.account' && after.set !== undefined) {
@@ -166,8 +165,7 @@ export async function readReferrals(
     if (step.kind !== 'assign_zone' || to === undefined || !read.has(step.target)) continue;
     const intended = expectedNames(live.nameservers.filter((n) => n.set === to));
     if (intended.length === 0) continue;
-    const before = step.before as { type?: string; set?: number } | null;
-    const current = before?.type === 'custom.account' ? (before.set ?? 1) : undefined;
+    const current = customSet(step.before);
     const zoneServers = [...intended, ...expectedNames(live.nameservers.filter((n) => n.set === current))]
       .flatMap((e) => [e.ipv4, e.ipv6])
       .filter((a): a is string => a !== undefined);

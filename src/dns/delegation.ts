@@ -6,7 +6,6 @@
  * others delegate (that is reported as a disagreement). The whole call is bounded (deadline,
  * query cap), so unreachable DNS never stalls a plan: it ends as `unknown`.
  */
-import { DEFAULT_STAGGER_MS } from './budget.js';
 import type { ServerAddress } from './client.js';
 import { discoverParent, parseServers } from './discover.js';
 import { normName, parentName } from './names.js';
@@ -61,7 +60,7 @@ async function lookup(
   zone: string,
   expected: string[],
   opts: DelegationOptions,
-  { budget, cache, q }: ReturnType<typeof startCheck>,
+  { budget, cache, q, discovery }: ReturnType<typeof startCheck>,
 ): Promise<DelegationResult> {
   const cut = (): string => {
     if (budget.ended === 'deadline' || (budget.signal.aborted && !opts.signal?.aborted)) {
@@ -75,15 +74,7 @@ async function lookup(
     if (opts.parentServers.length > 0) {
       servers = parseServers(opts.parentServers, opts.port);
     } else {
-      const found = await discoverParent(zone, {
-        rootServers: opts.rootServers,
-        port: opts.port,
-        timeoutMs: q.timeoutMs,
-        retries: q.retries,
-        budget,
-        cache,
-        staggerMs: opts.staggerMs ?? DEFAULT_STAGGER_MS,
-      });
+      const found = await discoverParent(zone, discovery);
       servers = found.servers;
       parentZone = found.parentZone;
     }

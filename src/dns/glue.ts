@@ -10,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { setMaxListeners } from 'node:events';
 import type { Registrar } from '../config/types.js';
 import type { GlueExpectation } from '../plan/types.js';
-import { DEFAULT_STAGGER_MS, type QueryBudget } from './budget.js';
+import type { QueryBudget } from './budget.js';
 import type { DnsCache } from './cache.js';
 import type { ServerAddress } from './client.js';
 import { checkChild, type ChildCheck, type ChildNameResult, type ChildObservation, type ChildServer } from './child.js';
@@ -106,23 +106,8 @@ interface Ctx {
 
 /** Check the glue of one set. Never throws for DNS trouble: that ends as `could_not_verify`. */
 export async function checkSetGlue(exp: GlueExpectation, opts: GlueCheckOptions): Promise<GlueReport> {
-  const { budget, cache, q } = startCheck(opts);
-  const ctx: Ctx = {
-    opts,
-    q,
-    cache,
-    budget,
-    discovery: {
-      rootServers: opts.rootServers,
-      port: opts.port,
-      timeoutMs: q.timeoutMs,
-      retries: q.retries,
-      udpPayloadSize: q.udpPayloadSize,
-      budget,
-      cache,
-      staggerMs: opts.staggerMs ?? DEFAULT_STAGGER_MS,
-    },
-  };
+  const { budget, cache, q, discovery } = startCheck(opts);
+  const ctx: Ctx = { opts, q, cache, budget, discovery };
   try {
     const expected: ExpectedName[] = exp.names.map((n) => ({
       name: normName(n.name),

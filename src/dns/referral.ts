@@ -9,7 +9,7 @@
  * Plain data out; bounded like every check.
  */
 import type { DnskeyData, DsData } from 'dns-packet';
-import { DEFAULT_STAGGER_MS, type QueryBudget } from './budget.js';
+import type { QueryBudget } from './budget.js';
 import { type DnsResponse, formatServer, parseServer, query, type ServerAddress } from './client.js';
 import type { DelegationServer } from './delegation.js';
 import { discoverParent, parseServers } from './discover.js';
@@ -62,7 +62,7 @@ export async function checkZoneReferral(
   opts: ZoneReferralOptions,
 ): Promise<ZoneReferralResult> {
   const z = normName(zone);
-  const { budget, cache, q } = startCheck(opts);
+  const { budget, cache, q, discovery } = startCheck(opts);
   const want: ExpectedName[] = intended.map((e) => ({
     name: normName(e.name),
     ...(e.ipv4 ? { ipv4: canonIp(e.ipv4) } : {}),
@@ -87,15 +87,7 @@ export async function checkZoneReferral(
       parents = parseServers(opts.parentServers, opts.port);
     } else {
       try {
-        const found = await discoverParent(z, {
-          rootServers: opts.rootServers,
-          port: opts.port,
-          timeoutMs: q.timeoutMs,
-          retries: q.retries,
-          budget,
-          cache,
-          staggerMs: opts.staggerMs ?? DEFAULT_STAGGER_MS,
-        });
+        const found = await discoverParent(z, discovery);
         parents = found.servers;
         result.parentZone = found.parentZone;
       } catch (err) {

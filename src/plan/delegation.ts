@@ -10,6 +10,8 @@
  * A zone that leaves a set whose delegation could not be read is a guard with a named override:
  * unknown never passes. Pure: the findings are read by dns/delegation-reads.ts.
  */
+import { compareText } from '../order.js';
+import { customSet, listShort } from './describe.js';
 import { caution } from './notes.js';
 import type { Guard, Plan } from './types.js';
 
@@ -94,7 +96,7 @@ export function addReferralFindings(plan: Plan, findings: ReferralFinding[]): Pl
     const zones = unverified.map((f) => f.zone);
     notes.push(
       `could not fully check the referral (glue, DS) of ${countZones(zones)} whose parent already names the set: ` +
-        `${listShort(zones)} (${unverified[0]!.problems[0] ?? 'no answer'}) — acns drift checks it again`,
+        `${listShort(zones, 10)} (${unverified[0]!.problems[0] ?? 'no answer'}) — acns drift checks it again`,
     );
   }
   return { ...plan, notes, guards, safe: guards.length === 0 };
@@ -111,13 +113,13 @@ export function withoutTakeoverGlue(plan: Pick<Plan, 'takeover'>, findings: Refe
 }
 
 function sortByZone<T extends { zone: string }>(items: T[]): T[] {
-  return [...items].sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0));
+  return [...items].sort((a, b) => compareText(a.zone, b.zone));
 }
 
 /** The set a zone step leaves, when it moves the zone from one custom set to another. */
 function movesFrom(plan: Plan, stepId: string): number | undefined {
-  const before = plan.steps.find((s) => s.id === stepId)?.before as { type?: string; set?: number } | null;
-  return before?.type === 'custom.account' ? (before.set ?? 1) : undefined;
+  const step = plan.steps.find((s) => s.id === stepId);
+  return step ? customSet(step.before) : undefined;
 }
 
 function setOf(plan: Plan, stepId: string): number | undefined {
@@ -193,7 +195,7 @@ export function addDelegationFindings(plan: Plan, findings: DelegationFinding[])
     const zones = unknownJoining.map((f) => f.zone);
     notes.push(
       `could not read the delegation of ${countZones(zones)} from DNS (${unknownJoining[0]!.detail}): ` +
-        `${listShort(zones)} — check at their registrars that they point at the set once switched`,
+        `${listShort(zones, 10)} — check at their registrars that they point at the set once switched`,
     );
   }
   return { ...plan, notes, guards, safe: guards.length === 0 };
@@ -212,7 +214,7 @@ function unknownZonesGuard(found: DelegationFinding[]): Guard {
     kind: 'delegation_unknown',
     message:
       `${countZones(zones)} leave${zones.length === 1 ? 's' : ''} a set of custom nameservers, but the ` +
-      `delegation could not be read from DNS (${found[0]!.detail}): ${listShort(zones)} — a zone whose parent ` +
+      `delegation could not be read from DNS (${found[0]!.detail}): ${listShort(zones, 10)} — a zone whose parent ` +
       'still names the set it leaves stops resolving; run where DNS is reachable (or set dns.parent_servers), ' +
       'or check each delegation at its registrar and apply with --allow-unknown-delegation',
     override: 'delegation_unknown',
@@ -222,8 +224,4 @@ function unknownZonesGuard(found: DelegationFinding[]): Guard {
 
 function countZones(zones: string[]): string {
   return zones.length === 1 ? '1 zone' : `${zones.length} zones`;
-}
-
-function listShort(names: string[]): string {
-  return names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
 }

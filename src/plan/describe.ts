@@ -41,3 +41,13 @@ export function describeTarget(kind: StepKind, target: string): string {
 export function valueSet(v: StepValue): number | undefined {
   return v !== null && 'set' in v && typeof v.set === 'number' ? v.set : undefined;
 }
+
+/** The custom set a zone setting uses (custom.account without a set is Cloudflare's default, 1), if any. */
+export function customSet(v: StepValue): number | undefined {
+  return v !== null && 'type' in v && v.type === 'custom.account' ? (v.set ?? 1) : undefined;
+}
+
+/** Names for a message: the first `max` of them, then how many more ("a, b, c and 4 more"). */
+export function listShort(names: string[], max = 3): string {
+  return names.length > max ? `${names.slice(0, max).join(', ')} and ${names.length - max} more` : names.join(', ');
+}

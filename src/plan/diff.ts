@@ -8,7 +8,7 @@ import equal from 'fast-deep-equal';
 import { formatPos, type DesiredName, type DesiredState, type DesiredZone } from '../config/types.js';
 import type { LiveState, LiveZone } from '../state/types.js';
 import type { LiveNameserver, ZoneNameservers } from '../cloudflare/types.js';
-import { describeZoneNs } from './describe.js';
+import { describeZoneNs, listShort } from './describe.js';
 import { sameZoneNameservers } from '../cloudflare/types.js';
 import type { HeldDeletion, PlanOptions, Step } from './types.js';
 
@@ -76,13 +76,11 @@ function holdDeletions(facts: PlanFacts, hold: HeldDeletion[]): void {
     const leaving = (facts.zonesLeaving.get(set) ?? []).map((s) => s.target).sort();
     const sorted = [...dels].sort((a, b) => (a.target < b.target ? -1 : 1));
     const unheld = sorted.filter((d) => !byName.has(d.target)).map((d) => d.target);
-    const shown = (l: string[]): string =>
-      l.length > 3 ? `${l.slice(0, 3).join(', ')} and ${l.length - 3} more` : l.join(', ');
     const sameRun =
-      `deleting ${shown(unheld)} (set ${set}) is held: zones leave set ${set} in this run (${shown(leaving)}), ` +
-      "and their parents and resolvers' caches still send queries to its names — apply, move the zones' NS at " +
-      'their registrars, then plan again: the deletion comes once no parent lists the names and the caches ' +
-      'have expired';
+      `deleting ${listShort(unheld)} (set ${set}) is held: zones leave set ${set} in this run ` +
+      `(${listShort(leaving)}), and their parents and resolvers' caches still send queries to its names — ` +
+      "apply, move the zones' NS at their registrars, then plan again: the deletion comes once no parent " +
+      'lists the names and the caches have expired';
     for (const del of sorted) {
       let h = byName.get(del.target);
       if (!h && leaving.length > 0) h = { name: del.target, set, cause: 'same_run', message: sameRun };

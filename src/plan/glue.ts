@@ -4,6 +4,7 @@
  * to publish, with the addresses Cloudflare assigned to names that already exist.
  */
 import { formatPos } from '../config/types.js';
+import { listShort } from './describe.js';
 import type { PlanFacts } from './diff.js';
 import { caution } from './notes.js';
 import type { GlueExpectation, Step, StepReason } from './types.js';
@@ -16,8 +17,10 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
   const toDefault = facts.defaultStep !== undefined && afterValue(facts.defaultStep.after) === 'custom.account';
   for (const [set, steps] of facts.zonesJoining) {
     const names = steps.map((s) => s.target);
-    const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
-    why.set(set, `zones switch to set ${set} in this run (${shown}): its names need glue at the parent zone first`);
+    why.set(
+      set,
+      `zones switch to set ${set} in this run (${listShort(names)}): its names need glue at the parent zone first`,
+    );
     code.set(set, 'glue_zones_switch');
   }
   if (toDefault) {
@@ -48,12 +51,12 @@ export function addGlueChecks(facts: PlanFacts): { glue: GlueExpectation[]; note
     }
     const d =
       staying.length > 0
-        ? `zones stay on set ${set} (${listShort(staying)})`
+        ? `zones stay on set ${set} (${listShort([...staying].sort())})`
         : defaultUses && finalNames.length >= 2
           ? 'the account default custom.account can use it'
           : undefined;
     if (!d) continue;
-    const gains = listShort(creates.map((c) => c.target));
+    const gains = listShort(creates.map((c) => c.target).sort());
     if (losing) {
       why.set(
         set,
@@ -136,11 +139,6 @@ export function fallbackCautions(steps: readonly Step[]): string[] {
 export function defaultIsCustom(facts: PlanFacts): boolean {
   const after = facts.defaultStep ? afterValue(facts.defaultStep.after) : facts.live.accountDefault;
   return after === 'custom.account';
-}
-
-function listShort(names: string[]): string {
-  const sorted = [...names].sort();
-  return sorted.length > 3 ? `${sorted.slice(0, 3).join(', ')} and ${sorted.length - 3} more` : sorted.join(', ');
 }
 
 function afterValue(v: Step['after']): string | undefined {

@@ -9,7 +9,8 @@
  * deletes holds that deletion like any other (one rule, one message, never a second guard).
  * Pure: the reads come from dns/, the records of when delegations moved from the caller.
  */
-import { valueSet } from './describe.js';
+import { compareText } from '../order.js';
+import { listShort, valueSet } from './describe.js';
 import type { Guard, HeldDeletion, Plan } from './types.js';
 
 /** Cloudflare's TTL for a zone's apex NS records (seconds): how long resolvers keep a set's names. */
@@ -105,7 +106,7 @@ export function leavingQuestions(plan: Pick<Plan, 'steps'>, ctx: LeavingContext)
     for (const m of ctx.moves) if (m.set === d.set && m.names.includes(d.name)) ask(m.subject, 'zone', d.name);
     ask(ctx.domainOf(d.name), 'names_domain', d.name);
   }
-  return [...out.values()].sort((a, b) => cmp(a.subject, b.subject));
+  return [...out.values()].sort((a, b) => compareText(a.subject, b.subject));
 }
 
 export interface LeavingVerdict {
@@ -191,7 +192,7 @@ function recordListing(moves: DelegationMove[], listing: Map<string, DelegationM
   const fresh = [...listing.values()].filter((l) => !moves.some((m) => m.subject === l.subject && m.set === l.set));
   if (fresh.length === 0) return moves;
   return [...moves, ...fresh.map((m) => ({ ...m, names: [...new Set(m.names)].sort() }))].sort(
-    (a, b) => cmp(a.subject, b.subject) || a.set - b.set,
+    (a, b) => compareText(a.subject, b.subject) || a.set - b.set,
   );
 }
 
@@ -201,7 +202,7 @@ function recordListing(moves: DelegationMove[], listing: Map<string, DelegationM
  */
 export function recordSwitch(moves: DelegationMove[], m: Omit<DelegationMove, 'movedAt'>): DelegationMove[] {
   const rest = moves.filter((x) => !(x.subject === m.subject && x.set === m.set));
-  return [...rest, { ...m }].sort((a, b) => cmp(a.subject, b.subject) || a.set - b.set);
+  return [...rest, { ...m }].sort((a, b) => compareText(a.subject, b.subject) || a.set - b.set);
 }
 
 /**
@@ -392,12 +393,4 @@ function zonesLeaving(plan: Pick<Plan, 'steps'>): Map<number, string[]> {
     (out.get(set) ?? out.set(set, []).get(set)!).push(s.target);
   }
   return out;
-}
-
-function listShort(names: string[]): string {
-  return names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

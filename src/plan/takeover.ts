@@ -9,6 +9,8 @@
  * (glue still old, some names re-pointed, all re-pointed and until when the old servers must answer).
  * Pure: the reads come from dns/ through the operations.
  */
+import { compareText } from '../order.js';
+import { listShort, valueSet } from './describe.js';
 import { DEFAULT_PARENT_NS_TTL } from './leaving.js';
 import type { DelegationFinding } from './delegation.js';
 import type { Plan, Takeover } from './types.js';
@@ -74,18 +76,12 @@ export function takeoverCandidates(plan: Pick<Plan, 'steps'>, findings: Delegati
   for (const f of findings) {
     if (f.direction !== 'to_custom' || f.status === 'unknown') continue;
     const step = plan.steps.find((s) => s.id === f.stepId);
-    const set = (step?.after as { set?: number } | null)?.set;
+    const set = step ? valueSet(step.after) : undefined;
     if (set === undefined || !checked.has(`glue_check:${set}`)) continue;
     const names = new Set(f.customNames);
     if (!f.nameservers.some((n) => names.has(n))) continue;
     const c = bySet.get(set) ?? { set, names: [...f.customNames].sort(), zones: [] };
-    c.zones.push({
-      zone: f.zone,
-      stepId: f.stepId,
-      nameservers: [...f.nameservers],
-      glue: [...(f.glue ?? [])],
-      ...(f.nsTtl !== undefined ? { nsTtl: f.nsTtl } : {}),
-    });
+    c.zones.push(takeoverZone(f));
     bySet.set(set, c);
   }
   return [...bySet.values()].sort((a, b) => a.set - b.set);
@@ -405,7 +401,7 @@ export function takeoverProgress(
     explained: unknown.length === 0,
     message,
   };
-  return { progress, record: { ...rec, repointed: repointed.sort((a, b) => cmp(a.name, b.name)) } };
+  return { progress, record: { ...rec, repointed: repointed.sort((a, b) => compareText(a.name, b.name)) } };
 }
 
 /** Sets whose failing glue check a takeover in progress explains (glue old or partly re-pointed: expected). */
@@ -419,15 +415,17 @@ export function candidateFromFindings(set: number, names: string[], findings: De
   return {
     set,
     names: [...names].sort(),
-    zones: findings
-      .filter((f) => f.status !== 'unknown' && f.nameservers.some((n) => own.has(n)))
-      .map((f) => ({
-        zone: f.zone,
-        stepId: f.stepId,
-        nameservers: [...f.nameservers],
-        glue: [...(f.glue ?? [])],
-        ...(f.nsTtl !== undefined ? { nsTtl: f.nsTtl } : {}),
-      })),
+    zones: findings.filter((f) => f.status !== 'unknown' && f.nameservers.some((n) => own.has(n))).map(takeoverZone),
+  };
+}
+
+function takeoverZone(f: DelegationFinding): TakeoverZone {
+  return {
+    zone: f.zone,
+    stepId: f.stepId,
+    nameservers: [...f.nameservers],
+    glue: [...(f.glue ?? [])],
+    ...(f.nsTtl !== undefined ? { nsTtl: f.nsTtl } : {}),
   };
 }
 
@@ -435,12 +433,4 @@ function humanTtl(s: number): string {
   if (s % 86400 === 0) return `${s / 86400} day${s === 86400 ? '' : 's'}`;
   if (s % 3600 === 0) return `${s / 3600} hour${s === 3600 ? '' : 's'}`;
   return `${Math.ceil(s / 60)} min`;
-}
-
-function listShort(names: string[]): string {
-  return names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
