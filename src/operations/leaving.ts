@@ -123,7 +123,7 @@ export async function zoneFindings(
  * write. A name a parent lists now, caches that may still hold it, a delegation that cannot be read
  * (without --allow-unknown-delegation), stale glue in a zone's referral or a DS matching no DNSKEY
  * refuse the plan (exit 3, nothing changed). A plan with any of these as guards never got here, so
- * each one is new since the plan was made.
+ * each one is new since the plan was made. Returns the record of delegation moves as this run left it.
  */
 export async function recheckDelegations(
   session: Session,
@@ -131,9 +131,9 @@ export async function recheckDelegations(
   api: AccountApi,
   settings: Pick<DesiredState, 'dns'>,
   allow: OverridableGuard[],
-): Promise<void> {
+): Promise<MovesRecord | undefined> {
   const hasWork = plan.steps.some((s) => s.kind === 'delete_nameserver' || s.kind === 'assign_zone');
-  if (!hasWork) return;
+  if (!hasWork) return readMoves(movesPath(session.cwd), plan.accountId);
   const names = await api.listNameservers();
   const zones: LiveState['zones'] = [];
   for (const u of plan.preconditions?.setUsers ?? [])
@@ -158,7 +158,7 @@ export async function recheckDelegations(
     ...leaving.hold.map((h) => h.message),
     ...guards.map((g) => `${g.message}${g.override ? ` (override: ${OVERRIDE_FLAG[g.override]})` : ''}`),
   ];
-  if (lines.length === 0) return;
+  if (lines.length === 0) return leaving.next;
   throw new AcnsError(
     'plan_unsafe_now',
     `what DNS says now makes this plan unsafe; nothing was changed:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
