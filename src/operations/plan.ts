@@ -150,7 +150,7 @@ export async function readAndPlan(
 }
 
 /** `--zone NAME` must name a zone of the file: a typo would otherwise plan nothing, silently. */
-export function checkZoneFilter(names: string[], desired: Pick<DesiredState, 'zones' | 'file'>): void {
+function checkZoneFilter(names: string[], desired: Pick<DesiredState, 'zones' | 'file'>): void {
   const known = desired.zones.map((z) => z.name);
   const set = new Set(known);
   const unknown = names.filter((n) => !set.has(normaliseName(n.trim().replace(/\.$/, ''))));
