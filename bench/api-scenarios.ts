@@ -163,7 +163,7 @@ export async function runPlanScenario(
     const t0 = Date.now();
     const { value: plan } = await timed(async () =>
       o.shrink
-        ? readAndPlan({ env: {}, cwd: tmpdir(), progress: SILENT_PROGRESS, warn: () => {} }, desired, api)
+        ? (await readAndPlan({ env: {}, cwd: tmpdir(), progress: SILENT_PROGRESS, warn: () => {} }, desired, api)).plan
         : buildPlan(desired, await readLiveState(desired, api)),
     );
     const wallMs = now() - start;

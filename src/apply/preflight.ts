@@ -44,7 +44,7 @@ export function refuseWithoutPreconditions(plan: Plan, planFile: string): void {
 }
 
 /** Guards, glue checks and edges must follow from the steps and preconditions by the planner's rules. */
-export function refuseUnderived(plan: Plan, planFile: string): void {
+function refuseUnderived(plan: Plan, planFile: string): void {
   if (!plan.preconditions) return;
   const problems = checkDerivation(plan, plan.preconditions);
   if (problems.length === 0) return;

@@ -81,7 +81,7 @@ export async function checkStaleness(
   return { stale, alreadyDone };
 }
 
-export async function readForPlan(plan: Plan, api: AccountApi, opts: StalenessOptions = {}): Promise<PlanReads> {
+async function readForPlan(plan: Plan, api: AccountApi, opts: StalenessOptions = {}): Promise<PlanReads> {
   const pre = plan.preconditions;
   const steps = plan.steps;
   const zoneSteps = steps.filter((s) => s.kind === 'assign_zone');
@@ -212,7 +212,7 @@ function staleZoneIds(plan: Plan, reads: PlanReads): StaleFact[] {
 }
 
 /** Preconditions compared with the reads, allowing for whatever the plan's own steps already did. */
-export function stalePreconditions(plan: Plan, pre: Preconditions, reads: PlanReads): StaleFact[] {
+function stalePreconditions(plan: Plan, pre: Preconditions, reads: PlanReads): StaleFact[] {
   const out: StaleFact[] = [];
   const live = reads.names ?? [];
   for (const m of pre.nameservers) {

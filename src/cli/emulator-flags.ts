@@ -148,7 +148,7 @@ function int(v: string, flag: string, min: number, max: number): number {
 const FAULT_ACTIONS = new Set(['reset', 'hang', 'commit_then_fail', 'commit_then_drop']);
 
 /** "METHOD PATH-REGEX WHAT [TIMES]" → a Fault (see --fault). */
-export function parseFault(spec: string): Fault {
+function parseFault(spec: string): Fault {
   const bad = (why: string) =>
     new UsageError(
       `--fault "${spec}": ${why}`,

@@ -2,10 +2,10 @@
 import type { DriftReport } from '../plan/drift.js';
 import { encodePlanFile } from '../plan/planfile.js';
 import { OVERRIDE_FLAG, type Plan } from '../plan/types.js';
-import type { ApplyResult } from '../apply/types.js';
 import type { GlueReport } from '../dns/glue.js';
-import { renderApplySummary } from '../render/apply.js';
+import { renderApplySummary, renderRegistrarSteps } from '../render/apply.js';
 import { renderGlueJson, renderGlueText, renderGlueWarnings, renderTakeoverText } from '../dns/render.js';
+import type { ApplyOutcome } from '../operations/apply.js';
 import type { GlueOutcome } from '../operations/glue.js';
 import { renderDriftJson, renderDriftMarkdown, renderDriftText } from '../render/drift.js';
 import { renderPlanMarkdown } from '../render/markdown.js';
@@ -57,15 +57,29 @@ export function glueWarnings(reports: GlueReport[], io: CliIO): string {
   return renderGlueWarnings(reports, { colour: useColour(io.stderr, io.env) });
 }
 
-/** The glue reports an apply shows: the checks that did not pass. */
-export function shownGlue(glue: GlueReport[]): GlueReport[] {
-  return glue.filter((r) => r.verdict !== 'ok');
-}
-
-/** What an apply did: the glue checks that did not pass, then the summary. */
-export function renderApplied(result: ApplyResult, glue: GlueReport[], io: CliIO, planFile?: string): string {
+/**
+ * What an apply prints and its exit code: for a run that wrote, the glue checks that did not pass,
+ * the summary and the registrar's steps (their warnings and the run's on stderr).
+ */
+export function applyOutcomeView(
+  outcome: ApplyOutcome,
+  io: CliIO,
+  planFile?: string,
+): { stdout: string; stderr: string; exitCode: number } {
+  if (outcome.kind === 'cancelled')
+    return { stdout: '', stderr: 'Apply cancelled: nothing was changed.\n', exitCode: 1 };
+  const registrar = renderRegistrarSteps(outcome.registrar);
+  if (outcome.kind === 'nothing_to_do') {
+    const done = outcome.reason === 'all_done' ? 'No changes to apply: every step of this plan is already done.\n' : '';
+    return { stdout: done + registrar, stderr: '', exitCode: 0 };
+  }
   const colour = useColour(io.stdout, io.env);
-  const shown = shownGlue(glue);
+  const shown = outcome.glue.filter((r) => r.verdict !== 'ok');
   const glueText = shown.length ? `\n${renderGlueText(shown, { colour, warnings: false })}` : '';
-  return `${glueText}\n${renderApplySummary(result, { colour, ...(planFile ? { planFile } : {}) })}`;
+  const summary = renderApplySummary(outcome.result, { colour, ...(planFile ? { planFile } : {}) });
+  return {
+    stdout: `${glueText}\n${summary}${registrar}`,
+    stderr: glueWarnings(shown, io) + outcome.warnings.map((w) => `${w}\n`).join(''),
+    exitCode: outcome.result.exitCode,
+  };
 }

@@ -17,13 +17,7 @@ import {
 } from '../apply/journal.js';
 import { type ApplyLock, acquireApplyLock, lockPathFor } from '../apply/lock.js';
 import { preflightSavedPlan, refuseUnsafe, refuseWithoutPreconditions } from '../apply/preflight.js';
-import {
-  movesPath,
-  readMoves,
-  readTakeoverRecords,
-  takeoversPath,
-  writeTakeoverRecords,
-} from '../apply/delegation-moves.js';
+import { readTakeoverRecords, takeoversPath, writeTakeoverRecords } from '../apply/delegation-moves.js';
 import type { ApplyResult, GlueChecker, StepResult } from '../apply/types.js';
 import { type MovesRecord, recordSwitch } from '../plan/leaving.js';
 import type { AccountApiHandle } from '../cloudflare/account.js';
@@ -37,7 +31,8 @@ import { isEmptyPlan } from '../plan/summary.js';
 import type { OverridableGuard, Plan } from '../plan/types.js';
 import { connect } from './connect.js';
 import { glueWaitNote } from './glue.js';
-import { type DnsRun, dnsRun, recheckDelegations, saveMoves } from './leaving.js';
+import { type DnsRun, dnsRun } from './dns-run.js';
+import { recheckDelegations, saveMoves } from './leaving.js';
 import { connectOptions, readAndPlan } from './plan.js';
 import { loadConfig, type Session } from './session.js';
 import { settingsForSavedPlan } from './settings.js';
@@ -173,6 +168,9 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
     let plan: Plan;
     let settings: Pick<DesiredState, 'cloudflare' | 'dns'>;
     let alreadyDone: string[] = [];
+    // the record of delegation moves, read once before the first write (a damaged one stops the run
+    // there, not after the changes); this run's switches are added to it
+    let movesBefore: MovesRecord | undefined;
     if (req.planFile) {
       plan = (await readPlanFile(req.planFile, session.cwd)).plan;
       refuseOtherAccount(plan, req.planFile, session.env.CLOUDFLARE_ACCOUNT_ID);
@@ -183,12 +181,17 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
       // Nothing in the file is trusted for its own safety: re-derived, then re-read.
       const preflight = { planFile: req.planFile, ...(req.allow ? { allow: req.allow } : {}) };
       alreadyDone = (await preflightSavedPlan(plan, api, preflight)).alreadyDone;
-      await recheckDelegations(session, plan, api, settings, req.allow ?? []);
+      movesBefore = await recheckDelegations(session, plan, api, settings, req.allow ?? []);
     } else {
       const desired = await loadConfig(session, req.config, { requireAccountId: true });
       api = connect(session, connectOptions(desired, { access: 'write', ...hooks }));
       const allowUnknown = (req.allow ?? []).includes('delegation_unknown');
-      plan = await readAndPlan(session, desired, api, allowUnknown ? { allowUnknownDelegation: true } : {});
+      ({ plan, moves: movesBefore } = await readAndPlan(
+        session,
+        desired,
+        api,
+        allowUnknown ? { allowUnknownDelegation: true } : {},
+      ));
       settings = desired; // this run's own settings, environment included
     }
     journal.event('plan', {
@@ -214,7 +217,6 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
     let finished = 0;
     const run = dnsRun(settings, plan.gluePolicy, session);
     // read before the first write: a damaged record stops the run here, not after the changes
-    const movesBefore = await readMoves(movesPath(session.cwd), plan.accountId);
     const takeoversBefore = plan.takeover?.length
       ? await readTakeoverRecords(takeoversPath(session.cwd), plan.accountId)
       : [];

@@ -21,10 +21,9 @@ import { glueExpectations } from '../plan/glue-expectations.js';
 import { readLiveState } from '../state/read.js';
 import type { LiveState } from '../state/types.js';
 import { withConnection } from './connect.js';
-import { type DnsRun, dnsRun } from './leaving.js';
+import { type DnsRun, dnsRun, lameness } from './dns-run.js';
 import { connectOptions } from './plan.js';
 import { accountIdOf, loadConfig, type Session } from './session.js';
-import { lameness } from './zonecheck.js';
 
 export async function runDrift(session: Session, req: { config: string; now?: Date }): Promise<DriftReport> {
   const desired = await loadConfig(session, req.config, { requireAccountId: true });

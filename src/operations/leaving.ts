@@ -1,16 +1,14 @@
 /**
  * The "leaving a set" rule's DNS side, shared by plan, apply (a saved plan is re-read before its
  * first write) and drift: what DNS says about the delegations a plan's deletions and zone switches
- * rest on, with one DNS cache for the run and the account's zone names for "where" wording. With
- * DNS checks off, nothing is read and every delegation counts as unknown: unknown never passes.
+ * rest on, through the run's shared DNS settings and cache. With DNS checks off, nothing is read
+ * and every delegation counts as unknown: unknown never passes.
  */
 import { movesPath, readMoves, sameMoves, writeMoves } from '../apply/delegation-moves.js';
 import type { AccountApi } from '../cloudflare/api.js';
 import type { DesiredState } from '../config/types.js';
-import { DnsCache } from '../dns/cache.js';
-import { type DelegationReadOptions, readDelegations, readLeaving, readReferrals } from '../dns/delegation-reads.js';
+import { readDelegations, readLeaving, readReferrals } from '../dns/delegation-reads.js';
 import { readAddressTtls } from '../dns/address-ttl.js';
-import type { GlueCheckOptions } from '../dns/glue.js';
 import { hostZoneOf } from '../dns/discover.js';
 import { canonIp } from '../dns/names.js';
 import { AcnsError } from '../errors.js';
@@ -28,35 +26,8 @@ import {
 } from '../plan/leaving.js';
 import { OVERRIDE_FLAG, type OverridableGuard, type Plan } from '../plan/types.js';
 import type { LiveState } from '../state/types.js';
+import { type DnsRun, dnsRun } from './dns-run.js';
 import type { Session } from './session.js';
-import { dnsOptions } from './settings.js';
-
-/** What every DNS check of one run shares. */
-export interface DnsRun {
-  on: boolean; // policy.glue_check is not off
-  dns: GlueCheckOptions;
-  reads: DelegationReadOptions;
-}
-
-export function dnsRun(
-  settings: Pick<DesiredState, 'dns'>,
-  gluePolicy: DesiredState['policy']['glueCheck'],
-  session: Session,
-  live?: Pick<LiveState, 'zones' | 'otherZones' | 'accountZoneNames'>,
-): DnsRun {
-  const cache = new DnsCache();
-  const cloudflareZones = live
-    ? [...new Set([...(live.accountZoneNames ?? []), ...live.zones.map((z) => z.name)])]
-    : undefined;
-  const pairs = new Map<string, string[]>();
-  for (const z of [...(live?.zones ?? []), ...(live?.otherZones ?? [])])
-    if (z.cloudflareNs?.length) pairs.set(z.name, z.cloudflareNs);
-  return {
-    on: gluePolicy !== 'off',
-    dns: { ...dnsOptions(settings, session.signal), cache, ...(cloudflareZones ? { cloudflareZones } : {}) },
-    reads: { cache, ...(cloudflareZones ? { cloudflareZones } : {}), pairs },
-  };
-}
 
 const OFF = 'DNS checks are off (policy.glue_check: off), so it was not read';
 
@@ -152,7 +123,7 @@ export async function zoneFindings(
  * write. A name a parent lists now, caches that may still hold it, a delegation that cannot be read
  * (without --allow-unknown-delegation), stale glue in a zone's referral or a DS matching no DNSKEY
  * refuse the plan (exit 3, nothing changed). A plan with any of these as guards never got here, so
- * each one is new since the plan was made.
+ * each one is new since the plan was made. Returns the record of delegation moves as this run left it.
  */
 export async function recheckDelegations(
   session: Session,
@@ -160,9 +131,9 @@ export async function recheckDelegations(
   api: AccountApi,
   settings: Pick<DesiredState, 'dns'>,
   allow: OverridableGuard[],
-): Promise<void> {
+): Promise<MovesRecord | undefined> {
   const hasWork = plan.steps.some((s) => s.kind === 'delete_nameserver' || s.kind === 'assign_zone');
-  if (!hasWork) return;
+  if (!hasWork) return readMoves(movesPath(session.cwd), plan.accountId);
   const names = await api.listNameservers();
   const zones: LiveState['zones'] = [];
   for (const u of plan.preconditions?.setUsers ?? [])
@@ -187,7 +158,7 @@ export async function recheckDelegations(
     ...leaving.hold.map((h) => h.message),
     ...guards.map((g) => `${g.message}${g.override ? ` (override: ${OVERRIDE_FLAG[g.override]})` : ''}`),
   ];
-  if (lines.length === 0) return;
+  if (lines.length === 0) return leaving.next;
   throw new AcnsError(
     'plan_unsafe_now',
     `what DNS says now makes this plan unsafe; nothing was changed:\n${lines.map((l) => `  - ${l}`).join('\n')}`,

@@ -16,12 +16,14 @@ import { addDelegationFindings, addReferralFindings } from '../plan/delegation.j
 import { addTakeovers } from '../plan/takeover.js';
 import { encodePlanFile, looksLikePlanFile } from '../plan/planfile.js';
 import { setsShrunkBelowTwo } from '../plan/shrinking.js';
+import type { MovesRecord } from '../plan/leaving.js';
 import type { Plan, PlanOptions } from '../plan/types.js';
 import { readLiveState } from '../state/read.js';
 import { readSetUsers } from '../state/set-users.js';
 import type { LiveState } from '../state/types.js';
 import { type ConnectOptions, withConnection } from './connect.js';
-import { dnsRun, leavingVerdict, saveMoves, zoneFindings } from './leaving.js';
+import { dnsRun } from './dns-run.js';
+import { leavingVerdict, saveMoves, zoneFindings } from './leaving.js';
 import { accountIdOf, loadConfig, type Session } from './session.js';
 import { readTakeovers } from './takeover.js';
 import { planSettings } from './settings.js';
@@ -49,7 +51,7 @@ export interface PlanOutcome {
 export async function runPlan(session: Session, req: PlanRequest): Promise<PlanOutcome> {
   const desired = await loadConfig(session, req.config, { requireAccountId: true });
   checkZoneFilter(req.zoneFilter ?? [], desired);
-  const plan = await withConnection(session, connectOptions(desired), (api) =>
+  const { plan } = await withConnection(session, connectOptions(desired), (api) =>
     readAndPlan(session, desired, api, { ...(req.zoneFilter ? { zoneFilter: req.zoneFilter } : {}) }),
   );
   const createdAt = new Date().toISOString();
@@ -72,13 +74,16 @@ export function connectOptions(desired: DesiredState, extra: Omit<ConnectOptions
   return { accountId: accountIdOf(desired), cloudflare: desired.cloudflare, ...extra };
 }
 
-/** Reads the account and plans; the caller owns the connection. */
+/**
+ * Reads the account and plans; the caller owns the connection. `moves` is the record of delegation
+ * moves as this run left it (read once here: apply adds its switches to it).
+ */
 export async function readAndPlan(
   session: Session,
   desired: DesiredState,
   api: AccountApiHandle,
   opts: { zoneFilter?: string[]; readDefault?: boolean; allowUnknownDelegation?: boolean } = {},
-): Promise<Plan> {
+): Promise<{ plan: Plan; moves: MovesRecord | undefined }> {
   const accountId = accountIdOf(desired);
   let live: LiveState = await readLiveState(desired, api, {
     ...(opts.readDefault ? { readDefault: true } : {}),
@@ -141,11 +146,11 @@ export async function readAndPlan(
     // (a takeover's zones, known by now, have glue naming the old servers: expected, not stale)
     plan = addReferralFindings(plan, await readReferrals(plan, findings, live, run.dns, run.reads));
   }
-  return plan;
+  return { plan, moves: leaving.next };
 }
 
 /** `--zone NAME` must name a zone of the file: a typo would otherwise plan nothing, silently. */
-export function checkZoneFilter(names: string[], desired: Pick<DesiredState, 'zones' | 'file'>): void {
+function checkZoneFilter(names: string[], desired: Pick<DesiredState, 'zones' | 'file'>): void {
   const known = desired.zones.map((z) => z.name);
   const set = new Set(known);
   const unknown = names.filter((n) => !set.has(normaliseName(n.trim().replace(/\.$/, ''))));

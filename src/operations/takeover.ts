@@ -31,9 +31,8 @@ import {
   type ServingRead,
 } from '../plan/takeover.js';
 import type { Plan } from '../plan/types.js';
-import type { DnsRun } from './leaving.js';
+import { type DnsRun, lameness } from './dns-run.js';
 import type { Session } from './session.js';
-import { lameness } from './zonecheck.js';
 
 /**
  * The takeovers a plan holds, from what DNS says now (nothing more is asked unless a zone is

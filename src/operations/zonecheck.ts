@@ -12,9 +12,8 @@ import type { DnsSettings } from '../config/types.js';
 import type { LiveNameserver } from '../cloudflare/types.js';
 import { checkZoneDelegation } from '../dns/delegation.js';
 import { lookupOptions } from '../dns/delegation-reads.js';
-import { checkZoneLameness, type LamenessResult } from '../dns/lameness.js';
 import type { Step } from '../plan/types.js';
-import type { DnsRun } from './leaving.js';
+import { type DnsRun, lameness } from './dns-run.js';
 
 export interface ZoneCheckOptions {
   /** Keep asking for up to this long while the answers are not right (Cloudflare needs a moment). */
@@ -101,31 +100,6 @@ function addressesOf(set: LiveNameserver[]): string[] {
 
 function nameList(set: LiveNameserver[]): string[] {
   return set.map((n) => n.name);
-}
-
-/**
- * Do these addresses serve the zone with authority? With `apexMustMatch` off, apex NS naming other
- * names is not a fault (a set the zone left, or another provider's servers): only authority and
- * serials count.
- */
-export async function lameness(
-  zone: string,
-  addresses: string[],
-  names: string[],
-  run: Pick<DnsRun, 'dns'>,
-  apexMustMatch: boolean,
-): Promise<Pick<LamenessResult, 'status' | 'problems' | 'lame' | 'unreachable'>> {
-  const r = await checkZoneLameness(zone, addresses, names, {
-    port: run.dns.port,
-    timeoutMs: 1500,
-    retries: 0,
-    deadlineMs: run.dns.deadlineMs ?? 10_000,
-    ...(run.dns.signal ? { signal: run.dns.signal } : {}),
-  });
-  if (apexMustMatch || r.status !== 'failed' || r.lame.length > 0 || !r.serialsAgree) return r;
-  // the apex NS alone differ (the zone now names its new set): not a lameness of the old set
-  const problems = r.problems.filter((p) => !p.includes('apex NS'));
-  return { ...r, status: r.unreachable.length > 0 ? 'could_not_verify' : 'ok', problems };
 }
 
 async function untilOk<T extends { status: string }>(

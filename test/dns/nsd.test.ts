@@ -22,7 +22,7 @@ import { FakeDnsServer } from '../../src/dns/fakeserver.js';
 import { checkSetGlue, checkZoneDelegation, type GlueCheckOptions } from '../../src/dns/glue.js';
 import { checkZoneLameness } from '../../src/dns/lameness.js';
 import { checkZoneReferral } from '../../src/dns/referral.js';
-import type { DnsRun } from '../../src/operations/leaving.js';
+import type { DnsRun } from '../../src/operations/dns-run.js';
 import { zoneChecker } from '../../src/operations/zonecheck.js';
 import type { Step } from '../../src/plan/types.js';
 import { isLoopback, recordDestinations } from '../support/loopback-guard.js';

@@ -8,7 +8,7 @@ import type { AccountApi } from '../../src/cloudflare/api.js';
 import type { LiveNameserver } from '../../src/cloudflare/types.js';
 import { DnsCache } from '../../src/dns/cache.js';
 import { type FakeDnsServer, type FakeRecord, fakeSoa, startFakeServers } from '../../src/dns/fakeserver.js';
-import type { DnsRun } from '../../src/operations/leaving.js';
+import type { DnsRun } from '../../src/operations/dns-run.js';
 import { switchCheckWaitMs, ZONE_CHECK_WAIT_MS, zoneChecker } from '../../src/operations/zonecheck.js';
 import type { Step } from '../../src/plan/types.js';
 

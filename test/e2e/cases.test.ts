@@ -4,7 +4,7 @@
  * emulator's state, then `plan --detailed-exitcode` reports no changes.
  */
 import type { Emulator } from '../../src/emulator/server.js';
-import { ACCOUNT, noMovesRecord, NS_V4, NS_V6, startWorld, seedApplied, type World } from './harness.js';
+import { ACCOUNT, addLiveNames, noMovesRecord, startWorld, seedApplied, type World } from './harness.js';
 
 interface PlanDoc {
   safe: boolean;
@@ -36,18 +36,6 @@ const HEAD = `version: 1\naccount_id: ${ACCOUNT}\n`;
 const SET1 = `  1:\n    names: [ns1.example.com, ns2.example.com]\n`;
 const SET2 = `  2:\n    names: [ns1.example.net, ns2.example.net]\n    registrar: cloudflare\n`;
 
-function addNames(emu: Emulator, set: number, names: string[]): void {
-  for (const n of names)
-    emu.state.customNs.push({
-      ns_name: n,
-      ns_set: set,
-      ipv4: NS_V4,
-      ipv6: NS_V6,
-      status: 'verified',
-      zone_tag: emu.state.zones[0]!.id,
-    });
-}
-
 function onSet(emu: Emulator, zone: string, set: number): void {
   emu.state.zones.find((z) => z.name === zone)!.nameservers = { type: 'custom.account', ns_set: set };
 }
@@ -62,7 +50,7 @@ const CASES: Case[] = [
   {
     name: 'adding a second set to an account that has one: only the new set is created and glue-checked',
     seed(emu) {
-      addNames(emu, 1, ['ns1.example.com', 'ns2.example.com']);
+      addLiveNames(emu, 1, ['ns1.example.com', 'ns2.example.com']);
       onSet(emu, 'example.org', 1);
       emu.state.accountDefault = 'custom.account';
     },
@@ -90,7 +78,7 @@ const CASES: Case[] = [
   {
     name: 'growing a set in use (2 → 3 names): one create, then its glue check, the zone stays on the set',
     seed(emu) {
-      addNames(emu, 1, ['ns1.example.com', 'ns2.example.com']);
+      addLiveNames(emu, 1, ['ns1.example.com', 'ns2.example.com']);
       onSet(emu, 'example.org', 1);
     },
     config:
@@ -108,7 +96,7 @@ const CASES: Case[] = [
   {
     name: 'shrinking a set in use (3 → 2 names, prune): one delete, the zone stays on the set',
     seed(emu) {
-      addNames(emu, 1, ['ns1.example.com', 'ns2.example.com', 'ns3.example.com']);
+      addLiveNames(emu, 1, ['ns1.example.com', 'ns2.example.com', 'ns3.example.com']);
       onSet(emu, 'example.org', 1);
     },
     // example.com, which holds the names, is no longer delegated to ns3 (else the deletion is held)
@@ -123,8 +111,8 @@ const CASES: Case[] = [
   {
     name: 'moving zones between sets (1 → 2 and 2 → 1, unrelated zones): both sets glue-checked, nothing created',
     seed(emu) {
-      addNames(emu, 1, ['ns1.example.com', 'ns2.example.com']);
-      addNames(emu, 2, ['ns1.example.net', 'ns2.example.net']);
+      addLiveNames(emu, 1, ['ns1.example.com', 'ns2.example.com']);
+      addLiveNames(emu, 2, ['ns1.example.net', 'ns2.example.net']);
       onSet(emu, 'example.org', 1);
       onSet(emu, 'legacy.example', 2);
       onSet(emu, '113.0.203.in-addr.arpa', 1);
@@ -228,7 +216,7 @@ test.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
 
 /** The file puts shop.example.org on set 1 while live example.org — not in the file — is on set 1. */
 async function expectHierarchyRefused(zones: string): Promise<void> {
-  addNames(w.emu, 1, ['ns1.example.com', 'ns2.example.com']);
+  addLiveNames(w.emu, 1, ['ns1.example.com', 'ns2.example.com']);
   onSet(w.emu, 'example.org', 1);
   w.writeConfig(`${HEAD}nameserver_sets:\n${SET1}zones:\n${zones}policy:\n  glue_check: warn\n`);
   const doc = await planDoc();

@@ -252,18 +252,7 @@ export function isWrite(r: LogEntry): boolean {
 /** Puts the emulator in the state a successful apply of BASE_CONFIG leaves. */
 export function seedApplied(emu: Emulator): void {
   const s = emu.state;
-  for (const [set, names] of Object.entries(SET_NAMES)) {
-    for (const n of names) {
-      s.customNs.push({
-        ns_name: n,
-        ns_set: Number(set),
-        ipv4: NS_V4,
-        ipv6: NS_V6,
-        status: 'verified',
-        zone_tag: s.zones[0]!.id,
-      });
-    }
-  }
+  for (const [set, names] of Object.entries(SET_NAMES)) addLiveNames(emu, Number(set), names);
   const want: Record<string, number> = {
     'example.org': 1,
     'shop.example.org': 2,
@@ -272,6 +261,19 @@ export function seedApplied(emu: Emulator): void {
   };
   for (const z of s.zones) if (want[z.name]) z.nameservers = { type: 'custom.account', ns_set: want[z.name] };
   s.accountDefault = 'custom.account';
+}
+
+/** Live, verified names of one set, at the fake host-zone servers' addresses. */
+export function addLiveNames(emu: Emulator, set: number, names: string[]): void {
+  for (const n of names)
+    emu.state.customNs.push({
+      ns_name: n,
+      ns_set: set,
+      ipv4: NS_V4,
+      ipv6: NS_V6,
+      status: 'verified',
+      zone_tag: emu.state.zones[0]!.id,
+    });
 }
 
 function addressRecords(name: string): FakeRecord[] {

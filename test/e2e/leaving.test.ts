@@ -6,11 +6,10 @@
 import { newZone } from '../../src/emulator/model.js';
 import {
   ACCOUNT,
+  addLiveNames,
   accountRecord,
   backdateMoves,
   noMovesRecord,
-  NS_V4,
-  NS_V6,
   startWorld,
   seedApplied,
   type World,
@@ -20,14 +19,7 @@ let w: World;
 beforeEach(async () => {
   w = await startWorld();
   seedApplied(w.emu);
-  w.emu.state.customNs.push({
-    ns_name: 'ns3.example.com',
-    ns_set: 1,
-    ipv4: NS_V4,
-    ipv6: NS_V6,
-    status: 'verified',
-    zone_tag: w.emu.state.zones[0]!.id,
-  });
+  addLiveNames(w.emu, 1, ['ns3.example.com']);
 });
 afterEach(() => w.close());
 

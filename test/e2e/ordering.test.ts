@@ -3,11 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ACCOUNT,
+  addLiveNames,
   accountRecord,
   backdateMoves,
   noMovesRecord,
-  NS_V4,
-  NS_V6,
   startWorld,
   seedApplied,
   type World,
@@ -22,14 +21,7 @@ afterEach(() => w.close());
 
 test('moving a name between sets: delete before re-create, zones of the old set stay on ≥2 names', async () => {
   // live: set 1 has three names; the file moves ns3.example.com to a new set 3 used by legacy.example
-  w.emu.state.customNs.push({
-    ns_name: 'ns3.example.com',
-    ns_set: 1,
-    ipv4: NS_V4,
-    ipv6: NS_V6,
-    status: 'verified',
-    zone_tag: w.emu.state.zones[0]!.id,
-  });
+  addLiveNames(w.emu, 1, ['ns3.example.com']);
   w.writeConfig(`version: 1
 account_id: ${ACCOUNT}
 nameserver_sets:

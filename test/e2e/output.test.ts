@@ -7,6 +7,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import {
   ACCOUNT,
+  addLiveNames,
   BASE_CONFIG,
   noMovesRecord,
   NS_V4,
@@ -108,25 +109,11 @@ test('plan --format json for a rich plan validates against schemas/plan.schema.j
   seedApplied(w.emu);
   noMovesRecord(w); // .acns/ kept: the deletion is planned, not held for a missing record
   const s = w.emu.state;
-  s.customNs.push({
-    ns_name: 'ns3.example.com',
-    ns_set: 1,
-    ipv4: NS_V4,
-    ipv6: NS_V6,
-    status: 'verified',
-    zone_tag: s.zones[0]!.id,
-  });
+  addLiveNames(w.emu, 1, ['ns3.example.com']);
   s.accountDefault = 'cloudflare.standard';
   // creates (set 3), a name moving set (delete + create), a pruned name, zone moves, a default change;
   // guards: a missing zone, a mass change, and the hierarchy rule against live 113.0.203.in-addr.arpa
-  s.customNs.push({
-    ns_name: 'ns9.example.com',
-    ns_set: 4,
-    ipv4: NS_V4,
-    ipv6: NS_V6,
-    status: 'verified',
-    zone_tag: s.zones[0]!.id,
-  });
+  addLiveNames(w.emu, 4, ['ns9.example.com']);
   w.writeConfig(`version: 1
 account_id: ${ACCOUNT}
 nameserver_sets:
@@ -189,14 +176,7 @@ test('drift --format json: format_version 1 and the documented shape, with every
   s.customNs = s.customNs.filter((n) => n.ns_name !== 'ns2.example.net'); // a name gone
   s.zones.find((z) => z.name === 'example.org')!.nameservers = { type: 'cloudflare.standard' }; // a zone moved
   s.accountDefault = 'cloudflare.standard'; // the default changed
-  s.customNs.push({
-    ns_name: 'ns4.example.com',
-    ns_set: 5,
-    ipv4: NS_V4,
-    ipv6: NS_V6,
-    status: 'verified',
-    zone_tag: s.zones[0]!.id,
-  }); // unmanaged
+  addLiveNames(w.emu, 5, ['ns4.example.com']); // unmanaged
 
   const d = await w.cli(['drift', '--format', 'json']);
   expect(d.code).toBe(2);

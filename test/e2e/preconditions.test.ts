@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reseal } from '../render/reseal.js';
-import { ACCOUNT, noMovesRecord, NS_V4, NS_V6, seedApplied, startWorld, type World } from './harness.js';
+import { ACCOUNT, addLiveNames, noMovesRecord, seedApplied, startWorld, type World } from './harness.js';
 
 let w: World;
 beforeEach(async () => {
@@ -14,17 +14,6 @@ beforeEach(async () => {
   noMovesRecord(w); // .acns/ kept between runs with nothing pending: deletions wait only for what DNS says
 });
 afterEach(() => w.close());
-
-function addName(world: World, name: string, set: number): void {
-  world.emu.state.customNs.push({
-    ns_name: name,
-    ns_set: set,
-    ipv4: NS_V4,
-    ipv6: NS_V6,
-    status: 'verified',
-    zone_tag: world.emu.state.zones[0]!.id,
-  });
-}
 
 function removeName(world: World, name: string): void {
   const list = world.emu.state.customNs;
@@ -86,7 +75,7 @@ test('1: a zone outside the file moved onto a set the plan prunes: stale, nothin
 
 test('2: another name of a shrinking set deleted out of band: stale, the set keeps its 2 names', async () => {
   seedApplied(w.emu);
-  addName(w, 'ns3.example.com', 1);
+  addLiveNames(w.emu, 1, ['ns3.example.com']);
   w.writeConfig(
     `version: 1\naccount_id: ${ACCOUNT}\nnameserver_sets:\n  1:\n    names: [ns1.example.com, ns2.example.com]\n` +
       '  2:\n    names: [ns1.example.net, ns2.example.net]\n    registrar: cloudflare\n' +
@@ -134,7 +123,7 @@ test('4: a name added to the target set after planning is caught; `acns glue` ch
   expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
   expect((await w.cli(['glue'])).code).toBe(0);
 
-  addName(w, 'ns5.example.com', 1); // no glue is published for it
+  addLiveNames(w.emu, 1, ['ns5.example.com']); // no glue is published for it
   w.emu.resetLog();
   const a = await w.cli(['apply', 'plan.json']);
   expect(a.code).toBe(3);

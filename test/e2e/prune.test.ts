@@ -2,26 +2,13 @@
  * prune deletes names the file does not list — but never out from under zones the file does not
  * list either: when a set would drop below 2 names, acns reads every zone of the account first.
  */
-import { ACCOUNT, startWorld, type World } from './harness.js';
+import { ACCOUNT, addLiveNames, startWorld, type World } from './harness.js';
 
 let w: World;
 afterEach(() => w.close());
 
 function seed(world: World): void {
-  for (const [name, set] of [
-    ['ns1.example.com', 1],
-    ['ns2.example.com', 1],
-    ['ns3.example.com', 1],
-  ] as const) {
-    world.emu.state.customNs.push({
-      ns_name: name,
-      ns_set: set,
-      ipv4: '127.0.0.3',
-      ipv6: '::1',
-      status: 'verified',
-      zone_tag: 'x',
-    });
-  }
+  addLiveNames(world.emu, 1, ['ns1.example.com', 'ns2.example.com', 'ns3.example.com']);
   world.emu.state.zones.find((z) => z.name === 'example.org')!.nameservers = { type: 'custom.account', ns_set: 1 };
   world.emu.state.accountDefault = 'custom.account';
 }

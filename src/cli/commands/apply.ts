@@ -41,11 +41,11 @@ export function registerApply(reg: Registry): void {
         reg.setRunner(async (io) => {
           // one after the other: loading them together trips a module-cache race in Jest's ESM support
           const { runApply } = await import('../../operations/apply.js');
-          const { renderRegistrarSteps, renderStepLine } = await import('../../render/apply.js');
+          const { renderStepLine } = await import('../../render/apply.js');
           const { renderPlanText } = await import('../../render/text.js');
           const { confirm } = await import('../prompt.js');
           const { sessionFor } = await import('../session.js');
-          const { glueWarnings, renderApplied, shownGlue } = await import('../views.js');
+          const { applyOutcomeView } = await import('../views.js');
           const session = sessionFor(io);
           const colour = useColour(io.stderr, io.env);
           const outcome = await runApply(session, {
@@ -66,21 +66,10 @@ export function registerApply(reg: Registry): void {
               session.progress.update('steps', done, total);
             },
           });
-          if (outcome.kind === 'cancelled') {
-            io.stderr.write('Apply cancelled: nothing was changed.\n');
-            return 1;
-          }
-          if (outcome.kind === 'nothing_to_do') {
-            if (outcome.reason === 'all_done')
-              io.stdout.write('No changes to apply: every step of this plan is already done.\n');
-            io.stdout.write(renderRegistrarSteps(outcome.registrar));
-            return 0;
-          }
-          io.stdout.write(renderApplied(outcome.result, outcome.glue, io, planFile));
-          io.stderr.write(glueWarnings(shownGlue(outcome.glue), io));
-          io.stdout.write(renderRegistrarSteps(outcome.registrar));
-          for (const w of outcome.warnings) io.stderr.write(`${w}\n`);
-          return outcome.result.exitCode;
+          const view = applyOutcomeView(outcome, io, planFile);
+          io.stdout.write(view.stdout);
+          io.stderr.write(view.stderr);
+          return view.exitCode;
         });
       },
     );
