@@ -3,6 +3,7 @@
  * report. Read-only over ApplyResult / StaleObject; colour only when the caller says so.
  */
 import pc from 'picocolors';
+import { count as words } from '../config/words.js';
 import type { ApplyResult, StaleObject, StepResult } from '../apply/types.js';
 import type { StepKind } from '../plan/types.js';
 import { describeTarget } from '../plan/describe.js';
@@ -41,7 +42,7 @@ export function renderApplySummary(result: ApplyResult, opts: ApplyRenderOptions
   const count = (kinds: StepKind[]): number => done.filter((r) => kinds.includes(r.kind)).length;
   const tally =
     `${count(['create_nameserver'])} created, ${count(['assign_zone', 'set_account_default'])} changed, ` +
-    `${count(['delete_nameserver'])} deleted, ${count(['glue_check'])} checks.`;
+    `${count(['delete_nameserver'])} deleted, ${words(count(['glue_check']), 'check')}.`;
   const lines: string[] = [];
   const alreadyDone = by('already_done');
   const glueWarnings = done.filter(

@@ -4,6 +4,7 @@
  * what the file does not manage, ending in the `Plan: …` line. Read-only over the Plan.
  */
 import pc from 'picocolors';
+import { count } from '../config/words.js';
 import { describeValue } from '../plan/describe.js';
 import { splitNotes } from '../plan/notes.js';
 import { OVERRIDE_FLAG, type Plan, type Step, type StepKind, type Takeover } from '../plan/types.js';
@@ -100,14 +101,14 @@ export function takeoverOrder(t: Takeover): { title: string; steps: string[] } {
   };
 }
 
-/** "Plan: 2 to create, 3 to change, 1 to delete, 1 checks." or "No changes. Live account matches acns.yaml." */
+/** "Plan: 2 to create, 3 to change, 1 to delete, 1 check." or "No changes. Live account matches acns.yaml." */
 export function planLine(plan: Plan): string {
   const held = plan.held?.length ?? 0;
   if (plan.steps.length === 0 && held > 0)
     return `No changes in this run: ${held} deletion${held === 1 ? ' is' : 's are'} held (see the notes above).`;
   if (plan.steps.length === 0) return `No changes. Live account matches ${plan.configFile}.`;
   const { create, change, delete: del, checks } = plan.summary;
-  return `Plan: ${create} to create, ${change} to change, ${del} to delete, ${checks} checks.`;
+  return `Plan: ${create} to create, ${change} to change, ${del} to delete, ${count(checks, 'check')}.`;
 }
 
 /** "standard nameservers → set 1", "(set 2)", "names: ns1…, ns2…" */

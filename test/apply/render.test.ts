@@ -89,7 +89,7 @@ describe('renderStepLine', () => {
 describe('renderApplySummary', () => {
   test('everything done: the one-line summary with counts', async () => {
     const res = await executePlan(seedPlan(), seedAccount(new MemoryApi()), { checkGlue: ok });
-    expect(renderApplySummary(res)).toBe('Apply complete: 2 created, 4 changed, 0 deleted, 1 checks.\n');
+    expect(renderApplySummary(res)).toBe('Apply complete: 2 created, 4 changed, 0 deleted, 1 check.\n');
   });
 
   test('a resumed run counts only its own work and says how much was already done', async () => {
@@ -97,7 +97,7 @@ describe('renderApplySummary', () => {
     const { alreadyDone } = await checkStaleness(seedPlan(), api);
     const res = await executePlan(seedPlan(), api, { alreadyDone, checkGlue: ok });
     expect(renderApplySummary(res)).toBe(
-      'Apply complete: 0 created, 4 changed, 0 deleted, 1 checks.\n2 steps were already done and left as they are.\n',
+      'Apply complete: 0 created, 4 changed, 0 deleted, 1 check.\n2 steps were already done and left as they are.\n',
     );
   });
 
@@ -106,7 +106,7 @@ describe('renderApplySummary', () => {
       checkGlue: async () => ({ blocking: true, verdict: 'failed' }),
     });
     const out = renderApplySummary(res);
-    expect(out).toMatch(/^Apply complete: 2 created, 4 changed, 0 deleted, 1 checks\.\n/);
+    expect(out).toMatch(/^Apply complete: 2 created, 4 changed, 0 deleted, 1 check\.\n/);
     expect(out).toContain('Warning: the glue check for set 1 did not pass (failed); policy glue_check is warn');
   });
 

@@ -46,7 +46,7 @@ describe('renderPlanMarkdown', () => {
       live({ sets: { 1: S1 }, zones: { 'a.example': 'standard' } }),
     );
     expect(renderPlanMarkdown(some).split('\n')[3]).toBe(
-      '⚠️ **Changes:** 0 to create, 1 to change, 0 to delete, 1 checks.',
+      '⚠️ **Changes:** 0 to create, 1 to change, 0 to delete, 1 check.',
     );
   });
 
@@ -59,7 +59,7 @@ describe('renderPlanMarkdown', () => {
     expect(md).toMatch(/_… \d+ more lines? of steps cut to stay under GitHub's comment limit/);
     expect(md).toContain('**mass_change**');
     expect(md).toContain('#### Glue to publish');
-    expect(md.trimEnd().endsWith('_Plan: 2 to create, 3000 to change, 0 to delete, 1 checks._')).toBe(true);
+    expect(md.trimEnd().endsWith('_Plan: 2 to create, 3000 to change, 0 to delete, 1 check._')).toBe(true);
     expect(md.split('<details>').length).toBe(md.split('</details>').length);
   });
 

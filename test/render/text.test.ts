@@ -27,7 +27,7 @@ describe('renderPlanText', () => {
     );
     expect(lines[lines.length - 1]).toBe(
       `Plan: ${p.summary.create} to create, ${p.summary.change} to change, ` +
-        `${p.summary.delete} to delete, ${p.summary.checks} checks.`,
+        `${p.summary.delete} to delete, ${p.summary.checks} check${p.summary.checks === 1 ? '' : 's'}.`,
     );
     expect(text).toMatch(/override: acns apply --allow-mass-change/);
     expect(text).not.toMatch(/\u001b\[/);
