@@ -7,6 +7,7 @@
 import pLimit from 'p-limit';
 import { readZoneDelegations, referralOptions } from '../dns/delegation-reads.js';
 import { checkSetGlue, type GlueReport } from '../dns/glue.js';
+import { whereText } from '../dns/where.js';
 import { explainedSets, type TakeoverProgress } from '../plan/takeover.js';
 import { followTakeovers } from './takeover.js';
 import { checkZoneReferral } from '../dns/referral.js';
@@ -37,7 +38,9 @@ export async function runDrift(session: Session, req: { config: string; now?: Da
     const run = dnsRun(desired, desired.policy.glueCheck, session, live);
     const targets = delegationTargets(desired, live);
     const found = await readZoneDelegations(targets, run.dns, run.reads);
-    report.delegation = delegationFindings(found);
+    report.delegation = delegationFindings(
+      found.map(({ where, ...f }) => ({ ...f, ...(where ? { where: whereText(where) } : {}) })),
+    );
     const delegated = new Set(found.filter((f) => f.status === 'delegated').map((f) => f.zone));
     const glue: GlueReport[] = [];
     const checks = await zoneChecks(desired, live, targets, delegated, run, glue);

@@ -30,8 +30,10 @@ export interface DriftDelegation {
   zone: string;
   status: 'elsewhere' | 'unknown'; // unknown: DNS could not tell
   nameservers: string[]; // what the parent delegates the zone to (empty: not delegated, or unknown)
-  expected: string[]; // the names of the zone's set: the NS to set at its registrar
+  expected: string[]; // the names of the zone's set: the NS to set where the zone is delegated
   detail: string;
+  /** Where that change is made ("at the registrar of …", "in the Cloudflare zone …"), when known. */
+  where?: string;
 }
 
 /** What a delegation lookup said about one zone (the shape of dns/delegation's result). */
@@ -41,6 +43,7 @@ export interface ZoneDelegationResult {
   nameservers: string[];
   detail: string;
   customNames: string[];
+  where?: string;
 }
 
 export interface DriftReport {
@@ -128,6 +131,7 @@ export function delegationFindings(found: ZoneDelegationResult[]): DriftDelegati
       nameservers: [...f.nameservers],
       expected: [...f.customNames],
       detail: f.detail,
+      ...(f.where ? { where: f.where } : {}),
     }))
     .sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0));
 }

@@ -99,6 +99,7 @@ export function driftToDocument(r: DriftReport, meta: { toolVersion: string; cre
         nameservers: [...d.nameservers],
         expected: [...d.expected],
         detail: d.detail,
+        ...(d.where ? { where: d.where } : {}),
       })) ?? null,
     ...(r.dnsChecks ? { dns_checks: r.dnsChecks.map((f) => ({ ...f, problems: [...f.problems] })) } : {}),
     ...(r.takeover?.length ? { takeover: r.takeover.map(takeoverJson) } : {}),
@@ -193,11 +194,11 @@ function takeoverText(r: DriftReport): string[] {
 
 function delegationLine(d: DriftDelegation): string {
   if (d.status === 'unknown') return `zone ${d.zone}: could not read its delegation from DNS (${d.detail})`;
-  const where = d.nameservers.length
+  const today = d.nameservers.length
     ? `its parent still delegates it to ${d.nameservers.join(', ')}`
     : `its parent zone does not delegate it (${d.detail})`;
-  const ns = d.expected.join(', ');
-  return `zone ${d.zone} uses its custom set, but ${where}: next step at your registrar: set NS to ${ns}`;
+  const next = `next step ${d.where ?? 'at your registrar'}: set NS to ${d.expected.join(', ')}`;
+  return `zone ${d.zone} uses its custom set, but ${today}: ${next}`;
 }
 
 function value(v: DriftValue): string {

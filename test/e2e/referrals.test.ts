@@ -136,3 +136,21 @@ test('a saved plan re-checks the referrals before its first write: new problems 
   expect(w.zone('stale.com')).toEqual({ type: 'custom.account', ns_set: 1 });
   expect(w.zone('signed.com')).toEqual({ type: 'custom.account', ns_set: 1 });
 });
+
+test('drift says where a zone on its set is still delegated elsewhere must be changed (its registrar)', async () => {
+  // signed.com is on set 2 live and in this file; its parent (com) still names other servers
+  w.writeConfig(CONFIG.replace('  signed.com: 1\n', '  signed.com: 2\n'));
+  w.tldRecords('com', [
+    { name: 'signed.com', type: 'NS', data: 'ns1.elsewhere.net' },
+    { name: 'signed.com', type: 'NS', data: 'ns2.elsewhere.net' },
+  ]);
+  const text = await w.cli(['drift']);
+  expect(flat(text.stdout)).toContain(
+    'zone signed.com uses its custom set, but its parent still delegates it to ns1.elsewhere.net, ' +
+      'ns2.elsewhere.net: next step at the registrar of signed.com: set NS to ',
+  );
+  const doc = JSON.parse((await w.cli(['drift', '--format', 'json'])).stdout) as {
+    delegation: { zone: string; where?: string }[];
+  };
+  expect(doc.delegation.find((d) => d.zone === 'signed.com')?.where).toBe('at the registrar of signed.com');
+});

@@ -21,6 +21,7 @@ function withDelegation(): DriftReport {
         nameservers: ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'],
         expected: ['ns1.example.com', 'ns2.example.com', 'ns3.example.com'],
         detail: 'the parent delegates example.org to ada.ns.cloudflare.com, bob.ns.cloudflare.com',
+        where: 'at the registrar of example.org',
       },
       {
         zone: 'fresh.example',
@@ -77,7 +78,7 @@ describe('drift renderers', () => {
       'Delegation at the parent zone (information, not drift):\n' +
         '  zone example.org uses its custom set, ' +
         'but its parent still delegates it to ada.ns.cloudflare.com, ' +
-        'bob.ns.cloudflare.com: next step at your registrar: set NS to ns1.example.com, ' +
+        'bob.ns.cloudflare.com: next step at the registrar of example.org: set NS to ns1.example.com, ' +
         'ns2.example.com, ns3.example.com\n' +
         '  zone fresh.example uses its custom set, ' +
         'but its parent zone does not delegate it (fresh.example is not delegated: ' +
