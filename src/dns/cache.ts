@@ -19,8 +19,9 @@ export class DnsCache {
   /** The same question in flight: asked once, awaited by all. */
   readonly pendingAuthority = new Map<string, Promise<string | undefined>>();
   /**
-   * `${server}|${zone}|udp or tcp|${udpPayloadSize}` → a parent server's answer to `<zone> NS`, in flight or received, for
-   * the checks that read a delegation once per run (a zone's delegation and then its referral).
+   * `${server}|${zone}|udp or tcp|${udpPayloadSize}` → a parent server's answer to `<zone> NS`, in
+   * flight or received, for the checks that read a delegation once per run (a zone's delegation and
+   * then its referral).
    * Failed queries are dropped so the next check asks again.
    */
   readonly nsAnswers = new Map<string, Promise<DnsResponse>>();
