@@ -9,7 +9,7 @@
 import pLimit from 'p-limit';
 import { startCheck, type DnsCheckOptions } from './check.js';
 import { query, type ServerAddress } from './client.js';
-import { resolveHost } from './discover.js';
+import { type DiscoveryOptions, resolveHost } from './discover.js';
 import { isInZone, normName } from './names.js';
 import type { GlueAddress } from './parent.js';
 
@@ -30,14 +30,18 @@ export async function readAddressTtls(
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (names.length === 0) return out;
-  const { budget, cache, q } = startCheck({ ...opts, timeoutMs: opts.timeoutMs ?? 1500, retries: opts.retries ?? 0 });
+  const { budget, q, discovery } = startCheck({
+    ...opts,
+    timeoutMs: opts.timeoutMs ?? 1500,
+    retries: opts.retries ?? 0,
+  });
   const limit = pLimit(8);
   try {
     const servers = new Map<string, Promise<ServerAddress[]>>();
     const serversOf = (d: DomainReferral): Promise<ServerAddress[]> => {
       let s = servers.get(d.domain);
       if (!s) {
-        s = domainServers(d, opts, budget, cache);
+        s = domainServers(d, opts.port, discovery);
         servers.set(d.domain, s);
       }
       return s;
@@ -68,28 +72,12 @@ export async function readAddressTtls(
 }
 
 /** The domain's own servers: in-domain NS at their glue, out-of-domain NS resolved from the roots. */
-async function domainServers(
-  d: DomainReferral,
-  opts: DnsCheckOptions,
-  budget: ReturnType<typeof startCheck>['budget'],
-  cache: ReturnType<typeof startCheck>['cache'],
-): Promise<ServerAddress[]> {
+async function domainServers(d: DomainReferral, port: number, discovery: DiscoveryOptions): Promise<ServerAddress[]> {
   const addresses = new Set<string>();
   for (const ns of d.nameservers) {
     const glue = (d.glue ?? []).filter((g) => g.name === ns).map((g) => g.address);
     if (glue.length) glue.forEach((a) => addresses.add(a));
-    else if (!isInZone(ns, d.domain)) {
-      const ips = await resolveHost(ns, {
-        rootServers: opts.rootServers,
-        port: opts.port,
-        timeoutMs: opts.timeoutMs ?? 1500,
-        retries: opts.retries ?? 0,
-        budget,
-        cache,
-        signal: budget.signal,
-      });
-      ips.forEach((a) => addresses.add(a));
-    }
+    else if (!isInZone(ns, d.domain)) (await resolveHost(ns, discovery)).forEach((a) => addresses.add(a));
   }
-  return [...addresses].sort().map((host) => ({ host, port: opts.port }));
+  return [...addresses].sort().map((host) => ({ host, port }));
 }

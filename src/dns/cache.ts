@@ -2,13 +2,13 @@
  * What the checks of one run share, so referrals, resolved server names and "is this server
  * authoritative" answers are learned once for many sets and zones.
  */
-import type { ServerAddress } from './client.js';
+import type { DnsResponse, ServerAddress } from './client.js';
 
 /**
  * What the checks of one run learn and share: servers of zones (from referrals), the NS names of
- * those zones, addresses of server names resolved without glue, and whether a server answers
- * authoritatively for a zone. Only answers are cached, never timeouts, so one check that ran out
- * of time does not poison the next.
+ * those zones, addresses of server names resolved without glue, whether a server answers
+ * authoritatively for a zone, and (for reads done once per run) parent servers' NS answers. Only
+ * answers are cached, never timeouts, so one check that ran out of time does not poison the next.
  */
 export class DnsCache {
   readonly zones: Map<string, ServerAddress[]>;
@@ -18,6 +18,13 @@ export class DnsCache {
   readonly authority = new Map<string, string | undefined>();
   /** The same question in flight: asked once, awaited by all. */
   readonly pendingAuthority = new Map<string, Promise<string | undefined>>();
+  /**
+   * `${server}|${zone}|udp or tcp|${udpPayloadSize}` → a parent server's answer to `<zone> NS`, in
+   * flight or received, for the checks that read a delegation once per run (a zone's delegation and
+   * then its referral).
+   * Failed queries are dropped so the next check asks again.
+   */
+  readonly nsAnswers = new Map<string, Promise<DnsResponse>>();
 
   constructor(zones?: Map<string, ServerAddress[]>) {
     this.zones = zones ?? new Map();

@@ -23,6 +23,11 @@ export interface DnsCheckOptions {
   staggerMs?: number;
   /** What a run's checks share (referrals, resolved server names, authority answers). */
   cache?: DnsCache | Map<string, ServerAddress[]>;
+  /**
+   * Reuse the run cache's answers of parent servers to `<zone> NS`: for reads done once per run (a
+   * zone's delegation, then its referral), never for a check repeated until something changes.
+   */
+  shareNsAnswers?: boolean;
   /** Zones in the Cloudflare account: a parent zone among them is changed by editing it in Cloudflare. */
   cloudflareZones?: string[];
 }
@@ -43,6 +48,7 @@ export function startCheck(opts: DnsCheckOptions & { udpPayloadSize?: number }):
     signal: budget.signal,
     budget,
     cache,
+    ...(opts.shareNsAnswers ? { shareNsAnswers: true } : {}),
   };
   const discovery: DiscoveryOptions = {
     rootServers: opts.rootServers,

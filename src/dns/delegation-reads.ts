@@ -197,7 +197,7 @@ export async function readReferrals(
 
 /** How a run's referral checks are bounded and what they share (plan and drift alike). */
 export function referralOptions(dns: GlueCheckOptions, opts: DelegationReadOptions = {}): ZoneReferralOptions {
-  return runCheckOptions(dns, opts, REFERRAL_DEADLINE_MS);
+  return { ...runCheckOptions(dns, opts, REFERRAL_DEADLINE_MS), shareNsAnswers: true };
 }
 
 /** How a run's delegation lookups are bounded and what they share (these reads and apply's check after a switch). */
@@ -251,5 +251,6 @@ function lookup(
   // An interrupted run asks no more: a signal aborted before the lookup starts never fires its event.
   if (dns.signal?.aborted)
     return Promise.resolve({ zone, status: 'unknown', nameservers: [], detail: 'the run was interrupted' });
-  return checkZoneDelegation(zone, names, { ...lookupOptions(dns, opts), parentServers, cache });
+  // the zone's referral check reuses the parent's NS answers read here (apply's check after a switch does not)
+  return checkZoneDelegation(zone, names, { ...lookupOptions(dns, opts), parentServers, cache, shareNsAnswers: true });
 }

@@ -6,8 +6,7 @@
  * others delegate (that is reported as a disagreement). The whole call is bounded (deadline,
  * query cap), so unreachable DNS never stalls a plan: it ends as `unknown`.
  */
-import type { ServerAddress } from './client.js';
-import { discoverParent, parseServers } from './discover.js';
+import { type ParentServers, parentServersOf } from './discover.js';
 import { normName, parentName } from './names.js';
 import { askParent, type GlueAddress, type ServerKind } from './parent.js';
 import { type Where, whereOf } from './where.js';
@@ -68,28 +67,23 @@ async function lookup(
     }
     return budget.reason() ?? '';
   };
-  let servers: ServerAddress[];
-  let parentZone = parentName(zone);
+  let found: ParentServers;
   try {
-    if (opts.parentServers.length > 0) {
-      servers = parseServers(opts.parentServers, opts.port);
-    } else {
-      const found = await discoverParent(zone, discovery);
-      servers = found.servers;
-      parentZone = found.parentZone;
-    }
+    found = await parentServersOf(zone, opts.parentServers, discovery);
   } catch (err) {
+    found = { error: err instanceof Error ? err.message : String(err) }; // an invalid configured server
+  }
+  if ('error' in found) {
     const why = cut();
     return {
       zone,
       status: 'unknown',
       nameservers: [],
-      parentZone,
-      detail:
-        `could not find the parent servers of ${zone}: ${err instanceof Error ? err.message : String(err)}` +
-        (why ? ` (${why})` : ''),
+      parentZone: parentName(zone),
+      detail: `could not find the parent servers of ${zone}: ${found.error}${why ? ` (${why})` : ''}`,
     };
   }
+  const { servers, parentZone = parentName(zone) } = found;
   const obs = await Promise.all(servers.map((s) => askParent(s, zone, parentZone, [], q)));
   const where = whereOf(zone, parentZone, {
     cloudflareZones: opts.cloudflareZones,

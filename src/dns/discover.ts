@@ -113,6 +113,27 @@ export function parseServers(list: string[], port: number): ServerAddress[] {
   return list.map((s) => parseServer(s, port));
 }
 
+/** A zone's parent servers, or why they could not be found (the check says so in its own words). */
+export type ParentServers = { servers: ServerAddress[]; parentZone?: string } | { error: string };
+
+/**
+ * The servers to ask for `zone`'s delegation: the configured ones (an invalid one throws), else
+ * those the walk from the root finds, with the parent zone it found them for.
+ */
+export async function parentServersOf(
+  zone: string,
+  configured: string[],
+  discovery: DiscoveryOptions,
+): Promise<ParentServers> {
+  if (configured.length > 0) return { servers: parseServers(configured, discovery.port) };
+  try {
+    const found = await discoverParent(zone, discovery);
+    return { servers: found.servers, parentZone: found.parentZone };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 /** One walk's state: options, the shared cache, and the server names being resolved right now. */
 interface Walk {
   opts: DiscoveryOptions;

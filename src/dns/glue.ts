@@ -12,9 +12,8 @@ import type { Registrar } from '../config/types.js';
 import type { GlueExpectation } from '../plan/types.js';
 import type { QueryBudget } from './budget.js';
 import type { DnsCache } from './cache.js';
-import type { ServerAddress } from './client.js';
 import { checkChild, type ChildCheck, type ChildNameResult, type ChildObservation, type ChildServer } from './child.js';
-import { discoverParent, hostZoneOf, parseServers, resolveHost, type DiscoveryOptions } from './discover.js';
+import { hostZoneOf, parentServersOf, resolveHost, type DiscoveryOptions } from './discover.js';
 import { canonIp, displayZone, isInZone, normName, parentName } from './names.js';
 import { askParent, glueFor, type ExpectedName, type ParentQueryOptions, type ServerObservation } from './parent.js';
 import { type Where, whereOf } from './where.js';
@@ -186,22 +185,14 @@ async function checkDomain(hostZone: string, expected: ExpectedName[], ctx: Ctx)
     });
     return { domain, names };
   };
-  let parents: ServerAddress[];
-  if (opts.parentServers.length > 0) {
-    parents = parseServers(opts.parentServers, opts.port);
-  } else {
-    const notes: string[] = [];
-    try {
-      const found = await discoverParent(hostZone, { ...ctx.discovery, notes });
-      parents = found.servers;
-      domain.parentZone = found.parentZone;
-    } catch (err) {
-      domain.warnings.push(
-        `could not find the servers of ${hostZone}'s parent zone: ${err instanceof Error ? err.message : String(err)}`,
-      );
-      return done(expected.map((e) => unverified(e, hostZone, 'the parent zone could not be asked')));
-    }
+  // with notes, a glueless cycle or the depth limit met on the way is named in the error
+  const found = await parentServersOf(hostZone, opts.parentServers, { ...ctx.discovery, notes: [] });
+  if ('error' in found) {
+    domain.warnings.push(`could not find the servers of ${hostZone}'s parent zone: ${found.error}`);
+    return done(expected.map((e) => unverified(e, hostZone, 'the parent zone could not be asked')));
   }
+  const parents = found.servers;
+  if (found.parentZone !== undefined) domain.parentZone = found.parentZone;
   domain.servers = await Promise.all(parents.map((s) => askParent(s, hostZone, domain.parentZone, expected, q)));
   const soaOwner = domain.servers.find((o) => o.soaOwner !== undefined)?.soaOwner;
   if (opts.parentServers.length > 0 && soaOwner !== undefined && soaOwner !== hostZone) domain.parentZone = soaOwner;

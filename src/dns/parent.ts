@@ -44,6 +44,8 @@ export interface ParentQueryOptions extends QueryOptions {
   cache?: DnsCache;
   /** Ask the parent zone's SOA to make sure the server is one of its own (default true). */
   checkAuthority?: boolean;
+  /** Reuse the run's answers to `<zone> NS` (reads done once per run; never a check that waits for a change). */
+  shareNsAnswers?: boolean;
 }
 
 export interface ExpectedName {
@@ -72,17 +74,17 @@ async function askDelegation(
   hostZone: string,
   parentZone: string,
   expected: ExpectedName[],
-  opts: QueryOptions,
+  opts: ParentQueryOptions,
 ): Promise<ServerObservation> {
   let udp: ServerObservation;
   try {
-    udp = observe(await query(server, hostZone, 'NS', { ...opts, tcp: false }), hostZone, parentZone);
+    udp = observe(await askNs(server, hostZone, opts, false), hostZone, parentZone);
   } catch (err) {
     return { ...empty(formatServer(server)), kind: 'error', error: err instanceof Error ? err.message : String(err) };
   }
   if (udp.transport === 'tcp' || fullMatch(udp, expected)) return udp;
   try {
-    const tcp = observe(await query(server, hostZone, 'NS', { ...opts, tcp: true }), hostZone, parentZone);
+    const tcp = observe(await askNs(server, hostZone, opts, true), hostZone, parentZone);
     return { ...tcp, confirmedOverTcp: true };
   } catch (err) {
     // the UDP answer may be partial (TC=0 with glue left out): it proves nothing either way
@@ -92,6 +94,35 @@ async function askDelegation(
       error: `TCP confirmation failed: ${err instanceof Error ? err.message : String(err)}`,
     };
   }
+}
+
+/**
+ * `<zone> NS` of one server over one transport; with `shareNsAnswers`, asked once per run cache.
+ * An answer another check is waiting for that fails (its deadline, its budget) is asked again here.
+ */
+async function askNs(
+  server: ServerAddress,
+  zone: string,
+  opts: ParentQueryOptions,
+  tcp: boolean,
+): Promise<DnsResponse> {
+  const cache = opts.shareNsAnswers ? opts.cache : undefined;
+  if (!cache) return query(server, zone, 'NS', { ...opts, tcp });
+  const key = `${formatServer(server)}|${zone}|${tcp ? 'tcp' : 'udp'}|${opts.udpPayloadSize ?? ''}`;
+  const known = cache.nsAnswers.get(key);
+  if (known) {
+    try {
+      return await known;
+    } catch {
+      // not this check's failure: ask below
+    }
+  }
+  const asked = query(server, zone, 'NS', { ...opts, tcp });
+  cache.nsAnswers.set(key, asked);
+  asked.catch(() => {
+    if (cache.nsAnswers.get(key) === asked) cache.nsAnswers.delete(key);
+  });
+  return asked;
 }
 
 /**

@@ -10,9 +10,9 @@
  */
 import type { DnskeyData, DsData } from 'dns-packet';
 import type { QueryBudget } from './budget.js';
-import { type DnsResponse, formatServer, parseServer, query, type ServerAddress } from './client.js';
+import { type DnsResponse, formatServer, parseServer, query } from './client.js';
 import type { DelegationServer } from './delegation.js';
-import { discoverParent, parseServers } from './discover.js';
+import { parentServersOf } from './discover.js';
 import { dsMatches, keyTag } from './dnssec.js';
 import { canonIp, normName, parentName } from './names.js';
 import { askParent, type ExpectedName, type GlueAddress, type ParentQueryOptions } from './parent.js';
@@ -82,19 +82,13 @@ export async function checkZoneReferral(
     problems: [],
   };
   try {
-    let parents: ServerAddress[];
-    if (opts.parentServers.length > 0) {
-      parents = parseServers(opts.parentServers, opts.port);
-    } else {
-      try {
-        const found = await discoverParent(z, discovery);
-        parents = found.servers;
-        result.parentZone = found.parentZone;
-      } catch (err) {
-        result.problems.push(`could not find ${z}'s parent servers: ${err instanceof Error ? err.message : err}`);
-        return finish(result, budget);
-      }
+    const found = await parentServersOf(z, opts.parentServers, discovery);
+    if ('error' in found) {
+      result.problems.push(`could not find ${z}'s parent servers: ${found.error}`);
+      return finish(result, budget);
     }
+    const parents = found.servers;
+    if (found.parentZone !== undefined) result.parentZone = found.parentZone;
     result.where = whereOf(z, result.parentZone, {
       cloudflareZones: opts.cloudflareZones,
       parentNs: cache.zoneNs.get(result.parentZone),

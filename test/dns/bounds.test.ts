@@ -8,6 +8,7 @@
 import { DnsCache } from '../../src/dns/cache.js';
 import { type FakeDnsServer, type FakeRecord, fakeSoa, startFakeServers } from '../../src/dns/fakeserver.js';
 import { checkSetGlue, checkZoneDelegation, type GlueCheckOptions } from '../../src/dns/glue.js';
+import { checkZoneReferral } from '../../src/dns/referral.js';
 import { comZone, EXAMPLE, exampleZone, finishesWithin, rootZone } from './fixtures.js';
 
 const ns = (name: string, data: string): FakeRecord => ({ name, type: 'NS', data });
@@ -198,6 +199,42 @@ describe('a cache shared by the checks of a run', () => {
     expect(root.log).toHaveLength(1);
     // "is this a server of .com?" is asked once per run too
     expect(com.log.filter((l) => l.name === 'com' && l.type === 'SOA')).toHaveLength(1);
+  });
+
+  test("a zone's referral check reuses the NS answer its delegation check got; a glue check asks again", async () => {
+    // the parent's servers given: the only NS questions at com are the checks' own (no walk)
+    const o = opts({ cache: new DnsCache(), shareNsAnswers: true, parentServers: [com.address] });
+    const asked = (): number => com.log.filter((l) => l.name === 'example.com' && l.type === 'NS').length;
+    const d = await checkZoneDelegation(
+      'example.com',
+      EXAMPLE.map((e) => e.name),
+      o,
+    );
+    expect(d.status).toBe('delegated');
+    expect(asked()).toBe(1);
+    const r = await checkZoneReferral('example.com', EXAMPLE, o);
+    expect([r.nsMatches, r.staleGlue]).toEqual([true, []]);
+    expect(asked()).toBe(1); // full glue over UDP: no new query, not even a TCP confirmation
+    // a check repeated until the glue changes never takes a kept answer, nor does a new run
+    await checkSetGlue({ set: 1, registrar: 'external', names: EXAMPLE }, { ...o, shareNsAnswers: false });
+    expect(asked()).toBe(2);
+    await checkZoneReferral('example.com', EXAMPLE, { ...o, cache: new DnsCache() });
+    expect(asked()).toBe(3);
+  });
+
+  test('a failed NS query is not kept: the next check asks again', async () => {
+    const cache = new DnsCache();
+    const o = opts({ cache, shareNsAnswers: true, parentServers: [com.address] });
+    com.knobs = { dropUdp: 2 }; // its SOA and NS questions of the first check
+    const d = await checkZoneDelegation(
+      'example.com',
+      EXAMPLE.map((e) => e.name),
+      o,
+    );
+    expect(d.status).toBe('unknown');
+    const r = await checkZoneReferral('example.com', EXAMPLE, o);
+    expect(r.nsMatches).toBe(true);
+    expect(com.log.filter((l) => l.name === 'example.com' && l.type === 'NS')).toHaveLength(2);
   });
 
   test('without a shared cache every check walks from the root', async () => {

@@ -116,6 +116,28 @@ test('stale sibling glue and a DS matching no key are guards; a parent not yet o
   expect(out.safe).toBe(false);
 });
 
+test("a run's referral check sends no new NS question its delegation read already asked", async () => {
+  const { plan, live: l } = scene();
+  const com = servers[1]!;
+  const dns = { rootServers: [root.address], parentServers: [], port: root.port, timeoutMs: 500, retries: 0 };
+  const udpNs = (): number[] =>
+    ['stale.com', 'pending.com', 'signed.com', 'good.com'].map(
+      (z) => com.log.filter((q) => q.name === z && q.type === 'NS' && q.transport === 'udp').length,
+    );
+  com.log.length = 0;
+  const cache = new DnsCache();
+  const findings = await readDelegations(plan, l, new Map([[1, SET]]), { ...dns, cache });
+  // per zone: the walk to the parent's servers (its last step asks the zone's NS), then the read itself
+  expect(udpNs()).toEqual([2, 2, 2, 2]);
+  await readReferrals(plan, findings, l, { ...dns, cache });
+  // only the walk again: the referral check takes the NS answer of the read (then confirms over TCP,
+  // as ns1.hosted.com's glue is not Cloudflare's address)
+  expect(udpNs()).toEqual([3, 3, 3, 3]);
+  // a new run asks again
+  await readReferrals(plan, findings, l, { ...dns, cache: new DnsCache() });
+  expect(udpNs()).toEqual([5, 5, 5, 5]);
+});
+
 describe('addReferralFindings (pure)', () => {
   const plan = (): Plan => scene().plan;
   const finding = (over: Partial<ReferralFinding>): ReferralFinding => ({
