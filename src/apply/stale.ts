@@ -78,7 +78,7 @@ export async function checkStaleness(
     if (gated.length > 0 && gated.every((s) => alreadyDone.includes(s.id))) alreadyDone.push(check.id);
   }
   if (plan.preconditions) stale.push(...stalePreconditions(plan, plan.preconditions, reads));
-  return { stale, alreadyDone };
+  return { stale, alreadyDone, ...(reads.names ? { nameservers: reads.names } : {}) };
 }
 
 async function readForPlan(plan: Plan, api: AccountApi, opts: StalenessOptions = {}): Promise<PlanReads> {

@@ -180,8 +180,9 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
       api = connect(session, { accountId: plan.accountId, cloudflare: settings.cloudflare, access: 'write', ...hooks });
       // Nothing in the file is trusted for its own safety: re-derived, then re-read.
       const preflight = { planFile: req.planFile, ...(req.allow ? { allow: req.allow } : {}) };
-      alreadyDone = (await preflightSavedPlan(plan, api, preflight)).alreadyDone;
-      movesBefore = await recheckDelegations(session, plan, api, settings, req.allow ?? []);
+      const checked = await preflightSavedPlan(plan, api, preflight);
+      alreadyDone = checked.alreadyDone;
+      movesBefore = await recheckDelegations(session, plan, api, settings, req.allow ?? [], checked.nameservers);
     } else {
       const desired = await loadConfig(session, req.config, { requireAccountId: true });
       api = connect(session, connectOptions(desired, { access: 'write', ...hooks }));

@@ -6,6 +6,7 @@
  */
 import { movesPath, readMoves, sameMoves, writeMoves } from '../apply/delegation-moves.js';
 import type { AccountApi } from '../cloudflare/api.js';
+import type { LiveNameserver } from '../cloudflare/types.js';
 import type { DesiredState } from '../config/types.js';
 import { readDelegations, readLeaving, readReferrals } from '../dns/delegation-reads.js';
 import { readAddressTtls } from '../dns/address-ttl.js';
@@ -131,10 +132,12 @@ export async function recheckDelegations(
   api: AccountApi,
   settings: Pick<DesiredState, 'dns'>,
   allow: OverridableGuard[],
+  /** The nameservers the staleness check just read, when it did: not asked for again. */
+  known?: LiveNameserver[],
 ): Promise<MovesRecord | undefined> {
   const hasWork = plan.steps.some((s) => s.kind === 'delete_nameserver' || s.kind === 'assign_zone');
   if (!hasWork) return readMoves(movesPath(session.cwd), plan.accountId);
-  const names = await api.listNameservers();
+  const names = known ?? (await api.listNameservers());
   const zones: LiveState['zones'] = [];
   for (const u of plan.preconditions?.setUsers ?? [])
     for (const z of u.zones)

@@ -154,3 +154,17 @@ test('drift says where a zone on its set is still delegated elsewhere must be ch
   };
   expect(doc.delegation.find((d) => d.zone === 'signed.com')?.where).toBe('at the registrar of signed.com');
 });
+
+test('a saved plan: the staleness and DNS re-checks share one read of the nameserver list', async () => {
+  w.tldRecords('com', [...ns('stale.com'), ...ns('signed.com')]);
+  expect((await w.cli(['plan', '-o', 'plan.json'])).code).toBe(0);
+  w.emu.resetLog();
+  expect((await w.cli(['apply', 'plan.json'])).code).toBe(0);
+  const log = w.emu.requests();
+  const firstWrite = log.findIndex((r) => r.method !== 'GET');
+  expect(firstWrite).toBeGreaterThan(0);
+  const nameReads = log.slice(0, firstWrite).filter((r) => r.method === 'GET' && /\/custom_ns(\?|$)/.test(r.path));
+  // one for the staleness check, shared by the DNS re-check; one by the glue step, which asks for
+  // the set as it is at that moment (a name added meanwhile is checked too)
+  expect(nameReads).toHaveLength(2);
+});
