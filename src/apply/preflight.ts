@@ -5,6 +5,7 @@
  * guards are overridden), and that nothing it rests on changed since it was made.
  */
 import type { AccountApi } from '../cloudflare/api.js';
+import type { LiveNameserver } from '../cloudflare/types.js';
 import { AcnsError } from '../errors.js';
 import { checkDerivation } from '../plan/rederive.js';
 import { type Guard, OVERRIDE_FLAG, type OverridableGuard, type Plan } from '../plan/types.js';
@@ -16,6 +17,8 @@ export interface PreflightOptions {
   planFile: string;
   /** Guards the reviewer allows on purpose (`--allow-mass-change` → mass_change). */
   allow?: OverridableGuard[];
+  /** Receives the nameservers the staleness check read (see StalenessOptions). */
+  onNameservers?: (names: LiveNameserver[]) => void;
 }
 
 /** Checks in order; throws the AcnsError of the first refusal (exit 3), else returns what is already done. */
@@ -27,7 +30,7 @@ export async function preflightSavedPlan(
   refuseWithoutPreconditions(plan, opts.planFile);
   refuseUnderived(plan, opts.planFile);
   refuseUnsafe(plan, opts);
-  const staleness = await checkStaleness(plan, api);
+  const staleness = await checkStaleness(plan, api, opts.onNameservers ? { onNameservers: opts.onNameservers } : {});
   if (staleness.stale.length) throw new StalePlanError(staleness.stale);
   return staleness;
 }

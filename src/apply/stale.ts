@@ -34,6 +34,8 @@ export interface StalenessOptions {
    * budget paces every request and keeps as many in flight as the round trip needs.
    */
   concurrency?: number;
+  /** Receives the account's nameservers as read here, so a check right after need not ask again. */
+  onNameservers?: (names: LiveNameserver[]) => void;
 }
 
 /** What apply read back: the live values the comparisons (and the first steps) use. */
@@ -78,7 +80,8 @@ export async function checkStaleness(
     if (gated.length > 0 && gated.every((s) => alreadyDone.includes(s.id))) alreadyDone.push(check.id);
   }
   if (plan.preconditions) stale.push(...stalePreconditions(plan, plan.preconditions, reads));
-  return { stale, alreadyDone, ...(reads.names ? { nameservers: reads.names } : {}) };
+  if (reads.names) opts.onNameservers?.(reads.names);
+  return { stale, alreadyDone };
 }
 
 async function readForPlan(plan: Plan, api: AccountApi, opts: StalenessOptions = {}): Promise<PlanReads> {

@@ -4,7 +4,6 @@
  * render/apply.ts, written to the journal by apply/journal.ts.
  */
 import type { GlueExpectation, Step, StepKind, StepValue } from '../plan/types.js';
-import type { LiveNameserver } from '../cloudflare/types.js';
 
 /** Documented default: `.acns/journal.jsonl` under the working directory. */
 export const DEFAULT_JOURNAL_PATH = '.acns/journal.jsonl';
@@ -115,6 +114,4 @@ export interface StaleFact {
 export interface StalenessReport {
   stale: StaleObject[];
   alreadyDone: string[]; // step ids whose target already equals `after`
-  /** The account's nameservers as this check read them (when it needed them): later checks reuse the read. */
-  nameservers?: LiveNameserver[];
 }

@@ -21,6 +21,7 @@ import { readTakeoverRecords, takeoversPath, writeTakeoverRecords } from '../app
 import type { ApplyResult, GlueChecker, StepResult } from '../apply/types.js';
 import { type MovesRecord, recordSwitch } from '../plan/leaving.js';
 import type { AccountApiHandle } from '../cloudflare/account.js';
+import type { LiveNameserver } from '../cloudflare/types.js';
 import type { DesiredState } from '../config/types.js';
 import { type GlueReport, checkSetGlue, waitForGlue } from '../dns/glue.js';
 import { AcnsError, UsageError } from '../errors.js';
@@ -180,9 +181,10 @@ async function applyWithJournal(session: Session, req: ApplyRequest, journal: Jo
       api = connect(session, { accountId: plan.accountId, cloudflare: settings.cloudflare, access: 'write', ...hooks });
       // Nothing in the file is trusted for its own safety: re-derived, then re-read.
       const preflight = { planFile: req.planFile, ...(req.allow ? { allow: req.allow } : {}) };
-      const checked = await preflightSavedPlan(plan, api, preflight);
+      let names: LiveNameserver[] | undefined;
+      const checked = await preflightSavedPlan(plan, api, { ...preflight, onNameservers: (n) => (names = n) });
       alreadyDone = checked.alreadyDone;
-      movesBefore = await recheckDelegations(session, plan, api, settings, req.allow ?? [], checked.nameservers);
+      movesBefore = await recheckDelegations(session, plan, api, settings, req.allow ?? [], names);
     } else {
       const desired = await loadConfig(session, req.config, { requireAccountId: true });
       api = connect(session, connectOptions(desired, { access: 'write', ...hooks }));

@@ -288,6 +288,7 @@ const DRIFT_SCHEMA = {
               nameservers: { type: 'array', items: { type: 'string' } },
               expected: { type: 'array', items: { type: 'string' } },
               detail: { type: 'string' },
+              where: { type: 'string' },
             },
           },
         },
